@@ -1,0 +1,215 @@
+package org.shadowllm.common.criteria;
+
+import ai.djl.ndarray.NDArray;
+import ai.djl.ndarray.NDArrays;
+import ai.djl.ndarray.NDList;
+import ai.djl.ndarray.NDManager;
+import ai.djl.ndarray.types.DataType;
+import org.shadowllm.common.model.Autograd;
+import org.shadowllm.common.model.OptConfig;
+import org.shadowllm.common.model.OptModel;
+
+import java.util.ArrayList;
+import java.util.EnumMap;
+import java.util.List;
+import java.util.Map;
+import java.util.Set;
+
+import static org.shadowllm.common.criteria.ImportanceCriterion.FISHER;
+import static org.shadowllm.common.criteria.ImportanceCriterion.GRADNORM;
+import static org.shadowllm.common.criteria.ImportanceCriterion.GRASP;
+import static org.shadowllm.common.criteria.ImportanceCriterion.L2NORM;
+import static org.shadowllm.common.criteria.ImportanceCriterion.NWOT;
+import static org.shadowllm.common.criteria.ImportanceCriterion.PLAINACT;
+import static org.shadowllm.common.criteria.ImportanceCriterion.SNIP;
+
+/**
+ * Computes CRITERIA.md's per-example criteria for a batch of examples. One forward and one backward
+ * pass over the padded batch give every criterion but grasp: probes on head contexts and neuron
+ * activations carry {@code G} and {@code g}, and the per-example fc1 weight gradient is {@code δᵀx}
+ * (δ = g where the neuron fired), so examples in a batch never share a gradient. Grasp runs one
+ * double-backward pass per example ({@link HessianGradient}).
+ */
+public final class CriteriaCalculator {
+    private static final double NWOT_EPS = 1e-12;
+
+    private final OptModel model;
+    private final OptConfig config;
+
+    public CriteriaCalculator(OptModel model) {
+        this.model = model;
+        this.config = model.config();
+    }
+
+    public List<ExampleImportance> compute(List<ScoredExample> examples, CriteriaOptions options) {
+        if (examples.isEmpty()) {
+            return List.of();
+        }
+        List<ExampleImportance> out = singlePass(examples, options);
+        if (options.criteria().contains(GRASP)) {
+            HessianGradient hg = new HessianGradient(model);
+            for (int b = 0; b < out.size(); b++) {
+                HessianGradient.Result r = hg.compute(examples.get(b));
+                out.set(b, out.get(b).with(GRASP, r.headGrasp(), r.neuronGrasp()));
+            }
+        }
+        return out;
+    }
+
+    private List<ExampleImportance> singlePass(List<ScoredExample> examples, CriteriaOptions options) {
+        Set<ImportanceCriterion> wanted = options.criteria();
+        int layers = config.numLayers();
+        DataType type = model.dataType();
+        try (NDManager scope = model.weights().manager().newSubManager(); Autograd rec = Autograd.record()) {
+            TokenBatch batch = new TokenBatch(examples, config, scope, type);
+            ProbeTap tap = new ProbeTap(scope, layers, false, null, null);
+            NDArray hidden = model.forward(scope, batch.inputIds, tap, null);
+            NDArray logprobs = batch.targetLogprobs(model, scope, hidden);
+            Autograd.backward(batch.loss(logprobs), false, false);
+            try (Autograd p = Autograd.pause()) {
+                int bsz = batch.batch;
+                Map<ImportanceCriterion, List<NDArray>> headParts = new EnumMap<>(ImportanceCriterion.class);
+                Map<ImportanceCriterion, List<NDArray>> neuronParts = new EnumMap<>(ImportanceCriterion.class);
+                List<NDArray> ctxLast = new ArrayList<>();
+                List<NDArray> resLast = new ArrayList<>();
+                NDArray valid4 = batch.valid.reshape(bsz, batch.tokens, 1, 1);
+                NDArray valid3 = batch.valid.reshape(bsz, batch.tokens, 1);
+                for (int l = 0; l < layers; l++) {
+                    headScores(l, tap, batch, valid4, wanted, headParts);
+                    neuronScores(l, tap, batch, valid3, wanted, neuronParts);
+                    ctxLast.add(TokenBatch.rowsAt(tap.context[l], batch.lastPositions).reshape(bsz, -1));
+                    resLast.add(TokenBatch.rowsAt(tap.residualIn[l], batch.lastPositions));
+                }
+                float[][][] ctx = perExample(ctxLast, bsz);
+                float[][][] res = perExample(resLast, bsz);
+                Map<ImportanceCriterion, float[][][]> heads = perExample(headParts, bsz);
+                Map<ImportanceCriterion, float[][][]> neurons = perExample(neuronParts, bsz);
+                float[] lp = logprobs.toType(DataType.FLOAT32, false).toFloatArray();
+                float[][] lastLogits = options.keepLastLogits() ? lastLogits(scope, hidden, batch) : null;
+                float[][][][][] grads = options.keepHeadGradients() ? headGradients(tap, batch) : null;
+                List<ExampleImportance> out = new ArrayList<>(bsz);
+                for (int b = 0; b < bsz; b++) {
+                    int from = batch.targetStart[b];
+                    int to = batch.targetStart[b + 1];
+                    float[] mine = java.util.Arrays.copyOfRange(lp, from, to);
+                    double nll = 0;
+                    for (float v : mine) {
+                        nll -= v;
+                    }
+                    Map<ImportanceCriterion, float[][]> h = new EnumMap<>(ImportanceCriterion.class);
+                    Map<ImportanceCriterion, float[][]> n = new EnumMap<>(ImportanceCriterion.class);
+                    final int bb = b;
+                    heads.forEach((c, v) -> h.put(c, v[bb]));
+                    neurons.forEach((c, v) -> n.put(c, v[bb]));
+                    out.add(new ExampleImportance(examples.get(b).id(), batch.lengths[b], nll / mine.length, mine,
+                            lastLogits == null ? null : lastLogits[b], h, n, ctx[b], res[b],
+                            grads == null ? null : grads[b]));
+                }
+                return out;
+            }
+        }
+    }
+
+    private void headScores(int l, ProbeTap tap, TokenBatch batch, NDArray valid4,
+                            Set<ImportanceCriterion> wanted, Map<ImportanceCriterion, List<NDArray>> parts) {
+        int[] tokenAndDim = {1, 3};
+        NDArray a = tap.context[l].mul(valid4);
+        NDArray g = tap.headProbe[l].getGradient().mul(valid4);
+        NDArray ag = a.mul(g);
+        put(parts, wanted, L2NORM, () -> a.square().sum(tokenAndDim).sqrt());
+        put(parts, wanted, GRADNORM, () -> g.square().sum(tokenAndDim).sqrt());
+        put(parts, wanted, PLAINACT, () -> ag.sum(new int[] {3}).abs().sum(new int[] {1}));
+        put(parts, wanted, FISHER, () -> ag.square().sum(tokenAndDim).div(batch.counts));
+        put(parts, wanted, SNIP, () -> ag.sum(tokenAndDim).abs());
+        put(parts, wanted, NWOT, () -> nwot(tap.context[l], valid4, tokenAndDim,
+                batch.counts.mul(config.headDim())));
+    }
+
+    private void neuronScores(int l, ProbeTap tap, TokenBatch batch, NDArray valid3,
+                              Set<ImportanceCriterion> wanted, Map<ImportanceCriterion, List<NDArray>> parts) {
+        int[] tokenAxis = {1};
+        NDArray act = tap.activation[l];
+        NDArray a = act.mul(valid3);
+        NDArray g = tap.neuronProbe[l].getGradient().mul(valid3);
+        NDArray ag = a.mul(g);
+        put(parts, wanted, L2NORM, () -> a.square().sum(tokenAxis).sqrt());
+        put(parts, wanted, FISHER, () -> ag.square().sum(tokenAxis).div(batch.counts));
+        put(parts, wanted, SNIP, () -> ag.sum(tokenAxis).abs());
+        put(parts, wanted, NWOT, () -> nwot(act, valid3, tokenAxis, batch.counts));
+        if (wanted.contains(GRADNORM) || wanted.contains(PLAINACT)) {
+            // ∂L_b/∂W1 = δ_bᵀ x_b per example, with δ = ∂L/∂(pre-activation) = g·1[a>0].
+            NDArray delta = g.mul(act.gt(0).toType(act.getDataType(), false));
+            NDArray weightGrad = delta.transpose(0, 2, 1).matMul(tap.ffnInput[l]);
+            put(parts, wanted, GRADNORM, () -> weightGrad.square().sum(new int[] {2}).sqrt());
+            put(parts, wanted, PLAINACT, () -> weightGrad.mul(model.weights().layers().get(l).fc1Weight()).abs()
+                    .sum(new int[] {2}));
+        }
+    }
+
+    /** {@code ln(mean over valid values of 1[x ≤ 0] + 1e-12)}. */
+    private static NDArray nwot(NDArray x, NDArray valid, int[] axes, NDArray denominator) {
+        return x.lte(0).toType(x.getDataType(), false).mul(valid).sum(axes).div(denominator).add(NWOT_EPS).log();
+    }
+
+    private static void put(Map<ImportanceCriterion, List<NDArray>> parts, Set<ImportanceCriterion> wanted,
+                            ImportanceCriterion c, java.util.function.Supplier<NDArray> score) {
+        if (wanted.contains(c)) {
+            parts.computeIfAbsent(c, k -> new ArrayList<>()).add(score.get());
+        }
+    }
+
+    /** Per-layer {@code [B, U]} arrays to {@code [B][L][U]}, with one copy out of the engine. */
+    private static float[][][] perExample(List<NDArray> layers, int batch) {
+        NDArray stacked = NDArrays.stack(new NDList(layers), 1).toType(DataType.FLOAT32, false);
+        int l = (int) stacked.getShape().get(1);
+        int u = (int) stacked.getShape().get(2);
+        float[] flat = stacked.toFloatArray();
+        float[][][] out = new float[batch][l][u];
+        for (int b = 0; b < batch; b++) {
+            for (int i = 0; i < l; i++) {
+                System.arraycopy(flat, (b * l + i) * u, out[b][i], 0, u);
+            }
+        }
+        return out;
+    }
+
+    private static Map<ImportanceCriterion, float[][][]> perExample(Map<ImportanceCriterion, List<NDArray>> parts,
+                                                                   int batch) {
+        Map<ImportanceCriterion, float[][][]> out = new EnumMap<>(ImportanceCriterion.class);
+        parts.forEach((c, layers) -> out.put(c, perExample(layers, batch)));
+        return out;
+    }
+
+    private float[][] lastLogits(NDManager scope, NDArray hidden, TokenBatch batch) {
+        NDArray logits = model.logits(scope, TokenBatch.rowsAt(hidden, batch.lastPositions))
+                .toType(DataType.FLOAT32, false);
+        float[] flat = logits.toFloatArray();
+        int v = config.vocabSize();
+        float[][] out = new float[batch.batch][];
+        for (int b = 0; b < batch.batch; b++) {
+            out[b] = java.util.Arrays.copyOfRange(flat, b * v, (b + 1) * v);
+        }
+        return out;
+    }
+
+    /** {@code [B][L][T_b][H][dHead]}: the gradient of each head's context at each real input position. */
+    private float[][][][][] headGradients(ProbeTap tap, TokenBatch batch) {
+        int layers = config.numLayers();
+        int h = config.numHeads();
+        int d = config.headDim();
+        float[][][][][] out = new float[batch.batch][layers][][][];
+        for (int l = 0; l < layers; l++) {
+            float[] flat = tap.headProbe[l].getGradient().toType(DataType.FLOAT32, false).toFloatArray();
+            for (int b = 0; b < batch.batch; b++) {
+                float[][][] perToken = new float[batch.lengths[b]][h][d];
+                for (int t = 0; t < batch.lengths[b]; t++) {
+                    for (int hh = 0; hh < h; hh++) {
+                        System.arraycopy(flat, ((b * batch.tokens + t) * h + hh) * d, perToken[t][hh], 0, d);
+                    }
+                }
+                out[b][l] = perToken;
+            }
+        }
+        return out;
+    }
+}

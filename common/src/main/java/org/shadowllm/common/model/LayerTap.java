@@ -1,0 +1,61 @@
+package org.shadowllm.common.model;
+
+import ai.djl.ndarray.NDArray;
+
+/**
+ * Points inside a decoder layer where callers observe or replace tensors: masks, zero-valued
+ * gradient probes and traces all plug in here, since DJL blocks offer no forward hooks.
+ * Every method returns the tensor that the forward pass continues with.
+ */
+public interface LayerTap {
+    LayerTap NONE = new LayerTap() {
+    };
+
+    /** The residual stream entering layer {@code layer}, {@code [B, T, E]}, before its LayerNorm. */
+    default void residualIn(int layer, NDArray residual) {
+    }
+
+    /** The attention context of every head, {@code [B, T, H, dHead]}: the input of out_proj. */
+    default NDArray attentionContext(int layer, NDArray context) {
+        return context;
+    }
+
+    /** The fc1 weight {@code [F, E]} used for this pass. */
+    default NDArray fc1Weight(int layer, NDArray weight) {
+        return weight;
+    }
+
+    /**
+     * The post-ReLU output of fc1, {@code [B, T, F]}; {@code ffnInput} is what fc1 read
+     * (the normalized residual, {@code [B, T, E]}).
+     */
+    default NDArray ffnActivation(int layer, NDArray activation, NDArray ffnInput) {
+        return activation;
+    }
+
+    /** Applies {@code first}, then {@code second}. */
+    static LayerTap chain(LayerTap first, LayerTap second) {
+        return new LayerTap() {
+            @Override
+            public void residualIn(int layer, NDArray residual) {
+                first.residualIn(layer, residual);
+                second.residualIn(layer, residual);
+            }
+
+            @Override
+            public NDArray attentionContext(int layer, NDArray context) {
+                return second.attentionContext(layer, first.attentionContext(layer, context));
+            }
+
+            @Override
+            public NDArray fc1Weight(int layer, NDArray weight) {
+                return second.fc1Weight(layer, first.fc1Weight(layer, weight));
+            }
+
+            @Override
+            public NDArray ffnActivation(int layer, NDArray activation, NDArray ffnInput) {
+                return second.ffnActivation(layer, first.ffnActivation(layer, activation, ffnInput), ffnInput);
+            }
+        };
+    }
+}

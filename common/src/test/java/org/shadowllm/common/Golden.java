@@ -1,0 +1,88 @@
+package org.shadowllm.common;
+
+import com.google.gson.JsonArray;
+import com.google.gson.JsonElement;
+import com.google.gson.JsonObject;
+import com.google.gson.JsonParser;
+import org.shadowllm.common.safetensors.SafetensorsFile;
+
+import java.io.IOException;
+import java.io.UncheckedIOException;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.List;
+
+/** The reference values in shared/golden/tiny-random-opt, computed by Hugging Face transformers in float64. */
+public final class Golden implements AutoCloseable {
+    public record Example(String tag, String id, String context, String continuation, int[] inputIds,
+                          int[] targetIds, double loss) {
+        public int[] allTokens() {
+            int[] all = java.util.Arrays.copyOf(inputIds, inputIds.length + 1);
+            all[inputIds.length] = targetIds[targetIds.length - 1];
+            return all;
+        }
+    }
+
+    public record Tokenization(String text, int[] ids) {
+    }
+
+    public final JsonObject json;
+    public final SafetensorsFile tensors;
+
+    private Golden(JsonObject json, SafetensorsFile tensors) {
+        this.json = json;
+        this.tensors = tensors;
+    }
+
+    public static Path modelDir() {
+        return SharedPaths.require(SharedPaths.model("tiny-random-opt"), "tiny-random-opt model");
+    }
+
+    public static Golden load() {
+        Path dir = SharedPaths.require(SharedPaths.root().resolve("golden/tiny-random-opt"), "golden values");
+        try {
+            JsonObject json = JsonParser.parseString(Files.readString(dir.resolve("golden.json"))).getAsJsonObject();
+            return new Golden(json, SafetensorsFile.open(dir.resolve("golden.safetensors")));
+        } catch (IOException e) {
+            throw new UncheckedIOException(e);
+        }
+    }
+
+    public List<Example> examples() {
+        List<Example> out = new ArrayList<>();
+        for (JsonElement e : json.getAsJsonArray("examples")) {
+            JsonObject o = e.getAsJsonObject();
+            out.add(new Example(o.get("tag").getAsString(), o.get("id").getAsString(), o.get("context").getAsString(),
+                    o.get("continuation").getAsString(), ints(o.getAsJsonArray("input_ids")),
+                    ints(o.getAsJsonArray("target_ids")), o.get("loss").getAsDouble()));
+        }
+        return out;
+    }
+
+    public List<Tokenization> tokenizations() {
+        List<Tokenization> out = new ArrayList<>();
+        for (JsonElement e : json.getAsJsonArray("tokenization")) {
+            JsonObject o = e.getAsJsonObject();
+            out.add(new Tokenization(o.get("text").getAsString(), ints(o.getAsJsonArray("ids"))));
+        }
+        return out;
+    }
+
+    public double[] tensor(String name) {
+        return tensors.readDoubles(name);
+    }
+
+    public static int[] ints(JsonArray a) {
+        int[] r = new int[a.size()];
+        for (int i = 0; i < r.length; i++) {
+            r[i] = a.get(i).getAsInt();
+        }
+        return r;
+    }
+
+    @Override
+    public void close() {
+        tensors.close();
+    }
+}
