@@ -1,0 +1,215 @@
+package org.shadowllm.common;
+
+import org.shadowllm.common.model.OptConfig;
+import org.shadowllm.common.safetensors.SafetensorsWriter.Tensor;
+
+import java.util.Map;
+
+/**
+ * Brute-force float64 OPT (pre-LN, tied or untied head) written with plain loops, independent of DJL.
+ * Gradients come only from central finite differences of {@link #loss}, with one value perturbed.
+ */
+public final class ReferenceOpt {
+    public enum Site { NONE, HEAD_CONTEXT, NEURON_ACTIVATION, FC1_WEIGHT }
+
+    /** Adds {@code delta} to one value: [token][index] of a head context or activation, or fc1 [row][col]. */
+    public record Perturbation(Site site, int layer, int row, int col, double delta) {
+        public static final Perturbation NONE = new Perturbation(Site.NONE, -1, 0, 0, 0);
+    }
+
+    /** Activations of one run: {@code [layer][token][...]}. */
+    public record Trace(double loss, double[] lastLogits, double[] targetLogprobs, double[][][] context,
+                        double[][][] activation, double[][][] preActivation, double[][][] ffnInput,
+                        double[][][] residualIn) {
+    }
+
+    private final OptConfig c;
+    private final Map<String, Tensor> w;
+
+    public ReferenceOpt(OptConfig c, Map<String, Tensor> weights) {
+        if (!c.doLayerNormBefore() || c.hasProjections()) {
+            throw new IllegalArgumentException("reference covers pre-LN OPT without projections");
+        }
+        this.c = c;
+        this.w = weights;
+    }
+
+    public double fc1(int layer, int row, int col) {
+        return get("model.decoder.layers." + layer + ".fc1.weight")[row * c.hiddenSize() + col];
+    }
+
+    private float[] get(String name) {
+        Tensor t = w.get(name);
+        if (t == null) {
+            throw new IllegalArgumentException("no tensor " + name);
+        }
+        return t.values();
+    }
+
+    public double loss(int[] tokens, int continuation, Perturbation p) {
+        return run(tokens, continuation, p).loss();
+    }
+
+    public Trace run(int[] tokens, int continuation, Perturbation p) {
+        int t = tokens.length - 1;
+        int e = c.hiddenSize();
+        int h = c.numHeads();
+        int d = c.headDim();
+        int f = c.ffnDim();
+        int layers = c.numLayers();
+        String pre = "model.decoder.";
+        float[] emb = get(pre + "embed_tokens.weight");
+        float[] pos = get(pre + "embed_positions.weight");
+        double[][] x = new double[t][e];
+        for (int i = 0; i < t; i++) {
+            for (int j = 0; j < e; j++) {
+                x[i][j] = emb[tokens[i] * e + j] + pos[(i + OptConfig.POSITION_OFFSET) * e + j];
+            }
+        }
+        double[][][] ctxAll = new double[layers][][];
+        double[][][] actAll = new double[layers][][];
+        double[][][] preAll = new double[layers][][];
+        double[][][] inAll = new double[layers][][];
+        double[][][] resAll = new double[layers][][];
+        for (int l = 0; l < layers; l++) {
+            String lp = pre + "layers." + l + ".";
+            resAll[l] = copy(x);
+            double[][] a = layerNorm(x, get(lp + "self_attn_layer_norm.weight"), get(lp + "self_attn_layer_norm.bias"));
+            double[][] q = linear(a, get(lp + "self_attn.q_proj.weight"), get(lp + "self_attn.q_proj.bias"), e, e);
+            double[][] k = linear(a, get(lp + "self_attn.k_proj.weight"), get(lp + "self_attn.k_proj.bias"), e, e);
+            double[][] v = linear(a, get(lp + "self_attn.v_proj.weight"), get(lp + "self_attn.v_proj.bias"), e, e);
+            double[][] ctx = new double[t][e];
+            double scale = 1 / Math.sqrt(d);
+            for (int hh = 0; hh < h; hh++) {
+                for (int i = 0; i < t; i++) {
+                    double[] s = new double[i + 1];
+                    double max = Double.NEGATIVE_INFINITY;
+                    for (int j = 0; j <= i; j++) {
+                        double dot = 0;
+                        for (int u = 0; u < d; u++) {
+                            dot += q[i][hh * d + u] * scale * k[j][hh * d + u];
+                        }
+                        s[j] = dot;
+                        max = Math.max(max, dot);
+                    }
+                    double z = 0;
+                    for (int j = 0; j <= i; j++) {
+                        s[j] = Math.exp(s[j] - max);
+                        z += s[j];
+                    }
+                    for (int j = 0; j <= i; j++) {
+                        for (int u = 0; u < d; u++) {
+                            ctx[i][hh * d + u] += s[j] / z * v[j][hh * d + u];
+                        }
+                    }
+                }
+            }
+            if (p.site() == Site.HEAD_CONTEXT && p.layer() == l) {
+                ctx[p.row()][p.col()] += p.delta();
+            }
+            ctxAll[l] = copy(ctx);
+            double[][] o = linear(ctx, get(lp + "self_attn.out_proj.weight"), get(lp + "self_attn.out_proj.bias"), e, e);
+            add(x, o);
+            double[][] fin = layerNorm(x, get(lp + "final_layer_norm.weight"), get(lp + "final_layer_norm.bias"));
+            inAll[l] = fin;
+            double[][] z = linear(fin, get(lp + "fc1.weight"), get(lp + "fc1.bias"), f, e);
+            // Moving W1[row, col] by delta moves z[:, row] by delta · input[:, col], exactly.
+            if (p.site() == Site.FC1_WEIGHT && p.layer() == l) {
+                for (int i = 0; i < t; i++) {
+                    z[i][p.row()] += p.delta() * fin[i][p.col()];
+                }
+            }
+            preAll[l] = copy(z);
+            double[][] act = new double[t][f];
+            for (int i = 0; i < t; i++) {
+                for (int j = 0; j < f; j++) {
+                    act[i][j] = Math.max(0, z[i][j]);
+                }
+            }
+            if (p.site() == Site.NEURON_ACTIVATION && p.layer() == l) {
+                act[p.row()][p.col()] += p.delta();
+            }
+            actAll[l] = copy(act);
+            add(x, linear(act, get(lp + "fc2.weight"), get(lp + "fc2.bias"), e, f));
+        }
+        double[][] hN = layerNorm(x, get(pre + "final_layer_norm.weight"), get(pre + "final_layer_norm.bias"));
+        float[] head = w.containsKey("lm_head.weight") ? get("lm_head.weight") : emb;
+        double loss = 0;
+        double[] lps = new double[continuation];
+        double[] lastLogits = null;
+        for (int j = 0; j < continuation; j++) {
+            int position = t - continuation + j;
+            double[] logits = new double[c.vocabSize()];
+            double max = Double.NEGATIVE_INFINITY;
+            for (int vv = 0; vv < logits.length; vv++) {
+                double s = 0;
+                for (int u = 0; u < e; u++) {
+                    s += hN[position][u] * head[vv * e + u];
+                }
+                logits[vv] = s;
+                max = Math.max(max, s);
+            }
+            double z = 0;
+            for (double lg : logits) {
+                z += Math.exp(lg - max);
+            }
+            lps[j] = logits[tokens[position + 1]] - max - Math.log(z);
+            loss -= lps[j] / continuation;
+            lastLogits = logits;
+        }
+        return new Trace(loss, lastLogits, lps, ctxAll, actAll, preAll, inAll, resAll);
+    }
+
+    private static double[][] layerNorm(double[][] x, float[] g, float[] b) {
+        double[][] out = new double[x.length][x[0].length];
+        for (int i = 0; i < x.length; i++) {
+            double mean = 0;
+            for (double v : x[i]) {
+                mean += v;
+            }
+            mean /= x[i].length;
+            double var = 0;
+            for (double v : x[i]) {
+                var += (v - mean) * (v - mean);
+            }
+            var /= x[i].length;
+            double inv = 1 / Math.sqrt(var + 1e-5);
+            for (int j = 0; j < x[i].length; j++) {
+                out[i][j] = (x[i][j] - mean) * inv * g[j] + b[j];
+            }
+        }
+        return out;
+    }
+
+    /** {@code x · Wᵀ + b} with W stored {@code [out, in]}. */
+    private static double[][] linear(double[][] x, float[] weight, float[] bias, int out, int in) {
+        double[][] y = new double[x.length][out];
+        for (int i = 0; i < x.length; i++) {
+            for (int o = 0; o < out; o++) {
+                double s = bias[o];
+                int base = o * in;
+                for (int j = 0; j < in; j++) {
+                    s += x[i][j] * weight[base + j];
+                }
+                y[i][o] = s;
+            }
+        }
+        return y;
+    }
+
+    private static void add(double[][] x, double[][] y) {
+        for (int i = 0; i < x.length; i++) {
+            for (int j = 0; j < x[i].length; j++) {
+                x[i][j] += y[i][j];
+            }
+        }
+    }
+
+    private static double[][] copy(double[][] a) {
+        double[][] r = new double[a.length][];
+        for (int i = 0; i < a.length; i++) {
+            r[i] = a[i].clone();
+        }
+        return r;
+    }
+}
