@@ -26,8 +26,14 @@ public record ExampleImportance(
         float[][][][] headGradients) {
 
     public ExampleImportance {
-        heads = Collections.unmodifiableMap(new EnumMap<>(heads));
-        neurons = Collections.unmodifiableMap(new EnumMap<>(neurons));
+        heads = Collections.unmodifiableMap(copy(heads));
+        neurons = Collections.unmodifiableMap(copy(neurons));
+    }
+
+    private static Map<ImportanceCriterion, float[][]> copy(Map<ImportanceCriterion, float[][]> m) {
+        Map<ImportanceCriterion, float[][]> c = new EnumMap<>(ImportanceCriterion.class);
+        c.putAll(m);
+        return c;
     }
 
     public float[][] head(ImportanceCriterion c) {
@@ -48,8 +54,8 @@ public record ExampleImportance(
 
     /** The same result with the scores of {@code c} added (used to merge the separate grasp pass). */
     public ExampleImportance with(ImportanceCriterion c, float[][] headScores, float[][] neuronScores) {
-        Map<ImportanceCriterion, float[][]> h = new EnumMap<>(heads);
-        Map<ImportanceCriterion, float[][]> n = new EnumMap<>(neurons);
+        Map<ImportanceCriterion, float[][]> h = copy(heads);
+        Map<ImportanceCriterion, float[][]> n = copy(neurons);
         h.put(c, headScores);
         n.put(c, neuronScores);
         return new ExampleImportance(id, inputTokens, loss, targetLogprobs, lastLogits, h, n,

@@ -1,0 +1,155 @@
+package org.shadowllm.common.checkpoint;
+
+import ai.djl.Device;
+import ai.djl.ndarray.NDManager;
+import org.junit.jupiter.api.AfterAll;
+import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+import org.shadowllm.common.criteria.CriteriaCalculator;
+import org.shadowllm.common.criteria.CriteriaOptions;
+import org.shadowllm.common.criteria.ScoredExample;
+import org.shadowllm.common.model.OptConfig;
+import org.shadowllm.common.model.OptModel;
+import org.shadowllm.common.safetensors.SafetensorsException;
+import org.shadowllm.common.safetensors.SafetensorsWriter.Tensor;
+
+import java.io.IOException;
+import java.io.RandomAccessFile;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+
+import static org.junit.jupiter.api.Assertions.assertThrows;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+/** Bad input gets an error that names the file and the tensor, never a crash in native code. */
+class BadInputTest {
+    static final OptConfig CONFIG = OptConfig.of(31, 24, 2, 3, 48, 16);
+    private static NDManager manager;
+
+    @TempDir
+    Path dir;
+
+    @BeforeAll
+    static void open() {
+        manager = NDManager.newBaseManager(Device.cpu());
+    }
+
+    @AfterAll
+    static void close() {
+        manager.close();
+    }
+
+    private static void assertMessage(Throwable t, String... parts) {
+        for (String p : parts) {
+            assertTrue(t.getMessage().contains(p), "message '" + t.getMessage() + "' lacks '" + p + "'");
+        }
+    }
+
+    private OptModel load() {
+        return OptCheckpoint.load(dir, manager, Device.cpu());
+    }
+
+    @Test
+    void truncatedSafetensorsNamesFileAndTensor() throws IOException {
+        RandomOptCheckpoint.write(dir, CONFIG, 1L);
+        Path file = dir.resolve("model.safetensors");
+        try (RandomAccessFile raf = new RandomAccessFile(file.toFile(), "rw")) {
+            raf.setLength(raf.length() - 100);
+        }
+        SafetensorsException e = assertThrows(SafetensorsException.class, this::load);
+        assertMessage(e, "model.safetensors", "truncated", "model.decoder.");
+    }
+
+    @Test
+    void fileCutInsideTheHeaderIsReportedAsTruncated() throws IOException {
+        RandomOptCheckpoint.write(dir, CONFIG, 1L);
+        Path file = dir.resolve("model.safetensors");
+        try (RandomAccessFile raf = new RandomAccessFile(file.toFile(), "rw")) {
+            raf.setLength(40);
+        }
+        assertMessage(assertThrows(SafetensorsException.class, this::load), "model.safetensors", "truncated");
+    }
+
+    @Test
+    void missingTensorIsNamed() {
+        Map<String, Tensor> t = new LinkedHashMap<>(RandomOptCheckpoint.stateDict(CONFIG, 1L));
+        t.remove("model.decoder.layers.1.fc2.weight");
+        RandomOptCheckpoint.write(dir, CONFIG, t);
+        assertMessage(assertThrows(SafetensorsException.class, this::load),
+                "model.safetensors", "model.decoder.layers.1.fc2.weight", "missing tensor");
+    }
+
+    @Test
+    void tensorOfWrongShapeIsNamedWithBothShapes() {
+        Map<String, Tensor> t = new LinkedHashMap<>(RandomOptCheckpoint.stateDict(CONFIG, 1L));
+        t.put("model.decoder.layers.0.fc1.weight", new Tensor(new float[47 * 24], new long[] {47, 24}));
+        RandomOptCheckpoint.write(dir, CONFIG, t);
+        assertMessage(assertThrows(SafetensorsException.class, this::load),
+                "model.decoder.layers.0.fc1.weight", "[47, 24]", "[48, 24]");
+    }
+
+    @Test
+    void unknownDtypeIsNamed() throws IOException {
+        String header = "{\"model.decoder.embed_tokens.weight\":{\"dtype\":\"X9\",\"shape\":[1],\"data_offsets\":[0,4]}}";
+        writeRaw(dir.resolve("model.safetensors"), header, new byte[4]);
+        Files.writeString(dir.resolve("config.json"), RandomOptCheckpoint.configJson(CONFIG));
+        assertMessage(assertThrows(SafetensorsException.class, this::load),
+                "model.safetensors", "model.decoder.embed_tokens.weight", "unknown dtype 'X9'");
+    }
+
+    @Test
+    void configOfAnotherModelTypeIsRefused() throws IOException {
+        RandomOptCheckpoint.write(dir, CONFIG, 1L);
+        Files.writeString(dir.resolve("config.json"),
+                RandomOptCheckpoint.configJson(CONFIG).replace("\"opt\"", "\"gpt2\""));
+        assertMessage(assertThrows(IllegalArgumentException.class, this::load), "config.json", "'gpt2'", "not 'opt'");
+    }
+
+    @Test
+    void missingModelDirectoryIsNamed() {
+        Path nowhere = dir.resolve("no-such-model");
+        assertMessage(assertThrows(IllegalArgumentException.class,
+                () -> OptCheckpoint.load(nowhere, manager, Device.cpu())), "no-such-model", "not found");
+    }
+
+    @Test
+    void emptyContinuationIsRefused() {
+        assertMessage(assertThrows(IllegalArgumentException.class,
+                () -> ScoredExample.of("ex", new int[] {0, 3, 4}, new int[0])), "'ex'", "continuation is empty");
+    }
+
+    @Test
+    void promptLongerThanMaxPositionsIsRefusedBeforeTheModelRuns() {
+        RandomOptCheckpoint.write(dir, CONFIG, 1L);
+        try (OptModel model = load()) {
+            int[] tokens = new int[CONFIG.maxPositionEmbeddings() + 2];
+            ScoredExample ex = new ScoredExample("too-long", tokens, 1);
+            assertMessage(assertThrows(IllegalArgumentException.class,
+                    () -> new CriteriaCalculator(model).compute(List.of(ex), CriteriaOptions.singlePass())),
+                    "'too-long'", "exceed max_position_embeddings " + CONFIG.maxPositionEmbeddings());
+        }
+    }
+
+    @Test
+    void tokenOutsideVocabularyIsRefused() {
+        RandomOptCheckpoint.write(dir, CONFIG, 1L);
+        try (OptModel model = load()) {
+            ScoredExample ex = new ScoredExample("oov", new int[] {0, 3, 999, 4}, 1);
+            assertMessage(assertThrows(IllegalArgumentException.class,
+                    () -> new CriteriaCalculator(model).compute(List.of(ex), CriteriaOptions.singlePass())),
+                    "'oov'", "999", "outside the vocabulary");
+        }
+    }
+
+    static void writeRaw(Path file, String header, byte[] data) throws IOException {
+        byte[] h = header.getBytes(java.nio.charset.StandardCharsets.UTF_8);
+        java.nio.ByteBuffer b = java.nio.ByteBuffer.allocate(8 + h.length + data.length)
+                .order(java.nio.ByteOrder.LITTLE_ENDIAN);
+        b.putLong(h.length).put(h).put(data);
+        Files.write(file, b.array());
+    }
+}

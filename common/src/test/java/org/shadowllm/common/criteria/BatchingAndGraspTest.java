@@ -1,0 +1,165 @@
+package org.shadowllm.common.criteria;
+
+import ai.djl.Device;
+import ai.djl.ndarray.NDManager;
+import ai.djl.ndarray.types.DataType;
+import org.junit.jupiter.api.AfterAll;
+import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+import org.shadowllm.common.checkpoint.OptCheckpoint;
+import org.shadowllm.common.checkpoint.RandomOptCheckpoint;
+import org.shadowllm.common.model.OptConfig;
+import org.shadowllm.common.model.OptModel;
+
+import java.nio.file.Path;
+import java.util.List;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+import static org.shadowllm.common.Tolerance.assertClose;
+import static org.shadowllm.common.Tolerance.flatten;
+import static org.shadowllm.common.Tolerance.widen;
+
+/** Padding-based batching changes no value; grasp's Hessian-gradient product agrees with finite differences. */
+class BatchingAndGraspTest {
+    static final OptConfig CONFIG = OptConfig.of(53, 40, 2, 5, 72, 32);
+
+    @TempDir
+    static Path dir;
+    private static NDManager manager;
+    private static OptModel fp64;
+    private static OptModel fp32;
+
+    static final List<ScoredExample> EXAMPLES = List.of(
+            new ScoredExample("long", new int[] {0, 5, 9, 11, 40, 2, 7, 31, 8, 13, 50, 4}, 3),
+            new ScoredExample("short", new int[] {0, 22, 6, 1}, 2),
+            new ScoredExample("middle", new int[] {0, 14, 3, 3, 27, 45, 19}, 1));
+
+    @BeforeAll
+    static void load() {
+        RandomOptCheckpoint.write(dir, CONFIG, 99L);
+        manager = NDManager.newBaseManager(Device.cpu());
+        fp64 = OptCheckpoint.load(dir, manager, Device.cpu(), DataType.FLOAT64);
+        fp32 = OptCheckpoint.load(dir, manager, Device.cpu(), DataType.FLOAT32);
+    }
+
+    @AfterAll
+    static void close() {
+        manager.close();
+    }
+
+    private static void assertSameResults(ExampleImportance one, ExampleImportance batched, double rel, double abs) {
+        assertEquals(one.inputTokens(), batched.inputTokens());
+        assertClose(one.id() + " loss", new double[] {one.loss()}, new double[] {batched.loss()}, rel, abs);
+        assertClose(one.id() + " logprobs", widen(one.targetLogprobs()), batched.targetLogprobs(), rel, abs);
+        assertClose(one.id() + " logits", widen(one.lastLogits()), batched.lastLogits(), rel, abs);
+        for (ImportanceCriterion c : ImportanceCriterion.values()) {
+            assertClose(one.id() + " head " + c.key(), flatten(one.head(c)), flatten(batched.head(c)), rel, abs);
+            assertClose(one.id() + " neuron " + c.key(), flatten(one.neuron(c)), flatten(batched.neuron(c)), rel, abs);
+        }
+        assertClose(one.id() + " ctx", flatten(one.attnContextLast()), flatten(batched.attnContextLast()), rel, abs);
+        assertClose(one.id() + " res", flatten(one.residualInLast()), flatten(batched.residualInLast()), rel, abs);
+        for (int l = 0; l < one.headGradients().length; l++) {
+            for (int t = 0; t < one.headGradients()[l].length; t++) {
+                assertClose(one.id() + " head gradient", flatten(one.headGradients()[l][t]),
+                        flatten(batched.headGradients()[l][t]), rel, abs);
+            }
+        }
+    }
+
+    private static void checkBatching(OptModel model, double rel, double abs) {
+        CriteriaOptions all = CriteriaOptions.all().withLastLogits().withHeadGradients();
+        CriteriaCalculator calc = new CriteriaCalculator(model);
+        List<ExampleImportance> batched = calc.compute(EXAMPLES, all);
+        assertEquals(EXAMPLES.size(), batched.size());
+        for (int i = 0; i < EXAMPLES.size(); i++) {
+            ExampleImportance single = calc.compute(List.of(EXAMPLES.get(i)), all).get(0);
+            assertEquals(EXAMPLES.get(i).id(), batched.get(i).id());
+            assertSameResults(single, batched.get(i), rel, abs);
+        }
+    }
+
+    @Test
+    void batchingWithPaddingChangesNoValueInFp64() {
+        checkBatching(fp64, 1e-9, 1e-12);
+    }
+
+    @Test
+    void batchingWithPaddingChangesNoValueInFp32() {
+        checkBatching(fp32, 1e-4, 1e-7);
+    }
+
+    @Test
+    void doubleBackwardHessianGradientMatchesCentralDifference() {
+        HessianGradient hg = new HessianGradient(fp64);
+        for (ScoredExample ex : EXAMPLES) {
+            HessianGradient.Result r = hg.compute(ex);
+            JointVector g = r.gradient();
+            double norm = g.norm();
+            assertTrue(norm > 0, "gradient is zero");
+            JointVector unit = g.scale(1 / norm);
+            double eps = 1e-6;
+            JointVector plus = hg.gradientAt(ex, unit.scale(eps));
+            JointVector minus = hg.gradientAt(ex, unit.scale(-eps));
+            JointVector fd = plus.combine(norm / (2 * eps), minus, -norm / (2 * eps));
+            JointVector diff = fd.combine(1, r.hessianGradient(), -1);
+            double relErr = diff.norm() / r.hessianGradient().norm();
+            System.out.printf("grasp %s: |Hg| = %.6g, |FD - Hg| / |Hg| = %.3g%n", ex.id(), r.hessianGradient().norm(),
+                    relErr);
+            assertTrue(relErr < 1e-5, ex.id() + ": double backward differs from finite difference by " + relErr);
+            // The gradient half of the result is the plain first-order gradient.
+            JointVector plain = hg.gradientAt(ex, g.scale(0));
+            assertTrue(plain.combine(1, g, -1).norm() <= 1e-12 * norm, "first-order gradient differs");
+        }
+    }
+
+    @Test
+    void graspScoresFollowFromHessianGradientActivationsAndWeights() {
+        ScoredExample ex = EXAMPLES.get(0);
+        HessianGradient.Result r = new HessianGradient(fp64).compute(ex);
+        ExampleImportance full = new CriteriaCalculator(fp64).compute(List.of(ex),
+                new CriteriaOptions(java.util.EnumSet.of(ImportanceCriterion.GRASP), false, false)).get(0);
+        int e = CONFIG.hiddenSize();
+        int h = CONFIG.numHeads();
+        int d = CONFIG.headDim();
+        int t = ex.inputLength();
+        double[][] context = new double[CONFIG.numLayers()][];
+        try (NDManager scope = manager.newSubManager()) {
+            TokenBatch b = new TokenBatch(List.of(ex), CONFIG, scope, DataType.FLOAT64);
+            fp64.forward(scope, b.inputIds, new org.shadowllm.common.model.LayerTap() {
+                @Override
+                public ai.djl.ndarray.NDArray attentionContext(int layer, ai.djl.ndarray.NDArray ctx) {
+                    context[layer] = ctx.toDoubleArray();
+                    return ctx;
+                }
+            }, null);
+        }
+        for (int l = 0; l < CONFIG.numLayers(); l++) {
+            double[] hgA = r.hessianGradient().heads()[l];
+            double[] expectedHead = new double[h];
+            for (int tt = 0; tt < t; tt++) {
+                for (int hh = 0; hh < h; hh++) {
+                    double s = 0;
+                    for (int u = 0; u < d; u++) {
+                        int i = (tt * h + hh) * d + u;
+                        s += -hgA[i] * context[l][i];
+                    }
+                    expectedHead[hh] += Math.abs(s);
+                }
+            }
+            assertClose("head grasp layer " + l, expectedHead, widen(full.head(ImportanceCriterion.GRASP)[l]),
+                    1e-6, 1e-15);
+            double[] w = fp64.weights().layers().get(l).fc1Weight().toDoubleArray();
+            double[] hgW = r.hessianGradient().fc1()[l];
+            double[] expectedNeuron = new double[CONFIG.ffnDim()];
+            for (int k = 0; k < expectedNeuron.length; k++) {
+                for (int j = 0; j < e; j++) {
+                    expectedNeuron[k] += Math.abs(-hgW[k * e + j] * w[k * e + j]);
+                }
+            }
+            assertClose("neuron grasp layer " + l, expectedNeuron, widen(full.neuron(ImportanceCriterion.GRASP)[l]),
+                    1e-6, 1e-15);
+        }
+    }
+}
