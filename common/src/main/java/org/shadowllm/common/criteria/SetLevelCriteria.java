@@ -1,0 +1,273 @@
+package org.shadowllm.common.criteria;
+
+import org.apache.commons.math3.linear.Array2DRowRealMatrix;
+import org.apache.commons.math3.linear.EigenDecomposition;
+import org.shadowllm.common.model.OptConfig;
+
+import java.util.ArrayList;
+import java.util.EnumMap;
+import java.util.HashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.SplittableRandom;
+
+/**
+ * Set-level (static) criteria over the examples of one task and shot count: {@code jacov} and
+ * {@code epenas} for heads, and the mean of every per-example criterion. Feed examples computed with
+ * {@link CriteriaOptions#withHeadGradients()}, then call {@link #result()}.
+ *
+ * <p>{@code jacov} keeps a seeded uniform reservoir of at most {@code poolRows} non-zero gradient rows
+ * per head and draws from it; while a head has no more rows than that, the draws are exactly
+ * CRITERIA.md's draws over all rows. A zero-variance row is treated as uncorrelated with every other
+ * row (NumPy would give NaN). {@code epenas} is NaN for a head where no class has more than 4 vectors.
+ */
+public final class SetLevelCriteria {
+    private static final double EPS = 1e-5;
+
+    /** Options with CRITERIA.md's defaults: 10 draws of 200 rows. */
+    public record Options(int jacovDraws, int jacovRows, int poolRows, long seed) {
+        public Options {
+            if (jacovDraws < 1 || jacovRows < 2 || poolRows < jacovRows) {
+                throw new IllegalArgumentException("need jacovDraws ≥ 1, jacovRows ≥ 2 and poolRows ≥ jacovRows");
+            }
+        }
+
+        public static Options defaults(long seed) {
+            return new Options(10, 200, 20_000, seed);
+        }
+    }
+
+    /** Set-level scores: {@code [layer][head]} or {@code [layer][unit]}. */
+    public record Result(int examples, double[][] jacov, double[][] epenas,
+                         Map<ImportanceCriterion, double[][]> headMeans,
+                         Map<ImportanceCriterion, double[][]> neuronMeans) {
+    }
+
+    private final OptConfig config;
+    private final Options options;
+    private final List<List<float[]>> pools = new ArrayList<>();
+    private final long[] seen;
+    private final SplittableRandom[] rngs;
+    private final List<Map<Integer, List<float[]>>> classes = new ArrayList<>();
+    private final Map<ImportanceCriterion, double[][]> headSums = new EnumMap<>(ImportanceCriterion.class);
+    private final Map<ImportanceCriterion, double[][]> neuronSums = new EnumMap<>(ImportanceCriterion.class);
+    private int examples;
+
+    public SetLevelCriteria(OptConfig config, Options options) {
+        this.config = config;
+        this.options = options;
+        int units = config.numLayers() * config.numHeads();
+        seen = new long[units];
+        rngs = new SplittableRandom[units];
+        for (int u = 0; u < units; u++) {
+            pools.add(new ArrayList<>());
+            classes.add(new HashMap<>());
+            rngs[u] = new SplittableRandom(options.seed() * 1_000_003L + u);
+        }
+    }
+
+    /** Adds one example; {@code example} supplies the target ids that define epenas' classes. */
+    public void add(ScoredExample example, ExampleImportance scores) {
+        float[][][][] grads = scores.headGradients();
+        if (grads == null) {
+            throw new IllegalArgumentException("example '" + scores.id() + "' has no head gradients; compute it with "
+                    + "CriteriaOptions.withHeadGradients()");
+        }
+        int h = config.numHeads();
+        int[] tokens = example.tokens();
+        int n = example.continuationLength();
+        int firstTargetPosition = example.inputLength() - n;
+        for (int l = 0; l < config.numLayers(); l++) {
+            for (int t = 0; t < grads[l].length; t++) {
+                for (int hh = 0; hh < h; hh++) {
+                    float[] row = grads[l][t][hh];
+                    int unit = l * h + hh;
+                    if (!isZero(row)) {
+                        offer(unit, row);
+                    }
+                    if (t >= firstTargetPosition) {
+                        int target = tokens[t + 1];
+                        classes.get(unit).computeIfAbsent(target, k -> new ArrayList<>()).add(row);
+                    }
+                }
+            }
+        }
+        accumulate(headSums, scores.heads());
+        accumulate(neuronSums, scores.neurons());
+        examples++;
+    }
+
+    private void offer(int unit, float[] row) {
+        List<float[]> pool = pools.get(unit);
+        long k = seen[unit]++;
+        if (pool.size() < options.poolRows()) {
+            pool.add(row);
+        } else {
+            long j = rngs[unit].nextLong(k + 1);
+            if (j < options.poolRows()) {
+                pool.set((int) j, row);
+            }
+        }
+    }
+
+    private static void accumulate(Map<ImportanceCriterion, double[][]> sums, Map<ImportanceCriterion, float[][]> add) {
+        add.forEach((c, v) -> {
+            double[][] s = sums.computeIfAbsent(c, k -> new double[v.length][v[0].length]);
+            for (int l = 0; l < v.length; l++) {
+                for (int u = 0; u < v[l].length; u++) {
+                    s[l][u] += v[l][u];
+                }
+            }
+        });
+    }
+
+    public Result result() {
+        if (examples == 0) {
+            throw new IllegalStateException("no examples were added");
+        }
+        int layers = config.numLayers();
+        int h = config.numHeads();
+        double[][] jacov = new double[layers][h];
+        double[][] epenas = new double[layers][h];
+        for (int l = 0; l < layers; l++) {
+            for (int hh = 0; hh < h; hh++) {
+                int unit = l * h + hh;
+                jacov[l][hh] = jacov(pools.get(unit), new SplittableRandom(options.seed() + 31L * unit));
+                epenas[l][hh] = epenas(classes.get(unit));
+            }
+        }
+        return new Result(examples, jacov, epenas, means(headSums), means(neuronSums));
+    }
+
+    private Map<ImportanceCriterion, double[][]> means(Map<ImportanceCriterion, double[][]> sums) {
+        Map<ImportanceCriterion, double[][]> out = new EnumMap<>(ImportanceCriterion.class);
+        sums.forEach((c, s) -> {
+            double[][] m = new double[s.length][];
+            for (int l = 0; l < s.length; l++) {
+                m[l] = s[l].clone();
+                for (int u = 0; u < m[l].length; u++) {
+                    m[l][u] /= examples;
+                }
+            }
+            out.put(c, m);
+        });
+        return out;
+    }
+
+    private double jacov(List<float[]> rows, SplittableRandom rnd) {
+        if (rows.size() < 2) {
+            return Double.NaN;
+        }
+        int take = Math.min(options.jacovRows(), rows.size());
+        double total = 0;
+        for (int draw = 0; draw < options.jacovDraws(); draw++) {
+            int[] idx = sampleWithoutReplacement(rows.size(), take, rnd);
+            List<float[]> chosen = new ArrayList<>(take);
+            for (int i : idx) {
+                chosen.add(rows.get(i));
+            }
+            total += jacovScore(correlation(chosen));
+        }
+        return total / options.jacovDraws();
+    }
+
+    /** {@code −Σ(ln(|v|+1e-5) + 1/(|v|+1e-5))} over the eigenvalues of a symmetric matrix. */
+    static double jacovScore(double[][] corr) {
+        double[] eig = new EigenDecomposition(new Array2DRowRealMatrix(corr, false)).getRealEigenvalues();
+        double s = 0;
+        for (double v : eig) {
+            double a = Math.abs(v) + EPS;
+            s += Math.log(a) + 1 / a;
+        }
+        return -s;
+    }
+
+    static double epenas(Map<Integer, List<float[]>> byClass) {
+        List<Double> scores = new ArrayList<>();
+        for (List<float[]> vectors : byClass.values()) {
+            if (vectors.size() > 4) {
+                double s = 0;
+                for (double[] row : correlation(vectors)) {
+                    for (double v : row) {
+                        s += Math.log(Math.abs(v) + EPS);
+                    }
+                }
+                scores.add(s);
+            }
+        }
+        if (scores.isEmpty()) {
+            return Double.NaN;
+        }
+        double total = 0;
+        for (double a : scores) {
+            for (double b : scores) {
+                total += Math.abs(a - b);
+            }
+        }
+        return total;
+    }
+
+    /** Pearson correlation between rows, as {@code numpy.corrcoef(rows)}. */
+    static double[][] correlation(List<float[]> rows) {
+        int n = rows.size();
+        int d = rows.get(0).length;
+        double[][] z = new double[n][d];
+        boolean[] constant = new boolean[n];
+        for (int i = 0; i < n; i++) {
+            float[] r = rows.get(i);
+            double mean = 0;
+            for (float v : r) {
+                mean += v;
+            }
+            mean /= d;
+            double ss = 0;
+            for (int j = 0; j < d; j++) {
+                z[i][j] = r[j] - mean;
+                ss += z[i][j] * z[i][j];
+            }
+            constant[i] = ss == 0;
+            double inv = constant[i] ? 0 : 1 / Math.sqrt(ss);
+            for (int j = 0; j < d; j++) {
+                z[i][j] *= inv;
+            }
+        }
+        double[][] c = new double[n][n];
+        for (int i = 0; i < n; i++) {
+            for (int k = i; k < n; k++) {
+                double s = 0;
+                for (int j = 0; j < d; j++) {
+                    s += z[i][j] * z[k][j];
+                }
+                c[i][k] = s;
+                c[k][i] = s;
+            }
+            if (constant[i]) {
+                c[i][i] = 1;
+            }
+        }
+        return c;
+    }
+
+    private static int[] sampleWithoutReplacement(int n, int k, SplittableRandom rnd) {
+        int[] perm = new int[n];
+        for (int i = 0; i < n; i++) {
+            perm[i] = i;
+        }
+        for (int i = 0; i < k; i++) {
+            int j = i + rnd.nextInt(n - i);
+            int tmp = perm[i];
+            perm[i] = perm[j];
+            perm[j] = tmp;
+        }
+        return java.util.Arrays.copyOf(perm, k);
+    }
+
+    private static boolean isZero(float[] row) {
+        for (float v : row) {
+            if (v != 0f) {
+                return false;
+            }
+        }
+        return true;
+    }
+}

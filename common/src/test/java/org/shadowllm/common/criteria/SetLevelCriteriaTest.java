@@ -1,0 +1,167 @@
+package org.shadowllm.common.criteria;
+
+import ai.djl.Device;
+import ai.djl.ndarray.NDManager;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+import org.shadowllm.common.checkpoint.OptCheckpoint;
+import org.shadowllm.common.checkpoint.RandomOptCheckpoint;
+import org.shadowllm.common.model.OptConfig;
+import org.shadowllm.common.model.OptModel;
+
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.HashMap;
+import java.util.List;
+import java.util.Map;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+import static org.shadowllm.common.Tolerance.assertClose;
+
+class SetLevelCriteriaTest {
+    static final OptConfig CONFIG = OptConfig.of(37, 24, 2, 3, 40, 32);
+
+    @TempDir
+    Path dir;
+
+    /** Eigenvalues of a symmetric matrix by cyclic Jacobi rotations: independent of commons-math. */
+    static double[] jacobiEigenvalues(double[][] m) {
+        int n = m.length;
+        double[][] a = new double[n][];
+        for (int i = 0; i < n; i++) {
+            a[i] = m[i].clone();
+        }
+        for (int sweep = 0; sweep < 100; sweep++) {
+            double off = 0;
+            for (int p = 0; p < n; p++) {
+                for (int q = p + 1; q < n; q++) {
+                    off += a[p][q] * a[p][q];
+                }
+            }
+            if (off < 1e-26) {
+                break;
+            }
+            for (int p = 0; p < n; p++) {
+                for (int q = p + 1; q < n; q++) {
+                    if (Math.abs(a[p][q]) < 1e-300) {
+                        continue;
+                    }
+                    double theta = (a[q][q] - a[p][p]) / (2 * a[p][q]);
+                    double t = Math.signum(theta) / (Math.abs(theta) + Math.sqrt(theta * theta + 1));
+                    if (theta == 0) {
+                        t = 1;
+                    }
+                    double c = 1 / Math.sqrt(t * t + 1);
+                    double s = t * c;
+                    for (int k = 0; k < n; k++) {
+                        double akp = a[k][p];
+                        double akq = a[k][q];
+                        a[k][p] = c * akp - s * akq;
+                        a[k][q] = s * akp + c * akq;
+                    }
+                    for (int k = 0; k < n; k++) {
+                        double apk = a[p][k];
+                        double aqk = a[q][k];
+                        a[p][k] = c * apk - s * aqk;
+                        a[q][k] = s * apk + c * aqk;
+                    }
+                }
+            }
+        }
+        double[] ev = new double[n];
+        for (int i = 0; i < n; i++) {
+            ev[i] = a[i][i];
+        }
+        return ev;
+    }
+
+    @Test
+    void jacovEpenasAndMeansMatchBruteForceOverTheWholeSet() {
+        RandomOptCheckpoint.write(dir, CONFIG, 3L);
+        List<ScoredExample> examples = new ArrayList<>();
+        java.util.SplittableRandom rnd = new java.util.SplittableRandom(11);
+        for (int i = 0; i < 6; i++) {
+            int[] t = new int[8 + i];
+            for (int j = 1; j < t.length; j++) {
+                t[j] = j >= t.length - 5 ? 1 + (j % 2) : rnd.nextInt(37);
+            }
+            examples.add(new ScoredExample("ex" + i, t, 5));
+        }
+        try (NDManager m = NDManager.newBaseManager(Device.cpu()); OptModel model = OptCheckpoint.load(dir, m, Device.cpu())) {
+            List<ExampleImportance> scores = new CriteriaCalculator(model).compute(examples,
+                    CriteriaOptions.singlePass().withHeadGradients());
+            SetLevelCriteria set = new SetLevelCriteria(CONFIG, SetLevelCriteria.Options.defaults(1));
+            for (int i = 0; i < examples.size(); i++) {
+                set.add(examples.get(i), scores.get(i));
+            }
+            SetLevelCriteria.Result r = set.result();
+            assertEquals(6, r.examples());
+            int h = CONFIG.numHeads();
+            for (int l = 0; l < CONFIG.numLayers(); l++) {
+                for (int hh = 0; hh < h; hh++) {
+                    List<float[]> rows = new ArrayList<>();
+                    Map<Integer, List<float[]>> classes = new HashMap<>();
+                    for (int i = 0; i < examples.size(); i++) {
+                        float[][][] g = scores.get(i).headGradients()[l];
+                        int[] tokens = examples.get(i).tokens();
+                        for (int t = 0; t < g.length; t++) {
+                            boolean nonzero = false;
+                            for (float v : g[t][hh]) {
+                                nonzero |= v != 0;
+                            }
+                            if (nonzero) {
+                                rows.add(g[t][hh]);
+                            }
+                            if (t + 1 >= tokens.length - 5) {
+                                classes.computeIfAbsent(tokens[t + 1], k -> new ArrayList<>()).add(g[t][hh]);
+                            }
+                        }
+                    }
+                    assertTrue(rows.size() < 200, "the whole set fits one draw");
+                    double[] ev = jacobiEigenvalues(SetLevelCriteria.correlation(rows));
+                    double expected = 0;
+                    for (double v : ev) {
+                        expected -= Math.log(Math.abs(v) + 1e-5) + 1 / (Math.abs(v) + 1e-5);
+                    }
+                    assertClose("jacov " + l + "/" + hh, new double[] {expected}, new double[] {r.jacov()[l][hh]},
+                            1e-6, 0);
+                    List<Double> s = new ArrayList<>();
+                    for (List<float[]> vs : classes.values()) {
+                        if (vs.size() > 4) {
+                            double sc = 0;
+                            for (double[] row : SetLevelCriteria.correlation(vs)) {
+                                for (double v : row) {
+                                    sc += Math.log(Math.abs(v) + 1e-5);
+                                }
+                            }
+                            s.add(sc);
+                        }
+                    }
+                    assertEquals(2, s.size(), "two target classes with more than four vectors");
+                    assertClose("epenas " + l + "/" + hh, new double[] {2 * Math.abs(s.get(0) - s.get(1))},
+                            new double[] {r.epenas()[l][hh]}, 1e-9, 0);
+                }
+                for (ImportanceCriterion c : ImportanceCriterion.SINGLE_PASS) {
+                    double[] mean = new double[CONFIG.ffnDim()];
+                    for (ExampleImportance e : scores) {
+                        for (int k = 0; k < mean.length; k++) {
+                            mean[k] += (double) e.neuron(c)[l][k] / scores.size();
+                        }
+                    }
+                    assertClose("mean neuron " + c.key(), mean, r.neuronMeans().get(c)[l], 1e-9, 1e-12);
+                }
+            }
+        }
+    }
+
+    @Test
+    void correlationMatchesPearsonDefinition() {
+        List<float[]> rows = List.of(new float[] {1, 2, 3, 4}, new float[] {2, 4, 6, 8.5f}, new float[] {4, 3, 2, 1});
+        double[][] c = SetLevelCriteria.correlation(rows);
+        assertClose("self", new double[] {1, 1, 1}, new double[] {c[0][0], c[1][1], c[2][2]}, 1e-12, 1e-12);
+        assertClose("anti", new double[] {-1}, new double[] {c[0][2]}, 1e-12, 1e-12);
+        // By hand: deviations (−1.5, −0.5, 0.5, 1.5) and (−3.125, −1.125, 0.875, 3.375).
+        assertClose("pearson", new double[] {10.75 / Math.sqrt(5 * 23.1875)}, new double[] {c[0][1]}, 1e-12, 0);
+    }
+}
