@@ -17,7 +17,7 @@ import org.shadowllm.common.model.OptModel;
 import org.shadowllm.common.model.OptWeights;
 import org.shadowllm.common.safetensors.SafetensorsCheckpoint;
 import org.shadowllm.common.safetensors.SafetensorsException;
-import org.shadowllm.common.safetensors.TensorInfo;
+import org.shadowllm.common.safetensors.SafetensorsWriter;
 
 import java.io.IOException;
 import java.nio.file.Files;
@@ -102,24 +102,95 @@ public final class OptCheckpoint {
     /** Loads the model, converting every floating-point tensor to {@code computeType}. */
     public static OptModel load(Path modelDir, NDManager parent, Device device, DataType computeType) {
         OptConfig config = readConfig(modelDir);
-        NDManager manager = parent.newSubManager(device);
         try (SafetensorsCheckpoint ckpt = SafetensorsCheckpoint.open(modelDir)) {
-            Reader r = new Reader(ckpt, manager, computeType, prefix(ckpt));
-            OptWeights weights = readWeights(config, r, manager);
-            return new OptModel(config, weights);
+            return build(config, new TensorSource() {
+                @Override
+                public boolean contains(String name) {
+                    return ckpt.contains(name);
+                }
+
+                @Override
+                public long[] shape(String name) {
+                    return ckpt.info(name).shape();
+                }
+
+                @Override
+                public float[] read(String name) {
+                    return ckpt.readFloats(name);
+                }
+
+                @Override
+                public String where() {
+                    return ckpt.directory().toString();
+                }
+            }, parent, device, computeType);
+        }
+    }
+
+    /** Builds a model from in-memory tensors in Hugging Face layout (random models for benchmarks). */
+    public static OptModel fromStateDict(OptConfig config, java.util.Map<String, SafetensorsWriter.Tensor> tensors,
+                                         NDManager parent, Device device, DataType computeType) {
+        return build(config, new TensorSource() {
+            @Override
+            public boolean contains(String name) {
+                return tensors.containsKey(name);
+            }
+
+            @Override
+            public long[] shape(String name) {
+                return get(name).shape();
+            }
+
+            @Override
+            public float[] read(String name) {
+                return get(name).values();
+            }
+
+            private SafetensorsWriter.Tensor get(String name) {
+                SafetensorsWriter.Tensor t = tensors.get(name);
+                if (t == null) {
+                    throw new SafetensorsException(where(), name, "missing tensor");
+                }
+                return t;
+            }
+
+            @Override
+            public String where() {
+                return "<state dict>";
+            }
+        }, parent, device, computeType);
+    }
+
+    /** Named float tensors, wherever they come from; a missing name is an error that says where. */
+    private interface TensorSource {
+        boolean contains(String name);
+
+        long[] shape(String name);
+
+        float[] read(String name);
+
+        String where();
+    }
+
+    private static OptModel build(OptConfig config, TensorSource source, NDManager parent, Device device,
+                                  DataType computeType) {
+        NDManager manager = parent.newSubManager(device);
+        try {
+            Reader r = new Reader(source, manager, computeType, prefix(source));
+            return new OptModel(config, readWeights(config, r, manager));
         } catch (RuntimeException e) {
             manager.close();
             throw e;
         }
     }
 
-    private static String prefix(SafetensorsCheckpoint ckpt) {
+    private static String prefix(TensorSource source) {
         for (String p : new String[] {"model.decoder.", "decoder."}) {
-            if (ckpt.contains(p + "embed_tokens.weight")) {
+            if (source.contains(p + "embed_tokens.weight")) {
                 return p;
             }
         }
-        throw new SafetensorsException(ckpt.directory().toString(), "model.decoder.embed_tokens.weight",
+        throw new SafetensorsException(source.where(), "model.decoder.embed_tokens.weight",
                 "missing tensor (not an OPT decoder checkpoint?)");
     }
 
@@ -135,7 +206,7 @@ public final class OptCheckpoint {
         NDArray finalW = c.finalLayerNorm() ? r.tensor(pre + "final_layer_norm.weight", e) : null;
         NDArray finalB = c.finalLayerNorm() ? r.tensor(pre + "final_layer_norm.bias", e) : null;
         NDArray head = tokens;
-        if (!c.tieWordEmbeddings() || r.ckpt.contains("lm_head.weight")) {
+        if (!c.tieWordEmbeddings() || r.source.contains("lm_head.weight")) {
             head = r.tensor("lm_head.weight", c.vocabSize(), p);
         }
         List<LayerWeights> layers = new ArrayList<>();
@@ -161,13 +232,13 @@ public final class OptCheckpoint {
     }
 
     private static final class Reader {
-        final SafetensorsCheckpoint ckpt;
+        final TensorSource source;
         final NDManager manager;
         final DataType type;
         final String prefix;
 
-        Reader(SafetensorsCheckpoint ckpt, NDManager manager, DataType type, String prefix) {
-            this.ckpt = ckpt;
+        Reader(TensorSource source, NDManager manager, DataType type, String prefix) {
+            this.source = source;
             this.manager = manager;
             this.type = type;
             this.prefix = prefix;
@@ -178,12 +249,12 @@ public final class OptCheckpoint {
         }
 
         NDArray tensor(String name, long... shape) {
-            TensorInfo info = ckpt.info(name);
-            if (!Arrays.equals(info.shape(), shape)) {
-                throw new SafetensorsException(ckpt.directory().toString(), name, "shape " + info.shapeString()
+            long[] actual = source.shape(name);
+            if (!Arrays.equals(actual, shape)) {
+                throw new SafetensorsException(source.where(), name, "shape " + Arrays.toString(actual)
                         + " but the config implies " + Arrays.toString(shape));
             }
-            float[] data = ckpt.readFloats(name);
+            float[] data = source.read(name);
             NDArray a = manager.create(data, new Shape(shape));
             if (type != DataType.FLOAT32) {
                 NDArray converted = a.toType(type, false);

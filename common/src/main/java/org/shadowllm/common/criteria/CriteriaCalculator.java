@@ -138,11 +138,23 @@ public final class CriteriaCalculator {
         put(parts, wanted, NWOT, () -> nwot(act, valid3, tokenAxis, batch.counts));
         if (wanted.contains(GRADNORM) || wanted.contains(PLAINACT)) {
             // ∂L_b/∂W1 = δ_bᵀ x_b per example, with δ = ∂L/∂(pre-activation) = g·1[a>0].
-            NDArray delta = g.mul(act.gt(0).toType(act.getDataType(), false));
-            NDArray weightGrad = delta.transpose(0, 2, 1).matMul(tap.ffnInput[l]);
-            put(parts, wanted, GRADNORM, () -> weightGrad.square().sum(new int[] {2}).sqrt());
-            put(parts, wanted, PLAINACT, () -> weightGrad.mul(model.weights().layers().get(l).fc1Weight()).abs()
-                    .sum(new int[] {2}));
+            // [B, F, E] per layer is the largest tensor here: free it and its temporaries at once.
+            try (NDArray fired = act.gt(0).toType(act.getDataType(), false);
+                 NDArray delta = g.mul(fired);
+                 NDArray deltaT = delta.transpose(0, 2, 1);
+                 NDArray weightGrad = deltaT.matMul(tap.ffnInput[l])) {
+                put(parts, wanted, GRADNORM, () -> {
+                    try (NDArray sq = weightGrad.square()) {
+                        return sq.sum(new int[] {2}).sqrt();
+                    }
+                });
+                put(parts, wanted, PLAINACT, () -> {
+                    try (NDArray prod = weightGrad.mul(model.weights().layers().get(l).fc1Weight());
+                         NDArray abs = prod.abs()) {
+                        return abs.sum(new int[] {2});
+                    }
+                });
+            }
         }
     }
 
