@@ -111,10 +111,7 @@ public final class RandomOptCheckpoint {
         }
         float[] v = new float[Math.toIntExact(n)];
         for (int i = 0; i < v.length; i++) {
-            // Box–Muller; SplittableRandom has no nextGaussian on Java 17.
-            double u1 = 1.0 - rnd.nextDouble();
-            double u2 = rnd.nextDouble();
-            v[i] = (float) (std * Math.sqrt(-2 * Math.log(u1)) * Math.cos(2 * Math.PI * u2));
+            v[i] = (float) (std * rnd.nextGaussian());
         }
         return new Tensor(v, shape);
     }

@@ -9,22 +9,58 @@ import org.shadowllm.common.model.OptModel;
 import java.util.List;
 
 /**
- * The gradient {@code g} of one example's loss over grasp's joint variables (head contexts and fc1
- * weights, see {@link JointVector}) and the Hessian-gradient product {@code Hg = ∇(g·stop(g))}, by
- * double backward: one forward, one backward with a graph, one more backward.
+ * Grasp's Hessian-gradient product for one example, over the joint variables of {@link JointVector}
+ * (every head's context and every fc1 weight): {@code g = ∇L} and {@code Hg}.
+ *
+ * <p>{@link #compute} uses the central difference {@code (∇L(x+εĝ) − ∇L(x−εĝ)) / 2ε · ‖g‖}: three
+ * ordinary backward passes. The two shifted passes keep the ReLU gates of the unshifted one, so a step
+ * never crosses a kink; that is the Hessian double backward yields too (ReLU'' = 0 there). {@link #doubleBackward} differentiates {@code g·stop(g)} once more; it is
+ * exact, but PyTorch's {@code backward(create_graph=True)} leaves each leaf's gradient holding a graph
+ * that refers to the leaf, a cycle that DJL cannot break (about 9 MB per call on tiny-random-opt), so
+ * it serves as the reference in tests only.
  */
 public final class HessianGradient {
     private final OptModel model;
+    private final double epsilon;
 
-    public HessianGradient(OptModel model) {
+    /** @param epsilon step of the central difference along the unit gradient */
+    public HessianGradient(OptModel model, double epsilon) {
+        if (!(epsilon > 0)) {
+            throw new IllegalArgumentException("epsilon must be positive, was " + epsilon);
+        }
         this.model = model;
+        this.epsilon = epsilon;
+    }
+
+    /** The default step: 1e-3 for fp32 (balances round-off and truncation), 1e-6 for fp64. */
+    public HessianGradient(OptModel model) {
+        this(model, model.dataType() == DataType.FLOAT64 ? 1e-6 : 1e-3);
     }
 
     /** g and Hg, plus the grasp scores they imply for heads {@code [L][H]} and neurons {@code [L][F]}. */
     public record Result(JointVector gradient, JointVector hessianGradient, float[][] headGrasp, float[][] neuronGrasp) {
     }
 
+    /** Gradient at the example, its head contexts {@code [L][T*H*dHead]} and its ReLU gates. */
+    private record Pass(JointVector gradient, double[][] context, float[][] gates) {
+    }
+
     public Result compute(ScoredExample example) {
+        Pass base = pass(example, null, null);
+        JointVector g = base.gradient();
+        double norm = g.norm();
+        if (norm == 0) {
+            return scores(g, g, base.context());
+        }
+        JointVector step = g.scale(epsilon / norm);
+        JointVector plus = pass(example, step, base.gates()).gradient();
+        JointVector minus = pass(example, step.scale(-1), base.gates()).gradient();
+        JointVector hg = plus.combine(norm / (2 * epsilon), minus, -norm / (2 * epsilon));
+        return scores(g, hg, base.context());
+    }
+
+    /** Exact Hg by double backward; leaks memory per call (see the class comment), so tests only. */
+    public Result doubleBackward(ScoredExample example) {
         int layers = model.config().numLayers();
         try (NDManager scope = model.weights().manager().newSubManager(); Autograd rec = Autograd.record()) {
             ProbeTap tap = new ProbeTap(scope, layers, true, null, null);
@@ -47,34 +83,41 @@ public final class HessianGradient {
             try (Autograd p = Autograd.pause()) {
                 NDArray[] hgHead = new NDArray[layers];
                 NDArray[] hgFc1 = new NDArray[layers];
-                float[][] headScores = new float[layers][];
-                float[][] neuronScores = new float[layers][];
                 for (int l = 0; l < layers; l++) {
                     // The second backward accumulates onto g, so Hg is what it added.
                     hgHead[l] = tap.headProbe[l].getGradient().sub(gHead[l]);
                     hgFc1[l] = tap.fc1Probe[l].getGradient().sub(gFc1[l]);
-                    // Σ_t |Σ_d −Hg·A| for heads; Σ_j |−Hg·W| for neurons.
-                    headScores[l] = hgHead[l].mul(tap.context[l]).sum(new int[] {3}).abs().sum(new int[] {1})
-                            .toType(DataType.FLOAT32, false).toFloatArray();
-                    neuronScores[l] = hgFc1[l].mul(model.weights().layers().get(l).fc1Weight()).abs()
-                            .sum(new int[] {1}).toType(DataType.FLOAT32, false).toFloatArray();
                 }
-                return new Result(toJoint(gHead, gFc1), toJoint(hgHead, hgFc1), headScores, neuronScores);
+                return scores(toJoint(gHead, gFc1), toJoint(hgHead, hgFc1), contexts(tap));
             }
         }
     }
 
-    /** The joint gradient with the variables moved by {@code offset} (for finite-difference checks). */
+    /** The joint gradient with the variables moved by {@code offset} (null for none), ReLU gates live. */
     public JointVector gradientAt(ScoredExample example, JointVector offset) {
+        return pass(example, offset, null).gradient();
+    }
+
+    /** One forward and backward; with {@code gates} the FFN uses them, else it records its own. */
+    private Pass pass(ScoredExample example, JointVector offset, float[][] gates) {
         int layers = model.config().numLayers();
         try (NDManager scope = model.weights().manager().newSubManager(); Autograd rec = Autograd.record()) {
-            NDArray[] headOffset = new NDArray[layers];
-            NDArray[] fc1Offset = new NDArray[layers];
-            for (int l = 0; l < layers; l++) {
-                headOffset[l] = scope.create(offset.heads()[l]);
-                fc1Offset[l] = scope.create(offset.fc1()[l]);
+            NDArray[] headOffset = null;
+            NDArray[] fc1Offset = null;
+            if (offset != null) {
+                headOffset = new NDArray[layers];
+                fc1Offset = new NDArray[layers];
+                for (int l = 0; l < layers; l++) {
+                    headOffset[l] = scope.create(offset.heads()[l]);
+                    fc1Offset[l] = scope.create(offset.fc1()[l]);
+                }
             }
             ProbeTap tap = new ProbeTap(scope, layers, true, headOffset, fc1Offset);
+            if (gates != null) {
+                tap.freezeGates(gates);
+            } else {
+                tap.recordGates();
+            }
             Autograd.backward(lossOf(scope, example, tap), false, false);
             NDArray[] gHead = new NDArray[layers];
             NDArray[] gFc1 = new NDArray[layers];
@@ -82,7 +125,7 @@ public final class HessianGradient {
                 gHead[l] = tap.headProbe[l].getGradient();
                 gFc1[l] = tap.fc1Probe[l].getGradient();
             }
-            return toJoint(gHead, gFc1);
+            return new Pass(toJoint(gHead, gFc1), gates == null ? contexts(tap) : null, tap.recordedGates());
         }
     }
 
@@ -90,6 +133,49 @@ public final class HessianGradient {
         TokenBatch batch = new TokenBatch(List.of(example), model.config(), scope, model.dataType());
         NDArray hidden = model.forward(scope, batch.inputIds, tap, null);
         return batch.loss(batch.targetLogprobs(model, scope, hidden));
+    }
+
+    private static double[][] contexts(ProbeTap tap) {
+        double[][] c = new double[tap.context.length][];
+        for (int l = 0; l < c.length; l++) {
+            c[l] = tap.context[l].toType(DataType.FLOAT64, false).toDoubleArray();
+        }
+        return c;
+    }
+
+    /** Head: {@code Σ_t |Σ_d −Hg·A|}; neuron: {@code Σ_j |−Hg·W|}. */
+    private Result scores(JointVector g, JointVector hg, double[][] context) {
+        int layers = model.config().numLayers();
+        int h = model.config().numHeads();
+        int d = model.config().headDim();
+        int e = model.config().hiddenSize();
+        int f = model.config().ffnDim();
+        float[][] heads = new float[layers][h];
+        float[][] neurons = new float[layers][f];
+        for (int l = 0; l < layers; l++) {
+            double[] hgA = hg.heads()[l];
+            int tokens = hgA.length / (h * d);
+            for (int t = 0; t < tokens; t++) {
+                for (int hh = 0; hh < h; hh++) {
+                    double s = 0;
+                    int base = (t * h + hh) * d;
+                    for (int u = 0; u < d; u++) {
+                        s -= hgA[base + u] * context[l][base + u];
+                    }
+                    heads[l][hh] += (float) Math.abs(s);
+                }
+            }
+            float[] w = model.weights().layers().get(l).fc1Weight().toType(DataType.FLOAT32, false).toFloatArray();
+            double[] hgW = hg.fc1()[l];
+            for (int k = 0; k < f; k++) {
+                double s = 0;
+                for (int j = 0; j < e; j++) {
+                    s += Math.abs(hgW[k * e + j] * w[k * e + j]);
+                }
+                neurons[l][k] = (float) s;
+            }
+        }
+        return new Result(g, hg, heads, neurons);
     }
 
     private static JointVector toJoint(NDArray[] heads, NDArray[] fc1) {

@@ -22,6 +22,8 @@ final class ProbeTap implements LayerTap {
     private final boolean probeWeights;
     private final NDArray[] headOffset;
     private final NDArray[] fc1Offset;
+    private float[][] frozenGates;
+    private float[][] recordedGates;
 
     ProbeTap(NDManager scope, int layers, boolean probeWeights, NDArray[] headOffset, NDArray[] fc1Offset) {
         this.scope = scope;
@@ -35,6 +37,37 @@ final class ProbeTap implements LayerTap {
         headProbe = new NDArray[layers];
         neuronProbe = new NDArray[layers];
         fc1Probe = new NDArray[layers];
+    }
+
+    /** Records each layer's ReLU gate pattern {@code 1[z > 0]} so later passes can reuse it. */
+    ProbeTap recordGates() {
+        recordedGates = new float[residualIn.length][];
+        return this;
+    }
+
+    float[][] recordedGates() {
+        return recordedGates;
+    }
+
+    /** Uses fixed gates instead of ReLU: the FFN becomes {@code z · gate}, smooth in every variable. */
+    ProbeTap freezeGates(float[][] gates) {
+        frozenGates = gates;
+        return this;
+    }
+
+    @Override
+    public NDArray ffnGate(int layer, NDArray preActivation) {
+        if (frozenGates != null) {
+            NDArray gate = scope.create(frozenGates[layer], preActivation.getShape())
+                    .toType(preActivation.getDataType(), false);
+            return preActivation.mul(gate);
+        }
+        NDArray act = LayerTap.super.ffnGate(layer, preActivation);
+        if (recordedGates != null) {
+            recordedGates[layer] = preActivation.gt(0).toType(ai.djl.ndarray.types.DataType.FLOAT32, false)
+                    .toFloatArray();
+        }
+        return act;
     }
 
     @Override

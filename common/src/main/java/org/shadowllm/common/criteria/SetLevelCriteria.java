@@ -1,7 +1,5 @@
 package org.shadowllm.common.criteria;
 
-import org.apache.commons.math3.linear.Array2DRowRealMatrix;
-import org.apache.commons.math3.linear.EigenDecomposition;
 import org.shadowllm.common.model.OptConfig;
 
 import java.util.ArrayList;
@@ -166,20 +164,102 @@ public final class SetLevelCriteria {
             for (int i : idx) {
                 chosen.add(rows.get(i));
             }
-            total += jacovScore(correlation(chosen));
+            total += jacovScore(correlationEigenvalues(chosen));
         }
         return total / options.jacovDraws();
     }
 
-    /** {@code −Σ(ln(|v|+1e-5) + 1/(|v|+1e-5))} over the eigenvalues of a symmetric matrix. */
-    static double jacovScore(double[][] corr) {
-        double[] eig = new EigenDecomposition(new Array2DRowRealMatrix(corr, false)).getRealEigenvalues();
+    /** {@code −Σ(ln(|v|+1e-5) + 1/(|v|+1e-5))} over eigenvalues. */
+    static double jacovScore(double[] eigenvalues) {
         double s = 0;
-        for (double v : eig) {
+        for (double v : eigenvalues) {
             double a = Math.abs(v) + EPS;
             s += Math.log(a) + 1 / a;
         }
         return -s;
+    }
+
+    /**
+     * Eigenvalues of the n×n row-correlation matrix {@code C = Z Zᵀ} (Z: standardized rows, n×d). Its
+     * non-zero eigenvalues are those of the d×d matrix {@code Zᵀ Z}, and the other n − d are exactly 0,
+     * so a small symmetric Jacobi solve gives all n. Constant rows contribute an eigenvalue of 1 each.
+     */
+    static double[] correlationEigenvalues(List<float[]> rows) {
+        int n = rows.size();
+        int d = rows.get(0).length;
+        List<double[]> z = new ArrayList<>(n);
+        int constant = 0;
+        for (float[] r : rows) {
+            double[] s = standardized(r);
+            if (s == null) {
+                constant++;
+            } else {
+                z.add(s);
+            }
+        }
+        double[] eig;
+        if (z.size() <= d) {
+            double[][] c = new double[z.size()][z.size()];
+            for (int i = 0; i < z.size(); i++) {
+                for (int k = i; k < z.size(); k++) {
+                    c[i][k] = c[k][i] = dot(z.get(i), z.get(k));
+                }
+            }
+            eig = SymmetricEigenvalues.of(c);
+        } else {
+            double[][] g = new double[d][d];
+            for (double[] row : z) {
+                for (int a = 0; a < d; a++) {
+                    for (int b = a; b < d; b++) {
+                        g[a][b] += row[a] * row[b];
+                    }
+                }
+            }
+            for (int a = 0; a < d; a++) {
+                for (int b = 0; b < a; b++) {
+                    g[a][b] = g[b][a];
+                }
+            }
+            eig = SymmetricEigenvalues.of(g);
+        }
+        double[] all = new double[n];
+        System.arraycopy(eig, 0, all, 0, eig.length);
+        for (int i = 0; i < constant; i++) {
+            all[eig.length + i] = 1;
+        }
+        return all;
+    }
+
+    /** The row centred and scaled to unit length, or null when it is constant. */
+    private static double[] standardized(float[] r) {
+        int d = r.length;
+        double mean = 0;
+        for (float v : r) {
+            mean += v;
+        }
+        mean /= d;
+        double[] z = new double[d];
+        double ss = 0;
+        for (int j = 0; j < d; j++) {
+            z[j] = r[j] - mean;
+            ss += z[j] * z[j];
+        }
+        if (ss == 0) {
+            return null;
+        }
+        double inv = 1 / Math.sqrt(ss);
+        for (int j = 0; j < d; j++) {
+            z[j] *= inv;
+        }
+        return z;
+    }
+
+    private static double dot(double[] a, double[] b) {
+        double s = 0;
+        for (int i = 0; i < a.length; i++) {
+            s += a[i] * b[i];
+        }
+        return s;
     }
 
     static double epenas(Map<Integer, List<float[]>> byClass) {
@@ -207,42 +287,17 @@ public final class SetLevelCriteria {
         return total;
     }
 
-    /** Pearson correlation between rows, as {@code numpy.corrcoef(rows)}. */
+    /** Pearson correlation between rows, as {@code numpy.corrcoef(rows)}; constant rows correlate with none. */
     static double[][] correlation(List<float[]> rows) {
         int n = rows.size();
-        int d = rows.get(0).length;
-        double[][] z = new double[n][d];
-        boolean[] constant = new boolean[n];
+        double[][] z = new double[n][];
         for (int i = 0; i < n; i++) {
-            float[] r = rows.get(i);
-            double mean = 0;
-            for (float v : r) {
-                mean += v;
-            }
-            mean /= d;
-            double ss = 0;
-            for (int j = 0; j < d; j++) {
-                z[i][j] = r[j] - mean;
-                ss += z[i][j] * z[i][j];
-            }
-            constant[i] = ss == 0;
-            double inv = constant[i] ? 0 : 1 / Math.sqrt(ss);
-            for (int j = 0; j < d; j++) {
-                z[i][j] *= inv;
-            }
+            z[i] = standardized(rows.get(i));
         }
         double[][] c = new double[n][n];
         for (int i = 0; i < n; i++) {
             for (int k = i; k < n; k++) {
-                double s = 0;
-                for (int j = 0; j < d; j++) {
-                    s += z[i][j] * z[k][j];
-                }
-                c[i][k] = s;
-                c[k][i] = s;
-            }
-            if (constant[i]) {
-                c[i][i] = 1;
+                c[i][k] = c[k][i] = z[i] == null || z[k] == null ? (i == k ? 1 : 0) : dot(z[i], z[k]);
             }
         }
         return c;

@@ -25,6 +25,11 @@ public interface LayerTap {
         return weight;
     }
 
+    /** The FFN nonlinearity applied to fc1's output {@code [B, T, F]}: ReLU unless a tap fixes the gates. */
+    default NDArray ffnGate(int layer, NDArray preActivation) {
+        return ai.djl.nn.Activation.relu(preActivation);
+    }
+
     /**
      * The post-ReLU output of fc1, {@code [B, T, F]}; {@code ffnInput} is what fc1 read
      * (the normalized residual, {@code [B, T, E]}).
@@ -33,7 +38,7 @@ public interface LayerTap {
         return activation;
     }
 
-    /** Applies {@code first}, then {@code second}. */
+    /** Applies {@code first}, then {@code second}; the FFN nonlinearity is {@code first}'s. */
     static LayerTap chain(LayerTap first, LayerTap second) {
         return new LayerTap() {
             @Override
@@ -50,6 +55,11 @@ public interface LayerTap {
             @Override
             public NDArray fc1Weight(int layer, NDArray weight) {
                 return second.fc1Weight(layer, first.fc1Weight(layer, weight));
+            }
+
+            @Override
+            public NDArray ffnGate(int layer, NDArray preActivation) {
+                return first.ffnGate(layer, preActivation);
             }
 
             @Override

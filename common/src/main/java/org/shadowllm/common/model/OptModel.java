@@ -6,7 +6,6 @@ import ai.djl.ndarray.NDManager;
 import ai.djl.ndarray.index.NDIndex;
 import ai.djl.ndarray.types.DataType;
 import ai.djl.ndarray.types.Shape;
-import ai.djl.nn.Activation;
 import ai.djl.nn.norm.LayerNorm;
 
 /**
@@ -105,7 +104,7 @@ public final class OptModel implements AutoCloseable {
             residual = x;
             NDArray f = config.doLayerNormBefore() ? layerNorm(x, w.ffnNormWeight(), w.ffnNormBias()) : x;
             NDArray fc1 = tap.fc1Weight(l, w.fc1Weight());
-            NDArray act = Activation.relu(linear(scope, f, fc1, w.fc1Bias()));
+            NDArray act = tap.ffnGate(l, linear(scope, f, fc1, w.fc1Bias()));
             act = tap.ffnActivation(l, act, f);
             x = residual.add(linear(scope, act, w.fc2Weight(), w.fc2Bias()));
             if (!config.doLayerNormBefore()) {

@@ -156,6 +156,27 @@ class SetLevelCriteriaTest {
     }
 
     @Test
+    void gramSideEigenvaluesEqualTheFullCorrelationSpectrum() {
+        java.util.SplittableRandom rnd = new java.util.SplittableRandom(5);
+        List<float[]> rows = new ArrayList<>();
+        for (int i = 0; i < 40; i++) {
+            float[] r = new float[7];
+            for (int j = 0; j < r.length; j++) {
+                r[j] = (float) rnd.nextGaussian();
+            }
+            rows.add(r);
+        }
+        rows.add(new float[] {2, 2, 2, 2, 2, 2, 2});
+        double[] full = jacobiEigenvalues(SetLevelCriteria.correlation(rows));
+        double[] fast = SetLevelCriteria.correlationEigenvalues(rows);
+        java.util.Arrays.sort(full);
+        java.util.Arrays.sort(fast);
+        assertClose("spectrum", full, fast, 1e-9, 1e-9);
+        assertClose("score", new double[] {SetLevelCriteria.jacovScore(full)},
+                new double[] {SetLevelCriteria.jacovScore(fast)}, 1e-7, 0);
+    }
+
+    @Test
     void correlationMatchesPearsonDefinition() {
         List<float[]> rows = List.of(new float[] {1, 2, 3, 4}, new float[] {2, 4, 6, 8.5f}, new float[] {4, 3, 2, 1});
         double[][] c = SetLevelCriteria.correlation(rows);

@@ -1,0 +1,270 @@
+package org.shadowllm.jobs.criteria;
+
+import com.google.gson.GsonBuilder;
+import com.google.gson.JsonArray;
+import com.google.gson.JsonObject;
+import org.apache.hadoop.fs.FSDataOutputStream;
+import org.apache.hadoop.fs.FileSystem;
+import org.apache.spark.SparkConf;
+import org.apache.spark.api.java.JavaRDD;
+import org.apache.spark.api.java.JavaSparkContext;
+import org.apache.spark.sql.Dataset;
+import org.apache.spark.sql.Row;
+import org.apache.spark.sql.SaveMode;
+import org.apache.spark.sql.SparkSession;
+import org.apache.spark.storage.StorageLevel;
+import org.apache.spark.util.LongAccumulator;
+import org.shadowllm.common.SharedPaths;
+import org.shadowllm.common.checkpoint.OptCheckpoint;
+import org.shadowllm.common.criteria.ImportanceCriterion;
+import org.shadowllm.common.model.OptConfig;
+import org.shadowllm.common.tokenizer.ByteLevelBpeTokenizer;
+import org.shadowllm.common.tokenizer.TokenizerLoader;
+import org.shadowllm.jobs.tasks.FewShotTask;
+import org.shadowllm.jobs.tasks.MalformedRow;
+import org.shadowllm.jobs.tasks.Prompt;
+import org.shadowllm.jobs.tasks.PromptBuilder;
+import org.shadowllm.jobs.tasks.TaskExample;
+import org.shadowllm.jobs.tasks.TaskReader;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+import java.io.IOException;
+import java.io.UncheckedIOException;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Path;
+import java.sql.Timestamp;
+import java.time.Instant;
+import java.util.ArrayList;
+import java.util.Arrays;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+
+/**
+ * The criteria job: reads the tasks on the driver, builds and tokenizes few-shot prompts, scores one
+ * task × shot set per Spark partition on the executors, and writes {@code criteria_examples} and
+ * {@code unit_importance} (partitioned by model, task, shots; dynamic partition overwrite), then a
+ * run manifest. Run it with spark-submit, or directly for an embedded {@code local[*]} Spark.
+ */
+public final class CriteriaJob {
+    private static final Logger LOG = LoggerFactory.getLogger(CriteriaJob.class);
+
+    /** What a run did. */
+    public record Summary(String runId, String model, int sets, long examples, long unitRows, int malformed,
+                          double seconds, String output) {
+    }
+
+    private final SparkSession spark;
+    private final CriteriaJobOptions options;
+
+    public CriteriaJob(SparkSession spark, CriteriaJobOptions options) {
+        this.spark = spark;
+        this.options = options;
+    }
+
+    public static void main(String[] args) {
+        CriteriaJobOptions options;
+        try {
+            options = CriteriaJobOptions.parse(args);
+        } catch (CriteriaJobOptions.UsageException e) {
+            System.err.println(e.getMessage());
+            System.exit(2);
+            return;
+        }
+        SparkSession spark = session(options.master(), new SparkConf());
+        int status = 0;
+        try {
+            Summary s = new CriteriaJob(spark, options).run();
+            System.out.printf("criteria job %s done: %d sets, %d examples, %d unit rows, %d malformed lines, %.1f s -> %s%n",
+                    s.runId(), s.sets(), s.examples(), s.unitRows(), s.malformed(), s.seconds(), s.output());
+        } catch (IllegalArgumentException | IllegalStateException | UncheckedIOException e) {
+            System.err.println("criteria job failed: " + e.getMessage());
+            status = 1;
+        } finally {
+            spark.stop();
+        }
+        System.exit(status);
+    }
+
+    /** A session on {@code master} unless spark-submit already chose one. */
+    public static SparkSession session(String master, SparkConf conf) {
+        SparkSession.Builder b = SparkSession.builder().appName("shadowllm-criteria").config(conf);
+        if (!conf.contains("spark.master")) {
+            b.master(master);
+            if (master.startsWith("local")) {
+                b.config("spark.driver.host", "127.0.0.1").config("spark.driver.bindAddress", "127.0.0.1");
+            }
+        }
+        return b.config("spark.sql.sources.partitionOverwriteMode", "dynamic").getOrCreate();
+    }
+
+    public Summary run() {
+        long start = System.nanoTime();
+        Path modelDir = SharedPaths.require(Path.of(options.model()), "model directory");
+        OptConfig config = OptCheckpoint.readConfig(modelDir);
+        ByteLevelBpeTokenizer tokenizer = TokenizerLoader.load(modelDir, config.bosTokenId());
+        String modelName = modelDir.toAbsolutePath().normalize().getFileName().toString();
+        JavaSparkContext jsc = JavaSparkContext.fromSparkContext(spark.sparkContext());
+
+        TaskReader reader = new TaskReader(options.data(), jsc.hadoopConfiguration());
+        List<MalformedRow> malformed = new ArrayList<>();
+        PromptBuilder prompts = new PromptBuilder(options.seed());
+        List<WorkSet> sets = new ArrayList<>();
+        Map<String, Integer> inputCounts = new LinkedHashMap<>();
+        for (FewShotTask task : options.tasks()) {
+            TaskReader.Split eval = reader.read(task, task.evalSplit());
+            malformed.addAll(eval.malformed());
+            List<TaskExample> pool = eval.examples();
+            if (!task.shotSplit().equals(task.evalSplit()) && options.shots().stream().anyMatch(k -> k > 0)) {
+                TaskReader.Split shots = reader.read(task, task.shotSplit());
+                malformed.addAll(shots.malformed());
+                pool = shots.examples();
+            }
+            List<TaskExample> chosen = eval.examples().subList(0, Math.min(options.examplesPerSet(), eval.examples().size()));
+            inputCounts.put(task.key(), eval.examples().size());
+            for (int k : options.shots()) {
+                List<WorkItem> items = new ArrayList<>(chosen.size());
+                for (TaskExample ex : chosen) {
+                    items.add(tokenize(prompts.build(ex, k, pool), tokenizer, config));
+                }
+                sets.add(new WorkSet(task, k, items));
+            }
+        }
+        reportMalformed(malformed);
+        long total = sets.stream().mapToLong(s -> s.items().size()).sum();
+        LOG.info("criteria {}: {} sets, {} examples, criteria {}", modelName, sets.size(), total, options.criteria());
+
+        String description = "criteria " + modelName + ": " + sets.size() + " task/shot sets, " + total + " examples";
+        jsc.setJobDescription(description);
+        LongAccumulator progress = jsc.sc().longAccumulator("examples scored");
+        Timestamp createdAt = Timestamp.from(Instant.now());
+        String codeVersion = CriteriaTables.codeVersion();
+        JavaRDD<SetProcessor.Output> outputs = jsc.parallelize(sets, Math.max(1, sets.size()))
+                .map(new SetProcessor(options, modelName, codeVersion, createdAt, progress))
+                .persist(StorageLevel.MEMORY_AND_DISK());
+        try {
+            Dataset<Row> examples = spark.createDataFrame(outputs.flatMap(o -> o.examples().iterator()),
+                    CriteriaTables.examplesSchema());
+            Dataset<Row> units = spark.createDataFrame(outputs.flatMap(o -> o.units().iterator()),
+                    CriteriaTables.unitsSchema());
+            jsc.setJobDescription(description + ": writing " + CriteriaTables.EXAMPLES);
+            write(examples, CriteriaTables.EXAMPLES);
+            jsc.setJobDescription(description + ": writing " + CriteriaTables.UNITS);
+            write(units, CriteriaTables.UNITS);
+            List<SetProcessor.Output> done = outputs.map(o -> new SetProcessor.Output(o.set(), List.of(), List.of(),
+                    o.seconds())).collect();
+            long unitRows = outputs.map(o -> (long) o.units().size()).reduce(Long::sum);
+            double seconds = (System.nanoTime() - start) / 1e9;
+            writeManifest(modelDir, config, sets, done, inputCounts, malformed, seconds, codeVersion);
+            return new Summary(options.runId(), modelName, sets.size(), progress.value(), unitRows, malformed.size(),
+                    seconds, options.output());
+        } finally {
+            outputs.unpersist(false);
+        }
+    }
+
+    private static WorkItem tokenize(Prompt p, ByteLevelBpeTokenizer tokenizer, OptConfig config) {
+        int[] context = tokenizer.encodeWithBos(p.context());
+        int[] continuation = tokenizer.encode(p.continuation());
+        if (continuation.length == 0) {
+            throw new IllegalArgumentException(p.task().key() + " example '" + p.exampleId() + "': the gold continuation '"
+                    + p.continuation() + "' tokenizes to nothing");
+        }
+        int max = config.maxPositionEmbeddings();
+        int excess = context.length + continuation.length - 1 - max;
+        if (excess > 0) {
+            if (excess >= context.length - 1) {
+                throw new IllegalArgumentException(p.task().key() + " example '" + p.exampleId() + "': the continuation "
+                        + "alone exceeds max_position_embeddings " + max);
+            }
+            // As lm-evaluation-harness does: drop the oldest context tokens, but keep BOS.
+            int[] kept = new int[context.length - excess];
+            kept[0] = context[0];
+            System.arraycopy(context, 1 + excess, kept, 1, kept.length - 1);
+            context = kept;
+        }
+        int[] all = Arrays.copyOf(context, context.length + continuation.length);
+        System.arraycopy(continuation, 0, all, context.length, continuation.length);
+        return new WorkItem(p.exampleId(), all, continuation.length, Math.max(0, excess));
+    }
+
+    private void reportMalformed(List<MalformedRow> malformed) {
+        for (MalformedRow m : malformed.subList(0, Math.min(20, malformed.size()))) {
+            LOG.warn("malformed input line {}", m);
+        }
+        if (malformed.size() > options.maxMalformed()) {
+            StringBuilder sb = new StringBuilder();
+            sb.append(malformed.size()).append(" malformed input line(s), more than --max-malformed ")
+                    .append(options.maxMalformed()).append(":");
+            malformed.stream().limit(10).forEach(m -> sb.append("\n  ").append(m));
+            if (malformed.size() > 10) {
+                sb.append("\n  ...");
+            }
+            throw new IllegalArgumentException(sb.toString());
+        }
+    }
+
+    private void write(Dataset<Row> rows, String table) {
+        rows.write().mode(SaveMode.Overwrite).partitionBy(CriteriaTables.PARTITIONS)
+                .parquet(options.output() + "/" + table);
+    }
+
+    private void writeManifest(Path modelDir, OptConfig config, List<WorkSet> sets, List<SetProcessor.Output> done,
+                               Map<String, Integer> inputCounts, List<MalformedRow> malformed, double seconds,
+                               String codeVersion) {
+        JsonObject m = new JsonObject();
+        m.addProperty("run_id", options.runId());
+        m.addProperty("code_version", codeVersion);
+        m.addProperty("finished_at", Instant.now().toString());
+        m.addProperty("seconds", seconds);
+        JsonObject inputs = new JsonObject();
+        inputs.addProperty("model", modelDir.toAbsolutePath().toString());
+        inputs.addProperty("model_config", OptCheckpoint.class.getSimpleName() + ":" + config);
+        inputs.addProperty("data", options.data());
+        JsonObject records = new JsonObject();
+        inputCounts.forEach(records::addProperty);
+        inputs.add("validation_records", records);
+        m.add("inputs", inputs);
+        JsonObject opts = new JsonObject();
+        opts.addProperty("tasks", String.join(",", options.tasks().stream().map(FewShotTask::key).toList()));
+        opts.addProperty("shots", options.shots().toString());
+        opts.addProperty("examples_per_set", options.examplesPerSet());
+        opts.addProperty("criteria", String.join(",", options.criteria().stream().sorted()
+                .map(ImportanceCriterion::key).toList()));
+        opts.addProperty("batch_size", options.batchSize());
+        opts.addProperty("device", options.device());
+        opts.addProperty("seed", options.seed());
+        opts.addProperty("master", spark.sparkContext().master());
+        m.add("options", opts);
+        JsonArray perSet = new JsonArray();
+        for (int i = 0; i < sets.size(); i++) {
+            JsonObject s = new JsonObject();
+            s.addProperty("set", sets.get(i).label());
+            s.addProperty("examples", sets.get(i).items().size());
+            s.addProperty("truncated_examples", sets.get(i).items().stream().filter(w -> w.truncatedTokens() > 0).count());
+            s.addProperty("seconds", done.get(i).seconds());
+            perSet.add(s);
+        }
+        m.add("sets", perSet);
+        JsonArray bad = new JsonArray();
+        malformed.forEach(r -> bad.add(r.toString()));
+        m.add("malformed", bad);
+        org.apache.hadoop.fs.Path dir = new org.apache.hadoop.fs.Path(options.output() + "/" + CriteriaTables.MANIFESTS);
+        org.apache.hadoop.fs.Path file = new org.apache.hadoop.fs.Path(dir, options.runId() + ".json");
+        org.apache.hadoop.fs.Path tmp = new org.apache.hadoop.fs.Path(dir, "." + options.runId() + ".json.tmp");
+        try {
+            FileSystem fs = file.getFileSystem(spark.sparkContext().hadoopConfiguration());
+            fs.mkdirs(dir);
+            try (FSDataOutputStream out = fs.create(tmp, true)) {
+                out.write(new GsonBuilder().setPrettyPrinting().create().toJson(m).getBytes(StandardCharsets.UTF_8));
+            }
+            fs.delete(file, false);
+            if (!fs.rename(tmp, file)) {
+                throw new IOException("rename of " + tmp + " failed");
+            }
+        } catch (IOException e) {
+            throw new UncheckedIOException("cannot write manifest " + file, e);
+        }
+    }
+}

@@ -1,0 +1,144 @@
+package org.shadowllm.jobs.criteria;
+
+import org.shadowllm.common.SharedPaths;
+import org.shadowllm.common.criteria.ImportanceCriterion;
+import org.shadowllm.common.device.DeviceSpec;
+import org.shadowllm.jobs.tasks.FewShotTask;
+
+import java.io.Serializable;
+import java.time.LocalDateTime;
+import java.time.format.DateTimeFormatter;
+import java.util.ArrayList;
+import java.util.EnumSet;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.Set;
+
+/**
+ * Options of the criteria job. Every option has a default, so no argument at all runs the embedded
+ * default: tiny-random-opt under the shared folder, all seven tasks, 0/3/5 shots, 8 examples each.
+ *
+ * @param failAfterExamples test aid: fail each set's task after this many examples (0 = never)
+ */
+public record CriteriaJobOptions(
+        String model,
+        String data,
+        List<FewShotTask> tasks,
+        List<Integer> shots,
+        int examplesPerSet,
+        Set<ImportanceCriterion> criteria,
+        int batchSize,
+        String output,
+        String runId,
+        String device,
+        long seed,
+        int maxMalformed,
+        String master,
+        int logEvery,
+        int failAfterExamples) implements Serializable {
+
+    public CriteriaJobOptions {
+        tasks = List.copyOf(tasks);
+        shots = List.copyOf(shots);
+        criteria = Set.copyOf(criteria);
+        if (tasks.isEmpty() || shots.isEmpty() || criteria.isEmpty()) {
+            throw new IllegalArgumentException("--tasks, --shots and --criteria must not be empty");
+        }
+        for (int k : shots) {
+            if (k < 0 || k > 32) {
+                throw new IllegalArgumentException("--shots values must be in 0..32, got " + k);
+            }
+        }
+        if (examplesPerSet < 1 || batchSize < 1 || logEvery < 1 || maxMalformed < 0 || failAfterExamples < 0) {
+            throw new IllegalArgumentException("--examples, --batch-size and --log-every must be ≥ 1; "
+                    + "--max-malformed and --fail-after ≥ 0");
+        }
+        if (!runId.matches("[A-Za-z0-9._-]+")) {
+            throw new IllegalArgumentException("--run-id may hold letters, digits, '.', '_' and '-' only: " + runId);
+        }
+        DeviceSpec.parse(device);
+    }
+
+    private static final String USAGE = """
+            criteria job: per-example head and neuron importance over few-shot tasks, written to Parquet.
+              --model DIR          OPT checkpoint directory (default: <shared>/models/tiny-random-opt)
+              --data PATH          task folder, local, hdfs:// or s3a:// (default: <shared>/data/tasks)
+              --tasks LIST         comma list of piqa,copa,openbookqa,winogrande,rte,hellaswag,arc_easy (default: all)
+              --shots LIST         shot counts (default: 0,3,5)
+              --examples N         examples per task and shot count, in file order (default: 8)
+              --criteria LIST      l2norm,gradnorm,plainact,fisher,snip,nwot,grasp (default: all)
+              --batch-size N       examples per forward/backward pass (default: 4)
+              --output PATH        output root (default: out/criteria)
+              --run-id ID          recorded with every row (default: run-<timestamp>)
+              --device D           auto, cpu, gpu or gpu:N (default: auto; a task's Spark GPU wins under auto)
+              --seed N             seed of the few-shot draws (default: 1234)
+              --max-malformed N    fail when more input lines than this are malformed (default: 0)
+              --master URL         Spark master when not set by spark-submit (default: local[*])
+              --log-every N        log progress every N examples per set (default: 25)
+            The shared folder is -Dshadowllm.shared, else $SHADOWLLM_SHARED, else ../shared.""";
+
+    public static CriteriaJobOptions parse(String[] args) {
+        Map<String, String> m = new LinkedHashMap<>();
+        for (int i = 0; i < args.length; i++) {
+            String a = args[i];
+            if (a.equals("--help") || a.equals("-h")) {
+                throw new UsageException(USAGE);
+            }
+            if (!a.startsWith("--") || i + 1 >= args.length) {
+                throw new UsageException("expected --option value, got '" + a + "'\n" + USAGE);
+            }
+            m.put(a.substring(2), args[++i]);
+        }
+        Set<String> known = Set.of("model", "data", "tasks", "shots", "examples", "criteria", "batch-size", "output",
+                "run-id", "device", "seed", "max-malformed", "master", "log-every", "fail-after");
+        for (String k : m.keySet()) {
+            if (!known.contains(k)) {
+                throw new UsageException("unknown option --" + k + "\n" + USAGE);
+            }
+        }
+        try {
+            return new CriteriaJobOptions(
+                    m.getOrDefault("model", SharedPaths.model("tiny-random-opt").toString()),
+                    m.getOrDefault("data", SharedPaths.root().resolve("data/tasks").toString()),
+                    list(m.get("tasks"), FewShotTask::parse, List.of(FewShotTask.values())),
+                    list(m.get("shots"), Integer::parseInt, List.of(0, 3, 5)),
+                    Integer.parseInt(m.getOrDefault("examples", "8")),
+                    EnumSet.copyOf(list(m.get("criteria"), ImportanceCriterion::parse,
+                            List.of(ImportanceCriterion.values()))),
+                    Integer.parseInt(m.getOrDefault("batch-size", "4")),
+                    m.getOrDefault("output", "out/criteria"),
+                    m.getOrDefault("run-id", "run-" + LocalDateTime.now().format(DateTimeFormatter.ofPattern("yyyyMMdd-HHmmss"))),
+                    m.getOrDefault("device", "auto"),
+                    Long.parseLong(m.getOrDefault("seed", "1234")),
+                    Integer.parseInt(m.getOrDefault("max-malformed", "0")),
+                    m.getOrDefault("master", "local[*]"),
+                    Integer.parseInt(m.getOrDefault("log-every", "25")),
+                    Integer.parseInt(m.getOrDefault("fail-after", "0")));
+        } catch (NumberFormatException e) {
+            throw new UsageException("not a number: " + e.getMessage() + "\n" + USAGE);
+        }
+    }
+
+    private static <T> List<T> list(String csv, java.util.function.Function<String, T> parse, List<T> dflt) {
+        if (csv == null) {
+            return dflt;
+        }
+        List<T> out = new ArrayList<>();
+        for (String s : csv.split(",")) {
+            if (!s.isBlank()) {
+                out.add(parse.apply(s.trim()));
+            }
+        }
+        return out;
+    }
+
+    /** A command line that cannot run; its message is the usage text. */
+    public static final class UsageException extends IllegalArgumentException {
+        private static final long serialVersionUID = 1L;
+
+        UsageException(String message) {
+            super(message);
+        }
+    }
+}

@@ -1,0 +1,46 @@
+package org.shadowllm.jobs.criteria;
+
+import ai.djl.Device;
+import ai.djl.ndarray.NDManager;
+import ai.djl.pytorch.jni.JniUtils;
+import org.shadowllm.common.checkpoint.OptCheckpoint;
+import org.shadowllm.common.model.OptModel;
+
+import java.nio.file.Path;
+import java.util.Map;
+import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.atomic.AtomicInteger;
+
+/**
+ * One loaded model per (directory, device) per JVM, shared by every Spark task on the executor.
+ * Tasks use it concurrently: weights are read-only and each pass has its own tensor scope and
+ * thread-local autograd mode.
+ */
+public final class ExecutorModels {
+    private static final Map<String, OptModel> MODELS = new ConcurrentHashMap<>();
+    private static final AtomicInteger LOADS = new AtomicInteger();
+    private static NDManager root;
+
+    private ExecutorModels() {
+    }
+
+    public static OptModel get(String modelDir, Device device, int threads) {
+        return MODELS.computeIfAbsent(modelDir + "@" + device, k -> {
+            synchronized (ExecutorModels.class) {
+                if (root == null) {
+                    root = NDManager.newBaseManager();
+                }
+                if (device.isGpu() || threads > 0) {
+                    JniUtils.setNumThreads(Math.max(1, threads));
+                }
+                LOADS.incrementAndGet();
+                return OptCheckpoint.load(Path.of(modelDir), root, device);
+            }
+        });
+    }
+
+    /** How many times this JVM loaded a model (tests check it stays at one per model). */
+    public static int loads() {
+        return LOADS.get();
+    }
+}

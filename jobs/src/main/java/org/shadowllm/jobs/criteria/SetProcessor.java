@@ -1,0 +1,199 @@
+package org.shadowllm.jobs.criteria;
+
+import ai.djl.Device;
+import org.apache.spark.TaskContext;
+import org.apache.spark.api.java.function.Function;
+import org.apache.spark.resource.ResourceInformation;
+import org.apache.spark.sql.Row;
+import org.apache.spark.sql.RowFactory;
+import org.apache.spark.util.LongAccumulator;
+import org.shadowllm.common.criteria.CriteriaCalculator;
+import org.shadowllm.common.criteria.CriteriaOptions;
+import org.shadowllm.common.criteria.ExampleImportance;
+import org.shadowllm.common.criteria.ImportanceCriterion;
+import org.shadowllm.common.criteria.ScoredExample;
+import org.shadowllm.common.criteria.SetLevelCriteria;
+import org.shadowllm.common.device.DeviceSpec;
+import org.shadowllm.common.model.OptConfig;
+import org.shadowllm.common.model.OptModel;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+import java.io.Serializable;
+import java.sql.Timestamp;
+import java.util.ArrayList;
+import java.util.EnumMap;
+import java.util.List;
+import java.util.Map;
+import java.util.Set;
+
+/** Runs on an executor: computes every example of one set, then the set's per-unit and set-level rows. */
+final class SetProcessor implements Function<WorkSet, SetProcessor.Output> {
+    private static final long serialVersionUID = 1L;
+    private static final Logger LOG = LoggerFactory.getLogger(SetProcessor.class);
+
+    /** The rows of one set, and how long it took. */
+    record Output(String set, List<Row> examples, List<Row> units, double seconds) implements Serializable {
+    }
+
+    private final CriteriaJobOptions options;
+    private final String modelName;
+    private final String codeVersion;
+    private final Timestamp createdAt;
+    private final LongAccumulator progress;
+
+    SetProcessor(CriteriaJobOptions options, String modelName, String codeVersion, Timestamp createdAt,
+                 LongAccumulator progress) {
+        this.options = options;
+        this.modelName = modelName;
+        this.codeVersion = codeVersion;
+        this.createdAt = createdAt;
+        this.progress = progress;
+    }
+
+    @Override
+    public Output call(WorkSet set) {
+        long start = System.nanoTime();
+        OptModel model = ExecutorModels.get(options.model(), device(), taskCpus());
+        OptConfig c = model.config();
+        CriteriaCalculator calc = new CriteriaCalculator(model);
+        CriteriaOptions opts = new CriteriaOptions(options.criteria(), false, true);
+        SetLevelCriteria setLevel = new SetLevelCriteria(c, SetLevelCriteria.Options.defaults(options.seed()));
+        Map<ImportanceCriterion, UnitStatistics> headStats = new EnumMap<>(ImportanceCriterion.class);
+        Map<ImportanceCriterion, UnitStatistics> neuronStats = new EnumMap<>(ImportanceCriterion.class);
+        for (ImportanceCriterion crit : options.criteria()) {
+            headStats.put(crit, new UnitStatistics(c.numLayers(), c.numHeads()));
+            neuronStats.put(crit, new UnitStatistics(c.numLayers(), c.ffnDim()));
+        }
+        List<Row> exampleRows = new ArrayList<>(set.items().size());
+        List<WorkItem> items = set.items();
+        for (int from = 0; from < items.size(); from += options.batchSize()) {
+            List<WorkItem> chunk = items.subList(from, Math.min(items.size(), from + options.batchSize()));
+            List<ScoredExample> batch = new ArrayList<>(chunk.size());
+            for (WorkItem w : chunk) {
+                batch.add(new ScoredExample(w.exampleId(), w.tokens(), w.continuationLength()));
+            }
+            List<ExampleImportance> results = calc.compute(batch, opts);
+            for (int i = 0; i < results.size(); i++) {
+                ExampleImportance r = results.get(i);
+                setLevel.add(batch.get(i), r);
+                for (ImportanceCriterion crit : options.criteria()) {
+                    headStats.get(crit).add(r.head(crit));
+                    neuronStats.get(crit).add(r.neuron(crit));
+                }
+                exampleRows.add(exampleRow(set, chunk.get(i), r, c));
+            }
+            int done = from + chunk.size();
+            progress.add(chunk.size());
+            if (options.failAfterExamples() > 0 && done >= options.failAfterExamples()) {
+                throw new IllegalStateException("injected failure after " + done + " examples of " + set.label()
+                        + " (--fail-after)");
+            }
+            if (done / options.logEvery() > (done - chunk.size()) / options.logEvery() || done == items.size()) {
+                LOG.info("criteria {}: {}/{} examples, {} s", set.label(), done, items.size(),
+                        String.format("%.1f", (System.nanoTime() - start) / 1e9));
+            }
+        }
+        List<Row> unitRows = unitRows(set, c, headStats, neuronStats, setLevel.result());
+        return new Output(set.label(), exampleRows, unitRows, (System.nanoTime() - start) / 1e9);
+    }
+
+    private Device device() {
+        DeviceSpec spec = DeviceSpec.parse(options.device());
+        TaskContext ctx = TaskContext.get();
+        if (spec.kind() == DeviceSpec.Kind.AUTO && ctx != null) {
+            scala.Option<ResourceInformation> gpu = ctx.resources().get("gpu");
+            if (gpu.isDefined() && gpu.get().addresses().length > 0) {
+                return DeviceSpec.parse("gpu:" + gpu.get().addresses()[0]).resolve();
+            }
+        }
+        return spec.resolve();
+    }
+
+    private static int taskCpus() {
+        TaskContext ctx = TaskContext.get();
+        return ctx == null ? 1 : ctx.cpus();
+    }
+
+    private Row exampleRow(WorkSet set, WorkItem w, ExampleImportance r, OptConfig c) {
+        List<Object> v = new ArrayList<>();
+        v.add(options.runId());
+        v.add(w.exampleId());
+        v.add(r.inputTokens());
+        v.add(w.continuationLength());
+        v.add(w.truncatedTokens());
+        v.add(r.loss());
+        v.add(flatten(r.attnContextLast()));
+        v.add(flatten(r.residualInLast()));
+        for (ImportanceCriterion crit : ImportanceCriterion.values()) {
+            v.add(r.heads().containsKey(crit) ? flatten(r.head(crit)) : null);
+            v.add(r.neurons().containsKey(crit) ? flatten(r.neuron(crit)) : null);
+        }
+        v.add(c.numLayers());
+        v.add(c.numHeads());
+        v.add(c.ffnDim());
+        v.add(c.hiddenSize());
+        v.add(codeVersion);
+        v.add(createdAt);
+        v.add(modelName);
+        v.add(set.task().key());
+        v.add(set.shots());
+        return RowFactory.create(v.toArray());
+    }
+
+    private List<Row> unitRows(WorkSet set, OptConfig c, Map<ImportanceCriterion, UnitStatistics> heads,
+                               Map<ImportanceCriterion, UnitStatistics> neurons, SetLevelCriteria.Result setLevel) {
+        List<Row> rows = new ArrayList<>();
+        Set<ImportanceCriterion> crits = options.criteria();
+        for (ImportanceCriterion crit : ImportanceCriterion.values()) {
+            if (!crits.contains(crit)) {
+                continue;
+            }
+            addStats(rows, set, crit.key(), "head", heads.get(crit));
+            addStats(rows, set, crit.key(), "neuron", neurons.get(crit));
+        }
+        for (int l = 0; l < c.numLayers(); l++) {
+            for (int h = 0; h < c.numHeads(); h++) {
+                rows.add(unitRow(set, "jacov", l, "head", h, setLevel.examples(), null, null, null, null,
+                        finite(setLevel.jacov()[l][h])));
+                rows.add(unitRow(set, "epenas", l, "head", h, setLevel.examples(), null, null, null, null,
+                        finite(setLevel.epenas()[l][h])));
+            }
+        }
+        return rows;
+    }
+
+    private void addStats(List<Row> rows, WorkSet set, String crit, String type, UnitStatistics s) {
+        for (int l = 0; l < s.layers(); l++) {
+            for (int u = 0; u < s.units(); u++) {
+                double mean = s.mean(l, u);
+                rows.add(unitRow(set, crit, l, type, u, s.examples(), mean, s.std(l, u), s.meanRank(l, u),
+                        s.rankVariance(l, u), mean));
+            }
+        }
+    }
+
+    private static Double finite(double v) {
+        return Double.isFinite(v) ? v : null;
+    }
+
+    private Row unitRow(WorkSet set, String crit, int layer, String type, int unit, int examples, Double mean,
+                        Double std, Double meanRank, Double rankVar, Double setScore) {
+        return RowFactory.create(options.runId(), crit, layer, type, unit, examples, mean, std, meanRank, rankVar,
+                setScore, codeVersion, createdAt, modelName, set.task().key(), set.shots());
+    }
+
+    static float[] flatten(float[][] a) {
+        int n = 0;
+        for (float[] r : a) {
+            n += r.length;
+        }
+        float[] out = new float[n];
+        int p = 0;
+        for (float[] r : a) {
+            System.arraycopy(r, 0, out, p, r.length);
+            p += r.length;
+        }
+        return out;
+    }
+}

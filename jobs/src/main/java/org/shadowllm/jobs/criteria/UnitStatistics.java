@@ -1,0 +1,95 @@
+package org.shadowllm.jobs.criteria;
+
+import java.util.Arrays;
+
+/**
+ * Per-unit statistics over a set of examples: mean and standard deviation of the score, and the mean
+ * and variance of its rank within its layer (rank 1 = highest score; ties share the average rank).
+ */
+public final class UnitStatistics {
+    private final int layers;
+    private final int units;
+    private final double[][] sum;
+    private final double[][] sumSq;
+    private final double[][] rankSum;
+    private final double[][] rankSumSq;
+    private int examples;
+
+    public UnitStatistics(int layers, int units) {
+        this.layers = layers;
+        this.units = units;
+        sum = new double[layers][units];
+        sumSq = new double[layers][units];
+        rankSum = new double[layers][units];
+        rankSumSq = new double[layers][units];
+    }
+
+    public void add(float[][] scores) {
+        for (int l = 0; l < layers; l++) {
+            double[] r = ranks(scores[l]);
+            for (int u = 0; u < units; u++) {
+                double v = scores[l][u];
+                sum[l][u] += v;
+                sumSq[l][u] += v * v;
+                rankSum[l][u] += r[u];
+                rankSumSq[l][u] += r[u] * r[u];
+            }
+        }
+        examples++;
+    }
+
+    public int layers() {
+        return layers;
+    }
+
+    public int units() {
+        return units;
+    }
+
+    public int examples() {
+        return examples;
+    }
+
+    public double mean(int l, int u) {
+        return sum[l][u] / examples;
+    }
+
+    /** Population standard deviation. */
+    public double std(int l, int u) {
+        double m = mean(l, u);
+        return Math.sqrt(Math.max(0, sumSq[l][u] / examples - m * m));
+    }
+
+    public double meanRank(int l, int u) {
+        return rankSum[l][u] / examples;
+    }
+
+    /** Population variance of the rank. */
+    public double rankVariance(int l, int u) {
+        double m = meanRank(l, u);
+        return Math.max(0, rankSumSq[l][u] / examples - m * m);
+    }
+
+    /** Descending ranks from 1, ties averaged. */
+    static double[] ranks(float[] values) {
+        Integer[] order = new Integer[values.length];
+        for (int i = 0; i < order.length; i++) {
+            order[i] = i;
+        }
+        Arrays.sort(order, (a, b) -> Float.compare(values[b], values[a]));
+        double[] r = new double[values.length];
+        int i = 0;
+        while (i < order.length) {
+            int j = i;
+            while (j + 1 < order.length && Float.compare(values[order[j + 1]], values[order[i]]) == 0) {
+                j++;
+            }
+            double avg = (i + j) / 2.0 + 1;
+            for (int k = i; k <= j; k++) {
+                r[order[k]] = avg;
+            }
+            i = j + 1;
+        }
+        return r;
+    }
+}

@@ -1,0 +1,17 @@
+package org.shadowllm.jobs.criteria;
+
+import org.shadowllm.jobs.tasks.FewShotTask;
+
+import java.io.Serializable;
+import java.util.List;
+
+/** The examples of one task and shot count: the unit of set-level criteria and of one Spark partition. */
+public record WorkSet(FewShotTask task, int shots, List<WorkItem> items) implements Serializable {
+    public WorkSet {
+        items = List.copyOf(items);
+    }
+
+    public String label() {
+        return task.key() + "/" + shots + "-shot";
+    }
+}

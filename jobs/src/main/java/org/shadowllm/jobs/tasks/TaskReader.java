@@ -1,0 +1,103 @@
+package org.shadowllm.jobs.tasks;
+
+import com.google.gson.JsonArray;
+import com.google.gson.JsonElement;
+import com.google.gson.JsonObject;
+import com.google.gson.JsonParseException;
+import com.google.gson.JsonParser;
+import org.apache.hadoop.conf.Configuration;
+import org.apache.hadoop.fs.FileSystem;
+import org.apache.hadoop.fs.Path;
+import org.apache.hadoop.io.compress.CompressionCodec;
+import org.apache.hadoop.io.compress.CompressionCodecFactory;
+
+import java.io.BufferedReader;
+import java.io.FileNotFoundException;
+import java.io.IOException;
+import java.io.InputStream;
+import java.io.InputStreamReader;
+import java.io.UncheckedIOException;
+import java.nio.charset.StandardCharsets;
+import java.util.ArrayList;
+import java.util.List;
+
+/**
+ * Reads {@code <root>/<task>/<split>.jsonl.gz} through the Hadoop client, so the root may be a local
+ * path, {@code hdfs://} or {@code s3a://}. Bad lines are collected with file and line, never skipped silently.
+ */
+public final class TaskReader {
+    private final String root;
+    private final Configuration hadoop;
+
+    public TaskReader(String root, Configuration hadoop) {
+        this.root = root.endsWith("/") ? root.substring(0, root.length() - 1) : root;
+        this.hadoop = hadoop;
+    }
+
+    /** Records of one split, with the malformed lines found along the way. */
+    public record Split(List<TaskExample> examples, List<MalformedRow> malformed) {
+    }
+
+    public Split read(FewShotTask task, String split) {
+        Path path = new Path(root + "/" + task.file(split));
+        String file = path.toString();
+        List<TaskExample> examples = new ArrayList<>();
+        List<MalformedRow> malformed = new ArrayList<>();
+        try {
+            FileSystem fs = path.getFileSystem(hadoop);
+            if (!fs.exists(path)) {
+                throw new IllegalArgumentException("task file not found: " + file
+                        + " (is --data the folder that holds <task>/<split>.jsonl.gz?)");
+            }
+            CompressionCodec codec = new CompressionCodecFactory(hadoop).getCodec(path);
+            try (InputStream raw = fs.open(path);
+                 InputStream in = codec == null ? raw : codec.createInputStream(raw);
+                 BufferedReader reader = new BufferedReader(new InputStreamReader(in, StandardCharsets.UTF_8))) {
+                String line;
+                long n = 0;
+                while ((line = reader.readLine()) != null) {
+                    n++;
+                    if (line.isBlank()) {
+                        continue;
+                    }
+                    try {
+                        examples.add(parse(task, line));
+                    } catch (JsonParseException | IllegalArgumentException | IllegalStateException
+                             | NullPointerException | UnsupportedOperationException | ClassCastException e) {
+                        malformed.add(new MalformedRow(file, n, e.getClass().getSimpleName() + ": " + e.getMessage()));
+                    }
+                }
+            }
+        } catch (FileNotFoundException e) {
+            throw new IllegalArgumentException("task file not found: " + file, e);
+        } catch (IOException e) {
+            throw new UncheckedIOException("cannot read " + file, e);
+        }
+        return new Split(examples, malformed);
+    }
+
+    static TaskExample parse(FewShotTask task, String line) {
+        JsonObject o = JsonParser.parseString(line).getAsJsonObject();
+        List<String> choices = strings(required(o, "choices").getAsJsonArray());
+        List<String> partial = o.has("partial_contexts") ? strings(o.getAsJsonArray("partial_contexts")) : null;
+        String continuation = o.has("continuation") ? o.get("continuation").getAsString() : null;
+        return new TaskExample(task, required(o, "id").getAsString(), required(o, "context").getAsString(), choices,
+                required(o, "label").getAsInt(), partial, continuation);
+    }
+
+    private static JsonElement required(JsonObject o, String field) {
+        JsonElement e = o.get(field);
+        if (e == null || e.isJsonNull()) {
+            throw new IllegalArgumentException("missing field '" + field + "'");
+        }
+        return e;
+    }
+
+    private static List<String> strings(JsonArray a) {
+        List<String> out = new ArrayList<>(a.size());
+        for (JsonElement e : a) {
+            out.add(e.getAsString());
+        }
+        return out;
+    }
+}
