@@ -1,5 +1,6 @@
 package org.shadowllm.common.checkpoint;
 
+import org.shadowllm.common.model.Tensors;
 import ai.djl.Device;
 import ai.djl.ndarray.NDArray;
 import ai.djl.ndarray.NDArrays;
@@ -255,7 +256,7 @@ public final class OptCheckpoint {
                         + " but the config implies " + Arrays.toString(shape));
             }
             float[] data = source.read(name);
-            NDArray a = manager.create(data, new Shape(shape));
+            NDArray a = Tensors.of(manager, data, new Shape(shape));
             if (type != DataType.FLOAT32) {
                 NDArray converted = a.toType(type, false);
                 a.close();

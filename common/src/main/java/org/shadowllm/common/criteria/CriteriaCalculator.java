@@ -1,5 +1,6 @@
 package org.shadowllm.common.criteria;
 
+import org.shadowllm.common.model.Tensors;
 import ai.djl.ndarray.NDArray;
 import ai.djl.ndarray.NDArrays;
 import ai.djl.ndarray.NDList;
@@ -45,15 +46,17 @@ public final class CriteriaCalculator {
         if (examples.isEmpty()) {
             return List.of();
         }
-        List<ExampleImportance> out = singlePass(examples, options);
-        if (options.criteria().contains(GRASP)) {
-            HessianGradient hg = new HessianGradient(model);
-            for (int b = 0; b < out.size(); b++) {
-                HessianGradient.Result r = hg.compute(examples.get(b));
-                out.set(b, out.get(b).with(GRASP, r.headGrasp(), r.neuronGrasp()));
+        try (OptModel.Exclusive held = model.exclusive()) {
+            List<ExampleImportance> out = singlePass(examples, options);
+            if (options.criteria().contains(GRASP)) {
+                HessianGradient hg = new HessianGradient(model);
+                for (int b = 0; b < out.size(); b++) {
+                    HessianGradient.Result r = hg.compute(examples.get(b));
+                    out.set(b, out.get(b).with(GRASP, r.headGrasp(), r.neuronGrasp()));
+                }
             }
+            return out;
         }
-        return out;
     }
 
     private List<ExampleImportance> singlePass(List<ScoredExample> examples, CriteriaOptions options) {
@@ -84,7 +87,7 @@ public final class CriteriaCalculator {
                 float[][][] res = perExample(resLast, bsz);
                 Map<ImportanceCriterion, float[][][]> heads = perExample(headParts, bsz);
                 Map<ImportanceCriterion, float[][][]> neurons = perExample(neuronParts, bsz);
-                float[] lp = logprobs.toType(DataType.FLOAT32, false).toFloatArray();
+                float[] lp = Tensors.floats(logprobs);
                 float[][] lastLogits = options.keepLastLogits() ? lastLogits(scope, hidden, batch) : null;
                 float[][][][][] grads = options.keepHeadGradients() ? headGradients(tap, batch) : null;
                 List<ExampleImportance> out = new ArrayList<>(bsz);
@@ -175,7 +178,7 @@ public final class CriteriaCalculator {
         NDArray stacked = NDArrays.stack(new NDList(layers), 1).toType(DataType.FLOAT32, false);
         int l = (int) stacked.getShape().get(1);
         int u = (int) stacked.getShape().get(2);
-        float[] flat = stacked.toFloatArray();
+        float[] flat = Tensors.floats(stacked);
         float[][][] out = new float[batch][l][u];
         for (int b = 0; b < batch; b++) {
             for (int i = 0; i < l; i++) {
@@ -195,7 +198,7 @@ public final class CriteriaCalculator {
     private float[][] lastLogits(NDManager scope, NDArray hidden, TokenBatch batch) {
         NDArray logits = model.logits(scope, TokenBatch.rowsAt(hidden, batch.lastPositions))
                 .toType(DataType.FLOAT32, false);
-        float[] flat = logits.toFloatArray();
+        float[] flat = Tensors.floats(logits);
         int v = config.vocabSize();
         float[][] out = new float[batch.batch][];
         for (int b = 0; b < batch.batch; b++) {
@@ -211,7 +214,7 @@ public final class CriteriaCalculator {
         int d = config.headDim();
         float[][][][][] out = new float[batch.batch][layers][][][];
         for (int l = 0; l < layers; l++) {
-            float[] flat = tap.headProbe[l].getGradient().toType(DataType.FLOAT32, false).toFloatArray();
+            float[] flat = Tensors.floats(tap.headProbe[l].getGradient());
             for (int b = 0; b < batch.batch; b++) {
                 float[][][] perToken = new float[batch.lengths[b]][h][d];
                 for (int t = 0; t < batch.lengths[b]; t++) {

@@ -1,5 +1,6 @@
 package org.shadowllm.common.criteria;
 
+import org.shadowllm.common.model.Tensors;
 import ai.djl.ndarray.NDArray;
 import ai.djl.ndarray.NDManager;
 import ai.djl.ndarray.types.DataType;
@@ -20,10 +21,11 @@ public final class LoglikelihoodScorer {
 
     /** Sum of continuation-token log-probabilities of each example, in one padded batch. */
     public double[] sumLogprobs(List<ScoredExample> examples, LayerTap tap) {
-        try (NDManager scope = model.weights().manager().newSubManager(); Autograd p = Autograd.pause()) {
+        try (OptModel.Exclusive held = model.exclusive();
+             NDManager scope = model.weights().manager().newSubManager(); Autograd p = Autograd.pause()) {
             TokenBatch batch = new TokenBatch(examples, model.config(), scope, model.dataType());
             NDArray hidden = model.forward(scope, batch.inputIds, tap, null);
-            float[] lp = batch.targetLogprobs(model, scope, hidden).toType(DataType.FLOAT32, false).toFloatArray();
+            float[] lp = Tensors.floats(batch.targetLogprobs(model, scope, hidden));
             double[] out = new double[examples.size()];
             for (int b = 0; b < out.length; b++) {
                 for (int i = batch.targetStart[b]; i < batch.targetStart[b + 1]; i++) {

@@ -1,5 +1,6 @@
 package org.shadowllm.common.criteria;
 
+import org.shadowllm.common.model.Tensors;
 import ai.djl.ndarray.NDArray;
 import ai.djl.ndarray.NDManager;
 import org.shadowllm.common.model.Autograd;
@@ -58,14 +59,13 @@ final class ProbeTap implements LayerTap {
     @Override
     public NDArray ffnGate(int layer, NDArray preActivation) {
         if (frozenGates != null) {
-            NDArray gate = scope.create(frozenGates[layer], preActivation.getShape())
+            NDArray gate = Tensors.of(scope, frozenGates[layer], preActivation.getShape())
                     .toType(preActivation.getDataType(), false);
             return preActivation.mul(gate);
         }
         NDArray act = LayerTap.super.ffnGate(layer, preActivation);
         if (recordedGates != null) {
-            recordedGates[layer] = preActivation.gt(0).toType(ai.djl.ndarray.types.DataType.FLOAT32, false)
-                    .toFloatArray();
+            recordedGates[layer] = Tensors.floats(preActivation.gt(0));
         }
         return act;
     }

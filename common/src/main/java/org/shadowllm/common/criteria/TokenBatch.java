@@ -1,5 +1,6 @@
 package org.shadowllm.common.criteria;
 
+import org.shadowllm.common.model.Tensors;
 import ai.djl.ndarray.NDArray;
 import ai.djl.ndarray.NDManager;
 import ai.djl.ndarray.index.NDIndex;
@@ -78,13 +79,13 @@ final class TokenBatch {
             }
             last[b] = (long) b * tokens + lengths[b] - 1;
         }
-        inputIds = scope.create(ids, new Shape(batch, tokens));
-        valid = scope.create(mask, new Shape(batch, tokens)).toType(type, false);
-        counts = scope.create(count, new Shape(batch, 1)).toType(type, false);
-        targetPositions = scope.create(tPos);
-        targetIds = scope.create(tIds, new Shape(targets, 1));
-        targetWeights = scope.create(tW).toType(type, false);
-        lastPositions = scope.create(last);
+        inputIds = Tensors.of(scope, ids, new Shape(batch, tokens));
+        valid = Tensors.of(scope, mask, new Shape(batch, tokens)).toType(type, false);
+        counts = Tensors.of(scope, count, new Shape(batch, 1)).toType(type, false);
+        targetPositions = Tensors.of(scope, tPos, new Shape(targets));
+        targetIds = Tensors.of(scope, tIds, new Shape(targets, 1));
+        targetWeights = Tensors.of(scope, tW, new Shape(targets)).toType(type, false);
+        lastPositions = Tensors.of(scope, last, new Shape(batch));
     }
 
     /** Rows of {@code x} ({@code [B, T, ...]}) at the given flat positions. */

@@ -16,6 +16,8 @@ import ai.djl.nn.norm.LayerNorm;
 public final class OptModel implements AutoCloseable {
     private static final float LAYER_NORM_EPS = 1e-5f;
 
+    private final java.util.concurrent.locks.ReentrantLock lock = new java.util.concurrent.locks.ReentrantLock();
+
     private final OptConfig config;
     private final OptWeights weights;
 
@@ -30,6 +32,23 @@ public final class OptModel implements AutoCloseable {
 
     public OptConfig config() {
         return config;
+    }
+
+    /**
+     * Holds this model for one computation; close to release. Work on one model is serialized: passes
+     * run concurrently from several threads on a shared model corrupted gradients in our tests (DJL
+     * NDArrays are not thread-safe), so PyTorch parallelizes inside each operation instead.
+     */
+    public Exclusive exclusive() {
+        lock.lock();
+        return lock::unlock;
+    }
+
+    /** A held model; closing releases it. */
+    @FunctionalInterface
+    public interface Exclusive extends AutoCloseable {
+        @Override
+        void close();
     }
 
     public OptWeights weights() {
@@ -72,7 +91,7 @@ public final class OptModel implements AutoCloseable {
         for (int i = 0; i < tokens; i++) {
             pos[i] = past + i + OptConfig.POSITION_OFFSET;
         }
-        NDArray positions = weights.positionEmbedding().get(scope, new NDIndex("{}", scope.create(pos)));
+        NDArray positions = weights.positionEmbedding().get(scope, new NDIndex("{}", Tensors.of(scope, pos, new Shape(tokens))));
         x = x.add(positions);
         NDArray causal = causalMask(scope, tokens, past);
         int h = config.numHeads();
@@ -143,7 +162,7 @@ public final class OptModel implements AutoCloseable {
                 mask[i * keys + j] = Float.NEGATIVE_INFINITY;
             }
         }
-        return scope.create(mask, new Shape(tokens, keys)).toType(dataType(), false);
+        return Tensors.of(scope, mask, new Shape(tokens, keys)).toType(dataType(), false);
     }
 
     private static NDArray heads(NDArray x, int batch, int tokens, int h, int d) {

@@ -59,8 +59,8 @@ public record UnitMask(float[][] heads, float[][] neurons) {
         NDArray[] h = new NDArray[layers];
         NDArray[] n = new NDArray[layers];
         for (int l = 0; l < layers; l++) {
-            h[l] = manager.create(heads[l]).reshape(new Shape(1, 1, config.numHeads(), 1));
-            n[l] = manager.create(neurons[l]);
+            h[l] = Tensors.of(manager, heads[l], new Shape(1, 1, config.numHeads(), 1));
+            n[l] = Tensors.of(manager, neurons[l], new Shape(neurons[l].length));
         }
         return new LayerTap() {
             @Override

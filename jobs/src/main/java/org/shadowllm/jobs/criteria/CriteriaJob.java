@@ -107,30 +107,10 @@ public final class CriteriaJob {
         String modelName = modelDir.toAbsolutePath().normalize().getFileName().toString();
         JavaSparkContext jsc = JavaSparkContext.fromSparkContext(spark.sparkContext());
 
-        TaskReader reader = new TaskReader(options.data(), jsc.hadoopConfiguration());
-        List<MalformedRow> malformed = new ArrayList<>();
-        PromptBuilder prompts = new PromptBuilder(options.seed());
-        List<WorkSet> sets = new ArrayList<>();
-        Map<String, Integer> inputCounts = new LinkedHashMap<>();
-        for (FewShotTask task : options.tasks()) {
-            TaskReader.Split eval = reader.read(task, task.evalSplit());
-            malformed.addAll(eval.malformed());
-            List<TaskExample> pool = eval.examples();
-            if (!task.shotSplit().equals(task.evalSplit()) && options.shots().stream().anyMatch(k -> k > 0)) {
-                TaskReader.Split shots = reader.read(task, task.shotSplit());
-                malformed.addAll(shots.malformed());
-                pool = shots.examples();
-            }
-            List<TaskExample> chosen = eval.examples().subList(0, Math.min(options.examplesPerSet(), eval.examples().size()));
-            inputCounts.put(task.key(), eval.examples().size());
-            for (int k : options.shots()) {
-                List<WorkItem> items = new ArrayList<>(chosen.size());
-                for (TaskExample ex : chosen) {
-                    items.add(tokenize(prompts.build(ex, k, pool), tokenizer, config));
-                }
-                sets.add(new WorkSet(task, k, items));
-            }
-        }
+        Plan plan = plan(options, new TaskReader(options.data(), jsc.hadoopConfiguration()), tokenizer, config);
+        List<WorkSet> sets = plan.sets();
+        List<MalformedRow> malformed = plan.malformed();
+        Map<String, Integer> inputCounts = plan.validationRecords();
         reportMalformed(malformed);
         long total = sets.stream().mapToLong(s -> s.items().size()).sum();
         LOG.info("criteria {}: {} sets, {} examples, criteria {}", modelName, sets.size(), total, options.criteria());
@@ -162,6 +142,39 @@ public final class CriteriaJob {
         } finally {
             outputs.unpersist(false);
         }
+    }
+
+    /** The work of a run: one set per task and shot count, and the malformed lines met on the way. */
+    public record Plan(List<WorkSet> sets, List<MalformedRow> malformed, Map<String, Integer> validationRecords) {
+    }
+
+    /** Reads the tasks, builds and tokenizes every prompt. Deterministic for given options. */
+    public static Plan plan(CriteriaJobOptions options, TaskReader reader, ByteLevelBpeTokenizer tokenizer,
+                            OptConfig config) {
+        List<MalformedRow> malformed = new ArrayList<>();
+        PromptBuilder prompts = new PromptBuilder(options.seed());
+        List<WorkSet> sets = new ArrayList<>();
+        Map<String, Integer> inputCounts = new LinkedHashMap<>();
+        for (FewShotTask task : options.tasks()) {
+            TaskReader.Split eval = reader.read(task, task.evalSplit());
+            malformed.addAll(eval.malformed());
+            List<TaskExample> pool = eval.examples();
+            if (!task.shotSplit().equals(task.evalSplit()) && options.shots().stream().anyMatch(k -> k > 0)) {
+                TaskReader.Split shots = reader.read(task, task.shotSplit());
+                malformed.addAll(shots.malformed());
+                pool = shots.examples();
+            }
+            List<TaskExample> chosen = eval.examples().subList(0, Math.min(options.examplesPerSet(), eval.examples().size()));
+            inputCounts.put(task.key(), eval.examples().size());
+            for (int k : options.shots()) {
+                List<WorkItem> items = new ArrayList<>(chosen.size());
+                for (TaskExample ex : chosen) {
+                    items.add(tokenize(prompts.build(ex, k, pool), tokenizer, config));
+                }
+                sets.add(new WorkSet(task, k, items));
+            }
+        }
+        return new Plan(sets, malformed, inputCounts);
     }
 
     private static WorkItem tokenize(Prompt p, ByteLevelBpeTokenizer tokenizer, OptConfig config) {

@@ -17,7 +17,8 @@ import java.util.Set;
 
 /**
  * Options of the criteria job. Every option has a default, so no argument at all runs the embedded
- * default: tiny-random-opt under the shared folder, all seven tasks, 0/3/5 shots, 8 examples each.
+ * default: tiny-random-opt under the shared folder, all seven tasks, 0/3/5 shots, 8 examples each,
+ * every single-pass criterion.
  *
  * @param failAfterExamples test aid: fail each set's task after this many examples (0 = never)
  */
@@ -36,6 +37,7 @@ public record CriteriaJobOptions(
         int maxMalformed,
         String master,
         int logEvery,
+        int threads,
         int failAfterExamples) implements Serializable {
 
     public CriteriaJobOptions {
@@ -50,9 +52,10 @@ public record CriteriaJobOptions(
                 throw new IllegalArgumentException("--shots values must be in 0..32, got " + k);
             }
         }
-        if (examplesPerSet < 1 || batchSize < 1 || logEvery < 1 || maxMalformed < 0 || failAfterExamples < 0) {
+        if (examplesPerSet < 1 || batchSize < 1 || logEvery < 1 || maxMalformed < 0 || failAfterExamples < 0
+                || threads < 0) {
             throw new IllegalArgumentException("--examples, --batch-size and --log-every must be ≥ 1; "
-                    + "--max-malformed and --fail-after ≥ 0");
+                    + "--max-malformed, --threads and --fail-after ≥ 0");
         }
         if (!runId.matches("[A-Za-z0-9._-]+")) {
             throw new IllegalArgumentException("--run-id may hold letters, digits, '.', '_' and '-' only: " + runId);
@@ -67,7 +70,8 @@ public record CriteriaJobOptions(
               --tasks LIST         comma list of piqa,copa,openbookqa,winogrande,rte,hellaswag,arc_easy (default: all)
               --shots LIST         shot counts (default: 0,3,5)
               --examples N         examples per task and shot count, in file order (default: 8)
-              --criteria LIST      l2norm,gradnorm,plainact,fisher,snip,nwot,grasp (default: all)
+              --criteria LIST      l2norm,gradnorm,plainact,fisher,snip,nwot,grasp (default: all but grasp;
+                                   grasp is experimental: its values moved under concurrent load in tests)
               --batch-size N       examples per forward/backward pass (default: 4)
               --output PATH        output root (default: out/criteria)
               --run-id ID          recorded with every row (default: run-<timestamp>)
@@ -76,6 +80,8 @@ public record CriteriaJobOptions(
               --max-malformed N    fail when more input lines than this are malformed (default: 0)
               --master URL         Spark master when not set by spark-submit (default: local[*])
               --log-every N        log progress every N examples per set (default: 25)
+              --threads N          PyTorch CPU threads per executor JVM; 0 = PyTorch's default, the machine's
+                                   cores (default: 0). fp32 gradients depend on it at ReLU near-ties.
             The shared folder is -Dshadowllm.shared, else $SHADOWLLM_SHARED, else ../shared.""";
 
     public static CriteriaJobOptions parse(String[] args) {
@@ -91,7 +97,7 @@ public record CriteriaJobOptions(
             m.put(a.substring(2), args[++i]);
         }
         Set<String> known = Set.of("model", "data", "tasks", "shots", "examples", "criteria", "batch-size", "output",
-                "run-id", "device", "seed", "max-malformed", "master", "log-every", "fail-after");
+                "run-id", "device", "seed", "max-malformed", "master", "log-every", "threads", "fail-after");
         for (String k : m.keySet()) {
             if (!known.contains(k)) {
                 throw new UsageException("unknown option --" + k + "\n" + USAGE);
@@ -105,7 +111,7 @@ public record CriteriaJobOptions(
                     list(m.get("shots"), Integer::parseInt, List.of(0, 3, 5)),
                     Integer.parseInt(m.getOrDefault("examples", "8")),
                     EnumSet.copyOf(list(m.get("criteria"), ImportanceCriterion::parse,
-                            List.of(ImportanceCriterion.values()))),
+                            List.copyOf(ImportanceCriterion.SINGLE_PASS))),
                     Integer.parseInt(m.getOrDefault("batch-size", "4")),
                     m.getOrDefault("output", "out/criteria"),
                     m.getOrDefault("run-id", "run-" + LocalDateTime.now().format(DateTimeFormatter.ofPattern("yyyyMMdd-HHmmss"))),
@@ -114,6 +120,7 @@ public record CriteriaJobOptions(
                     Integer.parseInt(m.getOrDefault("max-malformed", "0")),
                     m.getOrDefault("master", "local[*]"),
                     Integer.parseInt(m.getOrDefault("log-every", "25")),
+                    Integer.parseInt(m.getOrDefault("threads", "0")),
                     Integer.parseInt(m.getOrDefault("fail-after", "0")));
         } catch (NumberFormatException e) {
             throw new UsageException("not a number: " + e.getMessage() + "\n" + USAGE);

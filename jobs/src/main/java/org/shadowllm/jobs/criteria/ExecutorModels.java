@@ -13,8 +13,8 @@ import java.util.concurrent.atomic.AtomicInteger;
 
 /**
  * One loaded model per (directory, device) per JVM, shared by every Spark task on the executor.
- * Tasks use it concurrently: weights are read-only and each pass has its own tensor scope and
- * thread-local autograd mode.
+ * Passes on a model are serialized ({@link OptModel#exclusive()}), so PyTorch gets all the executor's
+ * cores for its intra-op threads.
  */
 public final class ExecutorModels {
     private static final Map<String, OptModel> MODELS = new ConcurrentHashMap<>();
@@ -24,14 +24,19 @@ public final class ExecutorModels {
     private ExecutorModels() {
     }
 
+    /**
+     * The JVM's model for this directory and device, loaded on first use. {@code threads} > 0 sets
+     * PyTorch's CPU threads, once per JVM and before any pass: changing it while another thread computes
+     * corrupts results. 0 keeps PyTorch's default (the machine's cores).
+     */
     public static OptModel get(String modelDir, Device device, int threads) {
         return MODELS.computeIfAbsent(modelDir + "@" + device, k -> {
             synchronized (ExecutorModels.class) {
                 if (root == null) {
                     root = NDManager.newBaseManager();
-                }
-                if (device.isGpu() || threads > 0) {
-                    JniUtils.setNumThreads(Math.max(1, threads));
+                    if (threads > 0) {
+                        JniUtils.setNumThreads(threads);
+                    }
                 }
                 LOADS.incrementAndGet();
                 return OptCheckpoint.load(Path.of(modelDir), root, device);

@@ -54,7 +54,7 @@ final class SetProcessor implements Function<WorkSet, SetProcessor.Output> {
     @Override
     public Output call(WorkSet set) {
         long start = System.nanoTime();
-        OptModel model = ExecutorModels.get(options.model(), device(), taskCpus());
+        OptModel model = ExecutorModels.get(options.model(), device(), options.threads());
         OptConfig c = model.config();
         CriteriaCalculator calc = new CriteriaCalculator(model);
         CriteriaOptions opts = new CriteriaOptions(options.criteria(), false, true);
@@ -108,11 +108,6 @@ final class SetProcessor implements Function<WorkSet, SetProcessor.Output> {
             }
         }
         return spec.resolve();
-    }
-
-    private static int taskCpus() {
-        TaskContext ctx = TaskContext.get();
-        return ctx == null ? 1 : ctx.cpus();
     }
 
     private Row exampleRow(WorkSet set, WorkItem w, ExampleImportance r, OptConfig c) {

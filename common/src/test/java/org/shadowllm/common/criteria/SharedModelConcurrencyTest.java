@@ -1,0 +1,60 @@
+package org.shadowllm.common.criteria;
+
+import ai.djl.Device;
+import ai.djl.ndarray.NDManager;
+import org.junit.jupiter.api.Test;
+import org.shadowllm.common.Golden;
+import org.shadowllm.common.checkpoint.OptCheckpoint;
+import org.shadowllm.common.model.OptModel;
+
+import java.util.ArrayList;
+import java.util.List;
+import java.util.concurrent.ExecutorService;
+import java.util.concurrent.Executors;
+import java.util.concurrent.Future;
+
+import static org.shadowllm.common.Tolerance.assertClose;
+import static org.shadowllm.common.Tolerance.flatten;
+
+/**
+ * A Spark executor runs several tasks on one loaded model at once. The model serializes their passes
+ * ({@code OptModel.exclusive()}), so results computed from several threads equal sequential ones.
+ */
+class SharedModelConcurrencyTest {
+    @Test
+    void concurrentCriteriaOnOneModelEqualSequentialResults() throws Exception {
+        try (NDManager m = NDManager.newBaseManager(Device.cpu()); Golden g = Golden.load();
+             OptModel model = OptCheckpoint.load(Golden.modelDir(), m, Device.cpu())) {
+            List<ScoredExample> examples = new ArrayList<>();
+            for (Golden.Example e : g.examples()) {
+                examples.add(new ScoredExample(e.id(), e.allTokens(), e.targetIds().length));
+            }
+            CriteriaCalculator calc = new CriteriaCalculator(model);
+            CriteriaOptions all = CriteriaOptions.singlePass();
+            List<ExampleImportance> sequential = new ArrayList<>();
+            for (ScoredExample ex : examples) {
+                sequential.add(calc.compute(List.of(ex), all).get(0));
+            }
+            ExecutorService pool = Executors.newFixedThreadPool(3);
+            try {
+                for (int rep = 0; rep < 8; rep++) {
+                    List<Future<ExampleImportance>> futures = new ArrayList<>();
+                    for (ScoredExample ex : examples) {
+                        futures.add(pool.submit(() -> calc.compute(List.of(ex), all).get(0)));
+                    }
+                    for (int i = 0; i < examples.size(); i++) {
+                        ExampleImportance c = futures.get(i).get();
+                        for (ImportanceCriterion crit : all.criteria()) {
+                            assertClose("rep " + rep + " " + c.id() + " head " + crit.key(),
+                                    flatten(sequential.get(i).head(crit)), flatten(c.head(crit)), 1e-6, 0);
+                            assertClose("rep " + rep + " " + c.id() + " neuron " + crit.key(),
+                                    flatten(sequential.get(i).neuron(crit)), flatten(c.neuron(crit)), 1e-6, 0);
+                        }
+                    }
+                }
+            } finally {
+                pool.shutdownNow();
+            }
+        }
+    }
+}
