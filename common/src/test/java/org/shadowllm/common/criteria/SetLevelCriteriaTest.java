@@ -25,55 +25,35 @@ class SetLevelCriteriaTest {
     @TempDir
     Path dir;
 
-    /** Eigenvalues of a symmetric matrix by cyclic Jacobi rotations: independent of commons-math. */
-    static double[] jacobiEigenvalues(double[][] m) {
-        int n = m.length;
-        double[][] a = new double[n][];
-        for (int i = 0; i < n; i++) {
-            a[i] = m[i].clone();
+    @Test
+    void eigenvaluesOfAKnownSpectrumAreRecovered() {
+        double[] lambda = {3.5, -1.25, 0, 0, 1e-7, 0.5, 2, 7};
+        int n = lambda.length;
+        double[] v = {1, -2, 0.5, 3, 1, -1, 2, 0.25};
+        double vv = 0;
+        for (double x : v) {
+            vv += x * x;
         }
-        for (int sweep = 0; sweep < 100; sweep++) {
-            double off = 0;
-            for (int p = 0; p < n; p++) {
-                for (int q = p + 1; q < n; q++) {
-                    off += a[p][q] * a[p][q];
-                }
+        // A = H diag(λ) H with the Householder reflection H = I − 2vvᵀ/‖v‖²: symmetric, spectrum λ.
+        double[][] h = new double[n][n];
+        for (int i = 0; i < n; i++) {
+            for (int k = 0; k < n; k++) {
+                h[i][k] = (i == k ? 1 : 0) - 2 * v[i] * v[k] / vv;
             }
-            if (off < 1e-26) {
-                break;
-            }
-            for (int p = 0; p < n; p++) {
-                for (int q = p + 1; q < n; q++) {
-                    if (Math.abs(a[p][q]) < 1e-300) {
-                        continue;
-                    }
-                    double theta = (a[q][q] - a[p][p]) / (2 * a[p][q]);
-                    double t = Math.signum(theta) / (Math.abs(theta) + Math.sqrt(theta * theta + 1));
-                    if (theta == 0) {
-                        t = 1;
-                    }
-                    double c = 1 / Math.sqrt(t * t + 1);
-                    double s = t * c;
-                    for (int k = 0; k < n; k++) {
-                        double akp = a[k][p];
-                        double akq = a[k][q];
-                        a[k][p] = c * akp - s * akq;
-                        a[k][q] = s * akp + c * akq;
-                    }
-                    for (int k = 0; k < n; k++) {
-                        double apk = a[p][k];
-                        double aqk = a[q][k];
-                        a[p][k] = c * apk - s * aqk;
-                        a[q][k] = s * apk + c * aqk;
-                    }
+        }
+        double[][] a = new double[n][n];
+        for (int i = 0; i < n; i++) {
+            for (int k = 0; k < n; k++) {
+                for (int j = 0; j < n; j++) {
+                    a[i][k] += h[i][j] * lambda[j] * h[k][j];
                 }
             }
         }
-        double[] ev = new double[n];
-        for (int i = 0; i < n; i++) {
-            ev[i] = a[i][i];
-        }
-        return ev;
+        double[] found = SymmetricEigenvalues.of(a);
+        double[] expected = lambda.clone();
+        java.util.Arrays.sort(found);
+        java.util.Arrays.sort(expected);
+        assertClose("spectrum", expected, found, 1e-10, 1e-12);
     }
 
     @Test
@@ -119,7 +99,7 @@ class SetLevelCriteriaTest {
                         }
                     }
                     assertTrue(rows.size() < 200, "the whole set fits one draw");
-                    double[] ev = jacobiEigenvalues(SetLevelCriteria.correlation(rows));
+                    double[] ev = SymmetricEigenvalues.of(SetLevelCriteria.correlation(rows));
                     double expected = 0;
                     for (double v : ev) {
                         expected -= Math.log(Math.abs(v) + 1e-5) + 1 / (Math.abs(v) + 1e-5);
@@ -167,7 +147,7 @@ class SetLevelCriteriaTest {
             rows.add(r);
         }
         rows.add(new float[] {2, 2, 2, 2, 2, 2, 2});
-        double[] full = jacobiEigenvalues(SetLevelCriteria.correlation(rows));
+        double[] full = SymmetricEigenvalues.of(SetLevelCriteria.correlation(rows));
         double[] fast = SetLevelCriteria.correlationEigenvalues(rows);
         java.util.Arrays.sort(full);
         java.util.Arrays.sort(fast);
