@@ -25,7 +25,7 @@ public final class LoglikelihoodScorer {
              NDManager scope = model.weights().manager().newSubManager(); Autograd p = Autograd.pause()) {
             TokenBatch batch = new TokenBatch(examples, model.config(), scope, model.dataType());
             NDArray hidden = model.forward(scope, batch.inputIds, tap, null);
-            float[] lp = Tensors.floats(batch.targetLogprobs(model, scope, hidden));
+            double[] lp = Tensors.doubles(batch.targetLogprobs(model, scope, hidden));
             double[] out = new double[examples.size()];
             for (int b = 0; b < out.length; b++) {
                 for (int i = batch.targetStart[b]; i < batch.targetStart[b + 1]; i++) {
