@@ -26,22 +26,25 @@ public final class ExecutorModels {
 
     /**
      * The JVM's model for this directory and device, loaded on first use. {@code threads} > 0 sets
-     * PyTorch's CPU threads, once per JVM and before any pass: changing it while another thread computes
-     * corrupts results. 0 keeps PyTorch's default (the machine's cores).
+     * PyTorch's CPU threads; it changes only while the model is held, since changing it during a pass
+     * is unsafe. 0 keeps the current setting (PyTorch's default: the machine's cores).
      */
     public static OptModel get(String modelDir, Device device, int threads) {
-        return MODELS.computeIfAbsent(modelDir + "@" + device, k -> {
+        OptModel model = MODELS.computeIfAbsent(modelDir + "@" + device, k -> {
             synchronized (ExecutorModels.class) {
                 if (root == null) {
                     root = NDManager.newBaseManager();
-                    if (threads > 0) {
-                        JniUtils.setNumThreads(threads);
-                    }
                 }
                 LOADS.incrementAndGet();
                 return OptCheckpoint.load(Path.of(modelDir), root, device);
             }
         });
+        if (threads > 0 && JniUtils.getNumThreads() != threads) {
+            try (OptModel.Exclusive held = model.exclusive()) {
+                JniUtils.setNumThreads(threads);
+            }
+        }
+        return model;
     }
 
     /** How many times this JVM loaded a model (tests check it stays at one per model). */
