@@ -37,35 +37,4 @@ public interface LayerTap {
     default NDArray ffnActivation(int layer, NDArray activation, NDArray ffnInput) {
         return activation;
     }
-
-    /** Applies {@code first}, then {@code second}; the FFN nonlinearity is {@code first}'s. */
-    static LayerTap chain(LayerTap first, LayerTap second) {
-        return new LayerTap() {
-            @Override
-            public void residualIn(int layer, NDArray residual) {
-                first.residualIn(layer, residual);
-                second.residualIn(layer, residual);
-            }
-
-            @Override
-            public NDArray attentionContext(int layer, NDArray context) {
-                return second.attentionContext(layer, first.attentionContext(layer, context));
-            }
-
-            @Override
-            public NDArray fc1Weight(int layer, NDArray weight) {
-                return second.fc1Weight(layer, first.fc1Weight(layer, weight));
-            }
-
-            @Override
-            public NDArray ffnGate(int layer, NDArray preActivation) {
-                return first.ffnGate(layer, preActivation);
-            }
-
-            @Override
-            public NDArray ffnActivation(int layer, NDArray activation, NDArray ffnInput) {
-                return second.ffnActivation(layer, first.ffnActivation(layer, activation, ffnInput), ffnInput);
-            }
-        };
-    }
 }

@@ -233,7 +233,7 @@ public final class CriteriaJob {
         m.addProperty("seconds", seconds);
         JsonObject inputs = new JsonObject();
         inputs.addProperty("model", modelDir.toAbsolutePath().toString());
-        inputs.addProperty("model_config", OptCheckpoint.class.getSimpleName() + ":" + config);
+        inputs.addProperty("model_config", config.toString());
         inputs.addProperty("data", options.data());
         JsonObject records = new JsonObject();
         inputCounts.forEach(records::addProperty);
