@@ -6,7 +6,8 @@ import org.shadowllm.common.safetensors.SafetensorsWriter.Tensor;
 import java.util.Map;
 
 /**
- * Brute-force float64 OPT (pre-LN, tied or untied head) written with plain loops, independent of DJL.
+ * Brute-force float64 OPT written with plain loops, independent of DJL: pre- or post-LayerNorm,
+ * optional project_in/project_out and final LayerNorm, tied or untied head.
  * Gradients come only from central finite differences of {@link #loss}, with one value perturbed.
  */
 public final class ReferenceOpt {
@@ -27,9 +28,6 @@ public final class ReferenceOpt {
     private final Map<String, Tensor> w;
 
     public ReferenceOpt(OptConfig c, Map<String, Tensor> weights) {
-        if (!c.doLayerNormBefore() || c.hasProjections()) {
-            throw new IllegalArgumentException("reference covers pre-LN OPT without projections");
-        }
         this.c = c;
         this.w = weights;
     }
@@ -60,10 +58,17 @@ public final class ReferenceOpt {
         String pre = "model.decoder.";
         float[] emb = get(pre + "embed_tokens.weight");
         float[] pos = get(pre + "embed_positions.weight");
-        double[][] x = new double[t][e];
+        int proj = c.wordEmbedProjDim();
+        double[][] tok = new double[t][proj];
+        for (int i = 0; i < t; i++) {
+            for (int j = 0; j < proj; j++) {
+                tok[i][j] = emb[tokens[i] * proj + j];
+            }
+        }
+        double[][] x = c.hasProjections() ? linear(tok, get(pre + "project_in.weight"), new float[e], e, proj) : tok;
         for (int i = 0; i < t; i++) {
             for (int j = 0; j < e; j++) {
-                x[i][j] = emb[tokens[i] * e + j] + pos[(i + OptConfig.POSITION_OFFSET) * e + j];
+                x[i][j] += pos[(i + OptConfig.POSITION_OFFSET) * e + j];
             }
         }
         double[][][] ctxAll = new double[layers][][];
@@ -74,7 +79,8 @@ public final class ReferenceOpt {
         for (int l = 0; l < layers; l++) {
             String lp = pre + "layers." + l + ".";
             resAll[l] = copy(x);
-            double[][] a = layerNorm(x, get(lp + "self_attn_layer_norm.weight"), get(lp + "self_attn_layer_norm.bias"));
+            double[][] a = c.doLayerNormBefore()
+                    ? layerNorm(x, get(lp + "self_attn_layer_norm.weight"), get(lp + "self_attn_layer_norm.bias")) : copy(x);
             double[][] q = linear(a, get(lp + "self_attn.q_proj.weight"), get(lp + "self_attn.q_proj.bias"), e, e);
             double[][] k = linear(a, get(lp + "self_attn.k_proj.weight"), get(lp + "self_attn.k_proj.bias"), e, e);
             double[][] v = linear(a, get(lp + "self_attn.v_proj.weight"), get(lp + "self_attn.v_proj.bias"), e, e);
@@ -110,7 +116,11 @@ public final class ReferenceOpt {
             ctxAll[l] = copy(ctx);
             double[][] o = linear(ctx, get(lp + "self_attn.out_proj.weight"), get(lp + "self_attn.out_proj.bias"), e, e);
             add(x, o);
-            double[][] fin = layerNorm(x, get(lp + "final_layer_norm.weight"), get(lp + "final_layer_norm.bias"));
+            if (!c.doLayerNormBefore()) {
+                x = layerNorm(x, get(lp + "self_attn_layer_norm.weight"), get(lp + "self_attn_layer_norm.bias"));
+            }
+            double[][] fin = c.doLayerNormBefore()
+                    ? layerNorm(x, get(lp + "final_layer_norm.weight"), get(lp + "final_layer_norm.bias")) : copy(x);
             inAll[l] = fin;
             double[][] z = linear(fin, get(lp + "fc1.weight"), get(lp + "fc1.bias"), f, e);
             // Moving W1[row, col] by delta moves z[:, row] by delta · input[:, col], exactly.
@@ -131,8 +141,15 @@ public final class ReferenceOpt {
             }
             actAll[l] = copy(act);
             add(x, linear(act, get(lp + "fc2.weight"), get(lp + "fc2.bias"), e, f));
+            if (!c.doLayerNormBefore()) {
+                x = layerNorm(x, get(lp + "final_layer_norm.weight"), get(lp + "final_layer_norm.bias"));
+            }
         }
-        double[][] hN = layerNorm(x, get(pre + "final_layer_norm.weight"), get(pre + "final_layer_norm.bias"));
+        double[][] hN = c.finalLayerNorm()
+                ? layerNorm(x, get(pre + "final_layer_norm.weight"), get(pre + "final_layer_norm.bias")) : x;
+        if (c.hasProjections()) {
+            hN = linear(hN, get(pre + "project_out.weight"), new float[proj], proj, e);
+        }
         float[] head = w.containsKey("lm_head.weight") ? get("lm_head.weight") : emb;
         double loss = 0;
         double[] lps = new double[continuation];
@@ -143,8 +160,8 @@ public final class ReferenceOpt {
             double max = Double.NEGATIVE_INFINITY;
             for (int vv = 0; vv < logits.length; vv++) {
                 double s = 0;
-                for (int u = 0; u < e; u++) {
-                    s += hN[position][u] * head[vv * e + u];
+                for (int u = 0; u < proj; u++) {
+                    s += hN[position][u] * head[vv * proj + u];
                 }
                 logits[vv] = s;
                 max = Math.max(max, s);
