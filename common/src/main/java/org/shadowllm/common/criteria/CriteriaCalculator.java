@@ -125,7 +125,7 @@ public final class CriteriaCalculator {
         put(parts, wanted, FISHER, () -> ag.square().sum(tokenAndDim).div(batch.counts));
         put(parts, wanted, SNIP, () -> ag.sum(tokenAndDim).abs());
         put(parts, wanted, NWOT, () -> nwot(tap.context[l], valid4, tokenAndDim,
-                batch.counts.mul(config.headDim())));
+                batch.counts.mul(Tensors.scalar(scope(batch), config.headDim(), batch.counts.getDataType()))));
     }
 
     private void neuronScores(int l, ProbeTap tap, TokenBatch batch, NDArray valid3,
@@ -142,7 +142,8 @@ public final class CriteriaCalculator {
         if (wanted.contains(GRADNORM) || wanted.contains(PLAINACT)) {
             // ∂L_b/∂W1 = δ_bᵀ x_b per example, with δ = ∂L/∂(pre-activation) = g·1[a>0].
             // [B, F, E] per layer is the largest tensor here: free it and its temporaries at once.
-            try (NDArray fired = act.gt(0).toType(act.getDataType(), false);
+            try (NDArray zero = Tensors.scalar(scope(batch), 0, act.getDataType());
+                 NDArray fired = act.gt(zero).toType(act.getDataType(), false);
                  NDArray delta = g.mul(fired);
                  NDArray deltaT = delta.transpose(0, 2, 1);
                  NDArray weightGrad = deltaT.matMul(tap.ffnInput[l])) {
@@ -163,7 +164,14 @@ public final class CriteriaCalculator {
 
     /** {@code ln(mean over valid values of 1[x ≤ 0] + 1e-12)}. */
     private static NDArray nwot(NDArray x, NDArray valid, int[] axes, NDArray denominator) {
-        return x.lte(0).toType(x.getDataType(), false).mul(valid).sum(axes).div(denominator).add(NWOT_EPS).log();
+        NDManager scope = x.getManager();
+        NDArray zero = Tensors.scalar(scope, 0, x.getDataType());
+        NDArray eps = Tensors.scalar(scope, NWOT_EPS, x.getDataType());
+        return x.lte(zero).toType(x.getDataType(), false).mul(valid).sum(axes).div(denominator).add(eps).log();
+    }
+
+    private static NDManager scope(TokenBatch batch) {
+        return batch.counts.getManager();
     }
 
     private static void put(Map<ImportanceCriterion, List<NDArray>> parts, Set<ImportanceCriterion> wanted,

@@ -65,7 +65,7 @@ final class ProbeTap implements LayerTap {
         }
         NDArray act = LayerTap.super.ffnGate(layer, preActivation);
         if (recordedGates != null) {
-            recordedGates[layer] = Tensors.floats(preActivation.gt(0));
+            recordedGates[layer] = Tensors.floats(preActivation.gt(Tensors.scalar(scope, 0, preActivation.getDataType())));
         }
         return act;
     }

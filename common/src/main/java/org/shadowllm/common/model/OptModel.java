@@ -35,9 +35,10 @@ public final class OptModel implements AutoCloseable {
     }
 
     /**
-     * Holds this model for one computation; close to release. Work on one model is serialized: passes
-     * run concurrently from several threads on a shared model corrupted gradients in our tests (DJL
-     * NDArrays are not thread-safe), so PyTorch parallelizes inside each operation instead.
+     * Holds this model for one computation; close to release. Work on one model is serialized and
+     * PyTorch parallelizes inside each operation instead: DJL does not promise thread safety for
+     * shared NDArrays, and concurrent passes did give wrong results here (at the time, together with
+     * the freed-scalar bug described in {@link Tensors}).
      */
     public Exclusive exclusive() {
         lock.lock();
@@ -94,6 +95,7 @@ public final class OptModel implements AutoCloseable {
         NDArray positions = weights.positionEmbedding().get(scope, new NDIndex("{}", Tensors.of(scope, pos, new Shape(tokens))));
         x = x.add(positions);
         NDArray causal = causalMask(scope, tokens, past);
+        NDArray scale = Tensors.scalar(scope, 1.0 / Math.sqrt(config.headDim()), dataType());
         int h = config.numHeads();
         int d = config.headDim();
         int e = config.hiddenSize();
@@ -104,7 +106,7 @@ public final class OptModel implements AutoCloseable {
             NDArray a = config.doLayerNormBefore() ? layerNorm(x, w.attnNormWeight(), w.attnNormBias()) : x;
             NDArray qkv = linear(scope, a, w.qkvWeight(), w.qkvBias());
             NDList parts = qkv.split(3, 2);
-            NDArray q = heads(parts.get(0), batch, tokens, h, d).mul(1.0 / Math.sqrt(d));
+            NDArray q = heads(parts.get(0), batch, tokens, h, d).mul(scale);
             NDArray k = heads(parts.get(1), batch, tokens, h, d);
             NDArray v = heads(parts.get(2), batch, tokens, h, d);
             if (cache != null) {

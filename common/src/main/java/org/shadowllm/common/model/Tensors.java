@@ -5,11 +5,13 @@ import ai.djl.ndarray.NDManager;
 import ai.djl.ndarray.types.Shape;
 
 /**
- * Moving data between Java arrays and tensors safely. Tensors made from Java data are copied into
- * memory PyTorch owns, so no tensor depends on a Java buffer staying alive. Tensors read into Java
- * are first made contiguous in a tensor we hold: reading a non-contiguous view (a transposed
- * attention context, say) directly returned values that later allocations overwrote, so results
- * changed under GC or concurrent work (ReadBackUnderPressureTest).
+ * Moving data between Java and tensors safely. DJL 0.35 builds CPU tensors from Java data, including
+ * the scalar of every {@code x.mul(2)}-style call, with {@code from_blob} over a direct ByteBuffer it
+ * does not keep: once the garbage collector frees that buffer, the tensor (or autograd, which saves
+ * scalars such as the attention scale for the backward pass) reads freed memory. Under GC this gave
+ * wrong gradients, Inf and NaN (ReadBackUnderPressureTest). So tensors made here are copied into
+ * memory PyTorch owns at once, and code never passes a Java number to an NDArray operation: it uses
+ * {@link #scalar} instead.
  */
 public final class Tensors {
     private Tensors() {
@@ -25,6 +27,13 @@ public final class Tensors {
 
     public static NDArray of(NDManager scope, double[] data, Shape shape) {
         return owned(scope.create(data, shape));
+    }
+
+    /** A 0-dimensional tensor of {@code value} in {@code type}, owned by PyTorch. */
+    public static NDArray scalar(NDManager scope, double value, ai.djl.ndarray.types.DataType type) {
+        try (NDArray wide = of(scope, new double[] {value}, new Shape())) {
+            return wide.toType(type, true);
+        }
     }
 
     /** The values of {@code x}, row-major, as float. */

@@ -30,7 +30,7 @@ class SharedModelConcurrencyTest {
                 examples.add(new ScoredExample(e.id(), e.allTokens(), e.targetIds().length));
             }
             CriteriaCalculator calc = new CriteriaCalculator(model);
-            CriteriaOptions all = CriteriaOptions.singlePass();
+            CriteriaOptions all = CriteriaOptions.all();
             List<ExampleImportance> sequential = new ArrayList<>();
             for (ScoredExample ex : examples) {
                 sequential.add(calc.compute(List.of(ex), all).get(0));

@@ -112,10 +112,6 @@ public final class CriteriaJob {
         List<MalformedRow> malformed = plan.malformed();
         Map<String, Integer> inputCounts = plan.validationRecords();
         reportMalformed(malformed);
-        if (options.criteria().contains(ImportanceCriterion.GRASP)) {
-            LOG.warn("grasp is experimental: under concurrent load its head scores moved by several times in tests "
-                    + "(see README); compare its values across runs before relying on them");
-        }
         long total = sets.stream().mapToLong(s -> s.items().size()).sum();
         LOG.info("criteria {}: {} sets, {} examples, criteria {}", modelName, sets.size(), total, options.criteria());
 

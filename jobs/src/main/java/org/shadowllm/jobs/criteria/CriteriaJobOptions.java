@@ -18,7 +18,7 @@ import java.util.Set;
 /**
  * Options of the criteria job. Every option has a default, so no argument at all runs the embedded
  * default: tiny-random-opt under the shared folder, all seven tasks, 0/3/5 shots, 8 examples each,
- * every single-pass criterion.
+ * every criterion.
  *
  * @param failAfterExamples test aid: fail each set's task after this many examples (0 = never)
  */
@@ -70,8 +70,8 @@ public record CriteriaJobOptions(
               --tasks LIST         comma list of piqa,copa,openbookqa,winogrande,rte,hellaswag,arc_easy (default: all)
               --shots LIST         shot counts (default: 0,3,5)
               --examples N         examples per task and shot count, in file order (default: 8)
-              --criteria LIST      l2norm,gradnorm,plainact,fisher,snip,nwot,grasp (default: all but grasp;
-                                   grasp is experimental: its values moved under concurrent load in tests)
+              --criteria LIST      l2norm,gradnorm,plainact,fisher,snip,nwot,grasp (default: all; grasp
+                                   costs three more forward+backward passes per example)
               --batch-size N       examples per forward/backward pass (default: 4)
               --output PATH        output root (default: out/criteria)
               --run-id ID          recorded with every row (default: run-<timestamp>)
@@ -111,7 +111,7 @@ public record CriteriaJobOptions(
                     list(m.get("shots"), Integer::parseInt, List.of(0, 3, 5)),
                     Integer.parseInt(m.getOrDefault("examples", "8")),
                     EnumSet.copyOf(list(m.get("criteria"), ImportanceCriterion::parse,
-                            List.copyOf(ImportanceCriterion.SINGLE_PASS))),
+                            List.of(ImportanceCriterion.values()))),
                     Integer.parseInt(m.getOrDefault("batch-size", "4")),
                     m.getOrDefault("output", "out/criteria"),
                     m.getOrDefault("run-id", "run-" + LocalDateTime.now().format(DateTimeFormatter.ofPattern("yyyyMMdd-HHmmss"))),
