@@ -80,8 +80,8 @@ public record CriteriaJobOptions(
               --max-malformed N    fail when more input lines than this are malformed (default: 0)
               --master URL         Spark master when not set by spark-submit (default: local[*])
               --log-every N        log progress every N examples per set (default: 25)
-              --threads N          PyTorch CPU threads per executor JVM; 0 = PyTorch's default, the machine's
-                                   cores (default: 0). fp32 gradients depend on it at ReLU near-ties.
+              --threads N          PyTorch CPU threads per executor JVM; 0 = the executor's cores
+                                   (spark.executor.cores, or N of local[N]) (default: 0)
             The shared folder is -Dshadowllm.shared, else $SHADOWLLM_SHARED, else ../shared.""";
 
     public static CriteriaJobOptions parse(String[] args) {

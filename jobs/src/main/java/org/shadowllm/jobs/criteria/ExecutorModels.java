@@ -27,7 +27,7 @@ public final class ExecutorModels {
     /**
      * The JVM's model for this directory and device, loaded on first use. {@code threads} > 0 sets
      * PyTorch's CPU threads; it changes only while the model is held, since changing it during a pass
-     * is unsafe. 0 keeps the current setting (PyTorch's default: the machine's cores).
+     * is unsafe. 0 keeps the current setting.
      */
     public static OptModel get(String modelDir, Device device, int threads) {
         OptModel model = MODELS.computeIfAbsent(modelDir + "@" + device, k -> {

@@ -54,7 +54,8 @@ final class SetProcessor implements Function<WorkSet, SetProcessor.Output> {
     @Override
     public Output call(WorkSet set) {
         long start = System.nanoTime();
-        OptModel model = ExecutorModels.get(options.model(), device(), options.threads());
+        OptModel model = ExecutorModels.get(options.model(), device(),
+                options.threads() > 0 ? options.threads() : executorCores());
         OptConfig c = model.config();
         CriteriaCalculator calc = new CriteriaCalculator(model);
         CriteriaOptions opts = new CriteriaOptions(options.criteria(), false, true);
@@ -108,6 +109,22 @@ final class SetProcessor implements Function<WorkSet, SetProcessor.Output> {
             }
         }
         return spec.resolve();
+    }
+
+    private static int executorCores() {
+        int all = Runtime.getRuntime().availableProcessors();
+        org.apache.spark.SparkEnv env = org.apache.spark.SparkEnv.get();
+        return env == null ? all : coresOf(env.conf(), all);
+    }
+
+    /** Cores an executor may use: spark.executor.cores, or N of local[N] (at most {@code all}), else all. */
+    static int coresOf(org.apache.spark.SparkConf conf, int all) {
+        if (conf.contains("spark.executor.cores")) {
+            return conf.getInt("spark.executor.cores", all);
+        }
+        java.util.regex.Matcher m = java.util.regex.Pattern.compile("local\\[(\\d+)(,\\d+)?]")
+                .matcher(conf.get("spark.master", ""));
+        return m.matches() ? Math.min(all, Integer.parseInt(m.group(1))) : all;
     }
 
     private Row exampleRow(WorkSet set, WorkItem w, ExampleImportance r, OptConfig c) {

@@ -193,6 +193,17 @@ class CriteriaJobIntegrationTest {
     }
 
     @Test
+    void pytorchThreadsFollowTheCoresSparkGives() {
+        assertEquals(1, SetProcessor.coresOf(new SparkConf().set("spark.master", "local[1]"), 8));
+        assertEquals(2, SetProcessor.coresOf(new SparkConf().set("spark.master", "local[3]"), 2));
+        assertEquals(4, SetProcessor.coresOf(new SparkConf().set("spark.master", "local[4,2]"), 16));
+        assertEquals(8, SetProcessor.coresOf(new SparkConf().set("spark.master", "local[*]"), 8));
+        assertEquals(6, SetProcessor.coresOf(new SparkConf().set("spark.master", "yarn")
+                .set("spark.executor.cores", "6"), 32));
+        assertEquals(32, SetProcessor.coresOf(new SparkConf().set("spark.master", "yarn"), 32));
+    }
+
+    @Test
     void badOptionsGetUsage() {
         assertThrows(CriteriaJobOptions.UsageException.class, () -> CriteriaJobOptions.parse(new String[] {"--nope", "1"}));
         assertThrows(IllegalArgumentException.class, () -> CriteriaJobOptions.parse(new String[] {"--tasks", "mmlu"}));
