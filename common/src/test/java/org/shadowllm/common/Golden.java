@@ -60,6 +60,15 @@ public final class Golden implements AutoCloseable {
         return out;
     }
 
+    /** The examples as the criteria take them: all tokens, the last {@code target_ids} of them scored. */
+    public List<org.shadowllm.common.criteria.ScoredExample> scoredExamples() {
+        List<org.shadowllm.common.criteria.ScoredExample> out = new ArrayList<>();
+        for (Example e : examples()) {
+            out.add(new org.shadowllm.common.criteria.ScoredExample(e.id(), e.allTokens(), e.targetIds().length));
+        }
+        return out;
+    }
+
     public List<Tokenization> tokenizations() {
         List<Tokenization> out = new ArrayList<>();
         for (JsonElement e : json.getAsJsonArray("tokenization")) {

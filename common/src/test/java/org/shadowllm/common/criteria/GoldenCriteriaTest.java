@@ -119,10 +119,7 @@ class GoldenCriteriaTest {
             model = OptCheckpoint.load(Golden.modelDir(), manager, Device.cpu(), type);
             golden = Golden.load();
             tokenizer = TokenizerLoader.load(Golden.modelDir(), model.config().bosTokenId());
-            examples = new ArrayList<>();
-            for (Golden.Example e : golden.examples()) {
-                examples.add(new ScoredExample(e.id(), e.allTokens(), e.targetIds().length));
-            }
+            examples = golden.scoredExamples();
             results = new CriteriaCalculator(model).compute(examples, CriteriaOptions.singlePass().withLastLogits());
             if (type == DataType.FLOAT64) {
                 nearTies = Set.of();

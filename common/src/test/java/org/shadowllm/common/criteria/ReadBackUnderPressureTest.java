@@ -25,10 +25,7 @@ class ReadBackUnderPressureTest {
     void criteriaUnderGcAndAllocationPressureEqualQuietResults() throws Exception {
         try (NDManager m = NDManager.newBaseManager(Device.cpu()); Golden g = Golden.load();
              OptModel model = OptCheckpoint.load(Golden.modelDir(), m, Device.cpu())) {
-            List<ScoredExample> examples = new ArrayList<>();
-            for (Golden.Example e : g.examples()) {
-                examples.add(new ScoredExample(e.id(), e.allTokens(), e.targetIds().length));
-            }
+            List<ScoredExample> examples = g.scoredExamples();
             CriteriaCalculator calc = new CriteriaCalculator(model);
             List<ExampleImportance> quiet = calc.compute(examples, CriteriaOptions.all());
             AtomicBoolean run = new AtomicBoolean(true);

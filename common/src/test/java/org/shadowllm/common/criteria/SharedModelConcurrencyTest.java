@@ -25,10 +25,7 @@ class SharedModelConcurrencyTest {
     void concurrentCriteriaOnOneModelEqualSequentialResults() throws Exception {
         try (NDManager m = NDManager.newBaseManager(Device.cpu()); Golden g = Golden.load();
              OptModel model = OptCheckpoint.load(Golden.modelDir(), m, Device.cpu())) {
-            List<ScoredExample> examples = new ArrayList<>();
-            for (Golden.Example e : g.examples()) {
-                examples.add(new ScoredExample(e.id(), e.allTokens(), e.targetIds().length));
-            }
+            List<ScoredExample> examples = g.scoredExamples();
             CriteriaCalculator calc = new CriteriaCalculator(model);
             CriteriaOptions all = CriteriaOptions.all();
             List<ExampleImportance> sequential = new ArrayList<>();
