@@ -12,7 +12,6 @@ import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.LinkedHashMap;
 import java.util.Map;
-import java.util.Map.Entry;
 import java.util.SplittableRandom;
 
 /**
@@ -114,14 +113,5 @@ public final class RandomOptCheckpoint {
             v[i] = (float) (std * rnd.nextGaussian());
         }
         return new Tensor(v, shape);
-    }
-
-    /** Number of parameters in a state dict. */
-    public static long parameterCount(Map<String, Tensor> tensors) {
-        long n = 0;
-        for (Entry<String, Tensor> e : tensors.entrySet()) {
-            n += e.getValue().values().length;
-        }
-        return n;
     }
 }

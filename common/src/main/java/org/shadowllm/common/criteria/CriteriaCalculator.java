@@ -77,9 +77,10 @@ public final class CriteriaCalculator {
                 List<NDArray> resLast = new ArrayList<>();
                 NDArray valid4 = batch.valid.reshape(bsz, batch.tokens, 1, 1);
                 NDArray valid3 = batch.valid.reshape(bsz, batch.tokens, 1);
+                PassConstants constants = new PassConstants(batch, scope, config.headDim());
                 for (int l = 0; l < layers; l++) {
-                    headScores(l, tap, batch, valid4, wanted, headParts);
-                    neuronScores(l, tap, batch, valid3, wanted, neuronParts);
+                    headScores(l, tap, constants, valid4, wanted, headParts);
+                    neuronScores(l, tap, constants, valid3, wanted, neuronParts);
                     ctxLast.add(TokenBatch.rowsAt(tap.context[l], batch.lastPositions).reshape(bsz, -1));
                     resLast.add(TokenBatch.rowsAt(tap.residualIn[l], batch.lastPositions));
                 }
@@ -113,7 +114,17 @@ public final class CriteriaCalculator {
         }
     }
 
-    private void headScores(int l, ProbeTap tap, TokenBatch batch, NDArray valid4,
+    /** Tensors every layer's scores use, made once per pass (never Java numbers as operands, see Tensors). */
+    private record PassConstants(NDArray zero, NDArray nwotEps, NDArray tokens, NDArray headValues) {
+        PassConstants(TokenBatch batch, NDManager scope, int headDim) {
+            this(Tensors.scalar(scope, 0, batch.counts.getDataType()),
+                    Tensors.scalar(scope, NWOT_EPS, batch.counts.getDataType()),
+                    batch.counts,
+                    batch.counts.mul(Tensors.scalar(scope, headDim, batch.counts.getDataType())));
+        }
+    }
+
+    private void headScores(int l, ProbeTap tap, PassConstants k, NDArray valid4,
                             Set<ImportanceCriterion> wanted, Map<ImportanceCriterion, List<NDArray>> parts) {
         int[] tokenAndDim = {1, 3};
         NDArray a = tap.context[l].mul(valid4);
@@ -122,13 +133,12 @@ public final class CriteriaCalculator {
         put(parts, wanted, L2NORM, () -> a.square().sum(tokenAndDim).sqrt());
         put(parts, wanted, GRADNORM, () -> g.square().sum(tokenAndDim).sqrt());
         put(parts, wanted, PLAINACT, () -> ag.sum(new int[] {3}).abs().sum(new int[] {1}));
-        put(parts, wanted, FISHER, () -> ag.square().sum(tokenAndDim).div(batch.counts));
+        put(parts, wanted, FISHER, () -> ag.square().sum(tokenAndDim).div(k.tokens()));
         put(parts, wanted, SNIP, () -> ag.sum(tokenAndDim).abs());
-        put(parts, wanted, NWOT, () -> nwot(tap.context[l], valid4, tokenAndDim,
-                batch.counts.mul(Tensors.scalar(scope(batch), config.headDim(), batch.counts.getDataType()))));
+        put(parts, wanted, NWOT, () -> nwot(tap.context[l], valid4, tokenAndDim, k.headValues(), k));
     }
 
-    private void neuronScores(int l, ProbeTap tap, TokenBatch batch, NDArray valid3,
+    private void neuronScores(int l, ProbeTap tap, PassConstants k, NDArray valid3,
                               Set<ImportanceCriterion> wanted, Map<ImportanceCriterion, List<NDArray>> parts) {
         int[] tokenAxis = {1};
         NDArray act = tap.activation[l];
@@ -136,14 +146,13 @@ public final class CriteriaCalculator {
         NDArray g = tap.neuronProbe[l].getGradient().mul(valid3);
         NDArray ag = a.mul(g);
         put(parts, wanted, L2NORM, () -> a.square().sum(tokenAxis).sqrt());
-        put(parts, wanted, FISHER, () -> ag.square().sum(tokenAxis).div(batch.counts));
+        put(parts, wanted, FISHER, () -> ag.square().sum(tokenAxis).div(k.tokens()));
         put(parts, wanted, SNIP, () -> ag.sum(tokenAxis).abs());
-        put(parts, wanted, NWOT, () -> nwot(act, valid3, tokenAxis, batch.counts));
+        put(parts, wanted, NWOT, () -> nwot(act, valid3, tokenAxis, k.tokens(), k));
         if (wanted.contains(GRADNORM) || wanted.contains(PLAINACT)) {
             // ∂L_b/∂W1 = δ_bᵀ x_b per example, with δ = ∂L/∂(pre-activation) = g·1[a>0].
             // [B, F, E] per layer is the largest tensor here: free it and its temporaries at once.
-            try (NDArray zero = Tensors.scalar(scope(batch), 0, act.getDataType());
-                 NDArray fired = act.gt(zero).toType(act.getDataType(), false);
+            try (NDArray fired = act.gt(k.zero()).toType(act.getDataType(), false);
                  NDArray delta = g.mul(fired);
                  NDArray deltaT = delta.transpose(0, 2, 1);
                  NDArray weightGrad = deltaT.matMul(tap.ffnInput[l])) {
@@ -163,15 +172,9 @@ public final class CriteriaCalculator {
     }
 
     /** {@code ln(mean over valid values of 1[x ≤ 0] + 1e-12)}. */
-    private static NDArray nwot(NDArray x, NDArray valid, int[] axes, NDArray denominator) {
-        NDManager scope = x.getManager();
-        NDArray zero = Tensors.scalar(scope, 0, x.getDataType());
-        NDArray eps = Tensors.scalar(scope, NWOT_EPS, x.getDataType());
-        return x.lte(zero).toType(x.getDataType(), false).mul(valid).sum(axes).div(denominator).add(eps).log();
-    }
-
-    private static NDManager scope(TokenBatch batch) {
-        return batch.counts.getManager();
+    private static NDArray nwot(NDArray x, NDArray valid, int[] axes, NDArray denominator, PassConstants k) {
+        return x.lte(k.zero()).toType(x.getDataType(), false).mul(valid).sum(axes).div(denominator)
+                .add(k.nwotEps()).log();
     }
 
     private static void put(Map<ImportanceCriterion, List<NDArray>> parts, Set<ImportanceCriterion> wanted,

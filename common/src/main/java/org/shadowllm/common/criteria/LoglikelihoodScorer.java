@@ -3,7 +3,6 @@ package org.shadowllm.common.criteria;
 import org.shadowllm.common.model.Tensors;
 import ai.djl.ndarray.NDArray;
 import ai.djl.ndarray.NDManager;
-import ai.djl.ndarray.types.DataType;
 import org.shadowllm.common.model.Autograd;
 import org.shadowllm.common.model.LayerTap;
 import org.shadowllm.common.model.OptModel;

@@ -12,7 +12,6 @@ import java.util.ArrayList;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
-import java.util.Set;
 
 /**
  * The tensors of a Hugging Face checkpoint directory: either one {@code model.safetensors}, or the
@@ -91,10 +90,6 @@ public final class SafetensorsCheckpoint implements AutoCloseable {
 
     public Path directory() {
         return directory;
-    }
-
-    public Set<String> tensorNames() {
-        return byTensor.keySet();
     }
 
     public boolean contains(String name) {

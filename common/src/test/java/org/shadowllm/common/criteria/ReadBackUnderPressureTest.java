@@ -8,7 +8,6 @@ import org.shadowllm.common.Golden;
 import org.shadowllm.common.checkpoint.OptCheckpoint;
 import org.shadowllm.common.model.OptModel;
 
-import java.util.ArrayList;
 import java.util.List;
 import java.util.concurrent.atomic.AtomicBoolean;
 
