@@ -1,0 +1,24 @@
+package org.shadowllm.common.predictor;
+
+/**
+ * One predictor network: Linear(inputs, hidden), optional ReLU, Linear(hidden, outputs). It reads
+ * {@code source} of layer {@code featureLayer}, scaled to [0, 1], and scores layers
+ * {@code firstLayer .. firstLayer+layerCount-1}; its outputs are, per layer, the heads (if
+ * {@code heads}) then the neurons (if {@code neurons}).
+ */
+public record NetworkSpec(String name, FeatureSource source, int featureLayer, int firstLayer, int layerCount,
+                          boolean heads, boolean neurons, int inputs, int hidden, int outputs, boolean relu,
+                          boolean bias) {
+    public NetworkSpec {
+        if (name == null || name.isBlank() || source == null) {
+            throw new IllegalArgumentException("network needs a name and a feature source");
+        }
+        if (featureLayer < 0 || firstLayer < 0 || layerCount < 1 || !(heads || neurons)) {
+            throw new IllegalArgumentException("network " + name + " scores no units");
+        }
+        if (inputs < 1 || hidden < 1 || outputs < 1) {
+            throw new IllegalArgumentException("network " + name + " needs positive widths, got " + inputs + "/"
+                    + hidden + "/" + outputs);
+        }
+    }
+}

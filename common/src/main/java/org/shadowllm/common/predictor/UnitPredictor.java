@@ -1,0 +1,34 @@
+package org.shadowllm.common.predictor;
+
+import java.util.List;
+
+/**
+ * A trained predictor of head and neuron importance: its networks' weights and its manifest. The
+ * networks must be exactly those its kind defines for its shape.
+ */
+public record UnitPredictor(PredictorManifest manifest, List<NetworkWeights> networks) {
+    public UnitPredictor {
+        networks = List.copyOf(networks);
+        if (networks.isEmpty()) {
+            throw new IllegalArgumentException("predictor has no networks");
+        }
+        List<NetworkSpec> expected = manifest.kind().networks(manifest.shape(), networks.get(0).spec().hidden());
+        List<NetworkSpec> actual = networks.stream().map(NetworkWeights::spec).toList();
+        if (!expected.equals(actual) || !expected.equals(manifest.networks())) {
+            throw new IllegalArgumentException("a " + manifest.kind() + " predictor for " + manifest.shape().describe()
+                    + " needs networks " + expected + ", got " + actual);
+        }
+    }
+
+    public PredictorKind kind() {
+        return manifest.kind();
+    }
+
+    public PredictorShape shape() {
+        return manifest.shape();
+    }
+
+    public int hiddenWidth() {
+        return networks.get(0).spec().hidden();
+    }
+}

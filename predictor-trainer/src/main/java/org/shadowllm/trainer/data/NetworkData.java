@@ -1,0 +1,36 @@
+package org.shadowllm.trainer.data;
+
+import org.shadowllm.common.predictor.FeatureSource;
+import org.shadowllm.common.predictor.NetworkSpec;
+import org.shadowllm.common.predictor.PredictorShape;
+import org.shadowllm.common.predictor.UnitLayout;
+
+import java.util.List;
+
+/**
+ * A network's inputs and targets, row-major {@code [examples, width]}: the scaled feature it reads, and
+ * its slice of the per-layer normalized scores.
+ */
+public record NetworkData(int examples, float[] inputs, float[] targets) {
+
+    public static NetworkData of(NetworkSpec spec, PredictorShape shape, List<ImportanceRecord> records) {
+        int n = records.size();
+        int e = shape.hidden();
+        float[] x = new float[n * e];
+        float[] y = new float[n * spec.outputs()];
+        for (int i = 0; i < n; i++) {
+            ImportanceRecord r = records.get(i);
+            System.arraycopy(feature(spec, shape, r), 0, x, i * e, e);
+            float[] t = UnitLayout.gather(spec, shape, UnitLayout.normalizedPerLayer(r.heads(), shape.layers(), shape.heads()),
+                    UnitLayout.normalizedPerLayer(r.neurons(), shape.layers(), shape.ffn()));
+            System.arraycopy(t, 0, y, i * spec.outputs(), t.length);
+        }
+        return new NetworkData(n, x, y);
+    }
+
+    /** The scaled input {@code spec} reads for one example. */
+    public static float[] feature(NetworkSpec spec, PredictorShape shape, ImportanceRecord r) {
+        float[] source = spec.source() == FeatureSource.ATTENTION_CONTEXT ? r.attnContext() : r.residualIn();
+        return UnitLayout.scaledFeature(source, spec.featureLayer(), shape.hidden());
+    }
+}

@@ -1,0 +1,78 @@
+package org.shadowllm.trainer.eval;
+
+import java.util.Arrays;
+import java.util.Comparator;
+import java.util.stream.IntStream;
+
+/** Rank agreement between predicted and true scores over a slice of units. */
+public final class RankMetrics {
+    private RankMetrics() {
+    }
+
+    /**
+     * Spearman's ρ of {@code a[from..from+n)} and {@code b[from..from+n)}: the Pearson correlation of
+     * their ranks, ties taking their average rank (as scipy's spearmanr). NaN when either side is constant.
+     */
+    public static double spearman(float[] a, float[] b, int from, int n) {
+        double[] ra = ranks(a, from, n);
+        double[] rb = ranks(b, from, n);
+        double mean = (n + 1) / 2.0;
+        double cov = 0;
+        double va = 0;
+        double vb = 0;
+        for (int i = 0; i < n; i++) {
+            double da = ra[i] - mean;
+            double db = rb[i] - mean;
+            cov += da * db;
+            va += da * da;
+            vb += db * db;
+        }
+        return va == 0 || vb == 0 ? Double.NaN : cov / Math.sqrt(va * vb);
+    }
+
+    /** 1-based ranks of {@code v[from..from+n)}, ties averaged. */
+    static double[] ranks(float[] v, int from, int n) {
+        Integer[] idx = IntStream.range(0, n).boxed().toArray(Integer[]::new);
+        Arrays.sort(idx, Comparator.comparingDouble(i -> v[from + i]));
+        double[] r = new double[n];
+        int i = 0;
+        while (i < n) {
+            int j = i;
+            while (j + 1 < n && v[from + idx[j + 1]] == v[from + idx[i]]) {
+                j++;
+            }
+            double avg = (i + j) / 2.0 + 1;
+            for (int k = i; k <= j; k++) {
+                r[idx[k]] = avg;
+            }
+            i = j + 1;
+        }
+        return r;
+    }
+
+    /**
+     * Of the {@code k = round(keep·n)} truly most important units, the fraction that the prediction's
+     * top k also keeps. Ties are broken by unit index on both sides.
+     */
+    public static double topKRecall(float[] predicted, float[] truth, int from, int n, double keep) {
+        int k = (int) Math.max(1, Math.round(keep * n));
+        boolean[] predictedKeep = new boolean[n];
+        for (int i : top(predicted, from, n, k)) {
+            predictedKeep[i] = true;
+        }
+        int hit = 0;
+        for (int i : top(truth, from, n, k)) {
+            if (predictedKeep[i]) {
+                hit++;
+            }
+        }
+        return hit / (double) k;
+    }
+
+    /** Indices (relative to {@code from}) of the {@code k} largest values. */
+    public static int[] top(float[] v, int from, int n, int k) {
+        return IntStream.range(0, n).boxed()
+                .sorted(Comparator.<Integer>comparingDouble(i -> -v[from + i]).thenComparingInt(i -> i))
+                .limit(k).mapToInt(Integer::intValue).toArray();
+    }
+}
