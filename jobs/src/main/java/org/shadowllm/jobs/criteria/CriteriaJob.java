@@ -67,7 +67,7 @@ public final class CriteriaJob {
         CriteriaJobOptions options;
         try {
             options = CriteriaJobOptions.parse(args);
-        } catch (CriteriaJobOptions.UsageException e) {
+        } catch (org.shadowllm.jobs.cli.CommandLine.UsageException e) {
             System.err.println(e.getMessage());
             System.exit(2);
             return;

@@ -3,14 +3,13 @@ package org.shadowllm.jobs.criteria;
 import org.shadowllm.common.SharedPaths;
 import org.shadowllm.common.criteria.ImportanceCriterion;
 import org.shadowllm.common.device.DeviceSpec;
+import org.shadowllm.jobs.cli.CommandLine;
 import org.shadowllm.jobs.tasks.FewShotTask;
 
 import java.io.Serializable;
 import java.time.LocalDateTime;
 import java.time.format.DateTimeFormatter;
-import java.util.ArrayList;
 import java.util.EnumSet;
-import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.Set;
@@ -85,32 +84,17 @@ public record CriteriaJobOptions(
             The shared folder is -Dshadowllm.shared, else $SHADOWLLM_SHARED, else ../shared.""";
 
     public static CriteriaJobOptions parse(String[] args) {
-        Map<String, String> m = new LinkedHashMap<>();
-        for (int i = 0; i < args.length; i++) {
-            String a = args[i];
-            if (a.equals("--help") || a.equals("-h")) {
-                throw new UsageException(USAGE);
-            }
-            if (!a.startsWith("--") || i + 1 >= args.length) {
-                throw new UsageException("expected --option value, got '" + a + "'\n" + USAGE);
-            }
-            m.put(a.substring(2), args[++i]);
-        }
-        Set<String> known = Set.of("model", "data", "tasks", "shots", "examples", "criteria", "batch-size", "output",
-                "run-id", "device", "seed", "max-malformed", "master", "log-every", "threads", "fail-after");
-        for (String k : m.keySet()) {
-            if (!known.contains(k)) {
-                throw new UsageException("unknown option --" + k + "\n" + USAGE);
-            }
-        }
+        Map<String, String> m = CommandLine.parse(args, Set.of("model", "data", "tasks", "shots", "examples", "criteria",
+                "batch-size", "output", "run-id", "device", "seed", "max-malformed", "master", "log-every", "threads",
+                "fail-after"), USAGE);
         try {
             return new CriteriaJobOptions(
                     m.getOrDefault("model", SharedPaths.model("tiny-random-opt").toString()),
                     m.getOrDefault("data", SharedPaths.root().resolve("data/tasks").toString()),
-                    list(m.get("tasks"), FewShotTask::parse, List.of(FewShotTask.values())),
-                    list(m.get("shots"), Integer::parseInt, List.of(0, 3, 5)),
+                    CommandLine.list(m.get("tasks"), FewShotTask::parse, List.of(FewShotTask.values())),
+                    CommandLine.list(m.get("shots"), Integer::parseInt, List.of(0, 3, 5)),
                     Integer.parseInt(m.getOrDefault("examples", "8")),
-                    EnumSet.copyOf(list(m.get("criteria"), ImportanceCriterion::parse,
+                    EnumSet.copyOf(CommandLine.list(m.get("criteria"), ImportanceCriterion::parse,
                             List.of(ImportanceCriterion.values()))),
                     Integer.parseInt(m.getOrDefault("batch-size", "4")),
                     m.getOrDefault("output", "out/criteria"),
@@ -123,29 +107,7 @@ public record CriteriaJobOptions(
                     Integer.parseInt(m.getOrDefault("threads", "0")),
                     Integer.parseInt(m.getOrDefault("fail-after", "0")));
         } catch (NumberFormatException e) {
-            throw new UsageException("not a number: " + e.getMessage() + "\n" + USAGE);
-        }
-    }
-
-    private static <T> List<T> list(String csv, java.util.function.Function<String, T> parse, List<T> dflt) {
-        if (csv == null) {
-            return dflt;
-        }
-        List<T> out = new ArrayList<>();
-        for (String s : csv.split(",")) {
-            if (!s.isBlank()) {
-                out.add(parse.apply(s.trim()));
-            }
-        }
-        return out;
-    }
-
-    /** A command line that cannot run; its message is the usage text. */
-    public static final class UsageException extends IllegalArgumentException {
-        private static final long serialVersionUID = 1L;
-
-        UsageException(String message) {
-            super(message);
+            throw new CommandLine.UsageException("not a number: " + e.getMessage() + "\n" + USAGE);
         }
     }
 }

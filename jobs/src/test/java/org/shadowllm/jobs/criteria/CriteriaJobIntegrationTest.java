@@ -205,7 +205,7 @@ class CriteriaJobIntegrationTest {
 
     @Test
     void badOptionsGetUsage() {
-        assertThrows(CriteriaJobOptions.UsageException.class, () -> CriteriaJobOptions.parse(new String[] {"--nope", "1"}));
+        assertThrows(org.shadowllm.jobs.cli.CommandLine.UsageException.class, () -> CriteriaJobOptions.parse(new String[] {"--nope", "1"}));
         assertThrows(IllegalArgumentException.class, () -> CriteriaJobOptions.parse(new String[] {"--tasks", "mmlu"}));
         assertThrows(IllegalArgumentException.class, () -> CriteriaJobOptions.parse(new String[] {"--device", "tpu"}));
         assertEquals(EnumSet.allOf(ImportanceCriterion.class), CriteriaJobOptions.parse(new String[0]).criteria());

@@ -1,0 +1,128 @@
+package org.shadowllm.common.predictor;
+
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+import org.shadowllm.common.model.OptConfig;
+
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Map;
+import java.util.SplittableRandom;
+
+import static org.junit.jupiter.api.Assertions.assertArrayEquals;
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
+import static org.junit.jupiter.api.Assertions.assertThrows;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+class PredictorArtifactsTest {
+    static final PredictorShape SHAPE = new PredictorShape(2, 3, 10, 8);
+
+    /** A predictor of {@code kind} with random weights, including awkward values like -0.0 and subnormals. */
+    static UnitPredictor random(PredictorKind kind, PredictorShape shape, int hidden, long seed) {
+        SplittableRandom rnd = new SplittableRandom(seed);
+        List<NetworkSpec> specs = kind.networks(shape, hidden);
+        List<NetworkWeights> nets = new ArrayList<>();
+        for (NetworkSpec s : specs) {
+            nets.add(new NetworkWeights(s, values(rnd, s.hidden() * s.inputs()), s.bias() ? values(rnd, s.hidden()) : null,
+                    values(rnd, s.outputs() * s.hidden()), s.bias() ? values(rnd, s.outputs()) : null));
+        }
+        PredictorManifest m = new PredictorManifest(PredictorManifest.FORMAT_VERSION, kind, "tiny", shape, "plainact",
+                List.of("piqa", "copa"), List.of(0, 3), 42, 0.1, 90, 10, Map.of("epochs", "100"),
+                Map.of("heads.rho_global", 0.75), "0.1.0", new PredictorManifest.InputTable("out/criteria",
+                List.of("run-1"), 100, List.of("0.1.0")), "2026-11-22T00:00:00Z", specs);
+        return new UnitPredictor(m, nets);
+    }
+
+    private static float[] values(SplittableRandom rnd, int n) {
+        float[] v = new float[n];
+        for (int i = 0; i < n; i++) {
+            v[i] = (float) rnd.nextGaussian();
+        }
+        v[0] = -0.0f;
+        if (n > 1) {
+            v[1] = Float.MIN_VALUE;
+        }
+        return v;
+    }
+
+    @Test
+    void saveThenLoadRoundTripsEveryWeightBitForBitAndTheManifest(@TempDir Path dir) {
+        for (PredictorKind kind : PredictorKind.values()) {
+            UnitPredictor p = random(kind, SHAPE, 7, kind.ordinal());
+            Path at = dir.resolve(kind.key());
+            PredictorArtifacts.save(p, at);
+            UnitPredictor back = PredictorArtifacts.load(at);
+            assertEquals(p.manifest(), back.manifest());
+            assertEquals(p.networks().size(), back.networks().size());
+            for (int i = 0; i < p.networks().size(); i++) {
+                NetworkWeights a = p.networks().get(i);
+                NetworkWeights b = back.networks().get(i);
+                assertEquals(a.spec(), b.spec());
+                assertBits(a.w1(), b.w1());
+                assertBits(a.w2(), b.w2());
+                if (a.spec().bias()) {
+                    assertBits(a.b1(), b.b1());
+                    assertBits(a.b2(), b.b2());
+                }
+            }
+        }
+    }
+
+    private static void assertBits(float[] a, float[] b) {
+        assertEquals(a.length, b.length);
+        for (int i = 0; i < a.length; i++) {
+            assertEquals(Float.floatToRawIntBits(a[i]), Float.floatToRawIntBits(b[i]), "index " + i);
+        }
+    }
+
+    @Test
+    void savingAgainReplacesTheArtifactAndLeavesNoStagingBehind(@TempDir Path dir) throws Exception {
+        Path at = dir.resolve("p");
+        PredictorArtifacts.save(random(PredictorKind.SHADOWLLM, SHAPE, 5, 1), at);
+        UnitPredictor second = random(PredictorKind.SHADOWLLM, SHAPE, 5, 2);
+        PredictorArtifacts.save(second, at);
+        assertArrayEquals(second.networks().get(0).w2(), PredictorArtifacts.load(at).networks().get(0).w2());
+        try (var s = Files.list(dir)) {
+            assertEquals(List.of("p"), s.map(f -> f.getFileName().toString()).toList());
+        }
+    }
+
+    @Test
+    void loadingForAModelOfAnotherShapeIsRefusedWithBothShapes(@TempDir Path dir) {
+        PredictorArtifacts.save(random(PredictorKind.DEJAVU, SHAPE, 5, 1), dir.resolve("p"));
+        OptConfig other = OptConfig.of(100, 8, 2, 2, 10, 32);
+        IllegalArgumentException e = assertThrows(IllegalArgumentException.class,
+                () -> PredictorArtifacts.load(dir.resolve("p"), other, "other-model"));
+        assertTrue(e.getMessage().contains("3 heads") && e.getMessage().contains("other-model has 2 layers, 2 heads"),
+                e.getMessage());
+    }
+
+    @Test
+    void aTruncatedOrTamperedArtifactIsRejectedClearly(@TempDir Path dir) throws Exception {
+        Path at = dir.resolve("p");
+        PredictorArtifacts.save(random(PredictorKind.SHADOWLLM, SHAPE, 5, 1), at);
+        String manifest = Files.readString(at.resolve(PredictorArtifacts.MANIFEST));
+        Files.writeString(at.resolve(PredictorArtifacts.MANIFEST), manifest.replace("\"hidden\": 5", "\"hidden\": 6"));
+        IllegalArgumentException e = assertThrows(IllegalArgumentException.class, () -> PredictorArtifacts.load(at));
+        assertTrue(e.getMessage().contains("has shape"), e.getMessage());
+        Files.delete(at.resolve(PredictorArtifacts.WEIGHTS));
+        e = assertThrows(IllegalArgumentException.class, () -> PredictorArtifacts.load(at));
+        assertTrue(e.getMessage().contains("not a predictor artifact"), e.getMessage());
+        assertFalse(Files.exists(dir.resolve("p.staging")));
+    }
+
+    @Test
+    void shadowllmNeedsFewerMultiplyAccumulatesThanTheInflatedDejavuAtOpt125mShape() {
+        PredictorShape opt125m = new PredictorShape(12, 12, 3072, 768);
+        long shadow = PredictorKind.SHADOWLLM.macsPerPrediction(opt125m, 2048);
+        long inflated = PredictorKind.DEJAVU_INFLATED.macsPerPrediction(opt125m, 2048);
+        long dejavu = PredictorKind.DEJAVU.macsPerPrediction(opt125m, 1000);
+        // by hand: 768·2048 + 2048·12·3084; 12·(768·2048 + 2048·3084); 12·(2·768·1000 + 1000·12 + 1000·3072)
+        assertEquals(768L * 2048 + 2048L * 12 * 3084, shadow);
+        assertEquals(12L * (768 * 2048 + 2048 * 3084), inflated);
+        assertEquals(12L * (2 * 768 * 1000 + 1000 * 12 + 1000 * 3072), dejavu);
+    }
+}

@@ -1,0 +1,58 @@
+package org.shadowllm.jobs.cli;
+
+import java.util.ArrayList;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.Set;
+import java.util.function.Function;
+
+/** The jobs' command lines: {@code --option value} pairs, {@code --help}, and comma lists. */
+public final class CommandLine {
+    private CommandLine() {
+    }
+
+    /** The options given, by name without dashes; unknown options and {@code --help} throw with the usage text. */
+    public static Map<String, String> parse(String[] args, Set<String> known, String usage) {
+        Map<String, String> m = new LinkedHashMap<>();
+        for (int i = 0; i < args.length; i++) {
+            String a = args[i];
+            if (a.equals("--help") || a.equals("-h")) {
+                throw new UsageException(usage);
+            }
+            if (!a.startsWith("--") || i + 1 >= args.length) {
+                throw new UsageException("expected --option value, got '" + a + "'\n" + usage);
+            }
+            m.put(a.substring(2), args[++i]);
+        }
+        for (String k : m.keySet()) {
+            if (!known.contains(k)) {
+                throw new UsageException("unknown option --" + k + "\n" + usage);
+            }
+        }
+        return m;
+    }
+
+    /** The parsed items of a comma list, or {@code dflt} when the option is absent. */
+    public static <T> List<T> list(String csv, Function<String, T> parse, List<T> dflt) {
+        if (csv == null) {
+            return dflt;
+        }
+        List<T> out = new ArrayList<>();
+        for (String s : csv.split(",")) {
+            if (!s.isBlank()) {
+                out.add(parse.apply(s.trim()));
+            }
+        }
+        return out;
+    }
+
+    /** A command line that cannot run; its message says why and gives the usage text. */
+    public static final class UsageException extends IllegalArgumentException {
+        private static final long serialVersionUID = 1L;
+
+        public UsageException(String message) {
+            super(message);
+        }
+    }
+}

@@ -1,0 +1,132 @@
+package org.shadowllm.trainer.job;
+
+import org.apache.spark.SparkConf;
+import org.apache.spark.sql.Dataset;
+import org.apache.spark.sql.Row;
+import org.apache.spark.sql.SparkSession;
+import org.junit.jupiter.api.AfterAll;
+import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+import org.shadowllm.common.SharedPaths;
+import org.shadowllm.common.checkpoint.OptCheckpoint;
+import org.shadowllm.common.predictor.PredictorArtifacts;
+import org.shadowllm.common.predictor.PredictorKind;
+import org.shadowllm.common.predictor.UnitPredictor;
+import org.shadowllm.jobs.criteria.CriteriaJob;
+import org.shadowllm.jobs.criteria.CriteriaJobOptions;
+import org.shadowllm.trainer.data.ExampleSplit;
+import org.shadowllm.trainer.data.ImportanceRecord;
+import org.shadowllm.trainer.eval.PredictorEvaluator;
+import org.shadowllm.trainer.eval.PredictorMetrics;
+
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.List;
+import java.util.stream.Stream;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
+import static org.junit.jupiter.api.Assertions.assertThrows;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+/** The criteria job writes a real table for tiny-random-opt; the trainer job reads it back and trains. */
+class TrainerJobIntegrationTest {
+    private static SparkSession spark;
+
+    @TempDir
+    static Path out;
+
+    private static String criteria;
+
+    @BeforeAll
+    static void start() {
+        spark = CriteriaJob.session("local[2]", new SparkConf().set("spark.ui.enabled", "false")
+                .set("spark.sql.shuffle.partitions", "2"));
+        criteria = out.resolve("criteria").toString();
+        new CriteriaJob(spark, CriteriaJobOptions.parse(new String[] {"--output", criteria, "--tasks", "piqa,copa",
+                "--shots", "0,3", "--examples", "10", "--criteria", "plainact,l2norm", "--run-id", "crit-1"})).run();
+    }
+
+    @AfterAll
+    static void stop() {
+        spark.stop();
+    }
+
+    private static TrainerJobOptions options(String output, String... extra) {
+        String[] base = {"--input", criteria, "--output", output, "--epochs", "4", "--hidden", "32", "--held-out", "0.2",
+                "--run-id", "train-it", "--predictors", "shadowllm,dejavu,dejavu-inflated"};
+        return TrainerJobOptions.parse(Stream.concat(Stream.of(base), Stream.of(extra)).toArray(String[]::new));
+    }
+
+    @Test
+    void trainsEveryPredictorWritesLoadableArtifactsAndAMetricsRowPerUnitType() {
+        String output = out.resolve("train").toString();
+        TrainerJob.Summary s = new TrainerJob(spark, options(output)).run();
+        assertEquals("tiny-random-opt", s.model());
+        assertEquals(40, s.trainExamples() + s.heldOutExamples());
+        assertEquals(0, s.heldOutExamples() % 2, "both shot counts of an example stay together");
+        assertEquals(3, s.results().size());
+
+        Dataset<Row> metrics = spark.read().parquet(output + "/" + TrainerJob.METRICS);
+        assertEquals(6, metrics.count());
+        assertEquals(3, metrics.select("predictor").distinct().count());
+        Row shadowHeads = metrics.where("predictor = 'shadowllm' and unit_type = 'heads'").first();
+        assertEquals("plainact", shadowHeads.getAs("criterion"));
+        assertEquals("copa,piqa", shadowHeads.getAs("tasks"));
+
+        var config = OptCheckpoint.readConfig(SharedPaths.model("tiny-random-opt"));
+        for (TrainerJob.Result r : s.results()) {
+            UnitPredictor loaded = PredictorArtifacts.load(Path.of(r.artifact()), config, "tiny-random-opt");
+            assertEquals(r.predictor().manifest(), loaded.manifest());
+            assertEquals(List.of("crit-1"), loaded.manifest().inputTable().runIds());
+            assertEquals(40, loaded.manifest().inputTable().rows());
+            assertEquals(s.heldOutExamples(), loaded.manifest().heldOutExamples());
+            assertTrue(Files.isRegularFile(Path.of(r.artifact(), PredictorArtifacts.WEIGHTS)));
+            // the stored metrics are reproduced from the loaded weights and the same split
+            double stored = loaded.manifest().metrics().get("neurons.rho_layer_mean");
+            assertEquals(stored, r.metrics().neurons().rhoLayerMean(), 0);
+        }
+        assertTrue(TrainerJob.table(s).contains("dejavu-inflated"));
+    }
+
+    @Test
+    void loadedWeightsReproduceTheStoredHeldOutMetrics() {
+        String output = out.resolve("reproduce").toString();
+        TrainerJob.Summary s = new TrainerJob(spark, options(output, "--predictors", "shadowllm")).run();
+        UnitPredictor loaded = PredictorArtifacts.load(Path.of(s.results().get(0).artifact()));
+        CriteriaTableReader.Table table = CriteriaTableReader.read(spark, criteria, null,
+                org.shadowllm.common.criteria.ImportanceCriterion.PLAINACT, List.of(), List.of());
+        List<ImportanceRecord> heldOut = ExampleSplit.of(table.records(), loaded.manifest().splitSeed(),
+                loaded.manifest().heldOutFraction()).heldOut();
+        PredictorMetrics again = PredictorEvaluator.evaluate(loaded.networks(), loaded.shape(), heldOut,
+                ai.djl.Device.cpu());
+        assertEquals(loaded.manifest().metrics(), again.asMap());
+    }
+
+    @Test
+    void aCriterionTheCriteriaRunDidNotComputeIsAClearErrorAndWritesNothing() {
+        String output = out.resolve("missing").toString();
+        IllegalArgumentException e = assertThrows(IllegalArgumentException.class,
+                () -> new TrainerJob(spark, options(output, "--criterion", "grasp")).run());
+        assertTrue(e.getMessage().contains("criterion grasp was not computed"), e.getMessage());
+        assertFalse(Files.exists(Path.of(output)));
+    }
+
+    @Test
+    void aMissingTableOrModelOrEmptySelectionIsAClearError() {
+        String output = out.resolve("bad").toString();
+        IllegalArgumentException e = assertThrows(IllegalArgumentException.class, () -> new TrainerJob(spark,
+                options(output, "--input", out.resolve("nowhere").toString())).run());
+        assertTrue(e.getMessage().contains("run the criteria job first"), e.getMessage());
+        e = assertThrows(IllegalArgumentException.class, () -> new TrainerJob(spark, options(output, "--model", "opt-13b")).run());
+        assertTrue(e.getMessage().contains("no rows for model 'opt-13b'") && e.getMessage().contains("tiny-random-opt"),
+                e.getMessage());
+        e = assertThrows(IllegalArgumentException.class, () -> new TrainerJob(spark, options(output, "--tasks", "rte")).run());
+        assertTrue(e.getMessage().contains("tasks [rte]"), e.getMessage());
+        assertThrows(IllegalArgumentException.class, () -> TrainerJobOptions.parse(new String[] {"--predictors", "moe"}));
+        assertThrows(IllegalArgumentException.class, () -> TrainerJobOptions.parse(new String[] {"--held-out", "1.5"}));
+        assertEquals(List.of(PredictorKind.SHADOWLLM, PredictorKind.DEJAVU),
+                TrainerJobOptions.parse(new String[0]).predictors());
+    }
+}
