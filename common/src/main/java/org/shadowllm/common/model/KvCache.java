@@ -26,7 +26,7 @@ public final class KvCache implements AutoCloseable {
     }
 
     /** Appends this step's keys and values of {@code layer} and returns the full ones. */
-    NDArray[] append(int layer, NDArray k, NDArray v) {
+    public NDArray[] append(int layer, NDArray k, NDArray v) {
         NDArray fullK = keys[layer] == null ? k.duplicate() : NDArrays.concat(new ai.djl.ndarray.NDList(keys[layer], k), 2);
         NDArray fullV = values[layer] == null ? v.duplicate() : NDArrays.concat(new ai.djl.ndarray.NDList(values[layer], v), 2);
         fullK.attach(manager);
@@ -40,7 +40,8 @@ public final class KvCache implements AutoCloseable {
         return new NDArray[] {fullK, fullV};
     }
 
-    void advance(int tokens) {
+    /** Marks {@code tokens} more positions as cached, once every layer has appended them. */
+    public void advance(int tokens) {
         length += tokens;
     }
 

@@ -84,16 +84,7 @@ public final class OptModel implements AutoCloseable {
             throw new IllegalArgumentException("sequence of " + (past + tokens) + " tokens exceeds max_position_embeddings "
                     + config.maxPositionEmbeddings());
         }
-        NDArray x = weights.tokenEmbedding().get(scope, new NDIndex("{}", inputIds));
-        if (weights.projectIn() != null) {
-            x = x.matMul(transposed(weights.projectIn(), scope));
-        }
-        long[] pos = new long[tokens];
-        for (int i = 0; i < tokens; i++) {
-            pos[i] = past + i + OptConfig.POSITION_OFFSET;
-        }
-        NDArray positions = weights.positionEmbedding().get(scope, new NDIndex("{}", Tensors.of(scope, pos, new Shape(tokens))));
-        x = x.add(positions);
+        NDArray x = embed(scope, inputIds, past);
         NDArray causal = causalMask(scope, tokens, past);
         NDArray scale = Tensors.scalar(scope, 1.0 / Math.sqrt(config.headDim()), dataType());
         int h = config.numHeads();
@@ -135,6 +126,26 @@ public final class OptModel implements AutoCloseable {
         if (cache != null) {
             cache.advance(tokens);
         }
+        return finish(scope, x);
+    }
+
+    /** Token plus position embeddings of {@code inputIds} ({@code [B, T]}) placed after {@code past} cached tokens. */
+    public NDArray embed(NDManager scope, NDArray inputIds, int past) {
+        int tokens = (int) inputIds.getShape().get(1);
+        NDArray x = weights.tokenEmbedding().get(scope, new NDIndex("{}", inputIds));
+        if (weights.projectIn() != null) {
+            x = x.matMul(transposed(weights.projectIn(), scope));
+        }
+        long[] pos = new long[tokens];
+        for (int i = 0; i < tokens; i++) {
+            pos[i] = past + i + OptConfig.POSITION_OFFSET;
+        }
+        NDArray positions = weights.positionEmbedding().get(scope, new NDIndex("{}", Tensors.of(scope, pos, new Shape(tokens))));
+        return x.add(positions);
+    }
+
+    /** The final LayerNorm and output projection, where the model has them. */
+    public NDArray finish(NDManager scope, NDArray x) {
         if (weights.finalNormWeight() != null) {
             x = layerNorm(x, weights.finalNormWeight(), weights.finalNormBias());
         }
@@ -150,13 +161,14 @@ public final class OptModel implements AutoCloseable {
     }
 
     /** A transposed view of a weight whose handle lives in {@code scope}, not in the weights' manager. */
-    static NDArray transposed(NDArray weight, NDManager scope) {
+    public static NDArray transposed(NDArray weight, NDManager scope) {
         NDArray t = weight.transpose();
         t.attach(scope);
         return t;
     }
 
-    private NDArray causalMask(NDManager scope, int tokens, int past) {
+    /** Additive causal mask {@code [tokens, past + tokens]}: -inf where a query would see a later key. */
+    public NDArray causalMask(NDManager scope, int tokens, int past) {
         int keys = past + tokens;
         float[] mask = new float[tokens * keys];
         for (int i = 0; i < tokens; i++) {
@@ -176,7 +188,7 @@ public final class OptModel implements AutoCloseable {
         return bias == null ? y : y.add(bias);
     }
 
-    private static NDArray layerNorm(NDArray x, NDArray gamma, NDArray beta) {
+    public static NDArray layerNorm(NDArray x, NDArray gamma, NDArray beta) {
         long width = x.getShape().get(x.getShape().dimension() - 1);
         return LayerNorm.layerNorm(x, new Shape(width), gamma, beta, LAYER_NORM_EPS).singletonOrThrow();
     }

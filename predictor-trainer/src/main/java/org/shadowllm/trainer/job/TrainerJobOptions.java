@@ -64,7 +64,7 @@ public record TrainerJobOptions(
               --weight-decay X     (default: 0.01)     --hidden N       hidden width; 0 = the kind's own (default: 0)
               --held-out X         fraction of examples held out (default: 0.1)
               --seed N             seed of the split, initialization and shuffling (default: 1234)
-              --output PATH        output root: predictors/ and predictor_metrics/ (default: out/predictors)
+              --output PATH        output root: predictors/ and predictor_metrics/ (default: out/trainer)
               --run-id ID          recorded with every row (default: train-<timestamp>)
               --device D           auto, cpu, gpu or gpu:N (default: auto)
               --master URL         Spark master when not set by spark-submit (default: local[*])
@@ -96,7 +96,7 @@ public record TrainerJobOptions(
                     training,
                     Double.parseDouble(m.getOrDefault("held-out", "0.1")),
                     seed,
-                    m.getOrDefault("output", "out/predictors"),
+                    m.getOrDefault("output", "out/trainer"),
                     m.getOrDefault("run-id", "train-" + LocalDateTime.now().format(DateTimeFormatter.ofPattern("yyyyMMdd-HHmmss"))),
                     m.getOrDefault("device", "auto"),
                     m.getOrDefault("master", "local[*]"));

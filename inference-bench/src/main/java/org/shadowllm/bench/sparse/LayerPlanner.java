@@ -1,0 +1,23 @@
+package org.shadowllm.bench.sparse;
+
+import ai.djl.ndarray.NDArray;
+
+/**
+ * Decides, during a forward pass, which units each layer computes. The sparse model reports what a
+ * predictor may read (the last position's residual entering each layer, and each layer's attention
+ * context) and asks for a plan before each layer from layer 1 on; layer 0 always runs dense.
+ */
+public interface LayerPlanner {
+    /** The residual stream entering {@code layer} at the last position, {@code [E]}. */
+    default void residualIn(int layer, NDArray residual) {
+    }
+
+    /** {@code layer}'s attention context at the last position, {@code [E]} (heads concatenated). */
+    default void attentionContext(int layer, NDArray context) {
+    }
+
+    /** The plan for {@code layer} (≥ 1), or null to run it dense. */
+    LayerPlan plan(int layer);
+
+    LayerPlanner DENSE = layer -> null;
+}
