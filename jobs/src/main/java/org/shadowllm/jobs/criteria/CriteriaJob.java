@@ -24,6 +24,7 @@ import org.shadowllm.jobs.tasks.FewShotTask;
 import org.shadowllm.jobs.tasks.MalformedRow;
 import org.shadowllm.jobs.tasks.Prompt;
 import org.shadowllm.jobs.tasks.PromptBuilder;
+import org.shadowllm.jobs.tasks.PromptTokens;
 import org.shadowllm.jobs.tasks.TaskExample;
 import org.shadowllm.jobs.tasks.TaskReader;
 import org.slf4j.Logger;
@@ -178,28 +179,8 @@ public final class CriteriaJob {
     }
 
     private static WorkItem tokenize(Prompt p, ByteLevelBpeTokenizer tokenizer, OptConfig config) {
-        int[] context = tokenizer.encodeWithBos(p.context());
-        int[] continuation = tokenizer.encode(p.continuation());
-        if (continuation.length == 0) {
-            throw new IllegalArgumentException(p.task().key() + " example '" + p.exampleId() + "': the gold continuation '"
-                    + p.continuation() + "' tokenizes to nothing");
-        }
-        int max = config.maxPositionEmbeddings();
-        int excess = context.length + continuation.length - 1 - max;
-        if (excess > 0) {
-            if (excess >= context.length - 1) {
-                throw new IllegalArgumentException(p.task().key() + " example '" + p.exampleId() + "': the continuation "
-                        + "alone exceeds max_position_embeddings " + max);
-            }
-            // As lm-evaluation-harness does: drop the oldest context tokens, but keep BOS.
-            int[] kept = new int[context.length - excess];
-            kept[0] = context[0];
-            System.arraycopy(context, 1 + excess, kept, 1, kept.length - 1);
-            context = kept;
-        }
-        int[] all = Arrays.copyOf(context, context.length + continuation.length);
-        System.arraycopy(continuation, 0, all, context.length, continuation.length);
-        return new WorkItem(p.exampleId(), all, continuation.length, Math.max(0, excess));
+        PromptTokens t = PromptTokens.of(p, tokenizer, config.maxPositionEmbeddings());
+        return new WorkItem(p.exampleId(), t.tokens(), t.continuationLength(), t.truncated());
     }
 
     private void reportMalformed(List<MalformedRow> malformed) {

@@ -1,0 +1,84 @@
+package org.shadowllm.bench.eval;
+
+import ai.djl.ndarray.NDManager;
+import org.shadowllm.bench.method.SparsityMethod;
+import org.shadowllm.bench.sparse.LayerPlan;
+import org.shadowllm.bench.sparse.SparseOptModel;
+import org.shadowllm.common.tokenizer.ByteLevelBpeTokenizer;
+import org.shadowllm.jobs.tasks.FewShotTask;
+import org.shadowllm.jobs.tasks.Prompt;
+import org.shadowllm.jobs.tasks.PromptTokens;
+import org.shadowllm.jobs.tasks.TaskExample;
+
+import java.util.Arrays;
+import java.util.EnumSet;
+import java.util.HashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.Set;
+import java.util.function.Consumer;
+
+/**
+ * Zero-shot multiple choice scored as lm-evaluation-harness does: each choice's continuation
+ * log-likelihood given its context; {@code acc} takes the highest, {@code acc_norm} the highest per
+ * character of continuation, for the tasks where the harness reports it. The plan for a choice comes
+ * from its context alone.
+ */
+public final class ZeroShotEval {
+    /** Tasks for which lm-evaluation-harness reports acc_norm. */
+    public static final Set<FewShotTask> NORMALIZED = EnumSet.of(FewShotTask.PIQA, FewShotTask.OPENBOOKQA,
+            FewShotTask.HELLASWAG, FewShotTask.ARC_EASY);
+
+    /** @param accNorm NaN where the harness does not report it */
+    public record Result(FewShotTask task, int examples, double acc, double accNorm) {
+    }
+
+    private ZeroShotEval() {
+    }
+
+    public static Result run(NDManager scope, SparseOptModel model, SparsityMethod method, FewShotTask task,
+                             List<TaskExample> examples, ByteLevelBpeTokenizer tokenizer, Consumer<String> log) {
+        if (examples.isEmpty()) {
+            throw new IllegalArgumentException(task.key() + ": no validation examples to score");
+        }
+        int correct = 0;
+        int correctNorm = 0;
+        int max = model.config().maxPositionEmbeddings();
+        for (int e = 0; e < examples.size(); e++) {
+            TaskExample ex = examples.get(e);
+            Map<String, LayerPlan[]> plans = new HashMap<>();
+            double best = Double.NEGATIVE_INFINITY;
+            double bestNorm = Double.NEGATIVE_INFINITY;
+            int pick = -1;
+            int pickNorm = -1;
+            for (int c = 0; c < ex.choices().size(); c++) {
+                boolean wino = task == FewShotTask.WINOGRANDE;
+                String context = wino ? ex.partialContexts().get(c) : ex.context();
+                String continuation = wino ? ex.continuation() : ex.choices().get(c);
+                PromptTokens t = PromptTokens.of(new Prompt(task, 0, ex.id(), context, continuation), tokenizer, max);
+                int[] ctx = t.context();
+                LayerPlan[] plan = plans.computeIfAbsent(Arrays.toString(ctx),
+                        k -> method.planFromContext(scope, model, ctx));
+                double ll = SequenceScorer.sumLogprobs(scope, model, t.tokens(), t.continuationLength(),
+                        layer -> plan[layer]);
+                if (ll > best) {
+                    best = ll;
+                    pick = c;
+                }
+                double norm = ll / continuation.length();
+                if (norm > bestNorm) {
+                    bestNorm = norm;
+                    pickNorm = c;
+                }
+            }
+            correct += pick == ex.label() ? 1 : 0;
+            correctNorm += pickNorm == ex.label() ? 1 : 0;
+            if ((e + 1) % 25 == 0 || e + 1 == examples.size()) {
+                log.accept(String.format("accuracy %s %s: %d/%d, acc %.3f", method.method(), task.key(), e + 1,
+                        examples.size(), correct / (double) (e + 1)));
+            }
+        }
+        int n = examples.size();
+        return new Result(task, n, correct / (double) n, NORMALIZED.contains(task) ? correctNorm / (double) n : Double.NaN);
+    }
+}

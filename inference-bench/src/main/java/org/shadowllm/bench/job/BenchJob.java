@@ -1,0 +1,368 @@
+package org.shadowllm.bench.job;
+
+import ai.djl.Device;
+import ai.djl.ndarray.NDManager;
+import org.apache.hadoop.fs.FSDataInputStream;
+import org.apache.hadoop.fs.FileSystem;
+import org.apache.spark.SparkConf;
+import org.apache.spark.sql.Row;
+import org.apache.spark.sql.RowFactory;
+import org.apache.spark.sql.SaveMode;
+import org.apache.spark.sql.SparkSession;
+import org.apache.spark.sql.types.DataTypes;
+import org.apache.spark.sql.types.StructType;
+import org.shadowllm.bench.eval.LatencyEval;
+import org.shadowllm.bench.eval.PerplexityEval;
+import org.shadowllm.bench.eval.ZeroShotEval;
+import org.shadowllm.bench.method.Method;
+import org.shadowllm.bench.method.PredictorRuntime;
+import org.shadowllm.bench.method.SparsityMethod;
+import org.shadowllm.bench.report.BenchResult;
+import org.shadowllm.bench.report.HtmlReport;
+import org.shadowllm.bench.sparse.SparseOptModel;
+import org.shadowllm.bench.sparse.SparsityBudget;
+import org.shadowllm.common.SharedPaths;
+import org.shadowllm.common.checkpoint.OptCheckpoint;
+import org.shadowllm.common.device.DeviceSpec;
+import org.shadowllm.common.model.OptConfig;
+import org.shadowllm.common.model.OptModel;
+import org.shadowllm.common.predictor.PredictorKind;
+import org.shadowllm.common.tokenizer.ByteLevelBpeTokenizer;
+import org.shadowllm.common.tokenizer.TokenizerLoader;
+import org.shadowllm.jobs.cli.CommandLine;
+import org.shadowllm.jobs.criteria.CriteriaJob;
+import org.shadowllm.jobs.criteria.CriteriaTables;
+import org.shadowllm.jobs.tasks.FewShotTask;
+import org.shadowllm.jobs.tasks.TaskExample;
+import org.shadowllm.jobs.tasks.TaskReader;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+import java.io.BufferedReader;
+import java.io.IOException;
+import java.io.InputStreamReader;
+import java.io.UncheckedIOException;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.sql.Timestamp;
+import java.time.Instant;
+import java.util.ArrayList;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+
+/**
+ * The benchmark job: loads the model once, builds every method at every sparsity (failing before any
+ * measurement when an input is missing), then measures perplexity, zero-shot accuracy and latency and
+ * writes the {@code bench_results} table (partitioned by model and run_id), {@code report.html} and
+ * {@code summary.txt}.
+ */
+public final class BenchJob {
+    private static final Logger LOG = LoggerFactory.getLogger(BenchJob.class);
+    public static final String RESULTS = "bench_results";
+
+    public record Summary(String runId, String model, List<BenchResult> results, String output, String text) {
+    }
+
+    private final SparkSession spark;
+    private final BenchOptions options;
+
+    public BenchJob(SparkSession spark, BenchOptions options) {
+        this.spark = spark;
+        this.options = options;
+    }
+
+    public static void main(String[] args) {
+        BenchOptions options;
+        try {
+            options = BenchOptions.parse(args);
+        } catch (CommandLine.UsageException e) {
+            System.err.println(e.getMessage());
+            System.exit(2);
+            return;
+        }
+        SparkSession spark = CriteriaJob.session(options.master(),
+                new SparkConf().setIfMissing("spark.app.name", "shadowllm-bench"));
+        int status = 0;
+        try {
+            System.out.print(new BenchJob(spark, options).run().text());
+        } catch (IllegalArgumentException | IllegalStateException | UncheckedIOException e) {
+            System.err.println("bench job failed: " + e.getMessage());
+            status = 1;
+        } finally {
+            spark.stop();
+        }
+        System.exit(status);
+    }
+
+    public Summary run() {
+        Path modelDir = SharedPaths.require(Path.of(options.model()), "model directory");
+        OptConfig config = OptCheckpoint.readConfig(modelDir);
+        String modelName = modelDir.toAbsolutePath().normalize().getFileName().toString();
+        ByteLevelBpeTokenizer tokenizer = TokenizerLoader.load(modelDir, config.bosTokenId());
+        int needText = Math.max(options.measures("perplexity") ? options.pplWindow() * options.pplWindows() : 0,
+                options.measures("latency") ? options.latencyPrompt() : 0);
+        int[] text = needText > 0 ? wikitext(tokenizer, needText) : new int[0];
+        Map<FewShotTask, List<TaskExample>> tasks = options.measures("accuracy") ? tasks() : Map.of();
+        Device device = DeviceSpec.parse(options.device()).resolve();
+        List<BenchResult> results = new ArrayList<>();
+        long start = System.nanoTime();
+        try (NDManager root = NDManager.newBaseManager(device);
+             OptModel model = OptCheckpoint.load(modelDir, root, device);
+             SparseOptModel sparse = new SparseOptModel(model);
+             Predictors predictors = new Predictors(root, config, modelName)) {
+            List<SparsityMethod> methods = methods(config, modelName, predictors);
+            LOG.info("bench {}: {} method configurations, measures {}", modelName, methods.size(), options.measures());
+            if (options.measures("perplexity")) {
+                PerplexityEval ppl = new PerplexityEval(options.pplWindow(), options.pplPrefix(), options.pplWindows());
+                for (SparsityMethod m : methods) {
+                    PerplexityEval.Result r = ppl.run(root, sparse, m, text, LOG::info);
+                    results.add(result(m, r.headSparsity(), r.neuronSparsity(), "perplexity", "wikitext-2",
+                            r.perplexity(), r.scoredTokens()));
+                }
+            }
+            if (options.measures("accuracy")) {
+                for (SparsityMethod m : methods) {
+                    for (Map.Entry<FewShotTask, List<TaskExample>> t : tasks.entrySet()) {
+                        ZeroShotEval.Result r = ZeroShotEval.run(root, sparse, m, t.getKey(), t.getValue(), tokenizer,
+                                LOG::info);
+                        results.add(result(m, Double.NaN, Double.NaN, "acc", t.getKey().key(), r.acc(), r.examples()));
+                        if (!Double.isNaN(r.accNorm())) {
+                            results.add(result(m, Double.NaN, Double.NaN, "acc_norm", t.getKey().key(), r.accNorm(),
+                                    r.examples()));
+                        }
+                    }
+                }
+            }
+            if (options.measures("latency")) {
+                LatencyEval latency = new LatencyEval(options.latencyPrompt(), options.latencyGenerate(),
+                        options.latencyWarmup(), options.latencyRepeats());
+                List<LatencyEval.Result> timed = latency.runAll(root, sparse, methods, text, LOG::info);
+                for (int i = 0; i < methods.size(); i++) {
+                    LatencyEval.Result r = timed.get(i);
+                    SparsityMethod m = methods.get(i);
+                    results.add(result(m, Double.NaN, Double.NaN, "decode_ms_per_token", "generation",
+                            r.decodeMsPerToken(), r.repeats()));
+                    results.add(result(m, Double.NaN, Double.NaN, "end_to_end_ms", "generation", r.endToEndMs(),
+                            r.repeats()));
+                    results.add(result(m, Double.NaN, Double.NaN, "prefill_ms", "generation", r.prefillMs(), r.repeats()));
+                }
+            }
+        }
+        double seconds = (System.nanoTime() - start) / 1e9;
+        String out = options.output().replaceAll("/+$", "");
+        writeResults(results, out + "/" + RESULTS, modelName);
+        String summary = summary(modelName, results, seconds, out);
+        Map<String, String> about = new LinkedHashMap<>();
+        about.put("run", options.runId());
+        about.put("model", modelDir.toAbsolutePath().toString() + " (" + config.numLayers() + " layers, "
+                + config.numHeads() + " heads, FFN " + config.ffnDim() + ", hidden " + config.hiddenSize() + ")");
+        about.put("criterion", options.criterion().key());
+        about.put("budget", options.budget().key() + ", floors " + options.minHeads() + " head(s) and "
+                + minNeurons(config) + " neurons per layer");
+        about.put("perplexity", "WikiText-2 test, " + options.pplWindows() + " windows of " + options.pplWindow()
+                + " tokens; mask from BOS + the first " + options.pplPrefix() + ", the rest scored");
+        about.put("latency", "prompt " + options.latencyPrompt() + ", generate " + options.latencyGenerate()
+                + ", batch 1, median of " + options.latencyRepeats() + " after " + options.latencyWarmup() + " warm-up");
+        about.put("machine", Runtime.getRuntime().availableProcessors() + " cores, device " + device);
+        about.put("code version", CriteriaTables.codeVersion());
+        about.put("seconds", String.format("%.1f", seconds));
+        writeLocal(out, "report.html", null, about, results);
+        writeLocal(out, "summary.txt", summary, null, null);
+        return new Summary(options.runId(), modelName, results, out, summary);
+    }
+
+    private int minNeurons(OptConfig c) {
+        return options.minNeurons() > 0 ? options.minNeurons() : SparsityBudget.defaultMinNeurons(c.ffnDim());
+    }
+
+    private List<SparsityMethod> methods(OptConfig config, String modelName, Predictors predictors) {
+        float[][][] staticScores = options.methods().contains(Method.STATIC)
+                ? StaticScores.read(spark, options.criteriaInput(), modelName, options.criterion().key(), config) : null;
+        List<SparsityMethod> out = new ArrayList<>();
+        if (options.methods().contains(Method.DENSE)) {
+            out.add(SparsityMethod.dense(config));
+        }
+        for (double s : options.sparsities()) {
+            SparsityBudget budget = new SparsityBudget(s, options.budget(), options.minHeads(), minNeurons(config));
+            for (Method m : BenchOptions.sparse(options.methods())) {
+                out.add(switch (m) {
+                    case STATIC -> SparsityMethod.staticMask(config, budget, staticScores[0], staticScores[1]);
+                    case SHADOWLLM -> SparsityMethod.predicted(m, config, budget,
+                            predictors.get(PredictorKind.SHADOWLLM, options.predictorDir(modelName, "shadowllm")));
+                    case DEJAVU -> SparsityMethod.predicted(m, config, budget,
+                            predictors.get(PredictorKind.DEJAVU, options.predictorDir(modelName, "dejavu")));
+                    case ORACLE -> SparsityMethod.oracle(config, budget, options.criterion());
+                    case DENSE -> throw new IllegalStateException();
+                });
+            }
+        }
+        return out;
+    }
+
+    /** Loads each predictor once. */
+    private static final class Predictors implements AutoCloseable {
+        private final NDManager manager;
+        private final OptConfig config;
+        private final String modelName;
+        private final Map<PredictorKind, PredictorRuntime> loaded = new LinkedHashMap<>();
+
+        Predictors(NDManager manager, OptConfig config, String modelName) {
+            this.manager = manager;
+            this.config = config;
+            this.modelName = modelName;
+        }
+
+        PredictorRuntime get(PredictorKind kind, String dir) {
+            return loaded.computeIfAbsent(kind, k -> {
+                Path p = Path.of(dir);
+                if (!Files.isDirectory(p)) {
+                    throw new IllegalArgumentException("no " + k + " predictor at " + p + "; run the trainer job for this"
+                            + " model and criterion, or point --predictors at its output");
+                }
+                return PredictorRuntime.load(p, config, modelName, k, manager);
+            });
+        }
+
+        @Override
+        public void close() {
+            loaded.values().forEach(PredictorRuntime::close);
+        }
+    }
+
+    private BenchResult result(SparsityMethod m, double headSparsity, double neuronSparsity, String measure, String task,
+                               double value, long count) {
+        return new BenchResult(m.method().key(), m.budget().scope().key(), m.budget().sparsity(), headSparsity,
+                neuronSparsity, measure, task, value, count);
+    }
+
+    private int[] wikitext(ByteLevelBpeTokenizer tokenizer, int needed) {
+        org.apache.hadoop.fs.Path p = new org.apache.hadoop.fs.Path(options.wikitext());
+        List<Integer> ids = new ArrayList<>();
+        try {
+            FileSystem fs = p.getFileSystem(spark.sparkContext().hadoopConfiguration());
+            if (!fs.exists(p)) {
+                throw new IllegalArgumentException("WikiText-2 test file not found: " + p);
+            }
+            try (FSDataInputStream in = fs.open(p);
+                 BufferedReader r = new BufferedReader(new InputStreamReader(in, StandardCharsets.UTF_8))) {
+                String line;
+                while (ids.size() < needed && (line = r.readLine()) != null) {
+                    for (int t : tokenizer.encode(line + "\n")) {
+                        ids.add(t);
+                    }
+                }
+            }
+        } catch (IOException e) {
+            throw new UncheckedIOException("cannot read " + p, e);
+        }
+        if (ids.size() < needed) {
+            throw new IllegalArgumentException(p + " holds " + ids.size() + " tokens; the measures need " + needed
+                    + "; lower --ppl-windows or --ppl-window");
+        }
+        return ids.stream().mapToInt(Integer::intValue).limit(needed).toArray();
+    }
+
+    private Map<FewShotTask, List<TaskExample>> tasks() {
+        TaskReader reader = new TaskReader(options.data(), spark.sparkContext().hadoopConfiguration());
+        Map<FewShotTask, List<TaskExample>> out = new LinkedHashMap<>();
+        for (FewShotTask t : options.tasks()) {
+            TaskReader.Split split = reader.read(t, t.evalSplit());
+            if (!split.malformed().isEmpty()) {
+                throw new IllegalArgumentException(t.key() + ": " + split.malformed().size() + " malformed lines, first "
+                        + split.malformed().get(0));
+            }
+            List<TaskExample> ex = split.examples();
+            out.put(t, ex.subList(0, Math.min(options.examplesPerTask(), ex.size())));
+        }
+        return out;
+    }
+
+    static StructType resultsSchema() {
+        return new StructType()
+                .add("method", DataTypes.StringType, false)
+                .add("budget", DataTypes.StringType, false)
+                .add("sparsity", DataTypes.DoubleType, false)
+                .add("head_sparsity", DataTypes.DoubleType, true)
+                .add("neuron_sparsity", DataTypes.DoubleType, true)
+                .add("measure", DataTypes.StringType, false)
+                .add("task", DataTypes.StringType, false)
+                .add("value", DataTypes.DoubleType, false)
+                .add("count", DataTypes.LongType, false)
+                .add("criterion", DataTypes.StringType, false)
+                .add("code_version", DataTypes.StringType, false)
+                .add("created_at", DataTypes.TimestampType, false)
+                .add("model", DataTypes.StringType, false)
+                .add("run_id", DataTypes.StringType, false);
+    }
+
+    private void writeResults(List<BenchResult> results, String path, String modelName) {
+        Timestamp now = Timestamp.from(Instant.now());
+        String code = CriteriaTables.codeVersion();
+        List<Row> rows = new ArrayList<>();
+        for (BenchResult r : results) {
+            rows.add(RowFactory.create(r.method(), r.budget(), r.sparsity(), nullIfNaN(r.headSparsity()),
+                    nullIfNaN(r.neuronSparsity()), r.measure(), r.task(), r.value(), r.count(), options.criterion().key(),
+                    code, now, modelName, options.runId()));
+        }
+        spark.createDataFrame(rows, resultsSchema()).coalesce(1).write().mode(SaveMode.Overwrite)
+                .partitionBy("model", "run_id").parquet(path);
+    }
+
+    private static Double nullIfNaN(double v) {
+        return Double.isNaN(v) ? null : v;
+    }
+
+    /** HTML and text go next to the table; on a non-local output they are written to the local working directory. */
+    private void writeLocal(String out, String name, String text, Map<String, String> about, List<BenchResult> results) {
+        Path dir = out.contains("://") && !out.startsWith("file:") ? Path.of("out", "bench-" + options.runId())
+                : Path.of(out.replaceFirst("^file:", ""));
+        Path file = dir.resolve(name);
+        if (text == null) {
+            HtmlReport.write(file, "shadowllm-spark benchmark " + options.runId(), about, results);
+            LOG.info("report: {}", file.toAbsolutePath());
+            return;
+        }
+        try {
+            Files.createDirectories(dir);
+            Files.writeString(file, text, StandardCharsets.UTF_8);
+        } catch (IOException e) {
+            throw new UncheckedIOException("cannot write " + file, e);
+        }
+    }
+
+    /** Per method and sparsity: perplexity, mean accuracy over tasks, decode time and its ratio to dense. */
+    static String summary(String model, List<BenchResult> results, double seconds, String out) {
+        Map<String, double[]> rows = new LinkedHashMap<>();
+        double denseDecode = Double.NaN;
+        for (BenchResult r : results) {
+            String key = r.method() + "@" + r.sparsity();
+            double[] v = rows.computeIfAbsent(key, k -> new double[] {Double.NaN, 0, 0, Double.NaN, r.sparsity()});
+            switch (r.measure()) {
+                case "perplexity" -> v[0] = r.value();
+                case "acc" -> {
+                    v[1] += r.value();
+                    v[2]++;
+                }
+                case "decode_ms_per_token" -> {
+                    v[3] = r.value();
+                    if (r.method().equals("dense")) {
+                        denseDecode = r.value();
+                    }
+                }
+                default -> { }
+            }
+        }
+        StringBuilder b = new StringBuilder(String.format("bench %s: %d results in %.1f s -> %s%n", model, results.size(),
+                seconds, out));
+        b.append(String.format("%-10s %8s %12s %10s %14s %10s%n", "method", "sparsity", "perplexity", "mean acc",
+                "decode ms/tok", "vs dense"));
+        for (Map.Entry<String, double[]> e : rows.entrySet()) {
+            double[] v = e.getValue();
+            b.append(String.format("%-10s %8.2f %12.3f %10.4f %14.3f %10.3f%n", e.getKey().substring(0, e.getKey().indexOf('@')),
+                    v[4], v[0], v[2] > 0 ? v[1] / v[2] : Double.NaN, v[3], v[3] / denseDecode));
+        }
+        return b.toString();
+    }
+}

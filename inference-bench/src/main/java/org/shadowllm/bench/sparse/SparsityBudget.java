@@ -1,0 +1,147 @@
+package org.shadowllm.bench.sparse;
+
+import org.shadowllm.common.predictor.UnitLayout;
+
+import java.util.Arrays;
+import java.util.Comparator;
+import java.util.stream.IntStream;
+
+/**
+ * How many units to keep, and which, given per-unit scores. Sparsity is the fraction of heads (and,
+ * separately, of neurons) removed from layers 1..L-1; layer 0 always runs dense.
+ * <ul>
+ * <li>{@code PER_LAYER}: every layer keeps {@code round((1-s)·H)} heads and {@code round((1-s)·F)}
+ * neurons (at least one of each), its own top-scored ones.</li>
+ * <li>{@code GLOBAL}: one budget for all those layers, ranked on per-layer min-max normalized scores;
+ * each layer first keeps its top {@code minHeads} heads and {@code minNeurons} neurons (the paper's
+ * hybrid floor), so the sparsity reached can be lower than asked at high sparsity.</li>
+ * </ul>
+ */
+public record SparsityBudget(double sparsity, Scope scope, int minHeads, int minNeurons) {
+    public enum Scope { GLOBAL, PER_LAYER;
+        public static Scope parse(String s) {
+            return switch (s.trim().toLowerCase(java.util.Locale.ROOT)) {
+                case "global" -> GLOBAL;
+                case "per-layer", "per_layer", "layer" -> PER_LAYER;
+                default -> throw new IllegalArgumentException("unknown budget '" + s + "'; expected global or per-layer");
+            };
+        }
+
+        public String key() {
+            return this == GLOBAL ? "global" : "per-layer";
+        }
+    }
+
+    public static final double MAX_SPARSITY = 0.95;
+
+    public SparsityBudget {
+        if (!(sparsity >= 0 && sparsity <= MAX_SPARSITY)) {
+            throw new IllegalArgumentException("sparsity must be in [0, " + MAX_SPARSITY + "], got " + sparsity);
+        }
+        if (minHeads < 1 || minNeurons < 1) {
+            throw new IllegalArgumentException("floors must keep at least one head and one neuron per layer");
+        }
+    }
+
+    /** The paper's floor, one head and 256 neurons, capped at an eighth of the FFN for small models. */
+    public static int defaultMinNeurons(int ffn) {
+        return Math.max(1, Math.min(256, ffn / 8));
+    }
+
+    /** Plans for every layer (index 0 is null: dense) from scores {@code [L][H]} and {@code [L][F]}. */
+    public LayerPlan[] select(float[][] headScores, float[][] neuronScores) {
+        int layers = headScores.length;
+        LayerPlan[] plans = new LayerPlan[layers];
+        if (layers < 2) {
+            return plans;
+        }
+        int[][] heads = choose(headScores, minHeads);
+        int[][] neurons = choose(neuronScores, minNeurons);
+        for (int l = 1; l < layers; l++) {
+            plans[l] = new LayerPlan(heads[l], neurons[l]);
+        }
+        return plans;
+    }
+
+    /** The plan for one layer by its own scores, as {@code PER_LAYER} would choose it. */
+    public LayerPlan selectLayer(float[] headScores, float[] neuronScores) {
+        return new LayerPlan(top(headScores, keep(headScores.length, 1)),
+                top(neuronScores, keep(neuronScores.length, 1)));
+    }
+
+    private int keep(int units, int floor) {
+        return (int) Math.min(units, Math.max(floor, Math.round((1 - sparsity) * units)));
+    }
+
+    private int[][] choose(float[][] scores, int floor) {
+        int layers = scores.length;
+        int per = scores[0].length;
+        int[][] kept = new int[layers][];
+        if (scope == Scope.PER_LAYER) {
+            for (int l = 1; l < layers; l++) {
+                kept[l] = top(scores[l], keep(per, 1));
+            }
+            return kept;
+        }
+        int f = Math.min(floor, per);
+        int total = (int) Math.round((1 - sparsity) * (layers - 1) * per);
+        boolean[][] chosen = new boolean[layers][per];
+        int used = 0;
+        for (int l = 1; l < layers; l++) {
+            for (int i : top(scores[l], f)) {
+                chosen[l][i] = true;
+                used++;
+            }
+        }
+        float[] all = new float[(layers - 1) * per];
+        for (int l = 1; l < layers; l++) {
+            float[] norm = scores[l].clone();
+            UnitLayout.minMax(norm, 0, per);
+            System.arraycopy(norm, 0, all, (l - 1) * per, per);
+        }
+        Integer[] order = IntStream.range(0, all.length).boxed().toArray(Integer[]::new);
+        Arrays.sort(order, Comparator.<Integer>comparingDouble(i -> -all[i]).thenComparingInt(i -> i));
+        for (int j = 0; j < order.length && used < total; j++) {
+            int l = order[j] / per + 1;
+            int i = order[j] % per;
+            if (!chosen[l][i]) {
+                chosen[l][i] = true;
+                used++;
+            }
+        }
+        for (int l = 1; l < layers; l++) {
+            int[] idx = new int[per];
+            int k = 0;
+            for (int i = 0; i < per; i++) {
+                if (chosen[l][i]) {
+                    idx[k++] = i;
+                }
+            }
+            kept[l] = Arrays.copyOf(idx, k);
+        }
+        return kept;
+    }
+
+    /** Indices of the {@code k} highest scores, ties to the lower index. */
+    static int[] top(float[] scores, int k) {
+        return IntStream.range(0, scores.length).boxed()
+                .sorted(Comparator.<Integer>comparingDouble(i -> -scores[i]).thenComparingInt(i -> i))
+                .limit(k).mapToInt(Integer::intValue).toArray();
+    }
+
+    /** Fraction of layers 1..L-1's heads and neurons that {@code plans} remove: {@code [heads, neurons]}. */
+    public static double[] achieved(LayerPlan[] plans, int heads, int ffn) {
+        long h = 0;
+        long n = 0;
+        int counted = 0;
+        for (int l = 1; l < plans.length; l++) {
+            counted++;
+            h += plans[l] == null ? heads : plans[l].headCount();
+            n += plans[l] == null ? ffn : plans[l].neuronCount();
+        }
+        if (counted == 0) {
+            return new double[] {0, 0};
+        }
+        return new double[] {1 - h / (double) (counted * heads), 1 - n / (double) (counted * ffn)};
+    }
+}
