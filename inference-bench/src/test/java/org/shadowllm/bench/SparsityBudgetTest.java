@@ -1,0 +1,125 @@
+package org.shadowllm.bench;
+
+import org.junit.jupiter.api.Test;
+import org.shadowllm.bench.sparse.LayerPlan;
+import org.shadowllm.bench.sparse.SparsityBudget;
+import org.shadowllm.bench.sparse.SparsityBudget.Scope;
+
+import java.util.Arrays;
+import java.util.SplittableRandom;
+
+import static org.junit.jupiter.api.Assertions.assertArrayEquals;
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertNull;
+import static org.junit.jupiter.api.Assertions.assertThrows;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+class SparsityBudgetTest {
+    private static float[][] random(int layers, int units, long seed) {
+        SplittableRandom r = new SplittableRandom(seed);
+        float[][] s = new float[layers][units];
+        for (float[] row : s) {
+            for (int i = 0; i < units; i++) {
+                row[i] = (float) r.nextDouble();
+            }
+        }
+        return s;
+    }
+
+    @Test
+    void perLayerBudgetsKeepEachLayersOwnTopUnitsAndLeaveLayerZeroDense() {
+        float[][] heads = random(4, 8, 1);
+        float[][] neurons = random(4, 40, 2);
+        LayerPlan[] plans = new SparsityBudget(0.75, Scope.PER_LAYER, 1, 1).select(heads, neurons);
+        assertNull(plans[0]);
+        for (int l = 1; l < 4; l++) {
+            assertEquals(2, plans[l].headCount());
+            assertEquals(10, plans[l].neuronCount());
+            float threshold = sortedDescending(neurons[l])[9];
+            for (int k : plans[l].neurons()) {
+                assertTrue(neurons[l][k] >= threshold);
+            }
+        }
+        assertArrayEquals(new double[] {0.75, 0.75}, SparsityBudget.achieved(plans, 8, 40), 1e-12);
+    }
+
+    private static float[] sortedDescending(float[] v) {
+        float[] c = v.clone();
+        Arrays.sort(c);
+        for (int i = 0; i < c.length / 2; i++) {
+            float t = c[i];
+            c[i] = c[c.length - 1 - i];
+            c[c.length - 1 - i] = t;
+        }
+        return c;
+    }
+
+    @Test
+    void aGlobalBudgetMatchesABruteForceChoiceWithFloors() {
+        float[][] neurons = random(4, 30, 3);
+        float[][] heads = random(4, 6, 4);
+        // layer 3's neurons score far lower, so without floors it would lose all of them
+        for (int k = 0; k < 30; k++) {
+            neurons[3][k] *= 1e-3f;
+        }
+        SparsityBudget b = new SparsityBudget(0.6, Scope.GLOBAL, 1, 5);
+        LayerPlan[] plans = b.select(heads, neurons);
+        int keptNeurons = 0;
+        for (int l = 1; l < 4; l++) {
+            keptNeurons += plans[l].neuronCount();
+            assertTrue(plans[l].neuronCount() >= 5 && plans[l].headCount() >= 1);
+        }
+        assertEquals(Math.round(0.4 * 3 * 30), keptNeurons);
+        // brute force: every layer's 5 best, then the best remaining per-layer-normalized scores
+        boolean[][] expected = new boolean[4][30];
+        float[][] norm = new float[4][];
+        int used = 0;
+        for (int l = 1; l < 4; l++) {
+            norm[l] = neurons[l].clone();
+            float lo = Float.MAX_VALUE;
+            float hi = -Float.MAX_VALUE;
+            for (float v : norm[l]) {
+                lo = Math.min(lo, v);
+                hi = Math.max(hi, v);
+            }
+            for (int k = 0; k < 30; k++) {
+                norm[l][k] = (norm[l][k] - lo) / (hi - lo);
+            }
+            float fifth = sortedDescending(neurons[l])[4];
+            for (int k = 0; k < 30; k++) {
+                if (neurons[l][k] >= fifth) {
+                    expected[l][k] = true;
+                    used++;
+                }
+            }
+        }
+        while (used < keptNeurons) {
+            int bl = -1;
+            int bk = -1;
+            for (int l = 1; l < 4; l++) {
+                for (int k = 0; k < 30; k++) {
+                    if (!expected[l][k] && (bl < 0 || norm[l][k] > norm[bl][bk])) {
+                        bl = l;
+                        bk = k;
+                    }
+                }
+            }
+            expected[bl][bk] = true;
+            used++;
+        }
+        for (int l = 1; l < 4; l++) {
+            boolean[] actual = new boolean[30];
+            for (int k : plans[l].neurons()) {
+                actual[k] = true;
+            }
+            assertArrayEquals(expected[l], actual, "layer " + l);
+        }
+    }
+
+    @Test
+    void sparsityOutsideTheRangeIsRejected() {
+        assertThrows(IllegalArgumentException.class, () -> new SparsityBudget(0.96, Scope.GLOBAL, 1, 1));
+        assertThrows(IllegalArgumentException.class, () -> new SparsityBudget(-0.1, Scope.PER_LAYER, 1, 1));
+        assertThrows(IllegalArgumentException.class, () -> Scope.parse("layerwise-ish"));
+    }
+}

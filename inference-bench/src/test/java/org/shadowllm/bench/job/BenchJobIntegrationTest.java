@@ -1,0 +1,150 @@
+package org.shadowllm.bench.job;
+
+import ai.djl.Device;
+import ai.djl.ndarray.NDManager;
+import org.apache.spark.SparkConf;
+import org.apache.spark.sql.Dataset;
+import org.apache.spark.sql.Row;
+import org.apache.spark.sql.SparkSession;
+import org.junit.jupiter.api.AfterAll;
+import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+import org.shadowllm.bench.report.BenchResult;
+import org.shadowllm.common.SharedPaths;
+import org.shadowllm.common.checkpoint.OptCheckpoint;
+import org.shadowllm.common.criteria.LoglikelihoodScorer;
+import org.shadowllm.common.criteria.ScoredExample;
+import org.shadowllm.common.model.LayerTap;
+import org.shadowllm.common.model.OptModel;
+import org.shadowllm.common.predictor.PredictorArtifacts;
+import org.shadowllm.common.predictor.PredictorKind;
+import org.shadowllm.common.predictor.PredictorShape;
+import org.shadowllm.common.tokenizer.ByteLevelBpeTokenizer;
+import org.shadowllm.common.tokenizer.TokenizerLoader;
+import org.shadowllm.jobs.criteria.CriteriaJob;
+import org.shadowllm.jobs.criteria.CriteriaJobOptions;
+
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.stream.Stream;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
+import static org.junit.jupiter.api.Assertions.assertThrows;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+/** The bench job end to end on tiny-random-opt, with a real criteria table and predictors of the model's shape. */
+class BenchJobIntegrationTest {
+    private static SparkSession spark;
+    private static String criteria;
+    private static String trainer;
+
+    @TempDir
+    static Path out;
+
+    @BeforeAll
+    static void start() {
+        spark = CriteriaJob.session("local[2]", new SparkConf().set("spark.ui.enabled", "false")
+                .set("spark.sql.shuffle.partitions", "2"));
+        criteria = out.resolve("criteria").toString();
+        new CriteriaJob(spark, CriteriaJobOptions.parse(new String[] {"--output", criteria, "--tasks", "piqa,copa",
+                "--shots", "0", "--examples", "4", "--criteria", "plainact", "--run-id", "crit"})).run();
+        trainer = out.resolve("trainer").toString();
+        PredictorShape shape = PredictorShape.of(OptCheckpoint.readConfig(SharedPaths.model("tiny-random-opt")));
+        for (PredictorKind k : List.of(PredictorKind.SHADOWLLM, PredictorKind.DEJAVU)) {
+            PredictorArtifacts.save(org.shadowllm.bench.RandomPredictors.of(k, shape, 32, 3),
+                    Path.of(trainer, "predictors", "tiny-random-opt", "plainact", k.key()));
+        }
+    }
+
+    @AfterAll
+    static void stop() {
+        spark.stop();
+    }
+
+    private static BenchOptions options(String output, String... extra) {
+        String[] base = {"--criteria", criteria, "--predictors", trainer, "--output", output, "--sparsities", "0.5",
+                "--ppl-window", "48", "--ppl-prefix", "16", "--ppl-windows", "2", "--tasks", "piqa,copa", "--examples", "3",
+                "--latency-prompt", "8", "--latency-generate", "4", "--latency-warmup", "1", "--latency-repeats", "1",
+                "--run-id", "it"};
+        return BenchOptions.parse(Stream.concat(Stream.of(base), Stream.of(extra)).toArray(String[]::new));
+    }
+
+    @Test
+    void everyMethodIsMeasuredAndWrittenWithAReportAndDensePerplexityMatchesTheDenseModel() throws Exception {
+        String output = out.resolve("bench").toString();
+        BenchJob.Summary s = new BenchJob(spark, options(output)).run();
+        // 5 method configurations × (1 perplexity + piqa acc, acc_norm + copa acc + 3 latency measures)
+        assertEquals(5 * 7, s.results().size());
+        Dataset<Row> table = spark.read().parquet(output + "/" + BenchJob.RESULTS);
+        assertEquals(35, table.count());
+        assertEquals(5, table.select("method").distinct().count());
+        for (BenchResult r : s.results()) {
+            assertTrue(Double.isFinite(r.value()) && r.value() >= 0, r.toString());
+            if (r.measure().equals("perplexity") && !r.method().equals("dense")) {
+                assertEquals(0.5, r.headSparsity(), 1e-9, r.toString());
+                assertTrue(r.neuronSparsity() > 0.3, r.toString());
+            }
+        }
+        double dense = s.results().stream().filter(r -> r.method().equals("dense") && r.measure().equals("perplexity"))
+                .findFirst().orElseThrow().value();
+        assertEquals(referencePerplexity(48, 16, 2), dense, 1e-4 * dense);
+
+        String html = Files.readString(Path.of(output, "report.html"));
+        assertTrue(html.split("data:image/png;base64,", -1).length - 1 >= 3, "perplexity, accuracy and latency plots");
+        assertTrue(html.contains("<td>shadowllm</td>") && html.contains("decode_ms_per_token"));
+        assertTrue(Files.readString(Path.of(output, "summary.txt")).contains("shadowllm"));
+    }
+
+    /** BOS + window text tokens per window; the tokens after the prefix scored by the plain dense model. */
+    private static double referencePerplexity(int window, int prefix, int windows) throws Exception {
+        Path model = SharedPaths.model("tiny-random-opt");
+        var config = OptCheckpoint.readConfig(model);
+        ByteLevelBpeTokenizer tok = TokenizerLoader.load(model, config.bosTokenId());
+        List<Integer> ids = new ArrayList<>();
+        for (String line : Files.readAllLines(SharedPaths.root().resolve("data/wikitext-2-raw/test.txt"))) {
+            for (int t : tok.encode(line + "\n")) {
+                ids.add(t);
+            }
+            if (ids.size() >= window * windows) {
+                break;
+            }
+        }
+        List<ScoredExample> examples = new ArrayList<>();
+        for (int w = 0; w < windows; w++) {
+            int[] seq = new int[window + 1];
+            seq[0] = config.bosTokenId();
+            for (int i = 0; i < window; i++) {
+                seq[i + 1] = ids.get(w * window + i);
+            }
+            examples.add(new ScoredExample("w" + w, seq, window - prefix));
+        }
+        try (NDManager m = NDManager.newBaseManager(Device.cpu()); OptModel opt = OptCheckpoint.load(model, m, Device.cpu())) {
+            double nll = 0;
+            for (double s : new LoglikelihoodScorer(opt).sumLogprobs(examples, LayerTap.NONE)) {
+                nll -= s;
+            }
+            return Math.exp(nll / (windows * (window - prefix)));
+        }
+    }
+
+    @Test
+    void aMissingPredictorFailsBeforeAnythingIsMeasuredOrWritten() {
+        String output = out.resolve("missing").toString();
+        IllegalArgumentException e = assertThrows(IllegalArgumentException.class, () -> new BenchJob(spark,
+                options(output, "--criterion", "snip", "--methods", "dense,shadowllm")).run());
+        assertTrue(e.getMessage().contains("no shadowllm predictor") && e.getMessage().contains("run the trainer job"),
+                e.getMessage());
+        assertFalse(Files.exists(Path.of(output)));
+    }
+
+    @Test
+    void badOptionsAreRejectedWithTheUsage() {
+        assertThrows(IllegalArgumentException.class, () -> BenchOptions.parse(new String[] {"--sparsities", "0.99"}));
+        assertThrows(IllegalArgumentException.class, () -> BenchOptions.parse(new String[] {"--methods", "magic"}));
+        assertThrows(IllegalArgumentException.class, () -> BenchOptions.parse(new String[] {"--measures", "speed"}));
+    }
+}
