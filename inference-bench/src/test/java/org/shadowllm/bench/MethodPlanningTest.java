@@ -27,6 +27,7 @@ import org.shadowllm.common.predictor.NetworkWeights;
 import org.shadowllm.common.predictor.PredictorArtifacts;
 import org.shadowllm.common.predictor.PredictorKind;
 import org.shadowllm.common.predictor.PredictorShape;
+import org.shadowllm.common.predictor.RandomPredictors;
 import org.shadowllm.common.predictor.UnitLayout;
 import org.shadowllm.common.predictor.UnitPredictor;
 

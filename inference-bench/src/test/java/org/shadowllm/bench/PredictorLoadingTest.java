@@ -11,6 +11,7 @@ import org.shadowllm.common.model.OptConfig;
 import org.shadowllm.common.predictor.PredictorArtifacts;
 import org.shadowllm.common.predictor.PredictorKind;
 import org.shadowllm.common.predictor.PredictorShape;
+import org.shadowllm.common.predictor.RandomPredictors;
 
 import java.nio.file.Path;
 

@@ -6,10 +6,7 @@ import org.shadowllm.common.model.OptConfig;
 
 import java.nio.file.Files;
 import java.nio.file.Path;
-import java.util.ArrayList;
 import java.util.List;
-import java.util.Map;
-import java.util.SplittableRandom;
 
 import static org.junit.jupiter.api.Assertions.assertArrayEquals;
 import static org.junit.jupiter.api.Assertions.assertEquals;
@@ -20,32 +17,14 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 class PredictorArtifactsTest {
     static final PredictorShape SHAPE = new PredictorShape(2, 3, 10, 8);
 
-    /** A predictor of {@code kind} with random weights, including awkward values like -0.0 and subnormals. */
+    /** A random predictor whose first weights are -0.0 and the smallest subnormal, values a lossy format would change. */
     static UnitPredictor random(PredictorKind kind, PredictorShape shape, int hidden, long seed) {
-        SplittableRandom rnd = new SplittableRandom(seed);
-        List<NetworkSpec> specs = kind.networks(shape, hidden);
-        List<NetworkWeights> nets = new ArrayList<>();
-        for (NetworkSpec s : specs) {
-            nets.add(new NetworkWeights(s, values(rnd, s.hidden() * s.inputs()), s.bias() ? values(rnd, s.hidden()) : null,
-                    values(rnd, s.outputs() * s.hidden()), s.bias() ? values(rnd, s.outputs()) : null));
+        UnitPredictor p = RandomPredictors.of(kind, shape, hidden, seed);
+        for (NetworkWeights n : p.networks()) {
+            n.w1()[0] = -0.0f;
+            n.w2()[1] = Float.MIN_VALUE;
         }
-        PredictorManifest m = new PredictorManifest(PredictorManifest.FORMAT_VERSION, kind, "tiny", shape, "plainact",
-                List.of("piqa", "copa"), List.of(0, 3), 42, 0.1, 90, 10, Map.of("epochs", "100"),
-                Map.of("heads.rho_global", 0.75), "0.1.0", new PredictorManifest.InputTable("out/criteria",
-                List.of("run-1"), 100, List.of("0.1.0")), "2026-11-22T00:00:00Z", specs);
-        return new UnitPredictor(m, nets);
-    }
-
-    private static float[] values(SplittableRandom rnd, int n) {
-        float[] v = new float[n];
-        for (int i = 0; i < n; i++) {
-            v[i] = (float) rnd.nextGaussian();
-        }
-        v[0] = -0.0f;
-        if (n > 1) {
-            v[1] = Float.MIN_VALUE;
-        }
-        return v;
+        return p;
     }
 
     @Test

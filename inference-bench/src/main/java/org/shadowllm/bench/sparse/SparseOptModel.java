@@ -5,6 +5,7 @@ import ai.djl.ndarray.NDList;
 import ai.djl.ndarray.NDManager;
 import ai.djl.ndarray.index.NDIndex;
 import ai.djl.ndarray.types.Shape;
+import ai.djl.ndarray.types.SparseFormat;
 import ai.djl.nn.Activation;
 import org.shadowllm.common.model.KvCache;
 import org.shadowllm.common.model.LayerWeights;
@@ -17,24 +18,33 @@ import java.util.List;
 
 /**
  * OPT forward pass that skips pruned units' compute. Weights are laid out so a kept unit's weights
- * are one contiguous row block, gathered with one index-select per matrix:
+ * are one contiguous row, gathered with one row-select ({@code index_select}) per matrix:
  * <ul>
- * <li>Q rows per head {@code [H, d, E]}; out_proj transposed, per head {@code [H, d, E]};</li>
+ * <li>Q rows per head {@code [H, d·E]}; out_proj transposed, per head {@code [H, d·E]};</li>
  * <li>fc1 {@code [F, E]} and fc2 transposed {@code [F, E]}, one row per neuron.</li>
  * </ul>
  * KV-cache policy: K and V are computed for every head at every position, so a head that was pruned
  * for earlier tokens can be kept later and still attend over the whole past. A pruned head skips its
  * Q projection, its attention and its out_proj columns; a pruned neuron skips its fc1 row and fc2
  * column. Layer 0 always runs dense.
+ * <p>
+ * Gathered weights are kept per layer for the last plan object seen, so a plan reused token after
+ * token (a static mask, a window's fixed plan) is gathered once. Not thread-safe: one sequence at a time.
  */
 public final class SparseOptModel implements AutoCloseable {
     private final OptModel model;
     private final OptConfig config;
     private final NDManager manager;
     private final List<Layer> layers = new ArrayList<>();
+    private final Compact[] compact;
 
-    private record Layer(NDArray qByHead, NDArray qBiasByHead, NDArray qBias, NDArray kvT, NDArray kvBias, NDArray outByHead,
-                         NDArray fc1, NDArray fc1Bias, NDArray fc2T, NDArray qT, NDArray outT, NDArray fc1T) {
+    private record Layer(NDArray qByHead, NDArray qBias, NDArray kvT, NDArray kvBias, NDArray outByHead, NDArray fc1,
+                         NDArray fc1Bias, NDArray fc2T) {
+    }
+
+    /** One layer's weights for one plan: the kept units' rows, gathered. */
+    private record Compact(LayerPlan plan, NDManager owner, NDArray heads, NDArray q, NDArray qBias, NDArray out,
+                           NDArray up, NDArray upBias, NDArray down) {
     }
 
     public SparseOptModel(OptModel model) {
@@ -44,32 +54,22 @@ public final class SparseOptModel implements AutoCloseable {
             throw new IllegalArgumentException("sparse execution supports OPT layers with biases (enable_bias true)");
         }
         this.manager = model.weights().manager().newSubManager();
+        this.compact = new Compact[config.numLayers()];
+        int e = config.hiddenSize();
         int h = config.numHeads();
         int d = config.headDim();
-        int e = config.hiddenSize();
         for (LayerWeights w : model.weights().layers()) {
-            NDList qkv = w.qkvWeight().split(3, 0);
-            NDList qkvBias = w.qkvBias().split(3, 0);
-            NDArray q = qkv.get(0);
-            NDArray kv = w.qkvWeight().get(new NDIndex(e + ":"));
-            NDArray kvBias = w.qkvBias().get(new NDIndex(e + ":"));
-            layers.add(new Layer(
-                    own(q.reshape(h, d, e)),
-                    own(qkvBias.get(0).reshape(h, d)),
-                    own(qkvBias.get(0)),
-                    own(kv.transpose()),
-                    own(kvBias),
-                    own(w.outWeight().transpose().reshape(h, d, e)),
-                    own(w.fc1Weight()),
-                    own(w.fc1Bias()),
-                    own(w.fc2Weight().transpose()),
-                    own(q.transpose()),
-                    own(w.outWeight().transpose()),
-                    own(w.fc1Weight().transpose())));
-            qkv.close();
-            qkvBias.close();
-            kv.close();
-            kvBias.close();
+            try (NDManager t = manager.newSubManager()) {
+                NDArray qkv = scoped(t, w.qkvWeight().get(":" + e));
+                NDArray qBias = scoped(t, w.qkvBias().get(":" + e));
+                NDArray kv = scoped(t, w.qkvWeight().get(e + ":"));
+                NDArray kvBias = scoped(t, w.qkvBias().get(e + ":"));
+                NDArray outT = scoped(t, w.outWeight().transpose());
+                NDArray fc2T = scoped(t, w.fc2Weight().transpose());
+                NDArray kvT = scoped(t, kv.transpose());
+                layers.add(new Layer(own(qkv.reshape(h, (long) d * e)), own(qBias), own(kvT), own(kvBias),
+                        own(outT.reshape(h, (long) d * e)), own(w.fc1Weight()), own(w.fc1Bias()), own(fc2T)));
+            }
         }
     }
 
@@ -103,6 +103,7 @@ public final class SparseOptModel implements AutoCloseable {
             throw new IllegalArgumentException("sequence of " + (past + tokens) + " tokens exceeds max_position_embeddings "
                     + config.maxPositionEmbeddings());
         }
+        int e = config.hiddenSize();
         NDArray x = model.embed(scope, inputIds, past);
         NDArray causal = model.causalMask(scope, tokens, past);
         NDArray scale = Tensors.scalar(scope, 1.0 / Math.sqrt(config.headDim()), model.dataType());
@@ -112,33 +113,22 @@ public final class SparseOptModel implements AutoCloseable {
             Layer p = layers.get(l);
             planner.residualIn(l, x.get(last));
             LayerPlan plan = l == 0 ? null : planner.plan(l);
-            if (plan != null) {
-                plan.requireWithin(l, config.numHeads(), config.ffnDim());
-            }
+            Compact c = plan == null ? null : compact(l, plan);
             NDArray residual = x;
             boolean pre = config.doLayerNormBefore();
             NDArray a = pre ? OptModel.layerNorm(x, w.attnNormWeight(), w.attnNormBias()) : x;
-            NDArray context = attention(scope, a, p, plan, scale, causal, cache, l, tokens);
+            NDArray context = attention(scope, a, p, c, scale, causal, cache, l, tokens);
             planner.attentionContext(l, context.get(last));
-            NDArray out = plan == null ? p.outT() : gather(scope, p.outByHead(), plan.heads(), config.headDim());
+            NDArray out = c == null ? scoped(scope, p.outByHead().reshape(e, e)) : c.out();
             x = residual.add(context.matMul(out)).add(w.outBias());
             if (!pre) {
                 x = OptModel.layerNorm(x, w.attnNormWeight(), w.attnNormBias());
             }
             residual = x;
             NDArray f = pre ? OptModel.layerNorm(x, w.ffnNormWeight(), w.ffnNormBias()) : x;
-            NDArray hidden;
-            NDArray down;
-            if (plan == null) {
-                hidden = f.matMul(p.fc1T()).add(p.fc1Bias());
-                down = p.fc2T();
-            } else {
-                NDArray idx = Tensors.of(scope, longs(plan.neurons()), new Shape(plan.neuronCount()));
-                NDArray up = p.fc1().get(scope, new NDIndex("{}", idx));
-                hidden = f.matMul(up.transpose()).add(p.fc1Bias().get(scope, new NDIndex("{}", idx)));
-                down = p.fc2T().get(scope, new NDIndex("{}", idx));
-            }
-            x = residual.add(Activation.relu(hidden).matMul(down)).add(w.fc2Bias());
+            NDArray hidden = c == null ? f.matMul(OptModel.transposed(p.fc1(), scope)).add(p.fc1Bias())
+                    : f.matMul(OptModel.transposed(c.up(), scope)).add(c.upBias());
+            x = residual.add(Activation.relu(hidden).matMul(c == null ? p.fc2T() : c.down())).add(w.fc2Bias());
             if (!pre) {
                 x = OptModel.layerNorm(x, w.ffnNormWeight(), w.ffnNormBias());
             }
@@ -149,11 +139,45 @@ public final class SparseOptModel implements AutoCloseable {
         return model.finish(scope, x);
     }
 
+    /** The kept units' weights of {@code layer} for {@code plan}, gathered unless this plan object was the last one. */
+    private Compact compact(int layer, LayerPlan plan) {
+        Compact c = compact[layer];
+        if (c != null && c.plan() == plan) {
+            return c;
+        }
+        plan.requireWithin(layer, config.numHeads(), config.ffnDim());
+        if (c != null) {
+            c.owner().close();
+        }
+        Layer p = layers.get(layer);
+        NDManager owner = manager.newSubManager();
+        int e = config.hiddenSize();
+        int d = config.headDim();
+        int kh = plan.headCount();
+        NDArray heads = Tensors.of(owner, longs(plan.heads()), new Shape(kh));
+        NDArray neurons = Tensors.of(owner, longs(plan.neurons()), new Shape(plan.neuronCount()));
+        NDArray q = rows(owner, p.qByHead(), heads).reshape((long) kh * d, e);
+        NDArray qBias = rows(owner, scoped(owner, p.qBias().reshape(config.numHeads(), d)), heads).reshape((long) kh * d);
+        NDArray out = rows(owner, p.outByHead(), heads).reshape((long) kh * d, e);
+        c = new Compact(plan, owner, heads, q, qBias, out, rows(owner, p.fc1(), neurons),
+                rows(owner, scoped(owner, p.fc1Bias().reshape(-1, 1)), neurons).reshape(-1), rows(owner, p.fc2T(), neurons));
+        compact[layer] = c;
+        return c;
+    }
+
+    /** Rows {@code index} of a 2-D tensor, copied with PyTorch's row gather (embedding lookup). */
+    private static NDArray rows(NDManager scope, NDArray matrix, NDArray index) {
+        NDArray out = matrix.getNDArrayInternal().embedding(index, matrix, SparseFormat.DENSE).singletonOrThrow();
+        out.attach(scope);
+        return out;
+    }
+
     /** Attention of the kept heads; returns their contexts concatenated, {@code [1, T, kept·d]}. */
-    private NDArray attention(NDManager scope, NDArray a, Layer p, LayerPlan plan, NDArray scale, NDArray causal,
+    private NDArray attention(NDManager scope, NDArray a, Layer p, Compact c, NDArray scale, NDArray causal,
                               KvCache cache, int layer, int tokens) {
         int h = config.numHeads();
         int d = config.headDim();
+        int e = config.hiddenSize();
         NDArray kv = a.matMul(p.kvT()).add(p.kvBias());
         NDList kvParts = kv.split(2, 2);
         NDArray k = kvParts.get(0).reshape(1, tokens, h, d).transpose(0, 2, 1, 3);
@@ -165,16 +189,15 @@ public final class SparseOptModel implements AutoCloseable {
         }
         NDArray q;
         int kept;
-        if (plan == null) {
+        if (c == null) {
             kept = h;
-            q = a.matMul(p.qT()).add(p.qBias());
+            q = a.matMul(OptModel.transposed(scoped(scope, p.qByHead().reshape(e, e)), scope)).add(p.qBias());
         } else {
-            kept = plan.headCount();
-            NDArray idx = Tensors.of(scope, longs(plan.heads()), new Shape(kept));
-            NDArray qw = p.qByHead().get(scope, new NDIndex("{}", idx)).reshape(kept * d, config.hiddenSize());
-            q = a.matMul(qw.transpose()).add(p.qBiasByHead().get(scope, new NDIndex("{}", idx)).reshape(kept * d));
-            k = k.get(scope, new NDIndex(":, {}", idx));
-            v = v.get(scope, new NDIndex(":, {}", idx));
+            kept = c.plan().headCount();
+            q = a.matMul(OptModel.transposed(c.q(), scope)).add(c.qBias());
+            int keys = (int) k.getShape().get(2);
+            k = rows(scope, scoped(scope, k.reshape(h, -1)), c.heads()).reshape(1, kept, keys, d);
+            v = rows(scope, scoped(scope, v.reshape(h, -1)), c.heads()).reshape(1, kept, keys, d);
         }
         q = q.reshape(1, tokens, kept, d).transpose(0, 2, 1, 3).mul(scale);
         NDArray kT = k.transpose(0, 1, 3, 2);
@@ -185,10 +208,9 @@ public final class SparseOptModel implements AutoCloseable {
         return context;
     }
 
-    /** Rows of the kept units of a per-unit weight {@code [units, rows, E]}, as {@code [kept·rows, E]}. */
-    private NDArray gather(NDManager scope, NDArray byUnit, int[] units, int rowsPerUnit) {
-        NDArray idx = Tensors.of(scope, longs(units), new Shape(units.length));
-        return byUnit.get(scope, new NDIndex("{}", idx)).reshape((long) units.length * rowsPerUnit, config.hiddenSize());
+    private static NDArray scoped(NDManager scope, NDArray view) {
+        view.attach(scope);
+        return view;
     }
 
     private static long[] longs(int[] v) {

@@ -1,10 +1,9 @@
 package org.shadowllm.bench.sparse;
 
+import org.shadowllm.common.predictor.TopK;
 import org.shadowllm.common.predictor.UnitLayout;
 
 import java.util.Arrays;
-import java.util.Comparator;
-import java.util.stream.IntStream;
 
 /**
  * How many units to keep, and which, given per-unit scores. Sparsity is the fraction of heads (and,
@@ -99,8 +98,7 @@ public record SparsityBudget(double sparsity, Scope scope, int minHeads, int min
             UnitLayout.minMax(norm, 0, per);
             System.arraycopy(norm, 0, all, (l - 1) * per, per);
         }
-        Integer[] order = IntStream.range(0, all.length).boxed().toArray(Integer[]::new);
-        Arrays.sort(order, Comparator.<Integer>comparingDouble(i -> -all[i]).thenComparingInt(i -> i));
+        int[] order = TopK.indices(all, 0, all.length, all.length);
         for (int j = 0; j < order.length && used < total; j++) {
             int l = order[j] / per + 1;
             int i = order[j] % per;
@@ -124,9 +122,7 @@ public record SparsityBudget(double sparsity, Scope scope, int minHeads, int min
 
     /** Indices of the {@code k} highest scores, ties to the lower index. */
     static int[] top(float[] scores, int k) {
-        return IntStream.range(0, scores.length).boxed()
-                .sorted(Comparator.<Integer>comparingDouble(i -> -scores[i]).thenComparingInt(i -> i))
-                .limit(k).mapToInt(Integer::intValue).toArray();
+        return TopK.indices(scores, 0, scores.length, k);
     }
 
     /** Fraction of layers 1..L-1's heads and neurons that {@code plans} remove: {@code [heads, neurons]}. */

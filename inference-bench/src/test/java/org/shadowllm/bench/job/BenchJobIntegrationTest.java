@@ -20,6 +20,7 @@ import org.shadowllm.common.model.OptModel;
 import org.shadowllm.common.predictor.PredictorArtifacts;
 import org.shadowllm.common.predictor.PredictorKind;
 import org.shadowllm.common.predictor.PredictorShape;
+import org.shadowllm.common.predictor.RandomPredictors;
 import org.shadowllm.common.tokenizer.ByteLevelBpeTokenizer;
 import org.shadowllm.common.tokenizer.TokenizerLoader;
 import org.shadowllm.jobs.criteria.CriteriaJob;
@@ -55,7 +56,7 @@ class BenchJobIntegrationTest {
         trainer = out.resolve("trainer").toString();
         PredictorShape shape = PredictorShape.of(OptCheckpoint.readConfig(SharedPaths.model("tiny-random-opt")));
         for (PredictorKind k : List.of(PredictorKind.SHADOWLLM, PredictorKind.DEJAVU)) {
-            PredictorArtifacts.save(org.shadowllm.bench.RandomPredictors.of(k, shape, 32, 3),
+            PredictorArtifacts.save(RandomPredictors.of(k, shape, 32, 3),
                     Path.of(trainer, "predictors", "tiny-random-opt", "plainact", k.key()));
         }
     }

@@ -1,5 +1,7 @@
 package org.shadowllm.trainer.eval;
 
+import org.shadowllm.common.predictor.TopK;
+
 import java.util.Arrays;
 import java.util.Comparator;
 import java.util.stream.IntStream;
@@ -57,22 +59,15 @@ public final class RankMetrics {
     public static double topKRecall(float[] predicted, float[] truth, int from, int n, double keep) {
         int k = (int) Math.max(1, Math.round(keep * n));
         boolean[] predictedKeep = new boolean[n];
-        for (int i : top(predicted, from, n, k)) {
+        for (int i : TopK.indices(predicted, from, n, k)) {
             predictedKeep[i] = true;
         }
         int hit = 0;
-        for (int i : top(truth, from, n, k)) {
+        for (int i : TopK.indices(truth, from, n, k)) {
             if (predictedKeep[i]) {
                 hit++;
             }
         }
         return hit / (double) k;
-    }
-
-    /** Indices (relative to {@code from}) of the {@code k} largest values. */
-    public static int[] top(float[] v, int from, int n, int k) {
-        return IntStream.range(0, n).boxed()
-                .sorted(Comparator.<Integer>comparingDouble(i -> -v[from + i]).thenComparingInt(i -> i))
-                .limit(k).mapToInt(Integer::intValue).toArray();
     }
 }

@@ -1,18 +1,11 @@
-package org.shadowllm.bench;
-
-import org.shadowllm.common.predictor.NetworkSpec;
-import org.shadowllm.common.predictor.NetworkWeights;
-import org.shadowllm.common.predictor.PredictorKind;
-import org.shadowllm.common.predictor.PredictorManifest;
-import org.shadowllm.common.predictor.PredictorShape;
-import org.shadowllm.common.predictor.UnitPredictor;
+package org.shadowllm.common.predictor;
 
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
 import java.util.SplittableRandom;
 
-/** Predictors with seeded random weights, for tests that need one of a given shape. */
+/** Predictors with seeded random weights, for tests and timing runs that need one of a given shape. */
 public final class RandomPredictors {
     private RandomPredictors() {
     }
