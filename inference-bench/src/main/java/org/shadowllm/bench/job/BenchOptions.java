@@ -92,7 +92,7 @@ public record BenchOptions(
               --ppl-prefix N         tokens that decide the mask, not scored (default: 64)
               --ppl-windows N        windows to score (default: 8)
               --tasks LIST           zero-shot tasks (default: all seven)
-              --examples N           validation examples per task (default: 40)
+              --examples N           validation examples per task (default: 20)
               --latency-prompt N     (default: 128)   --latency-generate N  (default: 128)
               --latency-warmup N     (default: 1)     --latency-repeats N   (default: 3)
               --output PATH          bench_results table, report.html, summary.txt (default: out/bench)
@@ -123,7 +123,7 @@ public record BenchOptions(
                     Integer.parseInt(m.getOrDefault("ppl-prefix", "64")),
                     Integer.parseInt(m.getOrDefault("ppl-windows", "8")),
                     CommandLine.list(m.get("tasks"), FewShotTask::parse, List.of(FewShotTask.values())),
-                    Integer.parseInt(m.getOrDefault("examples", "40")),
+                    Integer.parseInt(m.getOrDefault("examples", "20")),
                     Integer.parseInt(m.getOrDefault("latency-prompt", "128")),
                     Integer.parseInt(m.getOrDefault("latency-generate", "128")),
                     Integer.parseInt(m.getOrDefault("latency-warmup", "1")),
