@@ -7,6 +7,8 @@ import ai.djl.ndarray.index.NDIndex;
 import ai.djl.ndarray.types.Shape;
 import ai.djl.ndarray.types.SparseFormat;
 import ai.djl.nn.Activation;
+import ai.djl.pytorch.engine.PtNDArray;
+import ai.djl.pytorch.jni.JniUtils;
 import org.shadowllm.common.model.KvCache;
 import org.shadowllm.common.model.LayerWeights;
 import org.shadowllm.common.model.OptConfig;
@@ -29,7 +31,8 @@ import java.util.List;
  * column. Layer 0 always runs dense.
  * <p>
  * Gathered weights are kept per layer for the last plan object seen, so a plan reused token after
- * token (a static mask, a window's fixed plan) is gathered once. Not thread-safe: one sequence at a time.
+ * token (a static mask, a window's fixed plan) is gathered once; a plan used for a single token reads
+ * its out_proj and fc2 rows in place through a sparse product. Not thread-safe: one sequence at a time.
  */
 public final class SparseOptModel implements AutoCloseable {
     private final OptModel model;
@@ -42,9 +45,39 @@ public final class SparseOptModel implements AutoCloseable {
                          NDArray fc1Bias, NDArray fc2T) {
     }
 
-    /** One layer's weights for one plan: the kept units' rows, gathered. */
-    private record Compact(LayerPlan plan, NDManager owner, NDArray heads, NDArray q, NDArray qBias, NDArray out,
-                           NDArray up, NDArray upBias, NDArray down) {
+    /**
+     * One layer's weights for one plan. Q and fc1 rows are gathered at once; out_proj and fc2 rows only when
+     * the plan is used again or for several tokens: a single token reads them in place through a sparse
+     * product instead, which costs about one dense GEMV, while gathering costs several.
+     */
+    private static final class Compact {
+        final LayerPlan plan;
+        final NDManager owner;
+        final NDArray heads;
+        final NDArray neurons;
+        final NDArray q;
+        final NDArray qBias;
+        final NDArray up;
+        final NDArray upBias;
+        final NDArray headColumns;
+        final NDArray neuronColumns;
+        NDArray out;
+        NDArray down;
+        int uses;
+
+        Compact(LayerPlan plan, NDManager owner, NDArray heads, NDArray neurons, NDArray q, NDArray qBias, NDArray up,
+                NDArray upBias, NDArray headColumns, NDArray neuronColumns) {
+            this.plan = plan;
+            this.owner = owner;
+            this.heads = heads;
+            this.neurons = neurons;
+            this.q = q;
+            this.qBias = qBias;
+            this.up = up;
+            this.upBias = upBias;
+            this.headColumns = headColumns;
+            this.neuronColumns = neuronColumns;
+        }
     }
 
     public SparseOptModel(OptModel model) {
@@ -119,16 +152,15 @@ public final class SparseOptModel implements AutoCloseable {
             NDArray a = pre ? OptModel.layerNorm(x, w.attnNormWeight(), w.attnNormBias()) : x;
             NDArray context = attention(scope, a, p, c, scale, causal, cache, l, tokens);
             planner.attentionContext(l, context.get(last));
-            NDArray out = c == null ? scoped(scope, p.outByHead().reshape(e, e)) : c.out();
-            x = residual.add(context.matMul(out)).add(w.outBias());
+            x = residual.add(project(scope, context, c, true, p, tokens)).add(w.outBias());
             if (!pre) {
                 x = OptModel.layerNorm(x, w.attnNormWeight(), w.attnNormBias());
             }
             residual = x;
             NDArray f = pre ? OptModel.layerNorm(x, w.ffnNormWeight(), w.ffnNormBias()) : x;
             NDArray hidden = c == null ? f.matMul(OptModel.transposed(p.fc1(), scope)).add(p.fc1Bias())
-                    : f.matMul(OptModel.transposed(c.up(), scope)).add(c.upBias());
-            x = residual.add(Activation.relu(hidden).matMul(c == null ? p.fc2T() : c.down())).add(w.fc2Bias());
+                    : f.matMul(OptModel.transposed(c.up, scope)).add(c.upBias);
+            x = residual.add(project(scope, Activation.relu(hidden), c, false, p, tokens)).add(w.fc2Bias());
             if (!pre) {
                 x = OptModel.layerNorm(x, w.ffnNormWeight(), w.ffnNormBias());
             }
@@ -142,27 +174,72 @@ public final class SparseOptModel implements AutoCloseable {
     /** The kept units' weights of {@code layer} for {@code plan}, gathered unless this plan object was the last one. */
     private Compact compact(int layer, LayerPlan plan) {
         Compact c = compact[layer];
-        if (c != null && c.plan() == plan) {
+        if (c != null && c.plan == plan) {
+            c.uses++;
             return c;
         }
         plan.requireWithin(layer, config.numHeads(), config.ffnDim());
         if (c != null) {
-            c.owner().close();
+            c.owner.close();
         }
         Layer p = layers.get(layer);
         NDManager owner = manager.newSubManager();
         int e = config.hiddenSize();
         int d = config.headDim();
         int kh = plan.headCount();
-        NDArray heads = Tensors.of(owner, longs(plan.heads()), new Shape(kh));
-        NDArray neurons = Tensors.of(owner, longs(plan.neurons()), new Shape(plan.neuronCount()));
-        NDArray q = rows(owner, p.qByHead(), heads).reshape((long) kh * d, e);
-        NDArray qBias = rows(owner, scoped(owner, p.qBias().reshape(config.numHeads(), d)), heads).reshape((long) kh * d);
-        NDArray out = rows(owner, p.outByHead(), heads).reshape((long) kh * d, e);
-        c = new Compact(plan, owner, heads, q, qBias, out, rows(owner, p.fc1(), neurons),
-                rows(owner, scoped(owner, p.fc1Bias().reshape(-1, 1)), neurons).reshape(-1), rows(owner, p.fc2T(), neurons));
+        int kn = plan.neuronCount();
+        int[] kept = plan.heads();
+        NDArray heads = Tensors.of(owner, longs(kept), new Shape(kh));
+        NDArray neurons = Tensors.of(owner, longs(plan.neurons()), new Shape(kn));
+        long[] headColumns = new long[2 * kh * d];
+        for (int i = 0; i < kh; i++) {
+            for (int j = 0; j < d; j++) {
+                headColumns[kh * d + i * d + j] = (long) kept[i] * d + j;
+            }
+        }
+        long[] neuronColumns = new long[2 * kn];
+        System.arraycopy(longs(plan.neurons()), 0, neuronColumns, kn, kn);
+        c = new Compact(plan, owner, heads, neurons,
+                rows(owner, p.qByHead(), heads).reshape((long) kh * d, e),
+                rows(owner, scoped(owner, p.qBias().reshape(config.numHeads(), d)), heads).reshape((long) kh * d),
+                rows(owner, p.fc1(), neurons),
+                rows(owner, scoped(owner, p.fc1Bias().reshape(-1, 1)), neurons).reshape(-1),
+                Tensors.of(owner, headColumns, new Shape(2, (long) kh * d)),
+                Tensors.of(owner, neuronColumns, new Shape(2, kn)));
         compact[layer] = c;
         return c;
+    }
+
+    /**
+     * The output projection ({@code attention}: out_proj, else fc2) of the kept units' activations
+     * {@code [1, T, kept]}: dense without a plan; for one token of a new plan, a sparse product that reads
+     * only the kept rows in place; otherwise the kept rows, gathered once per plan.
+     */
+    private NDArray project(NDManager scope, NDArray activations, Compact c, boolean attention, Layer p, int tokens) {
+        int e = config.hiddenSize();
+        NDArray full = scoped(scope, (attention ? p.outByHead() : p.fc2T()).reshape(-1, e));
+        if (c == null) {
+            return activations.matMul(full);
+        }
+        if (tokens == 1 && c.uses == 0) {
+            NDArray values = scoped(scope, activations.reshape(-1));
+            NDArray sparse = JniUtils.createSparseCoo((PtNDArray) (attention ? c.headColumns : c.neuronColumns),
+                    (PtNDArray) values, new Shape(1, full.getShape().get(0)));
+            sparse.attach(scope);
+            NDArray y = sparse.matMul(full);
+            y.attach(scope);
+            return y.reshape(1, 1, e);
+        }
+        if (attention) {
+            if (c.out == null) {
+                c.out = rows(c.owner, p.outByHead(), c.heads).reshape((long) c.plan.headCount() * config.headDim(), e);
+            }
+            return activations.matMul(c.out);
+        }
+        if (c.down == null) {
+            c.down = rows(c.owner, p.fc2T(), c.neurons);
+        }
+        return activations.matMul(c.down);
     }
 
     /** Rows {@code index} of a 2-D tensor, copied with PyTorch's row gather (embedding lookup). */
@@ -193,11 +270,11 @@ public final class SparseOptModel implements AutoCloseable {
             kept = h;
             q = a.matMul(OptModel.transposed(scoped(scope, p.qByHead().reshape(e, e)), scope)).add(p.qBias());
         } else {
-            kept = c.plan().headCount();
-            q = a.matMul(OptModel.transposed(c.q(), scope)).add(c.qBias());
+            kept = c.plan.headCount();
+            q = a.matMul(OptModel.transposed(c.q, scope)).add(c.qBias);
             int keys = (int) k.getShape().get(2);
-            k = rows(scope, scoped(scope, k.reshape(h, -1)), c.heads()).reshape(1, kept, keys, d);
-            v = rows(scope, scoped(scope, v.reshape(h, -1)), c.heads()).reshape(1, kept, keys, d);
+            k = rows(scope, scoped(scope, k.reshape(h, -1)), c.heads).reshape(1, kept, keys, d);
+            v = rows(scope, scoped(scope, v.reshape(h, -1)), c.heads).reshape(1, kept, keys, d);
         }
         q = q.reshape(1, tokens, kept, d).transpose(0, 2, 1, 3).mul(scale);
         NDArray kT = k.transpose(0, 1, 3, 2);
