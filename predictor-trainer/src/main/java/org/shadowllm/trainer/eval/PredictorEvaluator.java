@@ -1,7 +1,6 @@
 package org.shadowllm.trainer.eval;
 
 import ai.djl.Device;
-import ai.djl.ndarray.NDArray;
 import ai.djl.ndarray.NDManager;
 import ai.djl.ndarray.types.Shape;
 import org.shadowllm.common.model.Autograd;
