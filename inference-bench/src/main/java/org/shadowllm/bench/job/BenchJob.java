@@ -4,7 +4,6 @@ import ai.djl.Device;
 import ai.djl.ndarray.NDManager;
 import org.apache.hadoop.fs.FSDataInputStream;
 import org.apache.hadoop.fs.FileSystem;
-import org.apache.spark.SparkConf;
 import org.apache.spark.sql.Row;
 import org.apache.spark.sql.RowFactory;
 import org.apache.spark.sql.SaveMode;
@@ -29,8 +28,7 @@ import org.shadowllm.common.model.OptModel;
 import org.shadowllm.common.predictor.PredictorKind;
 import org.shadowllm.common.tokenizer.ByteLevelBpeTokenizer;
 import org.shadowllm.common.tokenizer.TokenizerLoader;
-import org.shadowllm.jobs.cli.CommandLine;
-import org.shadowllm.jobs.criteria.CriteriaJob;
+import org.shadowllm.jobs.cli.JobLauncher;
 import org.shadowllm.jobs.criteria.CriteriaTables;
 import org.shadowllm.jobs.tasks.FewShotTask;
 import org.shadowllm.jobs.tasks.TaskExample;
@@ -74,26 +72,8 @@ public final class BenchJob {
     }
 
     public static void main(String[] args) {
-        BenchOptions options;
-        try {
-            options = BenchOptions.parse(args);
-        } catch (CommandLine.UsageException e) {
-            System.err.println(e.getMessage());
-            System.exit(2);
-            return;
-        }
-        SparkSession spark = CriteriaJob.session(options.master(),
-                new SparkConf().setIfMissing("spark.app.name", "shadowllm-bench"));
-        int status = 0;
-        try {
-            System.out.print(new BenchJob(spark, options).run().text());
-        } catch (IllegalArgumentException | IllegalStateException | UncheckedIOException e) {
-            System.err.println("bench job failed: " + e.getMessage());
-            status = 1;
-        } finally {
-            spark.stop();
-        }
-        System.exit(status);
+        JobLauncher.main("bench", "shadowllm-bench", args, BenchOptions::parse, BenchOptions::master,
+                (spark, options) -> new BenchJob(spark, options).run().text());
     }
 
     public Summary run() {

@@ -8,8 +8,6 @@ import org.shadowllm.common.device.DeviceSpec;
 import org.shadowllm.jobs.cli.CommandLine;
 import org.shadowllm.jobs.tasks.FewShotTask;
 
-import java.time.LocalDateTime;
-import java.time.format.DateTimeFormatter;
 import java.util.EnumSet;
 import java.util.List;
 import java.util.Map;
@@ -67,9 +65,7 @@ public record BenchOptions(
         if (minHeads < 1 || minNeurons < 0 || examplesPerTask < 1) {
             throw new IllegalArgumentException("--min-heads and --examples must be ≥ 1, --min-neurons ≥ 0");
         }
-        if (!runId.matches("[A-Za-z0-9._-]+")) {
-            throw new IllegalArgumentException("--run-id may hold letters, digits, '.', '_' and '-' only: " + runId);
-        }
+        CommandLine.requireRunId(runId);
         DeviceSpec.parse(device);
     }
 
@@ -105,38 +101,32 @@ public record BenchOptions(
                 "sparsities", "budget", "min-heads", "min-neurons", "measures", "data", "wikitext", "ppl-window",
                 "ppl-prefix", "ppl-windows", "tasks", "examples", "latency-prompt", "latency-generate", "latency-warmup",
                 "latency-repeats", "output", "run-id", "device", "master"), USAGE);
-        try {
-            return new BenchOptions(
-                    m.getOrDefault("model", SharedPaths.model("tiny-random-opt").toString()),
-                    m.getOrDefault("criteria", "out/criteria"),
-                    m.getOrDefault("predictors", "out/trainer"),
-                    ImportanceCriterion.parse(m.getOrDefault("criterion", "plainact")),
-                    CommandLine.list(m.get("methods"), Method::parse, List.of(Method.values())),
-                    CommandLine.list(m.get("sparsities"), Double::parseDouble, List.of(0.3, 0.5, 0.7)),
-                    SparsityBudget.Scope.parse(m.getOrDefault("budget", "global")),
-                    Integer.parseInt(m.getOrDefault("min-heads", "1")),
-                    Integer.parseInt(m.getOrDefault("min-neurons", "0")),
-                    Set.copyOf(CommandLine.list(m.get("measures"), String::trim, List.copyOf(MEASURES))),
-                    m.getOrDefault("data", SharedPaths.root().resolve("data/tasks").toString()),
-                    m.getOrDefault("wikitext", SharedPaths.root().resolve("data/wikitext-2-raw/test.txt").toString()),
-                    Integer.parseInt(m.getOrDefault("ppl-window", "256")),
-                    Integer.parseInt(m.getOrDefault("ppl-prefix", "64")),
-                    Integer.parseInt(m.getOrDefault("ppl-windows", "8")),
-                    CommandLine.list(m.get("tasks"), FewShotTask::parse, List.of(FewShotTask.values())),
-                    Integer.parseInt(m.getOrDefault("examples", "20")),
-                    Integer.parseInt(m.getOrDefault("latency-prompt", "128")),
-                    Integer.parseInt(m.getOrDefault("latency-generate", "128")),
-                    Integer.parseInt(m.getOrDefault("latency-warmup", "1")),
-                    Integer.parseInt(m.getOrDefault("latency-repeats", "3")),
-                    m.getOrDefault("output", "out/bench"),
-                    m.getOrDefault("run-id", "bench-" + LocalDateTime.now().format(DateTimeFormatter.ofPattern("yyyyMMdd-HHmmss"))),
-                    m.getOrDefault("device", "auto"),
-                    m.getOrDefault("master", "local[*]"));
-        } catch (NumberFormatException e) {
-            throw new CommandLine.UsageException("not a number: " + e.getMessage() + "\n" + USAGE);
-        } catch (IllegalArgumentException e) {
-            throw new CommandLine.UsageException(e.getMessage() + "\n" + USAGE);
-        }
+        return CommandLine.build(USAGE, () -> new BenchOptions(
+                m.getOrDefault("model", SharedPaths.model("tiny-random-opt").toString()),
+                m.getOrDefault("criteria", "out/criteria"),
+                m.getOrDefault("predictors", "out/trainer"),
+                ImportanceCriterion.parse(m.getOrDefault("criterion", "plainact")),
+                CommandLine.list(m.get("methods"), Method::parse, List.of(Method.values())),
+                CommandLine.list(m.get("sparsities"), Double::parseDouble, List.of(0.3, 0.5, 0.7)),
+                SparsityBudget.Scope.parse(m.getOrDefault("budget", "global")),
+                Integer.parseInt(m.getOrDefault("min-heads", "1")),
+                Integer.parseInt(m.getOrDefault("min-neurons", "0")),
+                Set.copyOf(CommandLine.list(m.get("measures"), String::trim, List.copyOf(MEASURES))),
+                m.getOrDefault("data", SharedPaths.root().resolve("data/tasks").toString()),
+                m.getOrDefault("wikitext", SharedPaths.root().resolve("data/wikitext-2-raw/test.txt").toString()),
+                Integer.parseInt(m.getOrDefault("ppl-window", "256")),
+                Integer.parseInt(m.getOrDefault("ppl-prefix", "64")),
+                Integer.parseInt(m.getOrDefault("ppl-windows", "8")),
+                CommandLine.list(m.get("tasks"), FewShotTask::parse, List.of(FewShotTask.values())),
+                Integer.parseInt(m.getOrDefault("examples", "20")),
+                Integer.parseInt(m.getOrDefault("latency-prompt", "128")),
+                Integer.parseInt(m.getOrDefault("latency-generate", "128")),
+                Integer.parseInt(m.getOrDefault("latency-warmup", "1")),
+                Integer.parseInt(m.getOrDefault("latency-repeats", "3")),
+                m.getOrDefault("output", "out/bench"),
+                m.getOrDefault("run-id", CommandLine.defaultRunId("bench")),
+                m.getOrDefault("device", "auto"),
+                m.getOrDefault("master", "local[*]")));
     }
 
     public boolean measures(String measure) {

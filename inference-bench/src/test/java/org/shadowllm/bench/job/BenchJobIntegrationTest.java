@@ -23,6 +23,7 @@ import org.shadowllm.common.predictor.PredictorShape;
 import org.shadowllm.common.predictor.RandomPredictors;
 import org.shadowllm.common.tokenizer.ByteLevelBpeTokenizer;
 import org.shadowllm.common.tokenizer.TokenizerLoader;
+import org.shadowllm.jobs.cli.JobLauncher;
 import org.shadowllm.jobs.criteria.CriteriaJob;
 import org.shadowllm.jobs.criteria.CriteriaJobOptions;
 
@@ -48,7 +49,7 @@ class BenchJobIntegrationTest {
 
     @BeforeAll
     static void start() {
-        spark = CriteriaJob.session("local[2]", new SparkConf().set("spark.ui.enabled", "false")
+        spark = JobLauncher.session("local[2]", new SparkConf().set("spark.ui.enabled", "false")
                 .set("spark.sql.shuffle.partitions", "2"));
         criteria = out.resolve("criteria").toString();
         new CriteriaJob(spark, CriteriaJobOptions.parse(new String[] {"--output", criteria, "--tasks", "piqa,copa",

@@ -2,6 +2,7 @@ package org.shadowllm.jobs.bench;
 
 import org.apache.spark.SparkConf;
 import org.apache.spark.sql.SparkSession;
+import org.shadowllm.jobs.cli.JobLauncher;
 import org.shadowllm.jobs.criteria.CriteriaJob;
 import org.shadowllm.jobs.criteria.CriteriaJobOptions;
 
@@ -29,7 +30,7 @@ public final class CriteriaScalingBenchmark {
         String[] masters = {"local[2]", "local[1]", "local[2]"};
         for (int i = 0; i < masters.length; i++) {
             int cores = Integer.parseInt(masters[i].replaceAll("\\D", ""));
-            SparkSession spark = CriteriaJob.session(masters[i], new SparkConf().set("spark.ui.enabled", "false"));
+            SparkSession spark = JobLauncher.session(masters[i], new SparkConf().set("spark.ui.enabled", "false"));
             List<Double> rates = new ArrayList<>();
             try {
                 for (int r = 0; r < (i == 0 ? 1 : repeats); r++) {

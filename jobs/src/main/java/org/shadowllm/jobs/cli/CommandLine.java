@@ -1,11 +1,14 @@
 package org.shadowllm.jobs.cli;
 
+import java.time.LocalDateTime;
+import java.time.format.DateTimeFormatter;
 import java.util.ArrayList;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.Set;
 import java.util.function.Function;
+import java.util.function.Supplier;
 
 /** The jobs' command lines: {@code --option value} pairs, {@code --help}, and comma lists. */
 public final class CommandLine {
@@ -45,6 +48,34 @@ public final class CommandLine {
             }
         }
         return out;
+    }
+
+    /**
+     * Builds a job's options from parsed values. A number that does not parse, or a value the options
+     * reject, becomes a {@link UsageException} carrying the reason and the usage text.
+     */
+    public static <O> O build(String usage, Supplier<O> options) {
+        try {
+            return options.get();
+        } catch (NumberFormatException e) {
+            throw new UsageException("not a number: " + e.getMessage() + "\n" + usage);
+        } catch (UsageException e) {
+            throw e;
+        } catch (IllegalArgumentException e) {
+            throw new UsageException(e.getMessage() + "\n" + usage);
+        }
+    }
+
+    /** {@code prefix-yyyyMMdd-HHmmss}, the run id when none is given. */
+    public static String defaultRunId(String prefix) {
+        return prefix + "-" + LocalDateTime.now().format(DateTimeFormatter.ofPattern("yyyyMMdd-HHmmss"));
+    }
+
+    /** Throws unless {@code runId} is safe in paths and partition values. */
+    public static void requireRunId(String runId) {
+        if (!runId.matches("[A-Za-z0-9._-]+")) {
+            throw new IllegalArgumentException("--run-id may hold letters, digits, '.', '_' and '-' only: " + runId);
+        }
     }
 
     /** A command line that cannot run; its message says why and gives the usage text. */

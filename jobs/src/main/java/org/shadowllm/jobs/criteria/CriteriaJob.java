@@ -5,7 +5,6 @@ import com.google.gson.JsonArray;
 import com.google.gson.JsonObject;
 import org.apache.hadoop.fs.FSDataOutputStream;
 import org.apache.hadoop.fs.FileSystem;
-import org.apache.spark.SparkConf;
 import org.apache.spark.api.java.JavaRDD;
 import org.apache.spark.api.java.JavaSparkContext;
 import org.apache.spark.sql.Dataset;
@@ -20,6 +19,7 @@ import org.shadowllm.common.criteria.ImportanceCriterion;
 import org.shadowllm.common.model.OptConfig;
 import org.shadowllm.common.tokenizer.ByteLevelBpeTokenizer;
 import org.shadowllm.common.tokenizer.TokenizerLoader;
+import org.shadowllm.jobs.cli.JobLauncher;
 import org.shadowllm.jobs.tasks.FewShotTask;
 import org.shadowllm.jobs.tasks.MalformedRow;
 import org.shadowllm.jobs.tasks.Prompt;
@@ -64,39 +64,13 @@ public final class CriteriaJob {
     }
 
     public static void main(String[] args) {
-        CriteriaJobOptions options;
-        try {
-            options = CriteriaJobOptions.parse(args);
-        } catch (org.shadowllm.jobs.cli.CommandLine.UsageException e) {
-            System.err.println(e.getMessage());
-            System.exit(2);
-            return;
-        }
-        SparkSession spark = session(options.master(), new SparkConf());
-        int status = 0;
-        try {
-            Summary s = new CriteriaJob(spark, options).run();
-            System.out.printf("criteria job %s done: %d sets, %d examples, %d unit rows, %d malformed lines, %.1f s -> %s%n",
-                    s.runId(), s.sets(), s.examples(), s.unitRows(), s.malformed(), s.seconds(), s.output());
-        } catch (IllegalArgumentException | IllegalStateException | UncheckedIOException e) {
-            System.err.println("criteria job failed: " + e.getMessage());
-            status = 1;
-        } finally {
-            spark.stop();
-        }
-        System.exit(status);
-    }
-
-    /** A session on {@code master} unless spark-submit already chose one. */
-    public static SparkSession session(String master, SparkConf conf) {
-        SparkSession.Builder b = SparkSession.builder().appName("shadowllm-criteria").config(conf);
-        if (!conf.contains("spark.master")) {
-            b.master(master);
-            if (master.startsWith("local")) {
-                b.config("spark.driver.host", "127.0.0.1").config("spark.driver.bindAddress", "127.0.0.1");
-            }
-        }
-        return b.config("spark.sql.sources.partitionOverwriteMode", "dynamic").getOrCreate();
+        JobLauncher.main("criteria", "shadowllm-criteria", args, CriteriaJobOptions::parse, CriteriaJobOptions::master,
+                (spark, options) -> {
+                    Summary s = new CriteriaJob(spark, options).run();
+                    return String.format("criteria job %s done: %d sets, %d examples, %d unit rows, %d malformed lines, "
+                            + "%.1f s -> %s%n", s.runId(), s.sets(), s.examples(), s.unitRows(), s.malformed(),
+                            s.seconds(), s.output());
+                });
     }
 
     public Summary run() {

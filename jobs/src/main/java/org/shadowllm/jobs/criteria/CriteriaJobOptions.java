@@ -7,8 +7,6 @@ import org.shadowllm.jobs.cli.CommandLine;
 import org.shadowllm.jobs.tasks.FewShotTask;
 
 import java.io.Serializable;
-import java.time.LocalDateTime;
-import java.time.format.DateTimeFormatter;
 import java.util.EnumSet;
 import java.util.List;
 import java.util.Map;
@@ -56,9 +54,7 @@ public record CriteriaJobOptions(
             throw new IllegalArgumentException("--examples, --batch-size and --log-every must be ≥ 1; "
                     + "--max-malformed, --threads and --fail-after ≥ 0");
         }
-        if (!runId.matches("[A-Za-z0-9._-]+")) {
-            throw new IllegalArgumentException("--run-id may hold letters, digits, '.', '_' and '-' only: " + runId);
-        }
+        CommandLine.requireRunId(runId);
         DeviceSpec.parse(device);
     }
 
@@ -87,27 +83,23 @@ public record CriteriaJobOptions(
         Map<String, String> m = CommandLine.parse(args, Set.of("model", "data", "tasks", "shots", "examples", "criteria",
                 "batch-size", "output", "run-id", "device", "seed", "max-malformed", "master", "log-every", "threads",
                 "fail-after"), USAGE);
-        try {
-            return new CriteriaJobOptions(
-                    m.getOrDefault("model", SharedPaths.model("tiny-random-opt").toString()),
-                    m.getOrDefault("data", SharedPaths.root().resolve("data/tasks").toString()),
-                    CommandLine.list(m.get("tasks"), FewShotTask::parse, List.of(FewShotTask.values())),
-                    CommandLine.list(m.get("shots"), Integer::parseInt, List.of(0, 3, 5)),
-                    Integer.parseInt(m.getOrDefault("examples", "8")),
-                    EnumSet.copyOf(CommandLine.list(m.get("criteria"), ImportanceCriterion::parse,
-                            List.of(ImportanceCriterion.values()))),
-                    Integer.parseInt(m.getOrDefault("batch-size", "4")),
-                    m.getOrDefault("output", "out/criteria"),
-                    m.getOrDefault("run-id", "run-" + LocalDateTime.now().format(DateTimeFormatter.ofPattern("yyyyMMdd-HHmmss"))),
-                    m.getOrDefault("device", "auto"),
-                    Long.parseLong(m.getOrDefault("seed", "1234")),
-                    Integer.parseInt(m.getOrDefault("max-malformed", "0")),
-                    m.getOrDefault("master", "local[*]"),
-                    Integer.parseInt(m.getOrDefault("log-every", "25")),
-                    Integer.parseInt(m.getOrDefault("threads", "0")),
-                    Integer.parseInt(m.getOrDefault("fail-after", "0")));
-        } catch (NumberFormatException e) {
-            throw new CommandLine.UsageException("not a number: " + e.getMessage() + "\n" + USAGE);
-        }
+        return CommandLine.build(USAGE, () -> new CriteriaJobOptions(
+                m.getOrDefault("model", SharedPaths.model("tiny-random-opt").toString()),
+                m.getOrDefault("data", SharedPaths.root().resolve("data/tasks").toString()),
+                CommandLine.list(m.get("tasks"), FewShotTask::parse, List.of(FewShotTask.values())),
+                CommandLine.list(m.get("shots"), Integer::parseInt, List.of(0, 3, 5)),
+                Integer.parseInt(m.getOrDefault("examples", "8")),
+                EnumSet.copyOf(CommandLine.list(m.get("criteria"), ImportanceCriterion::parse,
+                        List.of(ImportanceCriterion.values()))),
+                Integer.parseInt(m.getOrDefault("batch-size", "4")),
+                m.getOrDefault("output", "out/criteria"),
+                m.getOrDefault("run-id", CommandLine.defaultRunId("run")),
+                m.getOrDefault("device", "auto"),
+                Long.parseLong(m.getOrDefault("seed", "1234")),
+                Integer.parseInt(m.getOrDefault("max-malformed", "0")),
+                m.getOrDefault("master", "local[*]"),
+                Integer.parseInt(m.getOrDefault("log-every", "25")),
+                Integer.parseInt(m.getOrDefault("threads", "0")),
+                Integer.parseInt(m.getOrDefault("fail-after", "0"))));
     }
 }

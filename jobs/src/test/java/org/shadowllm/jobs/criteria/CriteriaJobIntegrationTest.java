@@ -22,6 +22,7 @@ import org.shadowllm.common.criteria.ImportanceCriterion;
 import org.shadowllm.common.criteria.ScoredExample;
 import org.shadowllm.common.model.OptModel;
 import org.shadowllm.common.tokenizer.TokenizerLoader;
+import org.shadowllm.jobs.cli.JobLauncher;
 import org.shadowllm.jobs.tasks.TaskReader;
 
 import java.io.IOException;
@@ -48,7 +49,7 @@ class CriteriaJobIntegrationTest {
 
     @BeforeAll
     static void start() {
-        spark = CriteriaJob.session("local[2]", new SparkConf().set("spark.ui.enabled", "false")
+        spark = JobLauncher.session("local[2]", new SparkConf().set("spark.ui.enabled", "false")
                 .set("spark.sql.shuffle.partitions", "4"));
     }
 

@@ -3,7 +3,6 @@ package org.shadowllm.trainer.job;
 import ai.djl.Device;
 import org.apache.hadoop.conf.Configuration;
 import org.apache.hadoop.fs.FileSystem;
-import org.apache.spark.SparkConf;
 import org.apache.spark.sql.Row;
 import org.apache.spark.sql.RowFactory;
 import org.apache.spark.sql.SaveMode;
@@ -15,8 +14,7 @@ import org.shadowllm.common.predictor.PredictorArtifacts;
 import org.shadowllm.common.predictor.PredictorKind;
 import org.shadowllm.common.predictor.PredictorManifest;
 import org.shadowllm.common.predictor.UnitPredictor;
-import org.shadowllm.jobs.cli.CommandLine;
-import org.shadowllm.jobs.criteria.CriteriaJob;
+import org.shadowllm.jobs.cli.JobLauncher;
 import org.shadowllm.jobs.criteria.CriteriaTables;
 import org.shadowllm.trainer.data.ExampleSplit;
 import org.shadowllm.trainer.eval.PredictorEvaluator;
@@ -66,27 +64,8 @@ public final class TrainerJob {
     }
 
     public static void main(String[] args) {
-        TrainerJobOptions options;
-        try {
-            options = TrainerJobOptions.parse(args);
-        } catch (CommandLine.UsageException e) {
-            System.err.println(e.getMessage());
-            System.exit(2);
-            return;
-        }
-        SparkSession spark = CriteriaJob.session(options.master(),
-                new SparkConf().setIfMissing("spark.app.name", "shadowllm-train"));
-        int status = 0;
-        try {
-            Summary s = new TrainerJob(spark, options).run();
-            System.out.println(table(s));
-        } catch (IllegalArgumentException | IllegalStateException | UncheckedIOException e) {
-            System.err.println("trainer job failed: " + e.getMessage());
-            status = 1;
-        } finally {
-            spark.stop();
-        }
-        System.exit(status);
+        JobLauncher.main("trainer", "shadowllm-train", args, TrainerJobOptions::parse, TrainerJobOptions::master,
+                (spark, options) -> table(new TrainerJob(spark, options).run()) + System.lineSeparator());
     }
 
     public Summary run() {

@@ -6,8 +6,6 @@ import org.shadowllm.common.predictor.PredictorKind;
 import org.shadowllm.jobs.cli.CommandLine;
 import org.shadowllm.trainer.train.TrainingOptions;
 
-import java.time.LocalDateTime;
-import java.time.format.DateTimeFormatter;
 import java.util.List;
 import java.util.Map;
 import java.util.Set;
@@ -45,9 +43,7 @@ public record TrainerJobOptions(
         if (!(heldOut > 0 && heldOut < 1)) {
             throw new IllegalArgumentException("--held-out must be in (0, 1), got " + heldOut);
         }
-        if (!runId.matches("[A-Za-z0-9._-]+")) {
-            throw new IllegalArgumentException("--run-id may hold letters, digits, '.', '_' and '-' only: " + runId);
-        }
+        CommandLine.requireRunId(runId);
         DeviceSpec.parse(device);
     }
 
@@ -74,7 +70,7 @@ public record TrainerJobOptions(
         Map<String, String> m = CommandLine.parse(args, Set.of("input", "model", "criterion", "tasks", "shots",
                 "predictors", "epochs", "batch-size", "lr", "weight-decay", "hidden", "held-out", "seed", "output",
                 "run-id", "device", "master", "log-every"), USAGE);
-        try {
+        return CommandLine.build(USAGE, () -> {
             long seed = Long.parseLong(m.getOrDefault("seed", "1234"));
             TrainingOptions d = TrainingOptions.paperDefaults(seed);
             TrainingOptions training = new TrainingOptions(
@@ -97,13 +93,9 @@ public record TrainerJobOptions(
                     Double.parseDouble(m.getOrDefault("held-out", "0.1")),
                     seed,
                     m.getOrDefault("output", "out/trainer"),
-                    m.getOrDefault("run-id", "train-" + LocalDateTime.now().format(DateTimeFormatter.ofPattern("yyyyMMdd-HHmmss"))),
+                    m.getOrDefault("run-id", CommandLine.defaultRunId("train")),
                     m.getOrDefault("device", "auto"),
                     m.getOrDefault("master", "local[*]"));
-        } catch (NumberFormatException e) {
-            throw new CommandLine.UsageException("not a number: " + e.getMessage() + "\n" + USAGE);
-        } catch (IllegalArgumentException e) {
-            throw new CommandLine.UsageException(e.getMessage() + "\n" + USAGE);
-        }
+        });
     }
 }

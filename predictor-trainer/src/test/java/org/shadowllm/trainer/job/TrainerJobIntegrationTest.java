@@ -13,6 +13,7 @@ import org.shadowllm.common.checkpoint.OptCheckpoint;
 import org.shadowllm.common.predictor.PredictorArtifacts;
 import org.shadowllm.common.predictor.PredictorKind;
 import org.shadowllm.common.predictor.UnitPredictor;
+import org.shadowllm.jobs.cli.JobLauncher;
 import org.shadowllm.jobs.criteria.CriteriaJob;
 import org.shadowllm.jobs.criteria.CriteriaJobOptions;
 import org.shadowllm.trainer.data.ExampleSplit;
@@ -41,7 +42,7 @@ class TrainerJobIntegrationTest {
 
     @BeforeAll
     static void start() {
-        spark = CriteriaJob.session("local[2]", new SparkConf().set("spark.ui.enabled", "false")
+        spark = JobLauncher.session("local[2]", new SparkConf().set("spark.ui.enabled", "false")
                 .set("spark.sql.shuffle.partitions", "2"));
         criteria = out.resolve("criteria").toString();
         new CriteriaJob(spark, CriteriaJobOptions.parse(new String[] {"--output", criteria, "--tasks", "piqa,copa",
