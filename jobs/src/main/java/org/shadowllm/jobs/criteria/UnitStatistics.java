@@ -1,6 +1,6 @@
 package org.shadowllm.jobs.criteria;
 
-import java.util.Arrays;
+import org.shadowllm.common.predictor.Ranks;
 
 /**
  * Per-unit statistics over a set of examples: mean and standard deviation of the score, and the mean
@@ -26,7 +26,7 @@ public final class UnitStatistics {
 
     public void add(float[][] scores) {
         for (int l = 0; l < layers; l++) {
-            double[] r = ranks(scores[l]);
+            double[] r = Ranks.descending(scores[l], 0, scores[l].length);
             for (int u = 0; u < units; u++) {
                 double v = scores[l][u];
                 sum[l][u] += v;
@@ -68,28 +68,5 @@ public final class UnitStatistics {
     public double rankVariance(int l, int u) {
         double m = meanRank(l, u);
         return Math.max(0, rankSumSq[l][u] / examples - m * m);
-    }
-
-    /** Descending ranks from 1, ties averaged. */
-    static double[] ranks(float[] values) {
-        Integer[] order = new Integer[values.length];
-        for (int i = 0; i < order.length; i++) {
-            order[i] = i;
-        }
-        Arrays.sort(order, (a, b) -> Float.compare(values[b], values[a]));
-        double[] r = new double[values.length];
-        int i = 0;
-        while (i < order.length) {
-            int j = i;
-            while (j + 1 < order.length && Float.compare(values[order[j + 1]], values[order[i]]) == 0) {
-                j++;
-            }
-            double avg = (i + j) / 2.0 + 1;
-            for (int k = i; k <= j; k++) {
-                r[order[k]] = avg;
-            }
-            i = j + 1;
-        }
-        return r;
     }
 }

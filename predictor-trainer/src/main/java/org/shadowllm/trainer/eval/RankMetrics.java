@@ -1,10 +1,7 @@
 package org.shadowllm.trainer.eval;
 
+import org.shadowllm.common.predictor.Ranks;
 import org.shadowllm.common.predictor.TopK;
-
-import java.util.Arrays;
-import java.util.Comparator;
-import java.util.stream.IntStream;
 
 /** Rank agreement between predicted and true scores over a slice of units. */
 public final class RankMetrics {
@@ -16,8 +13,8 @@ public final class RankMetrics {
      * their ranks, ties taking their average rank (as scipy's spearmanr). NaN when either side is constant.
      */
     public static double spearman(float[] a, float[] b, int from, int n) {
-        double[] ra = ranks(a, from, n);
-        double[] rb = ranks(b, from, n);
+        double[] ra = Ranks.descending(a, from, n);
+        double[] rb = Ranks.descending(b, from, n);
         double mean = (n + 1) / 2.0;
         double cov = 0;
         double va = 0;
@@ -30,26 +27,6 @@ public final class RankMetrics {
             vb += db * db;
         }
         return va == 0 || vb == 0 ? Double.NaN : cov / Math.sqrt(va * vb);
-    }
-
-    /** 1-based ranks of {@code v[from..from+n)}, ties averaged. */
-    static double[] ranks(float[] v, int from, int n) {
-        Integer[] idx = IntStream.range(0, n).boxed().toArray(Integer[]::new);
-        Arrays.sort(idx, Comparator.comparingDouble(i -> v[from + i]));
-        double[] r = new double[n];
-        int i = 0;
-        while (i < n) {
-            int j = i;
-            while (j + 1 < n && v[from + idx[j + 1]] == v[from + idx[i]]) {
-                j++;
-            }
-            double avg = (i + j) / 2.0 + 1;
-            for (int k = i; k <= j; k++) {
-                r[idx[k]] = avg;
-            }
-            i = j + 1;
-        }
-        return r;
     }
 
     /**
