@@ -13,7 +13,9 @@ import java.util.List;
  */
 public record NetworkData(int examples, float[] inputs, float[] targets) {
 
-    public static NetworkData of(NetworkSpec spec, PredictorShape shape, List<ImportanceRecord> records) {
+    /** {@code targets} are those of {@code records}, in the same order. */
+    public static NetworkData of(NetworkSpec spec, PredictorShape shape, List<ImportanceRecord> records,
+                                 NormalizedTargets targets) {
         int n = records.size();
         int e = shape.hidden();
         float[] x = new float[n * e];
@@ -21,8 +23,7 @@ public record NetworkData(int examples, float[] inputs, float[] targets) {
         for (int i = 0; i < n; i++) {
             ImportanceRecord r = records.get(i);
             System.arraycopy(feature(spec, shape, r), 0, x, i * e, e);
-            float[] t = UnitLayout.gather(spec, shape, UnitLayout.normalizedPerLayer(r.heads(), shape.layers(), shape.heads()),
-                    UnitLayout.normalizedPerLayer(r.neurons(), shape.layers(), shape.ffn()));
+            float[] t = UnitLayout.gather(spec, shape, targets.heads()[i], targets.neurons()[i]);
             System.arraycopy(t, 0, y, i * spec.outputs(), t.length);
         }
         return new NetworkData(n, x, y);

@@ -12,6 +12,7 @@ import org.shadowllm.common.predictor.PredictorShape;
 import org.shadowllm.common.predictor.UnitLayout;
 import org.shadowllm.trainer.data.ImportanceRecord;
 import org.shadowllm.trainer.data.NetworkData;
+import org.shadowllm.trainer.data.NormalizedTargets;
 
 import java.util.List;
 
@@ -54,14 +55,14 @@ public final class PredictorEvaluator {
             throw new IllegalArgumentException("no held-out examples to evaluate on");
         }
         float[][][] predicted = predict(networks, shape, heldOut, device);
+        NormalizedTargets truth = NormalizedTargets.of(shape, heldOut);
         Accumulator heads = new Accumulator();
         Accumulator neurons = new Accumulator();
         double squared = 0;
         long count = 0;
         for (int i = 0; i < heldOut.size(); i++) {
-            ImportanceRecord r = heldOut.get(i);
-            float[] th = UnitLayout.normalizedPerLayer(r.heads(), shape.layers(), shape.heads());
-            float[] tn = UnitLayout.normalizedPerLayer(r.neurons(), shape.layers(), shape.ffn());
+            float[] th = truth.heads()[i];
+            float[] tn = truth.neurons()[i];
             heads.add(predicted[0][i], th, shape.layers(), shape.heads());
             neurons.add(predicted[1][i], tn, shape.layers(), shape.ffn());
             for (int j = 0; j < th.length; j++) {

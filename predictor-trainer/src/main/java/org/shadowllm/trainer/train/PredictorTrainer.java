@@ -14,6 +14,7 @@ import org.shadowllm.common.predictor.PredictorKind;
 import org.shadowllm.common.predictor.PredictorShape;
 import org.shadowllm.trainer.data.ImportanceRecord;
 import org.shadowllm.trainer.data.NetworkData;
+import org.shadowllm.trainer.data.NormalizedTargets;
 
 import java.util.ArrayList;
 import java.util.List;
@@ -43,6 +44,7 @@ public final class PredictorTrainer {
         records.forEach(r -> r.validate(shape));
         int hidden = options.hidden() > 0 ? options.hidden() : kind.defaultHidden();
         List<NetworkSpec> specs = kind.networks(shape, hidden);
+        NormalizedTargets targets = NormalizedTargets.of(shape, records);
         List<NetworkWeights> trained = new ArrayList<>();
         long start = System.nanoTime();
         double lossSum = 0;
@@ -50,7 +52,7 @@ public final class PredictorTrainer {
             NetworkSpec spec = specs.get(i);
             String label = kind.key() + " " + spec.name() + " (" + (i + 1) + "/" + specs.size() + ")";
             double[] finalLoss = new double[1];
-            trained.add(trainNetwork(spec, NetworkData.of(spec, shape, records), mix(options.seed(), i), device, label,
+            trained.add(trainNetwork(spec, NetworkData.of(spec, shape, records, targets), mix(options.seed(), i), device, label,
                     finalLoss));
             lossSum += finalLoss[0];
         }

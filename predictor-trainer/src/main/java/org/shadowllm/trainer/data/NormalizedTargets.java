@@ -1,0 +1,24 @@
+package org.shadowllm.trainer.data;
+
+import org.shadowllm.common.predictor.PredictorShape;
+import org.shadowllm.common.predictor.UnitLayout;
+
+import java.util.List;
+
+/**
+ * What predictors are trained and judged against: every example's head scores, and separately its
+ * neuron scores, min-max scaled to [0, 1] within each layer; table layout, one row per example.
+ */
+public record NormalizedTargets(float[][] heads, float[][] neurons) {
+
+    public static NormalizedTargets of(PredictorShape shape, List<ImportanceRecord> records) {
+        int n = records.size();
+        float[][] heads = new float[n][];
+        float[][] neurons = new float[n][];
+        for (int i = 0; i < n; i++) {
+            heads[i] = UnitLayout.normalizedPerLayer(records.get(i).heads(), shape.layers(), shape.heads());
+            neurons[i] = UnitLayout.normalizedPerLayer(records.get(i).neurons(), shape.layers(), shape.ffn());
+        }
+        return new NormalizedTargets(heads, neurons);
+    }
+}
