@@ -20,11 +20,22 @@ import java.util.List;
 public final class PredictorRuntime implements AutoCloseable {
     private final UnitPredictor predictor;
     private final List<NetworkTensors> networks = new ArrayList<>();
+    private final List<List<Integer>> networksByLayer = new ArrayList<>();
 
     private PredictorRuntime(UnitPredictor predictor, NDManager manager) {
         this.predictor = predictor;
         for (NetworkWeights w : predictor.networks()) {
             networks.add(NetworkTensors.of(manager, w));
+        }
+        for (int l = 0; l < predictor.shape().layers(); l++) {
+            List<Integer> scoring = new ArrayList<>();
+            for (int i = 0; i < networks.size(); i++) {
+                NetworkSpec s = networks.get(i).spec();
+                if (l >= s.firstLayer() && l < s.firstLayer() + s.layerCount()) {
+                    scoring.add(i);
+                }
+            }
+            networksByLayer.add(List.copyOf(scoring));
         }
     }
 
@@ -51,14 +62,7 @@ public final class PredictorRuntime implements AutoCloseable {
 
     /** Indices of the networks that score units of {@code layer}. */
     public List<Integer> networksFor(int layer) {
-        List<Integer> out = new ArrayList<>();
-        for (int i = 0; i < networks.size(); i++) {
-            NetworkSpec s = networks.get(i).spec();
-            if (layer >= s.firstLayer() && layer < s.firstLayer() + s.layerCount()) {
-                out.add(i);
-            }
-        }
-        return out;
+        return networksByLayer.get(layer);
     }
 
     public NetworkSpec spec(int network) {

@@ -142,6 +142,7 @@ public final class SparsityMethod {
 
     /** Scores the whole model once per forward pass, from layer 0's attention context. */
     private final class ShadowPlanner implements LayerPlanner {
+        private final Scores scores = new Scores();
         private LayerPlan[] plans;
 
         @Override
@@ -149,12 +150,13 @@ public final class SparsityMethod {
             if (layer != 0) {
                 return;
             }
-            float[] heads = new float[config.numLayers() * config.numHeads()];
-            float[] neurons = new float[config.numLayers() * config.ffnDim()];
             try (NDManager s = context.getManager().newSubManager()) {
-                predictor.score(s, 0, context, heads, neurons);
+                predictor.score(s, 0, context, scores.heads, scores.neurons);
             }
-            plans = budget.select(byLayer(heads, config.numHeads()), byLayer(neurons, config.ffnDim()));
+            for (int l = 0; l < config.numLayers(); l++) {
+                scores.split(l);
+            }
+            plans = budget.select(scores.headsByLayer, scores.neuronsByLayer);
         }
 
         @Override
@@ -165,8 +167,7 @@ public final class SparsityMethod {
 
     /** Scores layer l from the residual stream entering layer l-1 (look-ahead), as that layer is reached. */
     private final class DejaVuPlanner implements LayerPlanner {
-        private final float[] heads = new float[config.numLayers() * config.numHeads()];
-        private final float[] neurons = new float[config.numLayers() * config.ffnDim()];
+        private final Scores scores = new Scores();
         private final LayerPlan[] plans = new LayerPlan[config.numLayers()];
 
         @Override
@@ -177,13 +178,11 @@ public final class SparsityMethod {
             }
             try (NDManager s = residual.getManager().newSubManager()) {
                 for (int n : predictor.networksFor(target)) {
-                    predictor.score(s, n, residual, heads, neurons);
+                    predictor.score(s, n, residual, scores.heads, scores.neurons);
                 }
             }
-            int h = config.numHeads();
-            int f = config.ffnDim();
-            plans[target] = budget.selectLayer(java.util.Arrays.copyOfRange(heads, target * h, (target + 1) * h),
-                    java.util.Arrays.copyOfRange(neurons, target * f, (target + 1) * f));
+            scores.split(target);
+            plans[target] = budget.selectLayer(scores.headsByLayer[target], scores.neuronsByLayer[target]);
         }
 
         @Override
@@ -192,11 +191,20 @@ public final class SparsityMethod {
         }
     }
 
-    private float[][] byLayer(float[] layerMajor, int per) {
-        float[][] out = new float[config.numLayers()][per];
-        for (int l = 0; l < out.length; l++) {
-            System.arraycopy(layerMajor, l * per, out[l], 0, per);
+    /**
+     * One token's predicted scores: flat and layer-major as the predictor writes them, and per layer as
+     * budgets read them. A planner reuses one for every token of its sequence.
+     */
+    private final class Scores {
+        final float[] heads = new float[config.numLayers() * config.numHeads()];
+        final float[] neurons = new float[config.numLayers() * config.ffnDim()];
+        final float[][] headsByLayer = new float[config.numLayers()][config.numHeads()];
+        final float[][] neuronsByLayer = new float[config.numLayers()][config.ffnDim()];
+
+        /** Copies layer {@code l}'s flat scores into its per-layer rows. */
+        void split(int l) {
+            System.arraycopy(heads, l * config.numHeads(), headsByLayer[l], 0, config.numHeads());
+            System.arraycopy(neurons, l * config.ffnDim(), neuronsByLayer[l], 0, config.ffnDim());
         }
-        return out;
     }
 }
