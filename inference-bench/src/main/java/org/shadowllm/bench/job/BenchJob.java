@@ -148,8 +148,17 @@ public final class BenchJob {
         about.put("machine", Runtime.getRuntime().availableProcessors() + " cores, device " + device);
         about.put("code version", CriteriaTables.codeVersion());
         about.put("seconds", String.format("%.1f", seconds));
-        writeLocal(out, "report.html", null, about, results);
-        writeLocal(out, "summary.txt", summary, null, null);
+        Path reports = reportDir(out);
+        Path html = reports.resolve("report.html");
+        HtmlReport.write(html, "shadowllm-spark benchmark " + options.runId(), about, results);
+        LOG.info("report: {}", html.toAbsolutePath());
+        Path summaryFile = reports.resolve("summary.txt");
+        try {
+            Files.createDirectories(reports);
+            Files.writeString(summaryFile, summary, StandardCharsets.UTF_8);
+        } catch (IOException e) {
+            throw new UncheckedIOException("cannot write " + summaryFile, e);
+        }
         return new Summary(options.runId(), modelName, results, out, summary);
     }
 
@@ -294,22 +303,10 @@ public final class BenchJob {
         return Double.isNaN(v) ? null : v;
     }
 
-    /** HTML and text go next to the table; on a non-local output they are written to the local working directory. */
-    private void writeLocal(String out, String name, String text, Map<String, String> about, List<BenchResult> results) {
-        Path dir = out.contains("://") && !out.startsWith("file:") ? Path.of("out", "bench-" + options.runId())
+    /** The report and summary go next to the table; for a non-local output, to the local {@code out/bench-<run>}. */
+    private Path reportDir(String out) {
+        return out.contains("://") && !out.startsWith("file:") ? Path.of("out", "bench-" + options.runId())
                 : Path.of(out.replaceFirst("^file:", ""));
-        Path file = dir.resolve(name);
-        if (text == null) {
-            HtmlReport.write(file, "shadowllm-spark benchmark " + options.runId(), about, results);
-            LOG.info("report: {}", file.toAbsolutePath());
-            return;
-        }
-        try {
-            Files.createDirectories(dir);
-            Files.writeString(file, text, StandardCharsets.UTF_8);
-        } catch (IOException e) {
-            throw new UncheckedIOException("cannot write " + file, e);
-        }
     }
 
     /** Per method and sparsity: perplexity, mean accuracy over tasks, decode time and its ratio to dense. */

@@ -189,8 +189,9 @@ public final class SparseOptModel implements AutoCloseable {
         int kh = plan.headCount();
         int kn = plan.neuronCount();
         int[] kept = plan.heads();
+        long[] neuronIndices = longs(plan.neurons());
         NDArray heads = Tensors.of(owner, longs(kept), new Shape(kh));
-        NDArray neurons = Tensors.of(owner, longs(plan.neurons()), new Shape(kn));
+        NDArray neurons = Tensors.of(owner, neuronIndices, new Shape(kn));
         long[] headColumns = new long[2 * kh * d];
         for (int i = 0; i < kh; i++) {
             for (int j = 0; j < d; j++) {
@@ -198,7 +199,7 @@ public final class SparseOptModel implements AutoCloseable {
             }
         }
         long[] neuronColumns = new long[2 * kn];
-        System.arraycopy(longs(plan.neurons()), 0, neuronColumns, kn, kn);
+        System.arraycopy(neuronIndices, 0, neuronColumns, kn, kn);
         c = new Compact(plan, owner, heads, neurons,
                 rows(owner, p.qByHead(), heads).reshape((long) kh * d, e),
                 rows(owner, scoped(owner, p.qBias().reshape(config.numHeads(), d)), heads).reshape((long) kh * d),

@@ -112,7 +112,7 @@ public final class TrainerJob {
         Configuration conf = spark.sparkContext().hadoopConfiguration();
         try {
             FileSystem fs = target.getFileSystem(conf);
-            if (fs instanceof org.apache.hadoop.fs.LocalFileSystem || "file".equals(fs.getScheme())) {
+            if ("file".equals(fs.getScheme())) {
                 PredictorArtifacts.save(predictor, Path.of(fs.makeQualified(target).toUri()));
                 return;
             }
