@@ -80,10 +80,6 @@ public final class OptModel implements AutoCloseable {
         if (tokens == 0) {
             throw new IllegalArgumentException("input has no tokens");
         }
-        if (past + tokens > config.maxPositionEmbeddings()) {
-            throw new IllegalArgumentException("sequence of " + (past + tokens) + " tokens exceeds max_position_embeddings "
-                    + config.maxPositionEmbeddings());
-        }
         NDArray x = embed(scope, inputIds, past);
         NDArray causal = causalMask(scope, tokens, past);
         NDArray scale = Tensors.scalar(scope, 1.0 / Math.sqrt(config.headDim()), dataType());
@@ -129,9 +125,16 @@ public final class OptModel implements AutoCloseable {
         return finish(scope, x);
     }
 
-    /** Token plus position embeddings of {@code inputIds} ({@code [B, T]}) placed after {@code past} cached tokens. */
+    /**
+     * Token plus position embeddings of {@code inputIds} ({@code [B, T]}) placed after {@code past} cached
+     * tokens; refuses a sequence longer than the model's positions.
+     */
     public NDArray embed(NDManager scope, NDArray inputIds, int past) {
         int tokens = (int) inputIds.getShape().get(1);
+        if (past + tokens > config.maxPositionEmbeddings()) {
+            throw new IllegalArgumentException("sequence of " + (past + tokens) + " tokens exceeds max_position_embeddings "
+                    + config.maxPositionEmbeddings());
+        }
         NDArray x = weights.tokenEmbedding().get(scope, new NDIndex("{}", inputIds));
         if (weights.projectIn() != null) {
             x = x.matMul(transposed(weights.projectIn(), scope));

@@ -132,10 +132,6 @@ public final class SparseOptModel implements AutoCloseable {
         }
         int tokens = (int) s.get(1);
         int past = cache == null ? 0 : cache.length();
-        if (past + tokens > config.maxPositionEmbeddings()) {
-            throw new IllegalArgumentException("sequence of " + (past + tokens) + " tokens exceeds max_position_embeddings "
-                    + config.maxPositionEmbeddings());
-        }
         int e = config.hiddenSize();
         NDArray x = model.embed(scope, inputIds, past);
         NDArray causal = model.causalMask(scope, tokens, past);
