@@ -21,4 +21,9 @@ public record NetworkSpec(String name, FeatureSource source, int featureLayer, i
                     + hidden + "/" + outputs);
         }
     }
+
+    /** Multiply-accumulates of one forward pass for one input (biases and ReLU not counted). */
+    public long macs() {
+        return (long) inputs * hidden + (long) hidden * outputs;
+    }
 }

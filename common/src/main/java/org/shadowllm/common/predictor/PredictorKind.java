@@ -78,7 +78,7 @@ public enum PredictorKind {
     public long macsPerPrediction(PredictorShape shape, int hidden) {
         long macs = 0;
         for (NetworkSpec n : networks(shape, hidden)) {
-            macs += (long) n.inputs() * n.hidden() + (long) n.hidden() * n.outputs();
+            macs += n.macs();
         }
         return macs;
     }

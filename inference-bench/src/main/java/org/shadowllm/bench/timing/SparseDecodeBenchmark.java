@@ -146,8 +146,7 @@ public final class SparseDecodeBenchmark {
         long macs = 0;
         for (int l = 1; l < layers; l++) {
             for (int n : dejavu.networksFor(l)) {
-                var s = dejavu.spec(n);
-                macs += (long) s.inputs() * s.hidden() + (long) s.hidden() * s.outputs();
+                macs += dejavu.spec(n).macs();
             }
         }
         return macs;
