@@ -10,7 +10,6 @@ import org.shadowllm.jobs.tasks.Prompt;
 import org.shadowllm.jobs.tasks.PromptTokens;
 import org.shadowllm.jobs.tasks.TaskExample;
 
-import java.util.Arrays;
 import java.util.EnumSet;
 import java.util.HashMap;
 import java.util.List;
@@ -57,8 +56,7 @@ public final class ZeroShotEval {
                 String continuation = wino ? ex.continuation() : ex.choices().get(c);
                 PromptTokens t = PromptTokens.of(new Prompt(task, 0, ex.id(), context, continuation), tokenizer, max);
                 int[] ctx = t.context();
-                LayerPlan[] plan = plans.computeIfAbsent(Arrays.toString(ctx),
-                        k -> method.planFromContext(scope, model, ctx));
+                LayerPlan[] plan = plans.computeIfAbsent(context, k -> method.planFromContext(scope, model, ctx));
                 double ll = SequenceScorer.sumLogprobs(scope, model, t.tokens(), t.continuationLength(),
                         layer -> plan[layer]);
                 if (ll > best) {
