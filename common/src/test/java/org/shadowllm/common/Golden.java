@@ -12,9 +12,16 @@ import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.List;
+import java.util.stream.Stream;
 
-/** The reference values in shared/golden/tiny-random-opt, computed by Hugging Face transformers in float64. */
+/**
+ * The float64 reference values in shared/golden/&lt;model&gt;: one folder per model, each with {@code golden.json}
+ * (shape, examples, tokenizations, perplexity) and {@code golden.safetensors}.
+ */
 public final class Golden implements AutoCloseable {
+    /** The model the single-model tests use. */
+    public static final String DEFAULT_MODEL = "tiny-random-opt";
+
     public record Example(String tag, String id, String context, String continuation, int[] inputIds,
                           int[] targetIds, double loss) {
         public int[] allTokens() {
@@ -36,11 +43,30 @@ public final class Golden implements AutoCloseable {
     }
 
     public static Path modelDir() {
-        return SharedPaths.require(SharedPaths.model("tiny-random-opt"), "tiny-random-opt model");
+        return modelDir(DEFAULT_MODEL);
+    }
+
+    public static Path modelDir(String model) {
+        return SharedPaths.require(SharedPaths.model(model), model + " model");
     }
 
     public static Golden load() {
-        Path dir = SharedPaths.require(SharedPaths.root().resolve("golden/tiny-random-opt"), "golden values");
+        return load(DEFAULT_MODEL);
+    }
+
+    /** Every model with a golden folder, sorted by name. */
+    public static List<String> models() {
+        Path root = SharedPaths.require(SharedPaths.root().resolve("golden"), "golden values");
+        try (Stream<Path> dirs = Files.list(root)) {
+            return dirs.filter(d -> Files.isRegularFile(d.resolve("golden.json")))
+                    .map(d -> d.getFileName().toString()).sorted().toList();
+        } catch (IOException e) {
+            throw new UncheckedIOException(e);
+        }
+    }
+
+    public static Golden load(String model) {
+        Path dir = SharedPaths.require(SharedPaths.root().resolve("golden").resolve(model), "golden values");
         try {
             JsonObject json = JsonParser.parseString(Files.readString(dir.resolve("golden.json"))).getAsJsonObject();
             return new Golden(json, SafetensorsFile.open(dir.resolve("golden.safetensors")));
