@@ -24,7 +24,6 @@ import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
-import java.util.Arrays;
 import java.util.List;
 
 /** Loads a Hugging Face OPT checkpoint directory (config.json + safetensors) into an {@link OptModel}. */
@@ -104,80 +103,21 @@ public final class OptCheckpoint {
     public static OptModel load(Path modelDir, NDManager parent, Device device, DataType computeType) {
         OptConfig config = readConfig(modelDir);
         try (SafetensorsCheckpoint ckpt = SafetensorsCheckpoint.open(modelDir)) {
-            return build(config, new TensorSource() {
-                @Override
-                public boolean contains(String name) {
-                    return ckpt.contains(name);
-                }
-
-                @Override
-                public long[] shape(String name) {
-                    return ckpt.info(name).shape();
-                }
-
-                @Override
-                public float[] read(String name) {
-                    return ckpt.readFloats(name);
-                }
-
-                @Override
-                public String where() {
-                    return ckpt.directory().toString();
-                }
-            }, parent, device, computeType);
+            return build(config, TensorSource.of(ckpt), parent, device, computeType);
         }
     }
 
     /** Builds a model from in-memory tensors in Hugging Face layout (random models for benchmarks). */
     public static OptModel fromStateDict(OptConfig config, java.util.Map<String, SafetensorsWriter.Tensor> tensors,
                                          NDManager parent, Device device, DataType computeType) {
-        return build(config, new TensorSource() {
-            @Override
-            public boolean contains(String name) {
-                return tensors.containsKey(name);
-            }
-
-            @Override
-            public long[] shape(String name) {
-                return get(name).shape();
-            }
-
-            @Override
-            public float[] read(String name) {
-                return get(name).values();
-            }
-
-            private SafetensorsWriter.Tensor get(String name) {
-                SafetensorsWriter.Tensor t = tensors.get(name);
-                if (t == null) {
-                    throw new SafetensorsException(where(), name, "missing tensor");
-                }
-                return t;
-            }
-
-            @Override
-            public String where() {
-                return "<state dict>";
-            }
-        }, parent, device, computeType);
-    }
-
-    /** Named float tensors, wherever they come from; a missing name is an error that says where. */
-    private interface TensorSource {
-        boolean contains(String name);
-
-        long[] shape(String name);
-
-        float[] read(String name);
-
-        String where();
+        return build(config, TensorSource.of(tensors), parent, device, computeType);
     }
 
     private static OptModel build(OptConfig config, TensorSource source, NDManager parent, Device device,
                                   DataType computeType) {
         NDManager manager = parent.newSubManager(device);
         try {
-            Reader r = new Reader(source, manager, computeType, prefix(source));
+            Reader r = new Reader(source, manager, computeType, decoderPrefix(source));
             return new OptModel(config, readWeights(config, r, manager));
         } catch (RuntimeException e) {
             manager.close();
@@ -185,7 +125,8 @@ public final class OptCheckpoint {
         }
     }
 
-    private static String prefix(TensorSource source) {
+    /** {@code model.decoder.} or {@code decoder.}, whichever the checkpoint names its tensors with. */
+    public static String decoderPrefix(TensorSource source) {
         for (String p : new String[] {"model.decoder.", "decoder."}) {
             if (source.contains(p + "embed_tokens.weight")) {
                 return p;
@@ -250,12 +191,7 @@ public final class OptCheckpoint {
         }
 
         NDArray tensor(String name, long... shape) {
-            long[] actual = source.shape(name);
-            if (!Arrays.equals(actual, shape)) {
-                throw new SafetensorsException(source.where(), name, "shape " + Arrays.toString(actual)
-                        + " but the config implies " + Arrays.toString(shape));
-            }
-            float[] data = source.read(name);
+            float[] data = source.read(name, shape);
             NDArray a = Tensors.of(manager, data, new Shape(shape));
             if (type != DataType.FLOAT32) {
                 NDArray converted = a.toType(type, false);

@@ -40,6 +40,16 @@ public final class KvCache implements AutoCloseable {
         return new NDArray[] {fullK, fullV};
     }
 
+    /** Keys of {@code layer} for every cached position, {@code [B, H, T, dHead]}; null before the first append. */
+    public NDArray keys(int layer) {
+        return keys[layer];
+    }
+
+    /** Values of {@code layer}, as {@link #keys}. */
+    public NDArray values(int layer) {
+        return values[layer];
+    }
+
     /** Marks {@code tokens} more positions as cached, once every layer has appended them. */
     public void advance(int tokens) {
         length += tokens;

@@ -34,6 +34,16 @@ public record LayerPlan(int[] heads, int[] neurons) {
         return neurons.clone();
     }
 
+    /** The {@code i}-th kept head, without copying the array (per-token code). */
+    public int head(int i) {
+        return heads[i];
+    }
+
+    /** The {@code i}-th kept neuron, without copying the array (per-token code). */
+    public int neuron(int i) {
+        return neurons[i];
+    }
+
     public int headCount() {
         return heads.length;
     }
@@ -42,7 +52,7 @@ public record LayerPlan(int[] heads, int[] neurons) {
         return neurons.length;
     }
 
-    void requireWithin(int layer, int numHeads, int ffn) {
+    public void requireWithin(int layer, int numHeads, int ffn) {
         if (heads[0] < 0 || heads[heads.length - 1] >= numHeads || neurons[0] < 0 || neurons[neurons.length - 1] >= ffn) {
             throw new IllegalArgumentException("layer " + layer + " plan indexes outside " + numHeads + " heads / " + ffn
                     + " neurons");

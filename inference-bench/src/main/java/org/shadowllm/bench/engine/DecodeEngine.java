@@ -1,0 +1,353 @@
+package org.shadowllm.bench.engine;
+
+import ai.djl.ndarray.NDArray;
+import org.shadowllm.bench.sparse.LayerPlan;
+import org.shadowllm.common.model.KvCache;
+import org.shadowllm.common.model.OptConfig;
+import org.shadowllm.common.predictor.UnitPredictor;
+
+import java.util.IdentityHashMap;
+import java.util.Map;
+
+/**
+ * Batch-1 OPT decoding in plain Java over {@link EngineWeights}: one token per {@link #step}, pre- or
+ * post-LayerNorm, KV cache, LM head. A plan's pruned units are skipped by not reading their rows: a
+ * pruned head's Q rows, attention and out_proj rows, a pruned neuron's fc1 and fc2 rows. K and V are
+ * computed for every head (so a head pruned earlier can come back and see the whole past), except under a
+ * planner whose plans are fixed for the sequence, where pruned heads are never read again. Rows are split
+ * across a {@link WorkerPool}. Not thread-safe: one step at a time.
+ */
+public final class DecodeEngine implements AutoCloseable {
+    private static final float LAYER_NORM_EPS = 1e-5f;
+
+    private final EngineWeights w;
+    private final OptConfig c;
+    private final WorkerPool pool;
+    private final boolean ownsPool;
+    private final int e;
+    private final int d;
+    private final float scale;
+    private final Map<UnitPredictor, EnginePredictor> predictors = new IdentityHashMap<>();
+
+    // The step in progress, read by the parallel sections below.
+    private DecodeState s;
+    private EngineWeights.Layer layer;
+    private LayerPlan plan;
+    private int layerIndex;
+    private int rowCount;
+    private final WorkerPool.Range qkvRows = this::qkvRows;
+    private final WorkerPool.Range attention = this::attention;
+    private final WorkerPool.Range outProj = this::outProj;
+    private final WorkerPool.Range fc1Rows = this::fc1Rows;
+    private final WorkerPool.Range fc2Cols = this::fc2Cols;
+    private final WorkerPool.Range lmHead = this::lmHead;
+
+    public DecodeEngine(EngineWeights weights, WorkerPool pool) {
+        this(weights, pool, false);
+    }
+
+    private DecodeEngine(EngineWeights weights, WorkerPool pool, boolean ownsPool) {
+        this.w = weights;
+        this.c = weights.config();
+        this.pool = pool;
+        this.ownsPool = ownsPool;
+        this.e = c.hiddenSize();
+        this.d = c.headDim();
+        this.scale = (float) (1 / Math.sqrt(d));
+    }
+
+    /** An engine with its own pool of one thread per core, closed with it. */
+    public static DecodeEngine withOwnPool(EngineWeights weights) {
+        return new DecodeEngine(weights, WorkerPool.perCore(), true);
+    }
+
+    public OptConfig config() {
+        return c;
+    }
+
+    public EngineWeights weights() {
+        return w;
+    }
+
+    public WorkerPool pool() {
+        return pool;
+    }
+
+    public DecodeState newState(int capacity) {
+        return new DecodeState(c, capacity);
+    }
+
+    /** {@code predictor} in this engine's weight format, converted once. */
+    public synchronized EnginePredictor predictor(UnitPredictor predictor) {
+        return predictors.computeIfAbsent(predictor, p -> new EnginePredictor(p, w.format(), pool));
+    }
+
+    /** Runs {@code token} at the state's position under {@code planner}; returns the logits (the state's buffer). */
+    public float[] step(DecodeState state, int token, TokenPlanner planner) {
+        if (state.position >= state.capacity) {
+            throw new IllegalStateException("the sequence is full: " + state.capacity + " positions");
+        }
+        if (token < 0 || token >= c.vocabSize()) {
+            throw new IllegalArgumentException("token " + token + " outside the vocabulary of " + c.vocabSize());
+        }
+        s = state;
+        try {
+            embed(token);
+            for (int l = 0; l < c.numLayers(); l++) {
+                layerIndex = l;
+                layer = w.layers().get(l);
+                planner.residualIn(l, s.x);
+                plan = l == 0 ? null : planner.plan(l);
+                if (plan != null) {
+                    plan.requireWithin(l, c.numHeads(), c.ffnDim());
+                }
+                attentionBlock(planner);
+                ffnBlock();
+            }
+            finish();
+            s.position++;
+            return s.logits;
+        } finally {
+            s = null;
+            layer = null;
+            plan = null;
+        }
+    }
+
+    /** Index of the largest logit, ties to the lower index. */
+    public static int argmax(float[] logits) {
+        int best = 0;
+        for (int i = 1; i < logits.length; i++) {
+            if (logits[i] > logits[best]) {
+                best = i;
+            }
+        }
+        return best;
+    }
+
+    /**
+     * Takes over a prefill's KV cache (DJL, {@code [1, H, T, d]} per layer): the state continues at
+     * position T.
+     */
+    public void loadCache(DecodeState state, KvCache cache) {
+        int t = cache.length();
+        if (t > state.capacity) {
+            throw new IllegalArgumentException("cache of " + t + " positions exceeds the state's " + state.capacity);
+        }
+        for (int l = 0; l < c.numLayers(); l++) {
+            copyHeads(cache.keys(l), state.keys[l], t);
+            copyHeads(cache.values(l), state.values[l], t);
+        }
+        state.position = t;
+    }
+
+    private void copyHeads(NDArray kv, float[][] into, int t) {
+        float[] all = kv.toType(ai.djl.ndarray.types.DataType.FLOAT32, false).toFloatArray();
+        if (all.length != c.numHeads() * t * d) {
+            throw new IllegalArgumentException("cache tensor " + kv.getShape() + " is not [1, " + c.numHeads() + ", " + t
+                    + ", " + d + "]");
+        }
+        for (int h = 0; h < c.numHeads(); h++) {
+            System.arraycopy(all, h * t * d, into[h], 0, t * d);
+        }
+    }
+
+    private void embed(int token) {
+        int pos = s.position + OptConfig.POSITION_OFFSET;
+        if (w.projectIn() != null) {
+            w.embed().copyRow(token, s.embed, 0);
+            for (int i = 0; i < e; i++) {
+                s.x[i] = w.projectIn().dot(i, s.embed, 0);
+            }
+        } else {
+            w.embed().copyRow(token, s.x, 0);
+        }
+        for (int i = 0; i < e; i++) {
+            s.x[i] += w.positions()[pos * e + i];
+        }
+    }
+
+    private void attentionBlock(TokenPlanner planner) {
+        boolean pre = c.doLayerNormBefore();
+        normalize(s.x, pre ? layer.attnNormWeight() : null, layer.attnNormBias(), s.xn, pre);
+        int heads = plan == null ? c.numHeads() : plan.headCount();
+        boolean kvAll = plan == null || !planner.fixedForSequence();
+        int n = 0;
+        for (int i = 0; i < heads; i++) {
+            int h = plan == null ? i : plan.head(i);
+            for (int j = 0; j < d; j++) {
+                s.rows[n++] = h * d + j;
+            }
+        }
+        int kvHeads = kvAll ? c.numHeads() : heads;
+        for (int part = 1; part <= 2; part++) {
+            for (int i = 0; i < kvHeads; i++) {
+                int h = kvAll ? i : plan.head(i);
+                for (int j = 0; j < d; j++) {
+                    s.rows[n++] = part * e + h * d + j;
+                }
+            }
+        }
+        rowCount = n;
+        pool.run(n, qkvRows);
+        int p = s.position;
+        for (int i = 0; i < kvHeads; i++) {
+            int h = kvAll ? i : plan.head(i);
+            System.arraycopy(s.qkv, e + h * d, s.keys[layerIndex][h], p * d, d);
+            System.arraycopy(s.qkv, 2 * e + h * d, s.values[layerIndex][h], p * d, d);
+        }
+        if (plan != null) {
+            java.util.Arrays.fill(s.context, 0f);
+        }
+        pool.run(heads, attention);
+        planner.attentionContext(layerIndex, s.context);
+        pool.run(e, VectorKernels.LANES, outProj);
+        for (int i = 0; i < e; i++) {
+            s.x[i] += s.y[i];
+        }
+        if (!pre) {
+            normalize(s.x, layer.attnNormWeight(), layer.attnNormBias(), s.x, true);
+        }
+    }
+
+    private void ffnBlock() {
+        boolean pre = c.doLayerNormBefore();
+        normalize(s.x, layer.ffnNormWeight(), layer.ffnNormBias(), s.xn, pre);
+        rowCount = plan == null ? c.ffnDim() : plan.neuronCount();
+        pool.run(rowCount, fc1Rows);
+        pool.run(e, VectorKernels.LANES, fc2Cols);
+        for (int i = 0; i < e; i++) {
+            s.x[i] += s.y[i];
+        }
+        if (!pre) {
+            normalize(s.x, layer.ffnNormWeight(), layer.ffnNormBias(), s.x, true);
+        }
+    }
+
+    private void finish() {
+        float[] h = s.x;
+        if (w.finalNormWeight() != null) {
+            normalize(s.x, w.finalNormWeight(), w.finalNormBias(), s.xn, true);
+            h = s.xn;
+        }
+        if (w.projectOut() != null) {
+            for (int i = 0; i < c.wordEmbedProjDim(); i++) {
+                s.finalHidden[i] = w.projectOut().dot(i, h, 0);
+            }
+        } else {
+            System.arraycopy(h, 0, s.finalHidden, 0, e);
+        }
+        pool.run(c.vocabSize(), lmHead);
+    }
+
+    /** {@code out = LayerNorm(x)} when {@code apply}, else a copy of x. {@code out} may be {@code x}. */
+    private static void normalize(float[] x, float[] gamma, float[] beta, float[] out, boolean apply) {
+        if (!apply) {
+            System.arraycopy(x, 0, out, 0, x.length);
+            return;
+        }
+        double mean = 0;
+        for (float v : x) {
+            mean += v;
+        }
+        mean /= x.length;
+        double var = 0;
+        for (float v : x) {
+            var += (v - mean) * (v - mean);
+        }
+        var /= x.length;
+        float inv = (float) (1 / Math.sqrt(var + LAYER_NORM_EPS));
+        float m = (float) mean;
+        for (int i = 0; i < x.length; i++) {
+            out[i] = (x[i] - m) * inv * gamma[i] + beta[i];
+        }
+    }
+
+    private void qkvRows(int from, int to) {
+        RowMatrix m = layer.qkv();
+        float[] b = layer.qkvBias();
+        for (int i = from; i < to; i++) {
+            int r = s.rows[i];
+            s.qkv[r] = m.dot(r, s.xn, 0) + b[r];
+        }
+    }
+
+    private void attention(int from, int to) {
+        int p = s.position;
+        for (int i = from; i < to; i++) {
+            int h = plan == null ? i : plan.head(i);
+            float[] k = s.keys[layerIndex][h];
+            float[] v = s.values[layerIndex][h];
+            float[] sc = s.scores[h];
+            int q = h * d;
+            float max = Float.NEGATIVE_INFINITY;
+            for (int t = 0; t <= p; t++) {
+                float dot = 0;
+                for (int j = 0; j < d; j++) {
+                    dot += s.qkv[q + j] * k[t * d + j];
+                }
+                sc[t] = dot * scale;
+                max = Math.max(max, sc[t]);
+            }
+            float z = 0;
+            for (int t = 0; t <= p; t++) {
+                sc[t] = (float) Math.exp(sc[t] - max);
+                z += sc[t];
+            }
+            float inv = 1 / z;
+            for (int j = 0; j < d; j++) {
+                s.context[q + j] = 0;
+            }
+            for (int t = 0; t <= p; t++) {
+                float a = sc[t] * inv;
+                for (int j = 0; j < d; j++) {
+                    s.context[q + j] += a * v[t * d + j];
+                }
+            }
+        }
+    }
+
+    private void outProj(int from, int to) {
+        System.arraycopy(layer.outBias(), from, s.y, from, to - from);
+        int heads = plan == null ? c.numHeads() : plan.headCount();
+        RowMatrix m = layer.outT();
+        for (int i = 0; i < heads; i++) {
+            int h = plan == null ? i : plan.head(i);
+            for (int j = h * d; j < h * d + d; j++) {
+                m.axpy(j, s.context[j], s.y, from, to);
+            }
+        }
+    }
+
+    private void fc1Rows(int from, int to) {
+        RowMatrix m = layer.fc1();
+        float[] b = layer.fc1Bias();
+        for (int i = from; i < to; i++) {
+            int k = plan == null ? i : plan.neuron(i);
+            s.hidden[i] = Math.max(0f, m.dot(k, s.xn, 0) + b[k]);
+        }
+    }
+
+    private void fc2Cols(int from, int to) {
+        System.arraycopy(layer.fc2Bias(), from, s.y, from, to - from);
+        RowMatrix m = layer.fc2T();
+        for (int i = 0; i < rowCount; i++) {
+            int k = plan == null ? i : plan.neuron(i);
+            m.axpy(k, s.hidden[i], s.y, from, to);
+        }
+    }
+
+    private void lmHead(int from, int to) {
+        RowMatrix m = w.lmHead();
+        for (int v = from; v < to; v++) {
+            s.logits[v] = m.dot(v, s.finalHidden, 0);
+        }
+    }
+
+    @Override
+    public void close() {
+        if (ownsPool) {
+            pool.close();
+        }
+    }
+}

@@ -1,0 +1,63 @@
+package org.shadowllm.bench.engine;
+
+import org.shadowllm.common.model.OptConfig;
+
+/**
+ * One sequence's mutable state: its KV cache ({@code [layer][head][position·d]}), its position and every
+ * scratch buffer a decode step needs, allocated once so steps allocate nothing.
+ */
+public final class DecodeState {
+    final int capacity;
+    final float[][][] keys;
+    final float[][][] values;
+    final float[] x;
+    final float[] xn;
+    final float[] embed;
+    final float[] qkv;
+    final float[] context;
+    final float[] y;
+    final float[] hidden;
+    final float[] finalHidden;
+    final float[] logits;
+    final float[][] scores;
+    final int[] rows;
+    int position;
+
+    DecodeState(OptConfig c, int capacity) {
+        if (capacity < 1 || capacity > c.maxPositionEmbeddings()) {
+            throw new IllegalArgumentException("capacity must be in 1.." + c.maxPositionEmbeddings() + ", got " + capacity);
+        }
+        int e = c.hiddenSize();
+        int h = c.numHeads();
+        int d = c.headDim();
+        this.capacity = capacity;
+        keys = new float[c.numLayers()][h][capacity * d];
+        values = new float[c.numLayers()][h][capacity * d];
+        x = new float[e];
+        xn = new float[e];
+        embed = new float[c.wordEmbedProjDim()];
+        qkv = new float[3 * e];
+        context = new float[e];
+        y = new float[e];
+        hidden = new float[c.ffnDim()];
+        finalHidden = new float[c.wordEmbedProjDim()];
+        logits = new float[c.vocabSize()];
+        scores = new float[h][capacity];
+        rows = new int[Math.max(3 * e, c.ffnDim())];
+    }
+
+    /** Positions decoded so far (the next token goes here). */
+    public int position() {
+        return position;
+    }
+
+    /** The last step's logits; valid until the next step. */
+    public float[] logits() {
+        return logits;
+    }
+
+    /** Forgets the sequence; buffers are reused. */
+    public void reset() {
+        position = 0;
+    }
+}

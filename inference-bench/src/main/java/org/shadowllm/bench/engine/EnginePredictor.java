@@ -1,0 +1,117 @@
+package org.shadowllm.bench.engine;
+
+import org.shadowllm.common.predictor.NetworkSpec;
+import org.shadowllm.common.predictor.NetworkWeights;
+import org.shadowllm.common.predictor.PredictorShape;
+import org.shadowllm.common.predictor.UnitLayout;
+import org.shadowllm.common.predictor.UnitPredictor;
+
+import java.util.ArrayList;
+import java.util.List;
+
+/**
+ * A trained predictor run by the decode engine: each network's layers as {@link RowMatrix} rows, split
+ * across the engine's pool. The feature is min-max scaled to [0, 1] as in training ({@link UnitLayout#minMax}).
+ * Buffers are allocated once; one call at a time.
+ */
+public final class EnginePredictor {
+    private record Network(NetworkSpec spec, RowMatrix w1, float[] b1, RowMatrix w2, float[] b2) {
+    }
+
+    private final UnitPredictor predictor;
+    private final List<Network> networks = new ArrayList<>();
+    private final List<int[]> networksByLayer = new ArrayList<>();
+    private final WorkerPool pool;
+    private final float[] feature;
+    private final float[] hidden;
+    private final float[] out;
+    private Network current;
+    private final WorkerPool.Range firstLayer = this::firstLayer;
+    private final WorkerPool.Range secondLayer = this::secondLayer;
+
+    EnginePredictor(UnitPredictor predictor, WeightFormat format, WorkerPool pool) {
+        this.predictor = predictor;
+        this.pool = pool;
+        int maxHidden = 0;
+        int maxOut = 0;
+        int maxIn = 0;
+        for (NetworkWeights nw : predictor.networks()) {
+            NetworkSpec s = nw.spec();
+            networks.add(new Network(s, RowMatrix.of(nw.w1(), s.hidden(), s.inputs(), false, format),
+                    nw.b1() == null ? new float[s.hidden()] : nw.b1(),
+                    RowMatrix.of(nw.w2(), s.outputs(), s.hidden(), false, format),
+                    nw.b2() == null ? new float[s.outputs()] : nw.b2()));
+            maxHidden = Math.max(maxHidden, s.hidden());
+            maxOut = Math.max(maxOut, s.outputs());
+            maxIn = Math.max(maxIn, s.inputs());
+        }
+        for (int l = 0; l < predictor.shape().layers(); l++) {
+            List<Integer> scoring = new ArrayList<>();
+            for (int i = 0; i < networks.size(); i++) {
+                NetworkSpec s = networks.get(i).spec();
+                if (l >= s.firstLayer() && l < s.firstLayer() + s.layerCount()) {
+                    scoring.add(i);
+                }
+            }
+            networksByLayer.add(scoring.stream().mapToInt(Integer::intValue).toArray());
+        }
+        feature = new float[maxIn];
+        hidden = new float[maxHidden];
+        out = new float[maxOut];
+    }
+
+    public UnitPredictor predictor() {
+        return predictor;
+    }
+
+    public PredictorShape shape() {
+        return predictor.shape();
+    }
+
+    /** Indices of the networks that score units of {@code layer}. */
+    public int[] networksFor(int layer) {
+        return networksByLayer.get(layer);
+    }
+
+    public NetworkSpec spec(int network) {
+        return networks.get(network).spec();
+    }
+
+    /** Weight bytes network {@code network} reads per call. */
+    public long bytes(int network) {
+        Network n = networks.get(network);
+        return n.w1().rowBytes() * n.w1().rows() + n.w2().rowBytes() * n.w2().rows();
+    }
+
+    /**
+     * Runs network {@code network} on the raw feature {@code x[0 .. inputs)} and writes its scores into the
+     * table layout {@code heads[L*H]} / {@code neurons[L*F]}.
+     */
+    public void score(int network, float[] x, float[] heads, float[] neurons) {
+        Network n = networks.get(network);
+        int in = n.spec().inputs();
+        System.arraycopy(x, 0, feature, 0, in);
+        UnitLayout.minMax(feature, 0, in);
+        current = n;
+        pool.run(n.spec().hidden(), firstLayer);
+        pool.run(n.spec().outputs(), secondLayer);
+        current = null;
+        UnitLayout.scatter(n.spec(), predictor.shape(), out, 0, heads, neurons);
+    }
+
+    private void firstLayer(int from, int to) {
+        Network n = current;
+        boolean relu = n.spec().relu();
+        for (int i = from; i < to; i++) {
+            float v = n.w1().dot(i, feature, 0) + n.b1()[i];
+            hidden[i] = relu ? Math.max(0f, v) : v;
+        }
+    }
+
+    private void secondLayer(int from, int to) {
+        Network n = current;
+        for (int i = from; i < to; i++) {
+            out[i] = n.w2().dot(i, hidden, 0) + n.b2()[i];
+        }
+    }
+}

@@ -1,0 +1,31 @@
+package org.shadowllm.bench.engine;
+
+import org.shadowllm.bench.sparse.LayerPlan;
+
+/**
+ * Decides, during one decode step, which units each layer computes: the engine's counterpart of
+ * {@link org.shadowllm.bench.sparse.LayerPlanner}, over plain arrays. The arrays passed in are the
+ * engine's buffers: read them during the call, never keep them.
+ */
+public interface TokenPlanner {
+    /** The residual stream entering {@code layer} for this token, {@code [E]}. Layer 0's call starts a token. */
+    default void residualIn(int layer, float[] residual) {
+    }
+
+    /** {@code layer}'s attention context for this token, {@code [E]}; pruned heads' parts are zero. */
+    default void attentionContext(int layer, float[] context) {
+    }
+
+    /** The plan for {@code layer} (≥ 1), or null to run it dense. */
+    LayerPlan plan(int layer);
+
+    /**
+     * True when this planner returns the same plan for every token of the sequence (a static mask): heads
+     * it prunes are never read again, so their K and V need not be computed.
+     */
+    default boolean fixedForSequence() {
+        return false;
+    }
+
+    TokenPlanner DENSE = layer -> null;
+}

@@ -1,0 +1,103 @@
+package org.shadowllm.bench.engine;
+
+import jdk.incubator.vector.FloatVector;
+import jdk.incubator.vector.IntVector;
+import jdk.incubator.vector.ShortVector;
+import jdk.incubator.vector.VectorOperators;
+import jdk.incubator.vector.VectorShape;
+import jdk.incubator.vector.VectorSpecies;
+
+/**
+ * The engine's inner loops with {@code jdk.incubator.vector}: dot products of a weight row with a vector,
+ * and {@code y += a · row} over a slice. bf16 values are the high 16 bits of an fp32, so widening is a
+ * shift. Every loop has a scalar tail, so any length works.
+ */
+final class VectorKernels {
+    static final VectorSpecies<Float> F = FloatVector.SPECIES_PREFERRED;
+    private static final VectorSpecies<Short> S = VectorSpecies.of(short.class,
+            VectorShape.forBitSize(F.vectorBitSize() / 2));
+    private static final VectorSpecies<Integer> I = VectorSpecies.of(int.class, F.vectorShape());
+    static final int LANES = F.length();
+
+    private VectorKernels() {
+    }
+
+    static float dot(float[] w, int off, float[] x, int xOff, int n) {
+        FloatVector a0 = FloatVector.zero(F);
+        FloatVector a1 = FloatVector.zero(F);
+        int i = 0;
+        int step = 2 * LANES;
+        for (int upper = n - step + 1; i < upper; i += step) {
+            a0 = FloatVector.fromArray(F, w, off + i).fma(FloatVector.fromArray(F, x, xOff + i), a0);
+            a1 = FloatVector.fromArray(F, w, off + i + LANES).fma(FloatVector.fromArray(F, x, xOff + i + LANES), a1);
+        }
+        for (int upper = n - LANES + 1; i < upper; i += LANES) {
+            a0 = FloatVector.fromArray(F, w, off + i).fma(FloatVector.fromArray(F, x, xOff + i), a0);
+        }
+        float s = a0.add(a1).reduceLanes(VectorOperators.ADD);
+        for (; i < n; i++) {
+            s += w[off + i] * x[xOff + i];
+        }
+        return s;
+    }
+
+    static float dot(short[] w, int off, float[] x, int xOff, int n) {
+        FloatVector a0 = FloatVector.zero(F);
+        FloatVector a1 = FloatVector.zero(F);
+        int i = 0;
+        int step = 2 * LANES;
+        for (int upper = n - step + 1; i < upper; i += step) {
+            a0 = widen(w, off + i).fma(FloatVector.fromArray(F, x, xOff + i), a0);
+            a1 = widen(w, off + i + LANES).fma(FloatVector.fromArray(F, x, xOff + i + LANES), a1);
+        }
+        for (int upper = n - LANES + 1; i < upper; i += LANES) {
+            a0 = widen(w, off + i).fma(FloatVector.fromArray(F, x, xOff + i), a0);
+        }
+        float s = a0.add(a1).reduceLanes(VectorOperators.ADD);
+        for (; i < n; i++) {
+            s += bf16(w[off + i]) * x[xOff + i];
+        }
+        return s;
+    }
+
+    /** {@code y[from..to) += a · w[off + (from..to))}. */
+    static void axpy(float a, float[] w, int off, float[] y, int from, int to) {
+        FloatVector av = FloatVector.broadcast(F, a);
+        int i = from;
+        for (int upper = to - LANES + 1; i < upper; i += LANES) {
+            FloatVector.fromArray(F, w, off + i).fma(av, FloatVector.fromArray(F, y, i)).intoArray(y, i);
+        }
+        for (; i < to; i++) {
+            y[i] += a * w[off + i];
+        }
+    }
+
+    static void axpy(float a, short[] w, int off, float[] y, int from, int to) {
+        FloatVector av = FloatVector.broadcast(F, a);
+        int i = from;
+        for (int upper = to - LANES + 1; i < upper; i += LANES) {
+            widen(w, off + i).fma(av, FloatVector.fromArray(F, y, i)).intoArray(y, i);
+        }
+        for (; i < to; i++) {
+            y[i] += a * bf16(w[off + i]);
+        }
+    }
+
+    private static FloatVector widen(short[] w, int off) {
+        return ((IntVector) ShortVector.fromArray(S, w, off).convertShape(VectorOperators.S2I, I, 0))
+                .lanewise(VectorOperators.LSHL, 16).reinterpretAsFloats();
+    }
+
+    static float bf16(short v) {
+        return Float.intBitsToFloat(v << 16);
+    }
+
+    /** Round to nearest even; NaN stays NaN. */
+    static short toBf16(float f) {
+        int bits = Float.floatToRawIntBits(f);
+        if (Float.isNaN(f)) {
+            return (short) ((bits >>> 16) | 0x40);
+        }
+        return (short) ((bits + 0x7fff + ((bits >>> 16) & 1)) >>> 16);
+    }
+}

@@ -1,0 +1,133 @@
+package org.shadowllm.bench.engine;
+
+import java.util.concurrent.atomic.AtomicInteger;
+import java.util.concurrent.locks.LockSupport;
+
+/**
+ * A fixed set of threads, reused for every token: {@link #run} splits {@code [0, n)} into one contiguous
+ * chunk per thread, the caller taking the first. Waiting threads spin briefly, then park, so a decode
+ * step's dozens of parallel sections cost microseconds each and no allocation. One caller at a time.
+ */
+public final class WorkerPool implements AutoCloseable {
+    /** Work on {@code [from, to)}; called from several threads at once on disjoint ranges. */
+    @FunctionalInterface
+    public interface Range {
+        void run(int from, int to);
+    }
+
+    private static final int SPINS = 20_000;
+
+    private final int threads;
+    private final Thread[] workers;
+    private final AtomicInteger pending = new AtomicInteger();
+    private volatile int generation;
+    private volatile boolean closed;
+    private volatile Range task;
+    private volatile int size;
+    private volatile int grain;
+    private volatile Thread caller;
+    private volatile Throwable failure;
+
+    public WorkerPool(int threads) {
+        if (threads < 1) {
+            throw new IllegalArgumentException("a pool needs at least one thread, got " + threads);
+        }
+        this.threads = threads;
+        this.workers = new Thread[threads - 1];
+        for (int i = 0; i < workers.length; i++) {
+            int index = i + 1;
+            workers[i] = new Thread(() -> work(index), "decode-worker-" + index);
+            workers[i].setDaemon(true);
+            workers[i].start();
+        }
+    }
+
+    /** One thread per available core. */
+    public static WorkerPool perCore() {
+        return new WorkerPool(Runtime.getRuntime().availableProcessors());
+    }
+
+    public int threads() {
+        return threads;
+    }
+
+    /** Runs {@code r} over {@code [0, n)}; chunk boundaries are multiples of {@code align} (except the end). */
+    public void run(int n, int align, Range r) {
+        if (n <= 0) {
+            return;
+        }
+        int chunk = (n + threads - 1) / threads;
+        chunk = (chunk + align - 1) / align * align;
+        if (threads == 1 || n <= align) {
+            r.run(0, n);
+            return;
+        }
+        task = r;
+        size = n;
+        grain = chunk;
+        caller = Thread.currentThread();
+        failure = null;
+        pending.set(threads - 1);
+        generation++;
+        for (Thread w : workers) {
+            LockSupport.unpark(w);
+        }
+        r.run(0, Math.min(n, chunk));
+        int spins = 0;
+        while (pending.get() > 0) {
+            if (++spins < SPINS) {
+                Thread.onSpinWait();
+            } else {
+                LockSupport.park(this);
+            }
+        }
+        task = null;
+        Throwable t = failure;
+        if (t != null) {
+            throw t instanceof RuntimeException re ? re : new IllegalStateException("decode worker failed", t);
+        }
+    }
+
+    /** {@link #run} with no alignment. */
+    public void run(int n, Range r) {
+        run(n, 1, r);
+    }
+
+    private void work(int index) {
+        int seen = 0;
+        while (true) {
+            int spins = 0;
+            while (generation == seen && !closed) {
+                if (++spins < SPINS) {
+                    Thread.onSpinWait();
+                } else {
+                    LockSupport.park(this);
+                }
+            }
+            if (closed) {
+                return;
+            }
+            seen = generation;
+            int from = Math.min(size, index * grain);
+            int to = Math.min(size, from + grain);
+            try {
+                if (from < to) {
+                    task.run(from, to);
+                }
+            } catch (Throwable t) {
+                failure = t;
+            }
+            if (pending.decrementAndGet() == 0) {
+                LockSupport.unpark(caller);
+            }
+        }
+    }
+
+    @Override
+    public void close() {
+        closed = true;
+        for (Thread w : workers) {
+            LockSupport.unpark(w);
+        }
+    }
+}
