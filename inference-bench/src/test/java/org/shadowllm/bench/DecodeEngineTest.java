@@ -12,7 +12,7 @@ import org.junit.jupiter.params.provider.ValueSource;
 import org.shadowllm.bench.engine.DecodeEngine;
 import org.shadowllm.bench.engine.DecodeState;
 import org.shadowllm.bench.engine.EngineWeights;
-import org.shadowllm.bench.engine.TokenPlanner;
+import org.shadowllm.bench.sparse.TokenPlanner;
 import org.shadowllm.bench.engine.WeightFormat;
 import org.shadowllm.bench.engine.WorkerPool;
 import org.shadowllm.bench.sparse.LayerPlan;

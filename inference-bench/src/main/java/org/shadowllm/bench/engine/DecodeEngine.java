@@ -2,6 +2,7 @@ package org.shadowllm.bench.engine;
 
 import ai.djl.ndarray.NDArray;
 import org.shadowllm.bench.sparse.LayerPlan;
+import org.shadowllm.bench.sparse.TokenPlanner;
 import org.shadowllm.common.model.KvCache;
 import org.shadowllm.common.model.OptConfig;
 import org.shadowllm.common.predictor.UnitPredictor;

@@ -1,5 +1,6 @@
 package org.shadowllm.bench.engine;
 
+import org.shadowllm.bench.sparse.UnitScorer;
 import org.shadowllm.common.predictor.NetworkSpec;
 import org.shadowllm.common.predictor.NetworkWeights;
 import org.shadowllm.common.predictor.PredictorShape;
@@ -14,7 +15,7 @@ import java.util.List;
  * across the engine's pool. The feature is min-max scaled to [0, 1] as in training ({@link UnitLayout#minMax}).
  * Buffers are allocated once; one call at a time.
  */
-public final class EnginePredictor {
+public final class EnginePredictor implements UnitScorer {
     private record Network(NetworkSpec spec, RowMatrix w1, float[] b1, RowMatrix w2, float[] b2) {
     }
 
@@ -68,7 +69,7 @@ public final class EnginePredictor {
         return predictor.shape();
     }
 
-    /** Indices of the networks that score units of {@code layer}. */
+    @Override
     public int[] networksFor(int layer) {
         return networksByLayer.get(layer);
     }
@@ -83,10 +84,7 @@ public final class EnginePredictor {
         return n.w1().rowBytes() * n.w1().rows() + n.w2().rowBytes() * n.w2().rows();
     }
 
-    /**
-     * Runs network {@code network} on the raw feature {@code x[0 .. inputs)} and writes its scores into the
-     * table layout {@code heads[L*H]} / {@code neurons[L*F]}.
-     */
+    @Override
     public void score(int network, float[] x, float[] heads, float[] neurons) {
         Network n = networks.get(network);
         int in = n.spec().inputs();

@@ -1,6 +1,8 @@
 package org.shadowllm.bench.method;
 
-import ai.djl.ndarray.NDArray;
+import ai.djl.ndarray.types.Shape;
+import org.shadowllm.bench.sparse.UnitScorer;
+import org.shadowllm.common.model.Tensors;
 import ai.djl.ndarray.NDManager;
 import org.shadowllm.common.model.OptConfig;
 import org.shadowllm.common.predictor.NetworkSpec;
@@ -17,13 +19,15 @@ import java.util.ArrayList;
 import java.util.List;
 
 /** A trained predictor loaded for inference: its networks as tensors, scoring from one token's feature. */
-public final class PredictorRuntime implements AutoCloseable {
+public final class PredictorRuntime implements UnitScorer, AutoCloseable {
     private final UnitPredictor predictor;
     private final List<NetworkTensors> networks = new ArrayList<>();
-    private final List<List<Integer>> networksByLayer = new ArrayList<>();
+    private final List<int[]> networksByLayer = new ArrayList<>();
+    private final NDManager manager;
 
     private PredictorRuntime(UnitPredictor predictor, NDManager manager) {
         this.predictor = predictor;
+        this.manager = manager;
         for (NetworkWeights w : predictor.networks()) {
             networks.add(NetworkTensors.of(manager, w));
         }
@@ -35,7 +39,7 @@ public final class PredictorRuntime implements AutoCloseable {
                     scoring.add(i);
                 }
             }
-            networksByLayer.add(List.copyOf(scoring));
+            networksByLayer.add(scoring.stream().mapToInt(Integer::intValue).toArray());
         }
     }
 
@@ -60,8 +64,8 @@ public final class PredictorRuntime implements AutoCloseable {
         return predictor.shape();
     }
 
-    /** Indices of the networks that score units of {@code layer}. */
-    public List<Integer> networksFor(int layer) {
+    @Override
+    public int[] networksFor(int layer) {
         return networksByLayer.get(layer);
     }
 
@@ -69,17 +73,15 @@ public final class PredictorRuntime implements AutoCloseable {
         return networks.get(network).spec();
     }
 
-    /**
-     * Runs network {@code network} on {@code feature} ({@code [E]}, raw; scaled to [0, 1] here as in training)
-     * and writes its scores into {@code heads[L*H]} / {@code neurons[L*F]}.
-     */
-    public void score(NDManager scope, int network, NDArray feature, float[] heads, float[] neurons) {
+    @Override
+    public void score(int network, float[] feature, float[] heads, float[] neurons) {
         NetworkTensors net = networks.get(network);
-        NDArray lo = feature.min();
-        NDArray scaled = feature.sub(lo).div(feature.max().sub(lo)).reshape(1, -1);
-        scaled.attach(scope);
-        float[] out = net.forward(scope, scaled).toFloatArray();
-        UnitLayout.scatter(net.spec(), predictor.shape(), out, 0, heads, neurons);
+        float[] scaled = java.util.Arrays.copyOf(feature, net.spec().inputs());
+        UnitLayout.minMax(scaled, 0, scaled.length);
+        try (NDManager scope = manager.newSubManager()) {
+            float[] out = net.forward(scope, Tensors.of(scope, scaled, new Shape(1, scaled.length))).toFloatArray();
+            UnitLayout.scatter(net.spec(), predictor.shape(), out, 0, heads, neurons);
+        }
     }
 
     @Override

@@ -7,6 +7,8 @@ import org.shadowllm.bench.sparse.LayerPlan;
 import org.shadowllm.bench.sparse.LayerPlanner;
 import org.shadowllm.bench.sparse.SparseOptModel;
 import org.shadowllm.bench.sparse.SparsityBudget;
+import org.shadowllm.bench.sparse.TokenPlanner;
+import org.shadowllm.bench.sparse.UnitScorer;
 import org.shadowllm.common.criteria.CriteriaCalculator;
 import org.shadowllm.common.criteria.CriteriaOptions;
 import org.shadowllm.common.criteria.ExampleImportance;
@@ -25,7 +27,8 @@ import java.util.Set;
  * <li>{@link #planFromContext} fixes one plan per sequence from its context only, for scoring: the
  * predictors read the context's last token, the oracle scores the context with the true criterion.</li>
  * </ul>
- * DejaVu plans each layer as it is reached, so it always uses per-layer budgets.
+ * DejaVu plans each layer as it is reached, so it always uses per-layer budgets. Predicted methods
+ * re-plan every token, or every {@code replanEvery} tokens ({@link #replanningEvery}).
  */
 public final class SparsityMethod {
     private final Method method;
@@ -34,26 +37,32 @@ public final class SparsityMethod {
     private final LayerPlan[] staticPlans;
     private final PredictorRuntime predictor;
     private final ImportanceCriterion oracleCriterion;
+    private final int replanEvery;
 
     private SparsityMethod(Method method, SparsityBudget budget, OptConfig config, LayerPlan[] staticPlans,
-                           PredictorRuntime predictor, ImportanceCriterion oracleCriterion) {
+                           PredictorRuntime predictor, ImportanceCriterion oracleCriterion, int replanEvery) {
+        if (replanEvery < 1) {
+            throw new IllegalArgumentException("re-planning interval must be ≥ 1 token, got " + replanEvery);
+        }
         this.method = method;
         this.budget = budget;
         this.config = config;
         this.staticPlans = staticPlans;
         this.predictor = predictor;
         this.oracleCriterion = oracleCriterion;
+        this.replanEvery = replanEvery;
     }
 
     public static SparsityMethod dense(OptConfig config) {
         return new SparsityMethod(Method.DENSE, new SparsityBudget(0, SparsityBudget.Scope.PER_LAYER, 1, 1), config,
-                null, null, null);
+                null, null, null, 1);
     }
 
     /** {@code headScores [L][H]}, {@code neuronScores [L][F]}: the set-level criterion of every unit. */
     public static SparsityMethod staticMask(OptConfig config, SparsityBudget budget, float[][] headScores,
                                             float[][] neuronScores) {
-        return new SparsityMethod(Method.STATIC, budget, config, budget.select(headScores, neuronScores), null, null);
+        return new SparsityMethod(Method.STATIC, budget, config, budget.select(headScores, neuronScores), null, null,
+                1);
     }
 
     public static SparsityMethod predicted(Method method, OptConfig config, SparsityBudget budget,
@@ -61,11 +70,36 @@ public final class SparsityMethod {
         if (method != Method.SHADOWLLM && method != Method.DEJAVU) {
             throw new IllegalArgumentException(method + " does not use a predictor");
         }
-        return new SparsityMethod(method, budget, config, null, predictor, null);
+        return new SparsityMethod(method, budget, config, null, predictor, null, 1);
     }
 
     public static SparsityMethod oracle(OptConfig config, SparsityBudget budget, ImportanceCriterion criterion) {
-        return new SparsityMethod(Method.ORACLE, budget, config, null, null, criterion);
+        return new SparsityMethod(Method.ORACLE, budget, config, null, null, criterion, 1);
+    }
+
+    /**
+     * This predicted method, predicting at a sequence's first decoded token and again every {@code k} tokens
+     * instead of every token; the plan in between is reused.
+     */
+    public SparsityMethod replanningEvery(int k) {
+        if (predictor == null) {
+            throw new IllegalArgumentException(method + " has no predictor to re-plan with");
+        }
+        return new SparsityMethod(method, budget, config, null, predictor, null, k);
+    }
+
+    public int replanEvery() {
+        return replanEvery;
+    }
+
+    /** The method's key, with {@code -replan<k>} when it re-plans every k > 1 tokens. */
+    public String label() {
+        return replanEvery == 1 ? method.key() : method.key() + "-replan" + replanEvery;
+    }
+
+    /** The loaded predictor of a predicted method, else null. */
+    public PredictorRuntime predictor() {
+        return predictor;
     }
 
     public Method method() {
@@ -78,12 +112,20 @@ public final class SparsityMethod {
 
     /** A planner that predicts during each forward pass. For static and oracle it is their fixed plan. */
     public LayerPlanner live(SparseOptModel model, int[] context) {
+        return method == Method.DENSE ? LayerPlanner.DENSE : LayerPlanner.of(tokenPlanner(predictor, model, context));
+    }
+
+    /**
+     * The same planner for the decode engine: predicted methods score with {@code scorer} (the engine's copy
+     * of this method's predictor); static and oracle plans are fixed for the sequence.
+     */
+    public TokenPlanner tokenPlanner(UnitScorer scorer, SparseOptModel model, int[] context) {
         return switch (method) {
-            case DENSE -> LayerPlanner.DENSE;
+            case DENSE -> TokenPlanner.DENSE;
             case STATIC -> fixed(staticPlans);
             case ORACLE -> fixed(oraclePlans(model, context));
-            case SHADOWLLM -> new ShadowPlanner();
-            case DEJAVU -> new DejaVuPlanner();
+            case SHADOWLLM -> new ShadowPlanner(scorer);
+            case DEJAVU -> new DejaVuPlanner(scorer);
         };
     }
 
@@ -136,23 +178,60 @@ public final class SparsityMethod {
         return budget.select(truth.head(oracleCriterion), truth.neuron(oracleCriterion));
     }
 
-    private static LayerPlanner fixed(LayerPlan[] plans) {
-        return layer -> plans[layer];
+    private static TokenPlanner fixed(LayerPlan[] plans) {
+        return new TokenPlanner() {
+            @Override
+            public LayerPlan plan(int layer) {
+                return plans[layer];
+            }
+
+            @Override
+            public boolean fixedForSequence() {
+                return true;
+            }
+        };
     }
 
-    /** Scores the whole model once per forward pass, from layer 0's attention context. */
-    private final class ShadowPlanner implements LayerPlanner {
-        private final Scores scores = new Scores();
+    /** Counts tokens (layer 0's residual starts one) and says when a predicted plan is due. */
+    private abstract class Replanning implements TokenPlanner {
+        final UnitScorer scorer;
+        final Scores scores = new Scores();
+        private int token = -1;
+
+        Replanning(UnitScorer scorer) {
+            this.scorer = scorer;
+        }
+
+        void countToken(int layer) {
+            if (layer == 0) {
+                token++;
+            }
+        }
+
+        boolean due() {
+            return token % replanEvery == 0;
+        }
+    }
+
+    /** Scores the whole model from layer 0's attention context, once per due token. */
+    private final class ShadowPlanner extends Replanning {
         private LayerPlan[] plans;
 
+        ShadowPlanner(UnitScorer scorer) {
+            super(scorer);
+        }
+
         @Override
-        public void attentionContext(int layer, NDArray context) {
-            if (layer != 0) {
+        public void residualIn(int layer, float[] residual) {
+            countToken(layer);
+        }
+
+        @Override
+        public void attentionContext(int layer, float[] context) {
+            if (layer != 0 || (plans != null && !due())) {
                 return;
             }
-            try (NDManager s = context.getManager().newSubManager()) {
-                predictor.score(s, 0, context, scores.heads, scores.neurons);
-            }
+            scorer.score(0, context, scores.heads, scores.neurons);
             for (int l = 0; l < config.numLayers(); l++) {
                 scores.split(l);
             }
@@ -166,20 +245,22 @@ public final class SparsityMethod {
     }
 
     /** Scores layer l from the residual stream entering layer l-1 (look-ahead), as that layer is reached. */
-    private final class DejaVuPlanner implements LayerPlanner {
-        private final Scores scores = new Scores();
+    private final class DejaVuPlanner extends Replanning {
         private final LayerPlan[] plans = new LayerPlan[config.numLayers()];
 
+        DejaVuPlanner(UnitScorer scorer) {
+            super(scorer);
+        }
+
         @Override
-        public void residualIn(int layer, NDArray residual) {
+        public void residualIn(int layer, float[] residual) {
+            countToken(layer);
             int target = layer + 1;
-            if (target >= config.numLayers()) {
+            if (target >= config.numLayers() || (plans[target] != null && !due())) {
                 return;
             }
-            try (NDManager s = residual.getManager().newSubManager()) {
-                for (int n : predictor.networksFor(target)) {
-                    predictor.score(s, n, residual, scores.heads, scores.neurons);
-                }
+            for (int n : scorer.networksFor(target)) {
+                scorer.score(n, residual, scores.heads, scores.neurons);
             }
             scores.split(target);
             plans[target] = budget.selectLayer(scores.headsByLayer[target], scores.neuronsByLayer[target]);

@@ -20,4 +20,24 @@ public interface LayerPlanner {
     LayerPlan plan(int layer);
 
     LayerPlanner DENSE = layer -> null;
+
+    /** {@code planner} fed with this model's features, read back from the tensors. */
+    static LayerPlanner of(TokenPlanner planner) {
+        return new LayerPlanner() {
+            @Override
+            public void residualIn(int layer, NDArray residual) {
+                planner.residualIn(layer, residual.toFloatArray());
+            }
+
+            @Override
+            public void attentionContext(int layer, NDArray context) {
+                planner.attentionContext(layer, context.toFloatArray());
+            }
+
+            @Override
+            public LayerPlan plan(int layer) {
+                return planner.plan(layer);
+            }
+        };
+    }
 }

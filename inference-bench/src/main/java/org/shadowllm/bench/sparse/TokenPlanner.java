@@ -1,11 +1,9 @@
-package org.shadowllm.bench.engine;
-
-import org.shadowllm.bench.sparse.LayerPlan;
+package org.shadowllm.bench.sparse;
 
 /**
- * Decides, during one decode step, which units each layer computes: the engine's counterpart of
- * {@link org.shadowllm.bench.sparse.LayerPlanner}, over plain arrays. The arrays passed in are the
- * engine's buffers: read them during the call, never keep them.
+ * Decides, token by token, which units each layer computes, from plain-array features. The decode engine
+ * calls it directly; DJL's {@link SparseOptModel} through {@link LayerPlanner#of}. The arrays passed in
+ * are the caller's buffers: read them during the call, never keep them.
  */
 public interface TokenPlanner {
     /** The residual stream entering {@code layer} for this token, {@code [E]}. Layer 0's call starts a token. */
