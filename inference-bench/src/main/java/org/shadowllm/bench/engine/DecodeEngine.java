@@ -21,6 +21,12 @@ import java.util.Map;
 public final class DecodeEngine implements AutoCloseable {
     private static final float LAYER_NORM_EPS = 1e-5f;
 
+    /** Where a step's time goes; {@link #phaseNanos} accumulates it. */
+    public enum Phase { PLAN, QKV, ATTENTION, OUT_PROJ, FC1, FC2, LM_HEAD, OTHER }
+
+    private final long[] phaseNanos = new long[Phase.values().length];
+    private long mark;
+
     private final EngineWeights w;
     private final OptConfig c;
     private final WorkerPool pool;
@@ -92,13 +98,16 @@ public final class DecodeEngine implements AutoCloseable {
             throw new IllegalArgumentException("token " + token + " outside the vocabulary of " + c.vocabSize());
         }
         s = state;
+        mark = System.nanoTime();
         try {
             embed(token);
             for (int l = 0; l < c.numLayers(); l++) {
                 layerIndex = l;
                 layer = w.layers().get(l);
+                lap(Phase.OTHER);
                 planner.residualIn(l, s.x);
                 plan = l == 0 ? null : planner.plan(l);
+                lap(Phase.PLAN);
                 if (plan != null) {
                     plan.requireWithin(l, c.numHeads(), c.ffnDim());
                 }
@@ -113,6 +122,21 @@ public final class DecodeEngine implements AutoCloseable {
             layer = null;
             plan = null;
         }
+    }
+
+    /** Nanoseconds spent in each {@link Phase} since the last {@link #resetPhases}, indexed by ordinal. */
+    public long[] phaseNanos() {
+        return phaseNanos.clone();
+    }
+
+    public void resetPhases() {
+        java.util.Arrays.fill(phaseNanos, 0);
+    }
+
+    private void lap(Phase p) {
+        long now = System.nanoTime();
+        phaseNanos[p.ordinal()] += now - mark;
+        mark = now;
     }
 
     /** Index of the largest logit, ties to the lower index. */
@@ -190,7 +214,9 @@ public final class DecodeEngine implements AutoCloseable {
             }
         }
         rowCount = n;
+        lap(Phase.OTHER);
         pool.run(n, qkvRows);
+        lap(Phase.QKV);
         int p = s.position;
         for (int i = 0; i < kvHeads; i++) {
             int h = kvAll ? i : plan.head(i);
@@ -201,8 +227,11 @@ public final class DecodeEngine implements AutoCloseable {
             java.util.Arrays.fill(s.context, 0f);
         }
         pool.run(heads, attention);
+        lap(Phase.ATTENTION);
         planner.attentionContext(layerIndex, s.context);
+        lap(Phase.PLAN);
         pool.run(e, VectorKernels.LANES, outProj);
+        lap(Phase.OUT_PROJ);
         for (int i = 0; i < e; i++) {
             s.x[i] += s.y[i];
         }
@@ -215,8 +244,11 @@ public final class DecodeEngine implements AutoCloseable {
         boolean pre = c.doLayerNormBefore();
         normalize(s.x, layer.ffnNormWeight(), layer.ffnNormBias(), s.xn, pre);
         rowCount = plan == null ? c.ffnDim() : plan.neuronCount();
+        lap(Phase.OTHER);
         pool.run(rowCount, fc1Rows);
+        lap(Phase.FC1);
         pool.run(e, VectorKernels.LANES, fc2Cols);
+        lap(Phase.FC2);
         for (int i = 0; i < e; i++) {
             s.x[i] += s.y[i];
         }
@@ -238,7 +270,9 @@ public final class DecodeEngine implements AutoCloseable {
         } else {
             System.arraycopy(h, 0, s.finalHidden, 0, e);
         }
+        lap(Phase.OTHER);
         pool.run(c.vocabSize(), lmHead);
+        lap(Phase.LM_HEAD);
     }
 
     /** {@code out = LayerNorm(x)} when {@code apply}, else a copy of x. {@code out} may be {@code x}. */
@@ -314,7 +348,12 @@ public final class DecodeEngine implements AutoCloseable {
         RowMatrix m = layer.outT();
         for (int i = 0; i < heads; i++) {
             int h = plan == null ? i : plan.head(i);
-            for (int j = h * d; j < h * d + d; j++) {
+            int j = h * d;
+            for (; j + 4 <= h * d + d; j += 4) {
+                m.axpy4(j, s.context[j], j + 1, s.context[j + 1], j + 2, s.context[j + 2], j + 3, s.context[j + 3], s.y,
+                        from, to);
+            }
+            for (; j < h * d + d; j++) {
                 m.axpy(j, s.context[j], s.y, from, to);
             }
         }
@@ -324,7 +363,7 @@ public final class DecodeEngine implements AutoCloseable {
         RowMatrix m = layer.fc1();
         float[] b = layer.fc1Bias();
         for (int i = from; i < to; i++) {
-            int k = plan == null ? i : plan.neuron(i);
+            int k = neuron(i);
             s.hidden[i] = Math.max(0f, m.dot(k, s.xn, 0) + b[k]);
         }
     }
@@ -332,10 +371,19 @@ public final class DecodeEngine implements AutoCloseable {
     private void fc2Cols(int from, int to) {
         System.arraycopy(layer.fc2Bias(), from, s.y, from, to - from);
         RowMatrix m = layer.fc2T();
-        for (int i = 0; i < rowCount; i++) {
-            int k = plan == null ? i : plan.neuron(i);
-            m.axpy(k, s.hidden[i], s.y, from, to);
+        int i = 0;
+        for (; i + 4 <= rowCount; i += 4) {
+            m.axpy4(neuron(i), s.hidden[i], neuron(i + 1), s.hidden[i + 1], neuron(i + 2), s.hidden[i + 2],
+                    neuron(i + 3), s.hidden[i + 3], s.y, from, to);
         }
+        for (; i < rowCount; i++) {
+            m.axpy(neuron(i), s.hidden[i], s.y, from, to);
+        }
+    }
+
+    /** The {@code i}-th computed neuron of this layer. */
+    private int neuron(int i) {
+        return plan == null ? i : plan.neuron(i);
     }
 
     private void lmHead(int from, int to) {

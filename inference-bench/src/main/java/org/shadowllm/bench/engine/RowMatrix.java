@@ -77,6 +77,16 @@ public final class RowMatrix {
         }
     }
 
+    /** {@code y[from..to) += Σ a_i · row r_i[from..to)} over four rows, touching y once. */
+    public void axpy4(int r0, float a0, int r1, float a1, int r2, float a2, int r3, float a3, float[] y, int from,
+                      int to) {
+        if (f32 != null) {
+            VectorKernels.axpy4(a0, r0 * cols, a1, r1 * cols, a2, r2 * cols, a3, r3 * cols, f32, y, from, to);
+        } else {
+            VectorKernels.axpy4(a0, r0 * cols, a1, r1 * cols, a2, r2 * cols, a3, r3 * cols, b16, y, from, to);
+        }
+    }
+
     /** Copies row {@code row} (widened to fp32) into {@code out[off ..]}. */
     public void copyRow(int row, float[] out, int off) {
         for (int c = 0; c < cols; c++) {

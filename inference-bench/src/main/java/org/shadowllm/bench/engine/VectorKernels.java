@@ -60,6 +60,20 @@ final class VectorKernels {
         return s;
     }
 
+    /** Sum of {@code a[off .. off+n)}: the read-bandwidth probe. */
+    static float sum(float[] a, int off, int n) {
+        FloatVector acc = FloatVector.zero(F);
+        int i = 0;
+        for (int upper = n - LANES + 1; i < upper; i += LANES) {
+            acc = acc.add(FloatVector.fromArray(F, a, off + i));
+        }
+        float s = acc.reduceLanes(VectorOperators.ADD);
+        for (; i < n; i++) {
+            s += a[off + i];
+        }
+        return s;
+    }
+
     /** {@code y[from..to) += a · w[off + (from..to))}. */
     static void axpy(float a, float[] w, int off, float[] y, int from, int to) {
         FloatVector av = FloatVector.broadcast(F, a);
@@ -69,6 +83,47 @@ final class VectorKernels {
         }
         for (; i < to; i++) {
             y[i] += a * w[off + i];
+        }
+    }
+
+    /** {@code y[from..to) += Σ a_i · w[off_i + (from..to))} over four rows, reading and writing y once. */
+    static void axpy4(float a0, int o0, float a1, int o1, float a2, int o2, float a3, int o3, float[] w, float[] y,
+                      int from, int to) {
+        FloatVector v0 = FloatVector.broadcast(F, a0);
+        FloatVector v1 = FloatVector.broadcast(F, a1);
+        FloatVector v2 = FloatVector.broadcast(F, a2);
+        FloatVector v3 = FloatVector.broadcast(F, a3);
+        int i = from;
+        for (int upper = to - LANES + 1; i < upper; i += LANES) {
+            FloatVector acc = FloatVector.fromArray(F, y, i);
+            acc = FloatVector.fromArray(F, w, o0 + i).fma(v0, acc);
+            acc = FloatVector.fromArray(F, w, o1 + i).fma(v1, acc);
+            acc = FloatVector.fromArray(F, w, o2 + i).fma(v2, acc);
+            acc = FloatVector.fromArray(F, w, o3 + i).fma(v3, acc);
+            acc.intoArray(y, i);
+        }
+        for (; i < to; i++) {
+            y[i] += a0 * w[o0 + i] + a1 * w[o1 + i] + a2 * w[o2 + i] + a3 * w[o3 + i];
+        }
+    }
+
+    static void axpy4(float a0, int o0, float a1, int o1, float a2, int o2, float a3, int o3, short[] w, float[] y,
+                      int from, int to) {
+        FloatVector v0 = FloatVector.broadcast(F, a0);
+        FloatVector v1 = FloatVector.broadcast(F, a1);
+        FloatVector v2 = FloatVector.broadcast(F, a2);
+        FloatVector v3 = FloatVector.broadcast(F, a3);
+        int i = from;
+        for (int upper = to - LANES + 1; i < upper; i += LANES) {
+            FloatVector acc = FloatVector.fromArray(F, y, i);
+            acc = widen(w, o0 + i).fma(v0, acc);
+            acc = widen(w, o1 + i).fma(v1, acc);
+            acc = widen(w, o2 + i).fma(v2, acc);
+            acc = widen(w, o3 + i).fma(v3, acc);
+            acc.intoArray(y, i);
+        }
+        for (; i < to; i++) {
+            y[i] += a0 * bf16(w[o0 + i]) + a1 * bf16(w[o1 + i]) + a2 * bf16(w[o2 + i]) + a3 * bf16(w[o3 + i]);
         }
     }
 

@@ -1,18 +1,25 @@
 package org.shadowllm.bench.eval;
 
 import ai.djl.ndarray.NDManager;
+import org.shadowllm.bench.engine.DecodeEngine;
+import org.shadowllm.bench.engine.DecodeState;
 import org.shadowllm.bench.method.SparsityMethod;
 import org.shadowllm.bench.sparse.LayerPlan;
 import org.shadowllm.bench.sparse.SparseOptModel;
 import org.shadowllm.bench.sparse.SparsityBudget;
+import org.shadowllm.bench.sparse.UnitScorer;
+import org.shadowllm.common.model.OptConfig;
 
 import java.util.Arrays;
 import java.util.function.Consumer;
+import java.util.function.Function;
 
 /**
  * Perplexity over non-overlapping windows. Each window is BOS plus {@code window} text tokens; the plan is
  * decided from BOS and the first {@code prefix} tokens only, and only the tokens after them are scored,
- * so no scored token influences its own mask.
+ * so no scored token influences its own mask. {@link #runDecoding} instead scores every token as decoding
+ * would see it: token by token on the decode engine, each position planned from its own features (or
+ * the method's last re-plan), the prefix only warming the cache.
  */
 public final class PerplexityEval {
     public record Result(double perplexity, long scoredTokens, int windows, double headSparsity,
@@ -34,9 +41,31 @@ public final class PerplexityEval {
     }
 
     public Result run(NDManager scope, SparseOptModel model, SparsityMethod method, int[] text, Consumer<String> log) {
-        if (window + 1 > model.config().maxPositionEmbeddings()) {
+        OptConfig c = model.config();
+        return windows(c, method, text, log, seq -> {
+            LayerPlan[] plans = method.planFromContext(scope, model, Arrays.copyOf(seq, prefix + 1));
+            double ll = SequenceScorer.sumLogprobs(scope, model, seq, window - prefix, layer -> plans[layer]);
+            double[] s = SparsityBudget.achieved(plans, c.numHeads(), c.ffnDim());
+            return new double[] {ll, s[0], s[1]};
+        });
+    }
+
+    /** Teacher-forced decoding on {@code engine}; plans change within a window, so no sparsity is reported. */
+    public Result runDecoding(DecodeEngine engine, SparseOptModel model, SparsityMethod method, int[] text,
+                              Consumer<String> log) {
+        DecodeState state = engine.newState(window + 1);
+        UnitScorer scorer = method.predictor() == null ? null : engine.predictor(method.predictor().predictor());
+        return windows(model.config(), method, text, log, seq -> new double[] {SequenceScorer.sumLogprobs(engine, state,
+                seq, window - prefix, method.tokenPlanner(scorer, model, Arrays.copyOf(seq, prefix + 1))),
+                Double.NaN, Double.NaN});
+    }
+
+    /** Scores each window with {@code score}: {@code seq -> {log-likelihood, head sparsity, neuron sparsity}}. */
+    private Result windows(OptConfig c, SparsityMethod method, int[] text, Consumer<String> log,
+                           Function<int[], double[]> score) {
+        if (window + 1 > c.maxPositionEmbeddings()) {
             throw new IllegalArgumentException("window of " + window + " tokens plus BOS exceeds the model's "
-                    + model.config().maxPositionEmbeddings() + " positions; lower --ppl-window");
+                    + c.maxPositionEmbeddings() + " positions; lower --ppl-window");
         }
         int count = Math.min(maxWindows, text.length / window);
         if (count < 1) {
@@ -47,17 +76,15 @@ public final class PerplexityEval {
         double[] sparsity = new double[2];
         for (int w = 0; w < count; w++) {
             int[] seq = new int[window + 1];
-            seq[0] = model.config().bosTokenId();
+            seq[0] = c.bosTokenId();
             System.arraycopy(text, w * window, seq, 1, window);
-            LayerPlan[] plans = method.planFromContext(scope, model, Arrays.copyOf(seq, prefix + 1));
-            int n = window - prefix;
-            nll -= SequenceScorer.sumLogprobs(scope, model, seq, n, layer -> plans[layer]);
-            scored += n;
-            double[] s = SparsityBudget.achieved(plans, model.config().numHeads(), model.config().ffnDim());
-            sparsity[0] += s[0];
-            sparsity[1] += s[1];
+            double[] r = score.apply(seq);
+            nll -= r[0];
+            sparsity[0] += r[1];
+            sparsity[1] += r[2];
+            scored += window - prefix;
             if ((w + 1) % 10 == 0 || w + 1 == count) {
-                log.accept(String.format("perplexity %s: window %d/%d, running ppl %.3f", method.method(), w + 1, count,
+                log.accept(String.format("perplexity %s: window %d/%d, running ppl %.3f", method.label(), w + 1, count,
                         Math.exp(nll / scored)));
             }
         }

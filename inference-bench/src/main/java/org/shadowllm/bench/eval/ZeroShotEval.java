@@ -1,9 +1,12 @@
 package org.shadowllm.bench.eval;
 
 import ai.djl.ndarray.NDManager;
+import org.shadowllm.bench.engine.DecodeEngine;
+import org.shadowllm.bench.engine.DecodeState;
 import org.shadowllm.bench.method.SparsityMethod;
 import org.shadowllm.bench.sparse.LayerPlan;
 import org.shadowllm.bench.sparse.SparseOptModel;
+import org.shadowllm.bench.sparse.UnitScorer;
 import org.shadowllm.common.tokenizer.ByteLevelBpeTokenizer;
 import org.shadowllm.jobs.tasks.FewShotTask;
 import org.shadowllm.jobs.tasks.Prompt;
@@ -20,8 +23,9 @@ import java.util.function.Consumer;
 /**
  * Zero-shot multiple choice scored as lm-evaluation-harness does: each choice's continuation
  * log-likelihood given its context; {@code acc} takes the highest, {@code acc_norm} the highest per
- * character of continuation, for the tasks where the harness reports it. The plan for a choice comes
- * from its context alone.
+ * character of continuation, for the tasks where the harness reports it. On DJL's sparse model the plan
+ * for a choice comes from its context alone; {@link #runDecoding} instead decodes context and
+ * continuation token by token on the engine, each position planned as decoding would plan it.
  */
 public final class ZeroShotEval {
     /** Tasks for which lm-evaluation-harness reports acc_norm. */
@@ -35,17 +39,44 @@ public final class ZeroShotEval {
     private ZeroShotEval() {
     }
 
+    /** A choice's continuation log-likelihood, from its context text and its tokens. */
+    @FunctionalInterface
+    private interface ChoiceScorer {
+        double logLikelihood(String context, PromptTokens tokens);
+    }
+
     public static Result run(NDManager scope, SparseOptModel model, SparsityMethod method, FewShotTask task,
                              List<TaskExample> examples, ByteLevelBpeTokenizer tokenizer, Consumer<String> log) {
+        Map<String, LayerPlan[]> plans = new HashMap<>();
+        return run(model.config().maxPositionEmbeddings(), method, task, examples, tokenizer, log, (context, t) -> {
+            int[] ctx = t.context();
+            LayerPlan[] plan = plans.computeIfAbsent(context, k -> method.planFromContext(scope, model, ctx));
+            if (plans.size() > 16) {
+                plans.clear();
+            }
+            return SequenceScorer.sumLogprobs(scope, model, t.tokens(), t.continuationLength(), layer -> plan[layer]);
+        });
+    }
+
+    /** Teacher-forced decoding of every choice on {@code engine}, planning token by token. */
+    public static Result runDecoding(DecodeEngine engine, SparseOptModel model, SparsityMethod method, FewShotTask task,
+                                     List<TaskExample> examples, ByteLevelBpeTokenizer tokenizer, Consumer<String> log) {
+        int max = model.config().maxPositionEmbeddings();
+        DecodeState state = engine.newState(max);
+        UnitScorer scorer = method.predictor() == null ? null : engine.predictor(method.predictor().predictor());
+        return run(max, method, task, examples, tokenizer, log, (context, t) -> SequenceScorer.sumLogprobs(engine, state,
+                t.tokens(), t.continuationLength(), method.tokenPlanner(scorer, model, t.context())));
+    }
+
+    private static Result run(int maxPositions, SparsityMethod method, FewShotTask task, List<TaskExample> examples,
+                              ByteLevelBpeTokenizer tokenizer, Consumer<String> log, ChoiceScorer scorer) {
         if (examples.isEmpty()) {
             throw new IllegalArgumentException(task.key() + ": no validation examples to score");
         }
         int correct = 0;
         int correctNorm = 0;
-        int max = model.config().maxPositionEmbeddings();
         for (int e = 0; e < examples.size(); e++) {
             TaskExample ex = examples.get(e);
-            Map<String, LayerPlan[]> plans = new HashMap<>();
             double best = Double.NEGATIVE_INFINITY;
             double bestNorm = Double.NEGATIVE_INFINITY;
             int pick = -1;
@@ -54,11 +85,9 @@ public final class ZeroShotEval {
                 boolean wino = task == FewShotTask.WINOGRANDE;
                 String context = wino ? ex.partialContexts().get(c) : ex.context();
                 String continuation = wino ? ex.continuation() : ex.choices().get(c);
-                PromptTokens t = PromptTokens.of(new Prompt(task, 0, ex.id(), context, continuation), tokenizer, max);
-                int[] ctx = t.context();
-                LayerPlan[] plan = plans.computeIfAbsent(context, k -> method.planFromContext(scope, model, ctx));
-                double ll = SequenceScorer.sumLogprobs(scope, model, t.tokens(), t.continuationLength(),
-                        layer -> plan[layer]);
+                PromptTokens t = PromptTokens.of(new Prompt(task, 0, ex.id(), context, continuation), tokenizer,
+                        maxPositions);
+                double ll = scorer.logLikelihood(context, t);
                 if (ll > best) {
                     best = ll;
                     pick = c;
@@ -72,7 +101,7 @@ public final class ZeroShotEval {
             correct += pick == ex.label() ? 1 : 0;
             correctNorm += pickNorm == ex.label() ? 1 : 0;
             if ((e + 1) % 25 == 0 || e + 1 == examples.size()) {
-                log.accept(String.format("accuracy %s %s: %d/%d, acc %.3f", method.method(), task.key(), e + 1,
+                log.accept(String.format("accuracy %s %s: %d/%d, acc %.3f", method.label(), task.key(), e + 1,
                         examples.size(), correct / (double) (e + 1)));
             }
         }

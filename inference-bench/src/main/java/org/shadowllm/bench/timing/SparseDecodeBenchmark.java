@@ -94,10 +94,10 @@ public final class SparseDecodeBenchmark {
                 long predictorShadow = PredictorKind.SHADOWLLM.macsPerPrediction(shape, 2048);
                 long predictorDejavu = dejavuMacsRun(dejavu, layers);
                 long[] bytes = {
-                        weightBytes(config, null),
-                        weightBytes(config, plans),
-                        weightBytes(config, plans) + 4L * predictorDejavu,
-                        weightBytes(config, plans) + 4L * predictorShadow};
+                        DecodeBytes.weights(config, null, true, 4),
+                        DecodeBytes.weights(config, plans, true, 4),
+                        DecodeBytes.weights(config, plans, true, 4) + 4L * predictorDejavu,
+                        DecodeBytes.weights(config, plans, true, 4) + 4L * predictorShadow};
                 System.out.printf("%nread bandwidth %.2f GB/s; achieved sparsity heads %.3f, neurons %.3f%n",
                         bandwidth / 1e9, achieved[0], achieved[1]);
                 System.out.printf("%-10s %14s %9s %14s %10s %12s %14s%n", "method", "decode ms/tok", "vs dense",
@@ -119,26 +119,6 @@ public final class SparseDecodeBenchmark {
                 walk.sorted(java.util.Comparator.reverseOrder()).forEach(p -> p.toFile().delete());
             }
         }
-    }
-
-    /** Bytes of fp32 weights one decode step reads under {@code plans} (null: dense), with K/V always dense. */
-    static long weightBytes(OptConfig c, LayerPlan[] plans) {
-        long e = c.hiddenSize();
-        long f = c.ffnDim();
-        long d = c.headDim();
-        long floats = 2 * e + (long) c.vocabSize() * e + 2 * e;
-        for (int l = 0; l < c.numLayers(); l++) {
-            LayerPlan p = plans == null ? null : plans[l];
-            long keptHeads = p == null ? c.numHeads() : p.headCount();
-            long keptNeurons = p == null ? f : p.neuronCount();
-            floats += 4 * e;
-            floats += 2 * e * e + 2 * e;
-            floats += keptHeads * d * (e + 1);
-            floats += keptHeads * d * e + e;
-            floats += keptNeurons * (e + 1);
-            floats += keptNeurons * e + e;
-        }
-        return 4 * floats;
     }
 
     /** DejaVu runs the networks of layers 1..L-1 each token. */
