@@ -44,9 +44,9 @@ public final class DecodeEngine implements AutoCloseable {
     private int rowCount;
     private final WorkerPool.Range qkvRows = this::qkvRows;
     private final WorkerPool.Range attention = this::attention;
-    private final WorkerPool.Range outProj = this::outProj;
+    private final WorkerPool.WorkerRange outProj = this::outProj;
     private final WorkerPool.Range fc1Rows = this::fc1Rows;
-    private final WorkerPool.Range fc2Cols = this::fc2Cols;
+    private final WorkerPool.WorkerRange fc2Rows = this::fc2Rows;
     private final WorkerPool.Range lmHead = this::lmHead;
 
     public DecodeEngine(EngineWeights weights, WorkerPool pool) {
@@ -81,7 +81,7 @@ public final class DecodeEngine implements AutoCloseable {
     }
 
     public DecodeState newState(int capacity) {
-        return new DecodeState(c, capacity);
+        return new DecodeState(c, capacity, pool.threads());
     }
 
     /** {@code predictor} in this engine's weight format, converted once. */
@@ -215,7 +215,7 @@ public final class DecodeEngine implements AutoCloseable {
         }
         rowCount = n;
         lap(Phase.OTHER);
-        pool.run(n, qkvRows);
+        pool.run(n, 4, qkvRows);
         lap(Phase.QKV);
         int p = s.position;
         for (int i = 0; i < kvHeads; i++) {
@@ -230,7 +230,10 @@ public final class DecodeEngine implements AutoCloseable {
         lap(Phase.ATTENTION);
         planner.attentionContext(layerIndex, s.context);
         lap(Phase.PLAN);
-        pool.run(e, VectorKernels.LANES, outProj);
+        rowCount = heads * d;
+        clearPartials();
+        pool.run(rowCount, 4, outProj);
+        sumPartials(layer.outBias());
         lap(Phase.OUT_PROJ);
         for (int i = 0; i < e; i++) {
             s.x[i] += s.y[i];
@@ -245,9 +248,11 @@ public final class DecodeEngine implements AutoCloseable {
         normalize(s.x, layer.ffnNormWeight(), layer.ffnNormBias(), s.xn, pre);
         rowCount = plan == null ? c.ffnDim() : plan.neuronCount();
         lap(Phase.OTHER);
-        pool.run(rowCount, fc1Rows);
+        pool.run(rowCount, 4, fc1Rows);
         lap(Phase.FC1);
-        pool.run(e, VectorKernels.LANES, fc2Cols);
+        clearPartials();
+        pool.run(rowCount, 4, fc2Rows);
+        sumPartials(layer.fc2Bias());
         lap(Phase.FC2);
         for (int i = 0; i < e; i++) {
             s.x[i] += s.y[i];
@@ -271,7 +276,7 @@ public final class DecodeEngine implements AutoCloseable {
             System.arraycopy(h, 0, s.finalHidden, 0, e);
         }
         lap(Phase.OTHER);
-        pool.run(c.vocabSize(), lmHead);
+        pool.run(c.vocabSize(), 4, lmHead);
         lap(Phase.LM_HEAD);
     }
 
@@ -298,12 +303,35 @@ public final class DecodeEngine implements AutoCloseable {
         }
     }
 
+    /** Zeroes every worker's partial output: a worker whose chunk is empty leaves its partial as it is. */
+    private void clearPartials() {
+        for (float[] p : s.partials) {
+            java.util.Arrays.fill(p, 0f);
+        }
+    }
+
+    /** {@code y = bias + Σ partials}, the workers' shares of an output projection. */
+    private void sumPartials(float[] bias) {
+        System.arraycopy(bias, 0, s.y, 0, e);
+        for (float[] p : s.partials) {
+            VectorKernels.add(s.y, p, e);
+        }
+    }
+
     private void qkvRows(int from, int to) {
         RowMatrix m = layer.qkv();
         float[] b = layer.qkvBias();
-        for (int i = from; i < to; i++) {
-            int r = s.rows[i];
-            s.qkv[r] = m.dot(r, s.xn, 0) + b[r];
+        int[] rows = s.rows;
+        int i = from;
+        for (; i + 4 <= to; i += 4) {
+            m.dot4(rows[i], rows[i + 1], rows[i + 2], rows[i + 3], s.xn, s.qkv, rows[i], rows[i + 1], rows[i + 2],
+                    rows[i + 3]);
+        }
+        for (; i < to; i++) {
+            s.qkv[rows[i]] = m.dot(rows[i], s.xn, 0);
+        }
+        for (i = from; i < to; i++) {
+            s.qkv[rows[i]] += b[rows[i]];
         }
     }
 
@@ -317,11 +345,7 @@ public final class DecodeEngine implements AutoCloseable {
             int q = h * d;
             float max = Float.NEGATIVE_INFINITY;
             for (int t = 0; t <= p; t++) {
-                float dot = 0;
-                for (int j = 0; j < d; j++) {
-                    dot += s.qkv[q + j] * k[t * d + j];
-                }
-                sc[t] = dot * scale;
+                sc[t] = VectorKernels.dot(k, t * d, s.qkv, q, d) * scale;
                 max = Math.max(max, sc[t]);
             }
             float z = 0;
@@ -330,54 +354,55 @@ public final class DecodeEngine implements AutoCloseable {
                 z += sc[t];
             }
             float inv = 1 / z;
-            for (int j = 0; j < d; j++) {
-                s.context[q + j] = 0;
-            }
+            java.util.Arrays.fill(s.context, q, q + d, 0f);
             for (int t = 0; t <= p; t++) {
-                float a = sc[t] * inv;
-                for (int j = 0; j < d; j++) {
-                    s.context[q + j] += a * v[t * d + j];
-                }
+                VectorKernels.axpy(sc[t] * inv, v, t * d - q, s.context, q, q + d);
             }
         }
     }
 
-    private void outProj(int from, int to) {
-        System.arraycopy(layer.outBias(), from, s.y, from, to - from);
-        int heads = plan == null ? c.numHeads() : plan.headCount();
+    /** Rows {@code from..to} of the kept heads' out_proj inputs (listed first in {@code rows}), into a partial. */
+    private void outProj(int worker, int from, int to) {
+        float[] y = s.partials[worker];
         RowMatrix m = layer.outT();
-        for (int i = 0; i < heads; i++) {
-            int h = plan == null ? i : plan.head(i);
-            int j = h * d;
-            for (; j + 4 <= h * d + d; j += 4) {
-                m.axpy4(j, s.context[j], j + 1, s.context[j + 1], j + 2, s.context[j + 2], j + 3, s.context[j + 3], s.y,
-                        from, to);
-            }
-            for (; j < h * d + d; j++) {
-                m.axpy(j, s.context[j], s.y, from, to);
-            }
+        int[] rows = s.rows;
+        float[] x = s.context;
+        int i = from;
+        for (; i + 4 <= to; i += 4) {
+            m.axpy4(rows[i], x[rows[i]], rows[i + 1], x[rows[i + 1]], rows[i + 2], x[rows[i + 2]], rows[i + 3],
+                    x[rows[i + 3]], y, 0, e);
+        }
+        for (; i < to; i++) {
+            m.axpy(rows[i], x[rows[i]], y, 0, e);
         }
     }
 
     private void fc1Rows(int from, int to) {
         RowMatrix m = layer.fc1();
         float[] b = layer.fc1Bias();
-        for (int i = from; i < to; i++) {
-            int k = neuron(i);
-            s.hidden[i] = Math.max(0f, m.dot(k, s.xn, 0) + b[k]);
+        int i = from;
+        for (; i + 4 <= to; i += 4) {
+            m.dot4(neuron(i), neuron(i + 1), neuron(i + 2), neuron(i + 3), s.xn, s.hidden, i, i + 1, i + 2, i + 3);
+        }
+        for (; i < to; i++) {
+            s.hidden[i] = m.dot(neuron(i), s.xn, 0);
+        }
+        for (i = from; i < to; i++) {
+            s.hidden[i] = Math.max(0f, s.hidden[i] + b[neuron(i)]);
         }
     }
 
-    private void fc2Cols(int from, int to) {
-        System.arraycopy(layer.fc2Bias(), from, s.y, from, to - from);
+    /** Kept neurons {@code from..to}'s fc2 rows scaled by their activations, into a partial. */
+    private void fc2Rows(int worker, int from, int to) {
+        float[] y = s.partials[worker];
         RowMatrix m = layer.fc2T();
-        int i = 0;
-        for (; i + 4 <= rowCount; i += 4) {
-            m.axpy4(neuron(i), s.hidden[i], neuron(i + 1), s.hidden[i + 1], neuron(i + 2), s.hidden[i + 2],
-                    neuron(i + 3), s.hidden[i + 3], s.y, from, to);
+        float[] a = s.hidden;
+        int i = from;
+        for (; i + 4 <= to; i += 4) {
+            m.axpy4(neuron(i), a[i], neuron(i + 1), a[i + 1], neuron(i + 2), a[i + 2], neuron(i + 3), a[i + 3], y, 0, e);
         }
-        for (; i < rowCount; i++) {
-            m.axpy(neuron(i), s.hidden[i], s.y, from, to);
+        for (; i < to; i++) {
+            m.axpy(neuron(i), a[i], y, 0, e);
         }
     }
 
@@ -388,7 +413,11 @@ public final class DecodeEngine implements AutoCloseable {
 
     private void lmHead(int from, int to) {
         RowMatrix m = w.lmHead();
-        for (int v = from; v < to; v++) {
+        int v = from;
+        for (; v + 4 <= to; v += 4) {
+            m.dot4(v, v + 1, v + 2, v + 3, s.finalHidden, s.logits, v, v + 1, v + 2, v + 3);
+        }
+        for (; v < to; v++) {
             s.logits[v] = m.dot(v, s.finalHidden, 0);
         }
     }

@@ -21,9 +21,10 @@ public final class DecodeState {
     final float[] logits;
     final float[][] scores;
     final int[] rows;
+    final float[][] partials;
     int position;
 
-    DecodeState(OptConfig c, int capacity) {
+    DecodeState(OptConfig c, int capacity, int threads) {
         if (capacity < 1 || capacity > c.maxPositionEmbeddings()) {
             throw new IllegalArgumentException("capacity must be in 1.." + c.maxPositionEmbeddings() + ", got " + capacity);
         }
@@ -44,6 +45,7 @@ public final class DecodeState {
         logits = new float[c.vocabSize()];
         scores = new float[h][capacity];
         rows = new int[Math.max(3 * e, c.ffnDim())];
+        partials = new float[threads][e];
     }
 
     /** Positions decoded so far (the next token goes here). */

@@ -91,25 +91,38 @@ public final class EnginePredictor implements UnitScorer {
         System.arraycopy(x, 0, feature, 0, in);
         UnitLayout.minMax(feature, 0, in);
         current = n;
-        pool.run(n.spec().hidden(), firstLayer);
-        pool.run(n.spec().outputs(), secondLayer);
+        pool.run(n.spec().hidden(), 4, firstLayer);
+        pool.run(n.spec().outputs(), 4, secondLayer);
         current = null;
         UnitLayout.scatter(n.spec(), predictor.shape(), out, 0, heads, neurons);
     }
 
     private void firstLayer(int from, int to) {
         Network n = current;
+        rows(n.w1(), feature, hidden, from, to);
         boolean relu = n.spec().relu();
         for (int i = from; i < to; i++) {
-            float v = n.w1().dot(i, feature, 0) + n.b1()[i];
+            float v = hidden[i] + n.b1()[i];
             hidden[i] = relu ? Math.max(0f, v) : v;
         }
     }
 
     private void secondLayer(int from, int to) {
         Network n = current;
+        rows(n.w2(), hidden, out, from, to);
         for (int i = from; i < to; i++) {
-            out[i] = n.w2().dot(i, hidden, 0) + n.b2()[i];
+            out[i] += n.b2()[i];
+        }
+    }
+
+    /** {@code y[i] = row i · x} for rows {@code from..to}, four at a time. */
+    private static void rows(RowMatrix m, float[] x, float[] y, int from, int to) {
+        int i = from;
+        for (; i + 4 <= to; i += 4) {
+            m.dot4(i, i + 1, i + 2, i + 3, x, y, i, i + 1, i + 2, i + 3);
+        }
+        for (; i < to; i++) {
+            y[i] = m.dot(i, x, 0);
         }
     }
 }

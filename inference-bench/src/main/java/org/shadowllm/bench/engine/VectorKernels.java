@@ -60,6 +60,81 @@ final class VectorKernels {
         return s;
     }
 
+    /**
+     * Four rows' dot products with {@code x[0 .. n)} at once, {@code out[i_k] = w[o_k ..] · x}: four streams in
+     * flight hide memory latency when the rows are scattered.
+     */
+    static void dot4(float[] w, int o0, int o1, int o2, int o3, float[] x, int n, float[] out, int i0, int i1, int i2,
+                     int i3) {
+        FloatVector a0 = FloatVector.zero(F);
+        FloatVector a1 = FloatVector.zero(F);
+        FloatVector a2 = FloatVector.zero(F);
+        FloatVector a3 = FloatVector.zero(F);
+        int i = 0;
+        for (int upper = n - LANES + 1; i < upper; i += LANES) {
+            FloatVector xv = FloatVector.fromArray(F, x, i);
+            a0 = FloatVector.fromArray(F, w, o0 + i).fma(xv, a0);
+            a1 = FloatVector.fromArray(F, w, o1 + i).fma(xv, a1);
+            a2 = FloatVector.fromArray(F, w, o2 + i).fma(xv, a2);
+            a3 = FloatVector.fromArray(F, w, o3 + i).fma(xv, a3);
+        }
+        float s0 = a0.reduceLanes(VectorOperators.ADD);
+        float s1 = a1.reduceLanes(VectorOperators.ADD);
+        float s2 = a2.reduceLanes(VectorOperators.ADD);
+        float s3 = a3.reduceLanes(VectorOperators.ADD);
+        for (; i < n; i++) {
+            s0 += w[o0 + i] * x[i];
+            s1 += w[o1 + i] * x[i];
+            s2 += w[o2 + i] * x[i];
+            s3 += w[o3 + i] * x[i];
+        }
+        out[i0] = s0;
+        out[i1] = s1;
+        out[i2] = s2;
+        out[i3] = s3;
+    }
+
+    static void dot4(short[] w, int o0, int o1, int o2, int o3, float[] x, int n, float[] out, int i0, int i1, int i2,
+                     int i3) {
+        FloatVector a0 = FloatVector.zero(F);
+        FloatVector a1 = FloatVector.zero(F);
+        FloatVector a2 = FloatVector.zero(F);
+        FloatVector a3 = FloatVector.zero(F);
+        int i = 0;
+        for (int upper = n - LANES + 1; i < upper; i += LANES) {
+            FloatVector xv = FloatVector.fromArray(F, x, i);
+            a0 = widen(w, o0 + i).fma(xv, a0);
+            a1 = widen(w, o1 + i).fma(xv, a1);
+            a2 = widen(w, o2 + i).fma(xv, a2);
+            a3 = widen(w, o3 + i).fma(xv, a3);
+        }
+        float s0 = a0.reduceLanes(VectorOperators.ADD);
+        float s1 = a1.reduceLanes(VectorOperators.ADD);
+        float s2 = a2.reduceLanes(VectorOperators.ADD);
+        float s3 = a3.reduceLanes(VectorOperators.ADD);
+        for (; i < n; i++) {
+            s0 += bf16(w[o0 + i]) * x[i];
+            s1 += bf16(w[o1 + i]) * x[i];
+            s2 += bf16(w[o2 + i]) * x[i];
+            s3 += bf16(w[o3 + i]) * x[i];
+        }
+        out[i0] = s0;
+        out[i1] = s1;
+        out[i2] = s2;
+        out[i3] = s3;
+    }
+
+    /** {@code y[0 .. n) += x[0 .. n)}. */
+    static void add(float[] y, float[] x, int n) {
+        int i = 0;
+        for (int upper = n - LANES + 1; i < upper; i += LANES) {
+            FloatVector.fromArray(F, y, i).add(FloatVector.fromArray(F, x, i)).intoArray(y, i);
+        }
+        for (; i < n; i++) {
+            y[i] += x[i];
+        }
+    }
+
     /** Sum of {@code a[off .. off+n)}: the read-bandwidth probe. */
     static float sum(float[] a, int off, int n) {
         FloatVector acc = FloatVector.zero(F);

@@ -15,6 +15,12 @@ public final class WorkerPool implements AutoCloseable {
         void run(int from, int to);
     }
 
+    /** Work on {@code [from, to)} by worker {@code worker} (0 is the caller), for per-worker buffers. */
+    @FunctionalInterface
+    public interface WorkerRange {
+        void run(int worker, int from, int to);
+    }
+
     private static final int SPINS = 20_000;
 
     private final int threads;
@@ -23,6 +29,7 @@ public final class WorkerPool implements AutoCloseable {
     private volatile int generation;
     private volatile boolean closed;
     private volatile Range task;
+    private volatile WorkerRange workerTask;
     private volatile int size;
     private volatile int grain;
     private volatile Thread caller;
@@ -53,16 +60,26 @@ public final class WorkerPool implements AutoCloseable {
 
     /** Runs {@code r} over {@code [0, n)}; chunk boundaries are multiples of {@code align} (except the end). */
     public void run(int n, int align, Range r) {
+        start(n, align, r, null);
+    }
+
+    /** As {@link #run(int, int, Range)}, telling each chunk which worker runs it. */
+    public void run(int n, int align, WorkerRange r) {
+        start(n, align, null, r);
+    }
+
+    private void start(int n, int align, Range r, WorkerRange wr) {
         if (n <= 0) {
             return;
         }
         int chunk = (n + threads - 1) / threads;
         chunk = (chunk + align - 1) / align * align;
         if (threads == 1 || n <= align) {
-            r.run(0, n);
+            call(r, wr, 0, 0, n);
             return;
         }
         task = r;
+        workerTask = wr;
         size = n;
         grain = chunk;
         caller = Thread.currentThread();
@@ -72,7 +89,7 @@ public final class WorkerPool implements AutoCloseable {
         for (Thread w : workers) {
             LockSupport.unpark(w);
         }
-        r.run(0, Math.min(n, chunk));
+        call(r, wr, 0, 0, Math.min(n, chunk));
         int spins = 0;
         while (pending.get() > 0) {
             if (++spins < SPINS) {
@@ -82,6 +99,7 @@ public final class WorkerPool implements AutoCloseable {
             }
         }
         task = null;
+        workerTask = null;
         Throwable t = failure;
         if (t != null) {
             throw t instanceof RuntimeException re ? re : new IllegalStateException("decode worker failed", t);
@@ -112,7 +130,7 @@ public final class WorkerPool implements AutoCloseable {
             int to = Math.min(size, from + grain);
             try {
                 if (from < to) {
-                    task.run(from, to);
+                    call(task, workerTask, index, from, to);
                 }
             } catch (Throwable t) {
                 failure = t;
@@ -120,6 +138,14 @@ public final class WorkerPool implements AutoCloseable {
             if (pending.decrementAndGet() == 0) {
                 LockSupport.unpark(caller);
             }
+        }
+    }
+
+    private static void call(Range r, WorkerRange wr, int worker, int from, int to) {
+        if (r != null) {
+            r.run(from, to);
+        } else {
+            wr.run(worker, from, to);
         }
     }
 

@@ -10,6 +10,10 @@ import org.apache.spark.sql.SaveMode;
 import org.apache.spark.sql.SparkSession;
 import org.apache.spark.sql.types.DataTypes;
 import org.apache.spark.sql.types.StructType;
+import org.shadowllm.bench.engine.DecodeEngine;
+import org.shadowllm.bench.engine.EngineWeights;
+import org.shadowllm.bench.engine.WeightFormat;
+import org.shadowllm.bench.engine.WorkerPool;
 import org.shadowllm.bench.eval.LatencyEval;
 import org.shadowllm.bench.eval.PerplexityEval;
 import org.shadowllm.bench.eval.ZeroShotEval;
@@ -81,17 +85,20 @@ public final class BenchJob {
         OptConfig config = OptCheckpoint.readConfig(modelDir);
         String modelName = modelDir.toAbsolutePath().normalize().getFileName().toString();
         ByteLevelBpeTokenizer tokenizer = TokenizerLoader.load(modelDir, config.bosTokenId());
-        int needText = Math.max(options.measures("perplexity") ? options.pplWindow() * options.pplWindows() : 0,
+        boolean perplexity = options.measures("perplexity") || options.measures("decode-perplexity");
+        int needText = Math.max(perplexity ? options.pplWindow() * options.pplWindows() : 0,
                 options.measures("latency") ? options.latencyPrompt() : 0);
         int[] text = needText > 0 ? wikitext(tokenizer, needText) : new int[0];
-        Map<FewShotTask, List<TaskExample>> tasks = options.measures("accuracy") ? tasks() : Map.of();
+        Map<FewShotTask, List<TaskExample>> tasks = options.measures("accuracy") || options.measures("decode-accuracy")
+                ? tasks() : Map.of();
         Device device = DeviceSpec.parse(options.device()).resolve();
         List<BenchResult> results = new ArrayList<>();
         long start = System.nanoTime();
         try (NDManager root = NDManager.newBaseManager(device);
              OptModel model = OptCheckpoint.load(modelDir, root, device);
              SparseOptModel sparse = new SparseOptModel(model);
-             Predictors predictors = new Predictors(root, config, modelName)) {
+             Predictors predictors = new Predictors(root, config, modelName);
+             WorkerPool pool = WorkerPool.perCore()) {
             List<SparsityMethod> methods = methods(config, modelName, predictors);
             LOG.info("bench {}: {} method configurations, measures {}", modelName, methods.size(), options.measures());
             if (options.measures("perplexity")) {
@@ -115,10 +122,33 @@ public final class BenchJob {
                     }
                 }
             }
+            DecodeEngine engine = engineFor(modelDir, device, pool);
+            if (options.measures("decode-perplexity")) {
+                requireEngine(engine, "decode-perplexity");
+                PerplexityEval ppl = new PerplexityEval(options.pplWindow(), options.pplPrefix(), options.pplWindows());
+                for (SparsityMethod m : methods) {
+                    PerplexityEval.Result r = ppl.runDecoding(engine, sparse, m, text, LOG::info);
+                    results.add(result(m, Double.NaN, Double.NaN, "decode_perplexity", "wikitext-2", r.perplexity(),
+                            r.scoredTokens()));
+                }
+            }
+            if (options.measures("decode-accuracy")) {
+                requireEngine(engine, "decode-accuracy");
+                for (SparsityMethod m : methods) {
+                    for (Map.Entry<FewShotTask, List<TaskExample>> t : tasks.entrySet()) {
+                        ZeroShotEval.Result r = ZeroShotEval.runDecoding(engine, sparse, m, t.getKey(), t.getValue(),
+                                tokenizer, LOG::info);
+                        results.add(result(m, Double.NaN, Double.NaN, "decode_acc", t.getKey().key(), r.acc(),
+                                r.examples()));
+                    }
+                }
+            }
             if (options.measures("latency")) {
                 LatencyEval latency = new LatencyEval(options.latencyPrompt(), options.latencyGenerate(),
                         options.latencyWarmup(), options.latencyRepeats());
-                List<LatencyEval.Result> timed = latency.runAll(root, sparse, methods, text, LOG::info);
+                List<LatencyEval.Result> timed = engine != null
+                        ? latency.runAllOnEngine(root, sparse, engine, methods, text, LOG::info)
+                        : latency.runAll(root, sparse, methods, text, LOG::info);
                 for (int i = 0; i < methods.size(); i++) {
                     LatencyEval.Result r = timed.get(i);
                     SparsityMethod m = methods.get(i);
@@ -144,7 +174,9 @@ public final class BenchJob {
         about.put("perplexity", "WikiText-2 test, " + options.pplWindows() + " windows of " + options.pplWindow()
                 + " tokens; mask from BOS + the first " + options.pplPrefix() + ", the rest scored");
         about.put("latency", "prompt " + options.latencyPrompt() + ", generate " + options.latencyGenerate()
-                + ", batch 1, median of " + options.latencyRepeats() + " after " + options.latencyWarmup() + " warm-up");
+                + ", batch 1, median of " + options.latencyRepeats() + " after " + options.latencyWarmup() + " warm-up; "
+                + (options.engine().equals("off") || device.isGpu() ? "DJL throughout"
+                : "dense DJL prefill, decode on the plain-Java engine (" + options.engine() + ")"));
         about.put("machine", Runtime.getRuntime().availableProcessors() + " cores, device " + device);
         about.put("code version", CriteriaTables.codeVersion());
         about.put("seconds", String.format("%.1f", seconds));
@@ -160,6 +192,22 @@ public final class BenchJob {
             throw new UncheckedIOException("cannot write " + summaryFile, e);
         }
         return new Summary(options.runId(), modelName, results, out, summary);
+    }
+
+    /** The plain-Java engine for CPU runs, unless {@code --engine off}; DJL serves GPU devices. */
+    private DecodeEngine engineFor(Path modelDir, Device device, WorkerPool pool) {
+        if (options.engine().equals("off") || device.isGpu()) {
+            return null;
+        }
+        LOG.info("decode engine: {} weights, {} threads", options.engine(), pool.threads());
+        return new DecodeEngine(EngineWeights.load(modelDir, WeightFormat.parse(options.engine())), pool);
+    }
+
+    private static void requireEngine(DecodeEngine engine, String measure) {
+        if (engine == null) {
+            throw new IllegalArgumentException(measure + " runs on the plain-Java decode engine: use a CPU device and "
+                    + "--engine fp32 or bf16");
+        }
     }
 
     private int minNeurons(OptConfig c) {
@@ -185,6 +233,9 @@ public final class BenchJob {
                     case ORACLE -> SparsityMethod.oracle(config, budget, options.criterion());
                     case DENSE -> throw new IllegalStateException();
                 });
+                if (options.replanEvery() > 0 && (m == Method.SHADOWLLM || m == Method.DEJAVU)) {
+                    out.add(out.get(out.size() - 1).replanningEvery(options.replanEvery()));
+                }
             }
         }
         return out;
@@ -222,7 +273,7 @@ public final class BenchJob {
 
     private BenchResult result(SparsityMethod m, double headSparsity, double neuronSparsity, String measure, String task,
                                double value, long count) {
-        return new BenchResult(m.method().key(), m.budget().scope().key(), m.budget().sparsity(), headSparsity,
+        return new BenchResult(m.label(), m.budget().scope().key(), m.budget().sparsity(), headSparsity,
                 neuronSparsity, measure, task, value, count);
     }
 
@@ -315,9 +366,11 @@ public final class BenchJob {
         double denseDecode = Double.NaN;
         for (BenchResult r : results) {
             String key = r.method() + "@" + r.sparsity();
-            double[] v = rows.computeIfAbsent(key, k -> new double[] {Double.NaN, 0, 0, Double.NaN, r.sparsity()});
+            double[] v = rows.computeIfAbsent(key, k -> new double[] {Double.NaN, 0, 0, Double.NaN, r.sparsity(),
+                    Double.NaN});
             switch (r.measure()) {
                 case "perplexity" -> v[0] = r.value();
+                case "decode_perplexity" -> v[5] = r.value();
                 case "acc" -> {
                     v[1] += r.value();
                     v[2]++;
@@ -333,12 +386,13 @@ public final class BenchJob {
         }
         StringBuilder b = new StringBuilder(String.format("bench %s: %d results in %.1f s -> %s%n", model, results.size(),
                 seconds, out));
-        b.append(String.format("%-10s %8s %12s %10s %14s %10s%n", "method", "sparsity", "perplexity", "mean acc",
-                "decode ms/tok", "vs dense"));
+        b.append(String.format("%-20s %8s %12s %12s %10s %14s %10s%n", "method", "sparsity", "perplexity", "decode ppl",
+                "mean acc", "decode ms/tok", "vs dense"));
         for (Map.Entry<String, double[]> e : rows.entrySet()) {
             double[] v = e.getValue();
-            b.append(String.format("%-10s %8.2f %12.3f %10.4f %14.3f %10.3f%n", e.getKey().substring(0, e.getKey().indexOf('@')),
-                    v[4], v[0], v[2] > 0 ? v[1] / v[2] : Double.NaN, v[3], v[3] / denseDecode));
+            b.append(String.format("%-20s %8.2f %12.3f %12.3f %10.4f %14.3f %10.3f%n",
+                    e.getKey().substring(0, e.getKey().indexOf('@')), v[4], v[0], v[5], v[2] > 0 ? v[1] / v[2] : Double.NaN,
+                    v[3], v[3] / denseDecode));
         }
         return b.toString();
     }

@@ -41,12 +41,17 @@ public record BenchOptions(
         int latencyGenerate,
         int latencyWarmup,
         int latencyRepeats,
+        int replanEvery,
+        String engine,
         String output,
         String runId,
         String device,
         String master) {
 
-    public static final Set<String> MEASURES = Set.of("perplexity", "accuracy", "latency");
+    public static final Set<String> MEASURES = Set.of("perplexity", "accuracy", "latency", "decode-perplexity",
+            "decode-accuracy");
+    /** What runs unless {@code --measures} says otherwise. */
+    public static final List<String> DEFAULT_MEASURES = List.of("perplexity", "accuracy", "latency");
 
     public BenchOptions {
         methods = List.copyOf(methods);
@@ -60,7 +65,14 @@ public record BenchOptions(
             new SparsityBudget(s, budget, 1, 1);
         }
         if (!MEASURES.containsAll(measures)) {
-            throw new IllegalArgumentException("--measures takes perplexity, accuracy, latency; got " + measures);
+            throw new IllegalArgumentException("--measures takes perplexity, accuracy, latency, decode-perplexity, "
+                    + "decode-accuracy; got " + measures);
+        }
+        if (replanEvery < 0) {
+            throw new IllegalArgumentException("--replan-every must be ≥ 0 (0: no re-planning variants), got " + replanEvery);
+        }
+        if (!engine.equals("off")) {
+            org.shadowllm.bench.engine.WeightFormat.parse(engine);
         }
         if (minHeads < 1 || minNeurons < 0 || examplesPerTask < 1) {
             throw new IllegalArgumentException("--min-heads and --examples must be ≥ 1, --min-neurons ≥ 0");
@@ -81,7 +93,16 @@ public record BenchOptions(
               --budget B             global or per-layer (default: global)
               --min-heads N          global budget floor per layer (default: 1)
               --min-neurons N        global budget floor per layer; 0 = min(256, F/8) (default: 0)
-              --measures LIST        perplexity,accuracy,latency (default: all)
+              --measures LIST        perplexity,accuracy,latency,decode-perplexity,decode-accuracy
+                                     (default: perplexity,accuracy,latency); the decode- measures
+                                     score token by token on the engine, each position planned as
+                                     decoding plans it (per token, or per re-plan)
+              --replan-every K       also run each predicted method predicting at the first decoded
+                                     token and every K tokens after (label <method>-replanK); 0 = off
+                                     (default: 0)
+              --engine F             plain-Java decode engine for latency and decode- measures on CPU:
+                                     fp32, bf16 or off (DJL throughout; always off on a GPU)
+                                     (default: fp32)
               --data PATH            task folder (default: <shared>/data/tasks)
               --wikitext FILE        WikiText-2 raw test (default: <shared>/data/wikitext-2-raw/test.txt)
               --ppl-window N         text tokens per window (default: 256)
@@ -100,7 +121,7 @@ public record BenchOptions(
         Map<String, String> m = CommandLine.parse(args, Set.of("model", "criteria", "predictors", "criterion", "methods",
                 "sparsities", "budget", "min-heads", "min-neurons", "measures", "data", "wikitext", "ppl-window",
                 "ppl-prefix", "ppl-windows", "tasks", "examples", "latency-prompt", "latency-generate", "latency-warmup",
-                "latency-repeats", "output", "run-id", "device", "master"), USAGE);
+                "latency-repeats", "replan-every", "engine", "output", "run-id", "device", "master"), USAGE);
         return CommandLine.build(USAGE, () -> new BenchOptions(
                 m.getOrDefault("model", SharedPaths.model("tiny-random-opt").toString()),
                 m.getOrDefault("criteria", "out/criteria"),
@@ -111,7 +132,7 @@ public record BenchOptions(
                 SparsityBudget.Scope.parse(m.getOrDefault("budget", "global")),
                 Integer.parseInt(m.getOrDefault("min-heads", "1")),
                 Integer.parseInt(m.getOrDefault("min-neurons", "0")),
-                Set.copyOf(CommandLine.list(m.get("measures"), String::trim, List.copyOf(MEASURES))),
+                Set.copyOf(CommandLine.list(m.get("measures"), String::trim, DEFAULT_MEASURES)),
                 m.getOrDefault("data", SharedPaths.root().resolve("data/tasks").toString()),
                 m.getOrDefault("wikitext", SharedPaths.root().resolve("data/wikitext-2-raw/test.txt").toString()),
                 Integer.parseInt(m.getOrDefault("ppl-window", "256")),
@@ -123,6 +144,8 @@ public record BenchOptions(
                 Integer.parseInt(m.getOrDefault("latency-generate", "128")),
                 Integer.parseInt(m.getOrDefault("latency-warmup", "1")),
                 Integer.parseInt(m.getOrDefault("latency-repeats", "3")),
+                Integer.parseInt(m.getOrDefault("replan-every", "0")),
+                m.getOrDefault("engine", "fp32").trim().toLowerCase(java.util.Locale.ROOT),
                 m.getOrDefault("output", "out/bench"),
                 m.getOrDefault("run-id", CommandLine.defaultRunId("bench")),
                 m.getOrDefault("device", "auto"),

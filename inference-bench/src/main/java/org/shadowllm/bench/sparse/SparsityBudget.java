@@ -3,7 +3,6 @@ package org.shadowllm.bench.sparse;
 import org.shadowllm.common.predictor.TopK;
 import org.shadowllm.common.predictor.UnitLayout;
 
-import java.util.Arrays;
 
 /**
  * How many units to keep, and which, given per-unit scores. Sparsity is the fraction of heads (and,
@@ -84,45 +83,57 @@ public record SparsityBudget(double sparsity, Scope scope, int minHeads, int min
         }
         int f = Math.min(floor, per);
         int total = (int) Math.round((1 - sparsity) * (layers - 1) * per);
-        boolean[][] chosen = new boolean[layers][per];
+        boolean[] chosen = new boolean[(layers - 1) * per];
         int used = 0;
         for (int l = 1; l < layers; l++) {
-            for (int i : top(scores[l], f)) {
-                chosen[l][i] = true;
-                used++;
-            }
+            used += TopK.mark(scores[l], 0, per, f, chosen, (l - 1) * per);
         }
-        float[] all = new float[(layers - 1) * per];
+        // The rest of the budget goes to the best of the others, on per-layer min-max normalized scores.
+        long[] keys = new long[chosen.length - used];
+        float[] norm = new float[per];
+        int n = 0;
         for (int l = 1; l < layers; l++) {
-            float[] norm = scores[l].clone();
+            System.arraycopy(scores[l], 0, norm, 0, per);
             UnitLayout.minMax(norm, 0, per);
-            System.arraycopy(norm, 0, all, (l - 1) * per, per);
-        }
-        int[] order = TopK.indices(all, 0, all.length, all.length);
-        for (int j = 0; j < order.length && used < total; j++) {
-            int l = order[j] / per + 1;
-            int i = order[j] % per;
-            if (!chosen[l][i]) {
-                chosen[l][i] = true;
-                used++;
-            }
-        }
-        for (int l = 1; l < layers; l++) {
-            int[] idx = new int[per];
-            int k = 0;
             for (int i = 0; i < per; i++) {
-                if (chosen[l][i]) {
-                    idx[k++] = i;
+                int g = (l - 1) * per + i;
+                if (!chosen[g]) {
+                    keys[n++] = TopK.key(norm[i], g);
                 }
             }
-            kept[l] = Arrays.copyOf(idx, k);
+        }
+        int more = Math.max(0, Math.min(total - used, n));
+        TopK.selectSmallest(keys, n, more);
+        for (int j = 0; j < more; j++) {
+            chosen[TopK.index(keys[j])] = true;
+        }
+        for (int l = 1; l < layers; l++) {
+            kept[l] = ascending(chosen, (l - 1) * per, per);
         }
         return kept;
     }
 
-    /** Indices of the {@code k} highest scores, ties to the lower index. */
+    /** Indices {@code i < n} with {@code chosen[from + i]}, ascending. */
+    private static int[] ascending(boolean[] chosen, int from, int n) {
+        int count = 0;
+        for (int i = 0; i < n; i++) {
+            count += chosen[from + i] ? 1 : 0;
+        }
+        int[] out = new int[count];
+        int k = 0;
+        for (int i = 0; i < n; i++) {
+            if (chosen[from + i]) {
+                out[k++] = i;
+            }
+        }
+        return out;
+    }
+
+    /** Indices of the {@code k} highest scores, ties to the lower index, ascending. */
     static int[] top(float[] scores, int k) {
-        return TopK.indices(scores, 0, scores.length, k);
+        boolean[] chosen = new boolean[scores.length];
+        TopK.mark(scores, 0, scores.length, k, chosen, 0);
+        return ascending(chosen, 0, scores.length);
     }
 
     /** Fraction of layers 1..L-1's heads and neurons that {@code plans} remove: {@code [heads, neurons]}. */

@@ -18,6 +18,7 @@ import org.shadowllm.bench.sparse.LayerPlan;
 import org.shadowllm.bench.sparse.SparseOptModel;
 import org.shadowllm.bench.sparse.SparsityBudget;
 import org.shadowllm.bench.sparse.TokenPlanner;
+import org.shadowllm.bench.sparse.UnitScorer;
 import org.shadowllm.common.checkpoint.OptCheckpoint;
 import org.shadowllm.common.checkpoint.RandomOptCheckpoint;
 import org.shadowllm.common.model.OptConfig;
@@ -150,20 +151,21 @@ public final class EngineDecodeBenchmark {
                             ratio(timed, o + 1, o), ratio(timed, o + 3, o), replan, ratio(timed, o + 4, o), replan,
                             ratio(timed, o + 4, o + 1), ratio(timed, o + 3, o + 2));
                 }
-                System.out.printf("%nwhere one generation's decode time goes, ms per token (one more run each):%n%-22s %6s",
-                        "method", "format");
+                System.out.printf("%nwhere one generation's decode time goes, ms per token (one more run each; "
+                        + "plan = predict + select):%n%-22s %6s", "method", "format");
                 for (DecodeEngine.Phase p : DecodeEngine.Phase.values()) {
                     System.out.printf(" %9s", p.name().toLowerCase(java.util.Locale.ROOT));
                 }
-                System.out.println();
+                System.out.printf(" %9s%n", "predict");
                 for (DecodeEngine engine : engines) {
                     for (SparsityMethod m : methods) {
-                        long[] phases = profile(engine, sparse, m, text, prompt, generate);
+                        long[] predict = new long[1];
+                        long[] phases = profile(engine, sparse, m, text, prompt, generate, predict);
                         System.out.printf("%-22s %6s", m.label(), engine.weights().format().key());
                         for (long ns : phases) {
                             System.out.printf(" %9.3f", ns / 1e6 / (generate - 1));
                         }
-                        System.out.println();
+                        System.out.printf(" %9.3f%n", predict[0] / 1e6 / (generate - 1));
                     }
                 }
             }
@@ -199,17 +201,34 @@ public final class EngineDecodeBenchmark {
         };
     }
 
-    /** Phase nanoseconds of one greedy decode after a dense engine prefill of the prompt. */
+    /**
+     * Phase nanoseconds of one greedy decode after a dense engine prefill of the prompt; {@code predict[0]} gets
+     * the predictor networks' share of the plan phase.
+     */
     private static long[] profile(DecodeEngine engine, SparseOptModel sparse, SparsityMethod m, int[] text, int prompt,
-                                  int generate) {
+                                  int generate, long[] predict) {
         DecodeState state = engine.newState(prompt + generate);
-        TokenPlanner planner = m.tokenPlanner(m.predictor() == null ? null : engine.predictor(m.predictor().predictor()),
-                sparse, java.util.Arrays.copyOf(text, prompt));
+        UnitScorer scorer = m.predictor() == null ? null : engine.predictor(m.predictor().predictor());
+        UnitScorer timed = scorer == null ? null : new UnitScorer() {
+            @Override
+            public int[] networksFor(int layer) {
+                return scorer.networksFor(layer);
+            }
+
+            @Override
+            public void score(int network, float[] feature, float[] heads, float[] neurons) {
+                long start = System.nanoTime();
+                scorer.score(network, feature, heads, neurons);
+                predict[0] += System.nanoTime() - start;
+            }
+        };
+        TokenPlanner planner = m.tokenPlanner(timed, sparse, java.util.Arrays.copyOf(text, prompt));
         int next = 0;
         for (int i = 0; i < prompt; i++) {
             next = DecodeEngine.argmax(engine.step(state, text[i], TokenPlanner.DENSE));
         }
         engine.resetPhases();
+        predict[0] = 0;
         for (int i = 1; i < generate; i++) {
             next = DecodeEngine.argmax(engine.step(state, next, planner));
         }

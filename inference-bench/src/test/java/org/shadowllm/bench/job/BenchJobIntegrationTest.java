@@ -133,6 +133,24 @@ class BenchJobIntegrationTest {
         }
     }
 
+    /** Dense teacher-forced decoding on the engine must give the dense model's perplexity exactly. */
+    @Test
+    void decodeMeasuresRunOnTheEngineWithReplanningVariants() throws Exception {
+        String output = out.resolve("decode").toString();
+        BenchJob.Summary s = new BenchJob(spark, options(output, "--methods", "dense,shadowllm", "--measures",
+                "decode-perplexity,latency", "--replan-every", "2")).run();
+        List<String> methods = s.results().stream().map(BenchResult::method).distinct().toList();
+        assertEquals(List.of("dense", "shadowllm", "shadowllm-replan2"), methods);
+        assertEquals(3 * 4, s.results().size());
+        double dense = s.results().stream().filter(r -> r.method().equals("dense")
+                && r.measure().equals("decode_perplexity")).findFirst().orElseThrow().value();
+        assertEquals(referencePerplexity(48, 16, 2), dense, 1e-4 * dense);
+        for (BenchResult r : s.results()) {
+            assertTrue(Double.isFinite(r.value()) && r.value() > 0, r.toString());
+        }
+        assertTrue(Files.readString(Path.of(output, "summary.txt")).contains("shadowllm-replan2"));
+    }
+
     @Test
     void aMissingPredictorFailsBeforeAnythingIsMeasuredOrWritten() {
         String output = out.resolve("missing").toString();
@@ -148,5 +166,7 @@ class BenchJobIntegrationTest {
         assertThrows(IllegalArgumentException.class, () -> BenchOptions.parse(new String[] {"--sparsities", "0.99"}));
         assertThrows(IllegalArgumentException.class, () -> BenchOptions.parse(new String[] {"--methods", "magic"}));
         assertThrows(IllegalArgumentException.class, () -> BenchOptions.parse(new String[] {"--measures", "speed"}));
+        assertThrows(IllegalArgumentException.class, () -> BenchOptions.parse(new String[] {"--replan-every", "-1"}));
+        assertThrows(IllegalArgumentException.class, () -> BenchOptions.parse(new String[] {"--engine", "fp16"}));
     }
 }
