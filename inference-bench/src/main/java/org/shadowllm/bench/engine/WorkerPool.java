@@ -5,8 +5,10 @@ import java.util.concurrent.locks.LockSupport;
 
 /**
  * A fixed set of threads, reused for every token: {@link #run} splits {@code [0, n)} into one contiguous
- * chunk per thread, the caller taking the first. Waiting threads spin briefly, then park, so a decode
- * step's dozens of parallel sections cost microseconds each and no allocation. One caller at a time.
+ * chunk per thread, the caller taking the first. Waiting threads spin for {@code SPIN_NANOS} (property
+ * {@code shadowllm.engine.spinNanos}, default 50 µs), then park, so a decode step's dozens of parallel
+ * sections cost microseconds each and no allocation, while a long serial phase (planning) runs without a
+ * spinning sibling. One caller at a time.
  */
 public final class WorkerPool implements AutoCloseable {
     /** Work on {@code [from, to)}; called from several threads at once on disjoint ranges. */
@@ -21,7 +23,8 @@ public final class WorkerPool implements AutoCloseable {
         void run(int worker, int from, int to);
     }
 
-    private static final int SPINS = 20_000;
+    /** How long a waiting thread spins before it parks: long enough to bridge a decode step's sections. */
+    private static final long SPIN_NANOS = Long.getLong("shadowllm.engine.spinNanos", 50_000L);
 
     private final int threads;
     private final Thread[] workers;
@@ -90,9 +93,9 @@ public final class WorkerPool implements AutoCloseable {
             LockSupport.unpark(w);
         }
         call(r, wr, 0, 0, Math.min(n, chunk));
-        int spins = 0;
+        long spinStart = System.nanoTime();
         while (pending.get() > 0) {
-            if (++spins < SPINS) {
+            if (System.nanoTime() - spinStart < SPIN_NANOS) {
                 Thread.onSpinWait();
             } else {
                 LockSupport.park(this);
@@ -114,9 +117,9 @@ public final class WorkerPool implements AutoCloseable {
     private void work(int index) {
         int seen = 0;
         while (true) {
-            int spins = 0;
+            long spinStart = System.nanoTime();
             while (generation == seen && !closed) {
-                if (++spins < SPINS) {
+                if (System.nanoTime() - spinStart < SPIN_NANOS) {
                     Thread.onSpinWait();
                 } else {
                     LockSupport.park(this);
