@@ -13,10 +13,11 @@ import java.util.Map;
 /**
  * Batch-1 OPT decoding in plain Java over {@link EngineWeights}: one token per {@link #step}, pre- or
  * post-LayerNorm, KV cache, LM head. A plan's pruned units are skipped by not reading their rows: a
- * pruned head's Q rows, attention and out_proj rows, a pruned neuron's fc1 and fc2 rows. K and V are
- * computed for every head (so a head pruned earlier can come back and see the whole past), except under a
- * planner whose plans are fixed for the sequence, where pruned heads are never read again. Rows are split
- * across a {@link WorkerPool}. Not thread-safe: one step at a time.
+ * pruned head's Q, K and V rows, attention and out_proj rows, a pruned neuron's fc1 and fc2 rows. K and
+ * V are computed lazily: a head kept at a position first catches up the positions where it was pruned,
+ * from the layer inputs the state keeps, so every kept head attends over the whole past (the same K and V
+ * as computing every head everywhere) while each token reads only its kept heads' K/V rows. Rows are
+ * split across a {@link WorkerPool}. Not thread-safe: one step at a time.
  */
 public final class DecodeEngine implements AutoCloseable {
     private static final float LAYER_NORM_EPS = 1e-5f;
@@ -42,7 +43,7 @@ public final class DecodeEngine implements AutoCloseable {
     private LayerPlan plan;
     private int layerIndex;
     private int rowCount;
-    private final WorkerPool.Range qkvRows = this::qkvRows;
+    private final WorkerPool.Range qkvHeads = this::qkvHeads;
     private final WorkerPool.Range attention = this::attention;
     private final WorkerPool.WorkerRange outProj = this::outProj;
     private final WorkerPool.Range fc1Rows = this::fc1Rows;
@@ -162,6 +163,7 @@ public final class DecodeEngine implements AutoCloseable {
         for (int l = 0; l < c.numLayers(); l++) {
             copyHeads(cache.keys(l), state.keys[l], t);
             copyHeads(cache.values(l), state.values[l], t);
+            java.util.Arrays.fill(state.kvFilled[l], t);
         }
         state.position = t;
     }
@@ -195,8 +197,8 @@ public final class DecodeEngine implements AutoCloseable {
     private void attentionBlock(TokenPlanner planner) {
         boolean pre = c.doLayerNormBefore();
         normalize(s.x, pre ? layer.attnNormWeight() : null, layer.attnNormBias(), s.xn, pre);
+        System.arraycopy(s.xn, 0, s.inputs[layerIndex], s.position * e, e);
         int heads = plan == null ? c.numHeads() : plan.headCount();
-        boolean kvAll = plan == null || !planner.fixedForSequence();
         int n = 0;
         for (int i = 0; i < heads; i++) {
             int h = plan == null ? i : plan.head(i);
@@ -204,25 +206,9 @@ public final class DecodeEngine implements AutoCloseable {
                 s.rows[n++] = h * d + j;
             }
         }
-        int kvHeads = kvAll ? c.numHeads() : heads;
-        for (int part = 1; part <= 2; part++) {
-            for (int i = 0; i < kvHeads; i++) {
-                int h = kvAll ? i : plan.head(i);
-                for (int j = 0; j < d; j++) {
-                    s.rows[n++] = part * e + h * d + j;
-                }
-            }
-        }
-        rowCount = n;
         lap(Phase.OTHER);
-        pool.run(n, 4, qkvRows);
+        pool.run(heads, qkvHeads);
         lap(Phase.QKV);
-        int p = s.position;
-        for (int i = 0; i < kvHeads; i++) {
-            int h = kvAll ? i : plan.head(i);
-            System.arraycopy(s.qkv, e + h * d, s.keys[layerIndex][h], p * d, d);
-            System.arraycopy(s.qkv, 2 * e + h * d, s.values[layerIndex][h], p * d, d);
-        }
         if (plan != null) {
             java.util.Arrays.fill(s.context, 0f);
         }
@@ -318,20 +304,42 @@ public final class DecodeEngine implements AutoCloseable {
         }
     }
 
-    private void qkvRows(int from, int to) {
+    /**
+     * Kept heads {@code from..to}: Q at this position; K and V at this position and at every earlier one the
+     * head has not been computed for (it was pruned there), from the layer inputs kept for that purpose.
+     */
+    private void qkvHeads(int from, int to) {
         RowMatrix m = layer.qkv();
         float[] b = layer.qkvBias();
-        int[] rows = s.rows;
-        int i = from;
-        for (; i + 4 <= to; i += 4) {
-            m.dot4(rows[i], rows[i + 1], rows[i + 2], rows[i + 3], s.xn, s.qkv, rows[i], rows[i + 1], rows[i + 2],
-                    rows[i + 3]);
+        int p = s.position;
+        float[] inputs = s.inputs[layerIndex];
+        for (int i = from; i < to; i++) {
+            int h = plan == null ? i : plan.head(i);
+            int q = h * d;
+            headRows(m, q, s.xn, 0, s.qkv, q, b, q);
+            float[] k = s.keys[layerIndex][h];
+            float[] v = s.values[layerIndex][h];
+            for (int t = s.kvFilled[layerIndex][h]; t <= p; t++) {
+                headRows(m, e + q, inputs, t * e, k, t * d, b, e + q);
+                headRows(m, 2 * e + q, inputs, t * e, v, t * d, b, 2 * e + q);
+            }
+            s.kvFilled[layerIndex][h] = p + 1;
         }
-        for (; i < to; i++) {
-            s.qkv[rows[i]] = m.dot(rows[i], s.xn, 0);
+    }
+
+    /** {@code out[outOff + j] = row (first + j) · x[xOff ..] + bias[biasOff + j]} for one head's d rows. */
+    private void headRows(RowMatrix m, int first, float[] x, int xOff, float[] out, int outOff, float[] bias,
+                          int biasOff) {
+        int j = 0;
+        for (; j + 4 <= d; j += 4) {
+            m.dot4(first + j, first + j + 1, first + j + 2, first + j + 3, x, xOff, out, outOff + j, outOff + j + 1,
+                    outOff + j + 2, outOff + j + 3);
         }
-        for (i = from; i < to; i++) {
-            s.qkv[rows[i]] += b[rows[i]];
+        for (; j < d; j++) {
+            out[outOff + j] = m.dot(first + j, x, xOff);
+        }
+        for (j = 0; j < d; j++) {
+            out[outOff + j] += bias[biasOff + j];
         }
     }
 
@@ -382,7 +390,7 @@ public final class DecodeEngine implements AutoCloseable {
         float[] b = layer.fc1Bias();
         int i = from;
         for (; i + 4 <= to; i += 4) {
-            m.dot4(neuron(i), neuron(i + 1), neuron(i + 2), neuron(i + 3), s.xn, s.hidden, i, i + 1, i + 2, i + 3);
+            m.dot4(neuron(i), neuron(i + 1), neuron(i + 2), neuron(i + 3), s.xn, 0, s.hidden, i, i + 1, i + 2, i + 3);
         }
         for (; i < to; i++) {
             s.hidden[i] = m.dot(neuron(i), s.xn, 0);
@@ -415,7 +423,7 @@ public final class DecodeEngine implements AutoCloseable {
         RowMatrix m = w.lmHead();
         int v = from;
         for (; v + 4 <= to; v += 4) {
-            m.dot4(v, v + 1, v + 2, v + 3, s.finalHidden, s.logits, v, v + 1, v + 2, v + 3);
+            m.dot4(v, v + 1, v + 2, v + 3, s.finalHidden, 0, s.logits, v, v + 1, v + 2, v + 3);
         }
         for (; v < to; v++) {
             s.logits[v] = m.dot(v, s.finalHidden, 0);

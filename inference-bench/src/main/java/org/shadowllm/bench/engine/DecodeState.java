@@ -3,8 +3,9 @@ package org.shadowllm.bench.engine;
 import org.shadowllm.common.model.OptConfig;
 
 /**
- * One sequence's mutable state: its KV cache ({@code [layer][head][position·d]}), its position and every
- * scratch buffer a decode step needs, allocated once so steps allocate nothing.
+ * One sequence's mutable state: its KV cache ({@code [layer][head][position·d]}) with how far each head's
+ * is filled, each layer's attention inputs, its position and every scratch buffer a decode step needs,
+ * allocated once so steps allocate nothing.
  */
 public final class DecodeState {
     final int capacity;
@@ -22,6 +23,10 @@ public final class DecodeState {
     final float[][] scores;
     final int[] rows;
     final float[][] partials;
+    /** Per layer, the attention input of every position: pruned heads' K and V are computed from it later. */
+    final float[][] inputs;
+    /** Per layer and head, how many leading positions have K and V computed. */
+    final int[][] kvFilled;
     int position;
 
     DecodeState(OptConfig c, int capacity, int threads) {
@@ -46,6 +51,8 @@ public final class DecodeState {
         scores = new float[h][capacity];
         rows = new int[Math.max(3 * e, c.ffnDim())];
         partials = new float[threads][e];
+        inputs = new float[c.numLayers()][capacity * e];
+        kvFilled = new int[c.numLayers()][h];
     }
 
     /** Positions decoded so far (the next token goes here). */
@@ -61,5 +68,8 @@ public final class DecodeState {
     /** Forgets the sequence; buffers are reused. */
     public void reset() {
         position = 0;
+        for (int[] f : kvFilled) {
+            java.util.Arrays.fill(f, 0);
+        }
     }
 }

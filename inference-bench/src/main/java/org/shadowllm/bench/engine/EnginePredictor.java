@@ -119,7 +119,7 @@ public final class EnginePredictor implements UnitScorer {
     private static void rows(RowMatrix m, float[] x, float[] y, int from, int to) {
         int i = from;
         for (; i + 4 <= to; i += 4) {
-            m.dot4(i, i + 1, i + 2, i + 3, x, y, i, i + 1, i + 2, i + 3);
+            m.dot4(i, i + 1, i + 2, i + 3, x, 0, y, i, i + 1, i + 2, i + 3);
         }
         for (; i < to; i++) {
             y[i] = m.dot(i, x, 0);

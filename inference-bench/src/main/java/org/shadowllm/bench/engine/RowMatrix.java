@@ -68,12 +68,12 @@ public final class RowMatrix {
                 : VectorKernels.dot(b16, row * cols, x, xOff, cols);
     }
 
-    /** {@code out[i_k] = row r_k · x[0 .. cols)} for four rows at once. */
-    public void dot4(int r0, int r1, int r2, int r3, float[] x, float[] out, int i0, int i1, int i2, int i3) {
+    /** {@code out[i_k] = row r_k · x[xOff .. xOff+cols)} for four rows at once. */
+    public void dot4(int r0, int r1, int r2, int r3, float[] x, int xOff, float[] out, int i0, int i1, int i2, int i3) {
         if (f32 != null) {
-            VectorKernels.dot4(f32, r0 * cols, r1 * cols, r2 * cols, r3 * cols, x, cols, out, i0, i1, i2, i3);
+            VectorKernels.dot4(f32, r0 * cols, r1 * cols, r2 * cols, r3 * cols, x, xOff, cols, out, i0, i1, i2, i3);
         } else {
-            VectorKernels.dot4(b16, r0 * cols, r1 * cols, r2 * cols, r3 * cols, x, cols, out, i0, i1, i2, i3);
+            VectorKernels.dot4(b16, r0 * cols, r1 * cols, r2 * cols, r3 * cols, x, xOff, cols, out, i0, i1, i2, i3);
         }
     }
 

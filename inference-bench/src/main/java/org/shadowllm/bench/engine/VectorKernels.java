@@ -64,15 +64,15 @@ final class VectorKernels {
      * Four rows' dot products with {@code x[0 .. n)} at once, {@code out[i_k] = w[o_k ..] · x}: four streams in
      * flight hide memory latency when the rows are scattered.
      */
-    static void dot4(float[] w, int o0, int o1, int o2, int o3, float[] x, int n, float[] out, int i0, int i1, int i2,
-                     int i3) {
+    static void dot4(float[] w, int o0, int o1, int o2, int o3, float[] x, int xOff, int n, float[] out, int i0, int i1,
+                     int i2, int i3) {
         FloatVector a0 = FloatVector.zero(F);
         FloatVector a1 = FloatVector.zero(F);
         FloatVector a2 = FloatVector.zero(F);
         FloatVector a3 = FloatVector.zero(F);
         int i = 0;
         for (int upper = n - LANES + 1; i < upper; i += LANES) {
-            FloatVector xv = FloatVector.fromArray(F, x, i);
+            FloatVector xv = FloatVector.fromArray(F, x, xOff + i);
             a0 = FloatVector.fromArray(F, w, o0 + i).fma(xv, a0);
             a1 = FloatVector.fromArray(F, w, o1 + i).fma(xv, a1);
             a2 = FloatVector.fromArray(F, w, o2 + i).fma(xv, a2);
@@ -83,10 +83,11 @@ final class VectorKernels {
         float s2 = a2.reduceLanes(VectorOperators.ADD);
         float s3 = a3.reduceLanes(VectorOperators.ADD);
         for (; i < n; i++) {
-            s0 += w[o0 + i] * x[i];
-            s1 += w[o1 + i] * x[i];
-            s2 += w[o2 + i] * x[i];
-            s3 += w[o3 + i] * x[i];
+            float xi = x[xOff + i];
+            s0 += w[o0 + i] * xi;
+            s1 += w[o1 + i] * xi;
+            s2 += w[o2 + i] * xi;
+            s3 += w[o3 + i] * xi;
         }
         out[i0] = s0;
         out[i1] = s1;
@@ -94,15 +95,15 @@ final class VectorKernels {
         out[i3] = s3;
     }
 
-    static void dot4(short[] w, int o0, int o1, int o2, int o3, float[] x, int n, float[] out, int i0, int i1, int i2,
-                     int i3) {
+    static void dot4(short[] w, int o0, int o1, int o2, int o3, float[] x, int xOff, int n, float[] out, int i0, int i1,
+                     int i2, int i3) {
         FloatVector a0 = FloatVector.zero(F);
         FloatVector a1 = FloatVector.zero(F);
         FloatVector a2 = FloatVector.zero(F);
         FloatVector a3 = FloatVector.zero(F);
         int i = 0;
         for (int upper = n - LANES + 1; i < upper; i += LANES) {
-            FloatVector xv = FloatVector.fromArray(F, x, i);
+            FloatVector xv = FloatVector.fromArray(F, x, xOff + i);
             a0 = widen(w, o0 + i).fma(xv, a0);
             a1 = widen(w, o1 + i).fma(xv, a1);
             a2 = widen(w, o2 + i).fma(xv, a2);
@@ -113,10 +114,11 @@ final class VectorKernels {
         float s2 = a2.reduceLanes(VectorOperators.ADD);
         float s3 = a3.reduceLanes(VectorOperators.ADD);
         for (; i < n; i++) {
-            s0 += bf16(w[o0 + i]) * x[i];
-            s1 += bf16(w[o1 + i]) * x[i];
-            s2 += bf16(w[o2 + i]) * x[i];
-            s3 += bf16(w[o3 + i]) * x[i];
+            float xi = x[xOff + i];
+            s0 += bf16(w[o0 + i]) * xi;
+            s1 += bf16(w[o1 + i]) * xi;
+            s2 += bf16(w[o2 + i]) * xi;
+            s3 += bf16(w[o3 + i]) * xi;
         }
         out[i0] = s0;
         out[i1] = s1;

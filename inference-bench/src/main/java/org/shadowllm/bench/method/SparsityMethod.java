@@ -179,17 +179,7 @@ public final class SparsityMethod {
     }
 
     private static TokenPlanner fixed(LayerPlan[] plans) {
-        return new TokenPlanner() {
-            @Override
-            public LayerPlan plan(int layer) {
-                return plans[layer];
-            }
-
-            @Override
-            public boolean fixedForSequence() {
-                return true;
-            }
-        };
+        return layer -> plans[layer];
     }
 
     /** Counts tokens (layer 0's residual starts one) and says when a predicted plan is due. */

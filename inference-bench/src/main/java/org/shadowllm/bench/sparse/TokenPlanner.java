@@ -17,13 +17,5 @@ public interface TokenPlanner {
     /** The plan for {@code layer} (≥ 1), or null to run it dense. */
     LayerPlan plan(int layer);
 
-    /**
-     * True when this planner returns the same plan for every token of the sequence (a static mask): heads
-     * it prunes are never read again, so their K and V need not be computed.
-     */
-    default boolean fixedForSequence() {
-        return false;
-    }
-
     TokenPlanner DENSE = layer -> null;
 }

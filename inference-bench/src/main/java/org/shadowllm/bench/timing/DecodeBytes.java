@@ -11,7 +11,8 @@ final class DecodeBytes {
     /**
      * Weight bytes of one step under {@code plans} (null, or a null layer: dense), with weight matrices at
      * {@code valueBytes} per value and norms and biases in fp32: the kept Q, out_proj, fc1 and fc2 rows, K and V
-     * rows of every head ({@code kvAllHeads}) or of kept heads only, the embedding row and the LM head.
+     * rows of every head ({@code kvAllHeads}, DJL's policy) or of kept heads only (the engine's), the
+     * embedding row and the LM head.
      */
     static long weights(OptConfig c, LayerPlan[] plans, boolean kvAllHeads, int valueBytes) {
         long e = c.hiddenSize();
