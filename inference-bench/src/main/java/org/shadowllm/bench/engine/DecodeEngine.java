@@ -378,10 +378,10 @@ public final class DecodeEngine implements AutoCloseable {
         int i = from;
         for (; i + 4 <= to; i += 4) {
             m.axpy4(rows[i], x[rows[i]], rows[i + 1], x[rows[i + 1]], rows[i + 2], x[rows[i + 2]], rows[i + 3],
-                    x[rows[i + 3]], y, 0, e);
+                    x[rows[i + 3]], y);
         }
         for (; i < to; i++) {
-            m.axpy(rows[i], x[rows[i]], y, 0, e);
+            m.axpy(rows[i], x[rows[i]], y);
         }
     }
 
@@ -407,10 +407,10 @@ public final class DecodeEngine implements AutoCloseable {
         float[] a = s.hidden;
         int i = from;
         for (; i + 4 <= to; i += 4) {
-            m.axpy4(neuron(i), a[i], neuron(i + 1), a[i + 1], neuron(i + 2), a[i + 2], neuron(i + 3), a[i + 3], y, 0, e);
+            m.axpy4(neuron(i), a[i], neuron(i + 1), a[i + 1], neuron(i + 2), a[i + 2], neuron(i + 3), a[i + 3], y);
         }
         for (; i < to; i++) {
-            m.axpy(neuron(i), a[i], y, 0, e);
+            m.axpy(neuron(i), a[i], y);
         }
     }
 

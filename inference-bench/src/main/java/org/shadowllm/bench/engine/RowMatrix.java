@@ -10,13 +10,16 @@ public final class RowMatrix {
     private final int rows;
     private final int cols;
     private final float[] f32;
-    private final short[] b16;
+    /** bf16 rows packed two values to an int ({@link VectorKernels}), {@code stride} ints per row. */
+    private final int[] b16;
+    private final int stride;
 
-    private RowMatrix(int rows, int cols, float[] f32, short[] b16) {
+    private RowMatrix(int rows, int cols, float[] f32, int[] b16) {
         this.rows = rows;
         this.cols = cols;
         this.f32 = f32;
         this.b16 = b16;
+        this.stride = f32 != null ? cols : VectorKernels.packedLength(cols);
     }
 
     /** {@code values} is {@code [rows, cols]} row-major, or {@code [cols, rows]} when {@code transpose}. */
@@ -30,19 +33,29 @@ public final class RowMatrix {
             throw new IllegalArgumentException("expected " + n + " values for " + rows + " × " + cols + ", got "
                     + values.length);
         }
-        float[] f = format == WeightFormat.FP32 ? new float[(int) n] : null;
-        short[] s = format == WeightFormat.BF16 ? new short[(int) n] : null;
-        for (int r = 0; r < rows; r++) {
-            for (int c = 0; c < cols; c++) {
-                float v = transpose ? values[c * rows + r] : values[r * cols + c];
-                if (f != null) {
-                    f[r * cols + c] = v;
-                } else {
-                    s[r * cols + c] = VectorKernels.toBf16(v);
+        float[] row = transpose ? new float[cols] : null;
+        if (format == WeightFormat.FP32) {
+            float[] f = transpose ? new float[(int) n] : values.clone();
+            for (int r = 0; transpose && r < rows; r++) {
+                for (int c = 0; c < cols; c++) {
+                    f[r * cols + c] = values[c * rows + r];
                 }
             }
+            return new RowMatrix(rows, cols, f, null);
         }
-        return new RowMatrix(rows, cols, f, s);
+        int stride = VectorKernels.packedLength(cols);
+        int[] packed = new int[Math.multiplyExact(rows, stride)];
+        for (int r = 0; r < rows; r++) {
+            if (transpose) {
+                for (int c = 0; c < cols; c++) {
+                    row[c] = values[c * rows + r];
+                }
+                VectorKernels.pack(row, 0, cols, packed, r * stride);
+            } else {
+                VectorKernels.pack(values, r * cols, cols, packed, r * stride);
+            }
+        }
+        return new RowMatrix(rows, cols, null, packed);
     }
 
     public int rows() {
@@ -57,15 +70,15 @@ public final class RowMatrix {
         return f32 != null ? WeightFormat.FP32 : WeightFormat.BF16;
     }
 
-    /** Bytes of one row. */
+    /** Bytes of one row as stored. */
     public long rowBytes() {
-        return (long) cols * format().bytesPerValue();
+        return f32 != null ? 4L * cols : 4L * stride;
     }
 
     /** Row {@code row} · {@code x[xOff .. xOff+cols)}. */
     public float dot(int row, float[] x, int xOff) {
         return f32 != null ? VectorKernels.dot(f32, row * cols, x, xOff, cols)
-                : VectorKernels.dot(b16, row * cols, x, xOff, cols);
+                : VectorKernels.dotPacked(b16, row * stride, x, xOff, cols);
     }
 
     /** {@code out[i_k] = row r_k · x[xOff .. xOff+cols)} for four rows at once. */
@@ -73,33 +86,37 @@ public final class RowMatrix {
         if (f32 != null) {
             VectorKernels.dot4(f32, r0 * cols, r1 * cols, r2 * cols, r3 * cols, x, xOff, cols, out, i0, i1, i2, i3);
         } else {
-            VectorKernels.dot4(b16, r0 * cols, r1 * cols, r2 * cols, r3 * cols, x, xOff, cols, out, i0, i1, i2, i3);
+            VectorKernels.dot4Packed(b16, r0 * stride, r1 * stride, r2 * stride, r3 * stride, x, xOff, cols, out, i0, i1,
+                    i2, i3);
         }
     }
 
-    /** {@code y[from..to) += a · row[from..to)}. */
-    public void axpy(int row, float a, float[] y, int from, int to) {
+    /** {@code y[0 .. cols) += a · row}. */
+    public void axpy(int row, float a, float[] y) {
         if (f32 != null) {
-            VectorKernels.axpy(a, f32, row * cols, y, from, to);
+            VectorKernels.axpy(a, f32, row * cols, y, 0, cols);
         } else {
-            VectorKernels.axpy(a, b16, row * cols, y, from, to);
+            VectorKernels.axpyPacked(a, b16, row * stride, y, cols);
         }
     }
 
-    /** {@code y[from..to) += Σ a_i · row r_i[from..to)} over four rows, touching y once. */
-    public void axpy4(int r0, float a0, int r1, float a1, int r2, float a2, int r3, float a3, float[] y, int from,
-                      int to) {
+    /** {@code y[0 .. cols) += Σ a_k · row r_k} over four rows, touching y once. */
+    public void axpy4(int r0, float a0, int r1, float a1, int r2, float a2, int r3, float a3, float[] y) {
         if (f32 != null) {
-            VectorKernels.axpy4(a0, r0 * cols, a1, r1 * cols, a2, r2 * cols, a3, r3 * cols, f32, y, from, to);
+            VectorKernels.axpy4(a0, r0 * cols, a1, r1 * cols, a2, r2 * cols, a3, r3 * cols, f32, y, 0, cols);
         } else {
-            VectorKernels.axpy4(a0, r0 * cols, a1, r1 * cols, a2, r2 * cols, a3, r3 * cols, b16, y, from, to);
+            VectorKernels.axpy4Packed(a0, r0 * stride, a1, r1 * stride, a2, r2 * stride, a3, r3 * stride, b16, y, cols);
         }
     }
 
     /** Copies row {@code row} (widened to fp32) into {@code out[off ..]}. */
     public void copyRow(int row, float[] out, int off) {
+        if (f32 != null) {
+            System.arraycopy(f32, row * cols, out, off, cols);
+            return;
+        }
         for (int c = 0; c < cols; c++) {
-            out[off + c] = f32 != null ? f32[row * cols + c] : VectorKernels.bf16(b16[row * cols + c]);
+            out[off + c] = VectorKernels.unpack(b16, row * stride, cols, c);
         }
     }
 }
