@@ -137,7 +137,7 @@ class EnginePlanningTest {
             for (int token : TOKENS) {
                 LayerPlan[] djlNow = new LayerPlan[config.numLayers()];
                 NDArray hidden = sparse.forward(s, Tensors.of(s, new long[] {token}, new Shape(1, 1)),
-                        recording(djlPlanner, djlNow), cache);
+                        LayerPlanner.recording(djlPlanner, djlNow), cache);
                 float[] expected = model.logits(s, hidden).toFloatArray();
                 LayerPlan[] engineNow = new LayerPlan[config.numLayers()];
                 float[] actual = engine.step(state, token, recording(enginePlanner, engineNow));
@@ -166,26 +166,6 @@ class EnginePlanningTest {
                 }
             }
         }
-    }
-
-    private static LayerPlanner recording(LayerPlanner p, LayerPlan[] into) {
-        return new LayerPlanner() {
-            @Override
-            public void residualIn(int layer, NDArray residual) {
-                p.residualIn(layer, residual);
-            }
-
-            @Override
-            public void attentionContext(int layer, NDArray context) {
-                p.attentionContext(layer, context);
-            }
-
-            @Override
-            public LayerPlan plan(int layer) {
-                into[layer] = p.plan(layer);
-                return into[layer];
-            }
-        };
     }
 
     private static TokenPlanner recording(TokenPlanner p, LayerPlan[] into) {

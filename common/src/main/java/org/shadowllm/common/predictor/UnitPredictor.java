@@ -28,6 +28,14 @@ public record UnitPredictor(PredictorManifest manifest, List<NetworkWeights> net
         return manifest.shape();
     }
 
+    /** Indices of the networks that score units of {@code layer}, in network order. */
+    public int[] networksFor(int layer) {
+        return java.util.stream.IntStream.range(0, networks.size()).filter(i -> {
+            NetworkSpec s = networks.get(i).spec();
+            return layer >= s.firstLayer() && layer < s.firstLayer() + s.layerCount();
+        }).toArray();
+    }
+
     public int hiddenWidth() {
         return networks.get(0).spec().hidden();
     }

@@ -221,17 +221,11 @@ public final class DecodeEngine implements AutoCloseable {
         pool.run(rowCount, 4, outProj);
         sumPartials(layer.outBias());
         lap(Phase.OUT_PROJ);
-        for (int i = 0; i < e; i++) {
-            s.x[i] += s.y[i];
-        }
-        if (!pre) {
-            normalize(s.x, layer.attnNormWeight(), layer.attnNormBias(), s.x, true);
-        }
+        addResidual(layer.attnNormWeight(), layer.attnNormBias());
     }
 
     private void ffnBlock() {
-        boolean pre = c.doLayerNormBefore();
-        normalize(s.x, layer.ffnNormWeight(), layer.ffnNormBias(), s.xn, pre);
+        normalize(s.x, layer.ffnNormWeight(), layer.ffnNormBias(), s.xn, c.doLayerNormBefore());
         rowCount = plan == null ? c.ffnDim() : plan.neuronCount();
         lap(Phase.OTHER);
         pool.run(rowCount, 4, fc1Rows);
@@ -240,11 +234,14 @@ public final class DecodeEngine implements AutoCloseable {
         pool.run(rowCount, 4, fc2Rows);
         sumPartials(layer.fc2Bias());
         lap(Phase.FC2);
-        for (int i = 0; i < e; i++) {
-            s.x[i] += s.y[i];
-        }
-        if (!pre) {
-            normalize(s.x, layer.ffnNormWeight(), layer.ffnNormBias(), s.x, true);
+        addResidual(layer.ffnNormWeight(), layer.ffnNormBias());
+    }
+
+    /** {@code x += y}, then the block's LayerNorm where the model normalizes after the residual (post-LN). */
+    private void addResidual(float[] gamma, float[] beta) {
+        VectorKernels.add(s.x, s.y, e);
+        if (!c.doLayerNormBefore()) {
+            normalize(s.x, gamma, beta, s.x, true);
         }
     }
 

@@ -47,14 +47,7 @@ public final class EnginePredictor implements UnitScorer {
             maxIn = Math.max(maxIn, s.inputs());
         }
         for (int l = 0; l < predictor.shape().layers(); l++) {
-            List<Integer> scoring = new ArrayList<>();
-            for (int i = 0; i < networks.size(); i++) {
-                NetworkSpec s = networks.get(i).spec();
-                if (l >= s.firstLayer() && l < s.firstLayer() + s.layerCount()) {
-                    scoring.add(i);
-                }
-            }
-            networksByLayer.add(scoring.stream().mapToInt(Integer::intValue).toArray());
+            networksByLayer.add(predictor.networksFor(l));
         }
         feature = new float[maxIn];
         hidden = new float[maxHidden];

@@ -32,14 +32,7 @@ public final class PredictorRuntime implements UnitScorer, AutoCloseable {
             networks.add(NetworkTensors.of(manager, w));
         }
         for (int l = 0; l < predictor.shape().layers(); l++) {
-            List<Integer> scoring = new ArrayList<>();
-            for (int i = 0; i < networks.size(); i++) {
-                NetworkSpec s = networks.get(i).spec();
-                if (l >= s.firstLayer() && l < s.firstLayer() + s.layerCount()) {
-                    scoring.add(i);
-                }
-            }
-            networksByLayer.add(scoring.stream().mapToInt(Integer::intValue).toArray());
+            networksByLayer.add(predictor.networksFor(l));
         }
     }
 

@@ -1,6 +1,5 @@
 package org.shadowllm.bench.method;
 
-import ai.djl.ndarray.NDArray;
 import ai.djl.ndarray.NDManager;
 import ai.djl.ndarray.types.Shape;
 import org.shadowllm.bench.sparse.LayerPlan;
@@ -112,12 +111,20 @@ public final class SparsityMethod {
 
     /** A planner that predicts during each forward pass. For static and oracle it is their fixed plan. */
     public LayerPlanner live(SparseOptModel model, int[] context) {
-        return method == Method.DENSE ? LayerPlanner.DENSE : LayerPlanner.of(tokenPlanner(predictor, model, context));
+        return switch (method) {
+            case DENSE -> LayerPlanner.DENSE;
+            case STATIC, ORACLE -> {
+                TokenPlanner fixed = tokenPlanner(null, model, context);
+                yield fixed::plan;
+            }
+            case SHADOWLLM, DEJAVU -> LayerPlanner.of(tokenPlanner(predictor, model, context));
+        };
     }
 
     /**
-     * The same planner for the decode engine: predicted methods score with {@code scorer} (the engine's copy
-     * of this method's predictor); static and oracle plans are fixed for the sequence.
+     * This method's planner over plain-array features, as the decode engine runs it: predicted methods score
+     * with {@code scorer} (the engine's copy of this method's predictor, or the DJL one); static and oracle
+     * plans are fixed for the sequence.
      */
     public TokenPlanner tokenPlanner(UnitScorer scorer, SparseOptModel model, int[] context) {
         return switch (method) {
@@ -140,29 +147,10 @@ public final class SparsityMethod {
                 return oraclePlans(model, context);
             default:
                 LayerPlan[] captured = new LayerPlan[config.numLayers()];
-                LayerPlanner live = live(model, context);
-                long[] ids = new long[context.length];
-                for (int i = 0; i < ids.length; i++) {
-                    ids[i] = context[i];
-                }
+                long[] ids = java.util.Arrays.stream(context).asLongStream().toArray();
                 try (NDManager s = scope.newSubManager()) {
-                    model.forward(s, Tensors.of(s, ids, new Shape(1, ids.length)), new LayerPlanner() {
-                        @Override
-                        public void residualIn(int layer, NDArray residual) {
-                            live.residualIn(layer, residual);
-                        }
-
-                        @Override
-                        public void attentionContext(int layer, NDArray context) {
-                            live.attentionContext(layer, context);
-                        }
-
-                        @Override
-                        public LayerPlan plan(int layer) {
-                            captured[layer] = live.plan(layer);
-                            return captured[layer];
-                        }
-                    }, null);
+                    model.forward(s, Tensors.of(s, ids, new Shape(1, ids.length)),
+                            LayerPlanner.recording(live(model, context), captured), null);
                 }
                 return captured;
         }

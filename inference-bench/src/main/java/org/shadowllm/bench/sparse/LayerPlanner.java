@@ -21,6 +21,27 @@ public interface LayerPlanner {
 
     LayerPlanner DENSE = layer -> null;
 
+    /** {@code planner}, writing each plan it returns into {@code into[layer]} as well. */
+    static LayerPlanner recording(LayerPlanner planner, LayerPlan[] into) {
+        return new LayerPlanner() {
+            @Override
+            public void residualIn(int layer, NDArray residual) {
+                planner.residualIn(layer, residual);
+            }
+
+            @Override
+            public void attentionContext(int layer, NDArray context) {
+                planner.attentionContext(layer, context);
+            }
+
+            @Override
+            public LayerPlan plan(int layer) {
+                into[layer] = planner.plan(layer);
+                return into[layer];
+            }
+        };
+    }
+
     /** {@code planner} fed with this model's features, read back from the tensors. */
     static LayerPlanner of(TokenPlanner planner) {
         return new LayerPlanner() {

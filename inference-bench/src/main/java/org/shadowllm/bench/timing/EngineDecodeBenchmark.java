@@ -23,10 +23,7 @@ import org.shadowllm.common.checkpoint.OptCheckpoint;
 import org.shadowllm.common.checkpoint.RandomOptCheckpoint;
 import org.shadowllm.common.model.OptConfig;
 import org.shadowllm.common.model.OptModel;
-import org.shadowllm.common.predictor.PredictorArtifacts;
 import org.shadowllm.common.predictor.PredictorKind;
-import org.shadowllm.common.predictor.PredictorShape;
-import org.shadowllm.common.predictor.RandomPredictors;
 import org.shadowllm.common.safetensors.SafetensorsWriter.Tensor;
 
 import java.nio.file.Files;
@@ -34,7 +31,6 @@ import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
-import java.util.SplittableRandom;
 
 /**
  * Decode latency on the plain-Java engine, fp32 and bf16, every method against dense, beside DJL's dense
@@ -55,20 +51,18 @@ public final class EngineDecodeBenchmark {
     public static void main(String[] args) throws Exception {
         String[] d = {"12", "12", "3072", "768", "0.5", "128", "128", "3", "16"};
         String[] a = args.length == d.length ? args : d;
-        int layers = Integer.parseInt(a[0]);
-        int heads = Integer.parseInt(a[1]);
-        int ffn = Integer.parseInt(a[2]);
-        int hidden = Integer.parseInt(a[3]);
-        double sparsity = Double.parseDouble(a[4]);
-        int prompt = Integer.parseInt(a[5]);
-        int generate = Integer.parseInt(a[6]);
-        int repeats = Integer.parseInt(a[7]);
+        RandomDecodeSetup setup = RandomDecodeSetup.parse(a);
         int replan = Integer.parseInt(a[8]);
-        OptConfig config = OptConfig.of(50272, hidden, layers, heads, ffn, 2048);
-        System.out.printf("random OPT: %d layers, %d heads, FFN %d, hidden %d, vocab %d; %d cores; sparsity %.2f (global "
-                        + "budget, floors 1 head and %d neurons); prompt %d, generate %d, median of %d; re-plan every %d%n",
-                layers, heads, ffn, hidden, config.vocabSize(), Runtime.getRuntime().availableProcessors(), sparsity,
-                SparsityBudget.defaultMinNeurons(ffn), prompt, generate, repeats, replan);
+        OptConfig config = setup.config();
+        int prompt = setup.prompt();
+        int generate = setup.generate();
+        int heads = config.numHeads();
+        int ffn = config.ffnDim();
+        SparsityBudget budget = setup.budget();
+        float[][] staticHeads = setup.staticHeads();
+        float[][] staticNeurons = setup.staticNeurons();
+        int[] text = setup.text();
+        System.out.println(setup.describe() + "; re-plan every " + replan);
         Path tmp = Files.createTempDirectory("engine-bench");
         Map<String, Tensor> stateDict = RandomOptCheckpoint.stateDict(config, 1);
         EngineWeights fp32 = EngineWeights.fromStateDict(config, stateDict, WeightFormat.FP32);
@@ -78,38 +72,16 @@ public final class EngineDecodeBenchmark {
              SparseOptModel sparse = new SparseOptModel(model);
              WorkerPool pool = WorkerPool.perCore()) {
             stateDict = null;
-            PredictorShape shape = PredictorShape.of(config);
-            PredictorArtifacts.save(RandomPredictors.of(PredictorKind.SHADOWLLM, shape, 2048, 2), tmp.resolve("s"));
-            PredictorArtifacts.save(RandomPredictors.of(PredictorKind.DEJAVU, shape, 1000, 3), tmp.resolve("d"));
-            SparsityBudget budget = new SparsityBudget(sparsity, SparsityBudget.Scope.GLOBAL, 1,
-                    SparsityBudget.defaultMinNeurons(ffn));
-            SplittableRandom rnd = new SplittableRandom(4);
-            float[][] staticHeads = new float[layers][heads];
-            float[][] staticNeurons = new float[layers][ffn];
-            for (int l = 0; l < layers; l++) {
-                for (int h = 0; h < heads; h++) {
-                    staticHeads[l][h] = (float) rnd.nextDouble();
-                }
-                for (int k = 0; k < ffn; k++) {
-                    staticNeurons[l][k] = (float) rnd.nextDouble();
-                }
-            }
             LayerPlan[] plans = budget.select(staticHeads, staticNeurons);
-            int[] text = new int[prompt];
-            for (int i = 0; i < prompt; i++) {
-                text[i] = rnd.nextInt(config.vocabSize());
-            }
-            try (PredictorRuntime shadow = PredictorRuntime.load(tmp.resolve("s"), config, "random",
-                    PredictorKind.SHADOWLLM, root);
-                 PredictorRuntime dejavu = PredictorRuntime.load(tmp.resolve("d"), config, "random",
-                         PredictorKind.DEJAVU, root)) {
+            try (PredictorRuntime shadow = setup.predictor(PredictorKind.SHADOWLLM, tmp, root);
+                 PredictorRuntime dejavu = setup.predictor(PredictorKind.DEJAVU, tmp, root)) {
                 SparsityMethod dense = SparsityMethod.dense(config);
                 List<SparsityMethod> methods = List.of(dense,
                         SparsityMethod.staticMask(config, budget, staticHeads, staticNeurons),
                         SparsityMethod.predicted(Method.DEJAVU, config, budget, dejavu),
                         SparsityMethod.predicted(Method.SHADOWLLM, config, budget, shadow),
                         SparsityMethod.predicted(Method.SHADOWLLM, config, budget, shadow).replanningEvery(replan));
-                LatencyEval latency = new LatencyEval(prompt, generate, 1, repeats);
+                LatencyEval latency = new LatencyEval(prompt, generate, 1, setup.repeats());
                 List<Contender> contenders = new ArrayList<>();
                 contenders.add(new Contender("djl dense", WeightFormat.FP32, dense,
                         DecodeBytes.weights(config, null, true, 4), latency.onDjl(root, sparse, dense)));

@@ -17,16 +17,13 @@ import org.shadowllm.common.checkpoint.RandomOptCheckpoint;
 import org.shadowllm.common.model.Autograd;
 import org.shadowllm.common.model.OptConfig;
 import org.shadowllm.common.model.OptModel;
-import org.shadowllm.common.predictor.PredictorArtifacts;
 import org.shadowllm.common.predictor.PredictorKind;
 import org.shadowllm.common.predictor.PredictorShape;
-import org.shadowllm.common.predictor.RandomPredictors;
 
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.Arrays;
 import java.util.List;
-import java.util.SplittableRandom;
 
 /**
  * Decode latency of every method at one sparsity against dense, on a random OPT of a given shape, all
@@ -42,52 +39,29 @@ public final class SparseDecodeBenchmark {
     public static void main(String[] args) throws Exception {
         String[] d = {"12", "12", "3072", "768", "0.5", "128", "128", "3"};
         String[] a = args.length == d.length ? args : d;
-        int layers = Integer.parseInt(a[0]);
-        int heads = Integer.parseInt(a[1]);
-        int ffn = Integer.parseInt(a[2]);
-        int hidden = Integer.parseInt(a[3]);
-        double sparsity = Double.parseDouble(a[4]);
-        int prompt = Integer.parseInt(a[5]);
-        int generate = Integer.parseInt(a[6]);
-        int repeats = Integer.parseInt(a[7]);
-        OptConfig config = OptConfig.of(50272, hidden, layers, heads, ffn, 2048);
-        System.out.printf("random OPT: %d layers, %d heads, FFN %d, hidden %d, vocab %d; fp32, %d cores; sparsity %.2f "
-                        + "(global budget, floors 1 head and %d neurons); prompt %d, generate %d, median of %d%n",
-                layers, heads, ffn, hidden, config.vocabSize(), Runtime.getRuntime().availableProcessors(), sparsity,
-                SparsityBudget.defaultMinNeurons(ffn), prompt, generate, repeats);
+        RandomDecodeSetup setup = RandomDecodeSetup.parse(a);
+        OptConfig config = setup.config();
+        int layers = config.numLayers();
+        int heads = config.numHeads();
+        int ffn = config.ffnDim();
+        SparsityBudget budget = setup.budget();
+        float[][] staticHeads = setup.staticHeads();
+        float[][] staticNeurons = setup.staticNeurons();
+        System.out.println(setup.describe() + "; fp32, DJL");
         Path tmp = Files.createTempDirectory("decode-bench");
         try (NDManager root = NDManager.newBaseManager(Device.cpu());
              OptModel model = OptCheckpoint.fromStateDict(config, RandomOptCheckpoint.stateDict(config, 1), root,
                      Device.cpu(), DataType.FLOAT32);
              SparseOptModel sparse = new SparseOptModel(model)) {
             PredictorShape shape = PredictorShape.of(config);
-            PredictorArtifacts.save(RandomPredictors.of(PredictorKind.SHADOWLLM, shape, 2048, 2), tmp.resolve("s"));
-            PredictorArtifacts.save(RandomPredictors.of(PredictorKind.DEJAVU, shape, 1000, 3), tmp.resolve("d"));
-            SparsityBudget budget = new SparsityBudget(sparsity, SparsityBudget.Scope.GLOBAL, 1,
-                    SparsityBudget.defaultMinNeurons(ffn));
-            SplittableRandom rnd = new SplittableRandom(4);
-            float[][] staticHeads = new float[layers][heads];
-            float[][] staticNeurons = new float[layers][ffn];
-            for (int l = 0; l < layers; l++) {
-                for (int h = 0; h < heads; h++) {
-                    staticHeads[l][h] = (float) rnd.nextDouble();
-                }
-                for (int k = 0; k < ffn; k++) {
-                    staticNeurons[l][k] = (float) rnd.nextDouble();
-                }
-            }
-            try (PredictorRuntime shadow = PredictorRuntime.load(tmp.resolve("s"), config, "random", PredictorKind.SHADOWLLM, root);
-                 PredictorRuntime dejavu = PredictorRuntime.load(tmp.resolve("d"), config, "random", PredictorKind.DEJAVU, root)) {
+            try (PredictorRuntime shadow = setup.predictor(PredictorKind.SHADOWLLM, tmp, root);
+                 PredictorRuntime dejavu = setup.predictor(PredictorKind.DEJAVU, tmp, root)) {
                 List<SparsityMethod> methods = List.of(SparsityMethod.dense(config),
                         SparsityMethod.staticMask(config, budget, staticHeads, staticNeurons),
                         SparsityMethod.predicted(Method.DEJAVU, config, budget, dejavu),
                         SparsityMethod.predicted(Method.SHADOWLLM, config, budget, shadow));
-                int[] text = new int[prompt];
-                for (int i = 0; i < prompt; i++) {
-                    text[i] = rnd.nextInt(config.vocabSize());
-                }
-                List<LatencyEval.Result> timed = new LatencyEval(prompt, generate, 1, repeats)
-                        .runAll(root, sparse, methods, text, System.out::println);
+                List<LatencyEval.Result> timed = new LatencyEval(setup.prompt(), setup.generate(), 1, setup.repeats())
+                        .runAll(root, sparse, methods, setup.text(), System.out::println);
                 double bandwidth = readBandwidth(root);
                 LayerPlan[] plans = budget.select(staticHeads, staticNeurons);
                 double[] achieved = SparsityBudget.achieved(plans, heads, ffn);
