@@ -360,23 +360,27 @@ public final class BenchJob {
                 : Path.of(out.replaceFirst("^file:", ""));
     }
 
-    /** Per method and sparsity: perplexity, mean accuracy over tasks, decode time and its ratio to dense. */
+    /** Per method and sparsity: perplexities, mean accuracies over tasks, decode time and its ratio to dense. */
     static String summary(String model, List<BenchResult> results, double seconds, String out) {
         Map<String, double[]> rows = new LinkedHashMap<>();
         double denseDecode = Double.NaN;
         for (BenchResult r : results) {
             String key = r.method() + "@" + r.sparsity();
-            double[] v = rows.computeIfAbsent(key, k -> new double[] {Double.NaN, 0, 0, Double.NaN, r.sparsity(),
-                    Double.NaN});
+            // perplexity, decode perplexity, acc sum, acc count, decode acc sum, decode acc count, decode ms
+            double[] v = rows.computeIfAbsent(key, k -> new double[] {Double.NaN, Double.NaN, 0, 0, 0, 0, Double.NaN});
             switch (r.measure()) {
                 case "perplexity" -> v[0] = r.value();
-                case "decode_perplexity" -> v[5] = r.value();
+                case "decode_perplexity" -> v[1] = r.value();
                 case "acc" -> {
-                    v[1] += r.value();
-                    v[2]++;
+                    v[2] += r.value();
+                    v[3]++;
+                }
+                case "decode_acc" -> {
+                    v[4] += r.value();
+                    v[5]++;
                 }
                 case "decode_ms_per_token" -> {
-                    v[3] = r.value();
+                    v[6] = r.value();
                     if (r.method().equals("dense")) {
                         denseDecode = r.value();
                     }
@@ -386,13 +390,14 @@ public final class BenchJob {
         }
         StringBuilder b = new StringBuilder(String.format("bench %s: %d results in %.1f s -> %s%n", model, results.size(),
                 seconds, out));
-        b.append(String.format("%-20s %8s %12s %12s %10s %14s %10s%n", "method", "sparsity", "perplexity", "decode ppl",
-                "mean acc", "decode ms/tok", "vs dense"));
+        b.append(String.format("%-20s %8s %11s %11s %9s %11s %14s %9s%n", "method", "sparsity", "perplexity",
+                "decode ppl", "mean acc", "decode acc", "decode ms/tok", "vs dense"));
         for (Map.Entry<String, double[]> e : rows.entrySet()) {
             double[] v = e.getValue();
-            b.append(String.format("%-20s %8.2f %12.3f %12.3f %10.4f %14.3f %10.3f%n",
-                    e.getKey().substring(0, e.getKey().indexOf('@')), v[4], v[0], v[5], v[2] > 0 ? v[1] / v[2] : Double.NaN,
-                    v[3], v[3] / denseDecode));
+            String key = e.getKey();
+            b.append(String.format("%-20s %8.2f %11.3f %11.3f %9.4f %11.4f %14.3f %9.3f%n", key.substring(0,
+                    key.indexOf('@')), Double.parseDouble(key.substring(key.indexOf('@') + 1)), v[0], v[1],
+                    v[3] > 0 ? v[2] / v[3] : Double.NaN, v[5] > 0 ? v[4] / v[5] : Double.NaN, v[6], v[6] / denseDecode));
         }
         return b.toString();
     }
