@@ -201,6 +201,5 @@ class EnginePlanningTest {
             org.junit.jupiter.api.Assertions.assertEquals("shadowllm-replan16",
                     method(PredictorKind.SHADOWLLM, p, 16).label());
         }
-        assertTrue(Arrays.asList(Method.values()).contains(Method.SHADOWLLM));
     }
 }

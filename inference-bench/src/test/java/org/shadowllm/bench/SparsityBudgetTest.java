@@ -122,4 +122,25 @@ class SparsityBudgetTest {
         assertThrows(IllegalArgumentException.class, () -> new SparsityBudget(-0.1, Scope.PER_LAYER, 1, 1));
         assertThrows(IllegalArgumentException.class, () -> Scope.parse("layerwise-ish"));
     }
+
+    @Test
+    void aRandomMaskIsReproducibleFromItsSeedAndKeepsTheBudget() {
+        org.shadowllm.common.model.OptConfig c = org.shadowllm.common.model.OptConfig.of(100, 64, 4, 8, 256, 32);
+        SparsityBudget budget = new SparsityBudget(0.5, Scope.PER_LAYER, 1, 1);
+        LayerPlan[] a = org.shadowllm.bench.method.SparsityMethod.randomMask(c, budget, 1).planFromContext(null, null,
+                new int[] {1, 2});
+        LayerPlan[] again = org.shadowllm.bench.method.SparsityMethod.randomMask(c, budget, 1).planFromContext(null,
+                null, new int[] {1, 2});
+        LayerPlan[] other = org.shadowllm.bench.method.SparsityMethod.randomMask(c, budget, 2).planFromContext(null,
+                null, new int[] {1, 2});
+        assertNull(a[0]);
+        assertArrayEquals(new double[] {0.5, 0.5}, SparsityBudget.achieved(a, 8, 256), 1e-12);
+        boolean differs = false;
+        for (int l = 1; l < a.length; l++) {
+            assertArrayEquals(a[l].heads(), again[l].heads());
+            assertArrayEquals(a[l].neurons(), again[l].neurons());
+            differs |= !Arrays.equals(a[l].neurons(), other[l].neurons());
+        }
+        assertTrue(differs, "another seed draws another mask");
+    }
 }

@@ -226,6 +226,7 @@ public final class BenchJob {
             for (Method m : BenchOptions.sparse(options.methods())) {
                 out.add(switch (m) {
                     case STATIC -> SparsityMethod.staticMask(config, budget, staticScores[0], staticScores[1]);
+                    case RANDOM -> SparsityMethod.randomMask(config, budget, options.seed());
                     case SHADOWLLM -> SparsityMethod.predicted(m, config, budget,
                             predictors.get(PredictorKind.SHADOWLLM, options.predictorDir(modelName, "shadowllm")));
                     case DEJAVU -> SparsityMethod.predicted(m, config, budget,

@@ -43,6 +43,7 @@ public record BenchOptions(
         int latencyRepeats,
         int replanEvery,
         String engine,
+        long seed,
         String output,
         String runId,
         String device,
@@ -88,7 +89,8 @@ public record BenchOptions(
               --predictors PATH      trainer job output (default: out/trainer); predictors are read from
                                      <PATH>/predictors/<model>/<criterion>/{shadowllm,dejavu}
               --criterion C          criterion of the predictors, static mask and oracle (default: plainact)
-              --methods LIST         dense,static,dejavu,shadowllm,oracle (default: all)
+              --methods LIST         dense,static,random,dejavu,shadowllm,oracle (default: all)
+              --seed N               seed of the random mask (default: 1234)
               --sparsities LIST      each in [0, 0.95] (default: 0.3,0.5,0.7)
               --budget B             global or per-layer (default: global)
               --min-heads N          global budget floor per layer (default: 1)
@@ -121,7 +123,7 @@ public record BenchOptions(
         Map<String, String> m = CommandLine.parse(args, Set.of("model", "criteria", "predictors", "criterion", "methods",
                 "sparsities", "budget", "min-heads", "min-neurons", "measures", "data", "wikitext", "ppl-window",
                 "ppl-prefix", "ppl-windows", "tasks", "examples", "latency-prompt", "latency-generate", "latency-warmup",
-                "latency-repeats", "replan-every", "engine", "output", "run-id", "device", "master"), USAGE);
+                "latency-repeats", "replan-every", "engine", "seed", "output", "run-id", "device", "master"), USAGE);
         return CommandLine.build(USAGE, () -> new BenchOptions(
                 m.getOrDefault("model", SharedPaths.model("tiny-random-opt").toString()),
                 m.getOrDefault("criteria", "out/criteria"),
@@ -146,6 +148,7 @@ public record BenchOptions(
                 Integer.parseInt(m.getOrDefault("latency-repeats", "3")),
                 Integer.parseInt(m.getOrDefault("replan-every", "0")),
                 m.getOrDefault("engine", "fp32").trim().toLowerCase(java.util.Locale.ROOT),
+                Long.parseLong(m.getOrDefault("seed", "1234")),
                 m.getOrDefault("output", "out/bench"),
                 m.getOrDefault("run-id", CommandLine.defaultRunId("bench")),
                 m.getOrDefault("device", "auto"),

@@ -6,6 +6,8 @@ public enum Method {
     DENSE("dense"),
     /** One mask for all inputs, from the set-level criterion in {@code unit_importance}. */
     STATIC("static"),
+    /** One seeded random mask for all inputs, under the same budget: what any criterion must beat. */
+    RANDOM("random"),
     /** DejaVu-style per-layer predictors, one call per layer per token. */
     DEJAVU("dejavu"),
     /** One ShadowLLM predictor call after layer 0 scores the whole model, per token. */
@@ -29,7 +31,8 @@ public enum Method {
                 return m;
             }
         }
-        throw new IllegalArgumentException("unknown method '" + s + "'; expected dense, static, dejavu, shadowllm or oracle");
+        throw new IllegalArgumentException("unknown method '" + s + "'; expected dense, static, random, dejavu, shadowllm "
+                + "or oracle");
     }
 
     @Override

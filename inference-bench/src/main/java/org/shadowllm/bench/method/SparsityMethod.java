@@ -64,6 +64,21 @@ public final class SparsityMethod {
                 1);
     }
 
+    /** A mask drawn once from {@code seed}: uniform random scores for every unit, under {@code budget}. */
+    public static SparsityMethod randomMask(OptConfig config, SparsityBudget budget, long seed) {
+        java.util.SplittableRandom r = new java.util.SplittableRandom(seed);
+        float[][] heads = new float[config.numLayers()][config.numHeads()];
+        float[][] neurons = new float[config.numLayers()][config.ffnDim()];
+        for (float[][] scores : new float[][][] {heads, neurons}) {
+            for (float[] layer : scores) {
+                for (int i = 0; i < layer.length; i++) {
+                    layer[i] = (float) r.nextDouble();
+                }
+            }
+        }
+        return new SparsityMethod(Method.RANDOM, budget, config, budget.select(heads, neurons), null, null, 1);
+    }
+
     public static SparsityMethod predicted(Method method, OptConfig config, SparsityBudget budget,
                                            PredictorRuntime predictor) {
         if (method != Method.SHADOWLLM && method != Method.DEJAVU) {
@@ -113,7 +128,7 @@ public final class SparsityMethod {
     public LayerPlanner live(SparseOptModel model, int[] context) {
         return switch (method) {
             case DENSE -> LayerPlanner.DENSE;
-            case STATIC, ORACLE -> {
+            case STATIC, RANDOM, ORACLE -> {
                 TokenPlanner fixed = tokenPlanner(null, model, context);
                 yield fixed::plan;
             }
@@ -129,7 +144,7 @@ public final class SparsityMethod {
     public TokenPlanner tokenPlanner(UnitScorer scorer, SparseOptModel model, int[] context) {
         return switch (method) {
             case DENSE -> TokenPlanner.DENSE;
-            case STATIC -> fixed(staticPlans);
+            case STATIC, RANDOM -> fixed(staticPlans);
             case ORACLE -> fixed(oraclePlans(model, context));
             case SHADOWLLM -> new ShadowPlanner(scorer);
             case DEJAVU -> new DejaVuPlanner(scorer);
@@ -142,6 +157,7 @@ public final class SparsityMethod {
             case DENSE:
                 return new LayerPlan[config.numLayers()];
             case STATIC:
+            case RANDOM:
                 return staticPlans;
             case ORACLE:
                 return oraclePlans(model, context);

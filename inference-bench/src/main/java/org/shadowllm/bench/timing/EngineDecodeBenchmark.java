@@ -158,7 +158,7 @@ public final class EngineDecodeBenchmark {
     private static long bytes(OptConfig c, DecodeEngine engine, SparsityMethod m, LayerPlan[] plans, WeightFormat f) {
         return switch (m.method()) {
             case DENSE -> DecodeBytes.weights(c, null, true, f.bytesPerValue());
-            case STATIC, ORACLE -> DecodeBytes.weights(c, plans, false, f.bytesPerValue());
+            case STATIC, RANDOM, ORACLE -> DecodeBytes.weights(c, plans, false, f.bytesPerValue());
             // Per-token plans read only kept heads' K/V rows too; a returning head's catch-up reuses them.
             case SHADOWLLM, DEJAVU -> {
                 EnginePredictor p = engine.predictor(m.predictor().predictor());

@@ -79,11 +79,11 @@ class BenchJobIntegrationTest {
     void everyMethodIsMeasuredAndWrittenWithAReportAndDensePerplexityMatchesTheDenseModel() throws Exception {
         String output = out.resolve("bench").toString();
         BenchJob.Summary s = new BenchJob(spark, options(output)).run();
-        // 5 method configurations × (1 perplexity + piqa acc, acc_norm + copa acc + 3 latency measures)
-        assertEquals(5 * 7, s.results().size());
+        // 6 method configurations × (1 perplexity + piqa acc, acc_norm + copa acc + 3 latency measures)
+        assertEquals(6 * 7, s.results().size());
         Dataset<Row> table = spark.read().parquet(output + "/" + BenchJob.RESULTS);
-        assertEquals(35, table.count());
-        assertEquals(5, table.select("method").distinct().count());
+        assertEquals(42, table.count());
+        assertEquals(6, table.select("method").distinct().count());
         for (BenchResult r : s.results()) {
             assertTrue(Double.isFinite(r.value()) && r.value() >= 0, r.toString());
             if (r.measure().equals("perplexity") && !r.method().equals("dense")) {
