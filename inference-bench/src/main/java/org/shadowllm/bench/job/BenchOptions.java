@@ -14,7 +14,7 @@ import java.util.Map;
 import java.util.Set;
 
 /**
- * Options of the benchmark job. The defaults run every method on tiny-random-opt, with the criteria
+ * Options of the benchmark job. The defaults run every method on opt-mini-trained, with the criteria
  * job's and the trainer job's default outputs as inputs.
  *
  * @param minNeurons 0 takes {@link SparsityBudget#defaultMinNeurons}
@@ -84,7 +84,7 @@ public record BenchOptions(
 
     private static final String USAGE = """
             bench job: sparse inference per method and sparsity; perplexity, zero-shot accuracy and latency.
-              --model DIR            OPT checkpoint directory (default: <shared>/models/tiny-random-opt)
+              --model DIR            OPT checkpoint directory (default: <shared>/models/opt-mini-trained)
               --criteria PATH        criteria job output, for static masks (default: out/criteria)
               --predictors PATH      trainer job output (default: out/trainer); predictors are read from
                                      <PATH>/predictors/<model>/<criterion>/{shadowllm,dejavu}
@@ -125,7 +125,7 @@ public record BenchOptions(
                 "ppl-prefix", "ppl-windows", "tasks", "examples", "latency-prompt", "latency-generate", "latency-warmup",
                 "latency-repeats", "replan-every", "engine", "seed", "output", "run-id", "device", "master"), USAGE);
         return CommandLine.build(USAGE, () -> new BenchOptions(
-                m.getOrDefault("model", SharedPaths.model("tiny-random-opt").toString()),
+                m.getOrDefault("model", SharedPaths.model("opt-mini-trained").toString()),
                 m.getOrDefault("criteria", "out/criteria"),
                 m.getOrDefault("predictors", "out/trainer"),
                 ImportanceCriterion.parse(m.getOrDefault("criterion", "plainact")),

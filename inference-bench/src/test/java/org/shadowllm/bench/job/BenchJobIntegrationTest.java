@@ -52,7 +52,8 @@ class BenchJobIntegrationTest {
         spark = JobLauncher.session("local[2]", new SparkConf().set("spark.ui.enabled", "false")
                 .set("spark.sql.shuffle.partitions", "2"));
         criteria = out.resolve("criteria").toString();
-        new CriteriaJob(spark, CriteriaJobOptions.parse(new String[] {"--output", criteria, "--tasks", "piqa,copa",
+        new CriteriaJob(spark, CriteriaJobOptions.parse(new String[] {"--model",
+                SharedPaths.model("tiny-random-opt").toString(), "--output", criteria, "--tasks", "piqa,copa",
                 "--shots", "0", "--examples", "4", "--criteria", "plainact", "--run-id", "crit"})).run();
         trainer = out.resolve("trainer").toString();
         PredictorShape shape = PredictorShape.of(OptCheckpoint.readConfig(SharedPaths.model("tiny-random-opt")));
@@ -68,7 +69,7 @@ class BenchJobIntegrationTest {
     }
 
     private static BenchOptions options(String output, String... extra) {
-        String[] base = {"--criteria", criteria, "--predictors", trainer, "--output", output, "--sparsities", "0.5",
+        String[] base = {"--model", SharedPaths.model("tiny-random-opt").toString(), "--criteria", criteria, "--predictors", trainer, "--output", output, "--sparsities", "0.5",
                 "--ppl-window", "48", "--ppl-prefix", "16", "--ppl-windows", "2", "--tasks", "piqa,copa", "--examples", "3",
                 "--latency-prompt", "8", "--latency-generate", "4", "--latency-warmup", "1", "--latency-repeats", "1",
                 "--run-id", "it"};

@@ -14,7 +14,7 @@ import java.util.Set;
 
 /**
  * Options of the criteria job. Every option has a default, so no argument at all runs the embedded
- * default: tiny-random-opt under the shared folder, all seven tasks, 0/3/5 shots, 8 examples each,
+ * default: opt-mini-trained under the shared folder, all seven tasks, 0/3/5 shots, 8 examples each,
  * every criterion.
  *
  * @param failAfterExamples test aid: fail each set's task after this many examples (0 = never)
@@ -60,7 +60,7 @@ public record CriteriaJobOptions(
 
     private static final String USAGE = """
             criteria job: per-example head and neuron importance over few-shot tasks, written to Parquet.
-              --model DIR          OPT checkpoint directory (default: <shared>/models/tiny-random-opt)
+              --model DIR          OPT checkpoint directory (default: <shared>/models/opt-mini-trained)
               --data PATH          task folder, local, hdfs:// or s3a:// (default: <shared>/data/tasks)
               --tasks LIST         comma list of piqa,copa,openbookqa,winogrande,rte,hellaswag,arc_easy (default: all)
               --shots LIST         shot counts (default: 0,3,5)
@@ -84,7 +84,7 @@ public record CriteriaJobOptions(
                 "batch-size", "output", "run-id", "device", "seed", "max-malformed", "master", "log-every", "threads",
                 "fail-after"), USAGE);
         return CommandLine.build(USAGE, () -> new CriteriaJobOptions(
-                m.getOrDefault("model", SharedPaths.model("tiny-random-opt").toString()),
+                m.getOrDefault("model", SharedPaths.model("opt-mini-trained").toString()),
                 m.getOrDefault("data", SharedPaths.root().resolve("data/tasks").toString()),
                 CommandLine.list(m.get("tasks"), FewShotTask::parse, List.of(FewShotTask.values())),
                 CommandLine.list(m.get("shots"), Integer::parseInt, List.of(0, 3, 5)),

@@ -59,7 +59,8 @@ class CriteriaJobIntegrationTest {
     }
 
     private static CriteriaJobOptions options(String output, String... extra) {
-        String[] base = {"--output", output, "--log-every", "1"};
+        String[] base = {"--model", SharedPaths.model("tiny-random-opt").toString(), "--output", output, "--log-every",
+                "1"};
         String[] all = Stream.concat(Stream.of(base), Stream.of(extra)).toArray(String[]::new);
         return CriteriaJobOptions.parse(all);
     }

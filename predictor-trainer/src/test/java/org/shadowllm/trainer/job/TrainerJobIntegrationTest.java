@@ -45,7 +45,8 @@ class TrainerJobIntegrationTest {
         spark = JobLauncher.session("local[2]", new SparkConf().set("spark.ui.enabled", "false")
                 .set("spark.sql.shuffle.partitions", "2"));
         criteria = out.resolve("criteria").toString();
-        new CriteriaJob(spark, CriteriaJobOptions.parse(new String[] {"--output", criteria, "--tasks", "piqa,copa",
+        new CriteriaJob(spark, CriteriaJobOptions.parse(new String[] {"--model",
+                SharedPaths.model("tiny-random-opt").toString(), "--output", criteria, "--tasks", "piqa,copa",
                 "--shots", "0,3", "--examples", "10", "--criteria", "plainact,l2norm", "--run-id", "crit-1"})).run();
     }
 
