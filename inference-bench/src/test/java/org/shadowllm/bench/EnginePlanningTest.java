@@ -38,7 +38,6 @@ import org.shadowllm.common.predictor.RandomPredictors;
 
 import java.nio.file.Path;
 import java.util.ArrayList;
-import java.util.Arrays;
 import java.util.List;
 import java.util.SplittableRandom;
 

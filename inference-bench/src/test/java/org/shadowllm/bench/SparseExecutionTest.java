@@ -19,11 +19,9 @@ import org.shadowllm.common.model.LayerTap;
 import org.shadowllm.common.model.OptConfig;
 import org.shadowllm.common.model.OptModel;
 import org.shadowllm.common.model.Tensors;
-import org.shadowllm.common.model.UnitMask;
 import org.shadowllm.common.safetensors.SafetensorsWriter.Tensor;
 
 import java.util.Arrays;
-import java.util.HashMap;
 import java.util.Map;
 import java.util.SplittableRandom;
 

@@ -3,7 +3,6 @@ package org.shadowllm.bench.engine;
 import org.shadowllm.bench.sparse.UnitScorer;
 import org.shadowllm.common.predictor.NetworkSpec;
 import org.shadowllm.common.predictor.NetworkWeights;
-import org.shadowllm.common.predictor.PredictorShape;
 import org.shadowllm.common.predictor.UnitLayout;
 import org.shadowllm.common.predictor.UnitPredictor;
 
@@ -54,21 +53,14 @@ public final class EnginePredictor implements UnitScorer {
         out = new float[maxOut];
     }
 
+    @Override
     public UnitPredictor predictor() {
         return predictor;
-    }
-
-    public PredictorShape shape() {
-        return predictor.shape();
     }
 
     @Override
     public int[] networksFor(int layer) {
         return networksByLayer.get(layer);
-    }
-
-    public NetworkSpec spec(int network) {
-        return networks.get(network).spec();
     }
 
     /** Weight bytes network {@code network} reads per call. */

@@ -1,16 +1,14 @@
 package org.shadowllm.bench.method;
 
+import ai.djl.ndarray.NDManager;
 import ai.djl.ndarray.types.Shape;
 import org.shadowllm.bench.sparse.UnitScorer;
-import org.shadowllm.common.model.Tensors;
-import ai.djl.ndarray.NDManager;
 import org.shadowllm.common.model.OptConfig;
-import org.shadowllm.common.predictor.NetworkSpec;
+import org.shadowllm.common.model.Tensors;
 import org.shadowllm.common.predictor.NetworkTensors;
 import org.shadowllm.common.predictor.NetworkWeights;
 import org.shadowllm.common.predictor.PredictorArtifacts;
 import org.shadowllm.common.predictor.PredictorKind;
-import org.shadowllm.common.predictor.PredictorShape;
 import org.shadowllm.common.predictor.UnitLayout;
 import org.shadowllm.common.predictor.UnitPredictor;
 
@@ -49,21 +47,14 @@ public final class PredictorRuntime implements UnitScorer, AutoCloseable {
         return new PredictorRuntime(p, manager);
     }
 
+    @Override
     public UnitPredictor predictor() {
         return predictor;
-    }
-
-    public PredictorShape shape() {
-        return predictor.shape();
     }
 
     @Override
     public int[] networksFor(int layer) {
         return networksByLayer.get(layer);
-    }
-
-    public NetworkSpec spec(int network) {
-        return networks.get(network).spec();
     }
 
     @Override

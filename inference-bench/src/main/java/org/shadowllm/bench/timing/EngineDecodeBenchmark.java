@@ -186,6 +186,11 @@ public final class EngineDecodeBenchmark {
         UnitScorer scorer = m.predictor() == null ? null : engine.predictor(m.predictor().predictor());
         UnitScorer timed = scorer == null ? null : new UnitScorer() {
             @Override
+            public org.shadowllm.common.predictor.UnitPredictor predictor() {
+                return scorer.predictor();
+            }
+
+            @Override
             public int[] networksFor(int layer) {
                 return scorer.networksFor(layer);
             }
