@@ -19,7 +19,7 @@ import java.util.Map;
  * as computing every head everywhere) while each token reads only its kept heads' K/V rows. Rows are
  * split across a {@link WorkerPool}. Not thread-safe: one step at a time.
  */
-public final class DecodeEngine implements AutoCloseable {
+public final class DecodeEngine {
     private static final float LAYER_NORM_EPS = 1e-5f;
 
     /** Where a step's time goes; {@link #phaseNanos} accumulates it. */
@@ -31,7 +31,6 @@ public final class DecodeEngine implements AutoCloseable {
     private final EngineWeights w;
     private final OptConfig c;
     private final WorkerPool pool;
-    private final boolean ownsPool;
     private final int e;
     private final int d;
     private final float scale;
@@ -50,23 +49,14 @@ public final class DecodeEngine implements AutoCloseable {
     private final WorkerPool.WorkerRange fc2Rows = this::fc2Rows;
     private final WorkerPool.Range lmHead = this::lmHead;
 
+    /** An engine running on {@code pool}, which its caller owns and closes. */
     public DecodeEngine(EngineWeights weights, WorkerPool pool) {
-        this(weights, pool, false);
-    }
-
-    private DecodeEngine(EngineWeights weights, WorkerPool pool, boolean ownsPool) {
         this.w = weights;
         this.c = weights.config();
         this.pool = pool;
-        this.ownsPool = ownsPool;
         this.e = c.hiddenSize();
         this.d = c.headDim();
         this.scale = (float) (1 / Math.sqrt(d));
-    }
-
-    /** An engine with its own pool of one thread per core, closed with it. */
-    public static DecodeEngine withOwnPool(EngineWeights weights) {
-        return new DecodeEngine(weights, WorkerPool.perCore(), true);
     }
 
     public OptConfig config() {
@@ -157,6 +147,10 @@ public final class DecodeEngine implements AutoCloseable {
      */
     public void loadCache(DecodeState state, KvCache cache) {
         int t = cache.length();
+        state.reset();
+        if (t == 0) {
+            return;
+        }
         if (t > state.capacity) {
             throw new IllegalArgumentException("cache of " + t + " positions exceeds the state's " + state.capacity);
         }
@@ -313,7 +307,7 @@ public final class DecodeEngine implements AutoCloseable {
         for (int i = from; i < to; i++) {
             int h = plan == null ? i : plan.head(i);
             int q = h * d;
-            headRows(m, q, s.xn, 0, s.qkv, q, b, q);
+            headRows(m, q, s.xn, 0, s.query, q, b, q);
             float[] k = s.keys[layerIndex][h];
             float[] v = s.values[layerIndex][h];
             for (int t = s.kvFilled[layerIndex][h]; t <= p; t++) {
@@ -350,7 +344,7 @@ public final class DecodeEngine implements AutoCloseable {
             int q = h * d;
             float max = Float.NEGATIVE_INFINITY;
             for (int t = 0; t <= p; t++) {
-                sc[t] = VectorKernels.dot(k, t * d, s.qkv, q, d) * scale;
+                sc[t] = VectorKernels.dot(k, t * d, s.query, q, d) * scale;
                 max = Math.max(max, sc[t]);
             }
             float z = 0;
@@ -424,13 +418,6 @@ public final class DecodeEngine implements AutoCloseable {
         }
         for (; v < to; v++) {
             s.logits[v] = m.dot(v, s.finalHidden, 0);
-        }
-    }
-
-    @Override
-    public void close() {
-        if (ownsPool) {
-            pool.close();
         }
     }
 }

@@ -14,7 +14,7 @@ public final class DecodeState {
     final float[] x;
     final float[] xn;
     final float[] embed;
-    final float[] qkv;
+    final float[] query;
     final float[] context;
     final float[] y;
     final float[] hidden;
@@ -42,14 +42,14 @@ public final class DecodeState {
         x = new float[e];
         xn = new float[e];
         embed = new float[c.wordEmbedProjDim()];
-        qkv = new float[3 * e];
+        query = new float[e];
         context = new float[e];
         y = new float[e];
         hidden = new float[c.ffnDim()];
         finalHidden = new float[c.wordEmbedProjDim()];
         logits = new float[c.vocabSize()];
         scores = new float[h][capacity];
-        rows = new int[Math.max(3 * e, c.ffnDim())];
+        rows = new int[e];
         partials = new float[threads][e];
         inputs = new float[c.numLayers()][capacity * e];
         kvFilled = new int[c.numLayers()][h];
