@@ -143,4 +143,69 @@ class SparsityBudgetTest {
         }
         assertTrue(differs, "another seed draws another mask");
     }
+
+    @Test
+    void pruningOneUnitTypeKeepsTheOtherWhole() {
+        float[][] heads = random(4, 8, 5);
+        float[][] neurons = random(4, 40, 6);
+        for (Scope scope : Scope.values()) {
+            SparsityBudget headsOnly = new SparsityBudget(0.5, scope, 1, 4, SparsityBudget.Prune.HEADS);
+            SparsityBudget neuronsOnly = new SparsityBudget(0.5, scope, 1, 4, SparsityBudget.Prune.NEURONS);
+            assertArrayEquals(new double[] {0.5, 0}, SparsityBudget.achieved(headsOnly.select(heads, neurons), 8, 40),
+                    1e-12, scope.key());
+            assertArrayEquals(new double[] {0, 0.5}, SparsityBudget.achieved(neuronsOnly.select(heads, neurons), 8, 40),
+                    1e-12, scope.key());
+            assertEquals(40, headsOnly.selectLayer(heads[1], neurons[1]).neuronCount());
+            assertEquals(8, neuronsOnly.selectLayer(heads[1], neurons[1]).headCount());
+        }
+        assertEquals("per-layer, heads only",
+                new SparsityBudget(0.5, Scope.PER_LAYER, 1, 1, SparsityBudget.Prune.HEADS).describe());
+        assertThrows(IllegalArgumentException.class, () -> SparsityBudget.Prune.parse("mlp"));
+    }
+
+    /** The paper's static variant: one ranking of raw scores, so a layer of small scores keeps only its floor of one. */
+    @Test
+    void aGlobalRawBudgetRanksRawScoresAcrossLayersWithoutScaling() {
+        float[][] neurons = random(4, 30, 7);
+        float[][] heads = random(4, 6, 8);
+        for (int k = 0; k < 30; k++) {
+            neurons[3][k] *= 1e-3f;
+        }
+        LayerPlan[] plans = new SparsityBudget(0.5, Scope.GLOBAL_RAW, 1, 5).select(heads, neurons);
+        assertEquals(1, plans[3].neuronCount(), "only the floor of one survives in the low-scored layer");
+        int kept = 0;
+        boolean[][] expected = new boolean[4][30];
+        int used = 0;
+        for (int l = 1; l < 4; l++) {
+            kept += plans[l].neuronCount();
+            int best = 0;
+            for (int k = 1; k < 30; k++) {
+                best = neurons[l][k] > neurons[l][best] ? k : best;
+            }
+            expected[l][best] = true;
+            used++;
+        }
+        assertEquals(Math.round(0.5 * 3 * 30), kept);
+        while (used < kept) {
+            int bl = -1;
+            int bk = -1;
+            for (int l = 1; l < 4; l++) {
+                for (int k = 0; k < 30; k++) {
+                    if (!expected[l][k] && (bl < 0 || neurons[l][k] > neurons[bl][bk])) {
+                        bl = l;
+                        bk = k;
+                    }
+                }
+            }
+            expected[bl][bk] = true;
+            used++;
+        }
+        for (int l = 1; l < 4; l++) {
+            boolean[] actual = new boolean[30];
+            for (int k : plans[l].neurons()) {
+                actual[k] = true;
+            }
+            assertArrayEquals(expected[l], actual, "layer " + l);
+        }
+    }
 }

@@ -169,8 +169,9 @@ public final class BenchJob {
         about.put("model", modelDir.toAbsolutePath().toString() + " (" + config.numLayers() + " layers, "
                 + config.numHeads() + " heads, FFN " + config.ffnDim() + ", hidden " + config.hiddenSize() + ")");
         about.put("criterion", options.criterion().key());
-        about.put("budget", options.budget().key() + ", floors " + options.minHeads() + " head(s) and "
-                + minNeurons(config) + " neurons per layer");
+        about.put("budget", options.budget().key() + ", pruning " + options.prune().key() + ", floors "
+                + options.minHeads() + " head(s) and " + minNeurons(config) + " neurons per layer"
+                + (options.budget() == SparsityBudget.Scope.GLOBAL_RAW ? " (global-raw: one of each)" : ""));
         about.put("perplexity", "WikiText-2 test, " + options.pplWindows() + " windows of " + options.pplWindow()
                 + " tokens; mask from BOS + the first " + options.pplPrefix() + ", the rest scored");
         about.put("latency", "prompt " + options.latencyPrompt() + ", generate " + options.latencyGenerate()
@@ -222,7 +223,8 @@ public final class BenchJob {
             out.add(SparsityMethod.dense(config));
         }
         for (double s : options.sparsities()) {
-            SparsityBudget budget = new SparsityBudget(s, options.budget(), options.minHeads(), minNeurons(config));
+            SparsityBudget budget = new SparsityBudget(s, options.budget(), options.minHeads(), minNeurons(config),
+                    options.prune());
             for (Method m : BenchOptions.sparse(options.methods())) {
                 out.add(switch (m) {
                     case STATIC -> SparsityMethod.staticMask(config, budget, staticScores[0], staticScores[1]);
@@ -274,7 +276,7 @@ public final class BenchJob {
 
     private BenchResult result(SparsityMethod m, double headSparsity, double neuronSparsity, String measure, String task,
                                double value, long count) {
-        return new BenchResult(m.label(), m.budget().scope().key(), m.budget().sparsity(), headSparsity,
+        return new BenchResult(m.label(), m.budget().describe(), m.budget().sparsity(), headSparsity,
                 neuronSparsity, measure, task, value, count);
     }
 

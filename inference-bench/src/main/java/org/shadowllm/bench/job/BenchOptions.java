@@ -27,6 +27,7 @@ public record BenchOptions(
         List<Method> methods,
         List<Double> sparsities,
         SparsityBudget.Scope budget,
+        SparsityBudget.Prune prune,
         int minHeads,
         int minNeurons,
         Set<String> measures,
@@ -92,7 +93,11 @@ public record BenchOptions(
               --methods LIST         dense,static,random,dejavu,shadowllm,oracle (default: all)
               --seed N               seed of the random mask (default: 1234)
               --sparsities LIST      each in [0, 0.95] (default: 0.3,0.5,0.7)
-              --budget B             global or per-layer (default: global)
+              --budget B             global, per-layer, or global-raw (the paper's static variant: raw
+                                     scores ranked across layers, no per-layer scaling, no floor beyond
+                                     one head and one neuron) (default: global)
+              --prune P              heads, neurons or both: which units the budget removes; the other
+                                     type is kept whole (default: both)
               --min-heads N          global budget floor per layer (default: 1)
               --min-neurons N        global budget floor per layer; 0 = min(256, F/8) (default: 0)
               --measures LIST        perplexity,accuracy,latency,decode-perplexity,decode-accuracy
@@ -121,7 +126,7 @@ public record BenchOptions(
 
     public static BenchOptions parse(String[] args) {
         Map<String, String> m = CommandLine.parse(args, Set.of("model", "criteria", "predictors", "criterion", "methods",
-                "sparsities", "budget", "min-heads", "min-neurons", "measures", "data", "wikitext", "ppl-window",
+                "sparsities", "budget", "prune", "min-heads", "min-neurons", "measures", "data", "wikitext", "ppl-window",
                 "ppl-prefix", "ppl-windows", "tasks", "examples", "latency-prompt", "latency-generate", "latency-warmup",
                 "latency-repeats", "replan-every", "engine", "seed", "output", "run-id", "device", "master"), USAGE);
         return CommandLine.build(USAGE, () -> new BenchOptions(
@@ -132,6 +137,7 @@ public record BenchOptions(
                 CommandLine.list(m.get("methods"), Method::parse, List.of(Method.values())),
                 CommandLine.list(m.get("sparsities"), Double::parseDouble, List.of(0.3, 0.5, 0.7)),
                 SparsityBudget.Scope.parse(m.getOrDefault("budget", "global")),
+                SparsityBudget.Prune.parse(m.getOrDefault("prune", "both")),
                 Integer.parseInt(m.getOrDefault("min-heads", "1")),
                 Integer.parseInt(m.getOrDefault("min-neurons", "0")),
                 Set.copyOf(CommandLine.list(m.get("measures"), String::trim, DEFAULT_MEASURES)),

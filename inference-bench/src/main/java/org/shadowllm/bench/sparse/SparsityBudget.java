@@ -13,20 +13,54 @@ import org.shadowllm.common.predictor.UnitLayout;
  * <li>{@code GLOBAL}: one budget for all those layers, ranked on per-layer min-max normalized scores;
  * each layer first keeps its top {@code minHeads} heads and {@code minNeurons} neurons (the paper's
  * hybrid floor), so the sparsity reached can be lower than asked at high sparsity.</li>
+ * <li>{@code GLOBAL_RAW}: the paper's static variant: one ranking of the raw scores across layers, no
+ * per-layer scaling and no floor beyond the one head and one neuron a layer needs to run.</li>
  * </ul>
+ * {@code prune} says which units the budget applies to; the other type is kept whole (the paper's quality
+ * numbers prune heads only).
  */
-public record SparsityBudget(double sparsity, Scope scope, int minHeads, int minNeurons) {
-    public enum Scope { GLOBAL, PER_LAYER;
+public record SparsityBudget(double sparsity, Scope scope, int minHeads, int minNeurons, Prune prune) {
+    public enum Scope { GLOBAL, PER_LAYER, GLOBAL_RAW;
         public static Scope parse(String s) {
             return switch (s.trim().toLowerCase(java.util.Locale.ROOT)) {
                 case "global" -> GLOBAL;
                 case "per-layer", "per_layer", "layer" -> PER_LAYER;
-                default -> throw new IllegalArgumentException("unknown budget '" + s + "'; expected global or per-layer");
+                case "global-raw", "global_raw" -> GLOBAL_RAW;
+                default -> throw new IllegalArgumentException("unknown budget '" + s
+                        + "'; expected global, per-layer or global-raw");
             };
         }
 
         public String key() {
-            return this == GLOBAL ? "global" : "per-layer";
+            return switch (this) {
+                case GLOBAL -> "global";
+                case PER_LAYER -> "per-layer";
+                case GLOBAL_RAW -> "global-raw";
+            };
+        }
+    }
+
+    /** Which units a budget removes. */
+    public enum Prune { HEADS, NEURONS, BOTH;
+        public static Prune parse(String s) {
+            return switch (s.trim().toLowerCase(java.util.Locale.ROOT)) {
+                case "heads" -> HEADS;
+                case "neurons" -> NEURONS;
+                case "both" -> BOTH;
+                default -> throw new IllegalArgumentException("unknown --prune '" + s + "'; expected heads, neurons or both");
+            };
+        }
+
+        public String key() {
+            return name().toLowerCase(java.util.Locale.ROOT);
+        }
+
+        boolean heads() {
+            return this != NEURONS;
+        }
+
+        boolean neurons() {
+            return this != HEADS;
         }
     }
 
@@ -39,6 +73,19 @@ public record SparsityBudget(double sparsity, Scope scope, int minHeads, int min
         if (minHeads < 1 || minNeurons < 1) {
             throw new IllegalArgumentException("floors must keep at least one head and one neuron per layer");
         }
+        if (scope == null || prune == null) {
+            throw new IllegalArgumentException("a budget needs a scope and the units it prunes");
+        }
+    }
+
+    /** A budget on heads and neurons both. */
+    public SparsityBudget(double sparsity, Scope scope, int minHeads, int minNeurons) {
+        this(sparsity, scope, minHeads, minNeurons, Prune.BOTH);
+    }
+
+    /** The scope's key, with the pruned units when only one type is: {@code global}, {@code per-layer, heads only}. */
+    public String describe() {
+        return prune == Prune.BOTH ? scope.key() : scope.key() + ", " + prune.key() + " only";
     }
 
     /** The paper's floor, one head and 256 neurons, capped at an eighth of the FFN for small models. */
@@ -53,8 +100,8 @@ public record SparsityBudget(double sparsity, Scope scope, int minHeads, int min
         if (layers < 2) {
             return plans;
         }
-        int[][] heads = choose(headScores, minHeads);
-        int[][] neurons = choose(neuronScores, minNeurons);
+        int[][] heads = prune.heads() ? choose(headScores, minHeads) : all(layers, headScores[0].length);
+        int[][] neurons = prune.neurons() ? choose(neuronScores, minNeurons) : all(layers, neuronScores[0].length);
         for (int l = 1; l < layers; l++) {
             plans[l] = new LayerPlan(heads[l], neurons[l]);
         }
@@ -63,8 +110,17 @@ public record SparsityBudget(double sparsity, Scope scope, int minHeads, int min
 
     /** The plan for one layer by its own scores, as {@code PER_LAYER} would choose it. */
     public LayerPlan selectLayer(float[] headScores, float[] neuronScores) {
-        return new LayerPlan(top(headScores, keep(headScores.length, 1)),
-                top(neuronScores, keep(neuronScores.length, 1)));
+        int h = prune.heads() ? keep(headScores.length, 1) : headScores.length;
+        int n = prune.neurons() ? keep(neuronScores.length, 1) : neuronScores.length;
+        return new LayerPlan(top(headScores, h), top(neuronScores, n));
+    }
+
+    /** Every unit of every layer. */
+    private static int[][] all(int layers, int per) {
+        int[] every = java.util.stream.IntStream.range(0, per).toArray();
+        int[][] out = new int[layers][];
+        java.util.Arrays.fill(out, every);
+        return out;
     }
 
     private int keep(int units, int floor) {
@@ -81,20 +137,23 @@ public record SparsityBudget(double sparsity, Scope scope, int minHeads, int min
             }
             return kept;
         }
-        int f = Math.min(floor, per);
+        int f = Math.min(scope == Scope.GLOBAL_RAW ? 1 : floor, per);
         int total = (int) Math.round((1 - sparsity) * (layers - 1) * per);
         boolean[] chosen = new boolean[(layers - 1) * per];
         int used = 0;
         for (int l = 1; l < layers; l++) {
             used += TopK.mark(scores[l], 0, per, f, chosen, (l - 1) * per);
         }
-        // The rest of the budget goes to the best of the others, on per-layer min-max normalized scores.
+        // The rest of the budget goes to the best of the others, on per-layer min-max normalized scores
+        // (raw scores for GLOBAL_RAW).
         long[] keys = new long[chosen.length - used];
         float[] norm = new float[per];
         int n = 0;
         for (int l = 1; l < layers; l++) {
             System.arraycopy(scores[l], 0, norm, 0, per);
-            UnitLayout.minMax(norm, 0, per);
+            if (scope != Scope.GLOBAL_RAW) {
+                UnitLayout.minMax(norm, 0, per);
+            }
             for (int i = 0; i < per; i++) {
                 int g = (l - 1) * per + i;
                 if (!chosen[g]) {

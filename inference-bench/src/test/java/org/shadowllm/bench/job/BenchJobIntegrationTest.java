@@ -139,7 +139,7 @@ class BenchJobIntegrationTest {
     void decodeMeasuresRunOnTheEngineWithReplanningVariants() throws Exception {
         String output = out.resolve("decode").toString();
         BenchJob.Summary s = new BenchJob(spark, options(output, "--methods", "dense,shadowllm", "--measures",
-                "decode-perplexity,latency", "--replan-every", "2")).run();
+                "decode-perplexity,latency", "--replan-every", "2", "--budget", "global-raw", "--prune", "heads")).run();
         List<String> methods = s.results().stream().map(BenchResult::method).distinct().toList();
         assertEquals(List.of("dense", "shadowllm", "shadowllm-replan2"), methods);
         assertEquals(3 * 4, s.results().size());
@@ -148,6 +148,9 @@ class BenchJobIntegrationTest {
         assertEquals(referencePerplexity(48, 16, 2), dense, 1e-4 * dense);
         for (BenchResult r : s.results()) {
             assertTrue(Double.isFinite(r.value()) && r.value() > 0, r.toString());
+            if (!r.method().equals("dense")) {
+                assertEquals("global-raw, heads only", r.budget(), r.toString());
+            }
         }
         assertTrue(Files.readString(Path.of(output, "summary.txt")).contains("shadowllm-replan2"));
     }
@@ -169,5 +172,6 @@ class BenchJobIntegrationTest {
         assertThrows(IllegalArgumentException.class, () -> BenchOptions.parse(new String[] {"--measures", "speed"}));
         assertThrows(IllegalArgumentException.class, () -> BenchOptions.parse(new String[] {"--replan-every", "-1"}));
         assertThrows(IllegalArgumentException.class, () -> BenchOptions.parse(new String[] {"--engine", "fp16"}));
+        assertThrows(IllegalArgumentException.class, () -> BenchOptions.parse(new String[] {"--prune", "mlp"}));
     }
 }
