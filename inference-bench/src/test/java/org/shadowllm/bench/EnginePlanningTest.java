@@ -85,13 +85,13 @@ class EnginePlanningTest {
 
     private static SparsityMethod method(PredictorKind kind, PredictorRuntime p, int replanEvery) {
         SparsityBudget budget = new SparsityBudget(0.5, SparsityBudget.Scope.GLOBAL, 1, 8);
-        Method m = kind == PredictorKind.SHADOWLLM ? Method.SHADOWLLM : Method.DEJAVU;
+        Method m = kind == PredictorKind.DEJAVU ? Method.DEJAVU : Method.SHADOWLLM;
         SparsityMethod method = SparsityMethod.predicted(m, config, budget, p);
         return replanEvery == 1 ? method : method.replanningEvery(replanEvery);
     }
 
     @ParameterizedTest(name = "{0}")
-    @CsvSource({"shadowllm", "dejavu"})
+    @CsvSource({"shadowllm", "shadowllm-split", "dejavu"})
     void theEnginesPredictorScoresLikeTheDjlPredictor(String kind) {
         PredictorKind k = PredictorKind.parse(kind);
         try (PredictorRuntime djl = predictor(k)) {
@@ -121,7 +121,7 @@ class EnginePlanningTest {
 
     /** Token by token with the KV cache; the same method object plans on both executors. */
     @ParameterizedTest(name = "{0}, re-plan every {1}")
-    @CsvSource({"shadowllm, 1", "shadowllm, 4", "dejavu, 1", "dejavu, 3"})
+    @CsvSource({"shadowllm, 1", "shadowllm, 4", "shadowllm-split, 1", "dejavu, 1", "dejavu, 3"})
     void decodingWithPredictedPlansEqualsTheSameMethodOnDjl(String kind, int replanEvery) {
         PredictorKind k = PredictorKind.parse(kind);
         try (PredictorRuntime p = predictor(k); NDManager s = manager.newSubManager(); Autograd paused = Autograd.pause();
@@ -188,12 +188,17 @@ class EnginePlanningTest {
     }
 
     @Test
-    void replanningIsRefusedForMethodsWithoutAPredictor() {
+    void replanningAndMismatchedPredictorsAreRefused() {
         SparsityBudget budget = new SparsityBudget(0.5, SparsityBudget.Scope.GLOBAL, 1, 8);
         float[][] h = new float[config.numLayers()][config.numHeads()];
         float[][] n = new float[config.numLayers()][config.ffnDim()];
         org.junit.jupiter.api.Assertions.assertThrows(IllegalArgumentException.class,
                 () -> SparsityMethod.staticMask(config, budget, h, n).replanningEvery(4));
+        try (PredictorRuntime dejavu = predictor(PredictorKind.DEJAVU)) {
+            IllegalArgumentException e = org.junit.jupiter.api.Assertions.assertThrows(IllegalArgumentException.class,
+                    () -> SparsityMethod.predicted(Method.SHADOWLLM, config, budget, dejavu));
+            assertTrue(e.getMessage().contains("cannot run a dejavu predictor"), e.getMessage());
+        }
         try (PredictorRuntime p = predictor(PredictorKind.SHADOWLLM)) {
             org.junit.jupiter.api.Assertions.assertThrows(IllegalArgumentException.class,
                     () -> method(PredictorKind.SHADOWLLM, p, 0));

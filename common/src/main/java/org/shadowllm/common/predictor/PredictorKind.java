@@ -11,6 +11,12 @@ public enum PredictorKind {
     /** ShadowLLM: one MLP on layer 0's attention context scores every head and neuron of every layer. */
     SHADOWLLM("shadowllm", 2048),
     /**
+     * The paper code's ShadowLLM: the same input, but separate networks for heads (Linear(E, hidden), ReLU,
+     * Linear(hidden, L·H)) and neurons (hidden/2 wide, to L·F), each trained on its own loss, so the neurons'
+     * many outputs cannot swamp the heads'.
+     */
+    SHADOWLLM_SPLIT("shadowllm-split", 2048),
+    /**
      * DejaVu's own shape, one pair per layer: low-rank Linear(E, hidden) then Linear(hidden, H) for heads
      * and Linear(hidden, F) for neurons, without bias or activation, reading the residual stream that
      * enters the layer before (look-ahead; layer 0 reads its own input).
@@ -44,7 +50,8 @@ public enum PredictorKind {
                 return k;
             }
         }
-        throw new IllegalArgumentException("unknown predictor '" + text + "'; expected shadowllm, dejavu or dejavu-inflated");
+        throw new IllegalArgumentException("unknown predictor '" + text
+                + "'; expected shadowllm, shadowllm-split, dejavu or dejavu-inflated");
     }
 
     /** The networks of this design for {@code shape}, each {@code hidden} wide. */
@@ -54,6 +61,12 @@ public enum PredictorKind {
         switch (this) {
             case SHADOWLLM -> out.add(new NetworkSpec("all", FeatureSource.ATTENTION_CONTEXT, 0, 0, shape.layers(),
                     true, true, e, hidden, shape.outputs(shape.layers(), true, true), true, true));
+            case SHADOWLLM_SPLIT -> {
+                out.add(new NetworkSpec("heads", FeatureSource.ATTENTION_CONTEXT, 0, 0, shape.layers(), true, false, e,
+                        hidden, shape.outputs(shape.layers(), true, false), true, true));
+                out.add(new NetworkSpec("neurons", FeatureSource.ATTENTION_CONTEXT, 0, 0, shape.layers(), false, true, e,
+                        Math.max(1, hidden / 2), shape.outputs(shape.layers(), false, true), true, true));
+            }
             case DEJAVU -> {
                 for (int l = 0; l < shape.layers(); l++) {
                     int feature = Math.max(0, l - 1);

@@ -230,7 +230,8 @@ public final class BenchJob {
                     case STATIC -> SparsityMethod.staticMask(config, budget, staticScores[0], staticScores[1]);
                     case RANDOM -> SparsityMethod.randomMask(config, budget, options.seed());
                     case SHADOWLLM -> SparsityMethod.predicted(m, config, budget,
-                            predictors.get(PredictorKind.SHADOWLLM, options.predictorDir(modelName, "shadowllm")));
+                            predictors.get(options.shadowKind(), options.predictorDir(modelName,
+                                    options.shadowKind().key())));
                     case DEJAVU -> SparsityMethod.predicted(m, config, budget,
                             predictors.get(PredictorKind.DEJAVU, options.predictorDir(modelName, "dejavu")));
                     case ORACLE -> SparsityMethod.oracle(config, budget, options.criterion());

@@ -4,6 +4,7 @@ import org.shadowllm.bench.method.Method;
 import org.shadowllm.bench.sparse.SparsityBudget;
 import org.shadowllm.common.SharedPaths;
 import org.shadowllm.common.criteria.ImportanceCriterion;
+import org.shadowllm.common.predictor.PredictorKind;
 import org.shadowllm.common.device.DeviceSpec;
 import org.shadowllm.jobs.cli.CommandLine;
 import org.shadowllm.jobs.tasks.FewShotTask;
@@ -24,6 +25,7 @@ public record BenchOptions(
         String criteriaInput,
         String predictorsInput,
         ImportanceCriterion criterion,
+        PredictorKind shadowKind,
         List<Method> methods,
         List<Double> sparsities,
         SparsityBudget.Scope budget,
@@ -79,6 +81,9 @@ public record BenchOptions(
         if (minHeads < 1 || minNeurons < 0 || examplesPerTask < 1) {
             throw new IllegalArgumentException("--min-heads and --examples must be ≥ 1, --min-neurons ≥ 0");
         }
+        if (shadowKind != PredictorKind.SHADOWLLM && shadowKind != PredictorKind.SHADOWLLM_SPLIT) {
+            throw new IllegalArgumentException("--shadowllm-kind takes shadowllm or shadowllm-split, got " + shadowKind);
+        }
         CommandLine.requireRunId(runId);
         DeviceSpec.parse(device);
     }
@@ -88,8 +93,10 @@ public record BenchOptions(
               --model DIR            OPT checkpoint directory (default: <shared>/models/opt-mini-trained)
               --criteria PATH        criteria job output, for static masks (default: out/criteria)
               --predictors PATH      trainer job output (default: out/trainer); predictors are read from
-                                     <PATH>/predictors/<model>/<criterion>/{shadowllm,dejavu}
+                                     <PATH>/predictors/<model>/<criterion>/<kind>
               --criterion C          criterion of the predictors, static mask and oracle (default: plainact)
+              --shadowllm-kind K     the shadowllm method's predictor: shadowllm (one network) or
+                                     shadowllm-split (heads and neurons apart) (default: shadowllm)
               --methods LIST         dense,static,random,dejavu,shadowllm,oracle (default: all)
               --seed N               seed of the random mask (default: 1234)
               --sparsities LIST      each in [0, 0.95] (default: 0.3,0.5,0.7)
@@ -125,7 +132,8 @@ public record BenchOptions(
               --master URL           Spark master when not set by spark-submit (default: local[*])""";
 
     public static BenchOptions parse(String[] args) {
-        Map<String, String> m = CommandLine.parse(args, Set.of("model", "criteria", "predictors", "criterion", "methods",
+        Map<String, String> m = CommandLine.parse(args, Set.of("model", "criteria", "predictors", "criterion",
+                "shadowllm-kind", "methods",
                 "sparsities", "budget", "prune", "min-heads", "min-neurons", "measures", "data", "wikitext", "ppl-window",
                 "ppl-prefix", "ppl-windows", "tasks", "examples", "latency-prompt", "latency-generate", "latency-warmup",
                 "latency-repeats", "replan-every", "engine", "seed", "output", "run-id", "device", "master"), USAGE);
@@ -134,6 +142,7 @@ public record BenchOptions(
                 m.getOrDefault("criteria", "out/criteria"),
                 m.getOrDefault("predictors", "out/trainer"),
                 ImportanceCriterion.parse(m.getOrDefault("criterion", "plainact")),
+                PredictorKind.parse(m.getOrDefault("shadowllm-kind", "shadowllm")),
                 CommandLine.list(m.get("methods"), Method::parse, List.of(Method.values())),
                 CommandLine.list(m.get("sparsities"), Double::parseDouble, List.of(0.3, 0.5, 0.7)),
                 SparsityBudget.Scope.parse(m.getOrDefault("budget", "global")),

@@ -14,6 +14,7 @@ import org.shadowllm.common.criteria.ExampleImportance;
 import org.shadowllm.common.criteria.ImportanceCriterion;
 import org.shadowllm.common.criteria.ScoredExample;
 import org.shadowllm.common.model.OptConfig;
+import org.shadowllm.common.predictor.PredictorKind;
 import org.shadowllm.common.model.Tensors;
 
 import java.util.List;
@@ -83,6 +84,12 @@ public final class SparsityMethod {
                                            PredictorRuntime predictor) {
         if (method != Method.SHADOWLLM && method != Method.DEJAVU) {
             throw new IllegalArgumentException(method + " does not use a predictor");
+        }
+        PredictorKind kind = predictor.predictor().kind();
+        boolean fits = method == Method.DEJAVU ? kind == PredictorKind.DEJAVU
+                : kind == PredictorKind.SHADOWLLM || kind == PredictorKind.SHADOWLLM_SPLIT;
+        if (!fits) {
+            throw new IllegalArgumentException(method + " cannot run a " + kind + " predictor");
         }
         return new SparsityMethod(method, budget, config, null, predictor, null, 1);
     }
@@ -207,7 +214,10 @@ public final class SparsityMethod {
         }
     }
 
-    /** Scores the whole model from layer 0's attention context, once per due token. */
+    /**
+     * Scores the whole model from layer 0's attention context, once per due token: one network, or the
+     * split design's heads and neurons networks.
+     */
     private final class ShadowPlanner extends Replanning {
         private LayerPlan[] plans;
 
@@ -225,7 +235,9 @@ public final class SparsityMethod {
             if (layer != 0 || (plans != null && !due())) {
                 return;
             }
-            scorer.score(0, context, scores.heads, scores.neurons);
+            for (int n : scorer.networksFor(0)) {
+                scorer.score(n, context, scores.heads, scores.neurons);
+            }
             for (int l = 0; l < config.numLayers(); l++) {
                 scores.split(l);
             }
