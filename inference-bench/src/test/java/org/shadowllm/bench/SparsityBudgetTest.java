@@ -93,22 +93,30 @@ class SparsityBudgetTest {
                 }
             }
         }
-        while (used < keptNeurons) {
+        fillGreedily(expected, norm, used, keptNeurons);
+        assertKeptNeurons(expected, plans);
+    }
+
+    /** Marks the best unmarked {@code scores} of layers 1.. one at a time until {@code total} are marked. */
+    private static void fillGreedily(boolean[][] marked, float[][] scores, int used, int total) {
+        for (; used < total; used++) {
             int bl = -1;
             int bk = -1;
-            for (int l = 1; l < 4; l++) {
-                for (int k = 0; k < 30; k++) {
-                    if (!expected[l][k] && (bl < 0 || norm[l][k] > norm[bl][bk])) {
+            for (int l = 1; l < marked.length; l++) {
+                for (int k = 0; k < marked[l].length; k++) {
+                    if (!marked[l][k] && (bl < 0 || scores[l][k] > scores[bl][bk])) {
                         bl = l;
                         bk = k;
                     }
                 }
             }
-            expected[bl][bk] = true;
-            used++;
+            marked[bl][bk] = true;
         }
-        for (int l = 1; l < 4; l++) {
-            boolean[] actual = new boolean[30];
+    }
+
+    private static void assertKeptNeurons(boolean[][] expected, LayerPlan[] plans) {
+        for (int l = 1; l < expected.length; l++) {
+            boolean[] actual = new boolean[expected[l].length];
             for (int k : plans[l].neurons()) {
                 actual[k] = true;
             }
@@ -186,26 +194,7 @@ class SparsityBudgetTest {
             used++;
         }
         assertEquals(Math.round(0.5 * 3 * 30), kept);
-        while (used < kept) {
-            int bl = -1;
-            int bk = -1;
-            for (int l = 1; l < 4; l++) {
-                for (int k = 0; k < 30; k++) {
-                    if (!expected[l][k] && (bl < 0 || neurons[l][k] > neurons[bl][bk])) {
-                        bl = l;
-                        bk = k;
-                    }
-                }
-            }
-            expected[bl][bk] = true;
-            used++;
-        }
-        for (int l = 1; l < 4; l++) {
-            boolean[] actual = new boolean[30];
-            for (int k : plans[l].neurons()) {
-                actual[k] = true;
-            }
-            assertArrayEquals(expected[l], actual, "layer " + l);
-        }
+        fillGreedily(expected, neurons, used, kept);
+        assertKeptNeurons(expected, plans);
     }
 }
