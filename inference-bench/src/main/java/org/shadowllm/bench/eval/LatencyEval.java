@@ -134,7 +134,7 @@ public final class LatencyEval {
     /** Dense prefill on DJL, its KV cache handed to {@code engine}, then every token decoded in the engine. */
     public Generator onEngine(NDManager scope, SparseOptModel model, DecodeEngine engine, SparsityMethod method) {
         DecodeState state = engine.newState(promptTokens + generate);
-        UnitScorer scorer = method.predictor() == null ? null : engine.predictor(method.predictor().predictor());
+        UnitScorer scorer = method.scorerOn(engine);
         return prompt -> {
             try (NDManager s = scope.newSubManager(); Autograd paused = Autograd.pause();
                  KvCache cache = new KvCache(s, model.config().numLayers())) {

@@ -54,7 +54,7 @@ public final class PerplexityEval {
     public Result runDecoding(DecodeEngine engine, SparseOptModel model, SparsityMethod method, int[] text,
                               Consumer<String> log) {
         DecodeState state = engine.newState(window + 1);
-        UnitScorer scorer = method.predictor() == null ? null : engine.predictor(method.predictor().predictor());
+        UnitScorer scorer = method.scorerOn(engine);
         return windows(model.config(), method, text, log, seq -> new double[] {SequenceScorer.sumLogprobs(engine, state,
                 seq, window - prefix, method.tokenPlanner(scorer, model, Arrays.copyOf(seq, prefix + 1))),
                 Double.NaN, Double.NaN});

@@ -47,14 +47,17 @@ public final class ZeroShotEval {
 
     public static Result run(NDManager scope, SparseOptModel model, SparsityMethod method, FewShotTask task,
                              List<TaskExample> examples, ByteLevelBpeTokenizer tokenizer, Consumer<String> log) {
-        Map<String, LayerPlan[]> plans = new HashMap<>();
+        // Consecutive choices of an example share their context, and so their plan.
+        Map<String, LayerPlan[]> last = new HashMap<>(2);
         return run(model.config().maxPositionEmbeddings(), method, task, examples, tokenizer, log, (context, t) -> {
-            int[] ctx = t.context();
-            LayerPlan[] plan = plans.computeIfAbsent(context, k -> method.planFromContext(scope, model, ctx));
-            if (plans.size() > 16) {
-                plans.clear();
+            LayerPlan[] plan = last.get(context);
+            if (plan == null) {
+                last.clear();
+                plan = method.planFromContext(scope, model, t.context());
+                last.put(context, plan);
             }
-            return SequenceScorer.sumLogprobs(scope, model, t.tokens(), t.continuationLength(), layer -> plan[layer]);
+            LayerPlan[] chosen = plan;
+            return SequenceScorer.sumLogprobs(scope, model, t.tokens(), t.continuationLength(), layer -> chosen[layer]);
         });
     }
 
@@ -63,7 +66,7 @@ public final class ZeroShotEval {
                                      List<TaskExample> examples, ByteLevelBpeTokenizer tokenizer, Consumer<String> log) {
         int max = model.config().maxPositionEmbeddings();
         DecodeState state = engine.newState(max);
-        UnitScorer scorer = method.predictor() == null ? null : engine.predictor(method.predictor().predictor());
+        UnitScorer scorer = method.scorerOn(engine);
         return run(max, method, task, examples, tokenizer, log, (context, t) -> SequenceScorer.sumLogprobs(engine, state,
                 t.tokens(), t.continuationLength(), method.tokenPlanner(scorer, model, t.context())));
     }

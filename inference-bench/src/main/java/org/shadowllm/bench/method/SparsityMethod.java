@@ -118,6 +118,11 @@ public final class SparsityMethod {
         return replanEvery == 1 ? method.key() : method.key() + "-replan" + replanEvery;
     }
 
+    /** This method's predictor as {@code engine} runs it (converted once per engine), or null if it has none. */
+    public UnitScorer scorerOn(org.shadowllm.bench.engine.DecodeEngine engine) {
+        return predictor == null ? null : engine.predictor(predictor.predictor());
+    }
+
     /** The loaded predictor of a predicted method, else null. */
     public PredictorRuntime predictor() {
         return predictor;

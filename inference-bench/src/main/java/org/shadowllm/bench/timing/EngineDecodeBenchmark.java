@@ -183,7 +183,7 @@ public final class EngineDecodeBenchmark {
     private static long[] profile(DecodeEngine engine, SparseOptModel sparse, SparsityMethod m, int[] text, int prompt,
                                   int generate, long[] predict) {
         DecodeState state = engine.newState(prompt + generate);
-        UnitScorer scorer = m.predictor() == null ? null : engine.predictor(m.predictor().predictor());
+        UnitScorer scorer = m.scorerOn(engine);
         UnitScorer timed = scorer == null ? null : new UnitScorer() {
             @Override
             public org.shadowllm.common.predictor.UnitPredictor predictor() {
