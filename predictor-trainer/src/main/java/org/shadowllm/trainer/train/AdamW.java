@@ -12,7 +12,8 @@ import java.util.List;
 /**
  * AdamW with PyTorch's update rule (decoupled weight decay, bias-corrected moments). Written out
  * rather than DJL's optimizer so no Java number ever becomes an operand (see {@link Tensors}), and
- * so the gradients of thread-local autograd are what it reads.
+ * so the gradients of thread-local autograd are what it reads. Every operation is in place, with the
+ * gradient (zeroed at the end anyway) as the only scratch: a step allocates no parameter-sized tensor.
  */
 final class AdamW implements AutoCloseable {
     private final NDManager state;
@@ -26,6 +27,9 @@ final class AdamW implements AutoCloseable {
     private final NDArray oneMinusBeta2;
     private final NDArray eps;
     private final NDArray zero;
+    private final NDArray half;
+    private final NDArray minusOne;
+    private final NDArray squaredScale;
     private long step;
 
     AdamW(NDManager parent, List<NDArray> params, TrainingOptions options) {
@@ -44,6 +48,10 @@ final class AdamW implements AutoCloseable {
         oneMinusBeta2 = scalar(state, 1 - o.beta2());
         eps = scalar(state, o.epsilon());
         zero = scalar(state, 0);
+        half = scalar(state, 0.5);
+        minusOne = scalar(state, -1);
+        // ((1-β1)·g)² · (1-β2)/(1-β1)² = (1-β2)·g²
+        squaredScale = scalar(state, (1 - o.beta2()) / ((1 - o.beta1()) * (1 - o.beta1())));
     }
 
     private static NDArray scalar(NDManager scope, double value) {
@@ -63,19 +71,19 @@ final class AdamW implements AutoCloseable {
                 NDArray p = params.get(i);
                 NDArray g = p.getGradient();
                 g.attach(s);
+                NDArray mi = m.get(i);
+                NDArray vi = v.get(i);
                 p.muli(decay);
-                m.get(i).muli(beta1).addi(scoped(s, g.mul(oneMinusBeta1)));
-                v.get(i).muli(beta2).addi(scoped(s, g.square().mul(oneMinusBeta2)));
-                NDArray denom = scoped(s, v.get(i).sqrt()).div(sqrtBc2).add(eps);
-                p.subi(scoped(s, m.get(i).div(denom)).mul(stepSize));
+                g.muli(oneMinusBeta1);
+                mi.muli(beta1).addi(g);
+                g.muli(g).muli(squaredScale);
+                vi.muli(beta2).addi(g);
+                // g becomes the step: m / (sqrt(v) / sqrt(bc2) + eps) · lr / bc1
+                g.muli(zero).addi(vi).powi(half).divi(sqrtBc2).addi(eps).powi(minusOne).muli(mi).muli(stepSize);
+                p.subi(g);
                 g.muli(zero);
             }
         }
-    }
-
-    private static NDArray scoped(NDManager s, NDArray a) {
-        a.attach(s);
-        return a;
     }
 
     @Override
