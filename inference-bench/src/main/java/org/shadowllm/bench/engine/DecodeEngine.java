@@ -59,16 +59,8 @@ public final class DecodeEngine {
         this.scale = (float) (1 / Math.sqrt(d));
     }
 
-    public OptConfig config() {
-        return c;
-    }
-
     public EngineWeights weights() {
         return w;
-    }
-
-    public WorkerPool pool() {
-        return pool;
     }
 
     public DecodeState newState(int capacity) {

@@ -60,11 +60,6 @@ public final class DecodeState {
         return position;
     }
 
-    /** The last step's logits; valid until the next step. */
-    public float[] logits() {
-        return logits;
-    }
-
     /** Forgets the sequence; buffers are reused. */
     public void reset() {
         position = 0;

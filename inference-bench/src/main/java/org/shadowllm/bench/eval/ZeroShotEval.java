@@ -6,6 +6,7 @@ import org.shadowllm.bench.engine.DecodeState;
 import org.shadowllm.bench.method.SparsityMethod;
 import org.shadowllm.bench.sparse.LayerPlan;
 import org.shadowllm.bench.sparse.SparseOptModel;
+import org.shadowllm.bench.sparse.TokenPlanner;
 import org.shadowllm.bench.sparse.UnitScorer;
 import org.shadowllm.common.tokenizer.ByteLevelBpeTokenizer;
 import org.shadowllm.jobs.tasks.FewShotTask;
@@ -14,9 +15,7 @@ import org.shadowllm.jobs.tasks.PromptTokens;
 import org.shadowllm.jobs.tasks.TaskExample;
 
 import java.util.EnumSet;
-import java.util.HashMap;
 import java.util.List;
-import java.util.Map;
 import java.util.Set;
 import java.util.function.Consumer;
 
@@ -47,17 +46,10 @@ public final class ZeroShotEval {
 
     public static Result run(NDManager scope, SparseOptModel model, SparsityMethod method, FewShotTask task,
                              List<TaskExample> examples, ByteLevelBpeTokenizer tokenizer, Consumer<String> log) {
-        // Consecutive choices of an example share their context, and so their plan.
-        Map<String, LayerPlan[]> last = new HashMap<>(2);
+        LastContext<LayerPlan[]> plans = new LastContext<>();
         return run(model.config().maxPositionEmbeddings(), method, task, examples, tokenizer, log, (context, t) -> {
-            LayerPlan[] plan = last.get(context);
-            if (plan == null) {
-                last.clear();
-                plan = method.planFromContext(scope, model, t.context());
-                last.put(context, plan);
-            }
-            LayerPlan[] chosen = plan;
-            return SequenceScorer.sumLogprobs(scope, model, t.tokens(), t.continuationLength(), layer -> chosen[layer]);
+            LayerPlan[] plan = plans.get(context, () -> method.planFromContext(scope, model, t.context()));
+            return SequenceScorer.sumLogprobs(scope, model, t.tokens(), t.continuationLength(), layer -> plan[layer]);
         });
     }
 
@@ -67,8 +59,27 @@ public final class ZeroShotEval {
         int max = model.config().maxPositionEmbeddings();
         DecodeState state = engine.newState(max);
         UnitScorer scorer = method.scorerOn(engine);
-        return run(max, method, task, examples, tokenizer, log, (context, t) -> SequenceScorer.sumLogprobs(engine, state,
-                t.tokens(), t.continuationLength(), method.tokenPlanner(scorer, model, t.context())));
+        // Predicted planners keep per-sequence state; the others are fixed plans, shared by a context's choices.
+        LastContext<TokenPlanner> fixed = new LastContext<>();
+        return run(max, method, task, examples, tokenizer, log, (context, t) -> {
+            TokenPlanner planner = scorer != null ? method.tokenPlanner(scorer, model, t.context())
+                    : fixed.get(context, () -> method.tokenPlanner(null, model, t.context()));
+            return SequenceScorer.sumLogprobs(engine, state, t.tokens(), t.continuationLength(), planner);
+        });
+    }
+
+    /** The value for the last context seen: consecutive choices of an example share their context. */
+    private static final class LastContext<T> {
+        private String context;
+        private T value;
+
+        T get(String c, java.util.function.Supplier<T> make) {
+            if (!c.equals(context)) {
+                value = make.get();
+                context = c;
+            }
+            return value;
+        }
     }
 
     private static Result run(int maxPositions, SparsityMethod method, FewShotTask task, List<TaskExample> examples,

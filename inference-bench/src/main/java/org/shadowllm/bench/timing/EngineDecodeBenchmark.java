@@ -161,14 +161,13 @@ public final class EngineDecodeBenchmark {
             case STATIC, RANDOM, ORACLE -> DecodeBytes.weights(c, plans, false, f.bytesPerValue());
             // Per-token plans read only kept heads' K/V rows too; a returning head's catch-up reuses them.
             case SHADOWLLM, DEJAVU -> {
+                // ShadowLLM runs the networks scoring layer 0 (all of them); DejaVu those of layers 1..L-1.
                 EnginePredictor p = engine.predictor(m.predictor().predictor());
+                boolean shadow = m.method() == Method.SHADOWLLM;
                 long predictor = 0;
-                for (int l = m.method() == Method.SHADOWLLM ? 0 : 1; l < c.numLayers(); l++) {
+                for (int l = shadow ? 0 : 1; l < (shadow ? 1 : c.numLayers()); l++) {
                     for (int n : p.networksFor(l)) {
                         predictor += p.bytes(n);
-                    }
-                    if (m.method() == Method.SHADOWLLM) {
-                        break;
                     }
                 }
                 yield DecodeBytes.weights(c, plans, false, f.bytesPerValue()) + predictor / m.replanEvery();
