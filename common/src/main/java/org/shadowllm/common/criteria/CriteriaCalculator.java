@@ -75,6 +75,8 @@ public final class CriteriaCalculator {
                 Map<ImportanceCriterion, List<NDArray>> neuronParts = new EnumMap<>(ImportanceCriterion.class);
                 List<NDArray> ctxLast = new ArrayList<>();
                 List<NDArray> resLast = new ArrayList<>();
+                List<NDArray> ctxPlan = new ArrayList<>();
+                List<NDArray> resPlan = new ArrayList<>();
                 NDArray valid4 = batch.valid.reshape(bsz, batch.tokens, 1, 1);
                 NDArray valid3 = batch.valid.reshape(bsz, batch.tokens, 1);
                 PassConstants constants = new PassConstants(batch, scope, config.headDim());
@@ -83,9 +85,13 @@ public final class CriteriaCalculator {
                     neuronScores(l, tap, constants, valid3, wanted, neuronParts);
                     ctxLast.add(TokenBatch.rowsAt(tap.context[l], batch.lastPositions).reshape(bsz, -1));
                     resLast.add(TokenBatch.rowsAt(tap.residualIn[l], batch.lastPositions));
+                    ctxPlan.add(TokenBatch.rowsAt(tap.context[l], batch.planPositions).reshape(bsz, -1));
+                    resPlan.add(TokenBatch.rowsAt(tap.residualIn[l], batch.planPositions));
                 }
                 float[][][] ctx = perExample(ctxLast, bsz);
                 float[][][] res = perExample(resLast, bsz);
+                float[][][] ctxAtPlan = perExample(ctxPlan, bsz);
+                float[][][] resAtPlan = perExample(resPlan, bsz);
                 Map<ImportanceCriterion, float[][][]> heads = perExample(headParts, bsz);
                 Map<ImportanceCriterion, float[][][]> neurons = perExample(neuronParts, bsz);
                 float[] lp = Tensors.floats(logprobs);
@@ -106,7 +112,7 @@ public final class CriteriaCalculator {
                     heads.forEach((c, v) -> h.put(c, v[bb]));
                     neurons.forEach((c, v) -> n.put(c, v[bb]));
                     out.add(new ExampleImportance(examples.get(b).id(), batch.lengths[b], nll / mine.length, mine,
-                            lastLogits == null ? null : lastLogits[b], h, n, ctx[b], res[b],
+                            lastLogits == null ? null : lastLogits[b], h, n, ctx[b], res[b], ctxAtPlan[b], resAtPlan[b],
                             grads == null ? null : grads[b]));
                 }
                 return out;

@@ -6,7 +6,8 @@ import java.util.Map;
 
 /**
  * Everything the criteria pass yields for one example. Score arrays are {@code [layer][unit]};
- * features are {@code [layer][hidden]}. {@code lastLogits} and {@code headGradients} are null unless
+ * features are {@code [layer][hidden]}: {@code *Last} at the last input position (CRITERIA.md's
+ * features), {@code *Plan} at the last context token, where a served plan is made. {@code lastLogits} and {@code headGradients} are null unless
  * asked for.
  *
  * @param loss           mean negative log-likelihood of the continuation tokens
@@ -23,6 +24,8 @@ public record ExampleImportance(
         Map<ImportanceCriterion, float[][]> neurons,
         float[][] attnContextLast,
         float[][] residualInLast,
+        float[][] attnContextPlan,
+        float[][] residualInPlan,
         float[][][][] headGradients) {
 
     public ExampleImportance {
@@ -59,6 +62,6 @@ public record ExampleImportance(
         h.put(c, headScores);
         n.put(c, neuronScores);
         return new ExampleImportance(id, inputTokens, loss, targetLogprobs, lastLogits, h, n,
-                attnContextLast, residualInLast, headGradients);
+                attnContextLast, residualInLast, attnContextPlan, residualInPlan, headGradients);
     }
 }

@@ -30,6 +30,8 @@ final class TokenBatch {
     final NDArray targetWeights;
     /** Flat position of each example's last input token. */
     final NDArray lastPositions;
+    /** Flat position of each example's last context token, whose output predicts the first target. */
+    final NDArray planPositions;
 
     TokenBatch(List<ScoredExample> examples, OptConfig config, NDManager scope, DataType type) {
         batch = examples.size();
@@ -61,6 +63,7 @@ final class TokenBatch {
         long[] tIds = new long[targets];
         float[] tW = new float[targets];
         long[] last = new long[batch];
+        long[] plan = new long[batch];
         java.util.Arrays.fill(ids, config.padTokenId());
         for (int b = 0; b < batch; b++) {
             ScoredExample ex = examples.get(b);
@@ -78,6 +81,7 @@ final class TokenBatch {
                 tW[row] = 1f / n;
             }
             last[b] = (long) b * tokens + lengths[b] - 1;
+            plan[b] = (long) b * tokens + ex.length() - n - 1;
         }
         inputIds = Tensors.of(scope, ids, new Shape(batch, tokens));
         valid = Tensors.of(scope, mask, new Shape(batch, tokens)).toType(type, false);
@@ -86,6 +90,7 @@ final class TokenBatch {
         targetIds = Tensors.of(scope, tIds, new Shape(targets, 1));
         targetWeights = Tensors.of(scope, tW, new Shape(targets)).toType(type, false);
         lastPositions = Tensors.of(scope, last, new Shape(batch));
+        planPositions = Tensors.of(scope, plan, new Shape(batch));
     }
 
     /** Rows of {@code x} ({@code [B, T, ...]}) at the given flat positions. */

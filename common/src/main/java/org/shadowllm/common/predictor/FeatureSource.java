@@ -1,20 +1,20 @@
 package org.shadowllm.common.predictor;
 
-/** Which per-layer feature of the last prompt token a predictor network reads. */
+/** Which per-layer feature a predictor network reads. */
 public enum FeatureSource {
-    /** Every head's attention context, the input of out_proj: column {@code attn_context_last}. */
-    ATTENTION_CONTEXT("attn_context_last"),
-    /** The residual stream entering a layer: column {@code residual_in_last}. */
-    RESIDUAL_IN("residual_in_last");
+    /** Every head's attention context, the input of out_proj: columns {@code attn_context_<position>}. */
+    ATTENTION_CONTEXT("attn_context"),
+    /** The residual stream entering a layer: columns {@code residual_in_<position>}. */
+    RESIDUAL_IN("residual_in");
 
-    private final String column;
+    private final String prefix;
 
-    FeatureSource(String column) {
-        this.column = column;
+    FeatureSource(String prefix) {
+        this.prefix = prefix;
     }
 
-    /** The criteria table's column holding this feature, layer-major {@code [l*E + i]}. */
-    public String column() {
-        return column;
+    /** The criteria table's column holding this feature at {@code position}, layer-major {@code [l*E + i]}. */
+    public String column(FeaturePosition position) {
+        return prefix + "_" + position.key();
     }
 }

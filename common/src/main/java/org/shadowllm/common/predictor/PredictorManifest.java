@@ -42,8 +42,13 @@ public record PredictorManifest(
         networks = List.copyOf(networks);
     }
 
-    /** The criteria table a predictor was trained from: its location, the runs in it, and how many rows were read. */
-    public record InputTable(String path, List<String> runIds, long rows, List<String> codeVersions) {
+    /**
+     * The criteria table a predictor was trained from: its location, the runs in it, how many rows were
+     * read, and the token position of the features (null in manifests written before it was recorded:
+     * the last input token).
+     */
+    public record InputTable(String path, List<String> runIds, long rows, List<String> codeVersions,
+                             FeaturePosition featurePosition) {
         public InputTable {
             runIds = List.copyOf(runIds);
             codeVersions = List.copyOf(codeVersions);

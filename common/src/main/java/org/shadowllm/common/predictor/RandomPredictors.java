@@ -20,7 +20,7 @@ public final class RandomPredictors {
         }
         PredictorManifest m = new PredictorManifest(PredictorManifest.FORMAT_VERSION, kind, "test", shape, "plainact",
                 List.of("piqa"), List.of(0), seed, 0.1, 1, 1, Map.of(), Map.of(), "test",
-                new PredictorManifest.InputTable("none", List.of(), 0, List.of()), "2026-11-22T00:00:00Z", specs);
+                new PredictorManifest.InputTable("none", List.of(), 0, List.of(), FeaturePosition.PLAN), "2026-11-22T00:00:00Z", specs);
         return new UnitPredictor(m, nets);
     }
 

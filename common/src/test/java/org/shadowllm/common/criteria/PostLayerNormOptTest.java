@@ -47,9 +47,12 @@ class PostLayerNormOptTest {
             assertClose("loss", new double[] {trace.loss()}, new double[] {r.loss()}, 1e-9, 1e-12);
             assertClose("last logits", trace.lastLogits(), widen(r.lastLogits()), 1e-5, 1e-7);
             int last = TOKENS.length - 2;
+            int plan = TOKENS.length - CONTINUATION - 1;
             for (int l = 0; l < CONFIG.numLayers(); l++) {
                 assertClose("residual_in_last " + l, trace.residualIn()[l][last], widen(r.residualInLast()[l]), 1e-5, 1e-7);
                 assertClose("attn_context_last " + l, trace.context()[l][last], widen(r.attnContextLast()[l]), 1e-5, 1e-7);
+                assertClose("residual_in_plan " + l, trace.residualIn()[l][plan], widen(r.residualInPlan()[l]), 1e-5, 1e-7);
+                assertClose("attn_context_plan " + l, trace.context()[l][plan], widen(r.attnContextPlan()[l]), 1e-5, 1e-7);
                 for (int h = 0; h < CONFIG.numHeads(); h++) {
                     // snip = |Σ_t Σ_d A·G|: the derivative of the loss along the head's own context.
                     double eps = 1e-6;

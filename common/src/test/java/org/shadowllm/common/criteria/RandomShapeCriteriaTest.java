@@ -190,11 +190,16 @@ class RandomShapeCriteriaTest {
             check("neuron " + c.key(), refNeurons.get(c), flatten(r.neuron(c)), rel, abs);
         }
         int last = TOKENS.length - 2;
+        int plan = TOKENS.length - CONTINUATION - 1;
         for (int l = 0; l < CONFIG.numLayers(); l++) {
             check("attn_context_last layer " + l, trace.context()[l][last],
                     org.shadowllm.common.Tolerance.widen(r.attnContextLast()[l]), rel, abs);
             check("residual_in_last layer " + l, trace.residualIn()[l][last],
                     org.shadowllm.common.Tolerance.widen(r.residualInLast()[l]), rel, abs);
+            check("attn_context_plan layer " + l, trace.context()[l][plan],
+                    org.shadowllm.common.Tolerance.widen(r.attnContextPlan()[l]), rel, abs);
+            check("residual_in_plan layer " + l, trace.residualIn()[l][plan],
+                    org.shadowllm.common.Tolerance.widen(r.residualInPlan()[l]), rel, abs);
         }
         check("last logits", trace.lastLogits(), org.shadowllm.common.Tolerance.widen(r.lastLogits()), rel, abs);
         check("target logprobs", trace.targetLogprobs(), org.shadowllm.common.Tolerance.widen(r.targetLogprobs()),

@@ -84,7 +84,7 @@ public final class CriteriaJob {
         Plan plan = plan(options, new TaskReader(options.data(), jsc.hadoopConfiguration()), tokenizer, config);
         List<WorkSet> sets = plan.sets();
         List<MalformedRow> malformed = plan.malformed();
-        Map<String, Integer> inputCounts = plan.validationRecords();
+        Map<String, Integer> inputCounts = plan.splitRecords();
         reportMalformed(malformed);
         long total = sets.stream().mapToLong(s -> s.items().size()).sum();
         LOG.info("criteria {}: {} sets, {} examples, criteria {}", modelName, sets.size(), total, options.criteria());
@@ -119,7 +119,7 @@ public final class CriteriaJob {
     }
 
     /** The work of a run: one set per task and shot count, and the malformed lines met on the way. */
-    public record Plan(List<WorkSet> sets, List<MalformedRow> malformed, Map<String, Integer> validationRecords) {
+    public record Plan(List<WorkSet> sets, List<MalformedRow> malformed, Map<String, Integer> splitRecords) {
     }
 
     /** Reads the tasks, builds and tokenizes every prompt. Deterministic for given options. */
@@ -130,16 +130,17 @@ public final class CriteriaJob {
         List<WorkSet> sets = new ArrayList<>();
         Map<String, Integer> inputCounts = new LinkedHashMap<>();
         for (FewShotTask task : options.tasks()) {
-            TaskReader.Split eval = reader.read(task, task.evalSplit());
+            String split = options.split().of(task);
+            TaskReader.Split eval = reader.read(task, split);
             malformed.addAll(eval.malformed());
             List<TaskExample> pool = eval.examples();
-            if (!task.shotSplit().equals(task.evalSplit()) && options.shots().stream().anyMatch(k -> k > 0)) {
+            if (!task.shotSplit().equals(split) && options.shots().stream().anyMatch(k -> k > 0)) {
                 TaskReader.Split shots = reader.read(task, task.shotSplit());
                 malformed.addAll(shots.malformed());
                 pool = shots.examples();
             }
             List<TaskExample> chosen = eval.examples().subList(0, Math.min(options.examplesPerSet(), eval.examples().size()));
-            inputCounts.put(task.key(), eval.examples().size());
+            inputCounts.put(task.key() + "/" + split, eval.examples().size());
             for (int k : options.shots()) {
                 List<WorkItem> items = new ArrayList<>(chosen.size());
                 for (TaskExample ex : chosen) {
@@ -191,12 +192,13 @@ public final class CriteriaJob {
         inputs.addProperty("data", options.data());
         JsonObject records = new JsonObject();
         inputCounts.forEach(records::addProperty);
-        inputs.add("validation_records", records);
+        inputs.add("split_records", records);
         m.add("inputs", inputs);
         JsonObject opts = new JsonObject();
         opts.addProperty("tasks", String.join(",", options.tasks().stream().map(FewShotTask::key).toList()));
         opts.addProperty("shots", options.shots().toString());
         opts.addProperty("examples_per_set", options.examplesPerSet());
+        opts.addProperty("split", options.split().name().toLowerCase(java.util.Locale.ROOT));
         opts.addProperty("criteria", String.join(",", options.criteria().stream().sorted()
                 .map(ImportanceCriterion::key).toList()));
         opts.addProperty("batch_size", options.batchSize());

@@ -25,6 +25,7 @@ public record CriteriaJobOptions(
         List<FewShotTask> tasks,
         List<Integer> shots,
         int examplesPerSet,
+        ExampleSplit split,
         Set<ImportanceCriterion> criteria,
         int batchSize,
         String output,
@@ -39,6 +40,7 @@ public record CriteriaJobOptions(
 
     public CriteriaJobOptions {
         tasks = List.copyOf(tasks);
+        java.util.Objects.requireNonNull(split, "split");
         shots = List.copyOf(shots);
         criteria = Set.copyOf(criteria);
         if (tasks.isEmpty() || shots.isEmpty() || criteria.isEmpty()) {
@@ -65,6 +67,10 @@ public record CriteriaJobOptions(
               --tasks LIST         comma list of piqa,copa,openbookqa,winogrande,rte,hellaswag,arc_easy (default: all)
               --shots LIST         shot counts (default: 0,3,5)
               --examples N         examples per task and shot count, in file order (default: 8)
+              --split S            where the examples come from: validation, or train (the split the
+                                   shots come from, so the bench's validation accuracy stays unseen;
+                                   PIQA and HellaSwag have no train split here and keep validation)
+                                   (default: validation)
               --criteria LIST      l2norm,gradnorm,plainact,fisher,snip,nwot,grasp (default: all; grasp
                                    costs three more forward+backward passes per example)
               --batch-size N       examples per forward/backward pass (default: 4)
@@ -79,8 +85,26 @@ public record CriteriaJobOptions(
                                    (spark.executor.cores, or N of local[N]) (default: 0)
             The shared folder is -Dshadowllm.shared, else $SHADOWLLM_SHARED, else ../shared.""";
 
+    /** Which split a task's scored examples are read from. */
+    public enum ExampleSplit {
+        VALIDATION, TRAIN;
+
+        static ExampleSplit parse(String s) {
+            return switch (s) {
+                case "validation" -> VALIDATION;
+                case "train" -> TRAIN;
+                default -> throw new IllegalArgumentException("--split takes validation or train, got '" + s + "'");
+            };
+        }
+
+        /** The split of {@code task} this choice reads. */
+        public String of(FewShotTask task) {
+            return this == TRAIN ? task.shotSplit() : task.evalSplit();
+        }
+    }
+
     public static CriteriaJobOptions parse(String[] args) {
-        Map<String, String> m = CommandLine.parse(args, Set.of("model", "data", "tasks", "shots", "examples", "criteria",
+        Map<String, String> m = CommandLine.parse(args, Set.of("model", "data", "tasks", "shots", "examples", "split", "criteria",
                 "batch-size", "output", "run-id", "device", "seed", "max-malformed", "master", "log-every", "threads",
                 "fail-after"), USAGE);
         return CommandLine.build(USAGE, () -> new CriteriaJobOptions(
@@ -89,6 +113,7 @@ public record CriteriaJobOptions(
                 CommandLine.list(m.get("tasks"), FewShotTask::parse, List.of(FewShotTask.values())),
                 CommandLine.list(m.get("shots"), Integer::parseInt, List.of(0, 3, 5)),
                 Integer.parseInt(m.getOrDefault("examples", "8")),
+                ExampleSplit.parse(m.getOrDefault("split", "validation")),
                 EnumSet.copyOf(CommandLine.list(m.get("criteria"), ImportanceCriterion::parse,
                         List.of(ImportanceCriterion.values()))),
                 Integer.parseInt(m.getOrDefault("batch-size", "4")),

@@ -39,6 +39,8 @@ public final class CriteriaTables {
         f.add(DataTypes.createStructField("loss", DataTypes.DoubleType, false));
         f.add(DataTypes.createStructField("attn_context_last", FLOATS, false));
         f.add(DataTypes.createStructField("residual_in_last", FLOATS, false));
+        f.add(DataTypes.createStructField("attn_context_plan", FLOATS, false));
+        f.add(DataTypes.createStructField("residual_in_plan", FLOATS, false));
         for (ImportanceCriterion c : ImportanceCriterion.values()) {
             f.add(DataTypes.createStructField("head_" + c.key(), FLOATS, true));
             f.add(DataTypes.createStructField("neuron_" + c.key(), FLOATS, true));

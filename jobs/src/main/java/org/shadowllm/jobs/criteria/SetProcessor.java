@@ -137,6 +137,8 @@ final class SetProcessor implements Function<WorkSet, SetProcessor.Output> {
         v.add(r.loss());
         v.add(flatten(r.attnContextLast()));
         v.add(flatten(r.residualInLast()));
+        v.add(flatten(r.attnContextPlan()));
+        v.add(flatten(r.residualInPlan()));
         for (ImportanceCriterion crit : ImportanceCriterion.values()) {
             v.add(r.heads().containsKey(crit) ? flatten(r.head(crit)) : null);
             v.add(r.neurons().containsKey(crit) ? flatten(r.neuron(crit)) : null);

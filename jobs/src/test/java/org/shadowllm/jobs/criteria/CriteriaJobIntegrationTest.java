@@ -206,6 +206,25 @@ class CriteriaJobIntegrationTest {
     }
 
     @Test
+    void trainSplitTakesExamplesFromTheShotSplitWhereATaskHasOne() {
+        CriteriaJobOptions o = options(out.resolve("split").toString(), "--examples", "3", "--shots", "0",
+                "--tasks", "copa,piqa", "--split", "train");
+        TaskReader reader = new TaskReader(o.data(), new Configuration());
+        Path modelDir = SharedPaths.model("tiny-random-opt");
+        var config = OptCheckpoint.readConfig(modelDir);
+        var plan = CriteriaJob.plan(o, reader, TokenizerLoader.load(modelDir, config.bosTokenId()), config);
+        for (WorkSet set : plan.sets()) {
+            String split = set.task().key().equals("copa") ? "train" : "validation";
+            List<String> expected = reader.read(set.task(), split).examples().subList(0, 3).stream()
+                    .map(org.shadowllm.jobs.tasks.TaskExample::id).toList();
+            assertEquals(expected, set.items().stream().map(WorkItem::exampleId).toList(), set.label());
+        }
+        assertTrue(plan.splitRecords().containsKey("copa/train"));
+        assertTrue(plan.splitRecords().containsKey("piqa/validation"));
+        assertThrows(IllegalArgumentException.class, () -> options("x", "--split", "test"));
+    }
+
+    @Test
     void badOptionsGetUsage() {
         assertThrows(org.shadowllm.jobs.cli.CommandLine.UsageException.class, () -> CriteriaJobOptions.parse(new String[] {"--nope", "1"}));
         assertThrows(IllegalArgumentException.class, () -> CriteriaJobOptions.parse(new String[] {"--tasks", "mmlu"}));
@@ -230,6 +249,10 @@ class CriteriaJobIntegrationTest {
                 floats(r, "attn_context_last"), rel);
         assertClose("residual_in_last", SetProcessor.flatten(direct.residualInLast()),
                 floats(r, "residual_in_last"), rel);
+        assertClose("attn_context_plan", SetProcessor.flatten(direct.attnContextPlan()),
+                floats(r, "attn_context_plan"), rel);
+        assertClose("residual_in_plan", SetProcessor.flatten(direct.residualInPlan()),
+                floats(r, "residual_in_plan"), rel);
     }
 
     private static float[] floats(Row r, String column) {

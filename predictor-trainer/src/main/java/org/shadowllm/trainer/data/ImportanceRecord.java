@@ -3,7 +3,7 @@ package org.shadowllm.trainer.data;
 import org.shadowllm.common.predictor.PredictorShape;
 
 /**
- * One scored example as the trainer needs it: the last prompt token's features and the chosen
+ * One scored example as the trainer needs it: the features at one token position and the chosen
  * criterion's scores, all layer-major as in {@code criteria_examples}.
  *
  * @param splitKey the underlying example ({@code task/example_id}); every prompt of it, at any shot
@@ -15,8 +15,8 @@ public record ImportanceRecord(String splitKey, String task, int shots, String e
     /** Throws a clear error unless every array has the length {@code shape} implies and holds finite values. */
     public void validate(PredictorShape shape) {
         int le = shape.layers() * shape.hidden();
-        check("attn_context_last", attnContext, le);
-        check("residual_in_last", residualIn, le);
+        check("attention-context features", attnContext, le);
+        check("residual-stream features", residualIn, le);
         check("head scores", heads, shape.layers() * shape.heads());
         check("neuron scores", neurons, shape.layers() * shape.ffn());
     }

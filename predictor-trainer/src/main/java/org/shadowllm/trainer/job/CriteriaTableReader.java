@@ -6,6 +6,8 @@ import org.apache.spark.sql.Dataset;
 import org.apache.spark.sql.Row;
 import org.apache.spark.sql.SparkSession;
 import org.shadowllm.common.criteria.ImportanceCriterion;
+import org.shadowllm.common.predictor.FeaturePosition;
+import org.shadowllm.common.predictor.FeatureSource;
 import org.shadowllm.common.predictor.PredictorShape;
 import org.shadowllm.jobs.criteria.CriteriaTables;
 import org.shadowllm.trainer.data.ImportanceRecord;
@@ -30,8 +32,8 @@ final class CriteriaTableReader {
                  List<String> codeVersions) {
     }
 
-    static Table read(SparkSession spark, String input, String model, ImportanceCriterion criterion, List<String> tasks,
-                      List<Integer> shots) {
+    static Table read(SparkSession spark, String input, String model, ImportanceCriterion criterion,
+                      FeaturePosition features, List<String> tasks, List<Integer> shots) {
         String path = input.replaceAll("/+$", "") + "/" + CriteriaTables.EXAMPLES;
         requireTable(spark, path);
         Dataset<Row> all = spark.read().parquet(path);
@@ -44,6 +46,14 @@ final class CriteriaTableReader {
         } else if (!models.contains(model)) {
             throw new IllegalArgumentException(path + " has no rows for model '" + model + "'; it holds " + models);
         }
+        String context = FeatureSource.ATTENTION_CONTEXT.column(features);
+        String residual = FeatureSource.RESIDUAL_IN.column(features);
+        for (String c : new String[] {context, residual}) {
+            if (!List.of(all.columns()).contains(c)) {
+                throw new IllegalArgumentException(path + " has no column " + c + " (written by an older criteria job); "
+                        + "rerun the criteria job, or train on the last input token's features with --features last");
+            }
+        }
         Dataset<Row> rows = all.where(col("model").equalTo(model));
         if (!tasks.isEmpty()) {
             rows = rows.where(col("task").isin(tasks.toArray()));
@@ -54,7 +64,7 @@ final class CriteriaTableReader {
         String heads = "head_" + criterion.key();
         String neurons = "neuron_" + criterion.key();
         List<Row> collected = rows.select(col("run_id"), col("example_id"), col("task"), col("shots"),
-                col("attn_context_last"), col("residual_in_last"), col(heads), col(neurons), col("layers"), col("heads"),
+                col(context), col(residual), col(heads), col(neurons), col("layers"), col("heads"),
                 col("ffn"), col("hidden"), col("code_version")).collectAsList();
         if (collected.isEmpty()) {
             throw new IllegalArgumentException(path + " has no rows for model '" + model + "', tasks "

@@ -70,7 +70,7 @@ public final class TrainerJob {
 
     public Summary run() {
         CriteriaTableReader.Table table = CriteriaTableReader.read(spark, options.input(), options.model(),
-                options.criterion(), options.tasks(), options.shots());
+                options.criterion(), options.features(), options.tasks(), options.shots());
         ExampleSplit split = ExampleSplit.of(table.records(), options.splitSeed(), options.heldOut());
         List<String> tasks = table.records().stream().map(r -> r.task()).distinct().sorted().toList();
         List<Integer> shots = table.records().stream().map(r -> r.shots()).distinct().sorted().toList();
@@ -89,7 +89,7 @@ public final class TrainerJob {
                     table.shape(), options.criterion().key(), tasks, shots, options.splitSeed(), options.heldOut(),
                     split.train().size(), split.heldOut().size(), options.training().describe(), metrics.asMap(),
                     CriteriaTables.codeVersion(), new PredictorManifest.InputTable(table.path(), table.runIds(),
-                    table.records().size(), table.codeVersions()), createdAt,
+                    table.records().size(), table.codeVersions(), options.features()), createdAt,
                     trained.networks().stream().map(n -> n.spec()).toList());
             String artifact = root + "/" + PREDICTORS + "/" + table.model() + "/" + options.criterion().key() + "/"
                     + kind.key();

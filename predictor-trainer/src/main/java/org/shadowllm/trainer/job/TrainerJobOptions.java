@@ -2,6 +2,7 @@ package org.shadowllm.trainer.job;
 
 import org.shadowllm.common.criteria.ImportanceCriterion;
 import org.shadowllm.common.device.DeviceSpec;
+import org.shadowllm.common.predictor.FeaturePosition;
 import org.shadowllm.common.predictor.PredictorKind;
 import org.shadowllm.jobs.cli.CommandLine;
 import org.shadowllm.trainer.train.TrainingOptions;
@@ -22,6 +23,7 @@ public record TrainerJobOptions(
         String input,
         String model,
         ImportanceCriterion criterion,
+        FeaturePosition features,
         List<String> tasks,
         List<Integer> shots,
         List<PredictorKind> predictors,
@@ -34,6 +36,7 @@ public record TrainerJobOptions(
         String master) {
 
     public TrainerJobOptions {
+        java.util.Objects.requireNonNull(features, "features");
         tasks = List.copyOf(tasks);
         shots = List.copyOf(shots);
         predictors = List.copyOf(predictors);
@@ -52,9 +55,12 @@ public record TrainerJobOptions(
               --input PATH         criteria job output root (default: out/criteria)
               --model NAME         model partition to train for (default: the only one in the table)
               --criterion C        l2norm,gradnorm,plainact,fisher,snip,nwot,grasp (default: plainact)
+              --features P         token the features are taken at: plan (the last context token, where
+                                   the bench makes its plan) or last (the last input token, a gold
+                                   continuation token) (default: plan)
               --tasks LIST         tasks to read (default: all in the table)
               --shots LIST         shot counts to read (default: all in the table)
-              --predictors LIST    shadowllm,dejavu,dejavu-inflated (default: shadowllm,dejavu)
+              --predictors LIST    shadowllm,shadowllm-split,dejavu,dejavu-inflated (default: shadowllm,dejavu)
               --epochs N           (default: 100)      --batch-size N   (default: 32)
               --lr X               AdamW learning rate, cosine-annealed to 0 (default: 1e-3)
               --weight-decay X     (default: 0.01)     --hidden N       hidden width; 0 = the kind's own (default: 0)
@@ -67,7 +73,7 @@ public record TrainerJobOptions(
               --log-every N        log every N epochs (default: 10)""";
 
     public static TrainerJobOptions parse(String[] args) {
-        Map<String, String> m = CommandLine.parse(args, Set.of("input", "model", "criterion", "tasks", "shots",
+        Map<String, String> m = CommandLine.parse(args, Set.of("input", "model", "criterion", "features", "tasks", "shots",
                 "predictors", "epochs", "batch-size", "lr", "weight-decay", "hidden", "held-out", "seed", "output",
                 "run-id", "device", "master", "log-every"), USAGE);
         return CommandLine.build(USAGE, () -> {
@@ -85,6 +91,7 @@ public record TrainerJobOptions(
                     m.getOrDefault("input", "out/criteria"),
                     m.get("model"),
                     ImportanceCriterion.parse(m.getOrDefault("criterion", "plainact")),
+                    FeaturePosition.parse(m.getOrDefault("features", "plan")),
                     CommandLine.list(m.get("tasks"), String::trim, List.of()),
                     CommandLine.list(m.get("shots"), Integer::parseInt, List.of()),
                     m.containsKey("predictors") ? CommandLine.list(m.get("predictors"), PredictorKind::parse, List.of())

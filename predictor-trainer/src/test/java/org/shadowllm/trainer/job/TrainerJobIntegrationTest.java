@@ -93,12 +93,39 @@ class TrainerJobIntegrationTest {
     }
 
     @Test
+    void featuresAreReadAtTheChosenTokenPosition() {
+        Row row = spark.read().parquet(criteria + "/criteria_examples").where("task = 'copa' and shots = 3").first();
+        String key = "copa/" + row.getAs("example_id");
+        for (var position : org.shadowllm.common.predictor.FeaturePosition.values()) {
+            CriteriaTableReader.Table table = CriteriaTableReader.read(spark, criteria, null,
+                    org.shadowllm.common.criteria.ImportanceCriterion.PLAINACT, position, List.of("copa"), List.of(3));
+            ImportanceRecord rec = table.records().stream().filter(r -> r.splitKey().equals(key)).findFirst()
+                    .orElseThrow();
+            for (var source : org.shadowllm.common.predictor.FeatureSource.values()) {
+                List<Float> column = row.getList(row.fieldIndex(source.column(position)));
+                float[] read = source == org.shadowllm.common.predictor.FeatureSource.ATTENTION_CONTEXT
+                        ? rec.attnContext() : rec.residualIn();
+                assertEquals(column.size(), read.length);
+                for (int i = 0; i < read.length; i++) {
+                    assertEquals(column.get(i), read[i], 0, source + " " + position + " [" + i + "]");
+                }
+            }
+        }
+        List<Float> plan = row.getList(row.fieldIndex("attn_context_plan"));
+        List<Float> last = row.getList(row.fieldIndex("attn_context_last"));
+        assertFalse(plan.equals(last), "the two positions hold different features");
+    }
+
+    @Test
     void loadedWeightsReproduceTheStoredHeldOutMetrics() {
         String output = out.resolve("reproduce").toString();
         TrainerJob.Summary s = new TrainerJob(spark, options(output, "--predictors", "shadowllm")).run();
         UnitPredictor loaded = PredictorArtifacts.load(Path.of(s.results().get(0).artifact()));
+        assertEquals(org.shadowllm.common.predictor.FeaturePosition.PLAN,
+                loaded.manifest().inputTable().featurePosition());
         CriteriaTableReader.Table table = CriteriaTableReader.read(spark, criteria, null,
-                org.shadowllm.common.criteria.ImportanceCriterion.PLAINACT, List.of(), List.of());
+                org.shadowllm.common.criteria.ImportanceCriterion.PLAINACT,
+                loaded.manifest().inputTable().featurePosition(), List.of(), List.of());
         List<ImportanceRecord> heldOut = ExampleSplit.of(table.records(), loaded.manifest().splitSeed(),
                 loaded.manifest().heldOutFraction()).heldOut();
         PredictorMetrics again = PredictorEvaluator.evaluate(loaded.networks(), loaded.shape(), heldOut,
