@@ -193,7 +193,7 @@ class EnginePlanningTest {
         float[][] h = new float[config.numLayers()][config.numHeads()];
         float[][] n = new float[config.numLayers()][config.ffnDim()];
         org.junit.jupiter.api.Assertions.assertThrows(IllegalArgumentException.class,
-                () -> SparsityMethod.staticMask(config, budget, h, n).replanningEvery(4));
+                () -> SparsityMethod.staticMask(config, budget, org.shadowllm.common.criteria.ImportanceCriterion.PLAINACT, h, n).replanningEvery(4));
         try (PredictorRuntime dejavu = predictor(PredictorKind.DEJAVU)) {
             IllegalArgumentException e = org.junit.jupiter.api.Assertions.assertThrows(IllegalArgumentException.class,
                     () -> SparsityMethod.predicted(Method.SHADOWLLM, config, budget, dejavu));

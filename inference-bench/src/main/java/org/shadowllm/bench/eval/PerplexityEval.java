@@ -11,6 +11,7 @@ import org.shadowllm.bench.sparse.UnitScorer;
 import org.shadowllm.common.model.OptConfig;
 
 import java.util.Arrays;
+import java.util.List;
 import java.util.function.Consumer;
 import java.util.function.Function;
 
@@ -19,25 +20,52 @@ import java.util.function.Function;
  * decided from BOS and the first {@code prefix} tokens only, and only the tokens after them are scored,
  * so no scored token influences its own mask. {@link #runDecoding} instead scores every token as decoding
  * would see it: token by token on the decode engine, each position planned from its own features (or
- * the method's last re-plan), the prefix only warming the cache.
+ * the method's last re-plan), the prefix only warming the cache. {@link #runPaper} is the paper's
+ * protocol, which leaks: see there. Every perplexity comes with a bootstrap interval over windows
+ * (documents for the paper's word-level perplexity).
  */
 public final class PerplexityEval {
+    /**
+     * @param windows  windows scored; {@code interval} is over them
+     * @param interval the perplexity (its {@code value}), standard error and 95% bootstrap interval
+     */
     public record Result(double perplexity, long scoredTokens, int windows, double headSparsity,
-                         double neuronSparsity) {
+                         double neuronSparsity, Bootstrap.Interval interval) {
+    }
+
+    /**
+     * The paper protocol's result: word-level perplexity with an interval over documents, and the
+     * token-level perplexity of the same sums.
+     */
+    public record PaperResult(Bootstrap.Interval wordPerplexity, Bootstrap.Interval tokenPerplexity, long tokens,
+                              long words, int windows, int documents, double headSparsity, double neuronSparsity) {
+    }
+
+    /** One WikiText article: its detokenized text's tokens (no BOS) and its word count. */
+    public record Document(int[] tokens, int words) {
     }
 
     private final int window;
     private final int prefix;
     private final int maxWindows;
+    private final long seed;
 
-    public PerplexityEval(int window, int prefix, int maxWindows) {
-        if (prefix < 1 || prefix >= window || maxWindows < 1) {
-            throw new IllegalArgumentException("need 1 ≤ prefix < window and max windows ≥ 1, got prefix " + prefix
+    /** @param maxWindows windows to score at most; 0 scores every whole window of the text */
+    public PerplexityEval(int window, int prefix, int maxWindows, long seed) {
+        if (prefix < 1 || prefix >= window || maxWindows < 0) {
+            throw new IllegalArgumentException("need 1 ≤ prefix < window and max windows ≥ 0, got prefix " + prefix
                     + ", window " + window + ", max windows " + maxWindows);
         }
         this.window = window;
         this.prefix = prefix;
         this.maxWindows = maxWindows;
+        this.seed = seed;
+    }
+
+    /** Text tokens {@link #run} needs for {@code available} tokens of text. */
+    public int tokensNeeded(int available) {
+        int whole = available / window;
+        return window * (maxWindows == 0 ? whole : Math.min(whole, maxWindows));
     }
 
     public Result run(NDManager scope, SparseOptModel model, SparsityMethod method, int[] text, Consumer<String> log) {
@@ -67,27 +95,88 @@ public final class PerplexityEval {
             throw new IllegalArgumentException("window of " + window + " tokens plus BOS exceeds the model's "
                     + c.maxPositionEmbeddings() + " positions; lower --ppl-window");
         }
-        int count = Math.min(maxWindows, text.length / window);
+        int count = tokensNeeded(text.length) / window;
         if (count < 1) {
             throw new IllegalArgumentException("the text has " + text.length + " tokens, fewer than one window of " + window);
         }
-        double nll = 0;
-        long scored = 0;
+        double[] nll = new double[count];
+        double[] tokens = new double[count];
         double[] sparsity = new double[2];
+        double total = 0;
         for (int w = 0; w < count; w++) {
             int[] seq = new int[window + 1];
             seq[0] = c.bosTokenId();
             System.arraycopy(text, w * window, seq, 1, window);
             double[] r = score.apply(seq);
-            nll -= r[0];
+            nll[w] = -r[0];
+            tokens[w] = window - prefix;
+            total += nll[w];
             sparsity[0] += r[1];
             sparsity[1] += r[2];
-            scored += window - prefix;
-            if ((w + 1) % 10 == 0 || w + 1 == count) {
-                log.accept(String.format("perplexity %s: window %d/%d, running ppl %.3f", method.label(), w + 1, count,
-                        Math.exp(nll / scored)));
+            if ((w + 1) % 25 == 0 || w + 1 == count) {
+                log.accept(String.format("perplexity %s: window %d/%d, running ppl %.3f", describe(method), w + 1, count,
+                        Math.exp(total / ((w + 1) * (double) (window - prefix)))));
             }
         }
-        return new Result(Math.exp(nll / scored), scored, count, sparsity[0] / count, sparsity[1] / count);
+        Bootstrap.Interval ci = Bootstrap.perplexity(nll, tokens, seed);
+        return new Result(ci.value(), (long) count * (window - prefix), count, sparsity[0] / count,
+                sparsity[1] / count, ci);
+    }
+
+    /**
+     * The paper's protocol (lm-evaluation-harness's rolling log-likelihood): each document is cut into
+     * windows of the model's full context (here {@code maxPositions − 1} predicted tokens, so the scored
+     * last token needs no extra position), the first after BOS, each later one conditioned on the tokens
+     * before it up to that length; every token is scored once. The plan of each window comes from that
+     * window's own input, whose tokens are the ones it scores: the mask sees the text it is judged on.
+     * Word-level perplexity divides the summed NLL by the documents' word counts.
+     */
+    public PaperResult runPaper(NDManager scope, SparseOptModel model, SparsityMethod method, List<Document> docs,
+                                Consumer<String> log) {
+        OptConfig c = model.config();
+        int span = c.maxPositionEmbeddings() - 1;
+        double[] nll = new double[docs.size()];
+        double[] words = new double[docs.size()];
+        double[] tokens = new double[docs.size()];
+        double[] sparsity = new double[2];
+        int windows = 0;
+        double total = 0;
+        for (int d = 0; d < docs.size(); d++) {
+            int[] t = docs.get(d).tokens();
+            words[d] = docs.get(d).words();
+            tokens[d] = t.length;
+            for (int done = 0; done < t.length; ) {
+                int end = Math.min(t.length, done + span);
+                int start = Math.max(0, end - span);
+                // input: BOS (first window only) and the tokens before each target, then the last target.
+                int[] seq;
+                if (start == 0) {
+                    seq = new int[end + 1];
+                    seq[0] = c.bosTokenId();
+                    System.arraycopy(t, 0, seq, 1, end);
+                } else {
+                    seq = Arrays.copyOfRange(t, start - 1, end);
+                }
+                LayerPlan[] plans = method.planFromContext(scope, model, Arrays.copyOf(seq, seq.length - 1));
+                nll[d] -= SequenceScorer.sumLogprobs(scope, model, seq, end - done, layer -> plans[layer]);
+                double[] s = SparsityBudget.achieved(plans, c.numHeads(), c.ffnDim());
+                sparsity[0] += s[0];
+                sparsity[1] += s[1];
+                windows++;
+                done = end;
+            }
+            total += nll[d];
+            if ((d + 1) % 10 == 0 || d + 1 == docs.size()) {
+                log.accept(String.format("paper perplexity %s: document %d/%d (%d windows), running word ppl %.3f",
+                        describe(method), d + 1, docs.size(), windows, Math.exp(total / Arrays.stream(words, 0, d + 1).sum())));
+            }
+        }
+        return new PaperResult(Bootstrap.perplexity(nll, words, seed), Bootstrap.perplexity(nll, tokens, seed),
+                (long) Arrays.stream(tokens).sum(), (long) Arrays.stream(words).sum(), windows, docs.size(),
+                sparsity[0] / windows, sparsity[1] / windows);
+    }
+
+    private static String describe(SparsityMethod m) {
+        return m.label() + (m.criterion() == null ? "" : " " + m.criterion().key()) + " @" + m.budget().sparsity();
     }
 }

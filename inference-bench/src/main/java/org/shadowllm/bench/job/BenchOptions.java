@@ -1,6 +1,7 @@
 package org.shadowllm.bench.job;
 
 import org.shadowllm.bench.method.Method;
+import org.shadowllm.bench.method.MethodSpec;
 import org.shadowllm.bench.sparse.SparsityBudget;
 import org.shadowllm.common.SharedPaths;
 import org.shadowllm.common.criteria.ImportanceCriterion;
@@ -26,10 +27,10 @@ public record BenchOptions(
         String predictorsInput,
         ImportanceCriterion criterion,
         PredictorKind shadowKind,
-        List<Method> methods,
+        List<MethodSpec> methods,
         List<Double> sparsities,
-        SparsityBudget.Scope budget,
-        SparsityBudget.Prune prune,
+        List<SparsityBudget.Scope> budgets,
+        List<SparsityBudget.Prune> prunes,
         int minHeads,
         int minNeurons,
         Set<String> measures,
@@ -38,6 +39,7 @@ public record BenchOptions(
         int pplWindow,
         int pplPrefix,
         int pplWindows,
+        int pplDocuments,
         List<FewShotTask> tasks,
         int examplesPerTask,
         int latencyPrompt,
@@ -52,25 +54,32 @@ public record BenchOptions(
         String device,
         String master) {
 
-    public static final Set<String> MEASURES = Set.of("perplexity", "accuracy", "latency", "decode-perplexity",
-            "decode-accuracy");
+    public static final Set<String> MEASURES = Set.of("perplexity", "perplexity-paper", "accuracy", "latency",
+            "decode-perplexity", "decode-accuracy");
     /** What runs unless {@code --measures} says otherwise. */
     public static final List<String> DEFAULT_MEASURES = List.of("perplexity", "accuracy", "latency");
 
     public BenchOptions {
-        methods = List.copyOf(methods);
+        methods = List.copyOf(new java.util.LinkedHashSet<>(methods));
         sparsities = List.copyOf(sparsities);
+        budgets = List.copyOf(new java.util.LinkedHashSet<>(budgets));
+        prunes = List.copyOf(new java.util.LinkedHashSet<>(prunes));
         measures = Set.copyOf(measures);
         tasks = List.copyOf(tasks);
-        if (methods.isEmpty() || sparsities.isEmpty() || measures.isEmpty() || tasks.isEmpty()) {
-            throw new IllegalArgumentException("--methods, --sparsities, --measures and --tasks must not be empty");
+        if (methods.isEmpty() || sparsities.isEmpty() || measures.isEmpty() || tasks.isEmpty() || budgets.isEmpty()
+                || prunes.isEmpty()) {
+            throw new IllegalArgumentException("--methods, --sparsities, --budget, --prune, --measures and --tasks must "
+                    + "not be empty");
         }
         for (double s : sparsities) {
-            new SparsityBudget(s, budget, 1, 1);
+            new SparsityBudget(s, budgets.get(0), 1, 1);
         }
         if (!MEASURES.containsAll(measures)) {
-            throw new IllegalArgumentException("--measures takes perplexity, accuracy, latency, decode-perplexity, "
-                    + "decode-accuracy; got " + measures);
+            throw new IllegalArgumentException("--measures takes perplexity, perplexity-paper, accuracy, latency, "
+                    + "decode-perplexity, decode-accuracy; got " + measures);
+        }
+        if (pplWindows < 0 || pplDocuments < 0 || examplesPerTask < 0) {
+            throw new IllegalArgumentException("--ppl-windows, --ppl-documents and --examples must be ≥ 0 (0: all)");
         }
         if (replanEvery < 0) {
             throw new IllegalArgumentException("--replan-every must be ≥ 0 (0: no re-planning variants), got " + replanEvery);
@@ -78,8 +87,8 @@ public record BenchOptions(
         if (!engine.equals("off")) {
             org.shadowllm.bench.engine.WeightFormat.parse(engine);
         }
-        if (minHeads < 1 || minNeurons < 0 || examplesPerTask < 1) {
-            throw new IllegalArgumentException("--min-heads and --examples must be ≥ 1, --min-neurons ≥ 0");
+        if (minHeads < 1 || minNeurons < 0) {
+            throw new IllegalArgumentException("--min-heads must be ≥ 1, --min-neurons ≥ 0");
         }
         if (shadowKind != PredictorKind.SHADOWLLM && shadowKind != PredictorKind.SHADOWLLM_SPLIT) {
             throw new IllegalArgumentException("--shadowllm-kind takes shadowllm or shadowllm-split, got " + shadowKind);
@@ -94,21 +103,27 @@ public record BenchOptions(
               --criteria PATH        criteria job output, for static masks (default: out/criteria)
               --predictors PATH      trainer job output (default: out/trainer); predictors are read from
                                      <PATH>/predictors/<model>/<criterion>/<kind>
-              --criterion C          criterion of the predictors, static mask and oracle (default: plainact)
+              --criterion C          criterion of the predictors, static mask and oracle named without
+                                     one (default: plainact)
               --shadowllm-kind K     the shadowllm method's predictor: shadowllm (one network) or
                                      shadowllm-split (heads and neurons apart) (default: shadowllm)
-              --methods LIST         dense,static,random,dejavu,shadowllm,oracle (default: all)
+              --methods LIST         dense,static,random,dejavu,shadowllm,oracle (default: all); a scored
+                                     method may name its criteria: static@fisher, shadowllm@plainact+snip,
+                                     static@all (every per-example criterion)
               --seed N               seed of the random mask (default: 1234)
               --sparsities LIST      each in [0, 0.95] (default: 0.3,0.5,0.7)
-              --budget B             global, per-layer, or global-raw (the paper's static variant: raw
+              --budget LIST          global, per-layer, global-raw (the paper's static variant: raw
                                      scores ranked across layers, no per-layer scaling, no floor beyond
-                                     one head and one neuron) (default: global)
-              --prune P              heads, neurons or both: which units the budget removes; the other
-                                     type is kept whole (default: both)
+                                     one head and one neuron); several run side by side (default: global)
+              --prune LIST           heads, neurons, both: which units the budget removes; the other
+                                     type is kept whole; several run side by side (default: both)
               --min-heads N          global budget floor per layer (default: 1)
               --min-neurons N        global budget floor per layer; 0 = min(256, F/8) (default: 0)
-              --measures LIST        perplexity,accuracy,latency,decode-perplexity,decode-accuracy
-                                     (default: perplexity,accuracy,latency); the decode- measures
+              --measures LIST        perplexity,perplexity-paper,accuracy,latency,decode-perplexity,
+                                     decode-accuracy (default: perplexity,accuracy,latency);
+                                     perplexity-paper is the paper's protocol: rolling full-context
+                                     windows per article, each window's mask from that window itself
+                                     (it sees the tokens it scores), word-level; the decode- measures
                                      score token by token on the engine, each position planned as
                                      decoding plans it (per token, or per re-plan)
               --replan-every K       also run each predicted method predicting at the first decoded
@@ -121,9 +136,11 @@ public record BenchOptions(
               --wikitext FILE        WikiText-2 raw test (default: <shared>/data/wikitext-2-raw/test.txt)
               --ppl-window N         text tokens per window (default: 256)
               --ppl-prefix N         tokens that decide the mask, not scored (default: 64)
-              --ppl-windows N        windows to score (default: 8)
+              --ppl-windows N        windows to score; 0 = every whole window of the test split (default: 8)
+              --ppl-documents N      articles for perplexity-paper; 0 = all 62 (default: 0)
               --tasks LIST           zero-shot tasks (default: all seven)
-              --examples N           validation examples per task (default: 20)
+              --examples N           validation examples per task, in file order, after leaving out every
+                                     example the criteria table scored; 0 = the whole split (default: 20)
               --latency-prompt N     (default: 128)   --latency-generate N  (default: 128)
               --latency-warmup N     (default: 1)     --latency-repeats N   (default: 3)
               --output PATH          bench_results table, report.html, summary.txt (default: out/bench)
@@ -135,7 +152,7 @@ public record BenchOptions(
         Map<String, String> m = CommandLine.parse(args, Set.of("model", "criteria", "predictors", "criterion",
                 "shadowllm-kind", "methods",
                 "sparsities", "budget", "prune", "min-heads", "min-neurons", "measures", "data", "wikitext", "ppl-window",
-                "ppl-prefix", "ppl-windows", "tasks", "examples", "latency-prompt", "latency-generate", "latency-warmup",
+                "ppl-prefix", "ppl-windows", "ppl-documents", "tasks", "examples", "latency-prompt", "latency-generate", "latency-warmup",
                 "latency-repeats", "replan-every", "engine", "seed", "output", "run-id", "device", "master"), USAGE);
         return CommandLine.build(USAGE, () -> new BenchOptions(
                 m.getOrDefault("model", SharedPaths.model("opt-mini-trained").toString()),
@@ -143,10 +160,10 @@ public record BenchOptions(
                 m.getOrDefault("predictors", "out/trainer"),
                 ImportanceCriterion.parse(m.getOrDefault("criterion", "plainact")),
                 PredictorKind.parse(m.getOrDefault("shadowllm-kind", "shadowllm")),
-                CommandLine.list(m.get("methods"), Method::parse, List.of(Method.values())),
+                methodSpecs(m.get("methods"), ImportanceCriterion.parse(m.getOrDefault("criterion", "plainact"))),
                 CommandLine.list(m.get("sparsities"), Double::parseDouble, List.of(0.3, 0.5, 0.7)),
-                SparsityBudget.Scope.parse(m.getOrDefault("budget", "global")),
-                SparsityBudget.Prune.parse(m.getOrDefault("prune", "both")),
+                CommandLine.list(m.get("budget"), SparsityBudget.Scope::parse, List.of(SparsityBudget.Scope.GLOBAL)),
+                CommandLine.list(m.get("prune"), SparsityBudget.Prune::parse, List.of(SparsityBudget.Prune.BOTH)),
                 Integer.parseInt(m.getOrDefault("min-heads", "1")),
                 Integer.parseInt(m.getOrDefault("min-neurons", "0")),
                 Set.copyOf(CommandLine.list(m.get("measures"), String::trim, DEFAULT_MEASURES)),
@@ -155,6 +172,7 @@ public record BenchOptions(
                 Integer.parseInt(m.getOrDefault("ppl-window", "256")),
                 Integer.parseInt(m.getOrDefault("ppl-prefix", "64")),
                 Integer.parseInt(m.getOrDefault("ppl-windows", "8")),
+                Integer.parseInt(m.getOrDefault("ppl-documents", "0")),
                 CommandLine.list(m.get("tasks"), FewShotTask::parse, List.of(FewShotTask.values())),
                 Integer.parseInt(m.getOrDefault("examples", "20")),
                 Integer.parseInt(m.getOrDefault("latency-prompt", "128")),
@@ -174,14 +192,35 @@ public record BenchOptions(
         return measures.contains(measure);
     }
 
-    /** Where the trainer put the predictor of {@code kind} for {@code modelName}. */
-    public String predictorDir(String modelName, String kind) {
+    private static List<MethodSpec> methodSpecs(String list, ImportanceCriterion fallback) {
+        List<MethodSpec> out = new java.util.ArrayList<>();
+        if (list == null) {
+            for (Method m : Method.values()) {
+                out.addAll(MethodSpec.parse(m.key(), fallback));
+            }
+            return out;
+        }
+        for (String entry : list.split(",")) {
+            if (!entry.isBlank()) {
+                out.addAll(MethodSpec.parse(entry, fallback));
+            }
+        }
+        return out;
+    }
+
+    /** Where the trainer put the predictor of {@code kind} for {@code modelName} and {@code criterion}. */
+    public String predictorDir(String modelName, ImportanceCriterion criterion, String kind) {
         return predictorsInput.replaceAll("/+$", "") + "/predictors/" + modelName + "/" + criterion.key() + "/" + kind;
     }
 
-    static EnumSet<Method> sparse(List<Method> methods) {
-        EnumSet<Method> s = EnumSet.noneOf(Method.class);
-        methods.stream().filter(x -> x != Method.DENSE).forEach(s::add);
-        return s;
+    public boolean runs(Method m) {
+        return methods.stream().anyMatch(s -> s.method() == m);
+    }
+
+    /** The criteria some method of {@code m} is run with. */
+    public Set<ImportanceCriterion> criteriaOf(Method m) {
+        Set<ImportanceCriterion> out = EnumSet.noneOf(ImportanceCriterion.class);
+        methods.stream().filter(s -> s.method() == m).forEach(s -> out.add(s.criterion()));
+        return out;
     }
 }

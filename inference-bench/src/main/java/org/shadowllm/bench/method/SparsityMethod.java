@@ -36,11 +36,11 @@ public final class SparsityMethod {
     private final OptConfig config;
     private final LayerPlan[] staticPlans;
     private final PredictorRuntime predictor;
-    private final ImportanceCriterion oracleCriterion;
+    private final ImportanceCriterion criterion;
     private final int replanEvery;
 
     private SparsityMethod(Method method, SparsityBudget budget, OptConfig config, LayerPlan[] staticPlans,
-                           PredictorRuntime predictor, ImportanceCriterion oracleCriterion, int replanEvery) {
+                           PredictorRuntime predictor, ImportanceCriterion criterion, int replanEvery) {
         if (replanEvery < 1) {
             throw new IllegalArgumentException("re-planning interval must be ≥ 1 token, got " + replanEvery);
         }
@@ -49,7 +49,7 @@ public final class SparsityMethod {
         this.config = config;
         this.staticPlans = staticPlans;
         this.predictor = predictor;
-        this.oracleCriterion = oracleCriterion;
+        this.criterion = criterion;
         this.replanEvery = replanEvery;
     }
 
@@ -58,11 +58,11 @@ public final class SparsityMethod {
                 null, null, null, 1);
     }
 
-    /** {@code headScores [L][H]}, {@code neuronScores [L][F]}: the set-level criterion of every unit. */
-    public static SparsityMethod staticMask(OptConfig config, SparsityBudget budget, float[][] headScores,
-                                            float[][] neuronScores) {
-        return new SparsityMethod(Method.STATIC, budget, config, budget.select(headScores, neuronScores), null, null,
-                1);
+    /** {@code headScores [L][H]}, {@code neuronScores [L][F]}: the set-level {@code criterion} of every unit. */
+    public static SparsityMethod staticMask(OptConfig config, SparsityBudget budget, ImportanceCriterion criterion,
+                                            float[][] headScores, float[][] neuronScores) {
+        return new SparsityMethod(Method.STATIC, budget, config, budget.select(headScores, neuronScores), null,
+                criterion, 1);
     }
 
     /** A mask drawn once from {@code seed}: uniform random scores for every unit, under {@code budget}. */
@@ -91,7 +91,8 @@ public final class SparsityMethod {
         if (!fits) {
             throw new IllegalArgumentException(method + " cannot run a " + kind + " predictor");
         }
-        return new SparsityMethod(method, budget, config, null, predictor, null, 1);
+        return new SparsityMethod(method, budget, config, null, predictor,
+                ImportanceCriterion.parse(predictor.predictor().manifest().criterion()), 1);
     }
 
     public static SparsityMethod oracle(OptConfig config, SparsityBudget budget, ImportanceCriterion criterion) {
@@ -106,7 +107,17 @@ public final class SparsityMethod {
         if (predictor == null) {
             throw new IllegalArgumentException(method + " has no predictor to re-plan with");
         }
-        return new SparsityMethod(method, budget, config, null, predictor, null, k);
+        return new SparsityMethod(method, budget, config, null, predictor, criterion, k);
+    }
+
+    /** The criterion behind this method's scores; null for dense and random. */
+    public ImportanceCriterion criterion() {
+        return criterion;
+    }
+
+    /** Plans fixed for every input (static, random), else null. */
+    public LayerPlan[] fixedPlans() {
+        return staticPlans;
     }
 
     public int replanEvery() {
@@ -190,8 +201,8 @@ public final class SparsityMethod {
         }
         ExampleImportance truth = new CriteriaCalculator(model.model()).compute(
                 List.of(new ScoredExample("oracle", context, 1)),
-                new CriteriaOptions(Set.of(oracleCriterion), false, false)).get(0);
-        return budget.select(truth.head(oracleCriterion), truth.neuron(oracleCriterion));
+                new CriteriaOptions(Set.of(criterion), false, false)).get(0);
+        return budget.select(truth.head(criterion), truth.neuron(criterion));
     }
 
     private static TokenPlanner fixed(LayerPlan[] plans) {

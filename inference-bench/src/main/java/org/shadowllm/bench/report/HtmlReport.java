@@ -36,7 +36,8 @@ public final class HtmlReport {
         html.append("<!DOCTYPE html><html><head><meta charset=\"utf-8\"><title>").append(esc(title))
                 .append("</title><style>body{font-family:sans-serif;margin:2em}table{border-collapse:collapse}"
                         + "td,th{border:1px solid #ccc;padding:2px 8px;text-align:right}th{background:#eee}"
-                        + "td:first-child,td:nth-child(2),td:nth-child(6),td:nth-child(7){text-align:left}</style></head><body>");
+                        + "td:first-child,td:nth-child(2),td:nth-child(3),td:nth-child(7),td:nth-child(8){text-align:left}"
+                        + "</style></head><body>");
         html.append("<h1>").append(esc(title)).append("</h1><table>");
         about.forEach((k, v) -> html.append("<tr><th>").append(esc(k)).append("</th><td style=\"text-align:left\">")
                 .append(esc(v)).append("</td></tr>"));
@@ -45,6 +46,11 @@ public final class HtmlReport {
         XYChart ppl = lines("Perplexity on WikiText-2 against sparsity", "perplexity", results, "perplexity", "wikitext-2");
         if (ppl != null) {
             charts.add(ppl);
+        }
+        XYChart paper = lines("Word perplexity on WikiText-2, paper protocol (the mask sees the scored window)",
+                "word perplexity", results, "perplexity_paper", "wikitext-2");
+        if (paper != null) {
+            charts.add(paper);
         }
         charts.addAll(accuracy(results));
         XYChart latency = lines("Decode time per token against sparsity", "ms per token", results,
@@ -56,12 +62,15 @@ public final class HtmlReport {
             html.append("<h2>").append(esc(c.getTitle())).append("</h2><img alt=\"").append(esc(c.getTitle()))
                     .append("\" src=\"data:image/png;base64,").append(png(c)).append("\">");
         }
-        html.append("<h2>All results</h2><table><tr><th>method</th><th>budget</th><th>sparsity</th><th>head sparsity</th>"
-                + "<th>neuron sparsity</th><th>measure</th><th>task</th><th>value</th><th>count</th></tr>");
+        html.append("<h2>All results</h2><table><tr><th>method</th><th>criterion</th><th>budget</th><th>sparsity</th>"
+                + "<th>head sparsity</th><th>neuron sparsity</th><th>measure</th><th>task</th><th>value</th>"
+                + "<th>95% interval</th><th>count</th></tr>");
         for (BenchResult r : results) {
-            html.append(String.format("<tr><td>%s</td><td>%s</td><td>%.2f</td><td>%.3f</td><td>%.3f</td><td>%s</td>"
-                            + "<td>%s</td><td>%.4f</td><td>%d</td></tr>", esc(r.method()), esc(r.budget()), r.sparsity(),
-                    r.headSparsity(), r.neuronSparsity(), esc(r.measure()), esc(r.task()), r.value(), r.count()));
+            html.append(String.format("<tr><td>%s</td><td>%s</td><td>%s</td><td>%.2f</td><td>%.3f</td><td>%.3f</td>"
+                            + "<td>%s</td><td>%s</td><td>%.4f</td><td>%s</td><td>%d</td></tr>", esc(r.method()),
+                    esc(r.criterion()), esc(r.budget()), r.sparsity(), r.headSparsity(), r.neuronSparsity(),
+                    esc(r.measure()), esc(r.task()), r.value(),
+                    Double.isNaN(r.ciLow()) ? "" : String.format("%.4f – %.4f", r.ciLow(), r.ciHigh()), r.count()));
         }
         html.append("</table></body></html>\n");
         Path tmp = file.resolveSibling(file.getFileName() + ".tmp");
@@ -80,7 +89,7 @@ public final class HtmlReport {
         TreeSet<Double> xs = new TreeSet<>();
         for (BenchResult r : results) {
             if (r.measure().equals(measure) && r.task().equals(task)) {
-                series.computeIfAbsent(r.method(), k -> new java.util.TreeMap<>()).put(r.sparsity(), r.value());
+                series.computeIfAbsent(r.series(), k -> new java.util.TreeMap<>()).put(r.sparsity(), r.value());
                 xs.add(r.sparsity());
             }
         }
@@ -115,7 +124,7 @@ public final class HtmlReport {
             TreeSet<String> tasks = new TreeSet<>();
             for (BenchResult r : results) {
                 if (r.measure().equals("acc") && (r.method().equals("dense") || r.sparsity() == s)) {
-                    byMethod.computeIfAbsent(r.method(), k -> new LinkedHashMap<>()).put(r.task(), r.value());
+                    byMethod.computeIfAbsent(r.series(), k -> new LinkedHashMap<>()).put(r.task(), r.value());
                     tasks.add(r.task());
                 }
             }

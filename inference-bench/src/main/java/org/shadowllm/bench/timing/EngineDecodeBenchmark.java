@@ -77,7 +77,7 @@ public final class EngineDecodeBenchmark {
                  PredictorRuntime dejavu = setup.predictor(PredictorKind.DEJAVU, tmp, root)) {
                 SparsityMethod dense = SparsityMethod.dense(config);
                 List<SparsityMethod> methods = List.of(dense,
-                        SparsityMethod.staticMask(config, budget, staticHeads, staticNeurons),
+                        SparsityMethod.staticMask(config, budget, org.shadowllm.common.criteria.ImportanceCriterion.PLAINACT, staticHeads, staticNeurons),
                         SparsityMethod.predicted(Method.DEJAVU, config, budget, dejavu),
                         SparsityMethod.predicted(Method.SHADOWLLM, config, budget, shadow),
                         SparsityMethod.predicted(Method.SHADOWLLM, config, budget, shadow).replanningEvery(replan));

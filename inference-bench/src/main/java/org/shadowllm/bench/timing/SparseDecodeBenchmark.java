@@ -57,7 +57,7 @@ public final class SparseDecodeBenchmark {
             try (PredictorRuntime shadow = setup.predictor(PredictorKind.SHADOWLLM, tmp, root);
                  PredictorRuntime dejavu = setup.predictor(PredictorKind.DEJAVU, tmp, root)) {
                 List<SparsityMethod> methods = List.of(SparsityMethod.dense(config),
-                        SparsityMethod.staticMask(config, budget, staticHeads, staticNeurons),
+                        SparsityMethod.staticMask(config, budget, org.shadowllm.common.criteria.ImportanceCriterion.PLAINACT, staticHeads, staticNeurons),
                         SparsityMethod.predicted(Method.DEJAVU, config, budget, dejavu),
                         SparsityMethod.predicted(Method.SHADOWLLM, config, budget, shadow));
                 List<LatencyEval.Result> timed = new LatencyEval(setup.prompt(), setup.generate(), 1, setup.repeats())

@@ -80,10 +80,11 @@ class BenchJobIntegrationTest {
     void everyMethodIsMeasuredAndWrittenWithAReportAndDensePerplexityMatchesTheDenseModel() throws Exception {
         String output = out.resolve("bench").toString();
         BenchJob.Summary s = new BenchJob(spark, options(output)).run();
-        // 6 method configurations × (1 perplexity + piqa acc, acc_norm + copa acc + 3 latency measures)
-        assertEquals(6 * 7, s.results().size());
+        // 6 method configurations × (1 perplexity + piqa acc, acc_norm + copa acc + 3 latency measures), and
+        // static and random report their allocation: kept heads and neurons for layers 1..3
+        assertEquals(6 * 7 + 2 * 3 * 2, s.results().size());
         Dataset<Row> table = spark.read().parquet(output + "/" + BenchJob.RESULTS);
-        assertEquals(42, table.count());
+        assertEquals(54, table.count());
         assertEquals(6, table.select("method").distinct().count());
         for (BenchResult r : s.results()) {
             assertTrue(Double.isFinite(r.value()) && r.value() >= 0, r.toString());
@@ -91,7 +92,18 @@ class BenchJobIntegrationTest {
                 assertEquals(0.5, r.headSparsity(), 1e-9, r.toString());
                 assertTrue(r.neuronSparsity() > 0.3, r.toString());
             }
+            if (r.measure().equals("perplexity") || r.measure().startsWith("acc")) {
+                assertTrue(r.ciLow() <= r.value() && r.value() <= r.ciHigh() && r.stderr() >= 0, r.toString());
+            }
+            if (r.measure().equals("acc")) {
+                assertEquals(3, r.count(), "the criteria table's 4 examples are left out, 3 after them scored");
+                assertEquals(Math.sqrt(r.value() * (1 - r.value()) / 2), r.stderr(), 1e-12, r.toString());
+            }
+            boolean scored = !r.method().equals("dense") && !r.method().equals("random");
+            assertEquals(scored ? "plainact" : "", r.criterion(), r.toString());
         }
+        assertEquals(1, table.where("measure = 'perplexity' and method = 'static' and ci_low < value and value < ci_high")
+                .count());
         double dense = s.results().stream().filter(r -> r.method().equals("dense") && r.measure().equals("perplexity"))
                 .findFirst().orElseThrow().value();
         assertEquals(referencePerplexity(48, 16, 2), dense, 1e-4 * dense);
@@ -155,6 +167,92 @@ class BenchJobIntegrationTest {
         assertTrue(Files.readString(Path.of(output, "summary.txt")).contains("shadowllm-replan2"));
     }
 
+    /** Every budget × prune × criterion runs side by side, and each fixed plan's allocation meets its budget. */
+    @Test
+    void budgetsPrunesAndCriteriaRunSideBySideWithTheirAllocations() {
+        String output = out.resolve("grid").toString();
+        BenchJob.Summary s = new BenchJob(spark, options(output, "--methods", "dense,static@plainact,random,dejavu",
+                "--budget", "per-layer,global", "--prune", "heads,both", "--measures", "perplexity")).run();
+        List<String> series = s.results().stream().filter(r -> r.measure().equals("perplexity"))
+                .map(BenchResult::series).toList();
+        assertEquals(List.of("dense", "static plainact, per-layer, heads only", "random, per-layer, heads only",
+                "dejavu plainact, per-layer, heads only", "static plainact, per-layer", "random, per-layer",
+                "dejavu plainact, per-layer", "static plainact, global, heads only", "random, global, heads only",
+                "static plainact, global", "random, global"), series);
+        for (BenchResult r : s.results()) {
+            if (r.measure().equals("kept_heads") && r.budget().startsWith("per-layer")) {
+                assertEquals(0.5, r.value(), 1e-9, r.toString());
+            }
+            if (r.measure().equals("kept_neurons") && r.budget().endsWith("heads only")) {
+                assertEquals(1.0, r.value(), 0, r.toString());
+            }
+        }
+        for (String budget : List.of("global", "global, heads only")) {
+            double kept = s.results().stream().filter(r -> r.measure().equals("kept_heads") && r.budget().equals(budget)
+                    && r.method().equals("static")).mapToDouble(BenchResult::count).sum();
+            assertEquals(0.5 * 3 * 4, kept, 0, budget + ": half of layers 1..3's heads");
+        }
+    }
+
+    /**
+     * The paper protocol scores every token of each article once, in windows of the model's context, and its
+     * dense value equals the dense model scoring the same windows.
+     */
+    @Test
+    void paperPerplexityScoresEveryArticleTokenOnceAndDenseMatchesTheModel() throws Exception {
+        String output = out.resolve("paper").toString();
+        BenchJob.Summary s = new BenchJob(spark, options(output, "--methods", "dense,shadowllm", "--measures",
+                "perplexity-paper", "--ppl-documents", "2")).run();
+        Path model = SharedPaths.model("tiny-random-opt");
+        var config = OptCheckpoint.readConfig(model);
+        ByteLevelBpeTokenizer tok = TokenizerLoader.load(model, config.bosTokenId());
+        List<String> docs = org.shadowllm.bench.eval.WikiTextDocuments.articles(
+                Files.readAllLines(SharedPaths.root().resolve("data/wikitext-2-raw/test.txt"))).subList(0, 2);
+        int span = config.maxPositionEmbeddings() - 1;
+        List<ScoredExample> windows = new ArrayList<>();
+        long tokens = 0;
+        long words = 0;
+        for (String d : docs) {
+            int[] t = tok.encode(org.shadowllm.bench.eval.WikiTextDocuments.detokenize(d));
+            tokens += t.length;
+            words += org.shadowllm.bench.eval.WikiTextDocuments.words(d);
+            // window k predicts t[k*span .. min(len, (k+1)*span)), each with as much context as fits
+            for (int from = 0; from < t.length; from += span) {
+                int to = Math.min(t.length, from + span);
+                int[] seq = new int[span + 1];
+                int ctx = Math.min(from, span + 1 - (to - from) - (from == 0 ? 1 : 0));
+                int k = 0;
+                if (from == 0) {
+                    seq[k++] = config.bosTokenId();
+                }
+                for (int i = from - ctx; i < to; i++) {
+                    seq[k++] = t[i];
+                }
+                windows.add(new ScoredExample("w" + windows.size(), java.util.Arrays.copyOf(seq, k), to - from));
+            }
+        }
+        assertTrue(tokens > span, "the articles need more than one window");
+        double nll = 0;
+        try (NDManager m = NDManager.newBaseManager(Device.cpu()); OptModel opt = OptCheckpoint.load(model, m, Device.cpu())) {
+            for (ScoredExample w : windows) {
+                for (double v : new LoglikelihoodScorer(opt).sumLogprobs(List.of(w), LayerTap.NONE)) {
+                    nll -= v;
+                }
+            }
+        }
+        BenchResult word = s.results().stream().filter(r -> r.method().equals("dense")
+                && r.measure().equals("perplexity_paper")).findFirst().orElseThrow();
+        BenchResult token = s.results().stream().filter(r -> r.method().equals("dense")
+                && r.measure().equals("perplexity_paper_token")).findFirst().orElseThrow();
+        assertEquals(words, word.count());
+        assertEquals(tokens, token.count());
+        assertEquals(Math.exp(nll / words), word.value(), 1e-4 * word.value());
+        assertEquals(Math.exp(nll / tokens), token.value(), 1e-4 * token.value());
+        assertTrue(word.ciLow() <= word.value() && word.value() <= word.ciHigh(), word.toString());
+        assertTrue(s.results().stream().anyMatch(r -> r.method().equals("shadowllm")
+                && r.measure().equals("perplexity_paper") && r.headSparsity() == 0.5));
+    }
+
     @Test
     void aMissingPredictorFailsBeforeAnythingIsMeasuredOrWritten() {
         String output = out.resolve("missing").toString();
@@ -173,5 +271,11 @@ class BenchJobIntegrationTest {
         assertThrows(IllegalArgumentException.class, () -> BenchOptions.parse(new String[] {"--replan-every", "-1"}));
         assertThrows(IllegalArgumentException.class, () -> BenchOptions.parse(new String[] {"--engine", "fp16"}));
         assertThrows(IllegalArgumentException.class, () -> BenchOptions.parse(new String[] {"--prune", "mlp"}));
+        assertThrows(IllegalArgumentException.class, () -> BenchOptions.parse(new String[] {"--methods", "random@fisher"}));
+        assertThrows(IllegalArgumentException.class, () -> BenchOptions.parse(new String[] {"--methods", "static@magic"}));
+        assertEquals(7, BenchOptions.parse(new String[] {"--methods", "static@all"}).methods().size());
+        assertEquals(List.of("dense", "static@fisher", "static@snip", "oracle@plainact"), BenchOptions.parse(
+                new String[] {"--methods", "dense,static@fisher+snip,oracle"}).methods().stream()
+                .map(Object::toString).toList());
     }
 }
