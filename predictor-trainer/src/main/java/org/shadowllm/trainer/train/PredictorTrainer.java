@@ -75,7 +75,7 @@ public final class PredictorTrainer {
             List<NDArray> params = net.parameters();
             params.forEach(p -> p.setRequiresGradient(true));
             long step = 0;
-            try (AdamW optimizer = new AdamW(root, params, options)) {
+            try (AdamW optimizer = AdamW.of(root, params, options)) {
                 int[] order = new int[n];
                 for (int epoch = 1; epoch <= options.epochs(); epoch++) {
                     permutation(order, shuffle);

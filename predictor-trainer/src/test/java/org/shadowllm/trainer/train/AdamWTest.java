@@ -13,12 +13,21 @@ import java.util.SplittableRandom;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
 
-/** The in-place AdamW against PyTorch's AdamW rule written out in double precision. */
+/** Both AdamW implementations against PyTorch's AdamW rule written out in double precision. */
 class AdamWTest {
     @Test
-    void stepsFollowPyTorchsAdamWRuleAndZeroTheGradients() {
+    void fusedStepsFollowPyTorchsAdamWRuleAndZeroTheGradients() {
+        check(37, FusedAdamW::new);
+        check(3 * 4096 + 5, FusedAdamW::new); // parallel chunks and a partial last one
+    }
+
+    @Test
+    void tensorStepsFollowPyTorchsAdamWRuleAndZeroTheGradients() {
+        check(37, (params, o) -> new TensorAdamW(params.get(0).getManager(), params, o));
+    }
+
+    private static void check(int n, java.util.function.BiFunction<List<NDArray>, TrainingOptions, AdamW> make) {
         TrainingOptions o = new TrainingOptions(1, 1, 1e-2, 0.05, 0.9, 0.999, 1e-8, 1, 0, 1);
-        int n = 37;
         SplittableRandom r = new SplittableRandom(3);
         double[] p = new double[n];
         double[] target = new double[n];
@@ -33,7 +42,7 @@ class AdamWTest {
             NDArray param = Tensors.of(root, toFloats(p), new Shape(n));
             param.setRequiresGradient(true);
             NDArray y = Tensors.of(root, toFloats(target), new Shape(n));
-            try (AdamW adam = new AdamW(root, List.of(param), o)) {
+            try (AdamW adam = make.apply(List.of(param), o)) {
                 for (int t = 1; t <= lrs.length; t++) {
                     // loss = Σ (p - y)² → gradient 2 (p - y), mixed signs and magnitudes
                     try (NDManager s = root.newSubManager()) {
