@@ -192,7 +192,9 @@ public final class HessianGradient {
         NDArray w = model.weights().layers().get(layer).fc1Weight();
         try (NDManager scope = model.weights().manager().newSubManager()) {
             NDArray hg = Tensors.of(scope, hgW, w.getShape());
-            NDArray product = hg.mul(w.toType(DataType.FLOAT64, true));
+            NDArray wide = w.toType(DataType.FLOAT64, true);
+            wide.attach(scope); // a result belongs to its input's manager: here the model's, which lives on
+            NDArray product = hg.mul(wide);
             return Tensors.floats(product.abs().sum(new int[] {1}));
         }
     }
