@@ -18,6 +18,8 @@ final class FusedAdamW implements AdamW {
     private static final int CHUNK = 4096;
     private final List<NDArray> params;
     private final FloatBuffer[] weights;
+    private final FloatBuffer[] gradients;
+    private final NDArray[] gradientArrays;
     private final float[][] m;
     private final float[][] v;
     private final TrainingOptions o;
@@ -29,6 +31,8 @@ final class FusedAdamW implements AdamW {
         this.params = List.copyOf(params);
         this.o = options;
         weights = new FloatBuffer[params.size()];
+        gradients = new FloatBuffer[params.size()];
+        gradientArrays = new NDArray[params.size()];
         m = new float[params.size()][];
         v = new float[params.size()][];
         for (int i = 0; i < params.size(); i++) {
@@ -62,8 +66,14 @@ final class FusedAdamW implements AdamW {
         float b2 = (float) o.beta2();
         float eps = (float) o.epsilon();
         for (int i = 0; i < params.size(); i++) {
-            try (NDArray g = params.get(i).getGradient()) {
-                FloatBuffer grad = view(g);
+            if (gradients[i] == null) {
+                // Backward accumulates into the same gradient tensor from then on (in place, since the step
+                // zeroes it), so one view serves every step; a view per step leaks its native handle.
+                gradientArrays[i] = params.get(i).getGradient();
+                gradients[i] = view(gradientArrays[i]);
+            }
+            {
+                FloatBuffer grad = gradients[i];
                 FloatBuffer w = weights[i];
                 float[] mi = m[i];
                 float[] vi = v[i];
@@ -94,6 +104,10 @@ final class FusedAdamW implements AdamW {
 
     @Override
     public void close() {
-        // moments are Java arrays; the weight views die with their tensors
+        for (NDArray g : gradientArrays) {
+            if (g != null) {
+                g.close();
+            }
+        }
     }
 }
