@@ -50,10 +50,38 @@ public final class PredictorCostBenchmark {
         TrainingOptions o = TrainingOptions.paperDefaults(1).withEpochs(a[5]);
         System.out.printf("%nmeasured at %s, %d examples, batch %d, %d epochs, %d PyTorch threads:%n", shape.describe(),
                 a[4], o.batchSize(), a[5], Runtime.getRuntime().availableProcessors());
-        System.out.printf("%-16s %12s %16s%n", "predictor", "s/epoch", "ms/prediction");
+        int outputs = shape.layers() * (shape.heads() + shape.ffn());
+        double gemm = gemmGflops(o.batchSize(), 2048, outputs);
+        System.out.printf("GEMM [%d x 2048] x [2048 x %d] in the same JVM: %.1f GFLOP/s%n", o.batchSize(), outputs, gemm);
+        System.out.printf("%-16s %12s %16s %14s %12s%n", "predictor", "s/epoch", "ms/prediction", "train GFLOP/s",
+                "of GEMM");
         for (PredictorKind kind : PredictorKind.values()) {
             TrainedPredictor t = new PredictorTrainer(o, line -> { }).train(kind, shape, records, Device.cpu());
-            System.out.printf("%-16s %12.3f %16.3f%n", kind.key(), t.secondsPerEpoch(), predictionMillis(t, shape));
+            // forward 2·W, backward 4·W multiply-adds per row, W the weights of every network
+            double weights = t.networks().stream().mapToDouble(w -> w.w1().length + (double) w.w2().length).sum();
+            double rate = 6 * weights * records.size() / t.secondsPerEpoch() / 1e9;
+            System.out.printf("%-16s %12.3f %16.3f %14.1f %12.2f%n", kind.key(), t.secondsPerEpoch(),
+                    predictionMillis(t, shape), rate, rate / gemm);
+        }
+    }
+
+    /** Median GFLOP/s of an {@code [m x k] x [k x n]} product over 20 repeats after 5 warm-up ones. */
+    private static double gemmGflops(int m, int k, int n) {
+        try (NDManager nd = NDManager.newBaseManager(Device.cpu()); Autograd paused = Autograd.pause()) {
+            SplittableRandom rnd = new SplittableRandom(5);
+            NDArray a = Tensors.of(nd, values(rnd, m * k), new Shape(m, k));
+            NDArray b = Tensors.of(nd, values(rnd, k * n), new Shape(k, n));
+            double[] times = new double[25];
+            for (int r = 0; r < times.length; r++) {
+                long start = System.nanoTime();
+                try (NDArray c = a.matMul(b)) {
+                    c.getFloat(0, 0);
+                }
+                times[r] = (System.nanoTime() - start) / 1e9;
+            }
+            double[] measured = Arrays.copyOfRange(times, 5, times.length);
+            Arrays.sort(measured);
+            return 2.0 * m * k * n / measured[measured.length / 2] / 1e9;
         }
     }
 
