@@ -38,10 +38,15 @@ public final class NetworkTensors implements AutoCloseable {
         return new NetworkTensors(s, m, w1T, b1, w2T, b2);
     }
 
+    /** Contiguous {@code [in, out]}: a transposed view's copy keeps the view's strides in PyTorch. */
     private static NDArray transposedCopy(NDManager m, float[] rowMajor, int out, int in) {
-        try (NDArray w = Tensors.of(m, rowMajor, new Shape(out, in)); NDArray t = w.transpose()) {
-            return t.duplicate();
+        float[] t = new float[rowMajor.length];
+        for (int o = 0; o < out; o++) {
+            for (int i = 0; i < in; i++) {
+                t[i * out + o] = rowMajor[o * in + i];
+            }
         }
+        return Tensors.of(m, t, new Shape(in, out));
     }
 
     public NetworkSpec spec() {

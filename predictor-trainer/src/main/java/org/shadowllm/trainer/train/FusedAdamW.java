@@ -47,11 +47,25 @@ final class FusedAdamW implements AdamW {
         }
     }
 
-    /** The tensor's own memory, not a copy: writes change the tensor. */
+    /**
+     * The tensor's own memory, not a copy: writes change the tensor. A non-contiguous tensor yields a
+     * contiguous copy instead, which a write through the view then fails to reach: refused.
+     */
     private static FloatBuffer view(NDArray a) {
         FloatBuffer b = a.toByteBuffer(true).order(ByteOrder.nativeOrder()).asFloatBuffer();
         if (!b.isDirect() || b.capacity() != a.size()) {
             throw new IllegalStateException("no direct view of a " + a.getShape() + " tensor");
+        }
+        float old = b.get(0);
+        b.put(0, old + 1);
+        float seen;
+        try (NDArray flat = a.reshape(-1); NDArray first = flat.get(0)) {
+            seen = first.getFloat();
+        }
+        b.put(0, old);
+        if (seen != old + 1) {
+            throw new IllegalArgumentException("the fused AdamW needs contiguous parameters; a " + a.getShape()
+                    + " tensor is not (its view is a copy)");
         }
         return b;
     }

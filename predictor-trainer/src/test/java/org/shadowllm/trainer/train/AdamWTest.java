@@ -12,6 +12,7 @@ import java.util.List;
 import java.util.SplittableRandom;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertThrows;
 
 /** Both AdamW implementations against PyTorch's AdamW rule written out in double precision. */
 class AdamWTest {
@@ -19,6 +20,22 @@ class AdamWTest {
     void fusedStepsFollowPyTorchsAdamWRuleAndZeroTheGradients() {
         check(37, FusedAdamW::new);
         check(3 * 4096 + 5, FusedAdamW::new); // parallel chunks and a partial last one
+    }
+
+    /** A transposed view's copy keeps the view's strides, so a direct view of it would be a copy. */
+    @Test
+    void fusedStepRefusesNonContiguousParametersAndAcceptsTheTrainersOwn() {
+        TrainingOptions o = new TrainingOptions(1, 1, 1e-2, 0.05, 0.9, 0.999, 1e-8, 1, 0, 1);
+        try (NDManager root = NDManager.newBaseManager(Device.cpu())) {
+            NDArray strided = Tensors.of(root, new float[] {1, 2, 3, 4, 5, 6}, new Shape(2, 3)).transpose().duplicate();
+            assertThrows(IllegalArgumentException.class, () -> new FusedAdamW(List.of(strided), o));
+            var spec = new org.shadowllm.common.predictor.NetworkSpec("n",
+                    org.shadowllm.common.predictor.FeatureSource.ATTENTION_CONTEXT, 0, 0, 1, true, false, 5, 7, 3, true, true);
+            try (var net = org.shadowllm.common.predictor.NetworkTensors.of(root,
+                    PredictorTrainer.initial(spec, new SplittableRandom(1)))) {
+                new FusedAdamW(net.parameters(), o).close();
+            }
+        }
     }
 
     @Test
