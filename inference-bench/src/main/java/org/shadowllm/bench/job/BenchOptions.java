@@ -106,7 +106,7 @@ public record BenchOptions(
               --criterion C          criterion of the predictors, static mask and oracle named without
                                      one (default: plainact)
               --shadowllm-kind K     the shadowllm method's predictor: shadowllm (one network) or
-                                     shadowllm-split (heads and neurons apart) (default: shadowllm)
+                                     shadowllm-split (heads and neurons apart) (default: shadowllm-split)
               --methods LIST         dense,static,random,dejavu,shadowllm,oracle (default: all); a scored
                                      method may name its criteria: static@fisher, shadowllm@plainact+snip,
                                      static@all (every per-example criterion)
@@ -159,7 +159,7 @@ public record BenchOptions(
                 m.getOrDefault("criteria", "out/criteria"),
                 m.getOrDefault("predictors", "out/trainer"),
                 ImportanceCriterion.parse(m.getOrDefault("criterion", "plainact")),
-                PredictorKind.parse(m.getOrDefault("shadowllm-kind", "shadowllm")),
+                PredictorKind.parse(m.getOrDefault("shadowllm-kind", "shadowllm-split")),
                 methodSpecs(m.get("methods"), ImportanceCriterion.parse(m.getOrDefault("criterion", "plainact"))),
                 CommandLine.list(m.get("sparsities"), Double::parseDouble, List.of(0.3, 0.5, 0.7)),
                 CommandLine.list(m.get("budget"), SparsityBudget.Scope::parse, List.of(SparsityBudget.Scope.GLOBAL)),

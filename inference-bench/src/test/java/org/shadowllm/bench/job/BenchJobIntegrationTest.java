@@ -57,7 +57,7 @@ class BenchJobIntegrationTest {
                 "--shots", "0", "--examples", "4", "--criteria", "plainact", "--run-id", "crit"})).run();
         trainer = out.resolve("trainer").toString();
         PredictorShape shape = PredictorShape.of(OptCheckpoint.readConfig(SharedPaths.model("tiny-random-opt")));
-        for (PredictorKind k : List.of(PredictorKind.SHADOWLLM, PredictorKind.DEJAVU)) {
+        for (PredictorKind k : List.of(PredictorKind.SHADOWLLM_SPLIT, PredictorKind.DEJAVU)) {
             PredictorArtifacts.save(RandomPredictors.of(k, shape, 32, 3),
                     Path.of(trainer, "predictors", "tiny-random-opt", "plainact", k.key()));
         }
@@ -258,7 +258,7 @@ class BenchJobIntegrationTest {
         String output = out.resolve("missing").toString();
         IllegalArgumentException e = assertThrows(IllegalArgumentException.class, () -> new BenchJob(spark,
                 options(output, "--criterion", "snip", "--methods", "dense,shadowllm")).run());
-        assertTrue(e.getMessage().contains("no shadowllm predictor") && e.getMessage().contains("run the trainer job"),
+        assertTrue(e.getMessage().contains("no shadowllm-split predictor") && e.getMessage().contains("run the trainer job"),
                 e.getMessage());
         assertFalse(Files.exists(Path.of(output)));
     }

@@ -12,7 +12,7 @@ import java.util.Map;
 import java.util.Set;
 
 /**
- * Options of the trainer job. With no arguments it trains ShadowLLM and DejaVu-style predictors for
+ * Options of the trainer job. With no arguments it trains ShadowLLM (split design) and DejaVu-style predictors for
  * the one model in {@code out/criteria} on {@code plainact}, over every task and shot count there.
  *
  * @param model   the {@code model} partition to read; null takes the only model in the table
@@ -60,7 +60,7 @@ public record TrainerJobOptions(
                                    continuation token) (default: plan)
               --tasks LIST         tasks to read (default: all in the table)
               --shots LIST         shot counts to read (default: all in the table)
-              --predictors LIST    shadowllm,shadowllm-split,dejavu,dejavu-inflated (default: shadowllm,dejavu)
+              --predictors LIST    shadowllm,shadowllm-split,dejavu,dejavu-inflated (default: shadowllm-split,dejavu)
               --epochs N           (default: 100)      --batch-size N   (default: 32)
               --lr X               AdamW learning rate, cosine-annealed to 0 (default: 1e-3)
               --weight-decay X     (default: 0.01)     --hidden N       hidden width; 0 = the kind's own (default: 0)
@@ -95,7 +95,7 @@ public record TrainerJobOptions(
                     CommandLine.list(m.get("tasks"), String::trim, List.of()),
                     CommandLine.list(m.get("shots"), Integer::parseInt, List.of()),
                     m.containsKey("predictors") ? CommandLine.list(m.get("predictors"), PredictorKind::parse, List.of())
-                            : List.of(PredictorKind.SHADOWLLM, PredictorKind.DEJAVU),
+                            : List.of(PredictorKind.SHADOWLLM_SPLIT, PredictorKind.DEJAVU),
                     training,
                     Double.parseDouble(m.getOrDefault("held-out", "0.1")),
                     seed,

@@ -155,7 +155,7 @@ class TrainerJobIntegrationTest {
         assertTrue(e.getMessage().contains("tasks [rte]"), e.getMessage());
         assertThrows(IllegalArgumentException.class, () -> TrainerJobOptions.parse(new String[] {"--predictors", "moe"}));
         assertThrows(IllegalArgumentException.class, () -> TrainerJobOptions.parse(new String[] {"--held-out", "1.5"}));
-        assertEquals(List.of(PredictorKind.SHADOWLLM, PredictorKind.DEJAVU),
+        assertEquals(List.of(PredictorKind.SHADOWLLM_SPLIT, PredictorKind.DEJAVU),
                 TrainerJobOptions.parse(new String[0]).predictors());
     }
 }
