@@ -114,7 +114,8 @@ public record BenchOptions(
               --sparsities LIST      each in [0, 0.95] (default: 0.3,0.5,0.7)
               --budget LIST          global, per-layer, global-raw (the paper's static variant: raw
                                      scores ranked across layers, no per-layer scaling, no floor beyond
-                                     one head and one neuron); several run side by side (default: global)
+                                     one head and one neuron); several run side by side (default: per-layer:
+                                     with neurons pruned, global loses on opt-mini-trained, RESULTS.md)
               --prune LIST           heads, neurons, both: which units the budget removes; the other
                                      type is kept whole; several run side by side (default: both)
               --min-heads N          global budget floor per layer (default: 1)
@@ -162,7 +163,7 @@ public record BenchOptions(
                 PredictorKind.parse(m.getOrDefault("shadowllm-kind", "shadowllm-split")),
                 methodSpecs(m.get("methods"), ImportanceCriterion.parse(m.getOrDefault("criterion", "plainact"))),
                 CommandLine.list(m.get("sparsities"), Double::parseDouble, List.of(0.3, 0.5, 0.7)),
-                CommandLine.list(m.get("budget"), SparsityBudget.Scope::parse, List.of(SparsityBudget.Scope.GLOBAL)),
+                CommandLine.list(m.get("budget"), SparsityBudget.Scope::parse, List.of(SparsityBudget.Scope.PER_LAYER)),
                 CommandLine.list(m.get("prune"), SparsityBudget.Prune::parse, List.of(SparsityBudget.Prune.BOTH)),
                 Integer.parseInt(m.getOrDefault("min-heads", "1")),
                 Integer.parseInt(m.getOrDefault("min-neurons", "0")),
