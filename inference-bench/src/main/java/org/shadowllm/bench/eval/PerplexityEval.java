@@ -62,6 +62,11 @@ public final class PerplexityEval {
         this.seed = seed;
     }
 
+    /** Text tokens that fill every window asked for; {@link Integer#MAX_VALUE} when every window is. */
+    public int tokensWanted() {
+        return maxWindows == 0 ? Integer.MAX_VALUE : (int) Math.min(Integer.MAX_VALUE, (long) window * maxWindows);
+    }
+
     /** Text tokens {@link #run} needs for {@code available} tokens of text. */
     public int tokensNeeded(int available) {
         int whole = available / window;

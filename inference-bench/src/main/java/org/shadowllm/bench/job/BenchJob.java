@@ -92,9 +92,12 @@ public final class BenchJob {
         PerplexityEval pplEval = new PerplexityEval(options.pplWindow(), options.pplPrefix(), options.pplWindows(),
                 options.seed());
         boolean perplexity = options.measures("perplexity") || options.measures("decode-perplexity");
-        int[] text = perplexity || options.measures("latency")
-                ? wikitext(tokenizer, perplexity ? pplEval::tokensNeeded : n -> n, options.latencyPrompt()) : new int[0];
-        List<PerplexityEval.Document> documents = options.measures("perplexity-paper") ? documents(tokenizer) : List.of();
+        boolean paper = options.measures("perplexity-paper");
+        List<String> lines = perplexity || paper || options.measures("latency") ? wikitextLines() : List.of();
+        int[] text = perplexity || options.measures("latency") ? wikitext(tokenizer, lines,
+                perplexity ? pplEval.tokensWanted() : 0, perplexity ? pplEval::tokensNeeded : n -> n,
+                options.latencyPrompt()) : new int[0];
+        List<PerplexityEval.Document> documents = paper ? documents(tokenizer, lines) : List.of();
         Map<FewShotTask, List<TaskExample>> tasks = options.measures("accuracy") || options.measures("decode-accuracy")
                 ? tasks(modelName) : Map.of();
         Device device = DeviceSpec.parse(options.device()).resolve();
@@ -354,11 +357,16 @@ public final class BenchJob {
                 new Bootstrap.Interval(value, Double.NaN, Double.NaN, Double.NaN));
     }
 
-    /** The test split's tokens, line by line; {@code use} says how many of those available the measures take. */
-    private int[] wikitext(ByteLevelBpeTokenizer tokenizer, java.util.function.IntUnaryOperator use, int atLeast) {
+    /**
+     * The test split's tokens, line by line, tokenized until {@code wanted} (or {@code atLeast}) are there;
+     * {@code use} says how many of those available the measures take.
+     */
+    private int[] wikitext(ByteLevelBpeTokenizer tokenizer, List<String> lines, int wanted,
+                           java.util.function.IntUnaryOperator use, int atLeast) {
         List<Integer> ids = new ArrayList<>();
-        for (String line : wikitextLines()) {
-            for (int t : tokenizer.encode(line + "\n")) {
+        int stop = Math.max(wanted, atLeast);
+        for (int i = 0; i < lines.size() && ids.size() < stop; i++) {
+            for (int t : tokenizer.encode(lines.get(i) + "\n")) {
                 ids.add(t);
             }
         }
@@ -371,8 +379,8 @@ public final class BenchJob {
     }
 
     /** The first {@code --ppl-documents} articles (all for 0), detokenized and tokenized, with their word counts. */
-    private List<PerplexityEval.Document> documents(ByteLevelBpeTokenizer tokenizer) {
-        List<String> articles = WikiTextDocuments.articles(wikitextLines());
+    private List<PerplexityEval.Document> documents(ByteLevelBpeTokenizer tokenizer, List<String> lines) {
+        List<String> articles = WikiTextDocuments.articles(lines);
         int n = options.pplDocuments() == 0 ? articles.size() : Math.min(options.pplDocuments(), articles.size());
         List<PerplexityEval.Document> out = new ArrayList<>(n);
         for (String a : articles.subList(0, n)) {
@@ -436,14 +444,9 @@ public final class BenchJob {
     /** Example ids per task in the criteria table for {@code modelName}; empty when there is no table. */
     private Map<String, java.util.Set<String>> criteriaExampleIds(String modelName) {
         String path = options.criteriaInput().replaceAll("/+$", "") + "/" + CriteriaTables.EXAMPLES;
-        try {
-            org.apache.hadoop.fs.Path p = new org.apache.hadoop.fs.Path(path);
-            if (!p.getFileSystem(spark.sparkContext().hadoopConfiguration()).exists(p)) {
-                LOG.info("no criteria table at {}: no accuracy example is left out", path);
-                return Map.of();
-            }
-        } catch (IOException e) {
-            throw new UncheckedIOException("cannot read " + path, e);
+        if (!CriteriaTables.exists(spark, path)) {
+            LOG.info("no criteria table at {}: no accuracy example is left out", path);
+            return Map.of();
         }
         Map<String, java.util.Set<String>> out = new java.util.HashMap<>();
         for (Row r : spark.read().parquet(path).where(org.apache.spark.sql.functions.col("model").equalTo(modelName))

@@ -1,14 +1,11 @@
 package org.shadowllm.bench.job;
 
-import org.apache.hadoop.fs.Path;
 import org.apache.spark.sql.Dataset;
 import org.apache.spark.sql.Row;
 import org.apache.spark.sql.SparkSession;
 import org.shadowllm.common.model.OptConfig;
 import org.shadowllm.jobs.criteria.CriteriaTables;
 
-import java.io.IOException;
-import java.io.UncheckedIOException;
 import java.util.List;
 
 import static org.apache.spark.sql.functions.col;
@@ -25,14 +22,9 @@ final class StaticScores {
     /** {@code [0]} heads {@code [L][H]}, {@code [1]} neurons {@code [L][F]}. */
     static float[][][] read(SparkSession spark, String input, String model, String criterion, OptConfig config) {
         String path = input.replaceAll("/+$", "") + "/" + CriteriaTables.UNITS;
-        try {
-            Path p = new Path(path);
-            if (!p.getFileSystem(spark.sparkContext().hadoopConfiguration()).exists(p)) {
-                throw new IllegalArgumentException("the static method needs " + path + "; run the criteria job first, "
-                        + "or point --criteria at its output");
-            }
-        } catch (IOException e) {
-            throw new UncheckedIOException("cannot read " + path, e);
+        if (!CriteriaTables.exists(spark, path)) {
+            throw new IllegalArgumentException("the static method needs " + path + "; run the criteria job first, "
+                    + "or point --criteria at its output");
         }
         Dataset<Row> rows = spark.read().parquet(path)
                 .where(col("model").equalTo(model).and(col("criterion").equalTo(criterion)).and(col("set_score").isNotNull()))

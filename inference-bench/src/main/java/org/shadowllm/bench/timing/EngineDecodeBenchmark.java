@@ -19,6 +19,7 @@ import org.shadowllm.bench.sparse.SparseOptModel;
 import org.shadowllm.bench.sparse.SparsityBudget;
 import org.shadowllm.bench.sparse.TokenPlanner;
 import org.shadowllm.bench.sparse.UnitScorer;
+import org.shadowllm.common.criteria.ImportanceCriterion;
 import org.shadowllm.common.checkpoint.OptCheckpoint;
 import org.shadowllm.common.checkpoint.RandomOptCheckpoint;
 import org.shadowllm.common.model.OptConfig;
@@ -77,7 +78,7 @@ public final class EngineDecodeBenchmark {
                  PredictorRuntime dejavu = setup.predictor(PredictorKind.DEJAVU, tmp, root)) {
                 SparsityMethod dense = SparsityMethod.dense(config);
                 List<SparsityMethod> methods = List.of(dense,
-                        SparsityMethod.staticMask(config, budget, org.shadowllm.common.criteria.ImportanceCriterion.PLAINACT, staticHeads, staticNeurons),
+                        SparsityMethod.staticMask(config, budget, ImportanceCriterion.PLAINACT, staticHeads, staticNeurons),
                         SparsityMethod.predicted(Method.DEJAVU, config, budget, dejavu),
                         SparsityMethod.predicted(Method.SHADOWLLM, config, budget, shadow),
                         SparsityMethod.predicted(Method.SHADOWLLM, config, budget, shadow).replanningEvery(replan));

@@ -12,6 +12,7 @@ import org.shadowllm.bench.method.SparsityMethod;
 import org.shadowllm.bench.sparse.LayerPlan;
 import org.shadowllm.bench.sparse.SparseOptModel;
 import org.shadowllm.bench.sparse.SparsityBudget;
+import org.shadowllm.common.criteria.ImportanceCriterion;
 import org.shadowllm.common.checkpoint.OptCheckpoint;
 import org.shadowllm.common.checkpoint.RandomOptCheckpoint;
 import org.shadowllm.common.model.Autograd;
@@ -57,7 +58,7 @@ public final class SparseDecodeBenchmark {
             try (PredictorRuntime shadow = setup.predictor(PredictorKind.SHADOWLLM, tmp, root);
                  PredictorRuntime dejavu = setup.predictor(PredictorKind.DEJAVU, tmp, root)) {
                 List<SparsityMethod> methods = List.of(SparsityMethod.dense(config),
-                        SparsityMethod.staticMask(config, budget, org.shadowllm.common.criteria.ImportanceCriterion.PLAINACT, staticHeads, staticNeurons),
+                        SparsityMethod.staticMask(config, budget, ImportanceCriterion.PLAINACT, staticHeads, staticNeurons),
                         SparsityMethod.predicted(Method.DEJAVU, config, budget, dejavu),
                         SparsityMethod.predicted(Method.SHADOWLLM, config, budget, shadow));
                 List<LatencyEval.Result> timed = new LatencyEval(setup.prompt(), setup.generate(), 1, setup.repeats())

@@ -80,6 +80,16 @@ public final class CriteriaTables {
     }
 
     /** The project version this jar was built from. */
+    /** Whether a table (or any path) exists, on whatever file system its URI names. */
+    public static boolean exists(org.apache.spark.sql.SparkSession spark, String path) {
+        try {
+            org.apache.hadoop.fs.Path p = new org.apache.hadoop.fs.Path(path);
+            return p.getFileSystem(spark.sparkContext().hadoopConfiguration()).exists(p);
+        } catch (IOException e) {
+            throw new UncheckedIOException("cannot read " + path, e);
+        }
+    }
+
     public static String codeVersion() {
         try (InputStream in = CriteriaTables.class.getResourceAsStream("/shadowllm-build.properties")) {
             if (in == null) {

@@ -1,7 +1,5 @@
 package org.shadowllm.trainer.job;
 
-import org.apache.hadoop.fs.FileSystem;
-import org.apache.hadoop.fs.Path;
 import org.apache.spark.sql.Dataset;
 import org.apache.spark.sql.Row;
 import org.apache.spark.sql.SparkSession;
@@ -12,8 +10,6 @@ import org.shadowllm.common.predictor.PredictorShape;
 import org.shadowllm.jobs.criteria.CriteriaTables;
 import org.shadowllm.trainer.data.ImportanceRecord;
 
-import java.io.IOException;
-import java.io.UncheckedIOException;
 import java.util.ArrayList;
 import java.util.HashSet;
 import java.util.List;
@@ -105,15 +101,9 @@ final class CriteriaTableReader {
     }
 
     private static void requireTable(SparkSession spark, String path) {
-        try {
-            Path p = new Path(path);
-            FileSystem fs = p.getFileSystem(spark.sparkContext().hadoopConfiguration());
-            if (!fs.exists(p)) {
-                throw new IllegalArgumentException("no " + CriteriaTables.EXAMPLES + " table at " + path
-                        + "; run the criteria job first, or point --input at its output");
-            }
-        } catch (IOException e) {
-            throw new UncheckedIOException("cannot read " + path, e);
+        if (!CriteriaTables.exists(spark, path)) {
+            throw new IllegalArgumentException("no " + CriteriaTables.EXAMPLES + " table at " + path
+                    + "; run the criteria job first, or point --input at its output");
         }
     }
 
