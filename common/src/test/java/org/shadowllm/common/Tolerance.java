@@ -35,6 +35,15 @@ public final class Tolerance {
         assertClose(what, expected, widen(actual), rel, abs);
     }
 
+    /** The largest |value|: the scale for tolerances stated relative to a whole vector. */
+    public static double scale(float[] a) {
+        double m = 0;
+        for (float v : a) {
+            m = Math.max(m, Math.abs(v));
+        }
+        return m;
+    }
+
     public static double[] widen(float[] a) {
         double[] d = new double[a.length];
         for (int i = 0; i < a.length; i++) {

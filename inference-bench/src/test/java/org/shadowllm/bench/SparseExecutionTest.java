@@ -7,6 +7,7 @@ import ai.djl.ndarray.index.NDIndex;
 import ai.djl.ndarray.types.DataType;
 import ai.djl.ndarray.types.Shape;
 import org.junit.jupiter.params.ParameterizedTest;
+import org.shadowllm.common.Tolerance;
 import org.junit.jupiter.params.provider.CsvSource;
 import org.junit.jupiter.params.provider.ValueSource;
 import org.shadowllm.bench.sparse.LayerPlan;
@@ -58,17 +59,9 @@ class SparseExecutionTest {
     }
 
     private static void assertClose(String what, float[] expected, float[] actual, double tol) {
-        assertEquals(expected.length, actual.length, what);
-        double scale = 0;
-        for (float v : expected) {
-            scale = Math.max(scale, Math.abs(v));
-        }
-        for (int i = 0; i < expected.length; i++) {
-            if (!(Math.abs(expected[i] - actual[i]) <= tol * Math.max(1, scale))) {
-                fail(what + " differs at " + i + ": " + expected[i] + " vs " + actual[i]);
-            }
-        }
+        Tolerance.assertClose(what, Tolerance.widen(expected), actual, 0, tol * Math.max(1, Tolerance.scale(expected)));
     }
+
 
     @ParameterizedTest(name = "pre-LayerNorm {0}")
     @ValueSource(booleans = {true, false})

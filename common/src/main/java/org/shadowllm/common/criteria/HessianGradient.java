@@ -16,7 +16,7 @@ import java.util.List;
  *
  * <p>{@link #compute} uses the central difference {@code (∇L(x+εĝ) − ∇L(x−εĝ)) / 2ε · ‖g‖}: three
  * ordinary backward passes. The two shifted passes keep the ReLU gates of the unshifted one, so a step
- * never crosses a kink; that is the Hessian double backward yields too (ReLU'' = 0 there). {@link #doubleBackward} differentiates {@code g·stop(g)} once more; it is
+ * never crosses a kink; that is the Hessian double backward yields too (ReLU'' = 0 there). The tests' {@code DoubleBackwardHessianGradient} differentiates {@code g·stop(g)} once more; it is
  * exact, but PyTorch's {@code backward(create_graph=True)} leaves each leaf's gradient holding a graph
  * that refers to the leaf, a cycle that DJL cannot break (about 9 MB per call on tiny-random-opt), so
  * it serves as the reference in tests only.
@@ -70,41 +70,6 @@ public final class HessianGradient {
         return scores(g, hg, base.context());
     }
 
-    /** Exact Hg by double backward; leaks memory per call (see the class comment), so tests only. */
-    public Result doubleBackward(ScoredExample example) {
-        int layers = model.config().numLayers();
-        try (OptModel.Exclusive held = model.exclusive();
-             NDManager scope = model.weights().manager().newSubManager(); Autograd rec = Autograd.record()) {
-            ProbeTap tap = new ProbeTap(scope, layers, true, null, null);
-            NDArray loss = lossOf(scope, example, tap);
-            Autograd.backward(loss, true, true);
-            NDArray z = null;
-            NDArray[] gHead = new NDArray[layers];
-            NDArray[] gFc1 = new NDArray[layers];
-            for (int l = 0; l < layers; l++) {
-                NDArray gh = tap.headProbe[l].getGradient();
-                NDArray gw = tap.fc1Probe[l].getGradient();
-                NDArray term = gh.mul(gh.stopGradient()).sum().add(gw.mul(gw.stopGradient()).sum());
-                z = z == null ? term : z.add(term);
-                try (Autograd p = Autograd.pause()) {
-                    gHead[l] = gh.duplicate();
-                    gFc1[l] = gw.duplicate();
-                }
-            }
-            Autograd.backward(z, false, false);
-            try (Autograd p = Autograd.pause()) {
-                NDArray[] hgHead = new NDArray[layers];
-                NDArray[] hgFc1 = new NDArray[layers];
-                for (int l = 0; l < layers; l++) {
-                    // The second backward accumulates onto g, so Hg is what it added.
-                    hgHead[l] = tap.headProbe[l].getGradient().sub(gHead[l]);
-                    hgFc1[l] = tap.fc1Probe[l].getGradient().sub(gFc1[l]);
-                }
-                return scores(toJoint(gHead, gFc1), toJoint(hgHead, hgFc1), contexts(tap));
-            }
-        }
-    }
-
     /** The joint gradient with the variables moved by {@code offset} (null for none), ReLU gates live. */
     public JointVector gradientAt(ScoredExample example, JointVector offset) {
         try (OptModel.Exclusive held = model.exclusive()) {
@@ -143,13 +108,13 @@ public final class HessianGradient {
         }
     }
 
-    private NDArray lossOf(NDManager scope, ScoredExample example, ProbeTap tap) {
+    NDArray lossOf(NDManager scope, ScoredExample example, ProbeTap tap) {
         TokenBatch batch = new TokenBatch(List.of(example), model.config(), scope, model.dataType());
         NDArray hidden = model.forward(scope, batch.inputIds, tap, null);
         return batch.loss(batch.targetLogprobs(model, scope, hidden));
     }
 
-    private static double[][] contexts(ProbeTap tap) {
+    static double[][] contexts(ProbeTap tap) {
         double[][] c = new double[tap.context.length][];
         for (int l = 0; l < c.length; l++) {
             c[l] = Tensors.doubles(tap.context[l]);
@@ -158,7 +123,7 @@ public final class HessianGradient {
     }
 
     /** Head: {@code Σ_t |Σ_d −Hg·A|}; neuron: {@code Σ_j |−Hg·W|}. */
-    private Result scores(JointVector g, JointVector hg, double[][] context) {
+    Result scores(JointVector g, JointVector hg, double[][] context) {
         int layers = model.config().numLayers();
         int h = model.config().numHeads();
         int d = model.config().headDim();
@@ -199,7 +164,7 @@ public final class HessianGradient {
         }
     }
 
-    private static JointVector toJoint(NDArray[] heads, NDArray[] fc1) {
+    static JointVector toJoint(NDArray[] heads, NDArray[] fc1) {
         double[][] h = new double[heads.length][];
         double[][] f = new double[fc1.length][];
         for (int l = 0; l < heads.length; l++) {

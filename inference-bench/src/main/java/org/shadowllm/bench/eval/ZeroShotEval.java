@@ -9,10 +9,10 @@ import org.shadowllm.bench.sparse.SparseOptModel;
 import org.shadowllm.bench.sparse.TokenPlanner;
 import org.shadowllm.bench.sparse.UnitScorer;
 import org.shadowllm.common.tokenizer.ByteLevelBpeTokenizer;
-import org.shadowllm.jobs.tasks.FewShotTask;
-import org.shadowllm.jobs.tasks.Prompt;
-import org.shadowllm.jobs.tasks.PromptTokens;
-import org.shadowllm.jobs.tasks.TaskExample;
+import org.shadowllm.common.tasks.FewShotTask;
+import org.shadowllm.common.tasks.Prompt;
+import org.shadowllm.common.tasks.PromptTokens;
+import org.shadowllm.common.tasks.TaskExample;
 
 import java.util.EnumSet;
 import java.util.List;

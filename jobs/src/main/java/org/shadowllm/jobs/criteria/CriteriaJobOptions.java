@@ -4,7 +4,7 @@ import org.shadowllm.common.SharedPaths;
 import org.shadowllm.common.criteria.ImportanceCriterion;
 import org.shadowllm.common.device.DeviceSpec;
 import org.shadowllm.jobs.cli.CommandLine;
-import org.shadowllm.jobs.tasks.FewShotTask;
+import org.shadowllm.common.tasks.FewShotTask;
 
 import java.io.Serializable;
 import java.util.EnumSet;

@@ -1,6 +1,6 @@
 package org.shadowllm.jobs.criteria;
 
-import org.shadowllm.jobs.tasks.FewShotTask;
+import org.shadowllm.common.tasks.FewShotTask;
 
 import java.io.Serializable;
 import java.util.List;

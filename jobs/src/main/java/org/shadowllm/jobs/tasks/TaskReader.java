@@ -1,6 +1,8 @@
 package org.shadowllm.jobs.tasks;
 
 import com.google.gson.JsonArray;
+import org.shadowllm.common.tasks.FewShotTask;
+import org.shadowllm.common.tasks.TaskExample;
 import com.google.gson.JsonElement;
 import com.google.gson.JsonObject;
 import com.google.gson.JsonParseException;

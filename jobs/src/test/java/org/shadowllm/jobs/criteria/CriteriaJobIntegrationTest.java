@@ -14,6 +14,7 @@ import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 import org.shadowllm.common.SharedPaths;
+import org.shadowllm.common.Tolerance;
 import org.shadowllm.common.checkpoint.OptCheckpoint;
 import org.shadowllm.common.criteria.CriteriaCalculator;
 import org.shadowllm.common.criteria.CriteriaOptions;
@@ -22,7 +23,7 @@ import org.shadowllm.common.criteria.ImportanceCriterion;
 import org.shadowllm.common.criteria.ScoredExample;
 import org.shadowllm.common.model.OptModel;
 import org.shadowllm.common.tokenizer.TokenizerLoader;
-import org.shadowllm.jobs.cli.JobLauncher;
+import org.shadowllm.jobs.LocalSpark;
 import org.shadowllm.jobs.tasks.TaskReader;
 
 import java.io.IOException;
@@ -49,8 +50,7 @@ class CriteriaJobIntegrationTest {
 
     @BeforeAll
     static void start() {
-        spark = JobLauncher.session("local[2]", new SparkConf().set("spark.ui.enabled", "false")
-                .set("spark.sql.shuffle.partitions", "4"));
+        spark = LocalSpark.start(4);
     }
 
     @AfterAll
@@ -216,7 +216,7 @@ class CriteriaJobIntegrationTest {
         for (WorkSet set : plan.sets()) {
             String split = set.task().key().equals("copa") ? "train" : "validation";
             List<String> expected = reader.read(set.task(), split).examples().subList(0, 3).stream()
-                    .map(org.shadowllm.jobs.tasks.TaskExample::id).toList();
+                    .map(org.shadowllm.common.tasks.TaskExample::id).toList();
             assertEquals(expected, set.items().stream().map(WorkItem::exampleId).toList(), set.label());
         }
         assertTrue(plan.splitRecords().containsKey("copa/train"));
@@ -265,15 +265,6 @@ class CriteriaJobIntegrationTest {
     }
 
     private static void assertClose(String what, float[] expected, float[] actual, double rel) {
-        assertEquals(expected.length, actual.length, what + " length");
-        double scale = 1e-30;
-        for (float v : expected) {
-            scale = Math.max(scale, Math.abs(v));
-        }
-        for (int i = 0; i < expected.length; i++) {
-            double allowed = Math.max(rel * Math.abs(expected[i]), rel * 1e-2 * scale);
-            assertTrue(Math.abs(expected[i] - actual[i]) <= allowed,
-                    what + "[" + i + "]: expected " + expected[i] + ", got " + actual[i]);
-        }
+        Tolerance.assertClose(what, Tolerance.widen(expected), actual, rel, rel * 1e-2 * Tolerance.scale(expected));
     }
 }

@@ -3,6 +3,10 @@ package org.shadowllm.jobs.tasks;
 import org.apache.hadoop.conf.Configuration;
 import org.junit.jupiter.api.Test;
 import org.shadowllm.common.SharedPaths;
+import org.shadowllm.common.tasks.FewShotTask;
+import org.shadowllm.common.tasks.Prompt;
+import org.shadowllm.common.tasks.PromptBuilder;
+import org.shadowllm.common.tasks.TaskExample;
 
 import java.util.ArrayList;
 import java.util.HashSet;

@@ -2,6 +2,7 @@ package org.shadowllm.jobs.tasks;
 
 import org.apache.hadoop.conf.Configuration;
 import org.junit.jupiter.api.Test;
+import org.shadowllm.common.tasks.FewShotTask;
 import org.junit.jupiter.api.io.TempDir;
 
 import java.io.IOException;

@@ -1,0 +1,55 @@
+package org.shadowllm.common.tasks;
+
+import java.util.Locale;
+
+/**
+ * The seven tasks, with the split whose examples are scored and the split few-shot examples come from.
+ * PIQA and HellaSwag ship no train split here, so their shots come from validation, never the example itself.
+ */
+public enum FewShotTask {
+    PIQA("piqa", "validation", "validation"),
+    COPA("copa", "validation", "train"),
+    OPENBOOKQA("openbookqa", "validation", "train"),
+    WINOGRANDE("winogrande", "validation", "train"),
+    RTE("rte", "validation", "train"),
+    HELLASWAG("hellaswag", "validation", "validation"),
+    ARC_EASY("arc_easy", "validation", "train");
+
+    private final String dir;
+    private final String evalSplit;
+    private final String shotSplit;
+
+    FewShotTask(String dir, String evalSplit, String shotSplit) {
+        this.dir = dir;
+        this.evalSplit = evalSplit;
+        this.shotSplit = shotSplit;
+    }
+
+    public String key() {
+        return dir;
+    }
+
+    public String evalSplit() {
+        return evalSplit;
+    }
+
+    public String shotSplit() {
+        return shotSplit;
+    }
+
+    /** Relative path of a split's file under the data root. */
+    public String file(String split) {
+        return dir + "/" + split + ".jsonl.gz";
+    }
+
+    public static FewShotTask parse(String key) {
+        String k = key.trim().toLowerCase(Locale.ROOT).replace('-', '_');
+        for (FewShotTask t : values()) {
+            if (t.dir.equals(k)) {
+                return t;
+            }
+        }
+        throw new IllegalArgumentException("unknown task '" + key + "'; known: piqa, copa, openbookqa, winogrande, "
+                + "rte, hellaswag, arc_easy");
+    }
+}

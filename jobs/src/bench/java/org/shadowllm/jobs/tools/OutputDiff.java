@@ -1,0 +1,76 @@
+package org.shadowllm.jobs.tools;
+
+import org.apache.spark.sql.Column;
+import org.apache.spark.sql.Dataset;
+import org.apache.spark.sql.Row;
+import org.apache.spark.sql.SparkSession;
+import org.shadowllm.jobs.cli.JobLauncher;
+import org.apache.spark.SparkConf;
+
+import java.io.IOException;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.Arrays;
+import java.util.List;
+import java.util.regex.Pattern;
+import java.util.stream.Stream;
+
+import static org.apache.spark.sql.functions.col;
+
+/**
+ * Compares two pipeline outputs (criteria, trainer, bench folders under one root each) row for row,
+ * leaving out what legitimately differs between runs: run ids, timestamps, the code version, timings.
+ * Exit status 1 when anything else differs. Used to prove a refactoring changed no result.
+ */
+public final class OutputDiff {
+    private static final Pattern VOLATILE = Pattern.compile("run_id|created_at|code_version|.*seconds.*|.*_ms|.*duration.*");
+    private static final List<String> TABLES = List.of("criteria/criteria_examples", "criteria/unit_importance",
+            "trainer/predictor_metrics", "bench/bench_results");
+
+    private OutputDiff() {
+    }
+
+    public static void main(String[] args) throws IOException {
+        if (args.length != 2) {
+            System.err.println("usage: OutputDiff <root-a> <root-b>");
+            System.exit(2);
+        }
+        SparkSession spark = JobLauncher.session("local[2]", new SparkConf().set("spark.ui.enabled", "false"));
+        boolean same = true;
+        for (String t : TABLES) {
+            Dataset<Row> a = stable(spark.read().parquet(args[0] + "/" + t));
+            Dataset<Row> b = stable(spark.read().parquet(args[1] + "/" + t));
+            long onlyA = a.exceptAll(b).count();
+            long onlyB = b.exceptAll(a).count();
+            System.out.printf("%-28s rows %d / %d, compared columns %s: only in a %d, only in b %d%n", t, a.count(),
+                    b.count(), Arrays.toString(a.columns()), onlyA, onlyB);
+            same &= onlyA == 0 && onlyB == 0 && Arrays.equals(a.columns(), b.columns());
+        }
+        same &= sameWeights(Path.of(args[0], "trainer/predictors"), Path.of(args[1], "trainer/predictors"));
+        spark.stop();
+        System.out.println(same ? "IDENTICAL" : "DIFFERENT");
+        System.exit(same ? 0 : 1);
+    }
+
+    private static Dataset<Row> stable(Dataset<Row> d) {
+        Column[] keep = Arrays.stream(d.columns()).filter(c -> !VOLATILE.matcher(c).matches()).sorted()
+                .map(c -> col(c)).toArray(Column[]::new);
+        Dataset<Row> s = d.select(keep);
+        return Arrays.asList(d.columns()).contains("measure") ? s.where("measure NOT LIKE '%latency%'") : s;
+    }
+
+    private static boolean sameWeights(Path a, Path b) throws IOException {
+        List<Path> files;
+        try (Stream<Path> s = Files.walk(a)) {
+            files = s.filter(p -> p.getFileName().toString().equals("weights.safetensors")).sorted().toList();
+        }
+        boolean same = true;
+        for (Path f : files) {
+            Path other = b.resolve(a.relativize(f));
+            boolean eq = Files.exists(other) && Arrays.equals(Files.readAllBytes(f), Files.readAllBytes(other));
+            System.out.printf("%-60s %s%n", a.relativize(f), eq ? "bit-identical" : "DIFFERS");
+            same &= eq;
+        }
+        return same && !files.isEmpty();
+    }
+}

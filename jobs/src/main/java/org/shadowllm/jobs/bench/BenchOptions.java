@@ -1,0 +1,227 @@
+package org.shadowllm.jobs.bench;
+
+import org.shadowllm.bench.method.Method;
+import org.shadowllm.bench.method.MethodSpec;
+import org.shadowllm.bench.sparse.SparsityBudget;
+import org.shadowllm.common.SharedPaths;
+import org.shadowllm.common.criteria.ImportanceCriterion;
+import org.shadowllm.common.predictor.PredictorKind;
+import org.shadowllm.common.device.DeviceSpec;
+import org.shadowllm.jobs.cli.CommandLine;
+import org.shadowllm.common.tasks.FewShotTask;
+
+import java.util.EnumSet;
+import java.util.List;
+import java.util.Map;
+import java.util.Set;
+
+/**
+ * Options of the benchmark job. The defaults run every method on opt-mini-trained, with the criteria
+ * job's and the trainer job's default outputs as inputs.
+ *
+ * @param minNeurons 0 takes {@link SparsityBudget#defaultMinNeurons}
+ */
+public record BenchOptions(
+        String model,
+        String criteriaInput,
+        String predictorsInput,
+        ImportanceCriterion criterion,
+        PredictorKind shadowKind,
+        List<MethodSpec> methods,
+        List<Double> sparsities,
+        List<SparsityBudget.Scope> budgets,
+        List<SparsityBudget.Prune> prunes,
+        int minHeads,
+        int minNeurons,
+        Set<String> measures,
+        String data,
+        String wikitext,
+        int pplWindow,
+        int pplPrefix,
+        int pplWindows,
+        int pplDocuments,
+        List<FewShotTask> tasks,
+        int examplesPerTask,
+        int latencyPrompt,
+        int latencyGenerate,
+        int latencyWarmup,
+        int latencyRepeats,
+        int replanEvery,
+        String engine,
+        long seed,
+        String output,
+        String runId,
+        String device,
+        String master) {
+
+    public static final Set<String> MEASURES = Set.of("perplexity", "perplexity-paper", "accuracy", "latency",
+            "decode-perplexity", "decode-accuracy");
+    /** What runs unless {@code --measures} says otherwise. */
+    public static final List<String> DEFAULT_MEASURES = List.of("perplexity", "accuracy", "latency");
+
+    public BenchOptions {
+        methods = List.copyOf(new java.util.LinkedHashSet<>(methods));
+        sparsities = List.copyOf(sparsities);
+        budgets = List.copyOf(new java.util.LinkedHashSet<>(budgets));
+        prunes = List.copyOf(new java.util.LinkedHashSet<>(prunes));
+        measures = Set.copyOf(measures);
+        tasks = List.copyOf(tasks);
+        if (methods.isEmpty() || sparsities.isEmpty() || measures.isEmpty() || tasks.isEmpty() || budgets.isEmpty()
+                || prunes.isEmpty()) {
+            throw new IllegalArgumentException("--methods, --sparsities, --budget, --prune, --measures and --tasks must "
+                    + "not be empty");
+        }
+        for (double s : sparsities) {
+            new SparsityBudget(s, budgets.get(0), 1, 1);
+        }
+        if (!MEASURES.containsAll(measures)) {
+            throw new IllegalArgumentException("--measures takes perplexity, perplexity-paper, accuracy, latency, "
+                    + "decode-perplexity, decode-accuracy; got " + measures);
+        }
+        if (pplWindows < 0 || pplDocuments < 0 || examplesPerTask < 0) {
+            throw new IllegalArgumentException("--ppl-windows, --ppl-documents and --examples must be ≥ 0 (0: all)");
+        }
+        if (replanEvery < 0) {
+            throw new IllegalArgumentException("--replan-every must be ≥ 0 (0: no re-planning variants), got " + replanEvery);
+        }
+        if (!engine.equals("off")) {
+            org.shadowllm.bench.engine.WeightFormat.parse(engine);
+        }
+        if (minHeads < 1 || minNeurons < 0) {
+            throw new IllegalArgumentException("--min-heads must be ≥ 1, --min-neurons ≥ 0");
+        }
+        if (shadowKind != PredictorKind.SHADOWLLM && shadowKind != PredictorKind.SHADOWLLM_SPLIT) {
+            throw new IllegalArgumentException("--shadowllm-kind takes shadowllm or shadowllm-split, got " + shadowKind);
+        }
+        CommandLine.requireRunId(runId);
+        DeviceSpec.parse(device);
+    }
+
+    private static final String USAGE = """
+            bench job: sparse inference per method and sparsity; perplexity, zero-shot accuracy and latency.
+              --model DIR            OPT checkpoint directory (default: <shared>/models/opt-mini-trained)
+              --criteria PATH        criteria job output, for static masks (default: out/criteria)
+              --predictors PATH      trainer job output (default: out/trainer); predictors are read from
+                                     <PATH>/predictors/<model>/<criterion>/<kind>
+              --criterion C          criterion of the predictors, static mask and oracle named without
+                                     one (default: plainact)
+              --shadowllm-kind K     the shadowllm method's predictor: shadowllm (one network) or
+                                     shadowllm-split (heads and neurons apart) (default: shadowllm-split)
+              --methods LIST         dense,static,random,dejavu,shadowllm,oracle (default: all); a scored
+                                     method may name its criteria: static@fisher, shadowllm@plainact+snip,
+                                     static@all (every per-example criterion)
+              --seed N               seed of the random mask (default: 1234)
+              --sparsities LIST      each in [0, 0.95] (default: 0.3,0.5,0.7)
+              --budget LIST          global, per-layer, global-raw (the paper's static variant: raw
+                                     scores ranked across layers, no per-layer scaling, no floor beyond
+                                     one head and one neuron); several run side by side (default: per-layer:
+                                     with neurons pruned, global loses on opt-mini-trained, RESULTS.md)
+              --prune LIST           heads, neurons, both: which units the budget removes; the other
+                                     type is kept whole; several run side by side (default: both)
+              --min-heads N          global budget floor per layer (default: 1)
+              --min-neurons N        global budget floor per layer; 0 = min(256, F/8) (default: 0)
+              --measures LIST        perplexity,perplexity-paper,accuracy,latency,decode-perplexity,
+                                     decode-accuracy (default: perplexity,accuracy,latency);
+                                     perplexity-paper is the paper's protocol: rolling full-context
+                                     windows per article, each window's mask from that window itself
+                                     (it sees the tokens it scores), word-level; the decode- measures
+                                     score token by token on the engine, each position planned as
+                                     decoding plans it (per token, or per re-plan)
+              --replan-every K       also run each predicted method predicting at the first decoded
+                                     token and every K tokens after (label <method>-replanK); 0 = off
+                                     (default: 0)
+              --engine F             plain-Java decode engine for latency and decode- measures on CPU:
+                                     fp32, bf16 or off (DJL throughout; always off on a GPU)
+                                     (default: fp32)
+              --data PATH            task folder (default: <shared>/data/tasks)
+              --wikitext FILE        WikiText-2 raw test (default: <shared>/data/wikitext-2-raw/test.txt)
+              --ppl-window N         text tokens per window (default: 256)
+              --ppl-prefix N         tokens that decide the mask, not scored (default: 64)
+              --ppl-windows N        windows to score; 0 = every whole window of the test split (default: 8)
+              --ppl-documents N      articles for perplexity-paper; 0 = all 62 (default: 0)
+              --tasks LIST           zero-shot tasks (default: all seven)
+              --examples N           validation examples per task, in file order, after leaving out every
+                                     example the criteria table scored; 0 = the whole split (default: 20)
+              --latency-prompt N     (default: 128)   --latency-generate N  (default: 128)
+              --latency-warmup N     (default: 1)     --latency-repeats N   (default: 3)
+              --output PATH          bench_results table, report.html, summary.txt (default: out/bench)
+              --run-id ID            (default: bench-<timestamp>)
+              --device D             auto, cpu, gpu or gpu:N (default: auto)
+              --master URL           Spark master when not set by spark-submit (default: local[*])""";
+
+    public static BenchOptions parse(String[] args) {
+        Map<String, String> m = CommandLine.parse(args, Set.of("model", "criteria", "predictors", "criterion",
+                "shadowllm-kind", "methods",
+                "sparsities", "budget", "prune", "min-heads", "min-neurons", "measures", "data", "wikitext", "ppl-window",
+                "ppl-prefix", "ppl-windows", "ppl-documents", "tasks", "examples", "latency-prompt", "latency-generate", "latency-warmup",
+                "latency-repeats", "replan-every", "engine", "seed", "output", "run-id", "device", "master"), USAGE);
+        return CommandLine.build(USAGE, () -> new BenchOptions(
+                m.getOrDefault("model", SharedPaths.model("opt-mini-trained").toString()),
+                m.getOrDefault("criteria", "out/criteria"),
+                m.getOrDefault("predictors", "out/trainer"),
+                ImportanceCriterion.parse(m.getOrDefault("criterion", "plainact")),
+                PredictorKind.parse(m.getOrDefault("shadowllm-kind", "shadowllm-split")),
+                methodSpecs(m.get("methods"), ImportanceCriterion.parse(m.getOrDefault("criterion", "plainact"))),
+                CommandLine.list(m.get("sparsities"), Double::parseDouble, List.of(0.3, 0.5, 0.7)),
+                CommandLine.list(m.get("budget"), SparsityBudget.Scope::parse, List.of(SparsityBudget.Scope.PER_LAYER)),
+                CommandLine.list(m.get("prune"), SparsityBudget.Prune::parse, List.of(SparsityBudget.Prune.BOTH)),
+                Integer.parseInt(m.getOrDefault("min-heads", "1")),
+                Integer.parseInt(m.getOrDefault("min-neurons", "0")),
+                Set.copyOf(CommandLine.list(m.get("measures"), String::trim, DEFAULT_MEASURES)),
+                m.getOrDefault("data", SharedPaths.root().resolve("data/tasks").toString()),
+                m.getOrDefault("wikitext", SharedPaths.root().resolve("data/wikitext-2-raw/test.txt").toString()),
+                Integer.parseInt(m.getOrDefault("ppl-window", "256")),
+                Integer.parseInt(m.getOrDefault("ppl-prefix", "64")),
+                Integer.parseInt(m.getOrDefault("ppl-windows", "8")),
+                Integer.parseInt(m.getOrDefault("ppl-documents", "0")),
+                CommandLine.list(m.get("tasks"), FewShotTask::parse, List.of(FewShotTask.values())),
+                Integer.parseInt(m.getOrDefault("examples", "20")),
+                Integer.parseInt(m.getOrDefault("latency-prompt", "128")),
+                Integer.parseInt(m.getOrDefault("latency-generate", "128")),
+                Integer.parseInt(m.getOrDefault("latency-warmup", "1")),
+                Integer.parseInt(m.getOrDefault("latency-repeats", "3")),
+                Integer.parseInt(m.getOrDefault("replan-every", "0")),
+                m.getOrDefault("engine", "fp32").trim().toLowerCase(java.util.Locale.ROOT),
+                Long.parseLong(m.getOrDefault("seed", "1234")),
+                m.getOrDefault("output", "out/bench"),
+                m.getOrDefault("run-id", CommandLine.defaultRunId("bench")),
+                m.getOrDefault("device", "auto"),
+                m.getOrDefault("master", "local[*]")));
+    }
+
+    public boolean measures(String measure) {
+        return measures.contains(measure);
+    }
+
+    private static List<MethodSpec> methodSpecs(String list, ImportanceCriterion fallback) {
+        List<MethodSpec> out = new java.util.ArrayList<>();
+        if (list == null) {
+            for (Method m : Method.values()) {
+                out.addAll(MethodSpec.parse(m.key(), fallback));
+            }
+            return out;
+        }
+        for (String entry : list.split(",")) {
+            if (!entry.isBlank()) {
+                out.addAll(MethodSpec.parse(entry, fallback));
+            }
+        }
+        return out;
+    }
+
+    /** Where the trainer put the predictor of {@code kind} for {@code modelName} and {@code criterion}. */
+    public String predictorDir(String modelName, ImportanceCriterion criterion, String kind) {
+        return predictorsInput.replaceAll("/+$", "") + "/predictors/" + modelName + "/" + criterion.key() + "/" + kind;
+    }
+
+    public boolean runs(Method m) {
+        return methods.stream().anyMatch(s -> s.method() == m);
+    }
+
+    /** The criteria some method of {@code m} is run with. */
+    public Set<ImportanceCriterion> criteriaOf(Method m) {
+        Set<ImportanceCriterion> out = EnumSet.noneOf(ImportanceCriterion.class);
+        methods.stream().filter(s -> s.method() == m).forEach(s -> out.add(s.criterion()));
+        return out;
+    }
+}

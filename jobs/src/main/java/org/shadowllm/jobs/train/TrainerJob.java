@@ -1,0 +1,210 @@
+package org.shadowllm.jobs.train;
+
+import ai.djl.Device;
+import org.apache.hadoop.conf.Configuration;
+import org.apache.hadoop.fs.FileSystem;
+import org.apache.spark.sql.Row;
+import org.apache.spark.sql.RowFactory;
+import org.apache.spark.sql.SaveMode;
+import org.apache.spark.sql.SparkSession;
+import org.apache.spark.sql.types.DataTypes;
+import org.apache.spark.sql.types.StructType;
+import org.shadowllm.common.device.DeviceSpec;
+import org.shadowllm.common.predictor.PredictorArtifacts;
+import org.shadowllm.common.predictor.PredictorKind;
+import org.shadowllm.common.predictor.PredictorManifest;
+import org.shadowllm.common.predictor.UnitPredictor;
+import org.shadowllm.jobs.cli.JobLauncher;
+import org.shadowllm.jobs.criteria.CriteriaTables;
+import org.shadowllm.trainer.data.ExampleSplit;
+import org.shadowllm.trainer.eval.PredictorEvaluator;
+import org.shadowllm.trainer.eval.PredictorMetrics;
+import org.shadowllm.trainer.eval.UnitMetrics;
+import org.shadowllm.trainer.train.PredictorTrainer;
+import org.shadowllm.trainer.train.TrainedPredictor;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+import java.io.IOException;
+import java.io.UncheckedIOException;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.sql.Timestamp;
+import java.time.Instant;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.stream.Collectors;
+
+/**
+ * The trainer job: reads {@code criteria_examples} through Spark, splits by example, trains each
+ * requested predictor on the driver with DJL, evaluates it on the held-out examples, and writes
+ * {@code <output>/predictors/<model>/<criterion>/<kind>/} artifacts and the {@code predictor_metrics}
+ * table (partitioned by model, criterion and predictor; a re-run replaces its partitions). Nothing is
+ * written until every predictor has trained.
+ */
+public final class TrainerJob {
+    private static final Logger LOG = LoggerFactory.getLogger(TrainerJob.class);
+    public static final String METRICS = "predictor_metrics";
+    public static final String PREDICTORS = "predictors";
+
+    /** One trained predictor: where it went and how it scored. */
+    public record Result(UnitPredictor predictor, TrainedPredictor trained, PredictorMetrics metrics, String artifact) {
+    }
+
+    public record Summary(String runId, String model, int trainExamples, int heldOutExamples, List<Result> results,
+                          String metricsTable) {
+    }
+
+    private final SparkSession spark;
+    private final TrainerJobOptions options;
+
+    public TrainerJob(SparkSession spark, TrainerJobOptions options) {
+        this.spark = spark;
+        this.options = options;
+    }
+
+    public static void main(String[] args) {
+        JobLauncher.main("trainer", "shadowllm-train", args, TrainerJobOptions::parse, TrainerJobOptions::master,
+                (spark, options) -> table(new TrainerJob(spark, options).run()) + System.lineSeparator());
+    }
+
+    public Summary run() {
+        CriteriaTableReader.Table table = CriteriaTableReader.read(spark, options.input(), options.model(),
+                options.criterion(), options.features(), options.tasks(), options.shots());
+        ExampleSplit split = ExampleSplit.of(table.records(), options.splitSeed(), options.heldOut());
+        List<String> tasks = table.records().stream().map(r -> r.task()).distinct().sorted().toList();
+        List<Integer> shots = table.records().stream().map(r -> r.shots()).distinct().sorted().toList();
+        LOG.info("training {} on {} ({}): {} training and {} held-out rows, tasks {}, shots {}", options.predictors(),
+                table.model(), options.criterion().key(), split.train().size(), split.heldOut().size(), tasks, shots);
+        Device device = DeviceSpec.parse(options.device()).resolve();
+        PredictorTrainer trainer = new PredictorTrainer(options.training(), LOG::info);
+        String createdAt = Instant.now().toString();
+        String root = options.output().replaceAll("/+$", "");
+        List<Result> results = new ArrayList<>();
+        for (PredictorKind kind : options.predictors()) {
+            TrainedPredictor trained = trainer.train(kind, table.shape(), split.train(), device);
+            PredictorMetrics metrics = PredictorEvaluator.evaluate(trained.networks(), table.shape(), split.heldOut(),
+                    device);
+            PredictorManifest manifest = new PredictorManifest(PredictorManifest.FORMAT_VERSION, kind, table.model(),
+                    table.shape(), options.criterion().key(), tasks, shots, options.splitSeed(), options.heldOut(),
+                    split.train().size(), split.heldOut().size(), options.training().describe(), metrics.asMap(),
+                    CriteriaTables.codeVersion(), new PredictorManifest.InputTable(table.path(), table.runIds(),
+                    table.records().size(), table.codeVersions(), options.features()), createdAt,
+                    trained.networks().stream().map(n -> n.spec()).toList());
+            String artifact = root + "/" + PREDICTORS + "/" + table.model() + "/" + options.criterion().key() + "/"
+                    + kind.key();
+            results.add(new Result(new UnitPredictor(manifest, trained.networks()), trained, metrics, artifact));
+            LOG.info("{}: held-out heads ρ {} / neurons ρ {} (mean per layer)", kind, metrics.heads().rhoLayerMean(),
+                    metrics.neurons().rhoLayerMean());
+        }
+        for (Result r : results) {
+            publish(r.predictor(), r.artifact());
+        }
+        String metricsPath = root + "/" + METRICS;
+        writeMetrics(table, split, results, metricsPath, createdAt);
+        return new Summary(options.runId(), table.model(), split.train().size(), split.heldOut().size(), results,
+                metricsPath);
+    }
+
+    /** Saves locally, or stages locally and copies for any other Hadoop file system. */
+    private void publish(UnitPredictor predictor, String dest) {
+        org.apache.hadoop.fs.Path target = new org.apache.hadoop.fs.Path(dest);
+        Configuration conf = spark.sparkContext().hadoopConfiguration();
+        try {
+            FileSystem fs = target.getFileSystem(conf);
+            if ("file".equals(fs.getScheme())) {
+                PredictorArtifacts.save(predictor, Path.of(fs.makeQualified(target).toUri()));
+                return;
+            }
+            Path staging = Files.createTempDirectory("predictor");
+            try {
+                PredictorArtifacts.save(predictor, staging.resolve("p"));
+                org.apache.hadoop.fs.Path tmp = target.suffix(".staging");
+                fs.delete(tmp, true);
+                fs.copyFromLocalFile(false, true, new org.apache.hadoop.fs.Path(staging.resolve("p").toUri()), tmp);
+                fs.delete(target, true);
+                if (!fs.rename(tmp, target)) {
+                    throw new IOException("cannot rename " + tmp + " to " + target);
+                }
+            } finally {
+                try (var walk = Files.walk(staging)) {
+                    walk.sorted(java.util.Comparator.reverseOrder()).forEach(p -> p.toFile().delete());
+                }
+            }
+        } catch (IOException e) {
+            throw new UncheckedIOException("cannot write predictor to " + dest, e);
+        }
+    }
+
+    static StructType metricsSchema() {
+        StructType s = new StructType()
+                .add("run_id", DataTypes.StringType, false)
+                .add("unit_type", DataTypes.StringType, false)
+                .add("rho_global", DataTypes.DoubleType, true)
+                .add("rho_layer_mean", DataTypes.DoubleType, true)
+                .add("recall50_global", DataTypes.DoubleType, false)
+                .add("recall50_layer_mean", DataTypes.DoubleType, false)
+                .add("undefined_rho", DataTypes.IntegerType, false)
+                .add("mse", DataTypes.DoubleType, false)
+                .add("train_examples", DataTypes.IntegerType, false)
+                .add("held_out_examples", DataTypes.IntegerType, false)
+                .add("epochs", DataTypes.IntegerType, false)
+                .add("final_train_loss", DataTypes.DoubleType, false)
+                .add("seconds_per_epoch", DataTypes.DoubleType, false)
+                .add("macs_per_prediction", DataTypes.LongType, false)
+                .add("tasks", DataTypes.StringType, false)
+                .add("shots", DataTypes.StringType, false)
+                .add("split_seed", DataTypes.LongType, false)
+                .add("artifact", DataTypes.StringType, false)
+                .add("code_version", DataTypes.StringType, false)
+                .add("created_at", DataTypes.TimestampType, false);
+        return s.add("model", DataTypes.StringType, false).add("criterion", DataTypes.StringType, false)
+                .add("predictor", DataTypes.StringType, false);
+    }
+
+    private void writeMetrics(CriteriaTableReader.Table table, ExampleSplit split, List<Result> results, String path,
+                              String createdAt) {
+        List<Row> rows = new ArrayList<>();
+        for (Result r : results) {
+            PredictorManifest m = r.predictor().manifest();
+            for (String unit : List.of("heads", "neurons")) {
+                UnitMetrics u = unit.equals("heads") ? r.metrics().heads() : r.metrics().neurons();
+                rows.add(RowFactory.create(options.runId(), unit, nan(u.rhoGlobal()), nan(u.rhoLayerMean()),
+                        u.recallGlobal(), u.recallLayerMean(), u.undefined(), r.metrics().mse(), split.train().size(),
+                        split.heldOut().size(), options.training().epochs(), r.trained().finalLoss(),
+                        r.trained().secondsPerEpoch(), m.kind().macsPerPrediction(m.shape(), r.predictor().hiddenWidth()),
+                        String.join(",", m.tasks()), m.shots().stream().map(String::valueOf).collect(Collectors.joining(",")),
+                        options.splitSeed(), r.artifact(), m.codeVersion(), Timestamp.from(Instant.parse(createdAt)),
+                        table.model(), options.criterion().key(), m.kind().key()));
+            }
+        }
+        spark.createDataFrame(rows, metricsSchema()).coalesce(1).write().mode(SaveMode.Overwrite)
+                .partitionBy("model", "criterion", "predictor").parquet(path);
+    }
+
+    private static Double nan(double v) {
+        return Double.isNaN(v) ? null : v;
+    }
+
+    /** The printed summary: one line per predictor and unit type. */
+    public static String table(Summary s) {
+        StringBuilder b = new StringBuilder();
+        b.append(String.format("trainer %s, model %s: %d training rows, %d held out; metrics in %s%n", s.runId(),
+                s.model(), s.trainExamples(), s.heldOutExamples(), s.metricsTable()));
+        b.append(String.format("%-16s %-8s %10s %10s %10s %10s %9s %10s%n", "predictor", "units", "rho_glob", "rho_layer",
+                "rec50_glob", "rec50_lay", "s/epoch", "MACs"));
+        for (Result r : s.results()) {
+            for (String unit : List.of("heads", "neurons")) {
+                UnitMetrics u = unit.equals("heads") ? r.metrics().heads() : r.metrics().neurons();
+                PredictorManifest m = r.predictor().manifest();
+                b.append(String.format("%-16s %-8s %10.4f %10.4f %10.4f %10.4f %9.3f %10d%n", m.kind().key(), unit,
+                        u.rhoGlobal(), u.rhoLayerMean(), u.recallGlobal(), u.recallLayerMean(),
+                        r.trained().secondsPerEpoch(), m.kind().macsPerPrediction(m.shape(), r.predictor().hiddenWidth())));
+            }
+        }
+        for (Result r : s.results()) {
+            b.append(String.format("%s -> %s%n", r.predictor().kind().key(), r.artifact()));
+        }
+        return b.toString();
+    }
+}

@@ -1,0 +1,159 @@
+package org.shadowllm.jobs.train;
+
+import org.apache.spark.sql.Dataset;
+import org.apache.spark.sql.Row;
+import org.apache.spark.sql.SparkSession;
+import org.junit.jupiter.api.AfterAll;
+import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+import org.shadowllm.common.SharedPaths;
+import org.shadowllm.common.checkpoint.OptCheckpoint;
+import org.shadowllm.common.predictor.PredictorArtifacts;
+import org.shadowllm.common.predictor.PredictorKind;
+import org.shadowllm.common.predictor.UnitPredictor;
+import org.shadowllm.jobs.LocalSpark;
+import org.shadowllm.jobs.criteria.CriteriaJob;
+import org.shadowllm.jobs.criteria.CriteriaJobOptions;
+import org.shadowllm.trainer.data.ExampleSplit;
+import org.shadowllm.trainer.data.ImportanceRecord;
+import org.shadowllm.trainer.eval.PredictorEvaluator;
+import org.shadowllm.trainer.eval.PredictorMetrics;
+
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.List;
+import java.util.stream.Stream;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
+import static org.junit.jupiter.api.Assertions.assertThrows;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+/** The criteria job writes a real table for tiny-random-opt; the trainer job reads it back and trains. */
+class TrainerJobIntegrationTest {
+    private static SparkSession spark;
+
+    @TempDir
+    static Path out;
+
+    private static String criteria;
+
+    @BeforeAll
+    static void start() {
+        spark = LocalSpark.start(2);
+        criteria = out.resolve("criteria").toString();
+        new CriteriaJob(spark, CriteriaJobOptions.parse(new String[] {"--model",
+                SharedPaths.model("tiny-random-opt").toString(), "--output", criteria, "--tasks", "piqa,copa",
+                "--shots", "0,3", "--examples", "10", "--criteria", "plainact,l2norm", "--run-id", "crit-1"})).run();
+    }
+
+    @AfterAll
+    static void stop() {
+        spark.stop();
+    }
+
+    private static TrainerJobOptions options(String output, String... extra) {
+        String[] base = {"--input", criteria, "--output", output, "--epochs", "4", "--hidden", "32", "--held-out", "0.2",
+                "--run-id", "train-it", "--predictors", "shadowllm,dejavu,dejavu-inflated"};
+        return TrainerJobOptions.parse(Stream.concat(Stream.of(base), Stream.of(extra)).toArray(String[]::new));
+    }
+
+    @Test
+    void trainsEveryPredictorWritesLoadableArtifactsAndAMetricsRowPerUnitType() {
+        String output = out.resolve("train").toString();
+        TrainerJob.Summary s = new TrainerJob(spark, options(output)).run();
+        assertEquals("tiny-random-opt", s.model());
+        assertEquals(40, s.trainExamples() + s.heldOutExamples());
+        assertEquals(0, s.heldOutExamples() % 2, "both shot counts of an example stay together");
+        assertEquals(3, s.results().size());
+
+        Dataset<Row> metrics = spark.read().parquet(output + "/" + TrainerJob.METRICS);
+        assertEquals(6, metrics.count());
+        assertEquals(3, metrics.select("predictor").distinct().count());
+        Row shadowHeads = metrics.where("predictor = 'shadowllm' and unit_type = 'heads'").first();
+        assertEquals("plainact", shadowHeads.getAs("criterion"));
+        assertEquals("copa,piqa", shadowHeads.getAs("tasks"));
+
+        var config = OptCheckpoint.readConfig(SharedPaths.model("tiny-random-opt"));
+        for (TrainerJob.Result r : s.results()) {
+            UnitPredictor loaded = PredictorArtifacts.load(Path.of(r.artifact()), config, "tiny-random-opt");
+            assertEquals(r.predictor().manifest(), loaded.manifest());
+            assertEquals(List.of("crit-1"), loaded.manifest().inputTable().runIds());
+            assertEquals(40, loaded.manifest().inputTable().rows());
+            assertEquals(s.heldOutExamples(), loaded.manifest().heldOutExamples());
+            assertTrue(Files.isRegularFile(Path.of(r.artifact(), PredictorArtifacts.WEIGHTS)));
+            // the stored metrics are reproduced from the loaded weights and the same split
+            double stored = loaded.manifest().metrics().get("neurons.rho_layer_mean");
+            assertEquals(stored, r.metrics().neurons().rhoLayerMean(), 0);
+        }
+        assertTrue(TrainerJob.table(s).contains("dejavu-inflated"));
+    }
+
+    @Test
+    void featuresAreReadAtTheChosenTokenPosition() {
+        Row row = spark.read().parquet(criteria + "/criteria_examples").where("task = 'copa' and shots = 3").first();
+        String key = "copa/" + row.getAs("example_id");
+        for (var position : org.shadowllm.common.predictor.FeaturePosition.values()) {
+            CriteriaTableReader.Table table = CriteriaTableReader.read(spark, criteria, null,
+                    org.shadowllm.common.criteria.ImportanceCriterion.PLAINACT, position, List.of("copa"), List.of(3));
+            ImportanceRecord rec = table.records().stream().filter(r -> r.splitKey().equals(key)).findFirst()
+                    .orElseThrow();
+            for (var source : org.shadowllm.common.predictor.FeatureSource.values()) {
+                List<Float> column = row.getList(row.fieldIndex(source.column(position)));
+                float[] read = source == org.shadowllm.common.predictor.FeatureSource.ATTENTION_CONTEXT
+                        ? rec.attnContext() : rec.residualIn();
+                assertEquals(column.size(), read.length);
+                for (int i = 0; i < read.length; i++) {
+                    assertEquals(column.get(i), read[i], 0, source + " " + position + " [" + i + "]");
+                }
+            }
+        }
+        List<Float> plan = row.getList(row.fieldIndex("attn_context_plan"));
+        List<Float> last = row.getList(row.fieldIndex("attn_context_last"));
+        assertFalse(plan.equals(last), "the two positions hold different features");
+    }
+
+    @Test
+    void loadedWeightsReproduceTheStoredHeldOutMetrics() {
+        String output = out.resolve("reproduce").toString();
+        TrainerJob.Summary s = new TrainerJob(spark, options(output, "--predictors", "shadowllm")).run();
+        UnitPredictor loaded = PredictorArtifacts.load(Path.of(s.results().get(0).artifact()));
+        assertEquals(org.shadowllm.common.predictor.FeaturePosition.PLAN,
+                loaded.manifest().inputTable().featurePosition());
+        CriteriaTableReader.Table table = CriteriaTableReader.read(spark, criteria, null,
+                org.shadowllm.common.criteria.ImportanceCriterion.PLAINACT,
+                loaded.manifest().inputTable().featurePosition(), List.of(), List.of());
+        List<ImportanceRecord> heldOut = ExampleSplit.of(table.records(), loaded.manifest().splitSeed(),
+                loaded.manifest().heldOutFraction()).heldOut();
+        PredictorMetrics again = PredictorEvaluator.evaluate(loaded.networks(), loaded.shape(), heldOut,
+                ai.djl.Device.cpu());
+        assertEquals(loaded.manifest().metrics(), again.asMap());
+    }
+
+    @Test
+    void aCriterionTheCriteriaRunDidNotComputeIsAClearErrorAndWritesNothing() {
+        String output = out.resolve("missing").toString();
+        IllegalArgumentException e = assertThrows(IllegalArgumentException.class,
+                () -> new TrainerJob(spark, options(output, "--criterion", "grasp")).run());
+        assertTrue(e.getMessage().contains("criterion grasp was not computed"), e.getMessage());
+        assertFalse(Files.exists(Path.of(output)));
+    }
+
+    @Test
+    void aMissingTableOrModelOrEmptySelectionIsAClearError() {
+        String output = out.resolve("bad").toString();
+        IllegalArgumentException e = assertThrows(IllegalArgumentException.class, () -> new TrainerJob(spark,
+                options(output, "--input", out.resolve("nowhere").toString())).run());
+        assertTrue(e.getMessage().contains("run the criteria job first"), e.getMessage());
+        e = assertThrows(IllegalArgumentException.class, () -> new TrainerJob(spark, options(output, "--model", "opt-13b")).run());
+        assertTrue(e.getMessage().contains("no rows for model 'opt-13b'") && e.getMessage().contains("tiny-random-opt"),
+                e.getMessage());
+        e = assertThrows(IllegalArgumentException.class, () -> new TrainerJob(spark, options(output, "--tasks", "rte")).run());
+        assertTrue(e.getMessage().contains("tasks [rte]"), e.getMessage());
+        assertThrows(IllegalArgumentException.class, () -> TrainerJobOptions.parse(new String[] {"--predictors", "moe"}));
+        assertThrows(IllegalArgumentException.class, () -> TrainerJobOptions.parse(new String[] {"--held-out", "1.5"}));
+        assertEquals(List.of(PredictorKind.SHADOWLLM_SPLIT, PredictorKind.DEJAVU),
+                TrainerJobOptions.parse(new String[0]).predictors());
+    }
+}
