@@ -22,6 +22,7 @@ import org.shadowllm.common.model.OptConfig;
 import org.shadowllm.common.model.OptModel;
 import org.shadowllm.common.model.Tensors;
 import org.shadowllm.common.model.UnitMask;
+import org.shadowllm.common.predictor.FeatureScaler;
 import org.shadowllm.common.predictor.NetworkSpec;
 import org.shadowllm.common.predictor.NetworkWeights;
 import org.shadowllm.common.predictor.PredictorArtifacts;
@@ -122,7 +123,7 @@ class MethodPlanningTest {
     /** The network in plain Java, on the feature scaled as in training. */
     private static float[] mlp(NetworkWeights w, float[] raw) {
         NetworkSpec s = w.spec();
-        float[] x = UnitLayout.scaledFeature(raw, 0, raw.length);
+        float[] x = FeatureScaler.scaledLayer(raw, 0, raw.length);
         float[] h = new float[s.hidden()];
         for (int j = 0; j < s.hidden(); j++) {
             double a = s.bias() ? w.b1()[j] : 0;

@@ -1,7 +1,7 @@
 package org.shadowllm.trainer;
 
+import org.shadowllm.common.predictor.FeatureScaler;
 import org.shadowllm.common.predictor.PredictorShape;
-import org.shadowllm.common.predictor.UnitLayout;
 import org.shadowllm.trainer.data.ImportanceRecord;
 
 import java.util.ArrayList;
@@ -28,7 +28,7 @@ final class SyntheticImportance {
             for (int l = 0; l < shape.layers(); l++) {
                 System.arraycopy(u, 0, layerMajor, l * e, e);
             }
-            float[] scaled = UnitLayout.scaledFeature(u, 0, e);
+            float[] scaled = FeatureScaler.scaledLayer(u, 0, e);
             out.add(new ImportanceRecord("synthetic/" + i, "synthetic", i % 3, Integer.toString(i), layerMajor,
                     layerMajor.clone(), apply(wHeads, scaled), apply(wNeurons, scaled)));
         }

@@ -2,7 +2,8 @@ package org.shadowllm.common.predictor;
 
 /**
  * Moves scores between the criteria table's layout (layer-major {@code heads[l*H+h]},
- * {@code neurons[l*F+k]}) and a network's output layout, and does the paper's min-max scaling.
+ * {@code neurons[l*F+k]}) and a network's output layout, and min-max scales scores (targets and budgets;
+ * inputs go through {@link FeatureScaler}).
  */
 public final class UnitLayout {
     private UnitLayout() {
@@ -62,13 +63,5 @@ public final class UnitLayout {
         for (int i = from; i < from + length; i++) {
             v[i] = range > 0 ? (v[i] - lo) / range : 0f;
         }
-    }
-
-    /** Layer {@code layer}'s feature out of a layer-major feature vector, scaled to [0, 1]. */
-    public static float[] scaledFeature(float[] layerMajor, int layer, int width) {
-        float[] f = new float[width];
-        System.arraycopy(layerMajor, layer * width, f, 0, width);
-        minMax(f, 0, width);
-        return f;
     }
 }

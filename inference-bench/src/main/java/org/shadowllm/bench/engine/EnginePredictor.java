@@ -1,6 +1,7 @@
 package org.shadowllm.bench.engine;
 
 import org.shadowllm.bench.sparse.UnitScorer;
+import org.shadowllm.common.predictor.FeatureScaler;
 import org.shadowllm.common.predictor.NetworkSpec;
 import org.shadowllm.common.predictor.NetworkWeights;
 import org.shadowllm.common.predictor.UnitLayout;
@@ -11,7 +12,7 @@ import java.util.List;
 
 /**
  * A trained predictor run by the decode engine: each network's layers as {@link RowMatrix} rows, split
- * across the engine's pool. The feature is min-max scaled to [0, 1] as in training ({@link UnitLayout#minMax}).
+ * across the engine's pool. The feature is min-max scaled to [0, 1] as in training ({@link FeatureScaler}).
  * Buffers are allocated once; one call at a time.
  */
 public final class EnginePredictor implements UnitScorer {
@@ -74,7 +75,7 @@ public final class EnginePredictor implements UnitScorer {
         Network n = networks.get(network);
         int in = n.spec().inputs();
         System.arraycopy(x, 0, feature, 0, in);
-        UnitLayout.minMax(feature, 0, in);
+        FeatureScaler.scaleInPlace(feature, 0, in);
         current = n;
         pool.run(n.spec().hidden(), 4, firstLayer);
         pool.run(n.spec().outputs(), 4, secondLayer);

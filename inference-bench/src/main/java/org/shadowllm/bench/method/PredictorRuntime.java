@@ -5,6 +5,7 @@ import ai.djl.ndarray.types.Shape;
 import org.shadowllm.bench.sparse.UnitScorer;
 import org.shadowllm.common.model.OptConfig;
 import org.shadowllm.common.model.Tensors;
+import org.shadowllm.common.predictor.FeatureScaler;
 import org.shadowllm.common.predictor.NetworkTensors;
 import org.shadowllm.common.predictor.NetworkWeights;
 import org.shadowllm.common.predictor.PredictorArtifacts;
@@ -61,7 +62,7 @@ public final class PredictorRuntime implements UnitScorer, AutoCloseable {
     public void score(int network, float[] feature, float[] heads, float[] neurons) {
         NetworkTensors net = networks.get(network);
         float[] scaled = java.util.Arrays.copyOf(feature, net.spec().inputs());
-        UnitLayout.minMax(scaled, 0, scaled.length);
+        FeatureScaler.scaleInPlace(scaled, 0, scaled.length);
         try (NDManager scope = manager.newSubManager()) {
             float[] out = net.forward(scope, Tensors.of(scope, scaled, new Shape(1, scaled.length))).toFloatArray();
             UnitLayout.scatter(net.spec(), predictor.shape(), out, 0, heads, neurons);

@@ -7,7 +7,9 @@ import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
+import org.shadowllm.bench.method.PredictorRuntime;
 import org.shadowllm.common.SharedPaths;
+import org.shadowllm.common.Tolerance;
 import org.shadowllm.common.checkpoint.OptCheckpoint;
 import org.shadowllm.common.predictor.PredictorArtifacts;
 import org.shadowllm.common.predictor.PredictorKind;
@@ -129,6 +131,42 @@ class TrainerJobIntegrationTest {
         PredictorMetrics again = PredictorEvaluator.evaluate(loaded.networks(), loaded.shape(), heldOut,
                 ai.djl.Device.cpu());
         assertEquals(loaded.manifest().metrics(), again.asMap());
+    }
+
+    @Test
+    void servingScoresEqualTheTrainersEvaluationOnTheSameRecord() {
+        String output = out.resolve("serving").toString();
+        TrainerJob.Summary s = new TrainerJob(spark, options(output, "--predictors", "shadowllm-split,dejavu")).run();
+        var config = OptCheckpoint.readConfig(SharedPaths.model("tiny-random-opt"));
+        CriteriaTableReader.Table table = CriteriaTableReader.read(spark, criteria, null,
+                org.shadowllm.common.criteria.ImportanceCriterion.PLAINACT,
+                org.shadowllm.common.predictor.FeaturePosition.PLAN, List.of(), List.of());
+        List<ImportanceRecord> records = table.records().subList(0, 3);
+        for (TrainerJob.Result r : s.results()) {
+            UnitPredictor p = r.predictor();
+            float[][][] trainer = PredictorEvaluator.predict(p.networks(), p.shape(), records, ai.djl.Device.cpu());
+            try (ai.djl.ndarray.NDManager m = ai.djl.ndarray.NDManager.newBaseManager(ai.djl.Device.cpu());
+                 PredictorRuntime serving = PredictorRuntime.load(Path.of(r.artifact()), config, "tiny-random-opt",
+                         p.kind(), m)) {
+                for (int i = 0; i < records.size(); i++) {
+                    ImportanceRecord rec = records.get(i);
+                    float[] heads = new float[trainer[0][i].length];
+                    float[] neurons = new float[trainer[1][i].length];
+                    for (int n = 0; n < p.networks().size(); n++) {
+                        var spec = p.networks().get(n).spec();
+                        float[] source = spec.source() == org.shadowllm.common.predictor.FeatureSource.ATTENTION_CONTEXT
+                                ? rec.attnContext() : rec.residualIn();
+                        int e = p.shape().hidden();
+                        serving.score(n, java.util.Arrays.copyOfRange(source, spec.featureLayer() * e,
+                                (spec.featureLayer() + 1) * e), heads, neurons);
+                    }
+                    Tolerance.assertClose(p.kind() + " heads, record " + i, Tolerance.widen(trainer[0][i]), heads,
+                            1e-5, 1e-6);
+                    Tolerance.assertClose(p.kind() + " neurons, record " + i, Tolerance.widen(trainer[1][i]), neurons,
+                            1e-5, 1e-6);
+                }
+            }
+        }
     }
 
     @Test

@@ -1,5 +1,6 @@
 package org.shadowllm.trainer.data;
 
+import org.shadowllm.common.predictor.FeatureScaler;
 import org.shadowllm.common.predictor.FeatureSource;
 import org.shadowllm.common.predictor.NetworkSpec;
 import org.shadowllm.common.predictor.PredictorShape;
@@ -32,6 +33,6 @@ public record NetworkData(int examples, float[] inputs, float[] targets) {
     /** The scaled input {@code spec} reads for one example. */
     public static float[] feature(NetworkSpec spec, PredictorShape shape, ImportanceRecord r) {
         float[] source = spec.source() == FeatureSource.ATTENTION_CONTEXT ? r.attnContext() : r.residualIn();
-        return UnitLayout.scaledFeature(source, spec.featureLayer(), shape.hidden());
+        return FeatureScaler.scaledLayer(source, spec.featureLayer(), shape.hidden());
     }
 }
