@@ -6,6 +6,7 @@ import ai.djl.ndarray.NDManager;
 import ai.djl.ndarray.index.NDIndex;
 import ai.djl.ndarray.types.DataType;
 import ai.djl.ndarray.types.Shape;
+import org.junit.jupiter.api.Test;
 import org.junit.jupiter.params.ParameterizedTest;
 import org.shadowllm.common.Tolerance;
 import org.junit.jupiter.params.provider.CsvSource;
@@ -26,6 +27,8 @@ import java.util.Arrays;
 import java.util.Map;
 import java.util.SplittableRandom;
 
+import static org.junit.jupiter.api.Assertions.assertFalse;
+import static org.junit.jupiter.api.Assertions.assertArrayEquals;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 import static org.junit.jupiter.api.Assertions.fail;
@@ -62,6 +65,19 @@ class SparseExecutionTest {
         Tolerance.assertClose(what, Tolerance.widen(expected), actual, 0, tol * Math.max(1, Tolerance.scale(expected)));
     }
 
+    @Test
+    void closingTheSparseModelLeavesTheSharedWeightsOfTheModelIntact() {
+        OptConfig c = config(true);
+        try (NDManager m = NDManager.newBaseManager(Device.cpu()); OptModel model = model(m, c,
+                RandomOptCheckpoint.stateDict(c, 9)); NDManager s = m.newSubManager()) {
+            NDArray input = Tensors.of(s, ids(TOKENS), new Shape(1, TOKENS));
+            float[] before = model.forward(s, input, LayerTap.NONE, null).toFloatArray();
+            new SparseOptModel(model).close();
+            float[] after = model.forward(s, input, LayerTap.NONE, null).toFloatArray();
+            assertArrayEquals(before, after);
+            assertFalse(model.weights().layers().get(1).fc1Weight().isReleased());
+        }
+    }
 
     @ParameterizedTest(name = "pre-LayerNorm {0}")
     @ValueSource(booleans = {true, false})

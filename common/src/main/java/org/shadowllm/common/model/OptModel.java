@@ -6,7 +6,6 @@ import ai.djl.ndarray.NDManager;
 import ai.djl.ndarray.index.NDIndex;
 import ai.djl.ndarray.types.DataType;
 import ai.djl.ndarray.types.Shape;
-import ai.djl.nn.norm.LayerNorm;
 
 /**
  * The OPT decoder's forward pass: learned positions (offset 2), pre- or post-LayerNorm blocks with
@@ -14,8 +13,6 @@ import ai.djl.nn.norm.LayerNorm;
  * in the dtype of its weights (fp32 in production, fp64 in some tests). Pure math: no IO, no Spark.
  */
 public final class OptModel implements AutoCloseable {
-    private static final float LAYER_NORM_EPS = 1e-5f;
-
     private final java.util.concurrent.locks.ReentrantLock lock = new java.util.concurrent.locks.ReentrantLock();
 
     private final OptConfig config;
@@ -64,12 +61,36 @@ public final class OptModel implements AutoCloseable {
         return weights.tokenEmbedding().getDevice();
     }
 
+    /** What one forward pass shares across its layers. */
+    public record Pass(NDManager scope, int batch, int tokens, NDArray causalMask, NDArray scale, KvCache cache) {
+    }
+
+    /** Runs layer {@code layer} of a pass on the stream {@code x} ({@code [B, T, E]}) and returns the new stream. */
+    @FunctionalInterface
+    public interface LayerRunner {
+        NDArray run(Pass pass, int layer, NDArray x);
+    }
+
     /**
      * Runs the decoder over {@code inputIds} ({@code [B, T]}, int64, right-padded) and returns the final
      * hidden states {@code [B, T, wordEmbedProjDim]}. Positions continue from the cache's length when
      * one is given. Intermediate tensors are attached to {@code scope}.
      */
     public NDArray forward(NDManager scope, NDArray inputIds, LayerTap tap, KvCache cache) {
+        return forward(scope, inputIds, cache, (pass, l, x) -> {
+            tap.residualIn(l, x);
+            LayerWeights w = weights.layers().get(l);
+            return DecoderLayer.forward(config, w, x,
+                    (residual, a) -> residual.add(attention(pass, l, w, a, tap)),
+                    (residual, f) -> residual.add(mlp(pass.scope(), l, w, f, tap)));
+        });
+    }
+
+    /**
+     * The decoder loop, written once: embeddings, every layer through {@code layers} (dense here, plan-aware
+     * in the sparse model), the cache advanced, the final norm and projection.
+     */
+    public NDArray forward(NDManager scope, NDArray inputIds, KvCache cache, LayerRunner layers) {
         Shape s = inputIds.getShape();
         if (s.dimension() != 2) {
             throw new IllegalArgumentException("input ids must be [batch, tokens], got " + s);
@@ -81,43 +102,10 @@ public final class OptModel implements AutoCloseable {
             throw new IllegalArgumentException("input has no tokens");
         }
         NDArray x = embed(scope, inputIds, past);
-        NDArray causal = causalMask(scope, tokens, past);
-        NDArray scale = Tensors.scalar(scope, 1.0 / Math.sqrt(config.headDim()), dataType());
-        int h = config.numHeads();
-        int d = config.headDim();
-        int e = config.hiddenSize();
+        Pass pass = new Pass(scope, batch, tokens, causalMask(scope, tokens, past),
+                Tensors.scalar(scope, 1.0 / Math.sqrt(config.headDim()), dataType()), cache);
         for (int l = 0; l < config.numLayers(); l++) {
-            LayerWeights w = weights.layers().get(l);
-            tap.residualIn(l, x);
-            NDArray residual = x;
-            NDArray a = config.doLayerNormBefore() ? layerNorm(x, w.attnNormWeight(), w.attnNormBias()) : x;
-            NDArray qkv = linear(scope, a, w.qkvWeight(), w.qkvBias());
-            NDList parts = qkv.split(3, 2);
-            NDArray q = heads(parts.get(0), batch, tokens, h, d).mul(scale);
-            NDArray k = heads(parts.get(1), batch, tokens, h, d);
-            NDArray v = heads(parts.get(2), batch, tokens, h, d);
-            if (cache != null) {
-                NDArray[] kv = cache.append(l, k, v);
-                k = kv[0];
-                v = kv[1];
-            }
-            NDArray scores = q.matMul(k.transpose(0, 1, 3, 2)).add(causal);
-            NDArray context = scores.softmax(-1).matMul(v).transpose(0, 2, 1, 3);
-            context = tap.attentionContext(l, context);
-            NDArray attnOut = linear(scope, context.reshape(batch, tokens, e), w.outWeight(), w.outBias());
-            x = residual.add(attnOut);
-            if (!config.doLayerNormBefore()) {
-                x = layerNorm(x, w.attnNormWeight(), w.attnNormBias());
-            }
-            residual = x;
-            NDArray f = config.doLayerNormBefore() ? layerNorm(x, w.ffnNormWeight(), w.ffnNormBias()) : x;
-            NDArray fc1 = tap.fc1Weight(l, w.fc1Weight());
-            NDArray act = tap.ffnGate(l, linear(scope, f, fc1, w.fc1Bias()));
-            act = tap.ffnActivation(l, act, f);
-            x = residual.add(linear(scope, act, w.fc2Weight(), w.fc2Bias()));
-            if (!config.doLayerNormBefore()) {
-                x = layerNorm(x, w.ffnNormWeight(), w.ffnNormBias());
-            }
+            x = layers.run(pass, l, x);
         }
         if (cache != null) {
             cache.advance(tokens);
@@ -125,11 +113,42 @@ public final class OptModel implements AutoCloseable {
         return finish(scope, x);
     }
 
+    /** Dense causal multi-head attention and out_proj of the normalized stream {@code a}. */
+    private NDArray attention(Pass pass, int l, LayerWeights w, NDArray a, LayerTap tap) {
+        NDManager scope = pass.scope();
+        int batch = pass.batch();
+        int tokens = pass.tokens();
+        int h = config.numHeads();
+        int d = config.headDim();
+        NDArray qkv = linear(scope, a, w.qkvWeight(), w.qkvBias());
+        NDList parts = qkv.split(3, 2);
+        NDArray q = heads(parts.get(0), batch, tokens, h, d).mul(pass.scale());
+        NDArray k = heads(parts.get(1), batch, tokens, h, d);
+        NDArray v = heads(parts.get(2), batch, tokens, h, d);
+        if (pass.cache() != null) {
+            NDArray[] kv = pass.cache().append(l, k, v);
+            k = kv[0];
+            v = kv[1];
+        }
+        NDArray scores = q.matMul(k.transpose(0, 1, 3, 2)).add(pass.causalMask());
+        NDArray context = scores.softmax(-1).matMul(v).transpose(0, 2, 1, 3);
+        context = tap.attentionContext(l, context);
+        return linear(scope, context.reshape(batch, tokens, config.hiddenSize()), w.outWeight(), w.outBias());
+    }
+
+    /** The dense ReLU FFN of the normalized stream {@code f}, through the tap's hooks. */
+    private static NDArray mlp(NDManager scope, int l, LayerWeights w, NDArray f, LayerTap tap) {
+        NDArray fc1 = tap.fc1Weight(l, w.fc1Weight());
+        NDArray act = tap.ffnGate(l, linear(scope, f, fc1, w.fc1Bias()));
+        act = tap.ffnActivation(l, act, f);
+        return linear(scope, act, w.fc2Weight(), w.fc2Bias());
+    }
+
     /**
      * Token plus position embeddings of {@code inputIds} ({@code [B, T]}) placed after {@code past} cached
      * tokens; refuses a sequence longer than the model's positions.
      */
-    public NDArray embed(NDManager scope, NDArray inputIds, int past) {
+    private NDArray embed(NDManager scope, NDArray inputIds, int past) {
         int tokens = (int) inputIds.getShape().get(1);
         if (past + tokens > config.maxPositionEmbeddings()) {
             throw new IllegalArgumentException("sequence of " + (past + tokens) + " tokens exceeds max_position_embeddings "
@@ -137,7 +156,7 @@ public final class OptModel implements AutoCloseable {
         }
         NDArray x = weights.tokenEmbedding().get(scope, new NDIndex("{}", inputIds));
         if (weights.projectIn() != null) {
-            x = x.matMul(transposed(weights.projectIn(), scope));
+            x = x.matMul(Tensors.transposed(weights.projectIn(), scope));
         }
         long[] pos = new long[tokens];
         for (int i = 0; i < tokens; i++) {
@@ -148,30 +167,23 @@ public final class OptModel implements AutoCloseable {
     }
 
     /** The final LayerNorm and output projection, where the model has them. */
-    public NDArray finish(NDManager scope, NDArray x) {
+    private NDArray finish(NDManager scope, NDArray x) {
         if (weights.finalNormWeight() != null) {
-            x = layerNorm(x, weights.finalNormWeight(), weights.finalNormBias());
+            x = DecoderLayer.layerNorm(x, weights.finalNormWeight(), weights.finalNormBias());
         }
         if (weights.projectOut() != null) {
-            x = x.matMul(transposed(weights.projectOut(), scope));
+            x = x.matMul(Tensors.transposed(weights.projectOut(), scope));
         }
         return x;
     }
 
     /** Vocabulary logits of hidden states {@code [..., wordEmbedProjDim]}. */
     public NDArray logits(NDManager scope, NDArray hidden) {
-        return hidden.matMul(transposed(weights.lmHead(), scope));
-    }
-
-    /** A transposed view of a weight whose handle lives in {@code scope}, not in the weights' manager. */
-    public static NDArray transposed(NDArray weight, NDManager scope) {
-        NDArray t = weight.transpose();
-        t.attach(scope);
-        return t;
+        return hidden.matMul(Tensors.transposed(weights.lmHead(), scope));
     }
 
     /** Additive causal mask {@code [tokens, past + tokens]}: -inf where a query would see a later key. */
-    public NDArray causalMask(NDManager scope, int tokens, int past) {
+    private NDArray causalMask(NDManager scope, int tokens, int past) {
         int keys = past + tokens;
         float[] mask = new float[tokens * keys];
         for (int i = 0; i < tokens; i++) {
@@ -187,13 +199,8 @@ public final class OptModel implements AutoCloseable {
     }
 
     private static NDArray linear(NDManager scope, NDArray x, NDArray weight, NDArray bias) {
-        NDArray y = x.matMul(transposed(weight, scope));
+        NDArray y = x.matMul(Tensors.transposed(weight, scope));
         return bias == null ? y : y.add(bias);
-    }
-
-    public static NDArray layerNorm(NDArray x, NDArray gamma, NDArray beta) {
-        long width = x.getShape().get(x.getShape().dimension() - 1);
-        return LayerNorm.layerNorm(x, new Shape(width), gamma, beta, LAYER_NORM_EPS).singletonOrThrow();
     }
 
     @Override

@@ -62,4 +62,11 @@ public final class Tensors {
         wrapped.close();
         return copy;
     }
+
+    /** A transposed view of a weight whose handle lives in {@code scope}, not in the weights' manager. */
+    public static NDArray transposed(NDArray weight, NDManager scope) {
+        NDArray t = weight.transpose();
+        t.attach(scope);
+        return t;
+    }
 }

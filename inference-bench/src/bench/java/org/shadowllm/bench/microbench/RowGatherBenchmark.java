@@ -43,10 +43,10 @@ public final class RowGatherBenchmark {
                     long start = System.nanoTime();
                     try (NDManager s = m.newSubManager()) {
                         NDArray out = switch (k) {
-                            case 0 -> x.matMul(OptModel.transposed(w, s));
+                            case 0 -> x.matMul(Tensors.transposed(w, s));
                             case 1 -> gather(w, index);
                             case 2 -> w.get(s, new NDIndex("{}", index));
-                            default -> x.matMul(OptModel.transposed(gather(w, index), s));
+                            default -> x.matMul(Tensors.transposed(gather(w, index), s));
                         };
                         out.attach(s);
                         out.get("0, 0").getFloat();

@@ -1,21 +1,17 @@
 package org.shadowllm.bench.sparse;
 
 import ai.djl.ndarray.NDArray;
+import ai.djl.ndarray.index.NDIndex;
+import org.shadowllm.common.model.LayerTap;
 
 /**
- * Decides, during a forward pass, which units each layer computes. The sparse model reports what a
- * predictor may read (the last position's residual entering each layer, and each layer's attention
- * context) and asks for a plan before each layer from layer 1 on; layer 0 always runs dense.
+ * The decoder's hook ({@link LayerTap}) that also decides which units each layer computes. The sparse
+ * model reports what a predictor may read (the residual stream entering each layer, and each layer's
+ * attention context of the heads it ran, {@code [1, T, kept·d]}) and asks for a plan before each layer
+ * from layer 1 on; layer 0 always runs dense. The sparse model calls no FFN hook: those are the dense
+ * model's, for gradient probes.
  */
-public interface LayerPlanner {
-    /** The residual stream entering {@code layer} at the last position, {@code [E]}. */
-    default void residualIn(int layer, NDArray residual) {
-    }
-
-    /** {@code layer}'s attention context at the last position, {@code [E]} (heads concatenated). */
-    default void attentionContext(int layer, NDArray context) {
-    }
-
+public interface LayerPlanner extends LayerTap {
     /** The plan for {@code layer} (≥ 1), or null to run it dense. */
     LayerPlan plan(int layer);
 
@@ -30,8 +26,8 @@ public interface LayerPlanner {
             }
 
             @Override
-            public void attentionContext(int layer, NDArray context) {
-                planner.attentionContext(layer, context);
+            public NDArray attentionContext(int layer, NDArray context) {
+                return planner.attentionContext(layer, context);
             }
 
             @Override
@@ -42,17 +38,19 @@ public interface LayerPlanner {
         };
     }
 
-    /** {@code planner} fed with this model's features, read back from the tensors. */
+    /** {@code planner} fed with the last position's features, read back from the tensors. */
     static LayerPlanner of(TokenPlanner planner) {
+        NDIndex last = new NDIndex("0, -1");
         return new LayerPlanner() {
             @Override
             public void residualIn(int layer, NDArray residual) {
-                planner.residualIn(layer, residual.toFloatArray());
+                planner.residualIn(layer, residual.get(last).toFloatArray());
             }
 
             @Override
-            public void attentionContext(int layer, NDArray context) {
-                planner.attentionContext(layer, context.toFloatArray());
+            public NDArray attentionContext(int layer, NDArray context) {
+                planner.attentionContext(layer, context.get(last).toFloatArray());
+                return context;
             }
 
             @Override

@@ -9,6 +9,7 @@ import ai.djl.ndarray.types.SparseFormat;
 import ai.djl.nn.Activation;
 import ai.djl.pytorch.engine.PtNDArray;
 import ai.djl.pytorch.jni.JniUtils;
+import org.shadowllm.common.model.DecoderLayer;
 import org.shadowllm.common.model.KvCache;
 import org.shadowllm.common.model.LayerWeights;
 import org.shadowllm.common.model.OptConfig;
@@ -25,6 +26,9 @@ import java.util.List;
  * <li>Q rows per head {@code [H, d·E]}; out_proj transposed, per head {@code [H, d·E]};</li>
  * <li>fc1 {@code [F, E]} and fc2 transposed {@code [F, E]}, one row per neuron.</li>
  * </ul>
+ * Q, fc1 and the biases are the model's own tensors (views). out_proj, fc2 and K/V are copied once,
+ * transposed: a row gather needs each unit's weights as one row, and those matrices hold a unit's
+ * weights in a column. That costs {@code 3E² + FE} per layer beside the model.
  * KV-cache policy: K and V are computed for every head at every position, so a head that was pruned
  * for earlier tokens can be kept later and still attend over the whole past. A pruned head skips its
  * Q projection, its attention and its out_proj columns; a pruned neuron skips its fc1 row and fc2
@@ -93,24 +97,32 @@ public final class SparseOptModel implements AutoCloseable {
         int d = config.headDim();
         for (LayerWeights w : model.weights().layers()) {
             try (NDManager t = manager.newSubManager()) {
-                NDArray qkv = scoped(t, w.qkvWeight().get(":" + e));
-                NDArray qBias = scoped(t, w.qkvBias().get(":" + e));
+                NDArray q = scoped(t, w.qkvWeight().get(":" + e));
                 NDArray kv = scoped(t, w.qkvWeight().get(e + ":"));
-                NDArray kvBias = scoped(t, w.qkvBias().get(e + ":"));
-                NDArray outT = scoped(t, w.outWeight().transpose());
-                NDArray fc2T = scoped(t, w.fc2Weight().transpose());
-                NDArray kvT = scoped(t, kv.transpose());
-                layers.add(new Layer(own(qkv.reshape(h, (long) d * e)), own(qBias), own(kvT), own(kvBias),
-                        own(outT.reshape(h, (long) d * e)), own(w.fc1Weight()), own(w.fc1Bias()), own(fc2T)));
+                layers.add(new Layer(shared(scoped(t, q.reshape(h, (long) d * e))),
+                        shared(scoped(t, w.qkvBias().get(":" + e))), own(scoped(t, kv.transpose())),
+                        shared(scoped(t, w.qkvBias().get(e + ":"))),
+                        own(scoped(t, w.outWeight().transpose()).reshape(h, (long) d * e)), shared(w.fc1Weight()),
+                        shared(w.fc1Bias()), own(scoped(t, w.fc2Weight().transpose()))));
             }
         }
     }
 
-    /** A contiguous copy owned by this model. */
+    /** A contiguous copy owned by this model: the transposed layouts, where a unit's weights become a row. */
     private NDArray own(NDArray view) {
         NDArray c = view.duplicate();
         c.attach(manager);
         return c;
+    }
+
+    /**
+     * A new handle on the model's own weights (a view: no copy) where they already hold one row per unit;
+     * closing this model closes only the handle.
+     */
+    private NDArray shared(NDArray weights) {
+        NDArray view = weights.reshape(weights.getShape());
+        view.attach(manager);
+        return view;
     }
 
     public OptConfig config() {
@@ -123,48 +135,29 @@ public final class SparseOptModel implements AutoCloseable {
 
     /**
      * Runs {@code inputIds} ({@code [1, T]}) and returns the final hidden states; with a cache, positions
-     * continue after it and every head's K and V are appended.
+     * continue after it and every head's K and V are appended. The decoder loop and the layer skeleton
+     * are {@link OptModel}'s; this model supplies plan-aware attention and MLP parts.
      */
     public NDArray forward(NDManager scope, NDArray inputIds, LayerPlanner planner, KvCache cache) {
         Shape s = inputIds.getShape();
         if (s.dimension() != 2 || s.get(0) != 1) {
             throw new IllegalArgumentException("sparse execution takes one sequence, [1, tokens]; got " + s);
         }
-        int tokens = (int) s.get(1);
-        int past = cache == null ? 0 : cache.length();
-        int e = config.hiddenSize();
-        NDArray x = model.embed(scope, inputIds, past);
-        NDArray causal = model.causalMask(scope, tokens, past);
-        NDArray scale = Tensors.scalar(scope, 1.0 / Math.sqrt(config.headDim()), model.dataType());
-        NDIndex last = new NDIndex("0, -1");
-        for (int l = 0; l < config.numLayers(); l++) {
-            LayerWeights w = model.weights().layers().get(l);
+        return model.forward(scope, inputIds, cache, (pass, l, x) -> {
             Layer p = layers.get(l);
-            planner.residualIn(l, x.get(last));
+            LayerWeights w = model.weights().layers().get(l);
+            planner.residualIn(l, x);
             LayerPlan plan = l == 0 ? null : planner.plan(l);
             Compact c = plan == null ? null : compact(l, plan);
-            NDArray residual = x;
-            boolean pre = config.doLayerNormBefore();
-            NDArray a = pre ? OptModel.layerNorm(x, w.attnNormWeight(), w.attnNormBias()) : x;
-            NDArray context = attention(scope, a, p, c, scale, causal, cache, l, tokens);
-            planner.attentionContext(l, context.get(last));
-            x = residual.add(project(scope, context, c, true, p, tokens)).add(w.outBias());
-            if (!pre) {
-                x = OptModel.layerNorm(x, w.attnNormWeight(), w.attnNormBias());
-            }
-            residual = x;
-            NDArray f = pre ? OptModel.layerNorm(x, w.ffnNormWeight(), w.ffnNormBias()) : x;
-            NDArray hidden = c == null ? f.matMul(OptModel.transposed(p.fc1(), scope)).add(p.fc1Bias())
-                    : f.matMul(OptModel.transposed(c.up, scope)).add(c.upBias);
-            x = residual.add(project(scope, Activation.relu(hidden), c, false, p, tokens)).add(w.fc2Bias());
-            if (!pre) {
-                x = OptModel.layerNorm(x, w.ffnNormWeight(), w.ffnNormBias());
-            }
-        }
-        if (cache != null) {
-            cache.advance(tokens);
-        }
-        return model.finish(scope, x);
+            return DecoderLayer.forward(config, w, x, (residual, a) -> {
+                NDArray context = planner.attentionContext(l, attention(pass, a, p, c, l));
+                return residual.add(project(scope, context, c, true, p, pass.tokens())).add(w.outBias());
+            }, (residual, f) -> {
+                NDArray hidden = c == null ? f.matMul(Tensors.transposed(p.fc1(), scope)).add(p.fc1Bias())
+                        : f.matMul(Tensors.transposed(c.up, scope)).add(c.upBias);
+                return residual.add(project(scope, Activation.relu(hidden), c, false, p, pass.tokens())).add(w.fc2Bias());
+            });
+        });
     }
 
     /** The kept units' weights of {@code layer} for {@code plan}, gathered unless this plan object was the last one. */
@@ -247,8 +240,10 @@ public final class SparseOptModel implements AutoCloseable {
     }
 
     /** Attention of the kept heads; returns their contexts concatenated, {@code [1, T, kept·d]}. */
-    private NDArray attention(NDManager scope, NDArray a, Layer p, Compact c, NDArray scale, NDArray causal,
-                              KvCache cache, int layer, int tokens) {
+    private NDArray attention(OptModel.Pass pass, NDArray a, Layer p, Compact c, int layer) {
+        NDManager scope = pass.scope();
+        int tokens = pass.tokens();
+        KvCache cache = pass.cache();
         int h = config.numHeads();
         int d = config.headDim();
         int e = config.hiddenSize();
@@ -265,18 +260,18 @@ public final class SparseOptModel implements AutoCloseable {
         int kept;
         if (c == null) {
             kept = h;
-            q = a.matMul(OptModel.transposed(scoped(scope, p.qByHead().reshape(e, e)), scope)).add(p.qBias());
+            q = a.matMul(Tensors.transposed(scoped(scope, p.qByHead().reshape(e, e)), scope)).add(p.qBias());
         } else {
             kept = c.plan.headCount();
-            q = a.matMul(OptModel.transposed(c.q, scope)).add(c.qBias);
+            q = a.matMul(Tensors.transposed(c.q, scope)).add(c.qBias);
             int keys = (int) k.getShape().get(2);
             k = rows(scope, scoped(scope, k.reshape(h, -1)), c.heads).reshape(1, kept, keys, d);
             v = rows(scope, scoped(scope, v.reshape(h, -1)), c.heads).reshape(1, kept, keys, d);
         }
-        q = q.reshape(1, tokens, kept, d).transpose(0, 2, 1, 3).mul(scale);
+        q = q.reshape(1, tokens, kept, d).transpose(0, 2, 1, 3).mul(pass.scale());
         NDArray kT = k.transpose(0, 1, 3, 2);
         kT.attach(scope);
-        NDArray scores = q.matMul(kT).add(causal);
+        NDArray scores = q.matMul(kT).add(pass.causalMask());
         NDArray context = scores.softmax(-1).matMul(v).transpose(0, 2, 1, 3).reshape(1, tokens, kept * d);
         context.attach(scope);
         return context;
