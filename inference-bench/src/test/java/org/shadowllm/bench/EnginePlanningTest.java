@@ -199,6 +199,12 @@ class EnginePlanningTest {
                     () -> SparsityMethod.predicted(Method.SHADOWLLM, config, budget, dejavu));
             assertTrue(e.getMessage().contains("cannot run a dejavu predictor"), e.getMessage());
         }
+        try (PredictorRuntime inflated = predictor(PredictorKind.DEJAVU_INFLATED)) {
+            IllegalArgumentException e = org.junit.jupiter.api.Assertions.assertThrows(IllegalArgumentException.class,
+                    () -> SparsityMethod.predicted(Method.DEJAVU, config, budget, inflated));
+            assertTrue(e.getMessage().contains("cannot plan") && e.getMessage().contains("attention context"),
+                    e.getMessage());
+        }
         try (PredictorRuntime p = predictor(PredictorKind.SHADOWLLM)) {
             org.junit.jupiter.api.Assertions.assertThrows(IllegalArgumentException.class,
                     () -> method(PredictorKind.SHADOWLLM, p, 0));

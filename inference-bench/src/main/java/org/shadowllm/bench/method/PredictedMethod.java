@@ -11,12 +11,18 @@ import org.shadowllm.bench.sparse.UnitScorer;
 import org.shadowllm.common.criteria.ImportanceCriterion;
 import org.shadowllm.common.model.OptConfig;
 import org.shadowllm.common.model.Tensors;
+import org.shadowllm.common.predictor.FeatureSource;
+import org.shadowllm.common.predictor.NetworkSpec;
+import org.shadowllm.common.predictor.NetworkWeights;
 
+import java.util.ArrayList;
 import java.util.Arrays;
+import java.util.List;
 
 /**
- * ShadowLLM or DejaVu: a trained predictor plans from the model's own features. DejaVu plans each layer
- * as it is reached, so it always uses per-layer budgets. Both re-plan every token, or every
+ * ShadowLLM or DejaVu: a trained predictor plans from the model's own features, wired as its networks'
+ * {@link NetworkSpec}s say (which feature, of which layer, scores which layers). Networks planning one
+ * layer at a time (DejaVu) always use per-layer budgets. Both re-plan every token, or every
  * {@code replanEvery} tokens ({@link #replanningEvery}).
  */
 public final class PredictedMethod implements SparsityMethod {
@@ -26,6 +32,11 @@ public final class PredictedMethod implements SparsityMethod {
     private final PredictorRuntime predictor;
     private final ImportanceCriterion criterion;
     private final int replanEvery;
+    /** Per feature source and layer, the networks that read it and plan some layer ≥ 1. */
+    private final int[][][] readers;
+    /** Per network, the layers ≥ 1 it plans: {@code [firstPlanned, endPlanned)}. */
+    private final int[] firstPlanned;
+    private final int[] endPlanned;
 
     PredictedMethod(Method method, SparsityBudget budget, OptConfig config, PredictorRuntime predictor,
                     int replanEvery) {
@@ -38,6 +49,50 @@ public final class PredictedMethod implements SparsityMethod {
         this.predictor = predictor;
         this.criterion = ImportanceCriterion.parse(predictor.predictor().manifest().criterion());
         this.replanEvery = replanEvery;
+        List<NetworkWeights> networks = predictor.predictor().networks();
+        int layers = config.numLayers();
+        firstPlanned = new int[networks.size()];
+        endPlanned = new int[networks.size()];
+        List<List<Integer>> byFeature = new ArrayList<>();
+        for (int i = 0; i < FeatureSource.values().length * layers; i++) {
+            byFeature.add(new ArrayList<>());
+        }
+        boolean[][] planned = new boolean[2][layers];
+        for (int n = 0; n < networks.size(); n++) {
+            NetworkSpec spec = networks.get(n).spec();
+            firstPlanned[n] = Math.max(1, spec.firstLayer());
+            endPlanned[n] = Math.min(layers, spec.firstLayer() + spec.layerCount());
+            if (firstPlanned[n] >= endPlanned[n]) {
+                continue; // scores layer 0 only, which always runs dense
+            }
+            boolean ready = spec.source() == FeatureSource.RESIDUAL_IN ? spec.featureLayer() <= firstPlanned[n]
+                    : spec.featureLayer() < firstPlanned[n];
+            if (!ready) {
+                throw new IllegalArgumentException("a " + predictor.predictor().kind() + " predictor cannot plan: its "
+                        + "network " + spec.name() + " reads layer " + spec.featureLayer() + "'s "
+                        + spec.source().name().toLowerCase(java.util.Locale.ROOT).replace('_', ' ')
+                        + ", which exists only after layer " + firstPlanned[n] + " has begun; it ranks units but "
+                        + "cannot choose them before they run");
+            }
+            byFeature.get(spec.source().ordinal() * layers + spec.featureLayer()).add(n);
+            for (int l = firstPlanned[n]; l < endPlanned[n]; l++) {
+                planned[0][l] |= spec.heads();
+                planned[1][l] |= spec.neurons();
+            }
+        }
+        for (int l = 1; l < layers; l++) {
+            if (!planned[0][l] || !planned[1][l]) {
+                throw new IllegalArgumentException("a " + predictor.predictor().kind() + " predictor scores no "
+                        + (planned[0][l] ? "neurons" : "heads") + " of layer " + l);
+            }
+        }
+        readers = new int[FeatureSource.values().length][layers][];
+        for (FeatureSource source : FeatureSource.values()) {
+            for (int l = 0; l < layers; l++) {
+                readers[source.ordinal()][l] = byFeature.get(source.ordinal() * layers + l).stream()
+                        .mapToInt(Integer::intValue).toArray();
+            }
+        }
     }
 
     @Override
@@ -77,7 +132,7 @@ public final class PredictedMethod implements SparsityMethod {
 
     @Override
     public TokenPlanner tokenPlanner(UnitScorer scorer, SparseOptModel model, int[] context) {
-        return method == Method.SHADOWLLM ? new ShadowPlanner(scorer) : new DejaVuPlanner(scorer);
+        return new NetworkPlanner(scorer);
     }
 
     @Override
@@ -91,83 +146,70 @@ public final class PredictedMethod implements SparsityMethod {
         return captured;
     }
 
-    /** Counts tokens (layer 0's residual starts one) and says when a predicted plan is due. */
-    private abstract class Replanning implements TokenPlanner {
-        final UnitScorer scorer;
-        final Scores scores = new Scores();
+    /**
+     * Plans from the predictor's own wiring ({@link NetworkSpec}): when a feature arrives, the networks that
+     * read it score their layers. Networks that together cover every layer at once (ShadowLLM) plan the
+     * model under the budget; networks that cover layers one at a time (DejaVu) plan each layer with its
+     * per-layer budget. A due token (every {@code replanEvery}) scores again; in between the plans stay.
+     */
+    private final class NetworkPlanner implements TokenPlanner {
+        private final UnitScorer scorer;
+        private final Scores scores = new Scores();
+        private final LayerPlan[] plans = new LayerPlan[config.numLayers()];
+        private final boolean[] scored = new boolean[config.numLayers()];
         private int token = -1;
 
-        Replanning(UnitScorer scorer) {
+        NetworkPlanner(UnitScorer scorer) {
             this.scorer = scorer;
         }
 
-        void countToken(int layer) {
-            if (layer == 0) {
-                token++;
-            }
-        }
-
-        boolean due() {
-            return token % replanEvery == 0;
-        }
-    }
-
-    /**
-     * Scores the whole model from layer 0's attention context, once per due token: one network, or the
-     * split design's heads and neurons networks.
-     */
-    private final class ShadowPlanner extends Replanning {
-        private LayerPlan[] plans;
-
-        ShadowPlanner(UnitScorer scorer) {
-            super(scorer);
+        @Override
+        public boolean reads(FeatureSource source, int layer) {
+            return (source == FeatureSource.RESIDUAL_IN && layer == 0) || readers[source.ordinal()][layer].length > 0;
         }
 
         @Override
         public void residualIn(int layer, float[] residual) {
-            countToken(layer);
+            if (layer == 0) {
+                token++;
+            }
+            feature(FeatureSource.RESIDUAL_IN, layer, residual);
         }
 
         @Override
         public void attentionContext(int layer, float[] context) {
-            if (layer != 0 || (plans != null && !due())) {
+            feature(FeatureSource.ATTENTION_CONTEXT, layer, context);
+        }
+
+        private void feature(FeatureSource source, int layer, float[] x) {
+            int[] networks = readers[source.ordinal()][layer];
+            if (networks.length == 0) {
                 return;
             }
-            for (int n : scorer.networksFor(0)) {
-                scorer.score(n, context, scores.heads, scores.neurons);
+            int from = config.numLayers();
+            int to = 0;
+            for (int n : networks) {
+                from = Math.min(from, firstPlanned[n]);
+                to = Math.max(to, endPlanned[n]);
             }
-            for (int l = 0; l < config.numLayers(); l++) {
-                scores.split(l);
-            }
-            plans = budget.select(scores.headsByLayer, scores.neuronsByLayer);
-        }
-
-        @Override
-        public LayerPlan plan(int layer) {
-            return plans[layer];
-        }
-    }
-
-    /** Scores layer l from the residual stream entering layer l-1 (look-ahead), as that layer is reached. */
-    private final class DejaVuPlanner extends Replanning {
-        private final LayerPlan[] plans = new LayerPlan[config.numLayers()];
-
-        DejaVuPlanner(UnitScorer scorer) {
-            super(scorer);
-        }
-
-        @Override
-        public void residualIn(int layer, float[] residual) {
-            countToken(layer);
-            int target = layer + 1;
-            if (target >= config.numLayers() || (plans[target] != null && !due())) {
+            if (scored[from] && token % replanEvery != 0) {
                 return;
             }
-            for (int n : scorer.networksFor(target)) {
-                scorer.score(n, residual, scores.heads, scores.neurons);
+            for (int n : networks) {
+                scorer.score(n, x, scores.heads, scores.neurons);
             }
-            scores.split(target);
-            plans[target] = budget.selectLayer(scores.headsByLayer[target], scores.neuronsByLayer[target]);
+            if (from == 1 && to == config.numLayers()) {
+                for (int l = 0; l < config.numLayers(); l++) {
+                    scores.split(l);
+                }
+                System.arraycopy(budget.select(scores.headsByLayer, scores.neuronsByLayer), 1, plans, 1, to - 1);
+            } else {
+                for (int l = from; l < to; l++) {
+                    scores.split(l);
+                    plans[l] = budget.selectLayer(scores.headsByLayer[l], scores.neuronsByLayer[l]);
+                }
+            }
+            Arrays.fill(scored, from, to, true);
         }
 
         @Override

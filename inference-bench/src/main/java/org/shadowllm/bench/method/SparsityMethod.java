@@ -121,7 +121,7 @@ public sealed interface SparsityMethod permits SparsityMethod.Dense, SparsityMet
             throw new IllegalArgumentException(method + " does not use a predictor");
         }
         PredictorKind kind = predictor.predictor().kind();
-        boolean fits = method == Method.DEJAVU ? kind == PredictorKind.DEJAVU
+        boolean fits = method == Method.DEJAVU ? kind == PredictorKind.DEJAVU || kind == PredictorKind.DEJAVU_INFLATED
                 : kind == PredictorKind.SHADOWLLM || kind == PredictorKind.SHADOWLLM_SPLIT;
         if (!fits) {
             throw new IllegalArgumentException(method + " cannot run a " + kind + " predictor");

@@ -3,6 +3,7 @@ package org.shadowllm.bench.sparse;
 import ai.djl.ndarray.NDArray;
 import ai.djl.ndarray.index.NDIndex;
 import org.shadowllm.common.model.LayerTap;
+import org.shadowllm.common.predictor.FeatureSource;
 
 /**
  * The decoder's hook ({@link LayerTap}) that also decides which units each layer computes. The sparse
@@ -44,12 +45,16 @@ public interface LayerPlanner extends LayerTap {
         return new LayerPlanner() {
             @Override
             public void residualIn(int layer, NDArray residual) {
-                planner.residualIn(layer, residual.get(last).toFloatArray());
+                if (planner.reads(FeatureSource.RESIDUAL_IN, layer)) {
+                    planner.residualIn(layer, residual.get(last).toFloatArray());
+                }
             }
 
             @Override
             public NDArray attentionContext(int layer, NDArray context) {
-                planner.attentionContext(layer, context.get(last).toFloatArray());
+                if (planner.reads(FeatureSource.ATTENTION_CONTEXT, layer)) {
+                    planner.attentionContext(layer, context.get(last).toFloatArray());
+                }
                 return context;
             }
 

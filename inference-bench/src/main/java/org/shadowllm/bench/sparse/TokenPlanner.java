@@ -1,5 +1,7 @@
 package org.shadowllm.bench.sparse;
 
+import org.shadowllm.common.predictor.FeatureSource;
+
 /**
  * Decides, token by token, which units each layer computes, from plain-array features. The decode engine
  * calls it directly; DJL's {@link SparseOptModel} through {@link LayerPlanner#of}. The arrays passed in
@@ -12,6 +14,11 @@ public interface TokenPlanner {
 
     /** {@code layer}'s attention context for this token, {@code [E]}; pruned heads' parts are zero. */
     default void attentionContext(int layer, float[] context) {
+    }
+
+    /** Whether this planner reads {@code source} at {@code layer}; callers may skip reading it back otherwise. */
+    default boolean reads(FeatureSource source, int layer) {
+        return true;
     }
 
     /** The plan for {@code layer} (≥ 1), or null to run it dense. */
