@@ -8,7 +8,6 @@ import ai.djl.ndarray.types.DataType;
 import ai.djl.ndarray.types.Shape;
 import ai.djl.ndarray.types.SparseFormat;
 import org.shadowllm.common.model.Autograd;
-import org.shadowllm.common.model.OptModel;
 import org.shadowllm.common.model.Tensors;
 
 import java.util.Arrays;

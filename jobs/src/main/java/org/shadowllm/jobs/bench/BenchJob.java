@@ -5,11 +5,8 @@ import ai.djl.ndarray.NDManager;
 import org.apache.hadoop.fs.FSDataInputStream;
 import org.apache.hadoop.fs.FileSystem;
 import org.apache.spark.sql.Row;
-import org.apache.spark.sql.RowFactory;
 import org.apache.spark.sql.SaveMode;
 import org.apache.spark.sql.SparkSession;
-import org.apache.spark.sql.types.DataTypes;
-import org.apache.spark.sql.types.StructType;
 import org.shadowllm.bench.engine.DecodeEngine;
 import org.shadowllm.bench.engine.EngineWeights;
 import org.shadowllm.bench.engine.WeightFormat;
@@ -36,6 +33,7 @@ import org.shadowllm.common.model.OptModel;
 import org.shadowllm.common.predictor.PredictorKind;
 import org.shadowllm.common.tokenizer.ByteLevelBpeTokenizer;
 import org.shadowllm.common.tokenizer.TokenizerLoader;
+import org.shadowllm.jobs.tables.BenchResultsTable;
 import org.shadowllm.jobs.cli.JobLauncher;
 import org.shadowllm.jobs.criteria.CriteriaTables;
 import org.shadowllm.common.tasks.FewShotTask;
@@ -456,42 +454,23 @@ public final class BenchJob {
         return out;
     }
 
-    static StructType resultsSchema() {
-        return new StructType()
-                .add("method", DataTypes.StringType, false)
-                .add("budget", DataTypes.StringType, false)
-                .add("sparsity", DataTypes.DoubleType, false)
-                .add("head_sparsity", DataTypes.DoubleType, true)
-                .add("neuron_sparsity", DataTypes.DoubleType, true)
-                .add("measure", DataTypes.StringType, false)
-                .add("task", DataTypes.StringType, false)
-                .add("value", DataTypes.DoubleType, false)
-                .add("count", DataTypes.LongType, false)
-                .add("stderr", DataTypes.DoubleType, true)
-                .add("ci_low", DataTypes.DoubleType, true)
-                .add("ci_high", DataTypes.DoubleType, true)
-                .add("criterion", DataTypes.StringType, false)
-                .add("code_version", DataTypes.StringType, false)
-                .add("created_at", DataTypes.TimestampType, false)
-                .add("model", DataTypes.StringType, false)
-                .add("run_id", DataTypes.StringType, false);
-    }
-
     private void writeResults(List<BenchResult> results, String path, String modelName) {
         Timestamp now = Timestamp.from(Instant.now());
         String code = CriteriaTables.codeVersion();
         List<Row> rows = new ArrayList<>();
         for (BenchResult r : results) {
-            rows.add(RowFactory.create(r.method(), r.budget(), r.sparsity(), nullIfNaN(r.headSparsity()),
-                    nullIfNaN(r.neuronSparsity()), r.measure(), r.task(), r.value(), r.count(), nullIfNaN(r.stderr()),
-                    nullIfNaN(r.ciLow()), nullIfNaN(r.ciHigh()), r.criterion(), code, now, modelName, options.runId()));
+            rows.add(BenchResultsTable.COLUMNS.row(new BenchResultsTable.Result(r, predictorArtifact(r, modelName),
+                    code, now, modelName, options.runId())));
         }
-        spark.createDataFrame(rows, resultsSchema()).coalesce(1).write().mode(SaveMode.Overwrite)
+        spark.createDataFrame(rows, BenchResultsTable.schema()).coalesce(1).write().mode(SaveMode.Overwrite)
                 .partitionBy("model", "run_id").parquet(path);
     }
 
-    private static Double nullIfNaN(double v) {
-        return Double.isNaN(v) ? null : v;
+    /** The artifact a predicted method's row was measured with; null for methods without a predictor. */
+    private String predictorArtifact(BenchResult r, String modelName) {
+        String kind = r.method().startsWith(Method.SHADOWLLM.key()) ? options.shadowKind().key()
+                : r.method().startsWith(Method.DEJAVU.key()) ? PredictorKind.DEJAVU.key() : null;
+        return kind == null ? null : options.predictorDir(modelName, ImportanceCriterion.parse(r.criterion()), kind);
     }
 
     /** The report and summary go next to the table; for a non-local output, to the local {@code out/bench-<run>}. */

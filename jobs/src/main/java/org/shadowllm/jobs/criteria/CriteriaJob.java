@@ -1,8 +1,5 @@
 package org.shadowllm.jobs.criteria;
 
-import com.google.gson.GsonBuilder;
-import com.google.gson.JsonArray;
-import com.google.gson.JsonObject;
 import org.apache.hadoop.fs.FSDataOutputStream;
 import org.apache.hadoop.fs.FileSystem;
 import org.apache.spark.api.java.JavaRDD;
@@ -26,6 +23,9 @@ import org.shadowllm.common.tasks.Prompt;
 import org.shadowllm.common.tasks.PromptBuilder;
 import org.shadowllm.common.tasks.PromptTokens;
 import org.shadowllm.common.tasks.TaskExample;
+import org.shadowllm.jobs.tables.CriteriaExamplesTable;
+import org.shadowllm.jobs.tables.CriteriaManifest;
+import org.shadowllm.jobs.tables.UnitImportanceTable;
 import org.shadowllm.jobs.tasks.TaskReader;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
@@ -99,9 +99,9 @@ public final class CriteriaJob {
                 .persist(StorageLevel.MEMORY_AND_DISK());
         try {
             Dataset<Row> examples = spark.createDataFrame(outputs.flatMap(o -> o.examples().iterator()),
-                    CriteriaTables.examplesSchema());
+                    CriteriaExamplesTable.schema());
             Dataset<Row> units = spark.createDataFrame(outputs.flatMap(o -> o.units().iterator()),
-                    CriteriaTables.unitsSchema());
+                    UnitImportanceTable.schema());
             jsc.setJobDescription(description + ": writing " + CriteriaTables.EXAMPLES);
             write(examples, CriteriaTables.EXAMPLES);
             jsc.setJobDescription(description + ": writing " + CriteriaTables.UNITS);
@@ -181,44 +181,21 @@ public final class CriteriaJob {
     private void writeManifest(Path modelDir, OptConfig config, List<WorkSet> sets, List<SetProcessor.Output> done,
                                Map<String, Integer> inputCounts, List<MalformedRow> malformed, double seconds,
                                String codeVersion) {
-        JsonObject m = new JsonObject();
-        m.addProperty("run_id", options.runId());
-        m.addProperty("code_version", codeVersion);
-        m.addProperty("finished_at", Instant.now().toString());
-        m.addProperty("seconds", seconds);
-        JsonObject inputs = new JsonObject();
-        inputs.addProperty("model", modelDir.toAbsolutePath().toString());
-        inputs.addProperty("model_config", config.toString());
-        inputs.addProperty("data", options.data());
-        JsonObject records = new JsonObject();
-        inputCounts.forEach(records::addProperty);
-        inputs.add("split_records", records);
-        m.add("inputs", inputs);
-        JsonObject opts = new JsonObject();
-        opts.addProperty("tasks", String.join(",", options.tasks().stream().map(FewShotTask::key).toList()));
-        opts.addProperty("shots", options.shots().toString());
-        opts.addProperty("examples_per_set", options.examplesPerSet());
-        opts.addProperty("split", options.split().name().toLowerCase(java.util.Locale.ROOT));
-        opts.addProperty("criteria", String.join(",", options.criteria().stream().sorted()
-                .map(ImportanceCriterion::key).toList()));
-        opts.addProperty("batch_size", options.batchSize());
-        opts.addProperty("device", options.device());
-        opts.addProperty("seed", options.seed());
-        opts.addProperty("master", spark.sparkContext().master());
-        m.add("options", opts);
-        JsonArray perSet = new JsonArray();
+        List<CriteriaManifest.SetEntry> perSet = new ArrayList<>();
         for (int i = 0; i < sets.size(); i++) {
-            JsonObject s = new JsonObject();
-            s.addProperty("set", sets.get(i).label());
-            s.addProperty("examples", sets.get(i).items().size());
-            s.addProperty("truncated_examples", sets.get(i).items().stream().filter(w -> w.truncatedTokens() > 0).count());
-            s.addProperty("seconds", done.get(i).seconds());
-            perSet.add(s);
+            WorkSet set = sets.get(i);
+            perSet.add(new CriteriaManifest.SetEntry(set.label(), set.items().size(),
+                    set.items().stream().filter(w -> w.truncatedTokens() > 0).count(), done.get(i).seconds()));
         }
-        m.add("sets", perSet);
-        JsonArray bad = new JsonArray();
-        malformed.forEach(r -> bad.add(r.toString()));
-        m.add("malformed", bad);
+        CriteriaManifest m = new CriteriaManifest(options.runId(), codeVersion, Instant.now().toString(), seconds,
+                new CriteriaManifest.Inputs(modelDir.toAbsolutePath().toString(), config, options.data(),
+                        inputCounts),
+                new CriteriaManifest.Options(options.tasks().stream().map(FewShotTask::key).toList(),
+                        List.copyOf(options.shots()), options.examplesPerSet(),
+                        options.split().name().toLowerCase(java.util.Locale.ROOT),
+                        options.criteria().stream().sorted().map(ImportanceCriterion::key).toList(),
+                        options.batchSize(), options.device(), options.seed(), spark.sparkContext().master()),
+                perSet, malformed.stream().map(MalformedRow::toString).toList());
         org.apache.hadoop.fs.Path dir = new org.apache.hadoop.fs.Path(options.output() + "/" + CriteriaTables.MANIFESTS);
         org.apache.hadoop.fs.Path file = new org.apache.hadoop.fs.Path(dir, options.runId() + ".json");
         org.apache.hadoop.fs.Path tmp = new org.apache.hadoop.fs.Path(dir, "." + options.runId() + ".json.tmp");
@@ -226,7 +203,7 @@ public final class CriteriaJob {
             FileSystem fs = file.getFileSystem(spark.sparkContext().hadoopConfiguration());
             fs.mkdirs(dir);
             try (FSDataOutputStream out = fs.create(tmp, true)) {
-                out.write(new GsonBuilder().setPrettyPrinting().create().toJson(m).getBytes(StandardCharsets.UTF_8));
+                out.write(m.toJson().getBytes(StandardCharsets.UTF_8));
             }
             fs.delete(file, false);
             if (!fs.rename(tmp, file)) {

@@ -5,7 +5,6 @@ import org.apache.spark.TaskContext;
 import org.apache.spark.api.java.function.Function;
 import org.apache.spark.resource.ResourceInformation;
 import org.apache.spark.sql.Row;
-import org.apache.spark.sql.RowFactory;
 import org.apache.spark.util.LongAccumulator;
 import org.shadowllm.common.criteria.CriteriaCalculator;
 import org.shadowllm.common.criteria.CriteriaOptions;
@@ -16,6 +15,8 @@ import org.shadowllm.common.criteria.SetLevelCriteria;
 import org.shadowllm.common.device.DeviceSpec;
 import org.shadowllm.common.model.OptConfig;
 import org.shadowllm.common.model.OptModel;
+import org.shadowllm.jobs.tables.CriteriaExamplesTable;
+import org.shadowllm.jobs.tables.UnitImportanceTable;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -128,31 +129,19 @@ final class SetProcessor implements Function<WorkSet, SetProcessor.Output> {
     }
 
     private Row exampleRow(WorkSet set, WorkItem w, ExampleImportance r, OptConfig c) {
-        List<Object> v = new ArrayList<>();
-        v.add(options.runId());
-        v.add(w.exampleId());
-        v.add(r.inputTokens());
-        v.add(w.continuationLength());
-        v.add(w.truncatedTokens());
-        v.add(r.loss());
-        v.add(flatten(r.attnContextLast()));
-        v.add(flatten(r.residualInLast()));
-        v.add(flatten(r.attnContextPlan()));
-        v.add(flatten(r.residualInPlan()));
-        for (ImportanceCriterion crit : ImportanceCriterion.values()) {
-            v.add(r.heads().containsKey(crit) ? flatten(r.head(crit)) : null);
-            v.add(r.neurons().containsKey(crit) ? flatten(r.neuron(crit)) : null);
+        Map<ImportanceCriterion, float[]> heads = new EnumMap<>(ImportanceCriterion.class);
+        Map<ImportanceCriterion, float[]> neurons = new EnumMap<>(ImportanceCriterion.class);
+        for (ImportanceCriterion crit : r.heads().keySet()) {
+            heads.put(crit, flatten(r.head(crit)));
         }
-        v.add(c.numLayers());
-        v.add(c.numHeads());
-        v.add(c.ffnDim());
-        v.add(c.hiddenSize());
-        v.add(codeVersion);
-        v.add(createdAt);
-        v.add(modelName);
-        v.add(set.task().key());
-        v.add(set.shots());
-        return RowFactory.create(v.toArray());
+        for (ImportanceCriterion crit : r.neurons().keySet()) {
+            neurons.put(crit, flatten(r.neuron(crit)));
+        }
+        return CriteriaExamplesTable.COLUMNS.row(new CriteriaExamplesTable.Example(options.runId(), w.exampleId(),
+                r.inputTokens(), w.continuationLength(), w.truncatedTokens(), r.loss(), flatten(r.attnContextLast()),
+                flatten(r.residualInLast()), flatten(r.attnContextPlan()), flatten(r.residualInPlan()), heads, neurons,
+                c.numLayers(), c.numHeads(), c.ffnDim(), c.hiddenSize(), codeVersion, createdAt, modelName,
+                set.task().key(), set.shots()));
     }
 
     private List<Row> unitRows(WorkSet set, OptConfig c, Map<ImportanceCriterion, UnitStatistics> heads,
@@ -193,8 +182,9 @@ final class SetProcessor implements Function<WorkSet, SetProcessor.Output> {
 
     private Row unitRow(WorkSet set, String crit, int layer, String type, int unit, int examples, Double mean,
                         Double std, Double meanRank, Double rankVar, Double setScore) {
-        return RowFactory.create(options.runId(), crit, layer, type, unit, examples, mean, std, meanRank, rankVar,
-                setScore, codeVersion, createdAt, modelName, set.task().key(), set.shots());
+        return UnitImportanceTable.COLUMNS.row(new UnitImportanceTable.Unit(options.runId(), crit, layer, type, unit,
+                examples, mean, std, meanRank, rankVar, setScore, codeVersion, createdAt, modelName, set.task().key(),
+                set.shots()));
     }
 
     static float[] flatten(float[][] a) {

@@ -4,16 +4,14 @@ import ai.djl.Device;
 import org.apache.hadoop.conf.Configuration;
 import org.apache.hadoop.fs.FileSystem;
 import org.apache.spark.sql.Row;
-import org.apache.spark.sql.RowFactory;
 import org.apache.spark.sql.SaveMode;
 import org.apache.spark.sql.SparkSession;
-import org.apache.spark.sql.types.DataTypes;
-import org.apache.spark.sql.types.StructType;
 import org.shadowllm.common.device.DeviceSpec;
 import org.shadowllm.common.predictor.PredictorArtifacts;
 import org.shadowllm.common.predictor.PredictorKind;
 import org.shadowllm.common.predictor.PredictorManifest;
 import org.shadowllm.common.predictor.UnitPredictor;
+import org.shadowllm.jobs.tables.PredictorMetricsTable;
 import org.shadowllm.jobs.cli.JobLauncher;
 import org.shadowllm.jobs.criteria.CriteriaTables;
 import org.shadowllm.trainer.data.ExampleSplit;
@@ -136,32 +134,6 @@ public final class TrainerJob {
         }
     }
 
-    static StructType metricsSchema() {
-        StructType s = new StructType()
-                .add("run_id", DataTypes.StringType, false)
-                .add("unit_type", DataTypes.StringType, false)
-                .add("rho_global", DataTypes.DoubleType, true)
-                .add("rho_layer_mean", DataTypes.DoubleType, true)
-                .add("recall50_global", DataTypes.DoubleType, false)
-                .add("recall50_layer_mean", DataTypes.DoubleType, false)
-                .add("undefined_rho", DataTypes.IntegerType, false)
-                .add("mse", DataTypes.DoubleType, false)
-                .add("train_examples", DataTypes.IntegerType, false)
-                .add("held_out_examples", DataTypes.IntegerType, false)
-                .add("epochs", DataTypes.IntegerType, false)
-                .add("final_train_loss", DataTypes.DoubleType, false)
-                .add("seconds_per_epoch", DataTypes.DoubleType, false)
-                .add("macs_per_prediction", DataTypes.LongType, false)
-                .add("tasks", DataTypes.StringType, false)
-                .add("shots", DataTypes.StringType, false)
-                .add("split_seed", DataTypes.LongType, false)
-                .add("artifact", DataTypes.StringType, false)
-                .add("code_version", DataTypes.StringType, false)
-                .add("created_at", DataTypes.TimestampType, false);
-        return s.add("model", DataTypes.StringType, false).add("criterion", DataTypes.StringType, false)
-                .add("predictor", DataTypes.StringType, false);
-    }
-
     private void writeMetrics(CriteriaTableReader.Table table, ExampleSplit split, List<Result> results, String path,
                               String createdAt) {
         List<Row> rows = new ArrayList<>();
@@ -169,21 +141,18 @@ public final class TrainerJob {
             PredictorManifest m = r.predictor().manifest();
             for (String unit : List.of("heads", "neurons")) {
                 UnitMetrics u = unit.equals("heads") ? r.metrics().heads() : r.metrics().neurons();
-                rows.add(RowFactory.create(options.runId(), unit, nan(u.rhoGlobal()), nan(u.rhoLayerMean()),
-                        u.recallGlobal(), u.recallLayerMean(), u.undefined(), r.metrics().mse(), split.train().size(),
-                        split.heldOut().size(), options.training().epochs(), r.trained().finalLoss(),
-                        r.trained().secondsPerEpoch(), m.kind().macsPerPrediction(m.shape(), r.predictor().hiddenWidth()),
-                        String.join(",", m.tasks()), m.shots().stream().map(String::valueOf).collect(Collectors.joining(",")),
-                        options.splitSeed(), r.artifact(), m.codeVersion(), Timestamp.from(Instant.parse(createdAt)),
-                        table.model(), options.criterion().key(), m.kind().key()));
+                rows.add(PredictorMetricsTable.COLUMNS.row(new PredictorMetricsTable.Metric(options.runId(), unit,
+                        u.rhoGlobal(), u.rhoLayerMean(), u.recallGlobal(), u.recallLayerMean(), u.undefined(),
+                        r.metrics().mse(), split.train().size(), split.heldOut().size(), options.training().epochs(),
+                        r.trained().finalLoss(), r.trained().secondsPerEpoch(),
+                        m.kind().macsPerPrediction(m.shape(), r.predictor().hiddenWidth()), String.join(",", m.tasks()),
+                        m.shots().stream().map(String::valueOf).collect(Collectors.joining(",")), options.splitSeed(),
+                        r.artifact(), m.codeVersion(), Timestamp.from(Instant.parse(createdAt)), table.model(),
+                        options.criterion().key(), m.kind().key())));
             }
         }
-        spark.createDataFrame(rows, metricsSchema()).coalesce(1).write().mode(SaveMode.Overwrite)
+        spark.createDataFrame(rows, PredictorMetricsTable.schema()).coalesce(1).write().mode(SaveMode.Overwrite)
                 .partitionBy("model", "criterion", "predictor").parquet(path);
-    }
-
-    private static Double nan(double v) {
-        return Double.isNaN(v) ? null : v;
     }
 
     /** The printed summary: one line per predictor and unit type. */

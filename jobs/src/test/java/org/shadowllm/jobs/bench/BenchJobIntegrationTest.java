@@ -35,6 +35,7 @@ import java.util.stream.Stream;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertThrows;
+import static org.junit.jupiter.api.Assertions.assertNull;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 /** The bench job end to end on tiny-random-opt, with a real criteria table and predictors of the model's shape. */
@@ -84,6 +85,15 @@ class BenchJobIntegrationTest {
         Dataset<Row> table = spark.read().parquet(output + "/" + BenchJob.RESULTS);
         assertEquals(54, table.count());
         assertEquals(6, table.select("method").distinct().count());
+        for (Row row : table.select("method", "criterion", "predictor_artifact").distinct().collectAsList()) {
+            String artifact = row.getString(2);
+            switch (row.getString(0)) {
+                case "shadowllm" -> assertEquals(trainer + "/predictors/tiny-random-opt/plainact/shadowllm-split",
+                        artifact);
+                case "dejavu" -> assertEquals(trainer + "/predictors/tiny-random-opt/plainact/dejavu", artifact);
+                default -> assertNull(artifact, row.toString());
+            }
+        }
         for (BenchResult r : s.results()) {
             assertTrue(Double.isFinite(r.value()) && r.value() >= 0, r.toString());
             if (r.measure().equals("perplexity") && !r.method().equals("dense")) {

@@ -81,7 +81,7 @@ class CriteriaJobIntegrationTest {
         Dataset<Row> ex = table(output, CriteriaTables.EXAMPLES);
         assertEquals(42, ex.count());
         assertEquals(21, ex.select("model", "task", "shots").distinct().count());
-        for (String f : CriteriaTables.examplesSchema().fieldNames()) {
+        for (String f : org.shadowllm.jobs.tables.CriteriaExamplesTable.schema().fieldNames()) {
             assertTrue(List.of(ex.columns()).contains(f), "column " + f);
         }
         assertEquals(1, ex.select("run_id").distinct().count());
@@ -132,6 +132,13 @@ class CriteriaJobIntegrationTest {
         assertEquals("it-full", mj.get("run_id").getAsString());
         assertEquals(21, mj.getAsJsonArray("sets").size());
         assertEquals("local[2]", mj.getAsJsonObject("options").get("master").getAsString());
+        assertEquals(4, mj.getAsJsonObject("inputs").getAsJsonObject("model_config").get("num_heads").getAsInt(),
+                "the model config is JSON fields, not a string");
+        org.shadowllm.jobs.tables.CriteriaManifest typed = org.shadowllm.jobs.tables.CriteriaManifest.fromJson(
+                Files.readString(manifest), manifest.toString());
+        assertEquals(OptCheckpoint.readConfig(SharedPaths.model("tiny-random-opt")), typed.inputs().modelConfig());
+        assertEquals(List.of(0, 3, 5), typed.options().shots());
+        assertEquals(21, typed.sets().size());
     }
 
     @Test

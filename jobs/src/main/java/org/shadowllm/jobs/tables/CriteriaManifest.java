@@ -1,0 +1,56 @@
+package org.shadowllm.jobs.tables;
+
+import com.google.gson.FieldNamingPolicy;
+import com.google.gson.Gson;
+import com.google.gson.GsonBuilder;
+import com.google.gson.JsonParseException;
+import org.shadowllm.common.model.OptConfig;
+
+import java.util.List;
+import java.util.Map;
+
+/**
+ * {@code manifests/<run_id>.json}: what a criteria run read, with which options, and what it wrote per
+ * set. Written last, after both tables; JSON field names are the components' in snake case.
+ */
+public record CriteriaManifest(String runId, String codeVersion, String finishedAt, double seconds, Inputs inputs,
+                               Options options, List<SetEntry> sets, List<String> malformed) {
+    private static final Gson GSON = new GsonBuilder().setPrettyPrinting()
+            .setFieldNamingPolicy(FieldNamingPolicy.LOWER_CASE_WITH_UNDERSCORES).create();
+
+    public CriteriaManifest {
+        if (runId == null || runId.isBlank() || inputs == null || options == null || sets == null) {
+            throw new IllegalArgumentException("a criteria manifest needs a run id, inputs, options and sets");
+        }
+        sets = List.copyOf(sets);
+        malformed = malformed == null ? List.of() : List.copyOf(malformed);
+    }
+
+    /** The model (its directory and its config, field by field), the task folder, and each split's record count. */
+    public record Inputs(String model, OptConfig modelConfig, String data, Map<String, Integer> splitRecords) {
+    }
+
+    public record Options(List<String> tasks, List<Integer> shots, int examplesPerSet, String split,
+                          List<String> criteria, int batchSize, String device, long seed, String master) {
+    }
+
+    /** One task × shot set: its examples, how many lost context to truncation, and its time. */
+    public record SetEntry(String set, int examples, long truncatedExamples, double seconds) {
+    }
+
+    public String toJson() {
+        return GSON.toJson(this);
+    }
+
+    public static CriteriaManifest fromJson(String json, String where) {
+        try {
+            CriteriaManifest m = GSON.fromJson(json, CriteriaManifest.class);
+            if (m == null) {
+                throw new JsonParseException("empty");
+            }
+            return m;
+        } catch (JsonParseException | IllegalArgumentException e) {
+            throw new IllegalArgumentException("malformed criteria manifest " + where + ": " + e.getMessage(), e);
+        }
+    }
+}
