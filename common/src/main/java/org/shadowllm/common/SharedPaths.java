@@ -8,15 +8,16 @@ import java.nio.file.Path;
  * {@code shadowllm.shared}, else env {@code SHADOWLLM_SHARED}, else {@code ../shared}.
  */
 public final class SharedPaths {
-    private SharedPaths() {
-    }
+    private SharedPaths() {}
 
     public static Path root() {
         String p = System.getProperty("shadowllm.shared");
         if (p == null || p.isBlank()) {
             p = System.getenv("SHADOWLLM_SHARED");
         }
-        return Path.of(p == null || p.isBlank() ? "../shared" : p).toAbsolutePath().normalize();
+        return Path.of(p == null || p.isBlank() ? "../shared" : p)
+                .toAbsolutePath()
+                .normalize();
     }
 
     public static Path model(String name) {

@@ -4,8 +4,6 @@ import com.google.gson.JsonArray;
 import com.google.gson.JsonElement;
 import com.google.gson.JsonObject;
 import com.google.gson.JsonParser;
-import org.shadowllm.common.safetensors.SafetensorsFile;
-
 import java.io.IOException;
 import java.io.UncheckedIOException;
 import java.nio.file.Files;
@@ -13,6 +11,7 @@ import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.stream.Stream;
+import org.shadowllm.common.safetensors.SafetensorsFile;
 
 /**
  * The float64 reference values in shared/golden/&lt;model&gt;: one folder per model, each with {@code golden.json}
@@ -22,8 +21,8 @@ public final class Golden implements AutoCloseable {
     /** The model the single-model tests use. */
     public static final String DEFAULT_MODEL = "tiny-random-opt";
 
-    public record Example(String tag, String id, String context, String continuation, int[] inputIds,
-                          int[] targetIds, double loss) {
+    public record Example(
+            String tag, String id, String context, String continuation, int[] inputIds, int[] targetIds, double loss) {
         public int[] allTokens() {
             int[] all = java.util.Arrays.copyOf(inputIds, inputIds.length + 1);
             all[inputIds.length] = targetIds[targetIds.length - 1];
@@ -31,8 +30,7 @@ public final class Golden implements AutoCloseable {
         }
     }
 
-    public record Tokenization(String text, int[] ids) {
-    }
+    public record Tokenization(String text, int[] ids) {}
 
     public final JsonObject json;
     public final SafetensorsFile tensors;
@@ -59,7 +57,9 @@ public final class Golden implements AutoCloseable {
         Path root = SharedPaths.require(SharedPaths.root().resolve("golden"), "golden values");
         try (Stream<Path> dirs = Files.list(root)) {
             return dirs.filter(d -> Files.isRegularFile(d.resolve("golden.json")))
-                    .map(d -> d.getFileName().toString()).sorted().toList();
+                    .map(d -> d.getFileName().toString())
+                    .sorted()
+                    .toList();
         } catch (IOException e) {
             throw new UncheckedIOException(e);
         }
@@ -68,7 +68,8 @@ public final class Golden implements AutoCloseable {
     public static Golden load(String model) {
         Path dir = SharedPaths.require(SharedPaths.root().resolve("golden").resolve(model), "golden values");
         try {
-            JsonObject json = JsonParser.parseString(Files.readString(dir.resolve("golden.json"))).getAsJsonObject();
+            JsonObject json = JsonParser.parseString(Files.readString(dir.resolve("golden.json")))
+                    .getAsJsonObject();
             return new Golden(json, SafetensorsFile.open(dir.resolve("golden.safetensors")));
         } catch (IOException e) {
             throw new UncheckedIOException(e);
@@ -79,9 +80,14 @@ public final class Golden implements AutoCloseable {
         List<Example> out = new ArrayList<>();
         for (JsonElement e : json.getAsJsonArray("examples")) {
             JsonObject o = e.getAsJsonObject();
-            out.add(new Example(o.get("tag").getAsString(), o.get("id").getAsString(), o.get("context").getAsString(),
-                    o.get("continuation").getAsString(), ints(o.getAsJsonArray("input_ids")),
-                    ints(o.getAsJsonArray("target_ids")), o.get("loss").getAsDouble()));
+            out.add(new Example(
+                    o.get("tag").getAsString(),
+                    o.get("id").getAsString(),
+                    o.get("context").getAsString(),
+                    o.get("continuation").getAsString(),
+                    ints(o.getAsJsonArray("input_ids")),
+                    ints(o.getAsJsonArray("target_ids")),
+                    o.get("loss").getAsDouble()));
         }
         return out;
     }

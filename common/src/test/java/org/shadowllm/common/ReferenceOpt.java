@@ -1,9 +1,8 @@
 package org.shadowllm.common;
 
+import java.util.Map;
 import org.shadowllm.common.model.OptConfig;
 import org.shadowllm.common.safetensors.SafetensorsWriter.Tensor;
-
-import java.util.Map;
 
 /**
  * Brute-force float64 OPT written with plain loops, independent of DJL: pre- or post-LayerNorm,
@@ -11,7 +10,12 @@ import java.util.Map;
  * Gradients come only from central finite differences of {@link #loss}, with one value perturbed.
  */
 public final class ReferenceOpt {
-    public enum Site { NONE, HEAD_CONTEXT, NEURON_ACTIVATION, FC1_WEIGHT }
+    public enum Site {
+        NONE,
+        HEAD_CONTEXT,
+        NEURON_ACTIVATION,
+        FC1_WEIGHT
+    }
 
     /** Adds {@code delta} to one value: [token][index] of a head context or activation, or fc1 [row][col]. */
     public record Perturbation(Site site, int layer, int row, int col, double delta) {
@@ -19,10 +23,15 @@ public final class ReferenceOpt {
     }
 
     /** Activations of one run: {@code [layer][token][...]}. */
-    public record Trace(double loss, double[] lastLogits, double[] targetLogprobs, double[][][] context,
-                        double[][][] activation, double[][][] preActivation, double[][][] ffnInput,
-                        double[][][] residualIn) {
-    }
+    public record Trace(
+            double loss,
+            double[] lastLogits,
+            double[] targetLogprobs,
+            double[][][] context,
+            double[][][] activation,
+            double[][][] preActivation,
+            double[][][] ffnInput,
+            double[][][] residualIn) {}
 
     private final OptConfig c;
     private final Map<String, Tensor> w;
@@ -80,7 +89,8 @@ public final class ReferenceOpt {
             String lp = pre + "layers." + l + ".";
             resAll[l] = copy(x);
             double[][] a = c.doLayerNormBefore()
-                    ? layerNorm(x, get(lp + "self_attn_layer_norm.weight"), get(lp + "self_attn_layer_norm.bias")) : copy(x);
+                    ? layerNorm(x, get(lp + "self_attn_layer_norm.weight"), get(lp + "self_attn_layer_norm.bias"))
+                    : copy(x);
             double[][] q = linear(a, get(lp + "self_attn.q_proj.weight"), get(lp + "self_attn.q_proj.bias"), e, e);
             double[][] k = linear(a, get(lp + "self_attn.k_proj.weight"), get(lp + "self_attn.k_proj.bias"), e, e);
             double[][] v = linear(a, get(lp + "self_attn.v_proj.weight"), get(lp + "self_attn.v_proj.bias"), e, e);
@@ -114,13 +124,15 @@ public final class ReferenceOpt {
                 ctx[p.row()][p.col()] += p.delta();
             }
             ctxAll[l] = copy(ctx);
-            double[][] o = linear(ctx, get(lp + "self_attn.out_proj.weight"), get(lp + "self_attn.out_proj.bias"), e, e);
+            double[][] o =
+                    linear(ctx, get(lp + "self_attn.out_proj.weight"), get(lp + "self_attn.out_proj.bias"), e, e);
             add(x, o);
             if (!c.doLayerNormBefore()) {
                 x = layerNorm(x, get(lp + "self_attn_layer_norm.weight"), get(lp + "self_attn_layer_norm.bias"));
             }
             double[][] fin = c.doLayerNormBefore()
-                    ? layerNorm(x, get(lp + "final_layer_norm.weight"), get(lp + "final_layer_norm.bias")) : copy(x);
+                    ? layerNorm(x, get(lp + "final_layer_norm.weight"), get(lp + "final_layer_norm.bias"))
+                    : copy(x);
             inAll[l] = fin;
             double[][] z = linear(fin, get(lp + "fc1.weight"), get(lp + "fc1.bias"), f, e);
             // Moving W1[row, col] by delta moves z[:, row] by delta · input[:, col], exactly.
@@ -146,7 +158,8 @@ public final class ReferenceOpt {
             }
         }
         double[][] hN = c.finalLayerNorm()
-                ? layerNorm(x, get(pre + "final_layer_norm.weight"), get(pre + "final_layer_norm.bias")) : x;
+                ? layerNorm(x, get(pre + "final_layer_norm.weight"), get(pre + "final_layer_norm.bias"))
+                : x;
         if (c.hasProjections()) {
             hN = linear(hN, get(pre + "project_out.weight"), new float[proj], proj, e);
         }

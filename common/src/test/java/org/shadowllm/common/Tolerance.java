@@ -4,8 +4,7 @@ import static org.junit.jupiter.api.Assertions.fail;
 
 /** Elementwise comparison: |actual − expected| ≤ max(abs, rel·|expected|). */
 public final class Tolerance {
-    private Tolerance() {
-    }
+    private Tolerance() {}
 
     public static void assertClose(String what, double[] expected, double[] actual, double rel, double abs) {
         if (expected.length != actual.length) {
@@ -26,7 +25,8 @@ public final class Tolerance {
             worst = Math.max(worst, err / Math.max(Math.abs(expected[i]), abs));
         }
         if (bad > 0) {
-            fail(String.format("%s: %d of %d values off; first at [%d]: expected %.9g, got %.9g; worst scaled error %.3g",
+            fail(String.format(
+                    "%s: %d of %d values off; first at [%d]: expected %.9g, got %.9g; worst scaled error %.3g",
                     what, bad, expected.length, first, expected[first], actual[first], worst));
         }
     }

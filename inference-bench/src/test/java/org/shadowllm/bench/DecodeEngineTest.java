@@ -1,10 +1,21 @@
 package org.shadowllm.bench;
 
+import static org.junit.jupiter.api.Assertions.assertArrayEquals;
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertThrows;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+import static org.junit.jupiter.api.Assertions.fail;
+
 import ai.djl.Device;
 import ai.djl.ndarray.NDArray;
 import ai.djl.ndarray.NDManager;
 import ai.djl.ndarray.types.DataType;
 import ai.djl.ndarray.types.Shape;
+import java.nio.file.Path;
+import java.util.Arrays;
+import java.util.Map;
+import java.util.SplittableRandom;
+import java.util.stream.Stream;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.MethodSource;
@@ -12,10 +23,10 @@ import org.junit.jupiter.params.provider.ValueSource;
 import org.shadowllm.bench.engine.DecodeEngine;
 import org.shadowllm.bench.engine.DecodeState;
 import org.shadowllm.bench.engine.EngineWeights;
-import org.shadowllm.bench.sparse.TokenPlanner;
 import org.shadowllm.bench.engine.WeightFormat;
 import org.shadowllm.bench.engine.WorkerPool;
 import org.shadowllm.bench.sparse.LayerPlan;
+import org.shadowllm.bench.sparse.TokenPlanner;
 import org.shadowllm.common.SharedPaths;
 import org.shadowllm.common.checkpoint.OptCheckpoint;
 import org.shadowllm.common.checkpoint.RandomOptCheckpoint;
@@ -26,18 +37,6 @@ import org.shadowllm.common.model.OptConfig;
 import org.shadowllm.common.model.OptModel;
 import org.shadowllm.common.model.Tensors;
 import org.shadowllm.common.safetensors.SafetensorsWriter.Tensor;
-
-import java.nio.file.Path;
-import java.util.Arrays;
-import java.util.Map;
-import java.util.SplittableRandom;
-import java.util.stream.Stream;
-
-import static org.junit.jupiter.api.Assertions.assertArrayEquals;
-import static org.junit.jupiter.api.Assertions.assertEquals;
-import static org.junit.jupiter.api.Assertions.assertThrows;
-import static org.junit.jupiter.api.Assertions.assertTrue;
-import static org.junit.jupiter.api.Assertions.fail;
 
 /** The plain-Java decode engine against DJL's {@link OptModel}: dense, masked with changing plans, bf16, handover. */
 class DecodeEngineTest {
@@ -56,7 +55,8 @@ class DecodeEngineTest {
         }
 
         OptModel djl(NDManager m) {
-            return dir != null ? OptCheckpoint.load(dir, m, Device.cpu())
+            return dir != null
+                    ? OptCheckpoint.load(dir, m, Device.cpu())
                     : OptCheckpoint.fromStateDict(config, stateDict, m, Device.cpu(), DataType.FLOAT32);
         }
 
@@ -68,7 +68,8 @@ class DecodeEngineTest {
     static Stream<Subject> subjects() {
         Path tiny = SharedPaths.model("tiny-random-opt");
         Path mini = SharedPaths.model("opt-mini-trained");
-        return Stream.of(new Subject("tiny-random-opt", OptCheckpoint.readConfig(tiny), null, tiny),
+        return Stream.of(
+                new Subject("tiny-random-opt", OptCheckpoint.readConfig(tiny), null, tiny),
                 new Subject("opt-mini-trained", OptCheckpoint.readConfig(mini), null, mini),
                 new Subject("random post-LN with projections", ODD, RandomOptCheckpoint.stateDict(ODD, 5), null));
     }
@@ -85,8 +86,10 @@ class DecodeEngineTest {
 
     /** DJL logits of every position, {@code [T][V]}, with an optional tap. */
     private static float[][] djlLogits(Subject subject, int[] ids, LayerTap tap) {
-        try (NDManager m = NDManager.newBaseManager(Device.cpu()); OptModel model = subject.djl(m);
-             Autograd paused = Autograd.pause(); NDManager s = m.newSubManager()) {
+        try (NDManager m = NDManager.newBaseManager(Device.cpu());
+                OptModel model = subject.djl(m);
+                Autograd paused = Autograd.pause();
+                NDManager s = m.newSubManager()) {
             return djlLogits(s, model, ids, tap);
         }
     }
@@ -181,13 +184,15 @@ class DecodeEngineTest {
         int[] ids = tokens(c, TOKENS, 8);
         Subject clean = new Subject("clean", c, weights, null);
         float[][] expected;
-        try (NDManager m = NDManager.newBaseManager(Device.cpu()); OptModel model = clean.djl(m);
-             Autograd paused = Autograd.pause(); NDManager s = m.newSubManager()) {
+        try (NDManager m = NDManager.newBaseManager(Device.cpu());
+                OptModel model = clean.djl(m);
+                Autograd paused = Autograd.pause();
+                NDManager s = m.newSubManager()) {
             expected = djlLogits(s, model, ids, PlanFixtures.perPositionMasks(s, c, plans));
         }
         // Units no token's plan keeps are NaN, their heads' K and V rows included.
-        EngineWeights poisoned = EngineWeights.fromStateDict(c, PlanFixtures.poison(c, weights, plans, true),
-                WeightFormat.FP32);
+        EngineWeights poisoned =
+                EngineWeights.fromStateDict(c, PlanFixtures.poison(c, weights, plans, true), WeightFormat.FP32);
         TokenPlanner planner = new TokenPlanner() {
             int token = -1;
 
@@ -205,7 +210,9 @@ class DecodeEngineTest {
         };
         double err = scaledError(expected, decode(poisoned, ids, planner, 2));
         assertTrue(err <= 1e-4, "scaled error " + err);
-        assertThrows(AssertionError.class, () -> scaledError(expected, decode(poisoned, ids, TokenPlanner.DENSE, 2)),
+        assertThrows(
+                AssertionError.class,
+                () -> scaledError(expected, decode(poisoned, ids, TokenPlanner.DENSE, 2)),
                 "dense decoding does read the poisoned rows");
     }
 
@@ -227,8 +234,11 @@ class DecodeEngineTest {
         int generate = 8;
         int[] expected = new int[generate];
         int[] actual = new int[generate];
-        try (NDManager m = NDManager.newBaseManager(Device.cpu()); OptModel model = OptCheckpoint.load(dir, m, Device.cpu());
-             Autograd paused = Autograd.pause(); NDManager s = m.newSubManager(); WorkerPool pool = new WorkerPool(2)) {
+        try (NDManager m = NDManager.newBaseManager(Device.cpu());
+                OptModel model = OptCheckpoint.load(dir, m, Device.cpu());
+                Autograd paused = Autograd.pause();
+                NDManager s = m.newSubManager();
+                WorkerPool pool = new WorkerPool(2)) {
             int[] seq = Arrays.copyOf(prompt, prompt.length + generate);
             for (int i = 0; i < generate; i++) {
                 float[][] logits = djlLogits(s, model, Arrays.copyOf(seq, prompt.length + i), LayerTap.NONE);
@@ -241,8 +251,8 @@ class DecodeEngineTest {
                 long[] l = Arrays.stream(prompt).asLongStream().toArray();
                 NDArray hidden = model.forward(s, Tensors.of(s, l, new Shape(1, prompt.length)), LayerTap.NONE, cache);
                 float[] last = model.logits(s, hidden).toFloatArray();
-                actual[0] = DecodeEngine.argmax(Arrays.copyOfRange(last, (prompt.length - 1) * c.vocabSize(),
-                        prompt.length * c.vocabSize()));
+                actual[0] = DecodeEngine.argmax(
+                        Arrays.copyOfRange(last, (prompt.length - 1) * c.vocabSize(), prompt.length * c.vocabSize()));
                 engine.loadCache(state, cache);
             }
             assertEquals(prompt.length, state.position());
@@ -255,11 +265,13 @@ class DecodeEngineTest {
 
     @Test
     void aFullSequenceAndABadTokenAreRefused() {
-        EngineWeights w = EngineWeights.fromStateDict(PLANNED, RandomOptCheckpoint.stateDict(PLANNED, 1), WeightFormat.FP32);
+        EngineWeights w =
+                EngineWeights.fromStateDict(PLANNED, RandomOptCheckpoint.stateDict(PLANNED, 1), WeightFormat.FP32);
         try (WorkerPool pool = new WorkerPool(1)) {
             DecodeEngine engine = new DecodeEngine(w, pool);
             DecodeState state = engine.newState(2);
-            assertThrows(IllegalArgumentException.class, () -> engine.step(state, PLANNED.vocabSize(), TokenPlanner.DENSE));
+            assertThrows(
+                    IllegalArgumentException.class, () -> engine.step(state, PLANNED.vocabSize(), TokenPlanner.DENSE));
             engine.step(state, 1, TokenPlanner.DENSE);
             engine.step(state, 2, TokenPlanner.DENSE);
             assertThrows(IllegalStateException.class, () -> engine.step(state, 3, TokenPlanner.DENSE));
@@ -284,9 +296,11 @@ class DecodeEngineTest {
                     }
                 }
             }
-            assertThrows(IllegalStateException.class, () -> pool.run(10, (from, to) -> {
-                throw new IllegalStateException("worker failure reaches the caller");
-            }));
+            assertThrows(
+                    IllegalStateException.class,
+                    () -> pool.run(10, (from, to) -> {
+                        throw new IllegalStateException("worker failure reaches the caller");
+                    }));
         }
     }
 }

@@ -1,9 +1,18 @@
 package org.shadowllm.bench;
 
+import static org.junit.jupiter.api.Assertions.assertArrayEquals;
+import static org.junit.jupiter.api.Assertions.assertNotSame;
+import static org.junit.jupiter.api.Assertions.assertSame;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
 import ai.djl.Device;
 import ai.djl.ndarray.NDArray;
 import ai.djl.ndarray.NDManager;
 import ai.djl.ndarray.types.Shape;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.SplittableRandom;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
@@ -35,16 +44,6 @@ import org.shadowllm.common.predictor.PredictorArtifacts;
 import org.shadowllm.common.predictor.PredictorKind;
 import org.shadowllm.common.predictor.PredictorShape;
 import org.shadowllm.common.predictor.RandomPredictors;
-
-import java.nio.file.Path;
-import java.util.ArrayList;
-import java.util.List;
-import java.util.SplittableRandom;
-
-import static org.junit.jupiter.api.Assertions.assertArrayEquals;
-import static org.junit.jupiter.api.Assertions.assertNotSame;
-import static org.junit.jupiter.api.Assertions.assertSame;
-import static org.junit.jupiter.api.Assertions.assertTrue;
 
 /** The predicted methods run by the decode engine against the same methods on DJL's sparse model. */
 class EnginePlanningTest {
@@ -110,8 +109,11 @@ class EnginePlanningTest {
                     java.score(n, feature, actual[0], actual[1]);
                     for (int u = 0; u < 2; u++) {
                         for (int i = 0; i < expected[u].length; i++) {
-                            assertTrue(Math.abs(expected[u][i] - actual[u][i]) <= 1e-5 * Math.max(1, Math.abs(expected[u][i])),
-                                    kind + " network " + n + " output " + i + ": " + actual[u][i] + " vs " + expected[u][i]);
+                            assertTrue(
+                                    Math.abs(expected[u][i] - actual[u][i])
+                                            <= 1e-5 * Math.max(1, Math.abs(expected[u][i])),
+                                    kind + " network " + n + " output " + i + ": " + actual[u][i] + " vs "
+                                            + expected[u][i]);
                         }
                     }
                 }
@@ -124,8 +126,10 @@ class EnginePlanningTest {
     @CsvSource({"shadowllm, 1", "shadowllm, 4", "shadowllm-split, 1", "dejavu, 1", "dejavu, 3"})
     void decodingWithPredictedPlansEqualsTheSameMethodOnDjl(String kind, int replanEvery) {
         PredictorKind k = PredictorKind.parse(kind);
-        try (PredictorRuntime p = predictor(k); NDManager s = manager.newSubManager(); Autograd paused = Autograd.pause();
-             KvCache cache = new KvCache(s, config.numLayers())) {
+        try (PredictorRuntime p = predictor(k);
+                NDManager s = manager.newSubManager();
+                Autograd paused = Autograd.pause();
+                KvCache cache = new KvCache(s, config.numLayers())) {
             SparsityMethod method = method(k, p, replanEvery);
             LayerPlanner djlPlanner = method.live(sparse, TOKENS);
             List<LayerPlan[]> djlPlans = new ArrayList<>();
@@ -135,8 +139,11 @@ class EnginePlanningTest {
             int v = config.vocabSize();
             for (int token : TOKENS) {
                 LayerPlan[] djlNow = new LayerPlan[config.numLayers()];
-                NDArray hidden = sparse.forward(s, Tensors.of(s, new long[] {token}, new Shape(1, 1)),
-                        LayerPlanner.recording(djlPlanner, djlNow), cache);
+                NDArray hidden = sparse.forward(
+                        s,
+                        Tensors.of(s, new long[] {token}, new Shape(1, 1)),
+                        LayerPlanner.recording(djlPlanner, djlNow),
+                        cache);
                 float[] expected = model.logits(s, hidden).toFloatArray();
                 LayerPlan[] engineNow = new LayerPlan[config.numLayers()];
                 float[] actual = engine.step(state, token, recording(enginePlanner, engineNow));
@@ -147,7 +154,8 @@ class EnginePlanningTest {
                     scale = Math.max(scale, Math.abs(x));
                 }
                 for (int i = 0; i < v; i++) {
-                    assertTrue(Math.abs(expected[i] - actual[i]) <= 1e-4 * scale,
+                    assertTrue(
+                            Math.abs(expected[i] - actual[i]) <= 1e-4 * scale,
                             "token " + state.position() + " logit " + i + ": " + actual[i] + " vs " + expected[i]);
                 }
             }
@@ -192,24 +200,28 @@ class EnginePlanningTest {
         SparsityBudget budget = new SparsityBudget(0.5, SparsityBudget.Scope.GLOBAL, 1, 8);
         float[][] h = new float[config.numLayers()][config.numHeads()];
         float[][] n = new float[config.numLayers()][config.ffnDim()];
-        org.junit.jupiter.api.Assertions.assertThrows(IllegalArgumentException.class,
-                () -> SparsityMethod.staticMask(config, budget, org.shadowllm.common.criteria.ImportanceCriterion.PLAINACT, h, n).replanningEvery(4));
+        org.junit.jupiter.api.Assertions.assertThrows(IllegalArgumentException.class, () -> SparsityMethod.staticMask(
+                        config, budget, org.shadowllm.common.criteria.ImportanceCriterion.PLAINACT, h, n)
+                .replanningEvery(4));
         try (PredictorRuntime dejavu = predictor(PredictorKind.DEJAVU)) {
-            IllegalArgumentException e = org.junit.jupiter.api.Assertions.assertThrows(IllegalArgumentException.class,
+            IllegalArgumentException e = org.junit.jupiter.api.Assertions.assertThrows(
+                    IllegalArgumentException.class,
                     () -> SparsityMethod.predicted(Method.SHADOWLLM, config, budget, dejavu));
             assertTrue(e.getMessage().contains("cannot run a dejavu predictor"), e.getMessage());
         }
         try (PredictorRuntime inflated = predictor(PredictorKind.DEJAVU_INFLATED)) {
-            IllegalArgumentException e = org.junit.jupiter.api.Assertions.assertThrows(IllegalArgumentException.class,
+            IllegalArgumentException e = org.junit.jupiter.api.Assertions.assertThrows(
+                    IllegalArgumentException.class,
                     () -> SparsityMethod.predicted(Method.DEJAVU, config, budget, inflated));
-            assertTrue(e.getMessage().contains("cannot plan") && e.getMessage().contains("attention context"),
+            assertTrue(
+                    e.getMessage().contains("cannot plan") && e.getMessage().contains("attention context"),
                     e.getMessage());
         }
         try (PredictorRuntime p = predictor(PredictorKind.SHADOWLLM)) {
-            org.junit.jupiter.api.Assertions.assertThrows(IllegalArgumentException.class,
-                    () -> method(PredictorKind.SHADOWLLM, p, 0));
-            org.junit.jupiter.api.Assertions.assertEquals("shadowllm-replan16",
-                    method(PredictorKind.SHADOWLLM, p, 16).label());
+            org.junit.jupiter.api.Assertions.assertThrows(
+                    IllegalArgumentException.class, () -> method(PredictorKind.SHADOWLLM, p, 0));
+            org.junit.jupiter.api.Assertions.assertEquals(
+                    "shadowllm-replan16", method(PredictorKind.SHADOWLLM, p, 16).label());
         }
     }
 }

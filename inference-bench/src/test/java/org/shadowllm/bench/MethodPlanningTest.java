@@ -1,9 +1,14 @@
 package org.shadowllm.bench;
 
+import static org.junit.jupiter.api.Assertions.assertArrayEquals;
+import static org.junit.jupiter.api.Assertions.assertNull;
+
 import ai.djl.Device;
 import ai.djl.ndarray.NDArray;
 import ai.djl.ndarray.NDManager;
 import ai.djl.ndarray.types.Shape;
+import java.nio.file.Path;
+import java.util.Arrays;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
@@ -31,12 +36,6 @@ import org.shadowllm.common.predictor.PredictorShape;
 import org.shadowllm.common.predictor.RandomPredictors;
 import org.shadowllm.common.predictor.UnitLayout;
 import org.shadowllm.common.predictor.UnitPredictor;
-
-import java.nio.file.Path;
-import java.util.Arrays;
-
-import static org.junit.jupiter.api.Assertions.assertArrayEquals;
-import static org.junit.jupiter.api.Assertions.assertNull;
 
 /**
  * The predicted methods' plans against a brute-force reference: features traced from the masked-dense
@@ -78,25 +77,30 @@ class MethodPlanningTest {
         float[][] residual = new float[config.numLayers()][];
         float[][] context = new float[config.numLayers()][];
         long[] ids = Arrays.stream(CONTEXT).asLongStream().toArray();
-        try (NDManager s = manager.newSubManager(); Autograd paused = Autograd.pause()) {
+        try (NDManager s = manager.newSubManager();
+                Autograd paused = Autograd.pause()) {
             LayerTap mask = mask(plans).asTap(s, config);
-            model.forward(s, Tensors.of(s, ids, new Shape(1, ids.length)), new LayerTap() {
-                @Override
-                public void residualIn(int layer, NDArray r) {
-                    residual[layer] = Tensors.floats(r.get("0, -1"));
-                }
+            model.forward(
+                    s,
+                    Tensors.of(s, ids, new Shape(1, ids.length)),
+                    new LayerTap() {
+                        @Override
+                        public void residualIn(int layer, NDArray r) {
+                            residual[layer] = Tensors.floats(r.get("0, -1"));
+                        }
 
-                @Override
-                public NDArray attentionContext(int layer, NDArray c) {
-                    context[layer] = Tensors.floats(c.get("0, -1"));
-                    return mask.attentionContext(layer, c);
-                }
+                        @Override
+                        public NDArray attentionContext(int layer, NDArray c) {
+                            context[layer] = Tensors.floats(c.get("0, -1"));
+                            return mask.attentionContext(layer, c);
+                        }
 
-                @Override
-                public NDArray ffnActivation(int layer, NDArray activation, NDArray input) {
-                    return mask.ffnActivation(layer, activation, input);
-                }
-            }, null);
+                        @Override
+                        public NDArray ffnActivation(int layer, NDArray activation, NDArray input) {
+                            return mask.ffnActivation(layer, activation, input);
+                        }
+                    },
+                    null);
         }
         return new float[][][] {residual, context};
     }
@@ -191,7 +195,8 @@ class MethodPlanningTest {
                         UnitLayout.scatter(net.spec(), p.shape(), mlp(net, residual), 0, heads, neurons);
                     }
                 }
-                expected[l] = budget.selectLayer(byLayer(heads, config.numHeads())[l], byLayer(neurons, config.ffnDim())[l]);
+                expected[l] =
+                        budget.selectLayer(byLayer(heads, config.numHeads())[l], byLayer(neurons, config.ffnDim())[l]);
             }
             assertSamePlans(expected, actual);
         }

@@ -3,6 +3,10 @@ package org.shadowllm.bench;
 import ai.djl.ndarray.NDArray;
 import ai.djl.ndarray.NDManager;
 import ai.djl.ndarray.types.Shape;
+import java.util.Arrays;
+import java.util.HashMap;
+import java.util.Map;
+import java.util.SplittableRandom;
 import org.shadowllm.bench.sparse.LayerPlan;
 import org.shadowllm.common.model.LayerTap;
 import org.shadowllm.common.model.OptConfig;
@@ -10,15 +14,9 @@ import org.shadowllm.common.model.Tensors;
 import org.shadowllm.common.model.UnitMask;
 import org.shadowllm.common.safetensors.SafetensorsWriter.Tensor;
 
-import java.util.Arrays;
-import java.util.HashMap;
-import java.util.Map;
-import java.util.SplittableRandom;
-
 /** Random plans, their masked-dense references, and weights poisoned where plans prune. */
 final class PlanFixtures {
-    private PlanFixtures() {
-    }
+    private PlanFixtures() {}
 
     static LayerPlan randomPlan(OptConfig c, SplittableRandom r) {
         return new LayerPlan(subset(c.numHeads(), r), subset(c.ffnDim(), r));
@@ -81,7 +79,9 @@ final class PlanFixtures {
             }
             String[] rowWise = kv ? new String[] {"q_proj", "k_proj", "v_proj"} : new String[] {"q_proj"};
             for (String proj : rowWise) {
-                float[] w = weights.get(p + "self_attn." + proj + ".weight").values().clone();
+                float[] w = weights.get(p + "self_attn." + proj + ".weight")
+                        .values()
+                        .clone();
                 for (int h = 0; h < c.numHeads(); h++) {
                     if (!keptHead[h]) {
                         Arrays.fill(w, h * d * e, (h + 1) * d * e, Float.NaN);

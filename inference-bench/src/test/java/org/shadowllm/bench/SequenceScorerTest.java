@@ -1,10 +1,13 @@
 package org.shadowllm.bench;
 
+import static org.junit.jupiter.api.Assertions.assertEquals;
+
 import ai.djl.Device;
 import ai.djl.ndarray.NDManager;
 import com.google.gson.JsonArray;
 import com.google.gson.JsonObject;
 import com.google.gson.JsonParser;
+import java.nio.file.Files;
 import org.junit.jupiter.api.Test;
 import org.shadowllm.bench.eval.SequenceScorer;
 import org.shadowllm.bench.sparse.LayerPlanner;
@@ -13,21 +16,18 @@ import org.shadowllm.common.SharedPaths;
 import org.shadowllm.common.checkpoint.OptCheckpoint;
 import org.shadowllm.common.model.OptModel;
 
-import java.nio.file.Files;
-
-import static org.junit.jupiter.api.Assertions.assertEquals;
-
 class SequenceScorerTest {
     @Test
     void densePerplexityOverGoldenWindowsMatchesTransformers() throws Exception {
-        JsonObject golden = JsonParser.parseString(Files.readString(SharedPaths.root()
-                .resolve("golden/tiny-random-opt/golden.json"))).getAsJsonObject();
+        JsonObject golden = JsonParser.parseString(
+                        Files.readString(SharedPaths.root().resolve("golden/tiny-random-opt/golden.json")))
+                .getAsJsonObject();
         JsonObject p = golden.getAsJsonObject("perplexity");
         JsonArray ids = p.getAsJsonArray("token_ids");
         int window = p.get("window").getAsInt();
         try (NDManager m = NDManager.newBaseManager(Device.cpu());
-             OptModel model = OptCheckpoint.load(SharedPaths.model("tiny-random-opt"), m, Device.cpu());
-             SparseOptModel sparse = new SparseOptModel(model)) {
+                OptModel model = OptCheckpoint.load(SharedPaths.model("tiny-random-opt"), m, Device.cpu());
+                SparseOptModel sparse = new SparseOptModel(model)) {
             int text = window - 1;
             double nll = 0;
             long count = 0;

@@ -1,19 +1,27 @@
 package org.shadowllm.bench;
 
+import static org.junit.jupiter.api.Assertions.assertArrayEquals;
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
 import ai.djl.Device;
 import ai.djl.ndarray.NDArray;
 import ai.djl.ndarray.NDManager;
 import ai.djl.ndarray.index.NDIndex;
 import ai.djl.ndarray.types.DataType;
 import ai.djl.ndarray.types.Shape;
+import java.util.Arrays;
+import java.util.Map;
+import java.util.SplittableRandom;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.params.ParameterizedTest;
-import org.shadowllm.common.Tolerance;
 import org.junit.jupiter.params.provider.CsvSource;
 import org.junit.jupiter.params.provider.ValueSource;
 import org.shadowllm.bench.sparse.LayerPlan;
 import org.shadowllm.bench.sparse.LayerPlanner;
 import org.shadowllm.bench.sparse.SparseOptModel;
+import org.shadowllm.common.Tolerance;
 import org.shadowllm.common.checkpoint.OptCheckpoint;
 import org.shadowllm.common.checkpoint.RandomOptCheckpoint;
 import org.shadowllm.common.model.KvCache;
@@ -23,24 +31,29 @@ import org.shadowllm.common.model.OptModel;
 import org.shadowllm.common.model.Tensors;
 import org.shadowllm.common.safetensors.SafetensorsWriter.Tensor;
 
-import java.util.Arrays;
-import java.util.Map;
-import java.util.SplittableRandom;
-
-import static org.junit.jupiter.api.Assertions.assertFalse;
-import static org.junit.jupiter.api.Assertions.assertArrayEquals;
-import static org.junit.jupiter.api.Assertions.assertEquals;
-import static org.junit.jupiter.api.Assertions.assertTrue;
-
 /** Sparse execution against dense and masked-dense references, pre-LN (125m-like) and post-LN (350m-like). */
 class SparseExecutionTest {
     private static final int TOKENS = 12;
 
     private static OptConfig config(boolean preLayerNorm) {
         OptConfig c = OptConfig.of(300, 64, 3, 8, 256, 64);
-        return preLayerNorm ? c : new OptConfig(c.vocabSize(), c.hiddenSize(), c.numLayers(), c.numHeads(), c.ffnDim(),
-                c.maxPositionEmbeddings(), c.wordEmbedProjDim(), false, false, true, c.tieWordEmbeddings(),
-                c.bosTokenId(), c.eosTokenId(), c.padTokenId());
+        return preLayerNorm
+                ? c
+                : new OptConfig(
+                        c.vocabSize(),
+                        c.hiddenSize(),
+                        c.numLayers(),
+                        c.numHeads(),
+                        c.ffnDim(),
+                        c.maxPositionEmbeddings(),
+                        c.wordEmbedProjDim(),
+                        false,
+                        false,
+                        true,
+                        c.tieWordEmbeddings(),
+                        c.bosTokenId(),
+                        c.eosTokenId(),
+                        c.padTokenId());
     }
 
     private static OptModel model(NDManager m, OptConfig c, Map<String, Tensor> weights) {
@@ -67,8 +80,9 @@ class SparseExecutionTest {
     @Test
     void closingTheSparseModelLeavesTheSharedWeightsOfTheModelIntact() {
         OptConfig c = config(true);
-        try (NDManager m = NDManager.newBaseManager(Device.cpu()); OptModel model = model(m, c,
-                RandomOptCheckpoint.stateDict(c, 9)); NDManager s = m.newSubManager()) {
+        try (NDManager m = NDManager.newBaseManager(Device.cpu());
+                OptModel model = model(m, c, RandomOptCheckpoint.stateDict(c, 9));
+                NDManager s = m.newSubManager()) {
             NDArray input = Tensors.of(s, ids(TOKENS), new Shape(1, TOKENS));
             float[] before = model.forward(s, input, LayerTap.NONE, null).toFloatArray();
             new SparseOptModel(model).close();
@@ -82,9 +96,10 @@ class SparseExecutionTest {
     @ValueSource(booleans = {true, false})
     void aKeepAllPlanEqualsTheDenseModel(boolean pre) {
         OptConfig c = config(pre);
-        try (NDManager m = NDManager.newBaseManager(Device.cpu()); OptModel model = model(m, c,
-                RandomOptCheckpoint.stateDict(c, 9)); SparseOptModel sparse = new SparseOptModel(model);
-             NDManager s = m.newSubManager()) {
+        try (NDManager m = NDManager.newBaseManager(Device.cpu());
+                OptModel model = model(m, c, RandomOptCheckpoint.stateDict(c, 9));
+                SparseOptModel sparse = new SparseOptModel(model);
+                NDManager s = m.newSubManager()) {
             NDArray input = Tensors.of(s, ids(TOKENS), new Shape(1, TOKENS));
             int[] allHeads = java.util.stream.IntStream.range(0, c.numHeads()).toArray();
             int[] allNeurons = java.util.stream.IntStream.range(0, c.ffnDim()).toArray();
@@ -103,19 +118,25 @@ class SparseExecutionTest {
         LayerPlan[] plans = {null, PlanFixtures.randomPlan(c, r), PlanFixtures.randomPlan(c, r)};
         Map<String, Tensor> weights = RandomOptCheckpoint.stateDict(c, 9);
         float[] reference;
-        try (NDManager m = NDManager.newBaseManager(Device.cpu()); OptModel model = model(m, c, weights);
-             NDManager s = m.newSubManager()) {
+        try (NDManager m = NDManager.newBaseManager(Device.cpu());
+                OptModel model = model(m, c, weights);
+                NDManager s = m.newSubManager()) {
             NDArray input = Tensors.of(s, ids(TOKENS), new Shape(1, TOKENS));
-            reference = model.forward(s, input, PlanFixtures.mask(c, plans).asTap(s, c), null).toFloatArray();
+            reference = model.forward(s, input, PlanFixtures.mask(c, plans).asTap(s, c), null)
+                    .toFloatArray();
         }
         // Poison every pruned unit's own weights: if sparse execution read them, NaN would spread.
         Map<String, Tensor> poisoned = PlanFixtures.poison(c, weights, plans);
-        try (NDManager m = NDManager.newBaseManager(Device.cpu()); OptModel model = model(m, c, poisoned);
-             SparseOptModel sparse = new SparseOptModel(model); NDManager s = m.newSubManager()) {
+        try (NDManager m = NDManager.newBaseManager(Device.cpu());
+                OptModel model = model(m, c, poisoned);
+                SparseOptModel sparse = new SparseOptModel(model);
+                NDManager s = m.newSubManager()) {
             NDArray input = Tensors.of(s, ids(TOKENS), new Shape(1, TOKENS));
             float[] actual = sparse.forward(s, input, fixed(plans), null).toFloatArray();
             assertClose("sparse vs masked dense", reference, actual, 1e-4);
-            float[] maskedPoisoned = model.forward(s, input, PlanFixtures.mask(c, plans).asTap(s, c), null).toFloatArray();
+            float[] maskedPoisoned = model.forward(
+                            s, input, PlanFixtures.mask(c, plans).asTap(s, c), null)
+                    .toFloatArray();
             assertTrue(Float.isNaN(maskedPoisoned[0]), "masked dense does read the poisoned weights");
         }
     }
@@ -131,24 +152,29 @@ class SparseExecutionTest {
                 plans[t][l] = changing || t == 0 ? PlanFixtures.randomPlan(c, r) : plans[0][l];
             }
         }
-        try (NDManager m = NDManager.newBaseManager(Device.cpu()); OptModel model = model(m, c,
-                RandomOptCheckpoint.stateDict(c, 9)); SparseOptModel sparse = new SparseOptModel(model);
-             NDManager s = m.newSubManager(); KvCache cache = new KvCache(m, c.numLayers());
-             KvCache denseCache = new KvCache(m, c.numLayers())) {
+        try (NDManager m = NDManager.newBaseManager(Device.cpu());
+                OptModel model = model(m, c, RandomOptCheckpoint.stateDict(c, 9));
+                SparseOptModel sparse = new SparseOptModel(model);
+                NDManager s = m.newSubManager();
+                KvCache cache = new KvCache(m, c.numLayers());
+                KvCache denseCache = new KvCache(m, c.numLayers())) {
             NDArray input = Tensors.of(s, ids(TOKENS), new Shape(1, TOKENS));
-            float[] full = model.forward(s, input, PlanFixtures.perPositionMasks(s, c, plans), null).toFloatArray();
+            float[] full = model.forward(s, input, PlanFixtures.perPositionMasks(s, c, plans), null)
+                    .toFloatArray();
             float[] dense = model.forward(s, input, LayerTap.NONE, null).toFloatArray();
             int e = c.hiddenSize();
             for (int t = 0; t < TOKENS; t++) {
                 NDArray one = input.get(new NDIndex(":, " + t + ":" + (t + 1)));
                 LayerPlan[] atToken = plans[t];
-                float[] step = sparse.forward(s, one, layer -> atToken[layer], cache).toFloatArray();
+                float[] step =
+                        sparse.forward(s, one, layer -> atToken[layer], cache).toFloatArray();
                 assertClose("position " + t, Arrays.copyOfRange(full, t * e, (t + 1) * e), step, 1e-4);
-                float[] denseStep = sparse.forward(s, one, LayerPlanner.DENSE, denseCache).toFloatArray();
-                assertClose("dense decode, position " + t, Arrays.copyOfRange(dense, t * e, (t + 1) * e), denseStep, 1e-5);
+                float[] denseStep =
+                        sparse.forward(s, one, LayerPlanner.DENSE, denseCache).toFloatArray();
+                assertClose(
+                        "dense decode, position " + t, Arrays.copyOfRange(dense, t * e, (t + 1) * e), denseStep, 1e-5);
             }
             assertEquals(TOKENS, cache.length());
         }
     }
-
 }

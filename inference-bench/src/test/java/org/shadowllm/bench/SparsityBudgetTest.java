@@ -1,18 +1,17 @@
 package org.shadowllm.bench;
 
-import org.junit.jupiter.api.Test;
-import org.shadowllm.bench.sparse.LayerPlan;
-import org.shadowllm.bench.sparse.SparsityBudget;
-import org.shadowllm.bench.sparse.SparsityBudget.Scope;
-
-import java.util.Arrays;
-import java.util.SplittableRandom;
-
 import static org.junit.jupiter.api.Assertions.assertArrayEquals;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertNull;
 import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import java.util.Arrays;
+import java.util.SplittableRandom;
+import org.junit.jupiter.api.Test;
+import org.shadowllm.bench.sparse.LayerPlan;
+import org.shadowllm.bench.sparse.SparsityBudget;
+import org.shadowllm.bench.sparse.SparsityBudget.Scope;
 
 class SparsityBudgetTest {
     private static float[][] random(int layers, int units, long seed) {
@@ -135,12 +134,12 @@ class SparsityBudgetTest {
     void aRandomMaskIsReproducibleFromItsSeedAndKeepsTheBudget() {
         org.shadowllm.common.model.OptConfig c = org.shadowllm.common.model.OptConfig.of(100, 64, 4, 8, 256, 32);
         SparsityBudget budget = new SparsityBudget(0.5, Scope.PER_LAYER, 1, 1);
-        LayerPlan[] a = org.shadowllm.bench.method.SparsityMethod.randomMask(c, budget, 1).planFromContext(null, null,
-                new int[] {1, 2});
-        LayerPlan[] again = org.shadowllm.bench.method.SparsityMethod.randomMask(c, budget, 1).planFromContext(null,
-                null, new int[] {1, 2});
-        LayerPlan[] other = org.shadowllm.bench.method.SparsityMethod.randomMask(c, budget, 2).planFromContext(null,
-                null, new int[] {1, 2});
+        LayerPlan[] a = org.shadowllm.bench.method.SparsityMethod.randomMask(c, budget, 1)
+                .planFromContext(null, null, new int[] {1, 2});
+        LayerPlan[] again = org.shadowllm.bench.method.SparsityMethod.randomMask(c, budget, 1)
+                .planFromContext(null, null, new int[] {1, 2});
+        LayerPlan[] other = org.shadowllm.bench.method.SparsityMethod.randomMask(c, budget, 2)
+                .planFromContext(null, null, new int[] {1, 2});
         assertNull(a[0]);
         assertArrayEquals(new double[] {0.5, 0.5}, SparsityBudget.achieved(a, 8, 256), 1e-12);
         boolean differs = false;
@@ -159,14 +158,21 @@ class SparsityBudgetTest {
         for (Scope scope : Scope.values()) {
             SparsityBudget headsOnly = new SparsityBudget(0.5, scope, 1, 4, SparsityBudget.Prune.HEADS);
             SparsityBudget neuronsOnly = new SparsityBudget(0.5, scope, 1, 4, SparsityBudget.Prune.NEURONS);
-            assertArrayEquals(new double[] {0.5, 0}, SparsityBudget.achieved(headsOnly.select(heads, neurons), 8, 40),
-                    1e-12, scope.key());
-            assertArrayEquals(new double[] {0, 0.5}, SparsityBudget.achieved(neuronsOnly.select(heads, neurons), 8, 40),
-                    1e-12, scope.key());
+            assertArrayEquals(
+                    new double[] {0.5, 0},
+                    SparsityBudget.achieved(headsOnly.select(heads, neurons), 8, 40),
+                    1e-12,
+                    scope.key());
+            assertArrayEquals(
+                    new double[] {0, 0.5},
+                    SparsityBudget.achieved(neuronsOnly.select(heads, neurons), 8, 40),
+                    1e-12,
+                    scope.key());
             assertEquals(40, headsOnly.selectLayer(heads[1], neurons[1]).neuronCount());
             assertEquals(8, neuronsOnly.selectLayer(heads[1], neurons[1]).headCount());
         }
-        assertEquals("per-layer, heads only",
+        assertEquals(
+                "per-layer, heads only",
                 new SparsityBudget(0.5, Scope.PER_LAYER, 1, 1, SparsityBudget.Prune.HEADS).describe());
         assertThrows(IllegalArgumentException.class, () -> SparsityBudget.Prune.parse("mlp"));
     }

@@ -1,26 +1,32 @@
 package org.shadowllm.trainer;
 
-import org.junit.jupiter.api.Test;
-import org.shadowllm.trainer.data.ExampleSplit;
-import org.shadowllm.trainer.data.ImportanceRecord;
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertNotEquals;
+import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import java.util.ArrayList;
 import java.util.Collections;
 import java.util.HashSet;
 import java.util.List;
 import java.util.Set;
-
-import static org.junit.jupiter.api.Assertions.assertEquals;
-import static org.junit.jupiter.api.Assertions.assertNotEquals;
-import static org.junit.jupiter.api.Assertions.assertTrue;
+import org.junit.jupiter.api.Test;
+import org.shadowllm.trainer.data.ExampleSplit;
+import org.shadowllm.trainer.data.ImportanceRecord;
 
 class ExampleSplitTest {
     private static List<ImportanceRecord> table() {
         List<ImportanceRecord> rows = new ArrayList<>();
         for (int i = 0; i < 40; i++) {
             for (int shots : new int[] {0, 3, 5}) {
-                rows.add(new ImportanceRecord("piqa/" + i, "piqa", shots, Integer.toString(i), new float[0],
-                        new float[0], new float[0], new float[0]));
+                rows.add(new ImportanceRecord(
+                        "piqa/" + i,
+                        "piqa",
+                        shots,
+                        Integer.toString(i),
+                        new float[0],
+                        new float[0],
+                        new float[0],
+                        new float[0]));
             }
         }
         return rows;
@@ -47,7 +53,11 @@ class ExampleSplitTest {
     void theSplitDependsOnTheSeedButNotOnRowOrder() {
         List<ImportanceRecord> shuffled = table();
         Collections.shuffle(shuffled, new java.util.Random(99));
-        assertEquals(keys(ExampleSplit.of(table(), 1, 0.25).heldOut()), keys(ExampleSplit.of(shuffled, 1, 0.25).heldOut()));
-        assertNotEquals(keys(ExampleSplit.of(table(), 1, 0.25).heldOut()), keys(ExampleSplit.of(table(), 2, 0.25).heldOut()));
+        assertEquals(
+                keys(ExampleSplit.of(table(), 1, 0.25).heldOut()),
+                keys(ExampleSplit.of(shuffled, 1, 0.25).heldOut()));
+        assertNotEquals(
+                keys(ExampleSplit.of(table(), 1, 0.25).heldOut()),
+                keys(ExampleSplit.of(table(), 2, 0.25).heldOut()));
     }
 }

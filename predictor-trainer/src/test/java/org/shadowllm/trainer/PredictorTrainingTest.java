@@ -1,6 +1,14 @@
 package org.shadowllm.trainer;
 
+import static org.junit.jupiter.api.Assertions.assertArrayEquals;
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
+import static org.junit.jupiter.api.Assertions.assertThrows;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
 import ai.djl.Device;
+import java.util.ArrayList;
+import java.util.List;
 import org.junit.jupiter.api.Test;
 import org.shadowllm.common.predictor.NetworkWeights;
 import org.shadowllm.common.predictor.PredictorKind;
@@ -13,15 +21,6 @@ import org.shadowllm.trainer.train.PredictorTrainer;
 import org.shadowllm.trainer.train.TrainedPredictor;
 import org.shadowllm.trainer.train.TrainingDivergedException;
 import org.shadowllm.trainer.train.TrainingOptions;
-
-import java.util.ArrayList;
-import java.util.List;
-
-import static org.junit.jupiter.api.Assertions.assertArrayEquals;
-import static org.junit.jupiter.api.Assertions.assertEquals;
-import static org.junit.jupiter.api.Assertions.assertFalse;
-import static org.junit.jupiter.api.Assertions.assertThrows;
-import static org.junit.jupiter.api.Assertions.assertTrue;
 
 class PredictorTrainingTest {
     private static final PredictorShape SHAPE = new PredictorShape(3, 12, 48, 16);
@@ -47,7 +46,9 @@ class PredictorTrainingTest {
         assertTrue(m.heads().rhoGlobal() > 0.95, m.toString());
         assertTrue(m.neurons().rhoGlobal() > 0.95, m.toString());
         assertTrue(m.neurons().recallLayerMean() > 0.85, m.toString());
-        assertTrue(log.get(0).contains("epoch 1/100") && log.get(log.size() - 1).contains("epoch 100/100"), log.toString());
+        assertTrue(
+                log.get(0).contains("epoch 1/100") && log.get(log.size() - 1).contains("epoch 100/100"),
+                log.toString());
     }
 
     @Test
@@ -97,8 +98,8 @@ class PredictorTrainingTest {
     @Test
     void aDivergingRunStopsWithAClearError() {
         TrainingOptions explosive = new TrainingOptions(5, 32, 1e12, 0, 0.9, 0.999, 1e-8, 5, 64, 10);
-        TrainingDivergedException e = assertThrows(TrainingDivergedException.class,
-                () -> train(PredictorKind.SHADOWLLM, explosive, new ArrayList<>()));
+        TrainingDivergedException e = assertThrows(
+                TrainingDivergedException.class, () -> train(PredictorKind.SHADOWLLM, explosive, new ArrayList<>()));
         assertTrue(e.getMessage().contains("loss became") && e.getMessage().contains("--lr"), e.getMessage());
     }
 
@@ -108,10 +109,20 @@ class PredictorTrainingTest {
         ImportanceRecord r = bad.get(0);
         float[] heads = r.heads().clone();
         heads[2] = Float.NaN;
-        bad.set(0, new ImportanceRecord(r.splitKey(), r.task(), r.shots(), r.exampleId(), r.attnContext(),
-                r.residualIn(), heads, r.neurons()));
-        IllegalArgumentException e = assertThrows(IllegalArgumentException.class, () -> new PredictorTrainer(
-                options(1, 8), s -> { }).train(PredictorKind.SHADOWLLM, SHAPE, bad, Device.cpu()));
+        bad.set(
+                0,
+                new ImportanceRecord(
+                        r.splitKey(),
+                        r.task(),
+                        r.shots(),
+                        r.exampleId(),
+                        r.attnContext(),
+                        r.residualIn(),
+                        heads,
+                        r.neurons()));
+        IllegalArgumentException e =
+                assertThrows(IllegalArgumentException.class, () -> new PredictorTrainer(options(1, 8), s -> {})
+                        .train(PredictorKind.SHADOWLLM, SHAPE, bad, Device.cpu()));
         assertTrue(e.getMessage().contains("head scores[2] is NaN"), e.getMessage());
     }
 }

@@ -1,19 +1,20 @@
 package org.shadowllm.trainer;
 
-import org.junit.jupiter.api.Test;
-import org.shadowllm.trainer.eval.RankMetrics;
-
-import java.util.SplittableRandom;
-
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import java.util.SplittableRandom;
+import org.junit.jupiter.api.Test;
+import org.shadowllm.trainer.eval.RankMetrics;
 
 class RankMetricsTest {
     @Test
     void spearmanMatchesScipyIncludingTies() {
         // scipy.stats.spearmanr([1,2,3,4,5],[5,6,7,8,7]).statistic
-        assertEquals(0.8207826816681233, RankMetrics.spearman(new float[] {1, 2, 3, 4, 5},
-                new float[] {5, 6, 7, 8, 7}, 0, 5), 1e-12);
+        assertEquals(
+                0.8207826816681233,
+                RankMetrics.spearman(new float[] {1, 2, 3, 4, 5}, new float[] {5, 6, 7, 8, 7}, 0, 5),
+                1e-12);
         assertEquals(-1, RankMetrics.spearman(new float[] {9, 1, 2, 3}, new float[] {0, 3, 2, 1}, 1, 3), 1e-12);
         assertTrue(Double.isNaN(RankMetrics.spearman(new float[] {1, 1, 1}, new float[] {1, 2, 3}, 0, 3)));
     }

@@ -1,20 +1,18 @@
 package org.shadowllm.trainer;
 
-import org.shadowllm.common.predictor.FeatureScaler;
-import org.shadowllm.common.predictor.PredictorShape;
-import org.shadowllm.trainer.data.ImportanceRecord;
-
 import java.util.ArrayList;
 import java.util.List;
 import java.util.SplittableRandom;
+import org.shadowllm.common.predictor.FeatureScaler;
+import org.shadowllm.common.predictor.PredictorShape;
+import org.shadowllm.trainer.data.ImportanceRecord;
 
 /**
  * A synthetic criteria table whose scores are a known function of the input: every layer's features
  * are one random vector u, and unit j's score is {@code w_j · scaled(u)} for fixed random w_j.
  */
 final class SyntheticImportance {
-    private SyntheticImportance() {
-    }
+    private SyntheticImportance() {}
 
     static List<ImportanceRecord> records(PredictorShape shape, int examples, long seed) {
         SplittableRandom rnd = new SplittableRandom(seed);
@@ -29,8 +27,15 @@ final class SyntheticImportance {
                 System.arraycopy(u, 0, layerMajor, l * e, e);
             }
             float[] scaled = FeatureScaler.scaledLayer(u, 0, e);
-            out.add(new ImportanceRecord("synthetic/" + i, "synthetic", i % 3, Integer.toString(i), layerMajor,
-                    layerMajor.clone(), apply(wHeads, scaled), apply(wNeurons, scaled)));
+            out.add(new ImportanceRecord(
+                    "synthetic/" + i,
+                    "synthetic",
+                    i % 3,
+                    Integer.toString(i),
+                    layerMajor,
+                    layerMajor.clone(),
+                    apply(wHeads, scaled),
+                    apply(wNeurons, scaled)));
         }
         return out;
     }

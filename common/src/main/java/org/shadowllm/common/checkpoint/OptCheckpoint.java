@@ -1,6 +1,5 @@
 package org.shadowllm.common.checkpoint;
 
-import org.shadowllm.common.model.Tensors;
 import ai.djl.Device;
 import ai.djl.ndarray.NDArray;
 import ai.djl.ndarray.NDArrays;
@@ -12,24 +11,23 @@ import com.google.gson.JsonElement;
 import com.google.gson.JsonObject;
 import com.google.gson.JsonParseException;
 import com.google.gson.JsonParser;
-import org.shadowllm.common.model.LayerWeights;
-import org.shadowllm.common.model.OptConfig;
-import org.shadowllm.common.model.OptModel;
-import org.shadowllm.common.model.OptWeights;
-import org.shadowllm.common.safetensors.SafetensorsCheckpoint;
-import org.shadowllm.common.safetensors.SafetensorsException;
-import org.shadowllm.common.safetensors.SafetensorsWriter;
-
 import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.List;
+import org.shadowllm.common.model.LayerWeights;
+import org.shadowllm.common.model.OptConfig;
+import org.shadowllm.common.model.OptModel;
+import org.shadowllm.common.model.OptWeights;
+import org.shadowllm.common.model.Tensors;
+import org.shadowllm.common.safetensors.SafetensorsCheckpoint;
+import org.shadowllm.common.safetensors.SafetensorsException;
+import org.shadowllm.common.safetensors.SafetensorsWriter;
 
 /** Loads a Hugging Face OPT checkpoint directory (config.json + safetensors) into an {@link OptModel}. */
 public final class OptCheckpoint {
-    private OptCheckpoint() {
-    }
+    private OptCheckpoint() {}
 
     public static OptConfig readConfig(Path modelDir) {
         Path file = modelDir.resolve("config.json");
@@ -37,7 +35,8 @@ public final class OptCheckpoint {
             throw new IllegalArgumentException("model directory not found: " + modelDir);
         }
         if (!Files.isRegularFile(file)) {
-            throw new IllegalArgumentException(file + ": not found (is " + modelDir + " a Hugging Face model directory?)");
+            throw new IllegalArgumentException(
+                    file + ": not found (is " + modelDir + " a Hugging Face model directory?)");
         }
         JsonObject c;
         try {
@@ -53,7 +52,8 @@ public final class OptCheckpoint {
         }
         String act = str(c, "activation_function", "relu");
         if (!"relu".equals(act)) {
-            throw new IllegalArgumentException(file + ": activation_function '" + act + "' is not supported (OPT uses relu)");
+            throw new IllegalArgumentException(
+                    file + ": activation_function '" + act + "' is not supported (OPT uses relu)");
         }
         try {
             int hidden = integer(c, "hidden_size", file);
@@ -108,13 +108,17 @@ public final class OptCheckpoint {
     }
 
     /** Builds a model from in-memory tensors in Hugging Face layout (random models for benchmarks). */
-    public static OptModel fromStateDict(OptConfig config, java.util.Map<String, SafetensorsWriter.Tensor> tensors,
-                                         NDManager parent, Device device, DataType computeType) {
+    public static OptModel fromStateDict(
+            OptConfig config,
+            java.util.Map<String, SafetensorsWriter.Tensor> tensors,
+            NDManager parent,
+            Device device,
+            DataType computeType) {
         return build(config, TensorSource.of(tensors), parent, device, computeType);
     }
 
-    private static OptModel build(OptConfig config, TensorSource source, NDManager parent, Device device,
-                                  DataType computeType) {
+    private static OptModel build(
+            OptConfig config, TensorSource source, NDManager parent, Device device, DataType computeType) {
         NDManager manager = parent.newSubManager(device);
         try {
             Reader r = new Reader(source, manager, computeType, decoderPrefix(source));
@@ -132,8 +136,8 @@ public final class OptCheckpoint {
                 return p;
             }
         }
-        throw new SafetensorsException(source.where(), "model.decoder.embed_tokens.weight",
-                "missing tensor (not an OPT decoder checkpoint?)");
+        throw new SafetensorsException(
+                source.where(), "model.decoder.embed_tokens.weight", "missing tensor (not an OPT decoder checkpoint?)");
     }
 
     private static OptWeights readWeights(OptConfig c, Reader r, NDManager manager) {
@@ -141,8 +145,8 @@ public final class OptCheckpoint {
         int p = c.wordEmbedProjDim();
         String pre = r.prefix;
         NDArray tokens = r.tensor(pre + "embed_tokens.weight", c.vocabSize(), p);
-        NDArray positions = r.tensor(pre + "embed_positions.weight",
-                c.maxPositionEmbeddings() + OptConfig.POSITION_OFFSET, e);
+        NDArray positions =
+                r.tensor(pre + "embed_positions.weight", c.maxPositionEmbeddings() + OptConfig.POSITION_OFFSET, e);
         NDArray projectIn = c.hasProjections() ? r.tensor(pre + "project_in.weight", e, p) : null;
         NDArray projectOut = c.hasProjections() ? r.tensor(pre + "project_out.weight", p, e) : null;
         NDArray finalW = c.finalLayerNorm() ? r.tensor(pre + "final_layer_norm.weight", e) : null;
@@ -154,21 +158,33 @@ public final class OptCheckpoint {
         List<LayerWeights> layers = new ArrayList<>();
         for (int l = 0; l < c.numLayers(); l++) {
             String lp = pre + "layers." + l + ".";
-            NDArray qkvW = NDArrays.concat(new NDList(
-                    r.tensor(lp + "self_attn.q_proj.weight", e, e),
-                    r.tensor(lp + "self_attn.k_proj.weight", e, e),
-                    r.tensor(lp + "self_attn.v_proj.weight", e, e)), 0);
-            NDArray qkvB = c.enableBias() ? NDArrays.concat(new NDList(
-                    r.tensor(lp + "self_attn.q_proj.bias", e),
-                    r.tensor(lp + "self_attn.k_proj.bias", e),
-                    r.tensor(lp + "self_attn.v_proj.bias", e)), 0) : null;
+            NDArray qkvW = NDArrays.concat(
+                    new NDList(
+                            r.tensor(lp + "self_attn.q_proj.weight", e, e),
+                            r.tensor(lp + "self_attn.k_proj.weight", e, e),
+                            r.tensor(lp + "self_attn.v_proj.weight", e, e)),
+                    0);
+            NDArray qkvB = c.enableBias()
+                    ? NDArrays.concat(
+                            new NDList(
+                                    r.tensor(lp + "self_attn.q_proj.bias", e),
+                                    r.tensor(lp + "self_attn.k_proj.bias", e),
+                                    r.tensor(lp + "self_attn.v_proj.bias", e)),
+                            0)
+                    : null;
             layers.add(new LayerWeights(
-                    r.tensor(lp + "self_attn_layer_norm.weight", e), r.tensor(lp + "self_attn_layer_norm.bias", e),
-                    qkvW, qkvB,
-                    r.tensor(lp + "self_attn.out_proj.weight", e, e), r.bias(lp + "self_attn.out_proj.bias", e, c),
-                    r.tensor(lp + "final_layer_norm.weight", e), r.tensor(lp + "final_layer_norm.bias", e),
-                    r.tensor(lp + "fc1.weight", c.ffnDim(), e), r.bias(lp + "fc1.bias", c.ffnDim(), c),
-                    r.tensor(lp + "fc2.weight", e, c.ffnDim()), r.bias(lp + "fc2.bias", e, c)));
+                    r.tensor(lp + "self_attn_layer_norm.weight", e),
+                    r.tensor(lp + "self_attn_layer_norm.bias", e),
+                    qkvW,
+                    qkvB,
+                    r.tensor(lp + "self_attn.out_proj.weight", e, e),
+                    r.bias(lp + "self_attn.out_proj.bias", e, c),
+                    r.tensor(lp + "final_layer_norm.weight", e),
+                    r.tensor(lp + "final_layer_norm.bias", e),
+                    r.tensor(lp + "fc1.weight", c.ffnDim(), e),
+                    r.bias(lp + "fc1.bias", c.ffnDim(), c),
+                    r.tensor(lp + "fc2.weight", e, c.ffnDim()),
+                    r.bias(lp + "fc2.bias", e, c)));
         }
         return new OptWeights(manager, tokens, positions, projectIn, projectOut, finalW, finalB, head, layers);
     }

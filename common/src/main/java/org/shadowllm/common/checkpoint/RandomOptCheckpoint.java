@@ -2,10 +2,6 @@ package org.shadowllm.common.checkpoint;
 
 import com.google.gson.GsonBuilder;
 import com.google.gson.JsonObject;
-import org.shadowllm.common.model.OptConfig;
-import org.shadowllm.common.safetensors.SafetensorsWriter;
-import org.shadowllm.common.safetensors.SafetensorsWriter.Tensor;
-
 import java.io.IOException;
 import java.io.UncheckedIOException;
 import java.nio.file.Files;
@@ -13,6 +9,9 @@ import java.nio.file.Path;
 import java.util.LinkedHashMap;
 import java.util.Map;
 import java.util.SplittableRandom;
+import org.shadowllm.common.model.OptConfig;
+import org.shadowllm.common.safetensors.SafetensorsWriter;
+import org.shadowllm.common.safetensors.SafetensorsWriter.Tensor;
 
 /**
  * A seeded random OPT checkpoint of any shape, in Hugging Face layout, for tests and benchmarks.
@@ -20,8 +19,7 @@ import java.util.SplittableRandom;
  * code path can get away with assuming zeros or ones.
  */
 public final class RandomOptCheckpoint {
-    private RandomOptCheckpoint() {
-    }
+    private RandomOptCheckpoint() {}
 
     public static Map<String, Tensor> stateDict(OptConfig c, long seed) {
         SplittableRandom rnd = new SplittableRandom(seed);
@@ -30,7 +28,9 @@ public final class RandomOptCheckpoint {
         int p = c.wordEmbedProjDim();
         String pre = "model.decoder.";
         t.put(pre + "embed_tokens.weight", normal(rnd, 0.02, c.vocabSize(), p));
-        t.put(pre + "embed_positions.weight", normal(rnd, 0.02, c.maxPositionEmbeddings() + OptConfig.POSITION_OFFSET, e));
+        t.put(
+                pre + "embed_positions.weight",
+                normal(rnd, 0.02, c.maxPositionEmbeddings() + OptConfig.POSITION_OFFSET, e));
         if (c.hasProjections()) {
             t.put(pre + "project_in.weight", normal(rnd, 0.02, e, p));
             t.put(pre + "project_out.weight", normal(rnd, 0.02, p, e));

@@ -1,11 +1,10 @@
 package org.shadowllm.common.checkpoint;
 
+import java.util.Arrays;
+import java.util.Map;
 import org.shadowllm.common.safetensors.SafetensorsCheckpoint;
 import org.shadowllm.common.safetensors.SafetensorsException;
 import org.shadowllm.common.safetensors.SafetensorsWriter;
-
-import java.util.Arrays;
-import java.util.Map;
 
 /** Named float tensors of a checkpoint, wherever they come from; a missing name is an error that says where. */
 public interface TensorSource {
@@ -21,8 +20,10 @@ public interface TensorSource {
     default float[] read(String name, long... shape) {
         long[] actual = shape(name);
         if (!Arrays.equals(actual, shape)) {
-            throw new SafetensorsException(where(), name, "shape " + Arrays.toString(actual)
-                    + " but the config implies " + Arrays.toString(shape));
+            throw new SafetensorsException(
+                    where(),
+                    name,
+                    "shape " + Arrays.toString(actual) + " but the config implies " + Arrays.toString(shape));
         }
         return read(name);
     }

@@ -1,21 +1,5 @@
 package org.shadowllm.common.criteria;
 
-import org.shadowllm.common.model.Tensors;
-import ai.djl.ndarray.NDArray;
-import ai.djl.ndarray.NDArrays;
-import ai.djl.ndarray.NDList;
-import ai.djl.ndarray.NDManager;
-import ai.djl.ndarray.types.DataType;
-import org.shadowllm.common.model.Autograd;
-import org.shadowllm.common.model.OptConfig;
-import org.shadowllm.common.model.OptModel;
-
-import java.util.ArrayList;
-import java.util.EnumMap;
-import java.util.List;
-import java.util.Map;
-import java.util.Set;
-
 import static org.shadowllm.common.criteria.ImportanceCriterion.FISHER;
 import static org.shadowllm.common.criteria.ImportanceCriterion.GRADNORM;
 import static org.shadowllm.common.criteria.ImportanceCriterion.GRASP;
@@ -23,6 +7,21 @@ import static org.shadowllm.common.criteria.ImportanceCriterion.L2NORM;
 import static org.shadowllm.common.criteria.ImportanceCriterion.NWOT;
 import static org.shadowllm.common.criteria.ImportanceCriterion.PLAINACT;
 import static org.shadowllm.common.criteria.ImportanceCriterion.SNIP;
+
+import ai.djl.ndarray.NDArray;
+import ai.djl.ndarray.NDArrays;
+import ai.djl.ndarray.NDList;
+import ai.djl.ndarray.NDManager;
+import ai.djl.ndarray.types.DataType;
+import java.util.ArrayList;
+import java.util.EnumMap;
+import java.util.List;
+import java.util.Map;
+import java.util.Set;
+import org.shadowllm.common.model.Autograd;
+import org.shadowllm.common.model.OptConfig;
+import org.shadowllm.common.model.OptModel;
+import org.shadowllm.common.model.Tensors;
 
 /**
  * Computes CRITERIA.md's per-example criteria for a batch of examples. One forward and one backward
@@ -63,7 +62,8 @@ public final class CriteriaCalculator {
         Set<ImportanceCriterion> wanted = options.criteria();
         int layers = config.numLayers();
         DataType type = model.dataType();
-        try (NDManager scope = model.weights().manager().newSubManager(); Autograd rec = Autograd.record()) {
+        try (NDManager scope = model.weights().manager().newSubManager();
+                Autograd rec = Autograd.record()) {
             TokenBatch batch = new TokenBatch(examples, config, scope, type);
             ProbeTap tap = new ProbeTap(scope, layers, false, null, null);
             NDArray hidden = model.forward(scope, batch.inputIds, tap, null);
@@ -83,9 +83,11 @@ public final class CriteriaCalculator {
                 for (int l = 0; l < layers; l++) {
                     headScores(l, tap, constants, valid4, wanted, headParts);
                     neuronScores(l, tap, constants, valid3, wanted, neuronParts);
-                    ctxLast.add(TokenBatch.rowsAt(tap.context[l], batch.lastPositions).reshape(bsz, -1));
+                    ctxLast.add(TokenBatch.rowsAt(tap.context[l], batch.lastPositions)
+                            .reshape(bsz, -1));
                     resLast.add(TokenBatch.rowsAt(tap.residualIn[l], batch.lastPositions));
-                    ctxPlan.add(TokenBatch.rowsAt(tap.context[l], batch.planPositions).reshape(bsz, -1));
+                    ctxPlan.add(TokenBatch.rowsAt(tap.context[l], batch.planPositions)
+                            .reshape(bsz, -1));
                     resPlan.add(TokenBatch.rowsAt(tap.residualIn[l], batch.planPositions));
                 }
                 float[][][] ctx = perExample(ctxLast, bsz);
@@ -111,8 +113,18 @@ public final class CriteriaCalculator {
                     final int bb = b;
                     heads.forEach((c, v) -> h.put(c, v[bb]));
                     neurons.forEach((c, v) -> n.put(c, v[bb]));
-                    out.add(new ExampleImportance(examples.get(b).id(), batch.lengths[b], nll / mine.length, mine,
-                            lastLogits == null ? null : lastLogits[b], h, n, ctx[b], res[b], ctxAtPlan[b], resAtPlan[b],
+                    out.add(new ExampleImportance(
+                            examples.get(b).id(),
+                            batch.lengths[b],
+                            nll / mine.length,
+                            mine,
+                            lastLogits == null ? null : lastLogits[b],
+                            h,
+                            n,
+                            ctx[b],
+                            res[b],
+                            ctxAtPlan[b],
+                            resAtPlan[b],
                             grads == null ? null : grads[b]));
                 }
                 return out;
@@ -123,15 +135,21 @@ public final class CriteriaCalculator {
     /** Tensors every layer's scores use, made once per pass (never Java numbers as operands, see Tensors). */
     private record PassConstants(NDArray zero, NDArray nwotEps, NDArray tokens, NDArray headValues) {
         PassConstants(TokenBatch batch, NDManager scope, int headDim) {
-            this(Tensors.scalar(scope, 0, batch.counts.getDataType()),
+            this(
+                    Tensors.scalar(scope, 0, batch.counts.getDataType()),
                     Tensors.scalar(scope, NWOT_EPS, batch.counts.getDataType()),
                     batch.counts,
                     batch.counts.mul(Tensors.scalar(scope, headDim, batch.counts.getDataType())));
         }
     }
 
-    private void headScores(int l, ProbeTap tap, PassConstants k, NDArray valid4,
-                            Set<ImportanceCriterion> wanted, Map<ImportanceCriterion, List<NDArray>> parts) {
+    private void headScores(
+            int l,
+            ProbeTap tap,
+            PassConstants k,
+            NDArray valid4,
+            Set<ImportanceCriterion> wanted,
+            Map<ImportanceCriterion, List<NDArray>> parts) {
         int[] tokenAndDim = {1, 3};
         NDArray a = tap.context[l].mul(valid4);
         NDArray g = tap.headProbe[l].getGradient().mul(valid4);
@@ -144,8 +162,13 @@ public final class CriteriaCalculator {
         put(parts, wanted, NWOT, () -> nwot(tap.context[l], valid4, tokenAndDim, k.headValues(), k));
     }
 
-    private void neuronScores(int l, ProbeTap tap, PassConstants k, NDArray valid3,
-                              Set<ImportanceCriterion> wanted, Map<ImportanceCriterion, List<NDArray>> parts) {
+    private void neuronScores(
+            int l,
+            ProbeTap tap,
+            PassConstants k,
+            NDArray valid3,
+            Set<ImportanceCriterion> wanted,
+            Map<ImportanceCriterion, List<NDArray>> parts) {
         int[] tokenAxis = {1};
         NDArray act = tap.activation[l];
         NDArray a = act.mul(valid3);
@@ -159,17 +182,18 @@ public final class CriteriaCalculator {
             // ∂L_b/∂W1 = δ_bᵀ x_b per example, with δ = ∂L/∂(pre-activation) = g·1[a>0].
             // [B, F, E] per layer is the largest tensor here: free it and its temporaries at once.
             try (NDArray fired = act.gt(k.zero()).toType(act.getDataType(), false);
-                 NDArray delta = g.mul(fired);
-                 NDArray deltaT = delta.transpose(0, 2, 1);
-                 NDArray weightGrad = deltaT.matMul(tap.ffnInput[l])) {
+                    NDArray delta = g.mul(fired);
+                    NDArray deltaT = delta.transpose(0, 2, 1);
+                    NDArray weightGrad = deltaT.matMul(tap.ffnInput[l])) {
                 put(parts, wanted, GRADNORM, () -> {
                     try (NDArray sq = weightGrad.square()) {
                         return sq.sum(new int[] {2}).sqrt();
                     }
                 });
                 put(parts, wanted, PLAINACT, () -> {
-                    try (NDArray prod = weightGrad.mul(model.weights().layers().get(l).fc1Weight());
-                         NDArray abs = prod.abs()) {
+                    try (NDArray prod = weightGrad.mul(
+                                    model.weights().layers().get(l).fc1Weight());
+                            NDArray abs = prod.abs()) {
                         return abs.sum(new int[] {2});
                     }
                 });
@@ -179,12 +203,20 @@ public final class CriteriaCalculator {
 
     /** {@code ln(mean over valid values of 1[x ≤ 0] + 1e-12)}. */
     private static NDArray nwot(NDArray x, NDArray valid, int[] axes, NDArray denominator, PassConstants k) {
-        return x.lte(k.zero()).toType(x.getDataType(), false).mul(valid).sum(axes).div(denominator)
-                .add(k.nwotEps()).log();
+        return x.lte(k.zero())
+                .toType(x.getDataType(), false)
+                .mul(valid)
+                .sum(axes)
+                .div(denominator)
+                .add(k.nwotEps())
+                .log();
     }
 
-    private static void put(Map<ImportanceCriterion, List<NDArray>> parts, Set<ImportanceCriterion> wanted,
-                            ImportanceCriterion c, java.util.function.Supplier<NDArray> score) {
+    private static void put(
+            Map<ImportanceCriterion, List<NDArray>> parts,
+            Set<ImportanceCriterion> wanted,
+            ImportanceCriterion c,
+            java.util.function.Supplier<NDArray> score) {
         if (wanted.contains(c)) {
             parts.computeIfAbsent(c, k -> new ArrayList<>()).add(score.get());
         }
@@ -205,8 +237,8 @@ public final class CriteriaCalculator {
         return out;
     }
 
-    private static Map<ImportanceCriterion, float[][][]> perExample(Map<ImportanceCriterion, List<NDArray>> parts,
-                                                                   int batch) {
+    private static Map<ImportanceCriterion, float[][][]> perExample(
+            Map<ImportanceCriterion, List<NDArray>> parts, int batch) {
         Map<ImportanceCriterion, float[][][]> out = new EnumMap<>(ImportanceCriterion.class);
         parts.forEach((c, layers) -> out.put(c, perExample(layers, batch)));
         return out;

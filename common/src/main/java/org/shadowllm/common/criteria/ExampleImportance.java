@@ -61,7 +61,18 @@ public record ExampleImportance(
         Map<ImportanceCriterion, float[][]> n = copy(neurons);
         h.put(c, headScores);
         n.put(c, neuronScores);
-        return new ExampleImportance(id, inputTokens, loss, targetLogprobs, lastLogits, h, n,
-                attnContextLast, residualInLast, attnContextPlan, residualInPlan, headGradients);
+        return new ExampleImportance(
+                id,
+                inputTokens,
+                loss,
+                targetLogprobs,
+                lastLogits,
+                h,
+                n,
+                attnContextLast,
+                residualInLast,
+                attnContextPlan,
+                residualInPlan,
+                headGradients);
     }
 }

@@ -1,14 +1,13 @@
 package org.shadowllm.common.criteria;
 
-import org.shadowllm.common.model.Tensors;
-import ai.djl.ndarray.types.Shape;
 import ai.djl.ndarray.NDArray;
 import ai.djl.ndarray.NDManager;
 import ai.djl.ndarray.types.DataType;
+import ai.djl.ndarray.types.Shape;
+import java.util.List;
 import org.shadowllm.common.model.Autograd;
 import org.shadowllm.common.model.OptModel;
-
-import java.util.List;
+import org.shadowllm.common.model.Tensors;
 
 /**
  * Grasp's Hessian-gradient product for one example, over the joint variables of {@link JointVector}
@@ -43,12 +42,11 @@ public final class HessianGradient {
     }
 
     /** g and Hg, plus the grasp scores they imply for heads {@code [L][H]} and neurons {@code [L][F]}. */
-    public record Result(JointVector gradient, JointVector hessianGradient, float[][] headGrasp, float[][] neuronGrasp) {
-    }
+    public record Result(
+            JointVector gradient, JointVector hessianGradient, float[][] headGrasp, float[][] neuronGrasp) {}
 
     /** Gradient at the example, its head contexts {@code [L][T*H*dHead]} and its ReLU gates. */
-    private record Pass(JointVector gradient, double[][] context, float[][] gates) {
-    }
+    private record Pass(JointVector gradient, double[][] context, float[][] gates) {}
 
     public Result compute(ScoredExample example) {
         try (OptModel.Exclusive held = model.exclusive()) {
@@ -80,7 +78,8 @@ public final class HessianGradient {
     /** One forward and backward; with {@code gates} the FFN uses them, else it records its own. */
     private Pass pass(ScoredExample example, JointVector offset, float[][] gates) {
         int layers = model.config().numLayers();
-        try (NDManager scope = model.weights().manager().newSubManager(); Autograd rec = Autograd.record()) {
+        try (NDManager scope = model.weights().manager().newSubManager();
+                Autograd rec = Autograd.record()) {
             NDArray[] headOffset = null;
             NDArray[] fc1Offset = null;
             if (offset != null) {

@@ -6,7 +6,13 @@ import java.util.Set;
 
 /** The per-example importance criteria of CRITERIA.md, each defined for heads and for FFN neurons. */
 public enum ImportanceCriterion {
-    L2NORM, GRADNORM, PLAINACT, FISHER, SNIP, NWOT, GRASP;
+    L2NORM,
+    GRADNORM,
+    PLAINACT,
+    FISHER,
+    SNIP,
+    NWOT,
+    GRASP;
 
     /** Every criterion that one forward and one backward pass yield together. */
     public static final Set<ImportanceCriterion> SINGLE_PASS =
@@ -22,7 +28,7 @@ public enum ImportanceCriterion {
                 return c;
             }
         }
-        throw new IllegalArgumentException("unknown criterion '" + key + "'; known: l2norm, gradnorm, plainact, "
-                + "fisher, snip, nwot, grasp");
+        throw new IllegalArgumentException(
+                "unknown criterion '" + key + "'; known: l2norm, gradnorm, plainact, " + "fisher, snip, nwot, grasp");
     }
 }

@@ -1,14 +1,13 @@
 package org.shadowllm.common.criteria;
 
-import org.shadowllm.common.model.Tensors;
 import ai.djl.ndarray.NDArray;
 import ai.djl.ndarray.NDManager;
+import java.util.ArrayList;
+import java.util.List;
 import org.shadowllm.common.model.Autograd;
 import org.shadowllm.common.model.LayerTap;
 import org.shadowllm.common.model.OptModel;
-
-import java.util.ArrayList;
-import java.util.List;
+import org.shadowllm.common.model.Tensors;
 
 /** Continuation log-likelihoods without gradients, and windowed perplexity. */
 public final class LoglikelihoodScorer {
@@ -21,7 +20,8 @@ public final class LoglikelihoodScorer {
     /** Sum of continuation-token log-probabilities of each example, in one padded batch. */
     public double[] sumLogprobs(List<ScoredExample> examples, LayerTap tap) {
         try (OptModel.Exclusive held = model.exclusive();
-             NDManager scope = model.weights().manager().newSubManager(); Autograd p = Autograd.pause()) {
+                NDManager scope = model.weights().manager().newSubManager();
+                Autograd p = Autograd.pause()) {
             TokenBatch batch = new TokenBatch(examples, model.config(), scope, model.dataType());
             NDArray hidden = model.forward(scope, batch.inputIds, tap, null);
             double[] lp = Tensors.doubles(batch.targetLogprobs(model, scope, hidden));
@@ -43,8 +43,8 @@ public final class LoglikelihoodScorer {
     public double perplexity(int[] tokenIds, int window, boolean bosPerWindow, int batchSize) {
         int text = bosPerWindow ? window - 1 : window;
         if (text < 1 || tokenIds.length == 0) {
-            throw new IllegalArgumentException("perplexity needs a window of at least " + (bosPerWindow ? 2 : 1)
-                    + " and some tokens");
+            throw new IllegalArgumentException(
+                    "perplexity needs a window of at least " + (bosPerWindow ? 2 : 1) + " and some tokens");
         }
         List<ScoredExample> windows = new ArrayList<>();
         for (int start = 0; start < tokenIds.length; start += text) {

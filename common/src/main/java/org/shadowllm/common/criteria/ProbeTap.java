@@ -1,10 +1,10 @@
 package org.shadowllm.common.criteria;
 
-import org.shadowllm.common.model.Tensors;
 import ai.djl.ndarray.NDArray;
 import ai.djl.ndarray.NDManager;
 import org.shadowllm.common.model.Autograd;
 import org.shadowllm.common.model.LayerTap;
+import org.shadowllm.common.model.Tensors;
 
 /**
  * Records each layer's activations and adds gradient-carrying probes: on every head's context
@@ -65,7 +65,8 @@ final class ProbeTap implements LayerTap {
         }
         NDArray act = LayerTap.super.ffnGate(layer, preActivation);
         if (recordedGates != null) {
-            recordedGates[layer] = Tensors.floats(preActivation.gt(Tensors.scalar(scope, 0, preActivation.getDataType())));
+            recordedGates[layer] =
+                    Tensors.floats(preActivation.gt(Tensors.scalar(scope, 0, preActivation.getDataType())));
         }
         return act;
     }

@@ -1,13 +1,12 @@
 package org.shadowllm.common.criteria;
 
-import org.shadowllm.common.model.OptConfig;
-
 import java.util.ArrayList;
 import java.util.EnumMap;
 import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.SplittableRandom;
+import org.shadowllm.common.model.OptConfig;
 
 /**
  * Set-level (static) criteria over the examples of one task and shot count: {@code jacov} and
@@ -36,10 +35,12 @@ public final class SetLevelCriteria {
     }
 
     /** Set-level scores: {@code [layer][head]} or {@code [layer][unit]}. */
-    public record Result(int examples, double[][] jacov, double[][] epenas,
-                         Map<ImportanceCriterion, double[][]> headMeans,
-                         Map<ImportanceCriterion, double[][]> neuronMeans) {
-    }
+    public record Result(
+            int examples,
+            double[][] jacov,
+            double[][] epenas,
+            Map<ImportanceCriterion, double[][]> headMeans,
+            Map<ImportanceCriterion, double[][]> neuronMeans) {}
 
     private final OptConfig config;
     private final Options options;
@@ -85,7 +86,9 @@ public final class SetLevelCriteria {
                     }
                     if (t >= firstTargetPosition) {
                         int target = tokens[t + 1];
-                        classes.get(unit).computeIfAbsent(target, k -> new ArrayList<>()).add(row);
+                        classes.get(unit)
+                                .computeIfAbsent(target, k -> new ArrayList<>())
+                                .add(row);
                     }
                 }
             }

@@ -4,8 +4,7 @@ package org.shadowllm.common.criteria;
 final class SymmetricEigenvalues {
     private static final int MAX_SWEEPS = 64;
 
-    private SymmetricEigenvalues() {
-    }
+    private SymmetricEigenvalues() {}
 
     static double[] of(double[][] matrix) {
         int n = matrix.length;

@@ -1,15 +1,14 @@
 package org.shadowllm.common.criteria;
 
-import org.shadowllm.common.model.Tensors;
 import ai.djl.ndarray.NDArray;
 import ai.djl.ndarray.NDManager;
 import ai.djl.ndarray.index.NDIndex;
 import ai.djl.ndarray.types.DataType;
 import ai.djl.ndarray.types.Shape;
+import java.util.List;
 import org.shadowllm.common.model.OptConfig;
 import org.shadowllm.common.model.OptModel;
-
-import java.util.List;
+import org.shadowllm.common.model.Tensors;
 
 /** Right-padded model inputs and target bookkeeping for a batch of examples; tensors live in a scope. */
 final class TokenBatch {
@@ -18,6 +17,7 @@ final class TokenBatch {
     final int[] lengths;
     /** Row of each example's first target in the flattened target list. */
     final int[] targetStart;
+
     final NDArray inputIds;
     /** 1 at real input positions, 0 at padding: {@code [B, T]}. */
     final NDArray valid;
@@ -25,6 +25,7 @@ final class TokenBatch {
     final NDArray counts;
     /** Flat positions {@code b*T + t} that predict a target, and the target ids. */
     final NDArray targetPositions;
+
     final NDArray targetIds;
     /** {@code 1/n_b} for each target, so the summed loss is the sum of per-example mean NLLs. */
     final NDArray targetWeights;

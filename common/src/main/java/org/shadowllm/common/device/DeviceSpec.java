@@ -2,7 +2,6 @@ package org.shadowllm.common.device;
 
 import ai.djl.Device;
 import ai.djl.engine.Engine;
-
 import java.util.Locale;
 
 /**
@@ -10,7 +9,11 @@ import java.util.Locale;
  * {@code gpu} or {@code gpu:N}.
  */
 public record DeviceSpec(Kind kind, int gpuIndex) {
-    public enum Kind { AUTO, CPU, GPU }
+    public enum Kind {
+        AUTO,
+        CPU,
+        GPU
+    }
 
     public DeviceSpec {
         if (gpuIndex < 0) {

@@ -13,8 +13,7 @@ import ai.djl.nn.norm.LayerNorm;
 public final class DecoderLayer {
     private static final float LAYER_NORM_EPS = 1e-5f;
 
-    private DecoderLayer() {
-    }
+    private DecoderLayer() {}
 
     /** One part of a layer: returns {@code residual} plus what the part computes from {@code input}. */
     @FunctionalInterface
@@ -38,6 +37,7 @@ public final class DecoderLayer {
 
     public static NDArray layerNorm(NDArray x, NDArray gamma, NDArray beta) {
         long width = x.getShape().get(x.getShape().dimension() - 1);
-        return LayerNorm.layerNorm(x, new Shape(width), gamma, beta, LAYER_NORM_EPS).singletonOrThrow();
+        return LayerNorm.layerNorm(x, new Shape(width), gamma, beta, LAYER_NORM_EPS)
+                .singletonOrThrow();
     }
 }

@@ -27,8 +27,10 @@ public final class KvCache implements AutoCloseable {
 
     /** Appends this step's keys and values of {@code layer} and returns the full ones. */
     public NDArray[] append(int layer, NDArray k, NDArray v) {
-        NDArray fullK = keys[layer] == null ? k.duplicate() : NDArrays.concat(new ai.djl.ndarray.NDList(keys[layer], k), 2);
-        NDArray fullV = values[layer] == null ? v.duplicate() : NDArrays.concat(new ai.djl.ndarray.NDList(values[layer], v), 2);
+        NDArray fullK =
+                keys[layer] == null ? k.duplicate() : NDArrays.concat(new ai.djl.ndarray.NDList(keys[layer], k), 2);
+        NDArray fullV =
+                values[layer] == null ? v.duplicate() : NDArrays.concat(new ai.djl.ndarray.NDList(values[layer], v), 2);
         fullK.attach(manager);
         fullV.attach(manager);
         if (keys[layer] != null) {

@@ -8,12 +8,10 @@ import ai.djl.ndarray.NDArray;
  * Every method returns the tensor that the forward pass continues with.
  */
 public interface LayerTap {
-    LayerTap NONE = new LayerTap() {
-    };
+    LayerTap NONE = new LayerTap() {};
 
     /** The residual stream entering layer {@code layer}, {@code [B, T, E]}, before its LayerNorm. */
-    default void residualIn(int layer, NDArray residual) {
-    }
+    default void residualIn(int layer, NDArray residual) {}
 
     /** The attention context of every head, {@code [B, T, H, dHead]}: the input of out_proj. */
     default NDArray attentionContext(int layer, NDArray context) {

@@ -7,10 +7,15 @@ import ai.djl.ndarray.NDArray;
  * fused into one {@code [3E, E]} matrix so the attention input takes one matmul.
  */
 public record LayerWeights(
-        NDArray attnNormWeight, NDArray attnNormBias,
-        NDArray qkvWeight, NDArray qkvBias,
-        NDArray outWeight, NDArray outBias,
-        NDArray ffnNormWeight, NDArray ffnNormBias,
-        NDArray fc1Weight, NDArray fc1Bias,
-        NDArray fc2Weight, NDArray fc2Bias) {
-}
+        NDArray attnNormWeight,
+        NDArray attnNormBias,
+        NDArray qkvWeight,
+        NDArray qkvBias,
+        NDArray outWeight,
+        NDArray outBias,
+        NDArray ffnNormWeight,
+        NDArray ffnNormBias,
+        NDArray fc1Weight,
+        NDArray fc1Bias,
+        NDArray fc2Weight,
+        NDArray fc2Bias) {}

@@ -36,8 +36,8 @@ public record OptConfig(
         requirePositive("max_position_embeddings", maxPositionEmbeddings);
         requirePositive("word_embed_proj_dim", wordEmbedProjDim);
         if (hiddenSize % numHeads != 0) {
-            throw new IllegalArgumentException("hidden_size " + hiddenSize
-                    + " is not divisible by num_attention_heads " + numHeads);
+            throw new IllegalArgumentException(
+                    "hidden_size " + hiddenSize + " is not divisible by num_attention_heads " + numHeads);
         }
         for (int id : new int[] {bosTokenId, eosTokenId, padTokenId}) {
             if (id < 0 || id >= vocabSize) {
@@ -61,9 +61,22 @@ public record OptConfig(
     }
 
     /** A pre-LN OPT with untied head, no projections, and the given shape: handy for tests. */
-    public static OptConfig of(int vocabSize, int hiddenSize, int numLayers, int numHeads, int ffnDim,
-                               int maxPositions) {
-        return new OptConfig(vocabSize, hiddenSize, numLayers, numHeads, ffnDim, maxPositions, hiddenSize,
-                true, true, true, true, 0, 0, 0);
+    public static OptConfig of(
+            int vocabSize, int hiddenSize, int numLayers, int numHeads, int ffnDim, int maxPositions) {
+        return new OptConfig(
+                vocabSize,
+                hiddenSize,
+                numLayers,
+                numHeads,
+                ffnDim,
+                maxPositions,
+                hiddenSize,
+                true,
+                true,
+                true,
+                true,
+                0,
+                0,
+                0);
     }
 }

@@ -20,8 +20,8 @@ public final class OptModel implements AutoCloseable {
 
     public OptModel(OptConfig config, OptWeights weights) {
         if (weights.layers().size() != config.numLayers()) {
-            throw new IllegalArgumentException("weights hold " + weights.layers().size() + " layers, config says "
-                    + config.numLayers());
+            throw new IllegalArgumentException(
+                    "weights hold " + weights.layers().size() + " layers, config says " + config.numLayers());
         }
         this.config = config;
         this.weights = weights;
@@ -62,8 +62,7 @@ public final class OptModel implements AutoCloseable {
     }
 
     /** What one forward pass shares across its layers. */
-    public record Pass(NDManager scope, int batch, int tokens, NDArray causalMask, NDArray scale, KvCache cache) {
-    }
+    public record Pass(NDManager scope, int batch, int tokens, NDArray causalMask, NDArray scale, KvCache cache) {}
 
     /** Runs layer {@code layer} of a pass on the stream {@code x} ({@code [B, T, E]}) and returns the new stream. */
     @FunctionalInterface
@@ -80,7 +79,10 @@ public final class OptModel implements AutoCloseable {
         return forward(scope, inputIds, cache, (pass, l, x) -> {
             tap.residualIn(l, x);
             LayerWeights w = weights.layers().get(l);
-            return DecoderLayer.forward(config, w, x,
+            return DecoderLayer.forward(
+                    config,
+                    w,
+                    x,
                     (residual, a) -> residual.add(attention(pass, l, w, a, tap)),
                     (residual, f) -> residual.add(mlp(pass.scope(), l, w, f, tap)));
         });
@@ -102,8 +104,13 @@ public final class OptModel implements AutoCloseable {
             throw new IllegalArgumentException("input has no tokens");
         }
         NDArray x = embed(scope, inputIds, past);
-        Pass pass = new Pass(scope, batch, tokens, causalMask(scope, tokens, past),
-                Tensors.scalar(scope, 1.0 / Math.sqrt(config.headDim()), dataType()), cache);
+        Pass pass = new Pass(
+                scope,
+                batch,
+                tokens,
+                causalMask(scope, tokens, past),
+                Tensors.scalar(scope, 1.0 / Math.sqrt(config.headDim()), dataType()),
+                cache);
         for (int l = 0; l < config.numLayers(); l++) {
             x = layers.run(pass, l, x);
         }
@@ -151,8 +158,8 @@ public final class OptModel implements AutoCloseable {
     private NDArray embed(NDManager scope, NDArray inputIds, int past) {
         int tokens = (int) inputIds.getShape().get(1);
         if (past + tokens > config.maxPositionEmbeddings()) {
-            throw new IllegalArgumentException("sequence of " + (past + tokens) + " tokens exceeds max_position_embeddings "
-                    + config.maxPositionEmbeddings());
+            throw new IllegalArgumentException("sequence of " + (past + tokens)
+                    + " tokens exceeds max_position_embeddings " + config.maxPositionEmbeddings());
         }
         NDArray x = weights.tokenEmbedding().get(scope, new NDIndex("{}", inputIds));
         if (weights.projectIn() != null) {
@@ -162,7 +169,8 @@ public final class OptModel implements AutoCloseable {
         for (int i = 0; i < tokens; i++) {
             pos[i] = past + i + OptConfig.POSITION_OFFSET;
         }
-        NDArray positions = weights.positionEmbedding().get(scope, new NDIndex("{}", Tensors.of(scope, pos, new Shape(tokens))));
+        NDArray positions =
+                weights.positionEmbedding().get(scope, new NDIndex("{}", Tensors.of(scope, pos, new Shape(tokens))));
         return x.add(positions);
     }
 

@@ -2,7 +2,6 @@ package org.shadowllm.common.model;
 
 import ai.djl.ndarray.NDArray;
 import ai.djl.ndarray.NDManager;
-
 import java.util.List;
 
 /**
@@ -11,11 +10,15 @@ import java.util.List;
  */
 public record OptWeights(
         NDManager manager,
-        NDArray tokenEmbedding, NDArray positionEmbedding,
-        NDArray projectIn, NDArray projectOut,
-        NDArray finalNormWeight, NDArray finalNormBias,
+        NDArray tokenEmbedding,
+        NDArray positionEmbedding,
+        NDArray projectIn,
+        NDArray projectOut,
+        NDArray finalNormWeight,
+        NDArray finalNormBias,
         NDArray lmHead,
-        List<LayerWeights> layers) implements AutoCloseable {
+        List<LayerWeights> layers)
+        implements AutoCloseable {
 
     public OptWeights {
         layers = List.copyOf(layers);

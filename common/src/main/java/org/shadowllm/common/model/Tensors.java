@@ -14,8 +14,7 @@ import ai.djl.ndarray.types.Shape;
  * {@link #scalar} instead.
  */
 public final class Tensors {
-    private Tensors() {
-    }
+    private Tensors() {}
 
     public static NDArray of(NDManager scope, float[] data, Shape shape) {
         return owned(scope.create(data, shape));

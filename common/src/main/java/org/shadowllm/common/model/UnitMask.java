@@ -11,8 +11,8 @@ import ai.djl.ndarray.types.Shape;
 public record UnitMask(float[][] heads, float[][] neurons) {
     public UnitMask {
         if (heads.length != neurons.length) {
-            throw new IllegalArgumentException("head mask has " + heads.length + " layers, neuron mask "
-                    + neurons.length);
+            throw new IllegalArgumentException(
+                    "head mask has " + heads.length + " layers, neuron mask " + neurons.length);
         }
         heads = deepCopy(heads);
         neurons = deepCopy(neurons);

@@ -6,8 +6,7 @@ package org.shadowllm.common.predictor;
  * non-finite value is refused: min and max would otherwise turn it silently into a zero input.
  */
 public final class FeatureScaler {
-    private FeatureScaler() {
-    }
+    private FeatureScaler() {}
 
     /** Scales {@code v[from .. from+length)} in place. */
     public static void scaleInPlace(float[] v, int from, int length) {
@@ -16,8 +15,8 @@ public final class FeatureScaler {
         for (int i = from; i < from + length; i++) {
             float x = v[i];
             if (!Float.isFinite(x)) {
-                throw new IllegalArgumentException("predictor feature holds " + x + " at index " + (i - from)
-                        + " of " + length + ": the model's activations are not finite");
+                throw new IllegalArgumentException("predictor feature holds " + x + " at index " + (i - from) + " of "
+                        + length + ": the model's activations are not finite");
             }
             lo = Math.min(lo, x);
             hi = Math.max(hi, x);

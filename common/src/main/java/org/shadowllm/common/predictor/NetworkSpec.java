@@ -6,9 +6,19 @@ package org.shadowllm.common.predictor;
  * {@code firstLayer .. firstLayer+layerCount-1}; its outputs are, per layer, the heads (if
  * {@code heads}) then the neurons (if {@code neurons}).
  */
-public record NetworkSpec(String name, FeatureSource source, int featureLayer, int firstLayer, int layerCount,
-                          boolean heads, boolean neurons, int inputs, int hidden, int outputs, boolean relu,
-                          boolean bias) {
+public record NetworkSpec(
+        String name,
+        FeatureSource source,
+        int featureLayer,
+        int firstLayer,
+        int layerCount,
+        boolean heads,
+        boolean neurons,
+        int inputs,
+        int hidden,
+        int outputs,
+        boolean relu,
+        boolean bias) {
     public NetworkSpec {
         if (name == null || name.isBlank() || source == null) {
             throw new IllegalArgumentException("network needs a name and a feature source");
@@ -17,8 +27,8 @@ public record NetworkSpec(String name, FeatureSource source, int featureLayer, i
             throw new IllegalArgumentException("network " + name + " scores no units");
         }
         if (inputs < 1 || hidden < 1 || outputs < 1) {
-            throw new IllegalArgumentException("network " + name + " needs positive widths, got " + inputs + "/"
-                    + hidden + "/" + outputs);
+            throw new IllegalArgumentException(
+                    "network " + name + " needs positive widths, got " + inputs + "/" + hidden + "/" + outputs);
         }
     }
 

@@ -4,10 +4,9 @@ import ai.djl.ndarray.NDArray;
 import ai.djl.ndarray.NDManager;
 import ai.djl.ndarray.types.Shape;
 import ai.djl.nn.Activation;
-import org.shadowllm.common.model.Tensors;
-
 import java.util.ArrayList;
 import java.util.List;
+import org.shadowllm.common.model.Tensors;
 
 /** A network's parameters as tensors, owned by one manager, and its forward pass. */
 public final class NetworkTensors implements AutoCloseable {
@@ -79,7 +78,11 @@ public final class NetworkTensors implements AutoCloseable {
 
     /** Reads the current values back, in the {@code [out, in]} orientation of {@link NetworkWeights}. */
     public NetworkWeights toWeights() {
-        return new NetworkWeights(spec, rowMajor(w1T), b1 == null ? null : Tensors.floats(b1), rowMajor(w2T),
+        return new NetworkWeights(
+                spec,
+                rowMajor(w1T),
+                b1 == null ? null : Tensors.floats(b1),
+                rowMajor(w2T),
                 b2 == null ? null : Tensors.floats(b2));
     }
 

@@ -15,7 +15,8 @@ public record NetworkWeights(NetworkSpec spec, float[] w1, float[] b1, float[] w
     private static void check(NetworkSpec spec, String what, float[] values, long expected, boolean present) {
         if (!present) {
             if (values != null) {
-                throw new IllegalArgumentException("network " + spec.name() + " has no bias but " + what + " was given");
+                throw new IllegalArgumentException(
+                        "network " + spec.name() + " has no bias but " + what + " was given");
             }
             return;
         }
@@ -25,7 +26,8 @@ public record NetworkWeights(NetworkSpec spec, float[] w1, float[] b1, float[] w
         }
         for (float v : values) {
             if (!Float.isFinite(v)) {
-                throw new IllegalArgumentException("network " + spec.name() + ": " + what + " holds a non-finite value");
+                throw new IllegalArgumentException(
+                        "network " + spec.name() + ": " + what + " holds a non-finite value");
             }
         }
     }

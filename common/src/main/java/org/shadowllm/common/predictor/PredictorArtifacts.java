@@ -3,12 +3,6 @@ package org.shadowllm.common.predictor;
 import com.google.gson.Gson;
 import com.google.gson.GsonBuilder;
 import com.google.gson.JsonParseException;
-import org.shadowllm.common.model.OptConfig;
-import org.shadowllm.common.safetensors.SafetensorsException;
-import org.shadowllm.common.safetensors.SafetensorsFile;
-import org.shadowllm.common.safetensors.SafetensorsWriter;
-import org.shadowllm.common.safetensors.TensorInfo;
-
 import java.io.IOException;
 import java.io.UncheckedIOException;
 import java.nio.charset.StandardCharsets;
@@ -22,6 +16,11 @@ import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.stream.Stream;
+import org.shadowllm.common.model.OptConfig;
+import org.shadowllm.common.safetensors.SafetensorsException;
+import org.shadowllm.common.safetensors.SafetensorsFile;
+import org.shadowllm.common.safetensors.SafetensorsWriter;
+import org.shadowllm.common.safetensors.TensorInfo;
 
 /**
  * A predictor on disk: a directory with {@code weights.safetensors} (F32, tensors
@@ -31,11 +30,12 @@ import java.util.stream.Stream;
 public final class PredictorArtifacts {
     public static final String WEIGHTS = "weights.safetensors";
     public static final String MANIFEST = "manifest.json";
-    private static final Gson GSON = new GsonBuilder().setPrettyPrinting().serializeSpecialFloatingPointValues()
+    private static final Gson GSON = new GsonBuilder()
+            .setPrettyPrinting()
+            .serializeSpecialFloatingPointValues()
             .create();
 
-    private PredictorArtifacts() {
-    }
+    private PredictorArtifacts() {}
 
     public static void save(UnitPredictor predictor, Path dir) {
         Path target = dir.toAbsolutePath().normalize();
@@ -47,15 +47,23 @@ public final class PredictorArtifacts {
             Map<String, SafetensorsWriter.Tensor> tensors = new LinkedHashMap<>();
             for (NetworkWeights n : predictor.networks()) {
                 NetworkSpec s = n.spec();
-                tensors.put(s.name() + ".w1", new SafetensorsWriter.Tensor(n.w1(), new long[] {s.hidden(), s.inputs()}));
-                tensors.put(s.name() + ".w2", new SafetensorsWriter.Tensor(n.w2(), new long[] {s.outputs(), s.hidden()}));
+                tensors.put(
+                        s.name() + ".w1", new SafetensorsWriter.Tensor(n.w1(), new long[] {s.hidden(), s.inputs()}));
+                tensors.put(
+                        s.name() + ".w2", new SafetensorsWriter.Tensor(n.w2(), new long[] {s.outputs(), s.hidden()}));
                 if (s.bias()) {
                     tensors.put(s.name() + ".b1", new SafetensorsWriter.Tensor(n.b1(), new long[] {s.hidden()}));
                     tensors.put(s.name() + ".b2", new SafetensorsWriter.Tensor(n.b2(), new long[] {s.outputs()}));
                 }
             }
-            SafetensorsWriter.write(staging.resolve(WEIGHTS), tensors,
-                    Map.of("format", "shadowllm-predictor", "kind", predictor.kind().key()));
+            SafetensorsWriter.write(
+                    staging.resolve(WEIGHTS),
+                    tensors,
+                    Map.of(
+                            "format",
+                            "shadowllm-predictor",
+                            "kind",
+                            predictor.kind().key()));
             Files.writeString(staging.resolve(MANIFEST), GSON.toJson(predictor.manifest()), StandardCharsets.UTF_8);
             deleteTree(old);
             if (Files.exists(target)) {
@@ -83,8 +91,8 @@ public final class PredictorArtifacts {
         Path manifestFile = dir.resolve(MANIFEST);
         Path weightsFile = dir.resolve(WEIGHTS);
         if (!Files.isRegularFile(manifestFile) || !Files.isRegularFile(weightsFile)) {
-            throw new IllegalArgumentException("not a predictor artifact: " + dir + " needs " + MANIFEST + " and "
-                    + WEIGHTS);
+            throw new IllegalArgumentException(
+                    "not a predictor artifact: " + dir + " needs " + MANIFEST + " and " + WEIGHTS);
         }
         PredictorManifest manifest;
         try {
@@ -92,7 +100,8 @@ public final class PredictorArtifacts {
         } catch (IOException e) {
             throw new UncheckedIOException("cannot read " + manifestFile, e);
         } catch (JsonParseException | IllegalArgumentException | NullPointerException e) {
-            throw new IllegalArgumentException(manifestFile + " is not a valid predictor manifest: " + e.getMessage(), e);
+            throw new IllegalArgumentException(
+                    manifestFile + " is not a valid predictor manifest: " + e.getMessage(), e);
         }
         if (manifest == null || manifest.formatVersion() != PredictorManifest.FORMAT_VERSION) {
             throw new IllegalArgumentException(manifestFile + ": unsupported predictor format "

@@ -50,8 +50,8 @@ public enum PredictorKind {
                 return k;
             }
         }
-        throw new IllegalArgumentException("unknown predictor '" + text
-                + "'; expected shadowllm, shadowllm-split, dejavu or dejavu-inflated");
+        throw new IllegalArgumentException(
+                "unknown predictor '" + text + "'; expected shadowllm, shadowllm-split, dejavu or dejavu-inflated");
     }
 
     /** The networks of this design for {@code shape}, each {@code hidden} wide. */
@@ -59,27 +59,93 @@ public enum PredictorKind {
         int e = shape.hidden();
         List<NetworkSpec> out = new ArrayList<>();
         switch (this) {
-            case SHADOWLLM -> out.add(new NetworkSpec("all", FeatureSource.ATTENTION_CONTEXT, 0, 0, shape.layers(),
-                    true, true, e, hidden, shape.outputs(shape.layers(), true, true), true, true));
+            case SHADOWLLM -> out.add(new NetworkSpec(
+                    "all",
+                    FeatureSource.ATTENTION_CONTEXT,
+                    0,
+                    0,
+                    shape.layers(),
+                    true,
+                    true,
+                    e,
+                    hidden,
+                    shape.outputs(shape.layers(), true, true),
+                    true,
+                    true));
             case SHADOWLLM_SPLIT -> {
-                out.add(new NetworkSpec("heads", FeatureSource.ATTENTION_CONTEXT, 0, 0, shape.layers(), true, false, e,
-                        hidden, shape.outputs(shape.layers(), true, false), true, true));
-                out.add(new NetworkSpec("neurons", FeatureSource.ATTENTION_CONTEXT, 0, 0, shape.layers(), false, true, e,
-                        Math.max(1, hidden / 2), shape.outputs(shape.layers(), false, true), true, true));
+                out.add(new NetworkSpec(
+                        "heads",
+                        FeatureSource.ATTENTION_CONTEXT,
+                        0,
+                        0,
+                        shape.layers(),
+                        true,
+                        false,
+                        e,
+                        hidden,
+                        shape.outputs(shape.layers(), true, false),
+                        true,
+                        true));
+                out.add(new NetworkSpec(
+                        "neurons",
+                        FeatureSource.ATTENTION_CONTEXT,
+                        0,
+                        0,
+                        shape.layers(),
+                        false,
+                        true,
+                        e,
+                        Math.max(1, hidden / 2),
+                        shape.outputs(shape.layers(), false, true),
+                        true,
+                        true));
             }
             case DEJAVU -> {
                 for (int l = 0; l < shape.layers(); l++) {
                     int feature = Math.max(0, l - 1);
-                    out.add(new NetworkSpec("layer" + l + ".heads", FeatureSource.RESIDUAL_IN, feature, l, 1, true, false,
-                            e, hidden, shape.heads(), false, false));
-                    out.add(new NetworkSpec("layer" + l + ".neurons", FeatureSource.RESIDUAL_IN, feature, l, 1, false, true,
-                            e, hidden, shape.ffn(), false, false));
+                    out.add(new NetworkSpec(
+                            "layer" + l + ".heads",
+                            FeatureSource.RESIDUAL_IN,
+                            feature,
+                            l,
+                            1,
+                            true,
+                            false,
+                            e,
+                            hidden,
+                            shape.heads(),
+                            false,
+                            false));
+                    out.add(new NetworkSpec(
+                            "layer" + l + ".neurons",
+                            FeatureSource.RESIDUAL_IN,
+                            feature,
+                            l,
+                            1,
+                            false,
+                            true,
+                            e,
+                            hidden,
+                            shape.ffn(),
+                            false,
+                            false));
                 }
             }
             case DEJAVU_INFLATED -> {
                 for (int l = 0; l < shape.layers(); l++) {
-                    out.add(new NetworkSpec("layer" + l, FeatureSource.ATTENTION_CONTEXT, l, l, 1, true, true,
-                            e, hidden, shape.heads() + shape.ffn(), true, true));
+                    out.add(new NetworkSpec(
+                            "layer" + l,
+                            FeatureSource.ATTENTION_CONTEXT,
+                            l,
+                            l,
+                            1,
+                            true,
+                            true,
+                            e,
+                            hidden,
+                            shape.heads() + shape.ffn(),
+                            true,
+                            true));
                 }
             }
             default -> throw new IllegalStateException(name());

@@ -47,8 +47,8 @@ public record PredictorManifest(
      * read, and the token position of the features (null in manifests written before it was recorded:
      * the last input token).
      */
-    public record InputTable(String path, List<String> runIds, long rows, List<String> codeVersions,
-                             FeaturePosition featurePosition) {
+    public record InputTable(
+            String path, List<String> runIds, long rows, List<String> codeVersions, FeaturePosition featurePosition) {
         public InputTable {
             runIds = List.copyOf(runIds);
             codeVersions = List.copyOf(codeVersions);
@@ -56,8 +56,23 @@ public record PredictorManifest(
     }
 
     public PredictorManifest withMetrics(Map<String, Double> newMetrics) {
-        return new PredictorManifest(formatVersion, kind, model, shape, criterion, tasks, shots, splitSeed,
-                heldOutFraction, trainExamples, heldOutExamples, training, newMetrics, codeVersion, inputTable,
-                createdAt, networks);
+        return new PredictorManifest(
+                formatVersion,
+                kind,
+                model,
+                shape,
+                criterion,
+                tasks,
+                shots,
+                splitSeed,
+                heldOutFraction,
+                trainExamples,
+                heldOutExamples,
+                training,
+                newMetrics,
+                codeVersion,
+                inputTable,
+                createdAt,
+                networks);
     }
 }

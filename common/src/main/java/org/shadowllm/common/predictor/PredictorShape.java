@@ -24,8 +24,8 @@ public record PredictorShape(int layers, int heads, int ffn, int hidden) {
     public void requireMatches(OptConfig config, String modelName) {
         PredictorShape model = of(config);
         if (!equals(model)) {
-            throw new IllegalArgumentException("predictor was trained for a model with " + describe()
-                    + ", but " + modelName + " has " + model.describe());
+            throw new IllegalArgumentException("predictor was trained for a model with " + describe() + ", but "
+                    + modelName + " has " + model.describe());
         }
     }
 

@@ -4,8 +4,7 @@ import java.util.Arrays;
 
 /** Ranks of scores, as the importance tables and the rank metrics both use them. */
 public final class Ranks {
-    private Ranks() {
-    }
+    private Ranks() {}
 
     /**
      * Descending ranks from 1 (the highest score ranks 1) of {@code v[from .. from+n)}, equal values

@@ -8,8 +8,7 @@ import java.util.Arrays;
  * time) and no boxing happens, since budgets run per token.
  */
 public final class TopK {
-    private TopK() {
-    }
+    private TopK() {}
 
     /** The ranking key of score {@code x} at {@code index}: smaller keys rank higher. */
     public static long key(float x, int index) {

@@ -6,8 +6,7 @@ package org.shadowllm.common.predictor;
  * inputs go through {@link FeatureScaler}).
  */
 public final class UnitLayout {
-    private UnitLayout() {
-    }
+    private UnitLayout() {}
 
     /** The part of {@code heads}/{@code neurons} that {@code spec} predicts, in its output order. */
     public static float[] gather(NetworkSpec spec, PredictorShape shape, float[] heads, float[] neurons) {
@@ -27,8 +26,8 @@ public final class UnitLayout {
     }
 
     /** Writes a network's outputs {@code out[offset ..]} into the table layout. */
-    public static void scatter(NetworkSpec spec, PredictorShape shape, float[] out, int offset, float[] heads,
-                               float[] neurons) {
+    public static void scatter(
+            NetworkSpec spec, PredictorShape shape, float[] out, int offset, float[] heads, float[] neurons) {
         int o = offset;
         for (int l = spec.firstLayer(); l < spec.firstLayer() + spec.layerCount(); l++) {
             if (spec.heads()) {

@@ -12,11 +12,12 @@ public record UnitPredictor(PredictorManifest manifest, List<NetworkWeights> net
         if (networks.isEmpty()) {
             throw new IllegalArgumentException("predictor has no networks");
         }
-        List<NetworkSpec> expected = manifest.kind().networks(manifest.shape(), networks.get(0).spec().hidden());
+        List<NetworkSpec> expected = manifest.kind()
+                .networks(manifest.shape(), networks.get(0).spec().hidden());
         List<NetworkSpec> actual = networks.stream().map(NetworkWeights::spec).toList();
         if (!expected.equals(actual) || !expected.equals(manifest.networks())) {
-            throw new IllegalArgumentException("a " + manifest.kind() + " predictor for " + manifest.shape().describe()
-                    + " needs networks " + expected + ", got " + actual);
+            throw new IllegalArgumentException("a " + manifest.kind() + " predictor for "
+                    + manifest.shape().describe() + " needs networks " + expected + ", got " + actual);
         }
     }
 
@@ -30,10 +31,12 @@ public record UnitPredictor(PredictorManifest manifest, List<NetworkWeights> net
 
     /** Indices of the networks that score units of {@code layer}, in network order. */
     public int[] networksFor(int layer) {
-        return java.util.stream.IntStream.range(0, networks.size()).filter(i -> {
-            NetworkSpec s = networks.get(i).spec();
-            return layer >= s.firstLayer() && layer < s.firstLayer() + s.layerCount();
-        }).toArray();
+        return java.util.stream.IntStream.range(0, networks.size())
+                .filter(i -> {
+                    NetworkSpec s = networks.get(i).spec();
+                    return layer >= s.firstLayer() && layer < s.firstLayer() + s.layerCount();
+                })
+                .toArray();
     }
 
     public int hiddenWidth() {

@@ -2,8 +2,7 @@ package org.shadowllm.common.safetensors;
 
 /** Exact widening of IEEE half and bfloat16 bit patterns to float (Java 17 has no Float.float16ToFloat). */
 final class HalfFloats {
-    private HalfFloats() {
-    }
+    private HalfFloats() {}
 
     static float bf16ToFloat(short bits) {
         return Float.intBitsToFloat((bits & 0xffff) << 16);

@@ -4,7 +4,6 @@ import com.google.gson.JsonElement;
 import com.google.gson.JsonObject;
 import com.google.gson.JsonParseException;
 import com.google.gson.JsonParser;
-
 import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -25,8 +24,7 @@ public final class SafetensorsCheckpoint implements AutoCloseable {
     private final List<SafetensorsFile> files;
     private final Map<String, SafetensorsFile> byTensor;
 
-    private SafetensorsCheckpoint(Path directory, List<SafetensorsFile> files,
-                                  Map<String, SafetensorsFile> byTensor) {
+    private SafetensorsCheckpoint(Path directory, List<SafetensorsFile> files, Map<String, SafetensorsFile> byTensor) {
         this.directory = directory;
         this.files = files;
         this.byTensor = byTensor;
@@ -49,8 +47,8 @@ public final class SafetensorsCheckpoint implements AutoCloseable {
                         files.add(shard);
                     }
                     if (!shard.tensors().containsKey(e.getKey())) {
-                        throw new SafetensorsException(shard.path().toString(), e.getKey(),
-                                "missing tensor (listed in " + INDEX_FILE + ")");
+                        throw new SafetensorsException(
+                                shard.path().toString(), e.getKey(), "missing tensor (listed in " + INDEX_FILE + ")");
                     }
                     byTensor.put(e.getKey(), shard);
                 }
@@ -59,8 +57,8 @@ public final class SafetensorsCheckpoint implements AutoCloseable {
                 files.add(f);
                 f.tensors().keySet().forEach(name -> byTensor.put(name, f));
             } else {
-                throw new SafetensorsException(directory.toString(), null,
-                        "no " + SINGLE_FILE + " and no " + INDEX_FILE);
+                throw new SafetensorsException(
+                        directory.toString(), null, "no " + SINGLE_FILE + " and no " + INDEX_FILE);
             }
         } catch (RuntimeException e) {
             files.forEach(SafetensorsFile::close);

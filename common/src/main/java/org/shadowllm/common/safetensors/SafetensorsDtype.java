@@ -4,7 +4,16 @@ import java.util.Locale;
 
 /** Element types of the safetensors format that this project reads. */
 public enum SafetensorsDtype {
-    F64(8), F32(4), F16(2), BF16(2), I64(8), I32(4), I16(2), I8(1), U8(1), BOOL(1);
+    F64(8),
+    F32(4),
+    F16(2),
+    BF16(2),
+    I64(8),
+    I32(4),
+    I16(2),
+    I8(1),
+    U8(1),
+    BOOL(1);
 
     private final int bytes;
 

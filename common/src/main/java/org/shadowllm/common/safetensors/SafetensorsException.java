@@ -5,9 +5,7 @@ public class SafetensorsException extends RuntimeException {
     private static final long serialVersionUID = 1L;
 
     public SafetensorsException(String file, String tensor, String problem) {
-        super(tensor == null
-                ? file + ": " + problem
-                : file + ": tensor '" + tensor + "': " + problem);
+        super(tensor == null ? file + ": " + problem : file + ": tensor '" + tensor + "': " + problem);
     }
 
     public SafetensorsException(String file, String problem, Throwable cause) {

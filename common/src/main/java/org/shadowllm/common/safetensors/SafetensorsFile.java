@@ -4,7 +4,6 @@ import com.google.gson.JsonElement;
 import com.google.gson.JsonObject;
 import com.google.gson.JsonParseException;
 import com.google.gson.JsonParser;
-
 import java.io.IOException;
 import java.nio.ByteBuffer;
 import java.nio.ByteOrder;
@@ -31,8 +30,12 @@ public final class SafetensorsFile implements AutoCloseable {
     private final Map<String, TensorInfo> tensors;
     private final Map<String, String> metadata;
 
-    private SafetensorsFile(Path path, FileChannel channel, long dataStart,
-                            Map<String, TensorInfo> tensors, Map<String, String> metadata) {
+    private SafetensorsFile(
+            Path path,
+            FileChannel channel,
+            long dataStart,
+            Map<String, TensorInfo> tensors,
+            Map<String, String> metadata) {
         this.path = path;
         this.channel = channel;
         this.dataStart = dataStart;
@@ -59,8 +62,8 @@ public final class SafetensorsFile implements AutoCloseable {
                 throw new SafetensorsException(file, null, "implausible header length " + headerLen);
             }
             if (8 + headerLen > size) {
-                throw new SafetensorsException(file, null, "truncated: header needs " + headerLen
-                        + " bytes but the file has " + (size - 8));
+                throw new SafetensorsException(
+                        file, null, "truncated: header needs " + headerLen + " bytes but the file has " + (size - 8));
             }
             ByteBuffer headerBuf = ByteBuffer.allocate((int) headerLen);
             readFully(channel, headerBuf, 8, file);
@@ -68,8 +71,12 @@ public final class SafetensorsFile implements AutoCloseable {
             long dataStart = 8 + headerLen;
             Map<String, String> metadata = new LinkedHashMap<>();
             Map<String, TensorInfo> tensors = parseHeader(json, file, size - dataStart, metadata);
-            SafetensorsFile result = new SafetensorsFile(path, channel, dataStart,
-                    Collections.unmodifiableMap(tensors), Collections.unmodifiableMap(metadata));
+            SafetensorsFile result = new SafetensorsFile(
+                    path,
+                    channel,
+                    dataStart,
+                    Collections.unmodifiableMap(tensors),
+                    Collections.unmodifiableMap(metadata));
             channel = null;
             return result;
         } catch (IOException e) {
@@ -85,8 +92,8 @@ public final class SafetensorsFile implements AutoCloseable {
         }
     }
 
-    private static Map<String, TensorInfo> parseHeader(String json, String file, long dataBytes,
-                                                       Map<String, String> metadata) {
+    private static Map<String, TensorInfo> parseHeader(
+            String json, String file, long dataBytes, Map<String, String> metadata) {
         JsonObject root;
         try {
             root = JsonParser.parseString(json).getAsJsonObject();
@@ -97,7 +104,9 @@ public final class SafetensorsFile implements AutoCloseable {
         for (Map.Entry<String, JsonElement> e : root.entrySet()) {
             String name = e.getKey();
             if (name.equals("__metadata__")) {
-                e.getValue().getAsJsonObject().entrySet()
+                e.getValue()
+                        .getAsJsonObject()
+                        .entrySet()
                         .forEach(m -> metadata.put(m.getKey(), m.getValue().getAsString()));
                 continue;
             }
@@ -110,19 +119,31 @@ public final class SafetensorsFile implements AutoCloseable {
                     shape[i] = shapeJson.get(i).getAsLong();
                 }
                 var offsets = t.getAsJsonArray("data_offsets");
-                TensorInfo info = new TensorInfo(name, dtype, shape,
-                        offsets.get(0).getAsLong(), offsets.get(1).getAsLong());
+                TensorInfo info = new TensorInfo(
+                        name,
+                        dtype,
+                        shape,
+                        offsets.get(0).getAsLong(),
+                        offsets.get(1).getAsLong());
                 if (info.end() - info.begin() != info.elementCount() * dtype.bytes()) {
-                    throw new SafetensorsException(file, name, "byte range " + (info.end() - info.begin())
-                            + " does not match shape " + info.shapeString() + " of " + dtype);
+                    throw new SafetensorsException(
+                            file,
+                            name,
+                            "byte range " + (info.end() - info.begin()) + " does not match shape " + info.shapeString()
+                                    + " of " + dtype);
                 }
                 if (info.end() > dataBytes) {
-                    throw new SafetensorsException(file, name, "truncated: data ends at byte " + info.end()
-                            + " but the file holds only " + dataBytes + " data bytes");
+                    throw new SafetensorsException(
+                            file,
+                            name,
+                            "truncated: data ends at byte " + info.end() + " but the file holds only " + dataBytes
+                                    + " data bytes");
                 }
                 tensors.put(name, info);
-            } catch (NullPointerException | IllegalStateException | IllegalArgumentException
-                     | UnsupportedOperationException ex) {
+            } catch (NullPointerException
+                    | IllegalStateException
+                    | IllegalArgumentException
+                    | UnsupportedOperationException ex) {
                 if (ex instanceof SafetensorsException se) {
                     throw se;
                 }
@@ -198,8 +219,8 @@ public final class SafetensorsFile implements AutoCloseable {
     }
 
     private SafetensorsException notFloat(TensorInfo info) {
-        return new SafetensorsException(path.toString(), info.name(),
-                "dtype " + info.dtype() + " is not a floating-point type");
+        return new SafetensorsException(
+                path.toString(), info.name(), "dtype " + info.dtype() + " is not a floating-point type");
     }
 
     private ByteBuffer readBytes(TensorInfo info) {
@@ -208,8 +229,8 @@ public final class SafetensorsFile implements AutoCloseable {
         }
         long len = info.end() - info.begin();
         if (len > Integer.MAX_VALUE - 16) {
-            throw new SafetensorsException(path.toString(), info.name(), "tensor of " + len
-                    + " bytes is larger than one Java array can hold");
+            throw new SafetensorsException(
+                    path.toString(), info.name(), "tensor of " + len + " bytes is larger than one Java array can hold");
         }
         ByteBuffer buf = ByteBuffer.allocate((int) len).order(ByteOrder.LITTLE_ENDIAN);
         try {

@@ -2,7 +2,6 @@ package org.shadowllm.common.safetensors;
 
 import com.google.gson.JsonArray;
 import com.google.gson.JsonObject;
-
 import java.io.IOException;
 import java.io.OutputStream;
 import java.io.UncheckedIOException;
@@ -17,8 +16,7 @@ import java.util.Map;
 
 /** Writes float tensors as an F32 safetensors file, atomically (temp file, then rename). */
 public final class SafetensorsWriter {
-    private SafetensorsWriter() {
-    }
+    private SafetensorsWriter() {}
 
     /** A tensor to write: row-major values and their shape. */
     public record Tensor(float[] values, long[] shape) {
@@ -28,8 +26,8 @@ public final class SafetensorsWriter {
                 n *= d;
             }
             if (n != values.length) {
-                throw new IllegalArgumentException("shape " + Arrays.toString(shape) + " needs " + n
-                        + " values, got " + values.length);
+                throw new IllegalArgumentException(
+                        "shape " + Arrays.toString(shape) + " needs " + n + " values, got " + values.length);
             }
         }
     }
@@ -65,7 +63,8 @@ public final class SafetensorsWriter {
         try {
             Files.createDirectories(file.toAbsolutePath().getParent());
             try (OutputStream out = new java.io.BufferedOutputStream(Files.newOutputStream(tmp), 1 << 20)) {
-                ByteBuffer len = ByteBuffer.allocate(8).order(ByteOrder.LITTLE_ENDIAN).putLong(padded.length);
+                ByteBuffer len =
+                        ByteBuffer.allocate(8).order(ByteOrder.LITTLE_ENDIAN).putLong(padded.length);
                 out.write(len.array());
                 out.write(padded);
                 ByteBuffer buf = ByteBuffer.allocate(1 << 16).order(ByteOrder.LITTLE_ENDIAN);

@@ -49,7 +49,7 @@ public enum FewShotTask {
                 return t;
             }
         }
-        throw new IllegalArgumentException("unknown task '" + key + "'; known: piqa, copa, openbookqa, winogrande, "
-                + "rte, hellaswag, arc_easy");
+        throw new IllegalArgumentException(
+                "unknown task '" + key + "'; known: piqa, copa, openbookqa, winogrande, " + "rte, hellaswag, arc_easy");
     }
 }

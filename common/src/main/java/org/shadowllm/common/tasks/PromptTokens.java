@@ -1,8 +1,7 @@
 package org.shadowllm.common.tasks;
 
-import org.shadowllm.common.tokenizer.ByteLevelBpeTokenizer;
-
 import java.util.Arrays;
+import org.shadowllm.common.tokenizer.ByteLevelBpeTokenizer;
 
 /**
  * A prompt as model input: BOS, the context's tokens, then the continuation's tokens (tokenized apart,
@@ -23,8 +22,8 @@ public record PromptTokens(int[] tokens, int continuationLength, int truncated) 
         int excess = context.length + continuation.length - 1 - maxPositions;
         if (excess > 0) {
             if (excess >= context.length - 1) {
-                throw new IllegalArgumentException(p.task().key() + " example '" + p.exampleId() + "': the continuation "
-                        + "alone exceeds max_position_embeddings " + maxPositions);
+                throw new IllegalArgumentException(p.task().key() + " example '" + p.exampleId()
+                        + "': the continuation " + "alone exceeds max_position_embeddings " + maxPositions);
             }
             int[] kept = new int[context.length - excess];
             kept[0] = context[0];

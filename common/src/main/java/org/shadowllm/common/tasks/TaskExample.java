@@ -8,8 +8,15 @@ import java.util.Objects;
  * One record of a task file. For Winogrande, {@code partialContexts} and {@code continuation} carry
  * lm-evaluation-harness's partial scoring; for the others they are null.
  */
-public record TaskExample(FewShotTask task, String id, String context, List<String> choices, int label,
-                          List<String> partialContexts, String continuation) implements Serializable {
+public record TaskExample(
+        FewShotTask task,
+        String id,
+        String context,
+        List<String> choices,
+        int label,
+        List<String> partialContexts,
+        String continuation)
+        implements Serializable {
     public TaskExample {
         Objects.requireNonNull(id, "id");
         Objects.requireNonNull(context, "context");
@@ -19,8 +26,8 @@ public record TaskExample(FewShotTask task, String id, String context, List<Stri
         }
         if (task == FewShotTask.WINOGRANDE) {
             if (partialContexts == null || partialContexts.size() != choices.size() || continuation == null) {
-                throw new IllegalArgumentException("winogrande record needs partial_contexts for every choice and a "
-                        + "continuation");
+                throw new IllegalArgumentException(
+                        "winogrande record needs partial_contexts for every choice and a " + "continuation");
             }
             partialContexts = List.copyOf(partialContexts);
         }

@@ -16,8 +16,8 @@ import java.util.regex.Pattern;
  * from {@code tokenizer.json} or from {@code vocab.json} + {@code merges.txt}.
  */
 public final class ByteLevelBpeTokenizer {
-    private static final Pattern SPLIT = Pattern.compile(
-            "'s|'t|'re|'ve|'m|'ll|'d| ?\\p{L}+| ?\\p{N}+| ?[^\\s\\p{L}\\p{N}]+|\\s+(?!\\S)|\\s+");
+    private static final Pattern SPLIT =
+            Pattern.compile("'s|'t|'re|'ve|'m|'ll|'d| ?\\p{L}+| ?\\p{N}+| ?[^\\s\\p{L}\\p{N}]+|\\s+(?!\\S)|\\s+");
     private static final char[] BYTE_TO_CHAR = byteToUnicode();
 
     private final Map<String, Integer> vocab;
@@ -44,8 +44,8 @@ public final class ByteLevelBpeTokenizer {
         this.bosTokenId = bosTokenId;
         for (char c : BYTE_TO_CHAR) {
             if (!this.vocab.containsKey(String.valueOf(c))) {
-                throw new IllegalArgumentException("vocabulary lacks the byte symbol '" + c
-                        + "': not a byte-level BPE vocabulary");
+                throw new IllegalArgumentException(
+                        "vocabulary lacks the byte symbol '" + c + "': not a byte-level BPE vocabulary");
             }
         }
     }
@@ -113,7 +113,9 @@ public final class ByteLevelBpeTokenizer {
             String right = symbols.get(best + 1);
             List<String> merged = new ArrayList<>(symbols.size() - 1);
             for (int i = 0; i < symbols.size(); i++) {
-                if (i + 1 < symbols.size() && symbols.get(i).equals(left) && symbols.get(i + 1).equals(right)) {
+                if (i + 1 < symbols.size()
+                        && symbols.get(i).equals(left)
+                        && symbols.get(i + 1).equals(right)) {
                     merged.add(left + right);
                     i++;
                 } else {
@@ -126,8 +128,8 @@ public final class ByteLevelBpeTokenizer {
         for (int i = 0; i < ids.length; i++) {
             Integer id = vocab.get(symbols.get(i));
             if (id == null) {
-                throw new IllegalStateException("BPE symbol '" + symbols.get(i) + "' of '" + word
-                        + "' is not in the vocabulary");
+                throw new IllegalStateException(
+                        "BPE symbol '" + symbols.get(i) + "' of '" + word + "' is not in the vocabulary");
             }
             ids[i] = id;
         }

@@ -5,7 +5,6 @@ import com.google.gson.JsonElement;
 import com.google.gson.JsonObject;
 import com.google.gson.JsonParseException;
 import com.google.gson.JsonParser;
-
 import java.io.IOException;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
@@ -17,8 +16,7 @@ import java.util.Map;
 
 /** Reads a byte-level BPE tokenizer from a model directory. */
 public final class TokenizerLoader {
-    private TokenizerLoader() {
-    }
+    private TokenizerLoader() {}
 
     /** Prefers {@code tokenizer.json}; falls back to {@code vocab.json} + {@code merges.txt}. */
     public static ByteLevelBpeTokenizer load(Path modelDir, int bosTokenId) {
@@ -50,7 +48,8 @@ public final class TokenizerLoader {
                 throw new IllegalArgumentException(file + ": add_prefix_space=true is not GPT-2/OPT tokenization");
             }
             Map<String, Integer> vocab = new HashMap<>();
-            for (Map.Entry<String, JsonElement> e : model.getAsJsonObject("vocab").entrySet()) {
+            for (Map.Entry<String, JsonElement> e :
+                    model.getAsJsonObject("vocab").entrySet()) {
                 vocab.put(e.getKey(), e.getValue().getAsInt());
             }
             addAddedTokens(root, vocab);
@@ -99,8 +98,8 @@ public final class TokenizerLoader {
             }
             return new ByteLevelBpeTokenizer(vocab, merges, bosTokenId);
         } catch (IOException e) {
-            throw new IllegalArgumentException("cannot read " + vocabFile + " / " + mergesFile + ": "
-                    + e.getMessage(), e);
+            throw new IllegalArgumentException(
+                    "cannot read " + vocabFile + " / " + mergesFile + ": " + e.getMessage(), e);
         } catch (JsonParseException | IllegalStateException e) {
             throw new IllegalArgumentException(vocabFile + ": not a JSON object of token to id", e);
         }

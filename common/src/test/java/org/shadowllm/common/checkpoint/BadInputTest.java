@@ -1,7 +1,17 @@
 package org.shadowllm.common.checkpoint;
 
+import static org.junit.jupiter.api.Assertions.assertThrows;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
 import ai.djl.Device;
 import ai.djl.ndarray.NDManager;
+import java.io.IOException;
+import java.io.RandomAccessFile;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
@@ -13,17 +23,6 @@ import org.shadowllm.common.model.OptConfig;
 import org.shadowllm.common.model.OptModel;
 import org.shadowllm.common.safetensors.SafetensorsException;
 import org.shadowllm.common.safetensors.SafetensorsWriter.Tensor;
-
-import java.io.IOException;
-import java.io.RandomAccessFile;
-import java.nio.file.Files;
-import java.nio.file.Path;
-import java.util.LinkedHashMap;
-import java.util.List;
-import java.util.Map;
-
-import static org.junit.jupiter.api.Assertions.assertThrows;
-import static org.junit.jupiter.api.Assertions.assertTrue;
 
 /** Bad input gets an error that names the file and the tensor, never a crash in native code. */
 class BadInputTest {
@@ -79,8 +78,11 @@ class BadInputTest {
         Map<String, Tensor> t = new LinkedHashMap<>(RandomOptCheckpoint.stateDict(CONFIG, 1L));
         t.remove("model.decoder.layers.1.fc2.weight");
         RandomOptCheckpoint.write(dir, CONFIG, t);
-        assertMessage(assertThrows(SafetensorsException.class, this::load),
-                "model.safetensors", "model.decoder.layers.1.fc2.weight", "missing tensor");
+        assertMessage(
+                assertThrows(SafetensorsException.class, this::load),
+                "model.safetensors",
+                "model.decoder.layers.1.fc2.weight",
+                "missing tensor");
     }
 
     @Test
@@ -88,23 +90,31 @@ class BadInputTest {
         Map<String, Tensor> t = new LinkedHashMap<>(RandomOptCheckpoint.stateDict(CONFIG, 1L));
         t.put("model.decoder.layers.0.fc1.weight", new Tensor(new float[47 * 24], new long[] {47, 24}));
         RandomOptCheckpoint.write(dir, CONFIG, t);
-        assertMessage(assertThrows(SafetensorsException.class, this::load),
-                "model.decoder.layers.0.fc1.weight", "[47, 24]", "[48, 24]");
+        assertMessage(
+                assertThrows(SafetensorsException.class, this::load),
+                "model.decoder.layers.0.fc1.weight",
+                "[47, 24]",
+                "[48, 24]");
     }
 
     @Test
     void unknownDtypeIsNamed() throws IOException {
-        String header = "{\"model.decoder.embed_tokens.weight\":{\"dtype\":\"X9\",\"shape\":[1],\"data_offsets\":[0,4]}}";
+        String header =
+                "{\"model.decoder.embed_tokens.weight\":{\"dtype\":\"X9\",\"shape\":[1],\"data_offsets\":[0,4]}}";
         writeRaw(dir.resolve("model.safetensors"), header, new byte[4]);
         Files.writeString(dir.resolve("config.json"), RandomOptCheckpoint.configJson(CONFIG));
-        assertMessage(assertThrows(SafetensorsException.class, this::load),
-                "model.safetensors", "model.decoder.embed_tokens.weight", "unknown dtype 'X9'");
+        assertMessage(
+                assertThrows(SafetensorsException.class, this::load),
+                "model.safetensors",
+                "model.decoder.embed_tokens.weight",
+                "unknown dtype 'X9'");
     }
 
     @Test
     void configOfAnotherModelTypeIsRefused() throws IOException {
         RandomOptCheckpoint.write(dir, CONFIG, 1L);
-        Files.writeString(dir.resolve("config.json"),
+        Files.writeString(
+                dir.resolve("config.json"),
                 RandomOptCheckpoint.configJson(CONFIG).replace("\"opt\"", "\"gpt2\""));
         assertMessage(assertThrows(IllegalArgumentException.class, this::load), "config.json", "'gpt2'", "not 'opt'");
     }
@@ -112,14 +122,19 @@ class BadInputTest {
     @Test
     void missingModelDirectoryIsNamed() {
         Path nowhere = dir.resolve("no-such-model");
-        assertMessage(assertThrows(IllegalArgumentException.class,
-                () -> OptCheckpoint.load(nowhere, manager, Device.cpu())), "no-such-model", "not found");
+        assertMessage(
+                assertThrows(IllegalArgumentException.class, () -> OptCheckpoint.load(nowhere, manager, Device.cpu())),
+                "no-such-model",
+                "not found");
     }
 
     @Test
     void emptyContinuationIsRefused() {
-        assertMessage(assertThrows(IllegalArgumentException.class,
-                () -> ScoredExample.of("ex", new int[] {0, 3, 4}, new int[0])), "'ex'", "continuation is empty");
+        assertMessage(
+                assertThrows(
+                        IllegalArgumentException.class, () -> ScoredExample.of("ex", new int[] {0, 3, 4}, new int[0])),
+                "'ex'",
+                "continuation is empty");
     }
 
     @Test
@@ -128,9 +143,11 @@ class BadInputTest {
         try (OptModel model = load()) {
             int[] tokens = new int[CONFIG.maxPositionEmbeddings() + 2];
             ScoredExample ex = new ScoredExample("too-long", tokens, 1);
-            assertMessage(assertThrows(IllegalArgumentException.class,
-                    () -> new CriteriaCalculator(model).compute(List.of(ex), CriteriaOptions.singlePass())),
-                    "'too-long'", "exceed max_position_embeddings " + CONFIG.maxPositionEmbeddings());
+            assertMessage(
+                    assertThrows(IllegalArgumentException.class, () -> new CriteriaCalculator(model)
+                            .compute(List.of(ex), CriteriaOptions.singlePass())),
+                    "'too-long'",
+                    "exceed max_position_embeddings " + CONFIG.maxPositionEmbeddings());
         }
     }
 
@@ -139,16 +156,19 @@ class BadInputTest {
         RandomOptCheckpoint.write(dir, CONFIG, 1L);
         try (OptModel model = load()) {
             ScoredExample ex = new ScoredExample("oov", new int[] {0, 3, 999, 4}, 1);
-            assertMessage(assertThrows(IllegalArgumentException.class,
-                    () -> new CriteriaCalculator(model).compute(List.of(ex), CriteriaOptions.singlePass())),
-                    "'oov'", "999", "outside the vocabulary");
+            assertMessage(
+                    assertThrows(IllegalArgumentException.class, () -> new CriteriaCalculator(model)
+                            .compute(List.of(ex), CriteriaOptions.singlePass())),
+                    "'oov'",
+                    "999",
+                    "outside the vocabulary");
         }
     }
 
     static void writeRaw(Path file, String header, byte[] data) throws IOException {
         byte[] h = header.getBytes(java.nio.charset.StandardCharsets.UTF_8);
-        java.nio.ByteBuffer b = java.nio.ByteBuffer.allocate(8 + h.length + data.length)
-                .order(java.nio.ByteOrder.LITTLE_ENDIAN);
+        java.nio.ByteBuffer b =
+                java.nio.ByteBuffer.allocate(8 + h.length + data.length).order(java.nio.ByteOrder.LITTLE_ENDIAN);
         b.putLong(h.length).put(h).put(data);
         Files.write(file, b.array());
     }

@@ -1,10 +1,20 @@
 package org.shadowllm.common.checkpoint;
 
+import static org.junit.jupiter.api.Assertions.assertArrayEquals;
+import static org.junit.jupiter.api.Assertions.assertNotSame;
+
 import ai.djl.Device;
 import ai.djl.ndarray.NDArray;
 import ai.djl.ndarray.NDManager;
 import ai.djl.ndarray.types.Shape;
 import com.google.gson.JsonObject;
+import java.io.IOException;
+import java.nio.ByteBuffer;
+import java.nio.ByteOrder;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.LinkedHashMap;
+import java.util.Map;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 import org.shadowllm.common.model.LayerTap;
@@ -13,17 +23,6 @@ import org.shadowllm.common.model.OptModel;
 import org.shadowllm.common.safetensors.SafetensorsFile;
 import org.shadowllm.common.safetensors.SafetensorsWriter;
 import org.shadowllm.common.safetensors.SafetensorsWriter.Tensor;
-
-import java.io.IOException;
-import java.nio.ByteBuffer;
-import java.nio.ByteOrder;
-import java.nio.file.Files;
-import java.nio.file.Path;
-import java.util.LinkedHashMap;
-import java.util.Map;
-
-import static org.junit.jupiter.api.Assertions.assertArrayEquals;
-import static org.junit.jupiter.api.Assertions.assertNotSame;
 
 class CheckpointFormatsTest {
     @TempDir
@@ -65,7 +64,8 @@ class CheckpointFormatsTest {
         for (Map.Entry<String, Tensor> e : all.entrySet()) {
             boolean one = i++ % 2 == 0;
             (one ? first : second).put(e.getKey(), e.getValue());
-            weightMap.addProperty(e.getKey(), one ? "model-00001-of-00002.safetensors" : "model-00002-of-00002.safetensors");
+            weightMap.addProperty(
+                    e.getKey(), one ? "model-00001-of-00002.safetensors" : "model-00002-of-00002.safetensors");
         }
         Files.createDirectories(sharded);
         Files.writeString(sharded.resolve("config.json"), RandomOptCheckpoint.configJson(c));
@@ -86,16 +86,20 @@ class CheckpointFormatsTest {
         OptConfig c = new OptConfig(29, 16, 1, 2, 32, 12, 16, true, true, true, false, 0, 0, 0);
         Map<String, Tensor> t = RandomOptCheckpoint.stateDict(c, 8L);
         RandomOptCheckpoint.write(dir, c, t);
-        try (NDManager m = NDManager.newBaseManager(Device.cpu()); OptModel model = OptCheckpoint.load(dir, m, Device.cpu())) {
-            assertArrayEquals(t.get("lm_head.weight").values(), model.weights().lmHead().toFloatArray());
+        try (NDManager m = NDManager.newBaseManager(Device.cpu());
+                OptModel model = OptCheckpoint.load(dir, m, Device.cpu())) {
+            assertArrayEquals(
+                    t.get("lm_head.weight").values(), model.weights().lmHead().toFloatArray());
             assertNotSame(model.weights().lmHead(), model.weights().tokenEmbedding());
         }
     }
 
     private static float[] logits(OptModel model, NDManager m) {
-        try (model; NDManager scope = m.newSubManager()) {
+        try (model;
+                NDManager scope = m.newSubManager()) {
             NDArray ids = scope.create(new long[] {0, 4, 9, 17, 28}, new Shape(1, 5));
-            return model.logits(scope, model.forward(scope, ids, LayerTap.NONE, null)).toFloatArray();
+            return model.logits(scope, model.forward(scope, ids, LayerTap.NONE, null))
+                    .toFloatArray();
         }
     }
 }

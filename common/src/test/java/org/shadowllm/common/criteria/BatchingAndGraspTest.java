@@ -1,8 +1,16 @@
 package org.shadowllm.common.criteria;
 
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+import static org.shadowllm.common.Tolerance.assertClose;
+import static org.shadowllm.common.Tolerance.flatten;
+import static org.shadowllm.common.Tolerance.widen;
+
 import ai.djl.Device;
 import ai.djl.ndarray.NDManager;
 import ai.djl.ndarray.types.DataType;
+import java.nio.file.Path;
+import java.util.List;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
@@ -12,21 +20,13 @@ import org.shadowllm.common.checkpoint.RandomOptCheckpoint;
 import org.shadowllm.common.model.OptConfig;
 import org.shadowllm.common.model.OptModel;
 
-import java.nio.file.Path;
-import java.util.List;
-
-import static org.junit.jupiter.api.Assertions.assertEquals;
-import static org.junit.jupiter.api.Assertions.assertTrue;
-import static org.shadowllm.common.Tolerance.assertClose;
-import static org.shadowllm.common.Tolerance.flatten;
-import static org.shadowllm.common.Tolerance.widen;
-
 /** Padding-based batching changes no value; grasp's Hessian-gradient product agrees with finite differences. */
 class BatchingAndGraspTest {
     static final OptConfig CONFIG = OptConfig.of(53, 40, 2, 5, 72, 32);
 
     @TempDir
     static Path dir;
+
     private static NDManager manager;
     private static OptModel fp64;
     private static OptModel fp32;
@@ -62,8 +62,12 @@ class BatchingAndGraspTest {
         assertClose(one.id() + " res", flatten(one.residualInLast()), flatten(batched.residualInLast()), rel, abs);
         for (int l = 0; l < one.headGradients().length; l++) {
             for (int t = 0; t < one.headGradients()[l].length; t++) {
-                assertClose(one.id() + " head gradient", flatten(one.headGradients()[l][t]),
-                        flatten(batched.headGradients()[l][t]), rel, abs);
+                assertClose(
+                        one.id() + " head gradient",
+                        flatten(one.headGradients()[l][t]),
+                        flatten(batched.headGradients()[l][t]),
+                        rel,
+                        abs);
             }
         }
     }
@@ -74,7 +78,8 @@ class BatchingAndGraspTest {
         List<ExampleImportance> batched = calc.compute(EXAMPLES, all);
         assertEquals(EXAMPLES.size(), batched.size());
         for (int i = 0; i < EXAMPLES.size(); i++) {
-            ExampleImportance single = calc.compute(List.of(EXAMPLES.get(i)), all).get(0);
+            ExampleImportance single =
+                    calc.compute(List.of(EXAMPLES.get(i)), all).get(0);
             assertEquals(EXAMPLES.get(i).id(), batched.get(i).id());
             assertSameResults(single, batched.get(i), rel, abs);
         }
@@ -115,14 +120,19 @@ class BatchingAndGraspTest {
             HessianGradient.Result r64 = fd64.compute(ex);
             HessianGradient.Result r32 = fd32.compute(ex);
             double eg = relativeError(r64.gradient(), ref.gradient());
-            System.out.printf("grasp %s: first-order gradient, central-difference path vs double-backward path: %.2e%n", ex.id(), eg);
+            System.out.printf(
+                    "grasp %s: first-order gradient, central-difference path vs double-backward path: %.2e%n",
+                    ex.id(), eg);
             assertTrue(eg < 1e-9, "first-order gradients differ by " + eg);
             double e64 = relativeError(r64.hessianGradient(), ref.hessianGradient());
             double e32 = relativeError(r32.hessianGradient(), ref.hessianGradient());
-            double s32 = Math.max(relativeError(r32.headGrasp(), ref.headGrasp()),
+            double s32 = Math.max(
+                    relativeError(r32.headGrasp(), ref.headGrasp()),
                     relativeError(r32.neuronGrasp(), ref.neuronGrasp()));
-            System.out.printf("grasp %s: |Hg| %.4g; central difference vs double backward: fp64 %.2e, fp32 %.2e "
-                    + "(fp32 grasp scores %.2e)%n", ex.id(), ref.hessianGradient().norm(), e64, e32, s32);
+            System.out.printf(
+                    "grasp %s: |Hg| %.4g; central difference vs double backward: fp64 %.2e, fp32 %.2e "
+                            + "(fp32 grasp scores %.2e)%n",
+                    ex.id(), ref.hessianGradient().norm(), e64, e32, s32);
             assertTrue(e64 < 1e-7, ex.id() + ": fp64 central difference off by " + e64);
             assertTrue(e32 < 1e-3 && s32 < 1e-3, ex.id() + ": fp32 central difference off by " + e32 + " / " + s32);
         }
@@ -137,8 +147,8 @@ class BatchingAndGraspTest {
         double norm = g.norm();
         JointVector unit = g.scale(1 / norm);
         double eps = 1e-6;
-        JointVector fd = hg.gradientAt(ex, unit.scale(eps)).combine(norm / (2 * eps),
-                hg.gradientAt(ex, unit.scale(-eps)), -norm / (2 * eps));
+        JointVector fd = hg.gradientAt(ex, unit.scale(eps))
+                .combine(norm / (2 * eps), hg.gradientAt(ex, unit.scale(-eps)), -norm / (2 * eps));
         assertTrue(relativeError(fd, r.hessianGradient()) < 1e-7);
         assertTrue(relativeError(hg.gradientAt(ex, null), g) < 1e-12, "first-order gradient differs");
     }
@@ -147,8 +157,10 @@ class BatchingAndGraspTest {
     void graspScoresFollowFromHessianGradientActivationsAndWeights() {
         ScoredExample ex = EXAMPLES.get(0);
         HessianGradient.Result r = new HessianGradient(fp64).compute(ex);
-        ExampleImportance full = new CriteriaCalculator(fp64).compute(List.of(ex),
-                new CriteriaOptions(java.util.EnumSet.of(ImportanceCriterion.GRASP), false, false)).get(0);
+        ExampleImportance full = new CriteriaCalculator(fp64)
+                .compute(
+                        List.of(ex), new CriteriaOptions(java.util.EnumSet.of(ImportanceCriterion.GRASP), false, false))
+                .get(0);
         int e = CONFIG.hiddenSize();
         int h = CONFIG.numHeads();
         int d = CONFIG.headDim();
@@ -156,13 +168,17 @@ class BatchingAndGraspTest {
         double[][] context = new double[CONFIG.numLayers()][];
         try (NDManager scope = manager.newSubManager()) {
             TokenBatch b = new TokenBatch(List.of(ex), CONFIG, scope, DataType.FLOAT64);
-            fp64.forward(scope, b.inputIds, new org.shadowllm.common.model.LayerTap() {
-                @Override
-                public ai.djl.ndarray.NDArray attentionContext(int layer, ai.djl.ndarray.NDArray ctx) {
-                    context[layer] = ctx.toDoubleArray();
-                    return ctx;
-                }
-            }, null);
+            fp64.forward(
+                    scope,
+                    b.inputIds,
+                    new org.shadowllm.common.model.LayerTap() {
+                        @Override
+                        public ai.djl.ndarray.NDArray attentionContext(int layer, ai.djl.ndarray.NDArray ctx) {
+                            context[layer] = ctx.toDoubleArray();
+                            return ctx;
+                        }
+                    },
+                    null);
         }
         for (int l = 0; l < CONFIG.numLayers(); l++) {
             double[] hgA = r.hessianGradient().heads()[l];
@@ -177,8 +193,8 @@ class BatchingAndGraspTest {
                     expectedHead[hh] += Math.abs(s);
                 }
             }
-            assertClose("head grasp layer " + l, expectedHead, widen(full.head(ImportanceCriterion.GRASP)[l]),
-                    1e-6, 1e-15);
+            assertClose(
+                    "head grasp layer " + l, expectedHead, widen(full.head(ImportanceCriterion.GRASP)[l]), 1e-6, 1e-15);
             double[] w = fp64.weights().layers().get(l).fc1Weight().toDoubleArray();
             double[] hgW = r.hessianGradient().fc1()[l];
             double[] expectedNeuron = new double[CONFIG.ffnDim()];
@@ -187,8 +203,12 @@ class BatchingAndGraspTest {
                     expectedNeuron[k] += Math.abs(-hgW[k * e + j] * w[k * e + j]);
                 }
             }
-            assertClose("neuron grasp layer " + l, expectedNeuron, widen(full.neuron(ImportanceCriterion.GRASP)[l]),
-                    1e-6, 1e-15);
+            assertClose(
+                    "neuron grasp layer " + l,
+                    expectedNeuron,
+                    widen(full.neuron(ImportanceCriterion.GRASP)[l]),
+                    1e-6,
+                    1e-15);
         }
     }
 }

@@ -10,14 +10,14 @@ import org.shadowllm.common.model.OptModel;
  * leaks memory per call (see {@link HessianGradient}), so it lives with the tests.
  */
 final class DoubleBackwardHessianGradient {
-    private DoubleBackwardHessianGradient() {
-    }
+    private DoubleBackwardHessianGradient() {}
 
     static HessianGradient.Result compute(OptModel model, ScoredExample example) {
         HessianGradient hg = new HessianGradient(model);
         int layers = model.config().numLayers();
         try (OptModel.Exclusive held = model.exclusive();
-             NDManager scope = model.weights().manager().newSubManager(); Autograd rec = Autograd.record()) {
+                NDManager scope = model.weights().manager().newSubManager();
+                Autograd rec = Autograd.record()) {
             ProbeTap tap = new ProbeTap(scope, layers, true, null, null);
             NDArray loss = hg.lossOf(scope, example, tap);
             Autograd.backward(loss, true, true);
@@ -27,7 +27,9 @@ final class DoubleBackwardHessianGradient {
             for (int l = 0; l < layers; l++) {
                 NDArray gh = tap.headProbe[l].getGradient();
                 NDArray gw = tap.fc1Probe[l].getGradient();
-                NDArray term = gh.mul(gh.stopGradient()).sum().add(gw.mul(gw.stopGradient()).sum());
+                NDArray term = gh.mul(gh.stopGradient())
+                        .sum()
+                        .add(gw.mul(gw.stopGradient()).sum());
                 z = z == null ? term : z.add(term);
                 try (Autograd p = Autograd.pause()) {
                     gHead[l] = gh.duplicate();
@@ -43,7 +45,9 @@ final class DoubleBackwardHessianGradient {
                     hgHead[l] = tap.headProbe[l].getGradient().sub(gHead[l]);
                     hgFc1[l] = tap.fc1Probe[l].getGradient().sub(gFc1[l]);
                 }
-                return hg.scores(HessianGradient.toJoint(gHead, gFc1), HessianGradient.toJoint(hgHead, hgFc1),
+                return hg.scores(
+                        HessianGradient.toJoint(gHead, gFc1),
+                        HessianGradient.toJoint(hgHead, hgFc1),
                         HessianGradient.contexts(tap));
             }
         }

@@ -1,9 +1,22 @@
 package org.shadowllm.common.criteria;
 
+import static org.junit.jupiter.api.Assertions.assertArrayEquals;
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+import static org.shadowllm.common.Tolerance.assertClose;
+import static org.shadowllm.common.Tolerance.flatten;
+import static org.shadowllm.common.Tolerance.widen;
+
 import ai.djl.Device;
 import ai.djl.ndarray.NDArray;
 import ai.djl.ndarray.NDManager;
 import ai.djl.ndarray.types.DataType;
+import java.util.HashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.Set;
+import java.util.function.BiFunction;
+import java.util.stream.Stream;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.MethodSource;
@@ -12,20 +25,6 @@ import org.shadowllm.common.checkpoint.OptCheckpoint;
 import org.shadowllm.common.model.OptModel;
 import org.shadowllm.common.tokenizer.ByteLevelBpeTokenizer;
 import org.shadowllm.common.tokenizer.TokenizerLoader;
-
-import java.util.HashMap;
-import java.util.List;
-import java.util.Map;
-import java.util.Set;
-import java.util.function.BiFunction;
-import java.util.stream.Stream;
-
-import static org.junit.jupiter.api.Assertions.assertArrayEquals;
-import static org.junit.jupiter.api.Assertions.assertEquals;
-import static org.junit.jupiter.api.Assertions.assertTrue;
-import static org.shadowllm.common.Tolerance.assertClose;
-import static org.shadowllm.common.Tolerance.flatten;
-import static org.shadowllm.common.Tolerance.widen;
 
 /**
  * Checks the tokenizer, model and criteria on every model in shared/golden against its float64 reference
@@ -46,8 +45,9 @@ class GoldenCriteriaTest {
     }
 
     static Stream<Case> cases() {
-        return Golden.models().stream().flatMap(m -> Stream.of(new Case(m, DataType.FLOAT32, 1e-3, 1e-6),
-                new Case(m, DataType.FLOAT64, 1e-4, 1e-7)));
+        return Golden.models().stream()
+                .flatMap(m -> Stream.of(
+                        new Case(m, DataType.FLOAT32, 1e-3, 1e-6), new Case(m, DataType.FLOAT64, 1e-4, 1e-7)));
     }
 
     private static final Map<Case, Computed> COMPUTED = new HashMap<>();
@@ -93,13 +93,17 @@ class GoldenCriteriaTest {
         boolean[][] gates = new boolean[model.config().numLayers()][];
         try (NDManager scope = model.weights().manager().newSubManager()) {
             TokenBatch b = new TokenBatch(List.of(example), model.config(), scope, model.dataType());
-            model.forward(scope, b.inputIds, new org.shadowllm.common.model.LayerTap() {
-                @Override
-                public NDArray ffnActivation(int layer, NDArray act, NDArray input) {
-                    gates[layer] = act.gt(0).toBooleanArray();
-                    return act;
-                }
-            }, null);
+            model.forward(
+                    scope,
+                    b.inputIds,
+                    new org.shadowllm.common.model.LayerTap() {
+                        @Override
+                        public NDArray ffnActivation(int layer, NDArray act, NDArray input) {
+                            gates[layer] = act.gt(0).toBooleanArray();
+                            return act;
+                        }
+                    },
+                    null);
         }
         return gates;
     }
@@ -120,14 +124,16 @@ class GoldenCriteriaTest {
             manager = NDManager.newBaseManager(Device.cpu());
             model = OptCheckpoint.load(Golden.modelDir(c.model()), manager, Device.cpu(), c.type());
             golden = Golden.load(c.model());
-            tokenizer = TokenizerLoader.load(Golden.modelDir(c.model()), model.config().bosTokenId());
+            tokenizer = TokenizerLoader.load(
+                    Golden.modelDir(c.model()), model.config().bosTokenId());
             examples = golden.scoredExamples();
-            results = new CriteriaCalculator(model).compute(examples, CriteriaOptions.singlePass().withLastLogits());
+            results = new CriteriaCalculator(model)
+                    .compute(examples, CriteriaOptions.singlePass().withLastLogits());
             if (c.type() == DataType.FLOAT64) {
                 nearTies = Map.of();
             } else {
-                try (OptModel exact = OptCheckpoint.load(Golden.modelDir(c.model()), manager, Device.cpu(),
-                        DataType.FLOAT64)) {
+                try (OptModel exact =
+                        OptCheckpoint.load(Golden.modelDir(c.model()), manager, Device.cpu(), DataType.FLOAT64)) {
                     nearTies = reluNearTies(model, exact, examples);
                 }
             }
@@ -197,8 +203,8 @@ class GoldenCriteriaTest {
     void contextAndContinuationTokenizedSeparatelyGiveGoldenInputs(Case c) {
         Computed x = computed(c);
         for (Golden.Example e : x.golden.examples()) {
-            ScoredExample ex = ScoredExample.of(e.id(), x.tokenizer.encodeWithBos(e.context()),
-                    x.tokenizer.encode(e.continuation()));
+            ScoredExample ex = ScoredExample.of(
+                    e.id(), x.tokenizer.encodeWithBos(e.context()), x.tokenizer.encode(e.continuation()));
             assertArrayEquals(e.allTokens(), ex.tokens(), e.id());
             assertEquals(e.targetIds().length, ex.continuationLength(), e.id());
         }
@@ -212,7 +218,9 @@ class GoldenCriteriaTest {
         for (int i = 0; i < ex.size(); i++) {
             ExampleImportance r = x.results.get(i);
             x.check(ex.get(i).id() + " loss", new double[] {ex.get(i).loss()}, new double[] {r.loss()});
-            x.check(ex.get(i).id() + " target logprobs", x.golden.tensor(ex.get(i).tag() + "/target_logprobs"),
+            x.check(
+                    ex.get(i).id() + " target logprobs",
+                    x.golden.tensor(ex.get(i).tag() + "/target_logprobs"),
                     widen(r.targetLogprobs()));
         }
     }
@@ -223,7 +231,9 @@ class GoldenCriteriaTest {
         Computed x = computed(c);
         List<Golden.Example> ex = x.golden.examples();
         for (int i = 0; i < ex.size(); i++) {
-            x.check(ex.get(i).id() + " logits", x.golden.tensor(ex.get(i).tag() + "/logits_last"),
+            x.check(
+                    ex.get(i).id() + " logits",
+                    x.golden.tensor(ex.get(i).tag() + "/logits_last"),
                     widen(x.results.get(i).lastLogits()));
         }
     }
@@ -245,8 +255,8 @@ class GoldenCriteriaTest {
      * Forward-only criteria everywhere; gradient criteria where fp32 and fp64 take the same ReLU branches.
      * A neuron's nwot is its own gate, so only the near-tie neurons themselves are left out of it.
      */
-    private static void checkUnits(Computed x, String unit,
-                                   BiFunction<ExampleImportance, ImportanceCriterion, float[][]> values) {
+    private static void checkUnits(
+            Computed x, String unit, BiFunction<ExampleImportance, ImportanceCriterion, float[][]> values) {
         List<Golden.Example> ex = x.golden.examples();
         for (int i = 0; i < ex.size(); i++) {
             for (ImportanceCriterion crit : ImportanceCriterion.SINGLE_PASS) {
@@ -255,10 +265,13 @@ class GoldenCriteriaTest {
                     continue;
                 }
                 Set<Integer> skip = unit.equals("neuron") && crit == ImportanceCriterion.NWOT
-                        ? x.nearTies.getOrDefault(i, Set.of()) : Set.of();
-                x.check(ex.get(i).id() + " " + unit + " " + crit.key(),
+                        ? x.nearTies.getOrDefault(i, Set.of())
+                        : Set.of();
+                x.check(
+                        ex.get(i).id() + " " + unit + " " + crit.key(),
                         x.golden.tensor(ex.get(i).tag() + "/" + unit + "/" + crit.key()),
-                        flatten(values.apply(x.results.get(i), crit)), skip);
+                        flatten(values.apply(x.results.get(i), crit)),
+                        skip);
             }
         }
     }
@@ -281,9 +294,13 @@ class GoldenCriteriaTest {
         List<Golden.Example> ex = x.golden.examples();
         for (int i = 0; i < ex.size(); i++) {
             String tag = ex.get(i).tag();
-            x.check(ex.get(i).id() + " attn_context_last", x.golden.tensor(tag + "/features/attn_context_last"),
+            x.check(
+                    ex.get(i).id() + " attn_context_last",
+                    x.golden.tensor(tag + "/features/attn_context_last"),
                     flatten(x.results.get(i).attnContextLast()));
-            x.check(ex.get(i).id() + " residual_in_last", x.golden.tensor(tag + "/features/residual_in_last"),
+            x.check(
+                    ex.get(i).id() + " residual_in_last",
+                    x.golden.tensor(tag + "/features/residual_in_last"),
                     flatten(x.results.get(i).residualInLast()));
         }
     }
@@ -293,8 +310,12 @@ class GoldenCriteriaTest {
     void perplexityMatchesGolden(Case c) {
         Computed x = computed(c);
         var p = x.golden.json.getAsJsonObject("perplexity");
-        double ppl = new LoglikelihoodScorer(x.model).perplexity(Golden.ints(p.getAsJsonArray("token_ids")),
-                p.get("window").getAsInt(), p.get("bos_per_window").getAsBoolean(), 4);
+        double ppl = new LoglikelihoodScorer(x.model)
+                .perplexity(
+                        Golden.ints(p.getAsJsonArray("token_ids")),
+                        p.get("window").getAsInt(),
+                        p.get("bos_per_window").getAsBoolean(),
+                        4);
         x.check("perplexity", new double[] {p.get("ppl").getAsDouble()}, new double[] {ppl});
     }
 }

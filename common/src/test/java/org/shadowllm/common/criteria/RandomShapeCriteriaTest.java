@@ -1,8 +1,16 @@
 package org.shadowllm.common.criteria;
 
+import static org.shadowllm.common.Tolerance.assertClose;
+import static org.shadowllm.common.Tolerance.flatten;
+
 import ai.djl.Device;
 import ai.djl.ndarray.NDManager;
 import ai.djl.ndarray.types.DataType;
+import java.nio.file.Path;
+import java.util.EnumMap;
+import java.util.List;
+import java.util.Map;
+import java.util.stream.IntStream;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
@@ -15,15 +23,6 @@ import org.shadowllm.common.checkpoint.RandomOptCheckpoint;
 import org.shadowllm.common.model.OptConfig;
 import org.shadowllm.common.model.OptModel;
 import org.shadowllm.common.safetensors.SafetensorsWriter.Tensor;
-
-import java.nio.file.Path;
-import java.util.EnumMap;
-import java.util.List;
-import java.util.Map;
-import java.util.stream.IntStream;
-
-import static org.shadowllm.common.Tolerance.assertClose;
-import static org.shadowllm.common.Tolerance.flatten;
 
 /**
  * A seeded random OPT of a shape unlike tiny-random-opt (3 layers, 6 heads of size 16, FFN 384),
@@ -39,6 +38,7 @@ class RandomShapeCriteriaTest {
 
     @TempDir
     static Path dir;
+
     private static NDManager manager;
     private static Map<String, Tensor> weights;
     private static ReferenceOpt reference;
@@ -118,7 +118,8 @@ class RandomShapeCriteriaTest {
                 m.get(ImportanceCriterion.L2NORM)[u] = Math.sqrt(a2);
                 m.get(ImportanceCriterion.GRADNORM)[u] = Math.sqrt(g2);
                 m.get(ImportanceCriterion.PLAINACT)[u] = plain;
-                m.get(ImportanceCriterion.FISHER)[u] = java.util.Arrays.stream(fisherPerDim).sum();
+                m.get(ImportanceCriterion.FISHER)[u] =
+                        java.util.Arrays.stream(fisherPerDim).sum();
                 m.get(ImportanceCriterion.SNIP)[u] = Math.abs(sum);
                 m.get(ImportanceCriterion.NWOT)[u] = Math.log(off / (t * d) + 1e-12);
             }
@@ -170,9 +171,11 @@ class RandomShapeCriteriaTest {
 
     private static ExampleImportance compute(DataType type) {
         try (OptModel model = OptCheckpoint.load(dir, manager, Device.cpu(), type)) {
-            return new CriteriaCalculator(model).compute(
-                    List.of(new ScoredExample("random", TOKENS, CONTINUATION)),
-                    CriteriaOptions.singlePass().withLastLogits()).get(0);
+            return new CriteriaCalculator(model)
+                    .compute(
+                            List.of(new ScoredExample("random", TOKENS, CONTINUATION)),
+                            CriteriaOptions.singlePass().withLastLogits())
+                    .get(0);
         }
     }
 
@@ -192,18 +195,38 @@ class RandomShapeCriteriaTest {
         int last = TOKENS.length - 2;
         int plan = TOKENS.length - CONTINUATION - 1;
         for (int l = 0; l < CONFIG.numLayers(); l++) {
-            check("attn_context_last layer " + l, trace.context()[l][last],
-                    org.shadowllm.common.Tolerance.widen(r.attnContextLast()[l]), rel, abs);
-            check("residual_in_last layer " + l, trace.residualIn()[l][last],
-                    org.shadowllm.common.Tolerance.widen(r.residualInLast()[l]), rel, abs);
-            check("attn_context_plan layer " + l, trace.context()[l][plan],
-                    org.shadowllm.common.Tolerance.widen(r.attnContextPlan()[l]), rel, abs);
-            check("residual_in_plan layer " + l, trace.residualIn()[l][plan],
-                    org.shadowllm.common.Tolerance.widen(r.residualInPlan()[l]), rel, abs);
+            check(
+                    "attn_context_last layer " + l,
+                    trace.context()[l][last],
+                    org.shadowllm.common.Tolerance.widen(r.attnContextLast()[l]),
+                    rel,
+                    abs);
+            check(
+                    "residual_in_last layer " + l,
+                    trace.residualIn()[l][last],
+                    org.shadowllm.common.Tolerance.widen(r.residualInLast()[l]),
+                    rel,
+                    abs);
+            check(
+                    "attn_context_plan layer " + l,
+                    trace.context()[l][plan],
+                    org.shadowllm.common.Tolerance.widen(r.attnContextPlan()[l]),
+                    rel,
+                    abs);
+            check(
+                    "residual_in_plan layer " + l,
+                    trace.residualIn()[l][plan],
+                    org.shadowllm.common.Tolerance.widen(r.residualInPlan()[l]),
+                    rel,
+                    abs);
         }
         check("last logits", trace.lastLogits(), org.shadowllm.common.Tolerance.widen(r.lastLogits()), rel, abs);
-        check("target logprobs", trace.targetLogprobs(), org.shadowllm.common.Tolerance.widen(r.targetLogprobs()),
-                rel, abs);
+        check(
+                "target logprobs",
+                trace.targetLogprobs(),
+                org.shadowllm.common.Tolerance.widen(r.targetLogprobs()),
+                rel,
+                abs);
     }
 
     @Test
@@ -224,7 +247,8 @@ class RandomShapeCriteriaTest {
             for (int k : new int[] {l * 7 + 3, CONFIG.ffnDim() - 1 - l}) {
                 final int layer = l;
                 final int neuron = k;
-                double[] dw = IntStream.range(0, e).parallel()
+                double[] dw = IntStream.range(0, e)
+                        .parallel()
                         .mapToDouble(j -> centralDifference(new Perturbation(Site.FC1_WEIGHT, layer, neuron, j, EPS)))
                         .toArray();
                 double norm = 0;
@@ -233,10 +257,18 @@ class RandomShapeCriteriaTest {
                     norm += dw[j] * dw[j];
                     plain += Math.abs(dw[j] * reference.fc1(l, k, j));
                 }
-                assertClose("gradnorm layer " + l + " neuron " + k, new double[] {Math.sqrt(norm)},
-                        new double[] {r.neuron(ImportanceCriterion.GRADNORM)[l][k]}, 1e-5, 1e-12);
-                assertClose("plainact layer " + l + " neuron " + k, new double[] {plain},
-                        new double[] {r.neuron(ImportanceCriterion.PLAINACT)[l][k]}, 1e-5, 1e-12);
+                assertClose(
+                        "gradnorm layer " + l + " neuron " + k,
+                        new double[] {Math.sqrt(norm)},
+                        new double[] {r.neuron(ImportanceCriterion.GRADNORM)[l][k]},
+                        1e-5,
+                        1e-12);
+                assertClose(
+                        "plainact layer " + l + " neuron " + k,
+                        new double[] {plain},
+                        new double[] {r.neuron(ImportanceCriterion.PLAINACT)[l][k]},
+                        1e-5,
+                        1e-12);
             }
         }
     }

@@ -1,18 +1,17 @@
 package org.shadowllm.common.criteria;
 
+import static org.shadowllm.common.Tolerance.assertClose;
+import static org.shadowllm.common.Tolerance.flatten;
+
 import ai.djl.Device;
 import ai.djl.ndarray.NDArray;
 import ai.djl.ndarray.NDManager;
+import java.util.List;
+import java.util.concurrent.atomic.AtomicBoolean;
 import org.junit.jupiter.api.Test;
 import org.shadowllm.common.Golden;
 import org.shadowllm.common.checkpoint.OptCheckpoint;
 import org.shadowllm.common.model.OptModel;
-
-import java.util.List;
-import java.util.concurrent.atomic.AtomicBoolean;
-
-import static org.shadowllm.common.Tolerance.assertClose;
-import static org.shadowllm.common.Tolerance.flatten;
 
 /**
  * Criteria must not change while another thread collects garbage and allocates, as Spark's do. With
@@ -22,8 +21,9 @@ import static org.shadowllm.common.Tolerance.flatten;
 class ReadBackUnderPressureTest {
     @Test
     void criteriaUnderGcAndAllocationPressureEqualQuietResults() throws Exception {
-        try (NDManager m = NDManager.newBaseManager(Device.cpu()); Golden g = Golden.load();
-             OptModel model = OptCheckpoint.load(Golden.modelDir(), m, Device.cpu())) {
+        try (NDManager m = NDManager.newBaseManager(Device.cpu());
+                Golden g = Golden.load();
+                OptModel model = OptCheckpoint.load(Golden.modelDir(), m, Device.cpu())) {
             List<ScoredExample> examples = g.scoredExamples();
             CriteriaCalculator calc = new CriteriaCalculator(model);
             List<ExampleImportance> quiet = calc.compute(examples, CriteriaOptions.all());
@@ -45,10 +45,18 @@ class ReadBackUnderPressureTest {
                     for (int i = 0; i < examples.size(); i++) {
                         for (ImportanceCriterion c : ImportanceCriterion.values()) {
                             String what = "rep " + rep + " " + examples.get(i).id() + " " + c.key();
-                            assertClose(what + " heads", flatten(quiet.get(i).head(c)), flatten(loud.get(i).head(c)),
-                                    1e-6, 0);
-                            assertClose(what + " neurons", flatten(quiet.get(i).neuron(c)),
-                                    flatten(loud.get(i).neuron(c)), 1e-6, 0);
+                            assertClose(
+                                    what + " heads",
+                                    flatten(quiet.get(i).head(c)),
+                                    flatten(loud.get(i).head(c)),
+                                    1e-6,
+                                    0);
+                            assertClose(
+                                    what + " neurons",
+                                    flatten(quiet.get(i).neuron(c)),
+                                    flatten(loud.get(i).neuron(c)),
+                                    1e-6,
+                                    0);
                         }
                     }
                 }

@@ -1,23 +1,22 @@
 package org.shadowllm.common.criteria;
 
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+import static org.shadowllm.common.Tolerance.assertClose;
+
 import ai.djl.Device;
 import ai.djl.ndarray.NDManager;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.HashMap;
+import java.util.List;
+import java.util.Map;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 import org.shadowllm.common.checkpoint.OptCheckpoint;
 import org.shadowllm.common.checkpoint.RandomOptCheckpoint;
 import org.shadowllm.common.model.OptConfig;
 import org.shadowllm.common.model.OptModel;
-
-import java.nio.file.Path;
-import java.util.ArrayList;
-import java.util.HashMap;
-import java.util.List;
-import java.util.Map;
-
-import static org.junit.jupiter.api.Assertions.assertEquals;
-import static org.junit.jupiter.api.Assertions.assertTrue;
-import static org.shadowllm.common.Tolerance.assertClose;
 
 class SetLevelCriteriaTest {
     static final OptConfig CONFIG = OptConfig.of(37, 24, 2, 3, 40, 32);
@@ -68,9 +67,10 @@ class SetLevelCriteriaTest {
             }
             examples.add(new ScoredExample("ex" + i, t, 5));
         }
-        try (NDManager m = NDManager.newBaseManager(Device.cpu()); OptModel model = OptCheckpoint.load(dir, m, Device.cpu())) {
-            List<ExampleImportance> scores = new CriteriaCalculator(model).compute(examples,
-                    CriteriaOptions.singlePass().withHeadGradients());
+        try (NDManager m = NDManager.newBaseManager(Device.cpu());
+                OptModel model = OptCheckpoint.load(dir, m, Device.cpu())) {
+            List<ExampleImportance> scores = new CriteriaCalculator(model)
+                    .compute(examples, CriteriaOptions.singlePass().withHeadGradients());
             SetLevelCriteria set = new SetLevelCriteria(CONFIG, SetLevelCriteria.Options.defaults(1));
             for (int i = 0; i < examples.size(); i++) {
                 set.add(examples.get(i), scores.get(i));
@@ -94,7 +94,8 @@ class SetLevelCriteriaTest {
                                 rows.add(g[t][hh]);
                             }
                             if (t + 1 >= tokens.length - 5) {
-                                classes.computeIfAbsent(tokens[t + 1], k -> new ArrayList<>()).add(g[t][hh]);
+                                classes.computeIfAbsent(tokens[t + 1], k -> new ArrayList<>())
+                                        .add(g[t][hh]);
                             }
                         }
                     }
@@ -104,8 +105,8 @@ class SetLevelCriteriaTest {
                     for (double v : ev) {
                         expected -= Math.log(Math.abs(v) + 1e-5) + 1 / (Math.abs(v) + 1e-5);
                     }
-                    assertClose("jacov " + l + "/" + hh, new double[] {expected}, new double[] {r.jacov()[l][hh]},
-                            1e-6, 0);
+                    assertClose(
+                            "jacov " + l + "/" + hh, new double[] {expected}, new double[] {r.jacov()[l][hh]}, 1e-6, 0);
                     List<Double> s = new ArrayList<>();
                     for (List<float[]> vs : classes.values()) {
                         if (vs.size() > 4) {
@@ -119,8 +120,12 @@ class SetLevelCriteriaTest {
                         }
                     }
                     assertEquals(2, s.size(), "two target classes with more than four vectors");
-                    assertClose("epenas " + l + "/" + hh, new double[] {2 * Math.abs(s.get(0) - s.get(1))},
-                            new double[] {r.epenas()[l][hh]}, 1e-9, 0);
+                    assertClose(
+                            "epenas " + l + "/" + hh,
+                            new double[] {2 * Math.abs(s.get(0) - s.get(1))},
+                            new double[] {r.epenas()[l][hh]},
+                            1e-9,
+                            0);
                 }
                 for (ImportanceCriterion c : ImportanceCriterion.SINGLE_PASS) {
                     double[] mean = new double[CONFIG.ffnDim()];
@@ -152,8 +157,12 @@ class SetLevelCriteriaTest {
         java.util.Arrays.sort(full);
         java.util.Arrays.sort(fast);
         assertClose("spectrum", full, fast, 1e-9, 1e-9);
-        assertClose("score", new double[] {SetLevelCriteria.jacovScore(full)},
-                new double[] {SetLevelCriteria.jacovScore(fast)}, 1e-7, 0);
+        assertClose(
+                "score",
+                new double[] {SetLevelCriteria.jacovScore(full)},
+                new double[] {SetLevelCriteria.jacovScore(fast)},
+                1e-7,
+                0);
     }
 
     @Test

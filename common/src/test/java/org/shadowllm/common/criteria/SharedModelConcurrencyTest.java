@@ -1,20 +1,19 @@
 package org.shadowllm.common.criteria;
 
+import static org.shadowllm.common.Tolerance.assertClose;
+import static org.shadowllm.common.Tolerance.flatten;
+
 import ai.djl.Device;
 import ai.djl.ndarray.NDManager;
-import org.junit.jupiter.api.Test;
-import org.shadowllm.common.Golden;
-import org.shadowllm.common.checkpoint.OptCheckpoint;
-import org.shadowllm.common.model.OptModel;
-
 import java.util.ArrayList;
 import java.util.List;
 import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
 import java.util.concurrent.Future;
-
-import static org.shadowllm.common.Tolerance.assertClose;
-import static org.shadowllm.common.Tolerance.flatten;
+import org.junit.jupiter.api.Test;
+import org.shadowllm.common.Golden;
+import org.shadowllm.common.checkpoint.OptCheckpoint;
+import org.shadowllm.common.model.OptModel;
 
 /**
  * A Spark executor runs several tasks on one loaded model at once. The model serializes their passes
@@ -23,8 +22,9 @@ import static org.shadowllm.common.Tolerance.flatten;
 class SharedModelConcurrencyTest {
     @Test
     void concurrentCriteriaOnOneModelEqualSequentialResults() throws Exception {
-        try (NDManager m = NDManager.newBaseManager(Device.cpu()); Golden g = Golden.load();
-             OptModel model = OptCheckpoint.load(Golden.modelDir(), m, Device.cpu())) {
+        try (NDManager m = NDManager.newBaseManager(Device.cpu());
+                Golden g = Golden.load();
+                OptModel model = OptCheckpoint.load(Golden.modelDir(), m, Device.cpu())) {
             List<ScoredExample> examples = g.scoredExamples();
             CriteriaCalculator calc = new CriteriaCalculator(model);
             CriteriaOptions all = CriteriaOptions.all();
@@ -37,15 +37,24 @@ class SharedModelConcurrencyTest {
                 for (int rep = 0; rep < 8; rep++) {
                     List<Future<ExampleImportance>> futures = new ArrayList<>();
                     for (ScoredExample ex : examples) {
-                        futures.add(pool.submit(() -> calc.compute(List.of(ex), all).get(0)));
+                        futures.add(
+                                pool.submit(() -> calc.compute(List.of(ex), all).get(0)));
                     }
                     for (int i = 0; i < examples.size(); i++) {
                         ExampleImportance c = futures.get(i).get();
                         for (ImportanceCriterion crit : all.criteria()) {
-                            assertClose("rep " + rep + " " + c.id() + " head " + crit.key(),
-                                    flatten(sequential.get(i).head(crit)), flatten(c.head(crit)), 1e-6, 0);
-                            assertClose("rep " + rep + " " + c.id() + " neuron " + crit.key(),
-                                    flatten(sequential.get(i).neuron(crit)), flatten(c.neuron(crit)), 1e-6, 0);
+                            assertClose(
+                                    "rep " + rep + " " + c.id() + " head " + crit.key(),
+                                    flatten(sequential.get(i).head(crit)),
+                                    flatten(c.head(crit)),
+                                    1e-6,
+                                    0);
+                            assertClose(
+                                    "rep " + rep + " " + c.id() + " neuron " + crit.key(),
+                                    flatten(sequential.get(i).neuron(crit)),
+                                    flatten(c.neuron(crit)),
+                                    1e-6,
+                                    0);
                         }
                     }
                 }

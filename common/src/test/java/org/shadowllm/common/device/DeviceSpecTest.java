@@ -1,13 +1,13 @@
 package org.shadowllm.common.device;
 
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertThrows;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
 import ai.djl.Device;
 import ai.djl.engine.Engine;
 import ai.djl.util.Utils;
 import org.junit.jupiter.api.Test;
-
-import static org.junit.jupiter.api.Assertions.assertEquals;
-import static org.junit.jupiter.api.Assertions.assertThrows;
-import static org.junit.jupiter.api.Assertions.assertTrue;
 
 class DeviceSpecTest {
     @Test
@@ -21,7 +21,8 @@ class DeviceSpecTest {
         assertEquals(Device.gpu(1), DeviceSpec.parse("gpu:1").resolve(2));
         assertEquals(Device.gpu(0), DeviceSpec.parse("GPU").resolve(1));
         assertEquals(Device.cpu(), DeviceSpec.parse("cpu").resolve(4));
-        IllegalArgumentException e = assertThrows(IllegalArgumentException.class, () -> DeviceSpec.parse("gpu:3").resolve(1));
+        IllegalArgumentException e = assertThrows(
+                IllegalArgumentException.class, () -> DeviceSpec.parse("gpu:3").resolve(1));
         assertTrue(e.getMessage().contains("gpu:3"));
     }
 

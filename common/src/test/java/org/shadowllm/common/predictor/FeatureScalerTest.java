@@ -1,10 +1,10 @@
 package org.shadowllm.common.predictor;
 
-import org.junit.jupiter.api.Test;
-
 import static org.junit.jupiter.api.Assertions.assertArrayEquals;
 import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import org.junit.jupiter.api.Test;
 
 class FeatureScalerTest {
     @Test
@@ -17,8 +17,8 @@ class FeatureScalerTest {
     @Test
     void aNonFiniteFeatureIsRefusedWithItsIndex() {
         for (float bad : new float[] {Float.NaN, Float.POSITIVE_INFINITY}) {
-            IllegalArgumentException e = assertThrows(IllegalArgumentException.class,
-                    () -> FeatureScaler.scaleInPlace(new float[] {1, 2, bad, 4}, 1, 3));
+            IllegalArgumentException e = assertThrows(
+                    IllegalArgumentException.class, () -> FeatureScaler.scaleInPlace(new float[] {1, 2, bad, 4}, 1, 3));
             assertTrue(e.getMessage().contains("at index 1 of 3"), e.getMessage());
         }
     }

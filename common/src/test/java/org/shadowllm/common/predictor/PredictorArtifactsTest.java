@@ -1,18 +1,17 @@
 package org.shadowllm.common.predictor;
 
-import org.junit.jupiter.api.Test;
-import org.junit.jupiter.api.io.TempDir;
-import org.shadowllm.common.model.OptConfig;
-
-import java.nio.file.Files;
-import java.nio.file.Path;
-import java.util.List;
-
 import static org.junit.jupiter.api.Assertions.assertArrayEquals;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.List;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+import org.shadowllm.common.model.OptConfig;
 
 class PredictorArtifactsTest {
     static final PredictorShape SHAPE = new PredictorShape(2, 3, 10, 8);
@@ -63,7 +62,9 @@ class PredictorArtifactsTest {
         PredictorArtifacts.save(random(PredictorKind.SHADOWLLM, SHAPE, 5, 1), at);
         UnitPredictor second = random(PredictorKind.SHADOWLLM, SHAPE, 5, 2);
         PredictorArtifacts.save(second, at);
-        assertArrayEquals(second.networks().get(0).w2(), PredictorArtifacts.load(at).networks().get(0).w2());
+        assertArrayEquals(
+                second.networks().get(0).w2(),
+                PredictorArtifacts.load(at).networks().get(0).w2());
         try (var s = Files.list(dir)) {
             assertEquals(List.of("p"), s.map(f -> f.getFileName().toString()).toList());
         }
@@ -73,9 +74,10 @@ class PredictorArtifactsTest {
     void loadingForAModelOfAnotherShapeIsRefusedWithBothShapes(@TempDir Path dir) {
         PredictorArtifacts.save(random(PredictorKind.DEJAVU, SHAPE, 5, 1), dir.resolve("p"));
         OptConfig other = OptConfig.of(100, 8, 2, 2, 10, 32);
-        IllegalArgumentException e = assertThrows(IllegalArgumentException.class,
-                () -> PredictorArtifacts.load(dir.resolve("p"), other, "other-model"));
-        assertTrue(e.getMessage().contains("3 heads") && e.getMessage().contains("other-model has 2 layers, 2 heads"),
+        IllegalArgumentException e = assertThrows(
+                IllegalArgumentException.class, () -> PredictorArtifacts.load(dir.resolve("p"), other, "other-model"));
+        assertTrue(
+                e.getMessage().contains("3 heads") && e.getMessage().contains("other-model has 2 layers, 2 heads"),
                 e.getMessage());
     }
 

@@ -1,12 +1,11 @@
 package org.shadowllm.common.predictor;
 
-import org.junit.jupiter.api.Test;
+import static org.junit.jupiter.api.Assertions.assertArrayEquals;
 
 import java.util.Comparator;
 import java.util.SplittableRandom;
 import java.util.stream.IntStream;
-
-import static org.junit.jupiter.api.Assertions.assertArrayEquals;
+import org.junit.jupiter.api.Test;
 
 class TopKTest {
     @Test
@@ -22,10 +21,13 @@ class TopKTest {
         for (int from : new int[] {0, 7}) {
             int n = v.length - from;
             int f = from;
-            int[] expected = IntStream.range(0, n).boxed()
-                    .sorted(Comparator.<Integer>comparingDouble(i -> Float.isNaN(v[f + i]) ? Double.POSITIVE_INFINITY
-                            : -v[f + i]).thenComparingInt(i -> i))
-                    .mapToInt(Integer::intValue).toArray();
+            int[] expected = IntStream.range(0, n)
+                    .boxed()
+                    .sorted(Comparator.<Integer>comparingDouble(
+                                    i -> Float.isNaN(v[f + i]) ? Double.POSITIVE_INFINITY : -v[f + i])
+                            .thenComparingInt(i -> i))
+                    .mapToInt(Integer::intValue)
+                    .toArray();
             assertArrayEquals(java.util.Arrays.copyOf(expected, 300), TopK.indices(v, from, n, 300));
         }
     }
@@ -41,9 +43,13 @@ class TopKTest {
             for (int k : new int[] {0, 1, n / 3, n / 2, n - 1, n, n + 4}) {
                 boolean[] chosen = new boolean[n + 2];
                 int marked = TopK.mark(v, 5, n, k, chosen, 2);
-                int[] sorted = IntStream.range(0, n).boxed()
-                        .sorted(Comparator.<Integer>comparingDouble(i -> -v[5 + i]).thenComparingInt(i -> i))
-                        .mapToInt(Integer::intValue).limit(Math.max(0, k)).toArray();
+                int[] sorted = IntStream.range(0, n)
+                        .boxed()
+                        .sorted(Comparator.<Integer>comparingDouble(i -> -v[5 + i])
+                                .thenComparingInt(i -> i))
+                        .mapToInt(Integer::intValue)
+                        .limit(Math.max(0, k))
+                        .toArray();
                 boolean[] expected = new boolean[n + 2];
                 for (int i : sorted) {
                     expected[2 + i] = true;

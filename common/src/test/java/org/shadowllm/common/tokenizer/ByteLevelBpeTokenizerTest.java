@@ -1,20 +1,19 @@
 package org.shadowllm.common.tokenizer;
 
-import ai.djl.huggingface.tokenizers.HuggingFaceTokenizer;
-import org.junit.jupiter.api.Test;
-import org.shadowllm.common.Golden;
-import org.shadowllm.common.SharedPaths;
+import static org.junit.jupiter.api.Assertions.assertArrayEquals;
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertThrows;
+import static org.junit.jupiter.api.Assertions.assertTrue;
 
+import ai.djl.huggingface.tokenizers.HuggingFaceTokenizer;
 import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.List;
 import java.util.Map;
-
-import static org.junit.jupiter.api.Assertions.assertArrayEquals;
-import static org.junit.jupiter.api.Assertions.assertEquals;
-import static org.junit.jupiter.api.Assertions.assertThrows;
-import static org.junit.jupiter.api.Assertions.assertTrue;
+import org.junit.jupiter.api.Test;
+import org.shadowllm.common.Golden;
+import org.shadowllm.common.SharedPaths;
 
 class ByteLevelBpeTokenizerTest {
     private static final int BOS = 50256;
@@ -26,8 +25,11 @@ class ByteLevelBpeTokenizerTest {
         ByteLevelBpeTokenizer ours = TokenizerLoader.load(model, BOS);
         List<String> lines = Files.readAllLines(SharedPaths.root().resolve("data/wikitext-2-raw/test.txt"));
         assertTrue(lines.size() > 4000);
-        try (HuggingFaceTokenizer hf = HuggingFaceTokenizer.builder().optTokenizerPath(model)
-                .optAddSpecialTokens(false).optTruncation(false).build()) {
+        try (HuggingFaceTokenizer hf = HuggingFaceTokenizer.builder()
+                .optTokenizerPath(model)
+                .optAddSpecialTokens(false)
+                .optTruncation(false)
+                .build()) {
             int checked = 0;
             for (int i = 0; i < lines.size(); i += 3) {
                 String line = lines.get(i);
@@ -47,9 +49,10 @@ class ByteLevelBpeTokenizerTest {
     void vocabAndMergesGiveTheSameIdsAsTokenizerJson() throws IOException {
         Path model = Golden.modelDir();
         ByteLevelBpeTokenizer fromJson = TokenizerLoader.fromTokenizerJson(model.resolve("tokenizer.json"), BOS);
-        ByteLevelBpeTokenizer fromFiles = TokenizerLoader.fromVocabAndMerges(model.resolve("vocab.json"),
-                model.resolve("merges.txt"), BOS);
-        String text = Files.readString(SharedPaths.root().resolve("data/wikitext-2-raw/test.txt")).substring(0, 20000);
+        ByteLevelBpeTokenizer fromFiles =
+                TokenizerLoader.fromVocabAndMerges(model.resolve("vocab.json"), model.resolve("merges.txt"), BOS);
+        String text = Files.readString(SharedPaths.root().resolve("data/wikitext-2-raw/test.txt"))
+                .substring(0, 20000);
         assertArrayEquals(fromJson.encode(text), fromFiles.encode(text));
         assertArrayEquals(fromJson.encodeWithBos("naïve café"), fromFiles.encodeWithBos("naïve café"));
     }
@@ -64,8 +67,8 @@ class ByteLevelBpeTokenizerTest {
 
     @Test
     void vocabularyWithoutByteSymbolsIsRefused() {
-        IllegalArgumentException e = assertThrows(IllegalArgumentException.class,
-                () -> new ByteLevelBpeTokenizer(Map.of("a", 0), List.of(), 0));
+        IllegalArgumentException e = assertThrows(
+                IllegalArgumentException.class, () -> new ByteLevelBpeTokenizer(Map.of("a", 0), List.of(), 0));
         assertTrue(e.getMessage().contains("byte-level"));
     }
 

@@ -2,8 +2,7 @@ package org.shadowllm.bench.engine;
 
 /** Bytes per second the pool's threads read from memory, summing a buffer far larger than the caches. */
 public final class ReadBandwidth {
-    private ReadBandwidth() {
-    }
+    private ReadBandwidth() {}
 
     /** Best of {@code tries} (after one warm-up) over a {@code megabytes} MB fp32 buffer. */
     public static double measure(WorkerPool pool, int megabytes, int tries) {

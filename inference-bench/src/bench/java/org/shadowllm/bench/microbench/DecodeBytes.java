@@ -5,8 +5,7 @@ import org.shadowllm.common.model.OptConfig;
 
 /** Bytes one decode step must read: the memory-bandwidth floor's numerator. */
 final class DecodeBytes {
-    private DecodeBytes() {
-    }
+    private DecodeBytes() {}
 
     /**
      * Weight bytes of one step under {@code plans} (null, or a null layer: dense), with weight matrices at

@@ -3,6 +3,11 @@ package org.shadowllm.bench.microbench;
 import ai.djl.Device;
 import ai.djl.ndarray.NDManager;
 import ai.djl.ndarray.types.DataType;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Map;
 import org.shadowllm.bench.engine.DecodeEngine;
 import org.shadowllm.bench.engine.DecodeState;
 import org.shadowllm.bench.engine.EnginePredictor;
@@ -19,19 +24,13 @@ import org.shadowllm.bench.sparse.SparseOptModel;
 import org.shadowllm.bench.sparse.SparsityBudget;
 import org.shadowllm.bench.sparse.TokenPlanner;
 import org.shadowllm.bench.sparse.UnitScorer;
-import org.shadowllm.common.criteria.ImportanceCriterion;
 import org.shadowllm.common.checkpoint.OptCheckpoint;
 import org.shadowllm.common.checkpoint.RandomOptCheckpoint;
+import org.shadowllm.common.criteria.ImportanceCriterion;
 import org.shadowllm.common.model.OptConfig;
 import org.shadowllm.common.model.OptModel;
 import org.shadowllm.common.predictor.PredictorKind;
 import org.shadowllm.common.safetensors.SafetensorsWriter.Tensor;
-
-import java.nio.file.Files;
-import java.nio.file.Path;
-import java.util.ArrayList;
-import java.util.List;
-import java.util.Map;
 
 /**
  * Decode latency on the plain-Java engine, fp32 and bf16, every method against dense, beside DJL's dense
@@ -42,12 +41,10 @@ import java.util.Map;
  * (default: OPT-125m's shape, 0.5, 128, 128, 3, 16).
  */
 public final class EngineDecodeBenchmark {
-    private EngineDecodeBenchmark() {
-    }
+    private EngineDecodeBenchmark() {}
 
-    private record Contender(String label, WeightFormat format, SparsityMethod method, long bytes,
-                             LatencyEval.Generator generator) {
-    }
+    private record Contender(
+            String label, WeightFormat format, SparsityMethod method, long bytes, LatencyEval.Generator generator) {}
 
     public static void main(String[] args) throws Exception {
         String[] d = {"12", "12", "3072", "768", "0.5", "128", "128", "3", "16"};
@@ -69,43 +66,70 @@ public final class EngineDecodeBenchmark {
         EngineWeights fp32 = EngineWeights.fromStateDict(config, stateDict, WeightFormat.FP32);
         EngineWeights bf16 = EngineWeights.fromStateDict(config, stateDict, WeightFormat.BF16);
         try (NDManager root = NDManager.newBaseManager(Device.cpu());
-             OptModel model = OptCheckpoint.fromStateDict(config, stateDict, root, Device.cpu(), DataType.FLOAT32);
-             SparseOptModel sparse = new SparseOptModel(model);
-             WorkerPool pool = WorkerPool.perCore()) {
+                OptModel model = OptCheckpoint.fromStateDict(config, stateDict, root, Device.cpu(), DataType.FLOAT32);
+                SparseOptModel sparse = new SparseOptModel(model);
+                WorkerPool pool = WorkerPool.perCore()) {
             stateDict = null;
             LayerPlan[] plans = budget.select(staticHeads, staticNeurons);
             try (PredictorRuntime shadow = setup.predictor(PredictorKind.SHADOWLLM, tmp, root);
-                 PredictorRuntime dejavu = setup.predictor(PredictorKind.DEJAVU, tmp, root)) {
+                    PredictorRuntime dejavu = setup.predictor(PredictorKind.DEJAVU, tmp, root)) {
                 SparsityMethod dense = SparsityMethod.dense(config);
-                List<SparsityMethod> methods = List.of(dense,
-                        SparsityMethod.staticMask(config, budget, ImportanceCriterion.PLAINACT, staticHeads, staticNeurons),
+                List<SparsityMethod> methods = List.of(
+                        dense,
+                        SparsityMethod.staticMask(
+                                config, budget, ImportanceCriterion.PLAINACT, staticHeads, staticNeurons),
                         SparsityMethod.predicted(Method.DEJAVU, config, budget, dejavu),
                         SparsityMethod.predicted(Method.SHADOWLLM, config, budget, shadow),
-                        SparsityMethod.predicted(Method.SHADOWLLM, config, budget, shadow).replanningEvery(replan));
+                        SparsityMethod.predicted(Method.SHADOWLLM, config, budget, shadow)
+                                .replanningEvery(replan));
                 LatencyEval latency = new LatencyEval(prompt, generate, 1, setup.repeats());
                 List<Contender> contenders = new ArrayList<>();
-                contenders.add(new Contender("djl dense", WeightFormat.FP32, dense,
-                        DecodeBytes.weights(config, null, true, 4), latency.onDjl(root, sparse, dense)));
-                contenders.add(new Contender("djl static", WeightFormat.FP32, methods.get(1),
-                        DecodeBytes.weights(config, plans, true, 4), latency.onDjl(root, sparse, methods.get(1))));
+                contenders.add(new Contender(
+                        "djl dense",
+                        WeightFormat.FP32,
+                        dense,
+                        DecodeBytes.weights(config, null, true, 4),
+                        latency.onDjl(root, sparse, dense)));
+                contenders.add(new Contender(
+                        "djl static",
+                        WeightFormat.FP32,
+                        methods.get(1),
+                        DecodeBytes.weights(config, plans, true, 4),
+                        latency.onDjl(root, sparse, methods.get(1))));
                 List<DecodeEngine> engines = List.of(new DecodeEngine(fp32, pool), new DecodeEngine(bf16, pool));
                 for (DecodeEngine engine : engines) {
                     WeightFormat f = engine.weights().format();
                     for (SparsityMethod m : methods) {
-                        contenders.add(new Contender(m.label(), f, m, bytes(config, engine, m, plans, f),
+                        contenders.add(new Contender(
+                                m.label(),
+                                f,
+                                m,
+                                bytes(config, engine, m, plans, f),
                                 latency.onEngine(root, sparse, engine, m)));
                     }
                 }
-                List<LatencyEval.Result> timed = latency.time(contenders.stream().map(Contender::generator).toList(),
-                        config.maxPositionEmbeddings(), text, System.out::println);
+                List<LatencyEval.Result> timed = latency.time(
+                        contenders.stream().map(Contender::generator).toList(),
+                        config.maxPositionEmbeddings(),
+                        text,
+                        System.out::println);
                 double bandwidth = ReadBandwidth.measure(pool, 512, 5);
                 double[] achieved = SparsityBudget.achieved(plans, heads, ffn);
                 long kv = DecodeBytes.cache(config, prompt + generate / 2, heads);
-                System.out.printf("%nread bandwidth %.2f GB/s (%d threads); achieved sparsity heads %.3f, neurons %.3f; "
+                System.out.printf(
+                        "%nread bandwidth %.2f GB/s (%d threads); achieved sparsity heads %.3f, neurons %.3f; "
                                 + "K/V read per token at mid-generation %.1f MB (not in the floor)%n",
                         bandwidth / 1e9, pool.threads(), achieved[0], achieved[1], kv / 1e6);
-                System.out.printf("%-22s %6s %13s %9s %9s %13s %9s %11s%n", "method", "format", "decode ms/tok",
-                        "÷ dense", "÷ djl", "weight MB/tok", "floor ms", "meas./floor");
+                System.out.printf(
+                        "%-22s %6s %13s %9s %9s %13s %9s %11s%n",
+                        "method",
+                        "format",
+                        "decode ms/tok",
+                        "÷ dense",
+                        "÷ djl",
+                        "weight MB/tok",
+                        "floor ms",
+                        "meas./floor");
                 double djl = timed.get(0).decodeMsPerToken();
                 double[] denseOf = new double[2];
                 for (int i = 0; i < contenders.size(); i++) {
@@ -116,18 +140,28 @@ public final class EngineDecodeBenchmark {
                     }
                     double base = i < 2 ? djl : denseOf[c.format().ordinal()];
                     double floor = c.bytes() / bandwidth * 1e3;
-                    System.out.printf("%-22s %6s %13.3f %9.3f %9.3f %13.1f %9.3f %11.2f%n", c.label(), c.format().key(),
-                            ms, ms / base, ms / djl, c.bytes() / 1e6, floor, ms / floor);
+                    System.out.printf(
+                            "%-22s %6s %13.3f %9.3f %9.3f %13.1f %9.3f %11.2f%n",
+                            c.label(), c.format().key(), ms, ms / base, ms / djl, c.bytes() / 1e6, floor, ms / floor);
                 }
                 for (WeightFormat f : WeightFormat.values()) {
                     int o = 2 + f.ordinal() * methods.size();
-                    System.out.printf("%s: static/dense %.3f, shadowllm/dense %.3f, shadowllm-replan%d/dense %.3f, "
-                                    + "shadowllm-replan%d/static %.3f, shadowllm/dejavu (per token) %.3f%n", f.key(),
-                            ratio(timed, o + 1, o), ratio(timed, o + 3, o), replan, ratio(timed, o + 4, o), replan,
-                            ratio(timed, o + 4, o + 1), ratio(timed, o + 3, o + 2));
+                    System.out.printf(
+                            "%s: static/dense %.3f, shadowllm/dense %.3f, shadowllm-replan%d/dense %.3f, "
+                                    + "shadowllm-replan%d/static %.3f, shadowllm/dejavu (per token) %.3f%n",
+                            f.key(),
+                            ratio(timed, o + 1, o),
+                            ratio(timed, o + 3, o),
+                            replan,
+                            ratio(timed, o + 4, o),
+                            replan,
+                            ratio(timed, o + 4, o + 1),
+                            ratio(timed, o + 3, o + 2));
                 }
-                System.out.printf("%nwhere one generation's decode time goes, ms per token (one more run each; "
-                        + "plan = predict + select):%n%-22s %6s", "method", "format");
+                System.out.printf(
+                        "%nwhere one generation's decode time goes, ms per token (one more run each; "
+                                + "plan = predict + select):%n%-22s %6s",
+                        "method", "format");
                 for (DecodeEngine.Phase p : DecodeEngine.Phase.values()) {
                     System.out.printf(" %9s", p.name().toLowerCase(java.util.Locale.ROOT));
                 }
@@ -136,7 +170,9 @@ public final class EngineDecodeBenchmark {
                     for (SparsityMethod m : methods) {
                         long[] predict = new long[1];
                         long[] phases = profile(engine, sparse, m, text, prompt, generate, predict);
-                        System.out.printf("%-22s %6s", m.label(), engine.weights().format().key());
+                        System.out.printf(
+                                "%-22s %6s",
+                                m.label(), engine.weights().format().key());
                         for (long ns : phases) {
                             System.out.printf(" %9.3f", ns / 1e6 / (generate - 1));
                         }
@@ -146,7 +182,8 @@ public final class EngineDecodeBenchmark {
             }
         } finally {
             try (var walk = Files.walk(tmp)) {
-                walk.sorted(java.util.Comparator.reverseOrder()).forEach(p -> p.toFile().delete());
+                walk.sorted(java.util.Comparator.reverseOrder())
+                        .forEach(p -> p.toFile().delete());
             }
         }
     }
@@ -160,7 +197,7 @@ public final class EngineDecodeBenchmark {
         return switch (m.method()) {
             case DENSE -> DecodeBytes.weights(c, null, true, f.bytesPerValue());
             case STATIC, RANDOM, ORACLE -> DecodeBytes.weights(c, plans, false, f.bytesPerValue());
-            // Per-token plans read only kept heads' K/V rows too; a returning head's catch-up reuses them.
+                // Per-token plans read only kept heads' K/V rows too; a returning head's catch-up reuses them.
             case SHADOWLLM, DEJAVU -> {
                 // ShadowLLM runs the networks scoring layer 0 (all of them); DejaVu those of layers 1..L-1.
                 EnginePredictor p = engine.predictor(m.predictor().predictor());
@@ -180,28 +217,36 @@ public final class EngineDecodeBenchmark {
      * Phase nanoseconds of one greedy decode after a dense engine prefill of the prompt; {@code predict[0]} gets
      * the predictor networks' share of the plan phase.
      */
-    private static long[] profile(DecodeEngine engine, SparseOptModel sparse, SparsityMethod m, int[] text, int prompt,
-                                  int generate, long[] predict) {
+    private static long[] profile(
+            DecodeEngine engine,
+            SparseOptModel sparse,
+            SparsityMethod m,
+            int[] text,
+            int prompt,
+            int generate,
+            long[] predict) {
         DecodeState state = engine.newState(prompt + generate);
         UnitScorer scorer = m.scorerOn(engine);
-        UnitScorer timed = scorer == null ? null : new UnitScorer() {
-            @Override
-            public org.shadowllm.common.predictor.UnitPredictor predictor() {
-                return scorer.predictor();
-            }
+        UnitScorer timed = scorer == null
+                ? null
+                : new UnitScorer() {
+                    @Override
+                    public org.shadowllm.common.predictor.UnitPredictor predictor() {
+                        return scorer.predictor();
+                    }
 
-            @Override
-            public int[] networksFor(int layer) {
-                return scorer.networksFor(layer);
-            }
+                    @Override
+                    public int[] networksFor(int layer) {
+                        return scorer.networksFor(layer);
+                    }
 
-            @Override
-            public void score(int network, float[] feature, float[] heads, float[] neurons) {
-                long start = System.nanoTime();
-                scorer.score(network, feature, heads, neurons);
-                predict[0] += System.nanoTime() - start;
-            }
-        };
+                    @Override
+                    public void score(int network, float[] feature, float[] heads, float[] neurons) {
+                        long start = System.nanoTime();
+                        scorer.score(network, feature, heads, neurons);
+                        predict[0] += System.nanoTime() - start;
+                    }
+                };
         TokenPlanner planner = m.tokenPlanner(timed, sparse, java.util.Arrays.copyOf(text, prompt));
         int next = 0;
         for (int i = 0; i < prompt; i++) {

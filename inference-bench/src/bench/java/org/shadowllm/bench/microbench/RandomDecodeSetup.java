@@ -1,6 +1,8 @@
 package org.shadowllm.bench.microbench;
 
 import ai.djl.ndarray.NDManager;
+import java.nio.file.Path;
+import java.util.SplittableRandom;
 import org.shadowllm.bench.method.PredictorRuntime;
 import org.shadowllm.bench.sparse.SparsityBudget;
 import org.shadowllm.common.model.OptConfig;
@@ -9,16 +11,21 @@ import org.shadowllm.common.predictor.PredictorKind;
 import org.shadowllm.common.predictor.PredictorShape;
 import org.shadowllm.common.predictor.RandomPredictors;
 
-import java.nio.file.Path;
-import java.util.SplittableRandom;
-
 /**
  * What the decode benchmarks measure: a random OPT's shape, a global budget with the paper's floors, a
  * random static mask, a random prompt, and random predictors (their cost does not depend on their values).
  * Args: layers heads ffn hidden sparsity prompt generate repeats.
  */
-record RandomDecodeSetup(OptConfig config, double sparsity, int prompt, int generate, int repeats,
-                         SparsityBudget budget, float[][] staticHeads, float[][] staticNeurons, int[] text) {
+record RandomDecodeSetup(
+        OptConfig config,
+        double sparsity,
+        int prompt,
+        int generate,
+        int repeats,
+        SparsityBudget budget,
+        float[][] staticHeads,
+        float[][] staticNeurons,
+        int[] text) {
 
     static RandomDecodeSetup parse(String[] a) {
         int layers = Integer.parseInt(a[0]);
@@ -43,24 +50,43 @@ record RandomDecodeSetup(OptConfig config, double sparsity, int prompt, int gene
         for (int i = 0; i < prompt; i++) {
             text[i] = rnd.nextInt(config.vocabSize());
         }
-        return new RandomDecodeSetup(config, sparsity, prompt, Integer.parseInt(a[6]), Integer.parseInt(a[7]),
+        return new RandomDecodeSetup(
+                config,
+                sparsity,
+                prompt,
+                Integer.parseInt(a[6]),
+                Integer.parseInt(a[7]),
                 new SparsityBudget(sparsity, SparsityBudget.Scope.GLOBAL, 1, SparsityBudget.defaultMinNeurons(ffn)),
-                staticHeads, staticNeurons, text);
+                staticHeads,
+                staticNeurons,
+                text);
     }
 
     String describe() {
         OptConfig c = config;
-        return String.format("random OPT: %d layers, %d heads, FFN %d, hidden %d, vocab %d; %d cores; sparsity %.2f "
+        return String.format(
+                "random OPT: %d layers, %d heads, FFN %d, hidden %d, vocab %d; %d cores; sparsity %.2f "
                         + "(global budget, floors 1 head and %d neurons); prompt %d, generate %d, median of %d",
-                c.numLayers(), c.numHeads(), c.ffnDim(), c.hiddenSize(), c.vocabSize(),
-                Runtime.getRuntime().availableProcessors(), sparsity, budget.minNeurons(), prompt, generate, repeats);
+                c.numLayers(),
+                c.numHeads(),
+                c.ffnDim(),
+                c.hiddenSize(),
+                c.vocabSize(),
+                Runtime.getRuntime().availableProcessors(),
+                sparsity,
+                budget.minNeurons(),
+                prompt,
+                generate,
+                repeats);
     }
 
     /** Saves random ShadowLLM (hidden 2048) and DejaVu (hidden 1000) predictors under {@code dir} and loads one. */
     PredictorRuntime predictor(PredictorKind kind, Path dir, NDManager manager) {
         Path p = dir.resolve(kind.key());
-        PredictorArtifacts.save(RandomPredictors.of(kind, PredictorShape.of(config), kind.defaultHidden(),
-                kind == PredictorKind.SHADOWLLM ? 2 : 3), p);
+        PredictorArtifacts.save(
+                RandomPredictors.of(
+                        kind, PredictorShape.of(config), kind.defaultHidden(), kind == PredictorKind.SHADOWLLM ? 2 : 3),
+                p);
         return PredictorRuntime.load(p, config, "random", kind, manager);
     }
 }

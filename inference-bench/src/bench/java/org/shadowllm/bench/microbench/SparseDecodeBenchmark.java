@@ -5,6 +5,10 @@ import ai.djl.ndarray.NDArray;
 import ai.djl.ndarray.NDManager;
 import ai.djl.ndarray.types.DataType;
 import ai.djl.ndarray.types.Shape;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.Arrays;
+import java.util.List;
 import org.shadowllm.bench.eval.LatencyEval;
 import org.shadowllm.bench.method.Method;
 import org.shadowllm.bench.method.PredictorRuntime;
@@ -12,19 +16,14 @@ import org.shadowllm.bench.method.SparsityMethod;
 import org.shadowllm.bench.sparse.LayerPlan;
 import org.shadowllm.bench.sparse.SparseOptModel;
 import org.shadowllm.bench.sparse.SparsityBudget;
-import org.shadowllm.common.criteria.ImportanceCriterion;
 import org.shadowllm.common.checkpoint.OptCheckpoint;
 import org.shadowllm.common.checkpoint.RandomOptCheckpoint;
+import org.shadowllm.common.criteria.ImportanceCriterion;
 import org.shadowllm.common.model.Autograd;
 import org.shadowllm.common.model.OptConfig;
 import org.shadowllm.common.model.OptModel;
 import org.shadowllm.common.predictor.PredictorKind;
 import org.shadowllm.common.predictor.PredictorShape;
-
-import java.nio.file.Files;
-import java.nio.file.Path;
-import java.util.Arrays;
-import java.util.List;
 
 /**
  * Decode latency of every method at one sparsity against dense, on a random OPT of a given shape, all
@@ -34,8 +33,7 @@ import java.util.List;
  * (default: OPT-125m's shape, 0.5, 128, 128, 3).
  */
 public final class SparseDecodeBenchmark {
-    private SparseDecodeBenchmark() {
-    }
+    private SparseDecodeBenchmark() {}
 
     public static void main(String[] args) throws Exception {
         String[] d = {"12", "12", "3072", "768", "0.5", "128", "128", "3"};
@@ -51,14 +49,16 @@ public final class SparseDecodeBenchmark {
         System.out.println(setup.describe() + "; fp32, DJL");
         Path tmp = Files.createTempDirectory("decode-bench");
         try (NDManager root = NDManager.newBaseManager(Device.cpu());
-             OptModel model = OptCheckpoint.fromStateDict(config, RandomOptCheckpoint.stateDict(config, 1), root,
-                     Device.cpu(), DataType.FLOAT32);
-             SparseOptModel sparse = new SparseOptModel(model)) {
+                OptModel model = OptCheckpoint.fromStateDict(
+                        config, RandomOptCheckpoint.stateDict(config, 1), root, Device.cpu(), DataType.FLOAT32);
+                SparseOptModel sparse = new SparseOptModel(model)) {
             PredictorShape shape = PredictorShape.of(config);
             try (PredictorRuntime shadow = setup.predictor(PredictorKind.SHADOWLLM, tmp, root);
-                 PredictorRuntime dejavu = setup.predictor(PredictorKind.DEJAVU, tmp, root)) {
-                List<SparsityMethod> methods = List.of(SparsityMethod.dense(config),
-                        SparsityMethod.staticMask(config, budget, ImportanceCriterion.PLAINACT, staticHeads, staticNeurons),
+                    PredictorRuntime dejavu = setup.predictor(PredictorKind.DEJAVU, tmp, root)) {
+                List<SparsityMethod> methods = List.of(
+                        SparsityMethod.dense(config),
+                        SparsityMethod.staticMask(
+                                config, budget, ImportanceCriterion.PLAINACT, staticHeads, staticNeurons),
                         SparsityMethod.predicted(Method.DEJAVU, config, budget, dejavu),
                         SparsityMethod.predicted(Method.SHADOWLLM, config, budget, shadow));
                 List<LatencyEval.Result> timed = new LatencyEval(setup.prompt(), setup.generate(), 1, setup.repeats())
@@ -69,29 +69,40 @@ public final class SparseDecodeBenchmark {
                 long predictorShadow = PredictorKind.SHADOWLLM.macsPerPrediction(shape, 2048);
                 long predictorDejavu = dejavuMacsRun(dejavu, layers);
                 long[] bytes = {
-                        DecodeBytes.weights(config, null, true, 4),
-                        DecodeBytes.weights(config, plans, true, 4),
-                        DecodeBytes.weights(config, plans, true, 4) + 4L * predictorDejavu,
-                        DecodeBytes.weights(config, plans, true, 4) + 4L * predictorShadow};
-                System.out.printf("%nread bandwidth %.2f GB/s; achieved sparsity heads %.3f, neurons %.3f%n",
+                    DecodeBytes.weights(config, null, true, 4),
+                    DecodeBytes.weights(config, plans, true, 4),
+                    DecodeBytes.weights(config, plans, true, 4) + 4L * predictorDejavu,
+                    DecodeBytes.weights(config, plans, true, 4) + 4L * predictorShadow
+                };
+                System.out.printf(
+                        "%nread bandwidth %.2f GB/s; achieved sparsity heads %.3f, neurons %.3f%n",
                         bandwidth / 1e9, achieved[0], achieved[1]);
-                System.out.printf("%-10s %14s %9s %14s %10s %12s %14s%n", "method", "decode ms/tok", "vs dense",
-                        "weight MB/tok", "floor ms", "meas./floor", "e2e ms");
+                System.out.printf(
+                        "%-10s %14s %9s %14s %10s %12s %14s%n",
+                        "method", "decode ms/tok", "vs dense", "weight MB/tok", "floor ms", "meas./floor", "e2e ms");
                 double dense = timed.get(0).decodeMsPerToken();
                 for (int i = 0; i < methods.size(); i++) {
                     LatencyEval.Result r = timed.get(i);
                     double floor = bytes[i] / bandwidth * 1e3;
-                    System.out.printf("%-10s %14.3f %9.3f %14.1f %10.3f %12.2f %14.1f%n", methods.get(i).method(),
-                            r.decodeMsPerToken(), r.decodeMsPerToken() / dense, bytes[i] / 1e6, floor,
-                            r.decodeMsPerToken() / floor, r.endToEndMs());
+                    System.out.printf(
+                            "%-10s %14.3f %9.3f %14.1f %10.3f %12.2f %14.1f%n",
+                            methods.get(i).method(),
+                            r.decodeMsPerToken(),
+                            r.decodeMsPerToken() / dense,
+                            bytes[i] / 1e6,
+                            floor,
+                            r.decodeMsPerToken() / floor,
+                            r.endToEndMs());
                 }
-                System.out.printf("shadowllm/dejavu %.3f, shadowllm/static %.3f (decode time per token)%n",
+                System.out.printf(
+                        "shadowllm/dejavu %.3f, shadowllm/static %.3f (decode time per token)%n",
                         timed.get(3).decodeMsPerToken() / timed.get(2).decodeMsPerToken(),
                         timed.get(3).decodeMsPerToken() / timed.get(1).decodeMsPerToken());
             }
         } finally {
             try (var walk = Files.walk(tmp)) {
-                walk.sorted(java.util.Comparator.reverseOrder()).forEach(p -> p.toFile().delete());
+                walk.sorted(java.util.Comparator.reverseOrder())
+                        .forEach(p -> p.toFile().delete());
             }
         }
     }
@@ -110,7 +121,8 @@ public final class SparseDecodeBenchmark {
     /** Bytes per second of summing a 1 GiB fp32 tensor, best of 5 (after one warm-up). */
     static double readBandwidth(NDManager root) {
         long n = 1L << 28;
-        try (NDManager s = root.newSubManager(); Autograd paused = Autograd.pause()) {
+        try (NDManager s = root.newSubManager();
+                Autograd paused = Autograd.pause()) {
             NDArray x = s.ones(new Shape(n), DataType.FLOAT32);
             double[] t = new double[6];
             for (int i = 0; i < t.length; i++) {
@@ -124,5 +136,4 @@ public final class SparseDecodeBenchmark {
             return 4.0 * n / best;
         }
     }
-
 }

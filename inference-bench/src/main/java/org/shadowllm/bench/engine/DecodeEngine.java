@@ -1,14 +1,13 @@
 package org.shadowllm.bench.engine;
 
 import ai.djl.ndarray.NDArray;
+import java.util.IdentityHashMap;
+import java.util.Map;
 import org.shadowllm.bench.sparse.LayerPlan;
 import org.shadowllm.bench.sparse.TokenPlanner;
 import org.shadowllm.common.model.KvCache;
 import org.shadowllm.common.model.OptConfig;
 import org.shadowllm.common.predictor.UnitPredictor;
-
-import java.util.IdentityHashMap;
-import java.util.Map;
 
 /**
  * Batch-1 OPT decoding in plain Java over {@link EngineWeights}: one token per {@link #step}, pre- or
@@ -23,7 +22,16 @@ public final class DecodeEngine {
     private static final float LAYER_NORM_EPS = 1e-5f;
 
     /** Where a step's time goes; {@link #phaseNanos} accumulates it. */
-    public enum Phase { PLAN, QKV, ATTENTION, OUT_PROJ, FC1, FC2, LM_HEAD, OTHER }
+    public enum Phase {
+        PLAN,
+        QKV,
+        ATTENTION,
+        OUT_PROJ,
+        FC1,
+        FC2,
+        LM_HEAD,
+        OTHER
+    }
 
     private final long[] phaseNanos = new long[Phase.values().length];
     private long mark;
@@ -157,8 +165,8 @@ public final class DecodeEngine {
     private void copyHeads(NDArray kv, float[][] into, int t) {
         float[] all = kv.toType(ai.djl.ndarray.types.DataType.FLOAT32, false).toFloatArray();
         if (all.length != c.numHeads() * t * d) {
-            throw new IllegalArgumentException("cache tensor " + kv.getShape() + " is not [1, " + c.numHeads() + ", " + t
-                    + ", " + d + "]");
+            throw new IllegalArgumentException(
+                    "cache tensor " + kv.getShape() + " is not [1, " + c.numHeads() + ", " + t + ", " + d + "]");
         }
         for (int h = 0; h < c.numHeads(); h++) {
             System.arraycopy(all, h * t * d, into[h], 0, t * d);
@@ -311,12 +319,22 @@ public final class DecodeEngine {
     }
 
     /** {@code out[outOff + j] = row (first + j) · x[xOff ..] + bias[biasOff + j]} for one head's d rows. */
-    private void headRows(RowMatrix m, int first, float[] x, int xOff, float[] out, int outOff, float[] bias,
-                          int biasOff) {
+    private void headRows(
+            RowMatrix m, int first, float[] x, int xOff, float[] out, int outOff, float[] bias, int biasOff) {
         int j = 0;
         for (; j + 4 <= d; j += 4) {
-            m.dot4(first + j, first + j + 1, first + j + 2, first + j + 3, x, xOff, out, outOff + j, outOff + j + 1,
-                    outOff + j + 2, outOff + j + 3);
+            m.dot4(
+                    first + j,
+                    first + j + 1,
+                    first + j + 2,
+                    first + j + 3,
+                    x,
+                    xOff,
+                    out,
+                    outOff + j,
+                    outOff + j + 1,
+                    outOff + j + 2,
+                    outOff + j + 3);
         }
         for (; j < d; j++) {
             out[outOff + j] = m.dot(first + j, x, xOff);
@@ -360,8 +378,16 @@ public final class DecodeEngine {
         float[] x = s.context;
         int i = from;
         for (; i + 4 <= to; i += 4) {
-            m.axpy4(rows[i], x[rows[i]], rows[i + 1], x[rows[i + 1]], rows[i + 2], x[rows[i + 2]], rows[i + 3],
-                    x[rows[i + 3]], y);
+            m.axpy4(
+                    rows[i],
+                    x[rows[i]],
+                    rows[i + 1],
+                    x[rows[i + 1]],
+                    rows[i + 2],
+                    x[rows[i + 2]],
+                    rows[i + 3],
+                    x[rows[i + 3]],
+                    y);
         }
         for (; i < to; i++) {
             m.axpy(rows[i], x[rows[i]], y);

@@ -27,11 +27,13 @@ public final class DecodeState {
     final float[][] inputs;
     /** Per layer and head, how many leading positions have K and V computed. */
     final int[][] kvFilled;
+
     int position;
 
     DecodeState(OptConfig c, int capacity, int threads) {
         if (capacity < 1 || capacity > c.maxPositionEmbeddings()) {
-            throw new IllegalArgumentException("capacity must be in 1.." + c.maxPositionEmbeddings() + ", got " + capacity);
+            throw new IllegalArgumentException(
+                    "capacity must be in 1.." + c.maxPositionEmbeddings() + ", got " + capacity);
         }
         int e = c.hiddenSize();
         int h = c.numHeads();

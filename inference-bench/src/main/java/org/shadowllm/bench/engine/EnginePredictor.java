@@ -1,5 +1,7 @@
 package org.shadowllm.bench.engine;
 
+import java.util.ArrayList;
+import java.util.List;
 import org.shadowllm.bench.sparse.UnitScorer;
 import org.shadowllm.common.predictor.FeatureScaler;
 import org.shadowllm.common.predictor.NetworkSpec;
@@ -7,17 +9,13 @@ import org.shadowllm.common.predictor.NetworkWeights;
 import org.shadowllm.common.predictor.UnitLayout;
 import org.shadowllm.common.predictor.UnitPredictor;
 
-import java.util.ArrayList;
-import java.util.List;
-
 /**
  * A trained predictor run by the decode engine: each network's layers as {@link RowMatrix} rows, split
  * across the engine's pool. The feature is min-max scaled to [0, 1] as in training ({@link FeatureScaler}).
  * Buffers are allocated once; one call at a time.
  */
 public final class EnginePredictor implements UnitScorer {
-    private record Network(NetworkSpec spec, RowMatrix w1, float[] b1, RowMatrix w2, float[] b2) {
-    }
+    private record Network(NetworkSpec spec, RowMatrix w1, float[] b1, RowMatrix w2, float[] b2) {}
 
     private final UnitPredictor predictor;
     private final List<Network> networks = new ArrayList<>();
@@ -38,7 +36,9 @@ public final class EnginePredictor implements UnitScorer {
         int maxIn = 0;
         for (NetworkWeights nw : predictor.networks()) {
             NetworkSpec s = nw.spec();
-            networks.add(new Network(s, RowMatrix.of(nw.w1(), s.hidden(), s.inputs(), false, format),
+            networks.add(new Network(
+                    s,
+                    RowMatrix.of(nw.w1(), s.hidden(), s.inputs(), false, format),
                     nw.b1() == null ? new float[s.hidden()] : nw.b1(),
                     RowMatrix.of(nw.w2(), s.outputs(), s.hidden(), false, format),
                     nw.b2() == null ? new float[s.outputs()] : nw.b2()));

@@ -12,6 +12,7 @@ public final class RowMatrix {
     private final float[] f32;
     /** bf16 rows packed two values to an int ({@link VectorKernels}), {@code stride} ints per row. */
     private final int[] b16;
+
     private final int stride;
 
     private RowMatrix(int rows, int cols, float[] f32, int[] b16) {
@@ -30,8 +31,8 @@ public final class RowMatrix {
                     + (Integer.MAX_VALUE - 8) + " values)");
         }
         if (values.length != n) {
-            throw new IllegalArgumentException("expected " + n + " values for " + rows + " × " + cols + ", got "
-                    + values.length);
+            throw new IllegalArgumentException(
+                    "expected " + n + " values for " + rows + " × " + cols + ", got " + values.length);
         }
         float[] row = transpose ? new float[cols] : null;
         if (format == WeightFormat.FP32) {
@@ -77,7 +78,8 @@ public final class RowMatrix {
 
     /** Row {@code row} · {@code x[xOff .. xOff+cols)}. */
     public float dot(int row, float[] x, int xOff) {
-        return f32 != null ? VectorKernels.dot(f32, row * cols, x, xOff, cols)
+        return f32 != null
+                ? VectorKernels.dot(f32, row * cols, x, xOff, cols)
                 : VectorKernels.dotPacked(b16, row * stride, x, xOff, cols);
     }
 
@@ -86,8 +88,8 @@ public final class RowMatrix {
         if (f32 != null) {
             VectorKernels.dot4(f32, r0 * cols, r1 * cols, r2 * cols, r3 * cols, x, xOff, cols, out, i0, i1, i2, i3);
         } else {
-            VectorKernels.dot4Packed(b16, r0 * stride, r1 * stride, r2 * stride, r3 * stride, x, xOff, cols, out, i0, i1,
-                    i2, i3);
+            VectorKernels.dot4Packed(
+                    b16, r0 * stride, r1 * stride, r2 * stride, r3 * stride, x, xOff, cols, out, i0, i1, i2, i3);
         }
     }
 

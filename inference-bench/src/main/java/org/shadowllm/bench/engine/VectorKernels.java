@@ -20,8 +20,7 @@ final class VectorKernels {
     private static final VectorSpecies<Integer> I = VectorSpecies.of(int.class, F.vectorShape());
     static final int LANES = F.length();
 
-    private VectorKernels() {
-    }
+    private VectorKernels() {}
 
     static float dot(float[] w, int off, float[] x, int xOff, int n) {
         FloatVector a0 = FloatVector.zero(F);
@@ -46,8 +45,20 @@ final class VectorKernels {
      * Four rows' dot products with {@code x[0 .. n)} at once, {@code out[i_k] = w[o_k ..] · x}: four streams in
      * flight hide memory latency when the rows are scattered.
      */
-    static void dot4(float[] w, int o0, int o1, int o2, int o3, float[] x, int xOff, int n, float[] out, int i0, int i1,
-                     int i2, int i3) {
+    static void dot4(
+            float[] w,
+            int o0,
+            int o1,
+            int o2,
+            int o3,
+            float[] x,
+            int xOff,
+            int n,
+            float[] out,
+            int i0,
+            int i1,
+            int i2,
+            int i3) {
         FloatVector a0 = FloatVector.zero(F);
         FloatVector a1 = FloatVector.zero(F);
         FloatVector a2 = FloatVector.zero(F);
@@ -107,7 +118,9 @@ final class VectorKernels {
         FloatVector av = FloatVector.broadcast(F, a);
         int i = from;
         for (int upper = to - LANES + 1; i < upper; i += LANES) {
-            FloatVector.fromArray(F, w, off + i).fma(av, FloatVector.fromArray(F, y, i)).intoArray(y, i);
+            FloatVector.fromArray(F, w, off + i)
+                    .fma(av, FloatVector.fromArray(F, y, i))
+                    .intoArray(y, i);
         }
         for (; i < to; i++) {
             y[i] += a * w[off + i];
@@ -115,8 +128,19 @@ final class VectorKernels {
     }
 
     /** {@code y[from..to) += Σ a_i · w[off_i + (from..to))} over four rows, reading and writing y once. */
-    static void axpy4(float a0, int o0, float a1, int o1, float a2, int o2, float a3, int o3, float[] w, float[] y,
-                      int from, int to) {
+    static void axpy4(
+            float a0,
+            int o0,
+            float a1,
+            int o1,
+            float a2,
+            int o2,
+            float a3,
+            int o3,
+            float[] w,
+            float[] y,
+            int from,
+            int to) {
         FloatVector v0 = FloatVector.broadcast(F, a0);
         FloatVector v1 = FloatVector.broadcast(F, a1);
         FloatVector v2 = FloatVector.broadcast(F, a2);
@@ -199,8 +223,20 @@ final class VectorKernels {
     }
 
     /** {@link #dot4(float[], int, int, int, int, float[], int, int, float[], int, int, int, int)} on packed rows. */
-    static void dot4Packed(int[] w, int o0, int o1, int o2, int o3, float[] x, int xOff, int n, float[] out, int i0,
-                           int i1, int i2, int i3) {
+    static void dot4Packed(
+            int[] w,
+            int o0,
+            int o1,
+            int o2,
+            int o3,
+            float[] x,
+            int xOff,
+            int n,
+            float[] out,
+            int i0,
+            int i1,
+            int i2,
+            int i3) {
         int blocks = n / (2 * LANES);
         FloatVector a0 = FloatVector.zero(F);
         FloatVector a1 = FloatVector.zero(F);
@@ -262,8 +298,8 @@ final class VectorKernels {
     }
 
     /** {@code y[0 .. n) += Σ a_k · row_k} over four packed rows, reading and writing y once. */
-    static void axpy4Packed(float a0, int o0, float a1, int o1, float a2, int o2, float a3, int o3, int[] w, float[] y,
-                            int n) {
+    static void axpy4Packed(
+            float a0, int o0, float a1, int o1, float a2, int o2, float a3, int o3, int[] w, float[] y, int n) {
         int blocks = n / (2 * LANES);
         FloatVector v0 = FloatVector.broadcast(F, a0);
         FloatVector v1 = FloatVector.broadcast(F, a1);

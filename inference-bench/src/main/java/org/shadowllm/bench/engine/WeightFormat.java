@@ -4,7 +4,8 @@ import java.util.Locale;
 
 /** How the decode engine stores weight rows: fp32, or bf16 widened to fp32 in registers. */
 public enum WeightFormat {
-    FP32(4), BF16(2);
+    FP32(4),
+    BF16(2);
 
     private final int bytes;
 

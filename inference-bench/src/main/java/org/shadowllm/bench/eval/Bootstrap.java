@@ -11,11 +11,9 @@ public final class Bootstrap {
     public static final int RESAMPLES = 2000;
 
     /** Estimate, standard error and 95% interval. */
-    public record Interval(double value, double stderr, double low, double high) {
-    }
+    public record Interval(double value, double stderr, double low, double high) {}
 
-    private Bootstrap() {
-    }
+    private Bootstrap() {}
 
     /** {@code nll[i]}: item i's summed negative log-likelihood; {@code units[i]}: its tokens or words. */
     public static Interval perplexity(double[] nll, double[] units, long seed) {
@@ -45,7 +43,10 @@ public final class Bootstrap {
             var += (d - mean) * (d - mean);
         }
         Arrays.sort(draws);
-        return new Interval(value, Math.sqrt(var / (RESAMPLES - 1)), draws[(int) Math.floor(0.025 * (RESAMPLES - 1))],
+        return new Interval(
+                value,
+                Math.sqrt(var / (RESAMPLES - 1)),
+                draws[(int) Math.floor(0.025 * (RESAMPLES - 1))],
                 draws[(int) Math.ceil(0.975 * (RESAMPLES - 1))]);
     }
 

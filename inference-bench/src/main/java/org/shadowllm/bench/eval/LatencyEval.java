@@ -4,6 +4,10 @@ import ai.djl.ndarray.NDArray;
 import ai.djl.ndarray.NDManager;
 import ai.djl.ndarray.index.NDIndex;
 import ai.djl.ndarray.types.Shape;
+import java.util.ArrayList;
+import java.util.Arrays;
+import java.util.List;
+import java.util.function.Consumer;
 import org.shadowllm.bench.engine.DecodeEngine;
 import org.shadowllm.bench.engine.DecodeState;
 import org.shadowllm.bench.method.SparsityMethod;
@@ -15,11 +19,6 @@ import org.shadowllm.common.model.Autograd;
 import org.shadowllm.common.model.KvCache;
 import org.shadowllm.common.model.Tensors;
 
-import java.util.ArrayList;
-import java.util.Arrays;
-import java.util.List;
-import java.util.function.Consumer;
-
 /**
  * Greedy generation at batch 1: prefill a prompt, then decode token by token with the KV cache, the
  * method's predictors running on every step (or every re-planning interval). On DJL's sparse model or on
@@ -29,9 +28,13 @@ import java.util.function.Consumer;
  */
 public final class LatencyEval {
     /** @param decodeMsPerToken median over repeats of (decode time / generated tokens after the first) */
-    public record Result(int promptTokens, int generatedTokens, int repeats, double decodeMsPerToken,
-                         double endToEndMs, double prefillMs) {
-    }
+    public record Result(
+            int promptTokens,
+            int generatedTokens,
+            int repeats,
+            double decodeMsPerToken,
+            double endToEndMs,
+            double prefillMs) {}
 
     private final int promptTokens;
     private final int generate;
@@ -55,20 +58,31 @@ public final class LatencyEval {
     }
 
     /** Times every method on DJL's sparse model, the prompt prefilled under the method's plans too. */
-    public List<Result> runAll(NDManager scope, SparseOptModel model, List<SparsityMethod> methods, int[] text,
-                               Consumer<String> log) {
-        return time(methods.stream().map(m -> onDjl(scope, model, m)).toList(), model.config().maxPositionEmbeddings(),
-                text, log);
+    public List<Result> runAll(
+            NDManager scope, SparseOptModel model, List<SparsityMethod> methods, int[] text, Consumer<String> log) {
+        return time(
+                methods.stream().map(m -> onDjl(scope, model, m)).toList(),
+                model.config().maxPositionEmbeddings(),
+                text,
+                log);
     }
 
     /**
      * Times every method on the decode engine: the prompt is prefilled densely on DJL (compute-bound,
      * batched) and its KV cache handed over; every generated token then runs in the engine.
      */
-    public List<Result> runAllOnEngine(NDManager scope, SparseOptModel model, DecodeEngine engine,
-                                       List<SparsityMethod> methods, int[] text, Consumer<String> log) {
-        return time(methods.stream().map(m -> onEngine(scope, model, engine, m)).toList(),
-                model.config().maxPositionEmbeddings(), text, log);
+    public List<Result> runAllOnEngine(
+            NDManager scope,
+            SparseOptModel model,
+            DecodeEngine engine,
+            List<SparsityMethod> methods,
+            int[] text,
+            Consumer<String> log) {
+        return time(
+                methods.stream().map(m -> onEngine(scope, model, engine, m)).toList(),
+                model.config().maxPositionEmbeddings(),
+                text,
+                log);
     }
 
     /**
@@ -80,8 +94,8 @@ public final class LatencyEval {
             throw new IllegalArgumentException("need " + promptTokens + " prompt tokens, have " + text.length);
         }
         if (promptTokens + generate > maxPositions) {
-            throw new IllegalArgumentException("prompt " + promptTokens + " + generate " + generate + " exceeds the model's "
-                    + maxPositions + " positions");
+            throw new IllegalArgumentException("prompt " + promptTokens + " + generate " + generate
+                    + " exceeds the model's " + maxPositions + " positions");
         }
         int[] prompt = Arrays.copyOf(text, promptTokens);
         int n = generators.size();
@@ -104,7 +118,8 @@ public final class LatencyEval {
         }
         List<Result> out = new ArrayList<>();
         for (int j = 0; j < n; j++) {
-            out.add(new Result(promptTokens, generate, repeats, median(decode[j]), median(total[j]), median(prefill[j])));
+            out.add(new Result(
+                    promptTokens, generate, repeats, median(decode[j]), median(total[j]), median(prefill[j])));
         }
         return out;
     }
@@ -112,8 +127,9 @@ public final class LatencyEval {
     /** Prefill and decode on DJL's sparse model, the method planning every forward pass. */
     public Generator onDjl(NDManager scope, SparseOptModel model, SparsityMethod method) {
         return prompt -> {
-            try (NDManager s = scope.newSubManager(); Autograd paused = Autograd.pause();
-                 KvCache cache = new KvCache(s, model.config().numLayers())) {
+            try (NDManager s = scope.newSubManager();
+                    Autograd paused = Autograd.pause();
+                    KvCache cache = new KvCache(s, model.config().numLayers())) {
                 long start = System.nanoTime();
                 LayerPlanner planner = method.live(model, prompt);
                 long next = step(s, model, Tensors.of(s, longs(prompt), new Shape(1, prompt.length)), planner, cache);
@@ -136,12 +152,13 @@ public final class LatencyEval {
         DecodeState state = engine.newState(promptTokens + generate);
         UnitScorer scorer = method.scorerOn(engine);
         return prompt -> {
-            try (NDManager s = scope.newSubManager(); Autograd paused = Autograd.pause();
-                 KvCache cache = new KvCache(s, model.config().numLayers())) {
+            try (NDManager s = scope.newSubManager();
+                    Autograd paused = Autograd.pause();
+                    KvCache cache = new KvCache(s, model.config().numLayers())) {
                 long start = System.nanoTime();
                 TokenPlanner planner = method.tokenPlanner(scorer, model, prompt);
-                int next = (int) step(s, model, Tensors.of(s, longs(prompt), new Shape(1, prompt.length)),
-                        LayerPlanner.DENSE, cache);
+                int next = (int) step(
+                        s, model, Tensors.of(s, longs(prompt), new Shape(1, prompt.length)), LayerPlanner.DENSE, cache);
                 state.reset();
                 engine.loadCache(state, cache);
                 long afterPrefill = System.nanoTime();

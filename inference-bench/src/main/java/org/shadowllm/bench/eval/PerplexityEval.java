@@ -1,6 +1,10 @@
 package org.shadowllm.bench.eval;
 
 import ai.djl.ndarray.NDManager;
+import java.util.Arrays;
+import java.util.List;
+import java.util.function.Consumer;
+import java.util.function.Function;
 import org.shadowllm.bench.engine.DecodeEngine;
 import org.shadowllm.bench.engine.DecodeState;
 import org.shadowllm.bench.method.SparsityMethod;
@@ -9,11 +13,6 @@ import org.shadowllm.bench.sparse.SparseOptModel;
 import org.shadowllm.bench.sparse.SparsityBudget;
 import org.shadowllm.bench.sparse.UnitScorer;
 import org.shadowllm.common.model.OptConfig;
-
-import java.util.Arrays;
-import java.util.List;
-import java.util.function.Consumer;
-import java.util.function.Function;
 
 /**
  * Perplexity over non-overlapping windows. Each window is BOS plus {@code window} text tokens; the plan is
@@ -29,21 +28,30 @@ public final class PerplexityEval {
      * @param windows  windows scored; {@code interval} is over them
      * @param interval the perplexity (its {@code value}), standard error and 95% bootstrap interval
      */
-    public record Result(double perplexity, long scoredTokens, int windows, double headSparsity,
-                         double neuronSparsity, Bootstrap.Interval interval) {
-    }
+    public record Result(
+            double perplexity,
+            long scoredTokens,
+            int windows,
+            double headSparsity,
+            double neuronSparsity,
+            Bootstrap.Interval interval) {}
 
     /**
      * The paper protocol's result: word-level perplexity with an interval over documents, and the
      * token-level perplexity of the same sums.
      */
-    public record PaperResult(Bootstrap.Interval wordPerplexity, Bootstrap.Interval tokenPerplexity, long tokens,
-                              long words, int windows, int documents, double headSparsity, double neuronSparsity) {
-    }
+    public record PaperResult(
+            Bootstrap.Interval wordPerplexity,
+            Bootstrap.Interval tokenPerplexity,
+            long tokens,
+            long words,
+            int windows,
+            int documents,
+            double headSparsity,
+            double neuronSparsity) {}
 
     /** One WikiText article: its detokenized text's tokens (no BOS) and its word count. */
-    public record Document(int[] tokens, int words) {
-    }
+    public record Document(int[] tokens, int words) {}
 
     private final int window;
     private final int prefix;
@@ -84,25 +92,33 @@ public final class PerplexityEval {
     }
 
     /** Teacher-forced decoding on {@code engine}; plans change within a window, so no sparsity is reported. */
-    public Result runDecoding(DecodeEngine engine, SparseOptModel model, SparsityMethod method, int[] text,
-                              Consumer<String> log) {
+    public Result runDecoding(
+            DecodeEngine engine, SparseOptModel model, SparsityMethod method, int[] text, Consumer<String> log) {
         DecodeState state = engine.newState(window + 1);
         UnitScorer scorer = method.scorerOn(engine);
-        return windows(model.config(), method, text, log, seq -> new double[] {SequenceScorer.sumLogprobs(engine, state,
-                seq, window - prefix, method.tokenPlanner(scorer, model, Arrays.copyOf(seq, prefix + 1))),
-                Double.NaN, Double.NaN});
+        return windows(model.config(), method, text, log, seq -> new double[] {
+            SequenceScorer.sumLogprobs(
+                    engine,
+                    state,
+                    seq,
+                    window - prefix,
+                    method.tokenPlanner(scorer, model, Arrays.copyOf(seq, prefix + 1))),
+            Double.NaN,
+            Double.NaN
+        });
     }
 
     /** Scores each window with {@code score}: {@code seq -> {log-likelihood, head sparsity, neuron sparsity}}. */
-    private Result windows(OptConfig c, SparsityMethod method, int[] text, Consumer<String> log,
-                           Function<int[], double[]> score) {
+    private Result windows(
+            OptConfig c, SparsityMethod method, int[] text, Consumer<String> log, Function<int[], double[]> score) {
         if (window + 1 > c.maxPositionEmbeddings()) {
             throw new IllegalArgumentException("window of " + window + " tokens plus BOS exceeds the model's "
                     + c.maxPositionEmbeddings() + " positions; lower --ppl-window");
         }
         int count = tokensNeeded(text.length) / window;
         if (count < 1) {
-            throw new IllegalArgumentException("the text has " + text.length + " tokens, fewer than one window of " + window);
+            throw new IllegalArgumentException(
+                    "the text has " + text.length + " tokens, fewer than one window of " + window);
         }
         double[] nll = new double[count];
         double[] tokens = new double[count];
@@ -119,13 +135,14 @@ public final class PerplexityEval {
             sparsity[0] += r[1];
             sparsity[1] += r[2];
             if ((w + 1) % 25 == 0 || w + 1 == count) {
-                log.accept(String.format("perplexity %s: window %d/%d, running ppl %.3f", describe(method), w + 1, count,
-                        Math.exp(total / ((w + 1) * (double) (window - prefix)))));
+                log.accept(String.format(
+                        "perplexity %s: window %d/%d, running ppl %.3f",
+                        describe(method), w + 1, count, Math.exp(total / ((w + 1) * (double) (window - prefix)))));
             }
         }
         Bootstrap.Interval ci = Bootstrap.perplexity(nll, tokens, seed);
-        return new Result(ci.value(), (long) count * (window - prefix), count, sparsity[0] / count,
-                sparsity[1] / count, ci);
+        return new Result(
+                ci.value(), (long) count * (window - prefix), count, sparsity[0] / count, sparsity[1] / count, ci);
     }
 
     /**
@@ -136,8 +153,8 @@ public final class PerplexityEval {
      * window's own input, whose tokens are the ones it scores: the mask sees the text it is judged on.
      * Word-level perplexity divides the summed NLL by the documents' word counts.
      */
-    public PaperResult runPaper(NDManager scope, SparseOptModel model, SparsityMethod method, List<Document> docs,
-                                Consumer<String> log) {
+    public PaperResult runPaper(
+            NDManager scope, SparseOptModel model, SparsityMethod method, List<Document> docs, Consumer<String> log) {
         OptConfig c = model.config();
         int span = c.maxPositionEmbeddings() - 1;
         double[] nll = new double[docs.size()];
@@ -172,16 +189,28 @@ public final class PerplexityEval {
             }
             total += nll[d];
             if ((d + 1) % 10 == 0 || d + 1 == docs.size()) {
-                log.accept(String.format("paper perplexity %s: document %d/%d (%d windows), running word ppl %.3f",
-                        describe(method), d + 1, docs.size(), windows, Math.exp(total / Arrays.stream(words, 0, d + 1).sum())));
+                log.accept(String.format(
+                        "paper perplexity %s: document %d/%d (%d windows), running word ppl %.3f",
+                        describe(method),
+                        d + 1,
+                        docs.size(),
+                        windows,
+                        Math.exp(total / Arrays.stream(words, 0, d + 1).sum())));
             }
         }
-        return new PaperResult(Bootstrap.perplexity(nll, words, seed), Bootstrap.perplexity(nll, tokens, seed),
-                (long) Arrays.stream(tokens).sum(), (long) Arrays.stream(words).sum(), windows, docs.size(),
-                sparsity[0] / windows, sparsity[1] / windows);
+        return new PaperResult(
+                Bootstrap.perplexity(nll, words, seed),
+                Bootstrap.perplexity(nll, tokens, seed),
+                (long) Arrays.stream(tokens).sum(),
+                (long) Arrays.stream(words).sum(),
+                windows,
+                docs.size(),
+                sparsity[0] / windows,
+                sparsity[1] / windows);
     }
 
     private static String describe(SparsityMethod m) {
-        return m.label() + (m.criterion() == null ? "" : " " + m.criterion().key()) + " @" + m.budget().sparsity();
+        return m.label() + (m.criterion() == null ? "" : " " + m.criterion().key()) + " @"
+                + m.budget().sparsity();
     }
 }

@@ -17,12 +17,11 @@ import org.shadowllm.common.model.Tensors;
  * planner, or token by token on the decode engine, planning as decoding would (teacher forcing).
  */
 public final class SequenceScorer {
-    private SequenceScorer() {
-    }
+    private SequenceScorer() {}
 
     /** Sum of the log-probabilities of the last {@code scored} tokens of {@code tokens}, each given all before it. */
-    public static double sumLogprobs(NDManager parent, SparseOptModel model, int[] tokens, int scored,
-                                     LayerPlanner planner) {
+    public static double sumLogprobs(
+            NDManager parent, SparseOptModel model, int[] tokens, int scored, LayerPlanner planner) {
         int t = tokens.length;
         if (scored < 1 || scored >= t) {
             throw new IllegalArgumentException("can score 1.." + (t - 1) + " tokens of " + t + ", asked " + scored);
@@ -35,7 +34,8 @@ public final class SequenceScorer {
         for (int i = 0; i < scored; i++) {
             targets[i] = tokens[t - scored + i];
         }
-        try (NDManager s = parent.newSubManager(); Autograd paused = Autograd.pause()) {
+        try (NDManager s = parent.newSubManager();
+                Autograd paused = Autograd.pause()) {
             NDArray hidden = model.forward(s, Tensors.of(s, ids, new Shape(1, t)), planner, null);
             NDArray rows = hidden.get(new NDIndex("0, " + (t - scored - 1) + ":" + (t - 1)));
             NDArray logprobs = model.model().logits(s, rows).logSoftmax(-1);
@@ -53,8 +53,8 @@ public final class SequenceScorer {
      * a time on {@code engine} from an empty {@code state}: every position's plan is the one {@code planner}
      * makes at that position, from features of the tokens up to it.
      */
-    public static double sumLogprobs(DecodeEngine engine, DecodeState state, int[] tokens, int scored,
-                                     TokenPlanner planner) {
+    public static double sumLogprobs(
+            DecodeEngine engine, DecodeState state, int[] tokens, int scored, TokenPlanner planner) {
         int t = tokens.length;
         if (scored < 1 || scored >= t) {
             throw new IllegalArgumentException("can score 1.." + (t - 1) + " tokens of " + t + ", asked " + scored);

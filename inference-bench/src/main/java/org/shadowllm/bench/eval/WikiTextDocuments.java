@@ -13,8 +13,7 @@ public final class WikiTextDocuments {
     private static final Pattern TITLE = Pattern.compile("^ = [^=].* = $");
     private static final Pattern WHITESPACE = Pattern.compile("\\s+", Pattern.UNICODE_CHARACTER_CLASS);
 
-    private WikiTextDocuments() {
-    }
+    private WikiTextDocuments() {}
 
     /** Articles, each its lines joined with a newline after every line; lines before the first title join it. */
     public static List<String> articles(List<String> lines) {
@@ -47,8 +46,12 @@ public final class WikiTextDocuments {
         s = s.replace("s '", "s'");
         s = s.replaceAll("/' [0-9]/", "/'[0-9]/");
         s = s.replace(" @-@ ", "-").replace(" @,@ ", ",").replace(" @.@ ", ".");
-        s = s.replace(" : ", ": ").replace(" ; ", "; ").replace(" . ", ". ").replace(" ! ", "! ")
-                .replace(" ? ", "? ").replace(" , ", ", ");
+        s = s.replace(" : ", ": ")
+                .replace(" ; ", "; ")
+                .replace(" . ", ". ")
+                .replace(" ! ", "! ")
+                .replace(" ? ", "? ")
+                .replace(" , ", ", ");
         s = s.replaceAll("\\(\\s*([^)]*?)\\s*\\)", "($1)");
         s = s.replaceAll("\\[\\s*([^\\]]*?)\\s*\\]", "[$1]");
         s = s.replaceAll("\\{\\s*([^}]*?)\\s*\\}", "{$1}");

@@ -1,6 +1,10 @@
 package org.shadowllm.bench.eval;
 
 import ai.djl.ndarray.NDManager;
+import java.util.EnumSet;
+import java.util.List;
+import java.util.Set;
+import java.util.function.Consumer;
 import org.shadowllm.bench.engine.DecodeEngine;
 import org.shadowllm.bench.engine.DecodeState;
 import org.shadowllm.bench.method.SparsityMethod;
@@ -8,16 +12,11 @@ import org.shadowllm.bench.sparse.LayerPlan;
 import org.shadowllm.bench.sparse.SparseOptModel;
 import org.shadowllm.bench.sparse.TokenPlanner;
 import org.shadowllm.bench.sparse.UnitScorer;
-import org.shadowllm.common.tokenizer.ByteLevelBpeTokenizer;
 import org.shadowllm.common.tasks.FewShotTask;
 import org.shadowllm.common.tasks.Prompt;
 import org.shadowllm.common.tasks.PromptTokens;
 import org.shadowllm.common.tasks.TaskExample;
-
-import java.util.EnumSet;
-import java.util.List;
-import java.util.Set;
-import java.util.function.Consumer;
+import org.shadowllm.common.tokenizer.ByteLevelBpeTokenizer;
 
 /**
  * Zero-shot multiple choice scored as lm-evaluation-harness does: each choice's continuation
@@ -28,15 +27,13 @@ import java.util.function.Consumer;
  */
 public final class ZeroShotEval {
     /** Tasks for which lm-evaluation-harness reports acc_norm. */
-    public static final Set<FewShotTask> NORMALIZED = EnumSet.of(FewShotTask.PIQA, FewShotTask.OPENBOOKQA,
-            FewShotTask.HELLASWAG, FewShotTask.ARC_EASY);
+    public static final Set<FewShotTask> NORMALIZED =
+            EnumSet.of(FewShotTask.PIQA, FewShotTask.OPENBOOKQA, FewShotTask.HELLASWAG, FewShotTask.ARC_EASY);
 
     /** @param accNorm NaN where the harness does not report it */
-    public record Result(FewShotTask task, int examples, double acc, double accNorm) {
-    }
+    public record Result(FewShotTask task, int examples, double acc, double accNorm) {}
 
-    private ZeroShotEval() {
-    }
+    private ZeroShotEval() {}
 
     /** A choice's continuation log-likelihood, from its context text and its tokens. */
     @FunctionalInterface
@@ -44,8 +41,14 @@ public final class ZeroShotEval {
         double logLikelihood(String context, PromptTokens tokens);
     }
 
-    public static Result run(NDManager scope, SparseOptModel model, SparsityMethod method, FewShotTask task,
-                             List<TaskExample> examples, ByteLevelBpeTokenizer tokenizer, Consumer<String> log) {
+    public static Result run(
+            NDManager scope,
+            SparseOptModel model,
+            SparsityMethod method,
+            FewShotTask task,
+            List<TaskExample> examples,
+            ByteLevelBpeTokenizer tokenizer,
+            Consumer<String> log) {
         LastContext<LayerPlan[]> plans = new LastContext<>();
         return run(model.config().maxPositionEmbeddings(), method, task, examples, tokenizer, log, (context, t) -> {
             LayerPlan[] plan = plans.get(context, () -> method.planFromContext(scope, model, t.context()));
@@ -54,15 +57,22 @@ public final class ZeroShotEval {
     }
 
     /** Teacher-forced decoding of every choice on {@code engine}, planning token by token. */
-    public static Result runDecoding(DecodeEngine engine, SparseOptModel model, SparsityMethod method, FewShotTask task,
-                                     List<TaskExample> examples, ByteLevelBpeTokenizer tokenizer, Consumer<String> log) {
+    public static Result runDecoding(
+            DecodeEngine engine,
+            SparseOptModel model,
+            SparsityMethod method,
+            FewShotTask task,
+            List<TaskExample> examples,
+            ByteLevelBpeTokenizer tokenizer,
+            Consumer<String> log) {
         int max = model.config().maxPositionEmbeddings();
         DecodeState state = engine.newState(max);
         UnitScorer scorer = method.scorerOn(engine);
         // Predicted planners keep per-sequence state; the others are fixed plans, shared by a context's choices.
         LastContext<TokenPlanner> fixed = new LastContext<>();
         return run(max, method, task, examples, tokenizer, log, (context, t) -> {
-            TokenPlanner planner = scorer != null ? method.tokenPlanner(scorer, model, t.context())
+            TokenPlanner planner = scorer != null
+                    ? method.tokenPlanner(scorer, model, t.context())
                     : fixed.get(context, () -> method.tokenPlanner(null, model, t.context()));
             return SequenceScorer.sumLogprobs(engine, state, t.tokens(), t.continuationLength(), planner);
         });
@@ -82,8 +92,14 @@ public final class ZeroShotEval {
         }
     }
 
-    private static Result run(int maxPositions, SparsityMethod method, FewShotTask task, List<TaskExample> examples,
-                              ByteLevelBpeTokenizer tokenizer, Consumer<String> log, ChoiceScorer scorer) {
+    private static Result run(
+            int maxPositions,
+            SparsityMethod method,
+            FewShotTask task,
+            List<TaskExample> examples,
+            ByteLevelBpeTokenizer tokenizer,
+            Consumer<String> log,
+            ChoiceScorer scorer) {
         if (examples.isEmpty()) {
             throw new IllegalArgumentException(task.key() + ": no validation examples to score");
         }
@@ -99,8 +115,8 @@ public final class ZeroShotEval {
                 boolean wino = task == FewShotTask.WINOGRANDE;
                 String context = wino ? ex.partialContexts().get(c) : ex.context();
                 String continuation = wino ? ex.continuation() : ex.choices().get(c);
-                PromptTokens t = PromptTokens.of(new Prompt(task, 0, ex.id(), context, continuation), tokenizer,
-                        maxPositions);
+                PromptTokens t =
+                        PromptTokens.of(new Prompt(task, 0, ex.id(), context, continuation), tokenizer, maxPositions);
                 double ll = scorer.logLikelihood(context, t);
                 if (ll > best) {
                     best = ll;
@@ -115,11 +131,13 @@ public final class ZeroShotEval {
             correct += pick == ex.label() ? 1 : 0;
             correctNorm += pickNorm == ex.label() ? 1 : 0;
             if ((e + 1) % 25 == 0 || e + 1 == examples.size()) {
-                log.accept(String.format("accuracy %s %s: %d/%d, acc %.3f", method.label(), task.key(), e + 1,
-                        examples.size(), correct / (double) (e + 1)));
+                log.accept(String.format(
+                        "accuracy %s %s: %d/%d, acc %.3f",
+                        method.label(), task.key(), e + 1, examples.size(), correct / (double) (e + 1)));
             }
         }
         int n = examples.size();
-        return new Result(task, n, correct / (double) n, NORMALIZED.contains(task) ? correctNorm / (double) n : Double.NaN);
+        return new Result(
+                task, n, correct / (double) n, NORMALIZED.contains(task) ? correctNorm / (double) n : Double.NaN);
     }
 }

@@ -31,8 +31,8 @@ public enum Method {
                 return m;
             }
         }
-        throw new IllegalArgumentException("unknown method '" + s + "'; expected dense, static, random, dejavu, shadowllm "
-                + "or oracle");
+        throw new IllegalArgumentException(
+                "unknown method '" + s + "'; expected dense, static, random, dejavu, shadowllm " + "or oracle");
     }
 
     @Override

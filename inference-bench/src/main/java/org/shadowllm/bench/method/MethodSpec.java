@@ -1,9 +1,8 @@
 package org.shadowllm.bench.method;
 
-import org.shadowllm.common.criteria.ImportanceCriterion;
-
 import java.util.ArrayList;
 import java.util.List;
+import org.shadowllm.common.criteria.ImportanceCriterion;
 
 /**
  * A method to run and the criterion behind its scores (null for dense and random, which have none).

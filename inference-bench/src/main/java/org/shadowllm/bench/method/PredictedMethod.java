@@ -2,6 +2,9 @@ package org.shadowllm.bench.method;
 
 import ai.djl.ndarray.NDManager;
 import ai.djl.ndarray.types.Shape;
+import java.util.ArrayList;
+import java.util.Arrays;
+import java.util.List;
 import org.shadowllm.bench.sparse.LayerPlan;
 import org.shadowllm.bench.sparse.LayerPlanner;
 import org.shadowllm.bench.sparse.SparseOptModel;
@@ -14,10 +17,6 @@ import org.shadowllm.common.model.Tensors;
 import org.shadowllm.common.predictor.FeatureSource;
 import org.shadowllm.common.predictor.NetworkSpec;
 import org.shadowllm.common.predictor.NetworkWeights;
-
-import java.util.ArrayList;
-import java.util.Arrays;
-import java.util.List;
 
 /**
  * ShadowLLM or DejaVu: a trained predictor plans from the model's own features, wired as its networks'
@@ -36,10 +35,11 @@ public final class PredictedMethod implements SparsityMethod {
     private final int[][][] readers;
     /** Per network, the layers ≥ 1 it plans: {@code [firstPlanned, endPlanned)}. */
     private final int[] firstPlanned;
+
     private final int[] endPlanned;
 
-    PredictedMethod(Method method, SparsityBudget budget, OptConfig config, PredictorRuntime predictor,
-                    int replanEvery) {
+    PredictedMethod(
+            Method method, SparsityBudget budget, OptConfig config, PredictorRuntime predictor, int replanEvery) {
         if (replanEvery < 1) {
             throw new IllegalArgumentException("re-planning interval must be ≥ 1 token, got " + replanEvery);
         }
@@ -47,7 +47,8 @@ public final class PredictedMethod implements SparsityMethod {
         this.budget = budget;
         this.config = config;
         this.predictor = predictor;
-        this.criterion = ImportanceCriterion.parse(predictor.predictor().manifest().criterion());
+        this.criterion =
+                ImportanceCriterion.parse(predictor.predictor().manifest().criterion());
         this.replanEvery = replanEvery;
         List<NetworkWeights> networks = predictor.predictor().networks();
         int layers = config.numLayers();
@@ -65,16 +66,22 @@ public final class PredictedMethod implements SparsityMethod {
             if (firstPlanned[n] >= endPlanned[n]) {
                 continue; // scores layer 0 only, which always runs dense
             }
-            boolean ready = spec.source() == FeatureSource.RESIDUAL_IN ? spec.featureLayer() <= firstPlanned[n]
+            boolean ready = spec.source() == FeatureSource.RESIDUAL_IN
+                    ? spec.featureLayer() <= firstPlanned[n]
                     : spec.featureLayer() < firstPlanned[n];
             if (!ready) {
                 throw new IllegalArgumentException("a " + predictor.predictor().kind() + " predictor cannot plan: its "
                         + "network " + spec.name() + " reads layer " + spec.featureLayer() + "'s "
-                        + spec.source().name().toLowerCase(java.util.Locale.ROOT).replace('_', ' ')
+                        + spec.source()
+                                .name()
+                                .toLowerCase(java.util.Locale.ROOT)
+                                .replace('_', ' ')
                         + ", which exists only after layer " + firstPlanned[n] + " has begun; it ranks units but "
                         + "cannot choose them before they run");
             }
-            byFeature.get(spec.source().ordinal() * layers + spec.featureLayer()).add(n);
+            byFeature
+                    .get(spec.source().ordinal() * layers + spec.featureLayer())
+                    .add(n);
             for (int l = firstPlanned[n]; l < endPlanned[n]; l++) {
                 planned[0][l] |= spec.heads();
                 planned[1][l] |= spec.neurons();
@@ -90,7 +97,8 @@ public final class PredictedMethod implements SparsityMethod {
         for (FeatureSource source : FeatureSource.values()) {
             for (int l = 0; l < layers; l++) {
                 readers[source.ordinal()][l] = byFeature.get(source.ordinal() * layers + l).stream()
-                        .mapToInt(Integer::intValue).toArray();
+                        .mapToInt(Integer::intValue)
+                        .toArray();
             }
         }
     }
@@ -140,8 +148,11 @@ public final class PredictedMethod implements SparsityMethod {
         LayerPlan[] captured = new LayerPlan[config.numLayers()];
         long[] ids = Arrays.stream(context).asLongStream().toArray();
         try (NDManager s = scope.newSubManager()) {
-            model.forward(s, Tensors.of(s, ids, new Shape(1, ids.length)),
-                    LayerPlanner.recording(live(model, context), captured), null);
+            model.forward(
+                    s,
+                    Tensors.of(s, ids, new Shape(1, ids.length)),
+                    LayerPlanner.recording(live(model, context), captured),
+                    null);
         }
         return captured;
     }

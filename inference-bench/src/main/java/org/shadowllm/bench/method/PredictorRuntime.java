@@ -2,6 +2,9 @@ package org.shadowllm.bench.method;
 
 import ai.djl.ndarray.NDManager;
 import ai.djl.ndarray.types.Shape;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.List;
 import org.shadowllm.bench.sparse.UnitScorer;
 import org.shadowllm.common.model.OptConfig;
 import org.shadowllm.common.model.Tensors;
@@ -12,10 +15,6 @@ import org.shadowllm.common.predictor.PredictorArtifacts;
 import org.shadowllm.common.predictor.PredictorKind;
 import org.shadowllm.common.predictor.UnitLayout;
 import org.shadowllm.common.predictor.UnitPredictor;
-
-import java.nio.file.Path;
-import java.util.ArrayList;
-import java.util.List;
 
 /** A trained predictor loaded for inference: its networks as tensors, scoring from one token's feature. */
 public final class PredictorRuntime implements UnitScorer, AutoCloseable {
@@ -39,11 +38,12 @@ public final class PredictorRuntime implements UnitScorer, AutoCloseable {
      * Loads the artifact at {@code dir} for a model of {@code config}; refuses a predictor trained for another
      * shape, or of another kind than {@code expected}, with a clear error.
      */
-    public static PredictorRuntime load(Path dir, OptConfig config, String modelName, PredictorKind expected,
-                                        NDManager manager) {
+    public static PredictorRuntime load(
+            Path dir, OptConfig config, String modelName, PredictorKind expected, NDManager manager) {
         UnitPredictor p = PredictorArtifacts.load(dir, config, modelName);
         if (p.kind() != expected) {
-            throw new IllegalArgumentException(dir + " holds a " + p.kind() + " predictor; this method needs " + expected);
+            throw new IllegalArgumentException(
+                    dir + " holds a " + p.kind() + " predictor; this method needs " + expected);
         }
         return new PredictorRuntime(p, manager);
     }
@@ -64,7 +64,8 @@ public final class PredictorRuntime implements UnitScorer, AutoCloseable {
         float[] scaled = java.util.Arrays.copyOf(feature, net.spec().inputs());
         FeatureScaler.scaleInPlace(scaled, 0, scaled.length);
         try (NDManager scope = manager.newSubManager()) {
-            float[] out = net.forward(scope, Tensors.of(scope, scaled, new Shape(1, scaled.length))).toFloatArray();
+            float[] out = net.forward(scope, Tensors.of(scope, scaled, new Shape(1, scaled.length)))
+                    .toFloatArray();
             UnitLayout.scatter(net.spec(), predictor.shape(), out, 0, heads, neurons);
         }
     }

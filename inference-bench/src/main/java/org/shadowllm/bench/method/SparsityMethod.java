@@ -1,6 +1,9 @@
 package org.shadowllm.bench.method;
 
 import ai.djl.ndarray.NDManager;
+import java.util.List;
+import java.util.Set;
+import java.util.SplittableRandom;
 import org.shadowllm.bench.engine.DecodeEngine;
 import org.shadowllm.bench.sparse.LayerPlan;
 import org.shadowllm.bench.sparse.LayerPlanner;
@@ -16,10 +19,6 @@ import org.shadowllm.common.criteria.ScoredExample;
 import org.shadowllm.common.model.OptConfig;
 import org.shadowllm.common.predictor.PredictorKind;
 
-import java.util.List;
-import java.util.Set;
-import java.util.SplittableRandom;
-
 /**
  * A method at one sparsity budget: how it plans layers for a sequence. One implementation per kind of
  * method: {@link Dense}, {@link FixedMask} (static and random), {@link Oracle}, {@link PredictedMethod}
@@ -30,8 +29,8 @@ import java.util.SplittableRandom;
  * predictors read the context's last token, the oracle scores the context with the true criterion.</li>
  * </ul>
  */
-public sealed interface SparsityMethod permits SparsityMethod.Dense, SparsityMethod.FixedMask, SparsityMethod.Oracle,
-        PredictedMethod {
+public sealed interface SparsityMethod
+        permits SparsityMethod.Dense, SparsityMethod.FixedMask, SparsityMethod.Oracle, PredictedMethod {
 
     Method method();
 
@@ -95,8 +94,12 @@ public sealed interface SparsityMethod permits SparsityMethod.Dense, SparsityMet
     }
 
     /** {@code headScores [L][H]}, {@code neuronScores [L][F]}: the set-level {@code criterion} of every unit. */
-    static SparsityMethod staticMask(OptConfig config, SparsityBudget budget, ImportanceCriterion criterion,
-                                     float[][] headScores, float[][] neuronScores) {
+    static SparsityMethod staticMask(
+            OptConfig config,
+            SparsityBudget budget,
+            ImportanceCriterion criterion,
+            float[][] headScores,
+            float[][] neuronScores) {
         return new FixedMask(Method.STATIC, budget, criterion, budget.select(headScores, neuronScores));
     }
 
@@ -115,13 +118,14 @@ public sealed interface SparsityMethod permits SparsityMethod.Dense, SparsityMet
         return new FixedMask(Method.RANDOM, budget, null, budget.select(heads, neurons));
     }
 
-    static SparsityMethod predicted(Method method, OptConfig config, SparsityBudget budget,
-                                    PredictorRuntime predictor) {
+    static SparsityMethod predicted(
+            Method method, OptConfig config, SparsityBudget budget, PredictorRuntime predictor) {
         if (method != Method.SHADOWLLM && method != Method.DEJAVU) {
             throw new IllegalArgumentException(method + " does not use a predictor");
         }
         PredictorKind kind = predictor.predictor().kind();
-        boolean fits = method == Method.DEJAVU ? kind == PredictorKind.DEJAVU || kind == PredictorKind.DEJAVU_INFLATED
+        boolean fits = method == Method.DEJAVU
+                ? kind == PredictorKind.DEJAVU || kind == PredictorKind.DEJAVU_INFLATED
                 : kind == PredictorKind.SHADOWLLM || kind == PredictorKind.SHADOWLLM_SPLIT;
         if (!fits) {
             throw new IllegalArgumentException(method + " cannot run a " + kind + " predictor");
@@ -204,9 +208,11 @@ public sealed interface SparsityMethod permits SparsityMethod.Dense, SparsityMet
             if (context.length < 2) {
                 throw new IllegalArgumentException("the oracle needs a context of at least 2 tokens");
             }
-            ExampleImportance truth = new CriteriaCalculator(model.model()).compute(
-                    List.of(new ScoredExample("oracle", context, 1)),
-                    new CriteriaOptions(Set.of(criterion), false, false)).get(0);
+            ExampleImportance truth = new CriteriaCalculator(model.model())
+                    .compute(
+                            List.of(new ScoredExample("oracle", context, 1)),
+                            new CriteriaOptions(Set.of(criterion), false, false))
+                    .get(0);
             return budget.select(truth.head(criterion), truth.neuron(criterion));
         }
     }

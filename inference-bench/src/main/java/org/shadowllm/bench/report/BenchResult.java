@@ -12,15 +12,47 @@ package org.shadowllm.bench.report;
  * @param stderr         standard error of {@code value} (NaN where not estimated)
  * @param ciLow          lower end of its 95% interval (NaN where not estimated)
  */
-public record BenchResult(String method, String criterion, String budget, double sparsity, double headSparsity,
-                          double neuronSparsity, String measure, String task, double value, long count, double stderr,
-                          double ciLow, double ciHigh) {
+public record BenchResult(
+        String method,
+        String criterion,
+        String budget,
+        double sparsity,
+        double headSparsity,
+        double neuronSparsity,
+        String measure,
+        String task,
+        double value,
+        long count,
+        double stderr,
+        double ciLow,
+        double ciHigh) {
 
     /** A value without an uncertainty estimate. */
-    public BenchResult(String method, String criterion, String budget, double sparsity, double headSparsity,
-                       double neuronSparsity, String measure, String task, double value, long count) {
-        this(method, criterion, budget, sparsity, headSparsity, neuronSparsity, measure, task, value, count, Double.NaN,
-                Double.NaN, Double.NaN);
+    public BenchResult(
+            String method,
+            String criterion,
+            String budget,
+            double sparsity,
+            double headSparsity,
+            double neuronSparsity,
+            String measure,
+            String task,
+            double value,
+            long count) {
+        this(
+                method,
+                criterion,
+                budget,
+                sparsity,
+                headSparsity,
+                neuronSparsity,
+                measure,
+                task,
+                value,
+                count,
+                Double.NaN,
+                Double.NaN,
+                Double.NaN);
     }
 
     /** What a plot line or summary row stands for: method, criterion and budget (dense has neither). */

@@ -53,9 +53,12 @@ public record LayerPlan(int[] heads, int[] neurons) {
     }
 
     public void requireWithin(int layer, int numHeads, int ffn) {
-        if (heads[0] < 0 || heads[heads.length - 1] >= numHeads || neurons[0] < 0 || neurons[neurons.length - 1] >= ffn) {
-            throw new IllegalArgumentException("layer " + layer + " plan indexes outside " + numHeads + " heads / " + ffn
-                    + " neurons");
+        if (heads[0] < 0
+                || heads[heads.length - 1] >= numHeads
+                || neurons[0] < 0
+                || neurons[neurons.length - 1] >= ffn) {
+            throw new IllegalArgumentException(
+                    "layer " + layer + " plan indexes outside " + numHeads + " heads / " + ffn + " neurons");
         }
     }
 }

@@ -8,15 +8,14 @@ import ai.djl.ndarray.types.SparseFormat;
 import ai.djl.nn.Activation;
 import ai.djl.pytorch.engine.PtNDArray;
 import ai.djl.pytorch.jni.JniUtils;
+import java.util.ArrayList;
+import java.util.List;
 import org.shadowllm.common.model.DecoderLayer;
 import org.shadowllm.common.model.KvCache;
 import org.shadowllm.common.model.LayerWeights;
 import org.shadowllm.common.model.OptConfig;
 import org.shadowllm.common.model.OptModel;
 import org.shadowllm.common.model.Tensors;
-
-import java.util.ArrayList;
-import java.util.List;
 
 /**
  * OPT forward pass that skips pruned units' compute. Weights are laid out so a kept unit's weights
@@ -44,9 +43,15 @@ public final class SparseOptModel implements AutoCloseable {
     private final List<Layer> layers = new ArrayList<>();
     private final Compact[] compact;
 
-    private record Layer(NDArray qByHead, NDArray qBias, NDArray kvT, NDArray kvBias, NDArray outByHead, NDArray fc1,
-                         NDArray fc1Bias, NDArray fc2T) {
-    }
+    private record Layer(
+            NDArray qByHead,
+            NDArray qBias,
+            NDArray kvT,
+            NDArray kvBias,
+            NDArray outByHead,
+            NDArray fc1,
+            NDArray fc1Bias,
+            NDArray fc2T) {}
 
     /**
      * One layer's weights for one plan. Q and fc1 rows are gathered at once; out_proj and fc2 rows only when
@@ -68,8 +73,17 @@ public final class SparseOptModel implements AutoCloseable {
         NDArray down;
         int uses;
 
-        Compact(LayerPlan plan, NDManager owner, NDArray heads, NDArray neurons, NDArray q, NDArray qBias, NDArray up,
-                NDArray upBias, NDArray headColumns, NDArray neuronColumns) {
+        Compact(
+                LayerPlan plan,
+                NDManager owner,
+                NDArray heads,
+                NDArray neurons,
+                NDArray q,
+                NDArray qBias,
+                NDArray up,
+                NDArray upBias,
+                NDArray headColumns,
+                NDArray neuronColumns) {
             this.plan = plan;
             this.owner = owner;
             this.heads = heads;
@@ -98,11 +112,15 @@ public final class SparseOptModel implements AutoCloseable {
             try (NDManager t = manager.newSubManager()) {
                 NDArray q = scoped(t, w.qkvWeight().get(":" + e));
                 NDArray kv = scoped(t, w.qkvWeight().get(e + ":"));
-                layers.add(new Layer(shared(scoped(t, q.reshape(h, (long) d * e))),
-                        shared(scoped(t, w.qkvBias().get(":" + e))), own(scoped(t, kv.transpose())),
+                layers.add(new Layer(
+                        shared(scoped(t, q.reshape(h, (long) d * e))),
+                        shared(scoped(t, w.qkvBias().get(":" + e))),
+                        own(scoped(t, kv.transpose())),
                         shared(scoped(t, w.qkvBias().get(e + ":"))),
-                        own(scoped(t, w.outWeight().transpose()).reshape(h, (long) d * e)), shared(w.fc1Weight()),
-                        shared(w.fc1Bias()), own(scoped(t, w.fc2Weight().transpose()))));
+                        own(scoped(t, w.outWeight().transpose()).reshape(h, (long) d * e)),
+                        shared(w.fc1Weight()),
+                        shared(w.fc1Bias()),
+                        own(scoped(t, w.fc2Weight().transpose()))));
             }
         }
     }
@@ -148,14 +166,22 @@ public final class SparseOptModel implements AutoCloseable {
             planner.residualIn(l, x);
             LayerPlan plan = l == 0 ? null : planner.plan(l);
             Compact c = plan == null ? null : compact(l, plan);
-            return DecoderLayer.forward(config, w, x, (residual, a) -> {
-                NDArray context = planner.attentionContext(l, attention(pass, a, p, c, l));
-                return residual.add(project(scope, context, c, true, p, pass.tokens())).add(w.outBias());
-            }, (residual, f) -> {
-                NDArray hidden = c == null ? f.matMul(Tensors.transposed(p.fc1(), scope)).add(p.fc1Bias())
-                        : f.matMul(Tensors.transposed(c.up, scope)).add(c.upBias);
-                return residual.add(project(scope, Activation.relu(hidden), c, false, p, pass.tokens())).add(w.fc2Bias());
-            });
+            return DecoderLayer.forward(
+                    config,
+                    w,
+                    x,
+                    (residual, a) -> {
+                        NDArray context = planner.attentionContext(l, attention(pass, a, p, c, l));
+                        return residual.add(project(scope, context, c, true, p, pass.tokens()))
+                                .add(w.outBias());
+                    },
+                    (residual, f) -> {
+                        NDArray hidden = c == null
+                                ? f.matMul(Tensors.transposed(p.fc1(), scope)).add(p.fc1Bias())
+                                : f.matMul(Tensors.transposed(c.up, scope)).add(c.upBias);
+                        return residual.add(project(scope, Activation.relu(hidden), c, false, p, pass.tokens()))
+                                .add(w.fc2Bias());
+                    });
         });
     }
 
@@ -188,9 +214,14 @@ public final class SparseOptModel implements AutoCloseable {
         }
         long[] neuronColumns = new long[2 * kn];
         System.arraycopy(neuronIndices, 0, neuronColumns, kn, kn);
-        c = new Compact(plan, owner, heads, neurons,
+        c = new Compact(
+                plan,
+                owner,
+                heads,
+                neurons,
                 rows(owner, p.qByHead(), heads).reshape((long) kh * d, e),
-                rows(owner, scoped(owner, p.qBias().reshape(config.numHeads(), d)), heads).reshape((long) kh * d),
+                rows(owner, scoped(owner, p.qBias().reshape(config.numHeads(), d)), heads)
+                        .reshape((long) kh * d),
                 rows(owner, p.fc1(), neurons),
                 rows(owner, scoped(owner, p.fc1Bias().reshape(-1, 1)), neurons).reshape(-1),
                 Tensors.of(owner, headColumns, new Shape(2, (long) kh * d)),
@@ -212,8 +243,10 @@ public final class SparseOptModel implements AutoCloseable {
         }
         if (tokens == 1 && c.uses == 0) {
             NDArray values = scoped(scope, activations.reshape(-1));
-            NDArray sparse = JniUtils.createSparseCoo((PtNDArray) (attention ? c.headColumns : c.neuronColumns),
-                    (PtNDArray) values, new Shape(1, full.getShape().get(0)));
+            NDArray sparse = JniUtils.createSparseCoo(
+                    (PtNDArray) (attention ? c.headColumns : c.neuronColumns),
+                    (PtNDArray) values,
+                    new Shape(1, full.getShape().get(0)));
             sparse.attach(scope);
             NDArray y = sparse.matMul(full);
             y.attach(scope);
@@ -233,7 +266,9 @@ public final class SparseOptModel implements AutoCloseable {
 
     /** Rows {@code index} of a 2-D tensor, copied with PyTorch's row gather (embedding lookup). */
     private static NDArray rows(NDManager scope, NDArray matrix, NDArray index) {
-        NDArray out = matrix.getNDArrayInternal().embedding(index, matrix, SparseFormat.DENSE).singletonOrThrow();
+        NDArray out = matrix.getNDArrayInternal()
+                .embedding(index, matrix, SparseFormat.DENSE)
+                .singletonOrThrow();
         out.attach(scope);
         return out;
     }
@@ -259,7 +294,8 @@ public final class SparseOptModel implements AutoCloseable {
         int kept;
         if (c == null) {
             kept = h;
-            q = a.matMul(Tensors.transposed(scoped(scope, p.qByHead().reshape(e, e)), scope)).add(p.qBias());
+            q = a.matMul(Tensors.transposed(scoped(scope, p.qByHead().reshape(e, e)), scope))
+                    .add(p.qBias());
         } else {
             kept = c.plan.headCount();
             q = a.matMul(Tensors.transposed(c.q, scope)).add(c.qBias);

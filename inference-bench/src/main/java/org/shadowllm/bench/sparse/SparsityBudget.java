@@ -3,7 +3,6 @@ package org.shadowllm.bench.sparse;
 import org.shadowllm.common.predictor.TopK;
 import org.shadowllm.common.predictor.UnitLayout;
 
-
 /**
  * How many units to keep, and which, given per-unit scores. Sparsity is the fraction of heads (and,
  * separately, of neurons) removed from layers 1..L-1; layer 0 always runs dense.
@@ -20,14 +19,18 @@ import org.shadowllm.common.predictor.UnitLayout;
  * numbers prune heads only).
  */
 public record SparsityBudget(double sparsity, Scope scope, int minHeads, int minNeurons, Prune prune) {
-    public enum Scope { GLOBAL, PER_LAYER, GLOBAL_RAW;
+    public enum Scope {
+        GLOBAL,
+        PER_LAYER,
+        GLOBAL_RAW;
+
         public static Scope parse(String s) {
             return switch (s.trim().toLowerCase(java.util.Locale.ROOT)) {
                 case "global" -> GLOBAL;
                 case "per-layer", "per_layer", "layer" -> PER_LAYER;
                 case "global-raw", "global_raw" -> GLOBAL_RAW;
-                default -> throw new IllegalArgumentException("unknown budget '" + s
-                        + "'; expected global, per-layer or global-raw");
+                default -> throw new IllegalArgumentException(
+                        "unknown budget '" + s + "'; expected global, per-layer or global-raw");
             };
         }
 
@@ -41,13 +44,18 @@ public record SparsityBudget(double sparsity, Scope scope, int minHeads, int min
     }
 
     /** Which units a budget removes. */
-    public enum Prune { HEADS, NEURONS, BOTH;
+    public enum Prune {
+        HEADS,
+        NEURONS,
+        BOTH;
+
         public static Prune parse(String s) {
             return switch (s.trim().toLowerCase(java.util.Locale.ROOT)) {
                 case "heads" -> HEADS;
                 case "neurons" -> NEURONS;
                 case "both" -> BOTH;
-                default -> throw new IllegalArgumentException("unknown --prune '" + s + "'; expected heads, neurons or both");
+                default -> throw new IllegalArgumentException(
+                        "unknown --prune '" + s + "'; expected heads, neurons or both");
             };
         }
 

@@ -9,12 +9,10 @@ import org.shadowllm.common.predictor.FeatureSource;
  */
 public interface TokenPlanner {
     /** The residual stream entering {@code layer} for this token, {@code [E]}. Layer 0's call starts a token. */
-    default void residualIn(int layer, float[] residual) {
-    }
+    default void residualIn(int layer, float[] residual) {}
 
     /** {@code layer}'s attention context for this token, {@code [E]}; pruned heads' parts are zero. */
-    default void attentionContext(int layer, float[] context) {
-    }
+    default void attentionContext(int layer, float[] context) {}
 
     /** Whether this planner reads {@code source} at {@code layer}; callers may skip reading it back otherwise. */
     default boolean reads(FeatureSource source, int layer) {

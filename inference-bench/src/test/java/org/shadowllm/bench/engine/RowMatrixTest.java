@@ -1,11 +1,10 @@
 package org.shadowllm.bench.engine;
 
-import org.junit.jupiter.params.ParameterizedTest;
-import org.junit.jupiter.params.provider.CsvSource;
+import static org.junit.jupiter.api.Assertions.assertEquals;
 
 import java.util.SplittableRandom;
-
-import static org.junit.jupiter.api.Assertions.assertEquals;
+import org.junit.jupiter.params.ParameterizedTest;
+import org.junit.jupiter.params.provider.CsvSource;
 
 /** Every row kernel against plain loops over the stored values, for widths that exercise every tail. */
 class RowMatrixTest {
@@ -17,8 +16,21 @@ class RowMatrixTest {
     }
 
     @ParameterizedTest(name = "{0} × {1}, {2}")
-    @CsvSource({"1, fp32", "7, fp32", "33, fp32", "100, fp32", "1, bf16", "2, bf16", "7, bf16", "31, bf16",
-            "32, bf16", "33, bf16", "64, bf16", "100, bf16", "257, bf16"})
+    @CsvSource({
+        "1, fp32",
+        "7, fp32",
+        "33, fp32",
+        "100, fp32",
+        "1, bf16",
+        "2, bf16",
+        "7, bf16",
+        "31, bf16",
+        "32, bf16",
+        "33, bf16",
+        "64, bf16",
+        "100, bf16",
+        "257, bf16"
+    })
     void kernelsEqualPlainLoopsOverTheStoredValues(int cols, String format) {
         WeightFormat f = WeightFormat.parse(format);
         SplittableRandom r = new SplittableRandom(cols);

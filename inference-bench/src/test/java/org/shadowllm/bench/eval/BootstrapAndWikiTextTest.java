@@ -1,14 +1,13 @@
 package org.shadowllm.bench.eval;
 
-import org.junit.jupiter.api.Test;
-import org.shadowllm.common.SharedPaths;
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import java.nio.file.Files;
 import java.util.List;
 import java.util.SplittableRandom;
-
-import static org.junit.jupiter.api.Assertions.assertEquals;
-import static org.junit.jupiter.api.Assertions.assertTrue;
+import org.junit.jupiter.api.Test;
+import org.shadowllm.common.SharedPaths;
 
 class BootstrapAndWikiTextTest {
     @Test
@@ -62,10 +61,12 @@ class BootstrapAndWikiTextTest {
 
     @Test
     void detokenizerUndoesWikiTextSpacing() {
-        assertEquals("a well-known 1,000.5 m: x; y. z, w", WikiTextDocuments.detokenize(
-                "a well @-@ known 1 @,@ 000 @.@ 5 m : x ; y . z , w"));
-        assertEquals("(in brackets) \"quoted\" Teddy's ==== H ====\nnext", WikiTextDocuments.detokenize(
-                "( in brackets ) \" quoted \" Teddy 's = = = = H = = = = \n next"));
+        assertEquals(
+                "a well-known 1,000.5 m: x; y. z, w",
+                WikiTextDocuments.detokenize("a well @-@ known 1 @,@ 000 @.@ 5 m : x ; y . z , w"));
+        assertEquals(
+                "(in brackets) \"quoted\" Teddy's ==== H ====\nnext",
+                WikiTextDocuments.detokenize("( in brackets ) \" quoted \" Teddy 's = = = = H = = = = \n next"));
     }
 
     @Test

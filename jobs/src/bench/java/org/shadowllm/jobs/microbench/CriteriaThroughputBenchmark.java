@@ -3,6 +3,13 @@ package org.shadowllm.jobs.microbench;
 import ai.djl.Device;
 import ai.djl.ndarray.NDManager;
 import ai.djl.ndarray.types.DataType;
+import java.io.IOException;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.Arrays;
+import java.util.List;
+import java.util.SplittableRandom;
 import org.shadowllm.common.SharedPaths;
 import org.shadowllm.common.checkpoint.OptCheckpoint;
 import org.shadowllm.common.checkpoint.RandomOptCheckpoint;
@@ -14,14 +21,6 @@ import org.shadowllm.common.model.LayerTap;
 import org.shadowllm.common.model.OptConfig;
 import org.shadowllm.common.model.OptModel;
 
-import java.io.IOException;
-import java.nio.file.Files;
-import java.nio.file.Path;
-import java.util.ArrayList;
-import java.util.Arrays;
-import java.util.List;
-import java.util.SplittableRandom;
-
 /**
  * Criteria throughput: forward-only against forward + backward (all single-pass criteria) on the
  * tiny model and on a random OPT of OPT-125m's shape, in one JVM and one run. Not a test.
@@ -29,23 +28,29 @@ import java.util.SplittableRandom;
  * <p>Arguments: {@code [tokens=256] [batch=4] [repeats=5]}.
  */
 public final class CriteriaThroughputBenchmark {
-    private CriteriaThroughputBenchmark() {
-    }
+    private CriteriaThroughputBenchmark() {}
 
     public static void main(String[] args) throws IOException {
         int tokens = args.length > 0 ? Integer.parseInt(args[0]) : 256;
         int batch = args.length > 1 ? Integer.parseInt(args[1]) : 4;
         int repeats = args.length > 2 ? Integer.parseInt(args[2]) : 5;
-        System.out.printf("criteria throughput: %d tokens per example, batch %d, median of %d, %d CPU threads%n",
+        System.out.printf(
+                "criteria throughput: %d tokens per example, batch %d, median of %d, %d CPU threads%n",
                 tokens, batch, repeats, Runtime.getRuntime().availableProcessors());
         try (NDManager manager = NDManager.newBaseManager(Device.cpu())) {
-            try (OptModel tiny = OptCheckpoint.load(SharedPaths.require(SharedPaths.model("tiny-random-opt"),
-                    "tiny-random-opt"), manager, Device.cpu())) {
+            try (OptModel tiny = OptCheckpoint.load(
+                    SharedPaths.require(SharedPaths.model("tiny-random-opt"), "tiny-random-opt"),
+                    manager,
+                    Device.cpu())) {
                 run("tiny-random-opt", tiny, tokens, batch, repeats);
             }
             OptConfig shape125m = new OptConfig(50272, 768, 12, 12, 3072, 2048, 768, true, true, true, true, 2, 2, 1);
-            try (OptModel random = OptCheckpoint.fromStateDict(shape125m, RandomOptCheckpoint.stateDict(shape125m, 125L),
-                    manager, Device.cpu(), DataType.FLOAT32)) {
+            try (OptModel random = OptCheckpoint.fromStateDict(
+                    shape125m,
+                    RandomOptCheckpoint.stateDict(shape125m, 125L),
+                    manager,
+                    Device.cpu(),
+                    DataType.FLOAT32)) {
                 run("random OPT-125m shape", random, tokens, batch, repeats);
             }
         }
@@ -81,7 +86,8 @@ public final class CriteriaThroughputBenchmark {
         }
         double f = median(fwd);
         double c = median(fb);
-        System.out.printf("%-22s forward %.3f s/batch | forward+backward+criteria %.3f s/batch = %.2f examples/s, "
+        System.out.printf(
+                "%-22s forward %.3f s/batch | forward+backward+criteria %.3f s/batch = %.2f examples/s, "
                         + "%.0f tokens/s | criteria/forward time ratio %.2f%n",
                 name, f, c, batch / c, batch * (double) tokens / c, c / f);
     }

@@ -1,11 +1,6 @@
 package org.shadowllm.jobs.tools;
 
-import org.apache.spark.sql.Column;
-import org.apache.spark.sql.Dataset;
-import org.apache.spark.sql.Row;
-import org.apache.spark.sql.SparkSession;
-import org.shadowllm.jobs.cli.JobLauncher;
-import org.apache.spark.SparkConf;
+import static org.apache.spark.sql.functions.col;
 
 import java.io.IOException;
 import java.nio.file.Files;
@@ -14,8 +9,12 @@ import java.util.Arrays;
 import java.util.List;
 import java.util.regex.Pattern;
 import java.util.stream.Stream;
-
-import static org.apache.spark.sql.functions.col;
+import org.apache.spark.SparkConf;
+import org.apache.spark.sql.Column;
+import org.apache.spark.sql.Dataset;
+import org.apache.spark.sql.Row;
+import org.apache.spark.sql.SparkSession;
+import org.shadowllm.jobs.cli.JobLauncher;
 
 /**
  * Compares two pipeline outputs (criteria, trainer, bench folders under one root each) row for row,
@@ -24,12 +23,15 @@ import static org.apache.spark.sql.functions.col;
  * Exit status 1 when anything else differs. Used to prove a refactoring changed no result.
  */
 public final class OutputDiff {
-    private static final Pattern VOLATILE = Pattern.compile("run_id|created_at|code_version|.*seconds.*|.*_ms|.*duration.*");
-    private static final List<String> TABLES = List.of("criteria/criteria_examples", "criteria/unit_importance",
-            "trainer/predictor_metrics", "bench/bench_results");
+    private static final Pattern VOLATILE =
+            Pattern.compile("run_id|created_at|code_version|.*seconds.*|.*_ms|.*duration.*");
+    private static final List<String> TABLES = List.of(
+            "criteria/criteria_examples",
+            "criteria/unit_importance",
+            "trainer/predictor_metrics",
+            "bench/bench_results");
 
-    private OutputDiff() {
-    }
+    private OutputDiff() {}
 
     public static void main(String[] args) throws IOException {
         if (args.length != 2) {
@@ -43,8 +45,9 @@ public final class OutputDiff {
             Dataset<Row> b = stable(spark.read().parquet(args[1] + "/" + t));
             long onlyA = a.exceptAll(b).count();
             long onlyB = b.exceptAll(a).count();
-            System.out.printf("%-28s rows %d / %d, compared columns %s: only in a %d, only in b %d%n", t, a.count(),
-                    b.count(), Arrays.toString(a.columns()), onlyA, onlyB);
+            System.out.printf(
+                    "%-28s rows %d / %d, compared columns %s: only in a %d, only in b %d%n",
+                    t, a.count(), b.count(), Arrays.toString(a.columns()), onlyA, onlyB);
             if (onlyA > 0) {
                 a.exceptAll(b).show(5, false);
             }
@@ -57,8 +60,11 @@ public final class OutputDiff {
     }
 
     private static Dataset<Row> stable(Dataset<Row> d) {
-        Column[] keep = Arrays.stream(d.columns()).filter(c -> !VOLATILE.matcher(c).matches()).sorted()
-                .map(c -> col(c)).toArray(Column[]::new);
+        Column[] keep = Arrays.stream(d.columns())
+                .filter(c -> !VOLATILE.matcher(c).matches())
+                .sorted()
+                .map(c -> col(c))
+                .toArray(Column[]::new);
         Dataset<Row> s = d.select(keep);
         return Arrays.asList(d.columns()).contains("measure") ? s.where("measure NOT LIKE '%\\_ms%'") : s;
     }
@@ -66,14 +72,18 @@ public final class OutputDiff {
     /** The tensor data after the safetensors header (whose metadata holds run ids and times). */
     private static byte[] tensorBytes(Path f) throws IOException {
         byte[] all = Files.readAllBytes(f);
-        long header = java.nio.ByteBuffer.wrap(all, 0, 8).order(java.nio.ByteOrder.LITTLE_ENDIAN).getLong();
+        long header = java.nio.ByteBuffer.wrap(all, 0, 8)
+                .order(java.nio.ByteOrder.LITTLE_ENDIAN)
+                .getLong();
         return Arrays.copyOfRange(all, Math.toIntExact(8 + header), all.length);
     }
 
     private static boolean sameWeights(Path a, Path b) throws IOException {
         List<Path> files;
         try (Stream<Path> s = Files.walk(a)) {
-            files = s.filter(p -> p.getFileName().toString().equals("weights.safetensors")).sorted().toList();
+            files = s.filter(p -> p.getFileName().toString().equals("weights.safetensors"))
+                    .sorted()
+                    .toList();
         }
         boolean same = true;
         for (Path f : files) {

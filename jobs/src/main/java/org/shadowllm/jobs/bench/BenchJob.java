@@ -2,6 +2,19 @@ package org.shadowllm.jobs.bench;
 
 import ai.djl.Device;
 import ai.djl.ndarray.NDManager;
+import java.io.BufferedReader;
+import java.io.IOException;
+import java.io.InputStreamReader;
+import java.io.UncheckedIOException;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.sql.Timestamp;
+import java.time.Instant;
+import java.util.ArrayList;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
 import org.apache.hadoop.fs.FSDataInputStream;
 import org.apache.hadoop.fs.FileSystem;
 import org.apache.spark.sql.Row;
@@ -31,30 +44,16 @@ import org.shadowllm.common.device.DeviceSpec;
 import org.shadowllm.common.model.OptConfig;
 import org.shadowllm.common.model.OptModel;
 import org.shadowllm.common.predictor.PredictorKind;
-import org.shadowllm.common.tokenizer.ByteLevelBpeTokenizer;
-import org.shadowllm.common.tokenizer.TokenizerLoader;
-import org.shadowllm.jobs.tables.BenchResultsTable;
-import org.shadowllm.jobs.cli.JobLauncher;
-import org.shadowllm.jobs.criteria.CriteriaTables;
 import org.shadowllm.common.tasks.FewShotTask;
 import org.shadowllm.common.tasks.TaskExample;
+import org.shadowllm.common.tokenizer.ByteLevelBpeTokenizer;
+import org.shadowllm.common.tokenizer.TokenizerLoader;
+import org.shadowllm.jobs.cli.JobLauncher;
+import org.shadowllm.jobs.criteria.CriteriaTables;
+import org.shadowllm.jobs.tables.BenchResultsTable;
 import org.shadowllm.jobs.tasks.TaskReader;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
-
-import java.io.BufferedReader;
-import java.io.IOException;
-import java.io.InputStreamReader;
-import java.io.UncheckedIOException;
-import java.nio.charset.StandardCharsets;
-import java.nio.file.Files;
-import java.nio.file.Path;
-import java.sql.Timestamp;
-import java.time.Instant;
-import java.util.ArrayList;
-import java.util.LinkedHashMap;
-import java.util.List;
-import java.util.Map;
 
 /**
  * The benchmark job: loads the model once, builds every method at every sparsity (failing before any
@@ -66,8 +65,7 @@ public final class BenchJob {
     private static final Logger LOG = LoggerFactory.getLogger(BenchJob.class);
     public static final String RESULTS = "bench_results";
 
-    public record Summary(String runId, String model, List<BenchResult> results, String output, String text) {
-    }
+    public record Summary(String runId, String model, List<BenchResult> results, String output, String text) {}
 
     private final SparkSession spark;
     private final BenchOptions options;
@@ -78,7 +76,12 @@ public final class BenchJob {
     }
 
     public static void main(String[] args) {
-        JobLauncher.main("bench", "shadowllm-bench", args, BenchOptions::parse, BenchOptions::master,
+        JobLauncher.main(
+                "bench",
+                "shadowllm-bench",
+                args,
+                BenchOptions::parse,
+                BenchOptions::master,
                 (spark, options) -> new BenchJob(spark, options).run().text());
     }
 
@@ -87,25 +90,30 @@ public final class BenchJob {
         OptConfig config = OptCheckpoint.readConfig(modelDir);
         String modelName = modelDir.toAbsolutePath().normalize().getFileName().toString();
         ByteLevelBpeTokenizer tokenizer = TokenizerLoader.load(modelDir, config.bosTokenId());
-        PerplexityEval pplEval = new PerplexityEval(options.pplWindow(), options.pplPrefix(), options.pplWindows(),
-                options.seed());
+        PerplexityEval pplEval =
+                new PerplexityEval(options.pplWindow(), options.pplPrefix(), options.pplWindows(), options.seed());
         boolean perplexity = options.measures("perplexity") || options.measures("decode-perplexity");
         boolean paper = options.measures("perplexity-paper");
         List<String> lines = perplexity || paper || options.measures("latency") ? wikitextLines() : List.of();
-        int[] text = perplexity || options.measures("latency") ? wikitext(tokenizer, lines,
-                perplexity ? pplEval.tokensWanted() : 0, perplexity ? pplEval::tokensNeeded : n -> n,
-                options.latencyPrompt()) : new int[0];
+        int[] text = perplexity || options.measures("latency")
+                ? wikitext(
+                        tokenizer,
+                        lines,
+                        perplexity ? pplEval.tokensWanted() : 0,
+                        perplexity ? pplEval::tokensNeeded : n -> n,
+                        options.latencyPrompt())
+                : new int[0];
         List<PerplexityEval.Document> documents = paper ? documents(tokenizer, lines) : List.of();
-        Map<FewShotTask, List<TaskExample>> tasks = options.measures("accuracy") || options.measures("decode-accuracy")
-                ? tasks(modelName) : Map.of();
+        Map<FewShotTask, List<TaskExample>> tasks =
+                options.measures("accuracy") || options.measures("decode-accuracy") ? tasks(modelName) : Map.of();
         Device device = DeviceSpec.parse(options.device()).resolve();
         List<BenchResult> results = new ArrayList<>();
         long start = System.nanoTime();
         try (NDManager root = NDManager.newBaseManager(device);
-             OptModel model = OptCheckpoint.load(modelDir, root, device);
-             SparseOptModel sparse = new SparseOptModel(model);
-             Predictors predictors = new Predictors(root, config, modelName);
-             WorkerPool pool = WorkerPool.perCore()) {
+                OptModel model = OptCheckpoint.load(modelDir, root, device);
+                SparseOptModel sparse = new SparseOptModel(model);
+                Predictors predictors = new Predictors(root, config, modelName);
+                WorkerPool pool = WorkerPool.perCore()) {
             List<SparsityMethod> methods = methods(config, modelName, predictors);
             LOG.info("bench {}: {} method configurations, measures {}", modelName, methods.size(), options.measures());
             for (SparsityMethod m : methods) {
@@ -114,28 +122,58 @@ public final class BenchJob {
             if (options.measures("perplexity")) {
                 for (SparsityMethod m : methods) {
                     PerplexityEval.Result r = pplEval.run(root, sparse, m, text, LOG::info);
-                    results.add(result(m, r.headSparsity(), r.neuronSparsity(), "perplexity", "wikitext-2",
-                            r.scoredTokens(), r.interval()));
+                    results.add(result(
+                            m,
+                            r.headSparsity(),
+                            r.neuronSparsity(),
+                            "perplexity",
+                            "wikitext-2",
+                            r.scoredTokens(),
+                            r.interval()));
                 }
             }
             if (options.measures("perplexity-paper")) {
                 for (SparsityMethod m : methods) {
                     PerplexityEval.PaperResult r = pplEval.runPaper(root, sparse, m, documents, LOG::info);
-                    results.add(result(m, r.headSparsity(), r.neuronSparsity(), "perplexity_paper", "wikitext-2",
-                            r.words(), r.wordPerplexity()));
-                    results.add(result(m, r.headSparsity(), r.neuronSparsity(), "perplexity_paper_token", "wikitext-2",
-                            r.tokens(), r.tokenPerplexity()));
+                    results.add(result(
+                            m,
+                            r.headSparsity(),
+                            r.neuronSparsity(),
+                            "perplexity_paper",
+                            "wikitext-2",
+                            r.words(),
+                            r.wordPerplexity()));
+                    results.add(result(
+                            m,
+                            r.headSparsity(),
+                            r.neuronSparsity(),
+                            "perplexity_paper_token",
+                            "wikitext-2",
+                            r.tokens(),
+                            r.tokenPerplexity()));
                 }
             }
             if (options.measures("accuracy")) {
                 for (SparsityMethod m : methods) {
                     for (Map.Entry<FewShotTask, List<TaskExample>> t : tasks.entrySet()) {
-                        ZeroShotEval.Result r = ZeroShotEval.run(root, sparse, m, t.getKey(), t.getValue(), tokenizer,
-                                LOG::info);
-                        results.add(result(m, Double.NaN, Double.NaN, "acc", t.getKey().key(), r.examples(),
+                        ZeroShotEval.Result r =
+                                ZeroShotEval.run(root, sparse, m, t.getKey(), t.getValue(), tokenizer, LOG::info);
+                        results.add(result(
+                                m,
+                                Double.NaN,
+                                Double.NaN,
+                                "acc",
+                                t.getKey().key(),
+                                r.examples(),
                                 Bootstrap.accuracy(r.acc(), r.examples())));
                         if (!Double.isNaN(r.accNorm())) {
-                            results.add(result(m, Double.NaN, Double.NaN, "acc_norm", t.getKey().key(), r.examples(),
+                            results.add(result(
+                                    m,
+                                    Double.NaN,
+                                    Double.NaN,
+                                    "acc_norm",
+                                    t.getKey().key(),
+                                    r.examples(),
                                     Bootstrap.accuracy(r.accNorm(), r.examples())));
                         }
                     }
@@ -146,7 +184,13 @@ public final class BenchJob {
                 requireEngine(engine, "decode-perplexity");
                 for (SparsityMethod m : methods) {
                     PerplexityEval.Result r = pplEval.runDecoding(engine, sparse, m, text, LOG::info);
-                    results.add(result(m, Double.NaN, Double.NaN, "decode_perplexity", "wikitext-2", r.scoredTokens(),
+                    results.add(result(
+                            m,
+                            Double.NaN,
+                            Double.NaN,
+                            "decode_perplexity",
+                            "wikitext-2",
+                            r.scoredTokens(),
                             r.interval()));
                 }
             }
@@ -154,27 +198,43 @@ public final class BenchJob {
                 requireEngine(engine, "decode-accuracy");
                 for (SparsityMethod m : methods) {
                     for (Map.Entry<FewShotTask, List<TaskExample>> t : tasks.entrySet()) {
-                        ZeroShotEval.Result r = ZeroShotEval.runDecoding(engine, sparse, m, t.getKey(), t.getValue(),
-                                tokenizer, LOG::info);
-                        results.add(result(m, Double.NaN, Double.NaN, "decode_acc", t.getKey().key(), r.examples(),
+                        ZeroShotEval.Result r = ZeroShotEval.runDecoding(
+                                engine, sparse, m, t.getKey(), t.getValue(), tokenizer, LOG::info);
+                        results.add(result(
+                                m,
+                                Double.NaN,
+                                Double.NaN,
+                                "decode_acc",
+                                t.getKey().key(),
+                                r.examples(),
                                 Bootstrap.accuracy(r.acc(), r.examples())));
                     }
                 }
             }
             if (options.measures("latency")) {
-                LatencyEval latency = new LatencyEval(options.latencyPrompt(), options.latencyGenerate(),
-                        options.latencyWarmup(), options.latencyRepeats());
+                LatencyEval latency = new LatencyEval(
+                        options.latencyPrompt(),
+                        options.latencyGenerate(),
+                        options.latencyWarmup(),
+                        options.latencyRepeats());
                 List<LatencyEval.Result> timed = engine != null
                         ? latency.runAllOnEngine(root, sparse, engine, methods, text, LOG::info)
                         : latency.runAll(root, sparse, methods, text, LOG::info);
                 for (int i = 0; i < methods.size(); i++) {
                     LatencyEval.Result r = timed.get(i);
                     SparsityMethod m = methods.get(i);
-                    results.add(result(m, Double.NaN, Double.NaN, "decode_ms_per_token", "generation",
-                            r.decodeMsPerToken(), r.repeats()));
-                    results.add(result(m, Double.NaN, Double.NaN, "end_to_end_ms", "generation", r.endToEndMs(),
+                    results.add(result(
+                            m,
+                            Double.NaN,
+                            Double.NaN,
+                            "decode_ms_per_token",
+                            "generation",
+                            r.decodeMsPerToken(),
                             r.repeats()));
-                    results.add(result(m, Double.NaN, Double.NaN, "prefill_ms", "generation", r.prefillMs(), r.repeats()));
+                    results.add(result(
+                            m, Double.NaN, Double.NaN, "end_to_end_ms", "generation", r.endToEndMs(), r.repeats()));
+                    results.add(
+                            result(m, Double.NaN, Double.NaN, "prefill_ms", "generation", r.prefillMs(), r.repeats()));
                 }
             }
         }
@@ -184,24 +244,41 @@ public final class BenchJob {
         String summary = summary(modelName, results, seconds, out);
         Map<String, String> about = new LinkedHashMap<>();
         about.put("run", options.runId());
-        about.put("model", modelDir.toAbsolutePath().toString() + " (" + config.numLayers() + " layers, "
-                + config.numHeads() + " heads, FFN " + config.ffnDim() + ", hidden " + config.hiddenSize() + ")");
+        about.put(
+                "model",
+                modelDir.toAbsolutePath().toString() + " (" + config.numLayers() + " layers, " + config.numHeads()
+                        + " heads, FFN " + config.ffnDim() + ", hidden " + config.hiddenSize() + ")");
         about.put("methods", options.methods().toString());
-        about.put("budgets", options.budgets().stream().map(SparsityBudget.Scope::key).toList() + ", pruning "
-                + options.prunes().stream().map(SparsityBudget.Prune::key).toList() + ", global floors "
-                + options.minHeads() + " head(s) and " + minNeurons(config) + " neurons per layer (global-raw: one of each)");
-        about.put("perplexity", "WikiText-2 test, " + (options.pplWindows() == 0 ? "every" : options.pplWindows())
-                + " windows of " + options.pplWindow() + " tokens; mask from BOS + the first " + options.pplPrefix()
-                + ", the rest scored; 95% bootstrap intervals over windows");
+        about.put(
+                "budgets",
+                options.budgets().stream().map(SparsityBudget.Scope::key).toList() + ", pruning "
+                        + options.prunes().stream()
+                                .map(SparsityBudget.Prune::key)
+                                .toList() + ", global floors "
+                        + options.minHeads() + " head(s) and " + minNeurons(config)
+                        + " neurons per layer (global-raw: one of each)");
+        about.put(
+                "perplexity",
+                "WikiText-2 test, " + (options.pplWindows() == 0 ? "every" : options.pplWindows())
+                        + " windows of " + options.pplWindow() + " tokens; mask from BOS + the first "
+                        + options.pplPrefix()
+                        + ", the rest scored; 95% bootstrap intervals over windows");
         if (options.measures("perplexity-paper")) {
-            about.put("perplexity, paper protocol", documents.size() + " WikiText-2 articles, rolling windows of "
-                    + (config.maxPositionEmbeddings() - 1) + " tokens, each window's mask from the window itself "
-                    + "(leaks the scored tokens into the mask); word-level, 95% bootstrap intervals over articles");
+            about.put(
+                    "perplexity, paper protocol",
+                    documents.size() + " WikiText-2 articles, rolling windows of "
+                            + (config.maxPositionEmbeddings() - 1)
+                            + " tokens, each window's mask from the window itself "
+                            + "(leaks the scored tokens into the mask); word-level, 95% bootstrap intervals over articles");
         }
-        about.put("latency", "prompt " + options.latencyPrompt() + ", generate " + options.latencyGenerate()
-                + ", batch 1, median of " + options.latencyRepeats() + " after " + options.latencyWarmup() + " warm-up; "
-                + (options.engine().equals("off") || device.isGpu() ? "DJL throughout"
-                : "dense DJL prefill, decode on the plain-Java engine (" + options.engine() + ")"));
+        about.put(
+                "latency",
+                "prompt " + options.latencyPrompt() + ", generate " + options.latencyGenerate()
+                        + ", batch 1, median of " + options.latencyRepeats() + " after " + options.latencyWarmup()
+                        + " warm-up; "
+                        + (options.engine().equals("off") || device.isGpu()
+                                ? "DJL throughout"
+                                : "dense DJL prefill, decode on the plain-Java engine (" + options.engine() + ")"));
         about.put("machine", Runtime.getRuntime().availableProcessors() + " cores, device " + device);
         about.put("code version", CriteriaTables.codeVersion());
         about.put("seconds", String.format("%.1f", seconds));
@@ -230,8 +307,8 @@ public final class BenchJob {
 
     private static void requireEngine(DecodeEngine engine, String measure) {
         if (engine == null) {
-            throw new IllegalArgumentException(measure + " runs on the plain-Java decode engine: use a CPU device and "
-                    + "--engine fp32 or bf16");
+            throw new IllegalArgumentException(
+                    measure + " runs on the plain-Java decode engine: use a CPU device and " + "--engine fp32 or bf16");
         }
     }
 
@@ -256,27 +333,52 @@ public final class BenchJob {
                         if (spec.method() == Method.DENSE) {
                             continue;
                         }
-                        if (spec.method() == Method.DEJAVU && scope != options.budgets().get(0)) {
+                        if (spec.method() == Method.DEJAVU
+                                && scope != options.budgets().get(0)) {
                             continue; // DejaVu plans layer by layer: per-layer budgets whatever the scope
                         }
-                        SparsityBudget b = spec.method() == Method.DEJAVU ? new SparsityBudget(s,
-                                SparsityBudget.Scope.PER_LAYER, options.minHeads(), minNeurons(config), prune) : budget;
+                        SparsityBudget b = spec.method() == Method.DEJAVU
+                                ? new SparsityBudget(
+                                        s,
+                                        SparsityBudget.Scope.PER_LAYER,
+                                        options.minHeads(),
+                                        minNeurons(config),
+                                        prune)
+                                : budget;
                         ImportanceCriterion c = spec.criterion();
-                        out.add(switch (spec.method()) {
-                            case STATIC -> SparsityMethod.staticMask(config, budget, c, staticScores.get(c)[0],
-                                    staticScores.get(c)[1]);
-                            case RANDOM -> SparsityMethod.randomMask(config, budget, options.seed());
-                            case SHADOWLLM -> SparsityMethod.predicted(Method.SHADOWLLM, config, budget,
-                                    predictors.get(options.shadowKind(), c, options.predictorDir(modelName, c,
-                                            options.shadowKind().key())));
-                            case DEJAVU -> SparsityMethod.predicted(Method.DEJAVU, config, b,
-                                    predictors.get(PredictorKind.DEJAVU, c, options.predictorDir(modelName, c,
-                                            "dejavu")));
-                            case ORACLE -> SparsityMethod.oracle(config, budget, c);
-                            case DENSE -> throw new IllegalStateException();
-                        });
-                        if (options.replanEvery() > 0 && (spec.method() == Method.SHADOWLLM
-                                || spec.method() == Method.DEJAVU)) {
+                        out.add(
+                                switch (spec.method()) {
+                                    case STATIC -> SparsityMethod.staticMask(
+                                            config,
+                                            budget,
+                                            c,
+                                            staticScores.get(c)[0],
+                                            staticScores.get(c)[1]);
+                                    case RANDOM -> SparsityMethod.randomMask(config, budget, options.seed());
+                                    case SHADOWLLM -> SparsityMethod.predicted(
+                                            Method.SHADOWLLM,
+                                            config,
+                                            budget,
+                                            predictors.get(
+                                                    options.shadowKind(),
+                                                    c,
+                                                    options.predictorDir(
+                                                            modelName,
+                                                            c,
+                                                            options.shadowKind().key())));
+                                    case DEJAVU -> SparsityMethod.predicted(
+                                            Method.DEJAVU,
+                                            config,
+                                            b,
+                                            predictors.get(
+                                                    PredictorKind.DEJAVU,
+                                                    c,
+                                                    options.predictorDir(modelName, c, "dejavu")));
+                                    case ORACLE -> SparsityMethod.oracle(config, budget, c);
+                                    case DENSE -> throw new IllegalStateException();
+                                });
+                        if (options.replanEvery() > 0
+                                && (spec.method() == Method.SHADOWLLM || spec.method() == Method.DEJAVU)) {
                             out.add(out.get(out.size() - 1).replanningEvery(options.replanEvery()));
                         }
                     }
@@ -303,18 +405,21 @@ public final class BenchJob {
             return loaded.computeIfAbsent(kind.key() + "/" + criterion.key(), k -> {
                 Path p = Path.of(dir);
                 if (!Files.isDirectory(p)) {
-                    throw new IllegalArgumentException("no " + kind + " predictor for " + criterion.key() + " at " + p
-                            + "; run the trainer job for this model and criterion, or point --predictors at its output");
+                    throw new IllegalArgumentException(
+                            "no " + kind + " predictor for " + criterion.key() + " at " + p
+                                    + "; run the trainer job for this model and criterion, or point --predictors at its output");
                 }
                 PredictorRuntime r = PredictorRuntime.load(p, config, modelName, kind, manager);
                 if (!r.predictor().manifest().criterion().equals(criterion.key())) {
-                    throw new IllegalArgumentException(p + " holds a predictor of " + r.predictor().manifest().criterion()
-                            + ", not " + criterion.key());
+                    throw new IllegalArgumentException(p + " holds a predictor of "
+                            + r.predictor().manifest().criterion() + ", not " + criterion.key());
                 }
                 var position = r.predictor().manifest().inputTable().featurePosition();
                 if (position != org.shadowllm.common.predictor.FeaturePosition.PLAN) {
-                    LOG.warn("{} was trained on features at the last input token (a gold continuation token), not "
-                            + "where the bench plans; retrain with --features plan", p);
+                    LOG.warn(
+                            "{} was trained on features at the last input token (a gold continuation token), not "
+                                    + "where the bench plans; retrain with --features plan",
+                            p);
                 }
                 return r;
             });
@@ -334,24 +439,65 @@ public final class BenchJob {
             return out;
         }
         for (int l = 1; l < plans.length; l++) {
-            out.add(result(m, Double.NaN, Double.NaN, "kept_heads", "layer-" + l,
-                    plans[l].headCount() / (double) c.numHeads(), plans[l].headCount()));
-            out.add(result(m, Double.NaN, Double.NaN, "kept_neurons", "layer-" + l,
-                    plans[l].neuronCount() / (double) c.ffnDim(), plans[l].neuronCount()));
+            out.add(result(
+                    m,
+                    Double.NaN,
+                    Double.NaN,
+                    "kept_heads",
+                    "layer-" + l,
+                    plans[l].headCount() / (double) c.numHeads(),
+                    plans[l].headCount()));
+            out.add(result(
+                    m,
+                    Double.NaN,
+                    Double.NaN,
+                    "kept_neurons",
+                    "layer-" + l,
+                    plans[l].neuronCount() / (double) c.ffnDim(),
+                    plans[l].neuronCount()));
         }
         return out;
     }
 
-    private BenchResult result(SparsityMethod m, double headSparsity, double neuronSparsity, String measure, String task,
-                               long count, Bootstrap.Interval v) {
-        return new BenchResult(m.label(), m.criterion() == null ? "" : m.criterion().key(), m.budget().describe(),
-                m.budget().sparsity(), headSparsity, neuronSparsity, measure, task, v.value(), count, v.stderr(),
-                v.low(), v.high());
+    private BenchResult result(
+            SparsityMethod m,
+            double headSparsity,
+            double neuronSparsity,
+            String measure,
+            String task,
+            long count,
+            Bootstrap.Interval v) {
+        return new BenchResult(
+                m.label(),
+                m.criterion() == null ? "" : m.criterion().key(),
+                m.budget().describe(),
+                m.budget().sparsity(),
+                headSparsity,
+                neuronSparsity,
+                measure,
+                task,
+                v.value(),
+                count,
+                v.stderr(),
+                v.low(),
+                v.high());
     }
 
-    private BenchResult result(SparsityMethod m, double headSparsity, double neuronSparsity, String measure, String task,
-                               double value, long count) {
-        return result(m, headSparsity, neuronSparsity, measure, task, count,
+    private BenchResult result(
+            SparsityMethod m,
+            double headSparsity,
+            double neuronSparsity,
+            String measure,
+            String task,
+            double value,
+            long count) {
+        return result(
+                m,
+                headSparsity,
+                neuronSparsity,
+                measure,
+                task,
+                count,
                 new Bootstrap.Interval(value, Double.NaN, Double.NaN, Double.NaN));
     }
 
@@ -359,8 +505,12 @@ public final class BenchJob {
      * The test split's tokens, line by line, tokenized until {@code wanted} (or {@code atLeast}) are there;
      * {@code use} says how many of those available the measures take.
      */
-    private int[] wikitext(ByteLevelBpeTokenizer tokenizer, List<String> lines, int wanted,
-                           java.util.function.IntUnaryOperator use, int atLeast) {
+    private int[] wikitext(
+            ByteLevelBpeTokenizer tokenizer,
+            List<String> lines,
+            int wanted,
+            java.util.function.IntUnaryOperator use,
+            int atLeast) {
         List<Integer> ids = new ArrayList<>();
         int stop = Math.max(wanted, atLeast);
         for (int i = 0; i < lines.size() && ids.size() < stop; i++) {
@@ -370,8 +520,9 @@ public final class BenchJob {
         }
         int needed = Math.max(use.applyAsInt(ids.size()), atLeast);
         if (ids.size() < needed || needed == 0) {
-            throw new IllegalArgumentException(options.wikitext() + " holds " + ids.size() + " tokens; the measures need "
-                    + Math.max(needed, 1) + "; lower --ppl-windows, --ppl-window or --latency-prompt");
+            throw new IllegalArgumentException(
+                    options.wikitext() + " holds " + ids.size() + " tokens; the measures need " + Math.max(needed, 1)
+                            + "; lower --ppl-windows, --ppl-window or --latency-prompt");
         }
         return ids.stream().mapToInt(Integer::intValue).limit(needed).toArray();
     }
@@ -382,11 +533,14 @@ public final class BenchJob {
         int n = options.pplDocuments() == 0 ? articles.size() : Math.min(options.pplDocuments(), articles.size());
         List<PerplexityEval.Document> out = new ArrayList<>(n);
         for (String a : articles.subList(0, n)) {
-            out.add(new PerplexityEval.Document(tokenizer.encode(WikiTextDocuments.detokenize(a)),
-                    WikiTextDocuments.words(a)));
+            out.add(new PerplexityEval.Document(
+                    tokenizer.encode(WikiTextDocuments.detokenize(a)), WikiTextDocuments.words(a)));
         }
-        LOG.info("perplexity-paper: {} articles, {} tokens, {} words", n,
-                out.stream().mapToLong(d -> d.tokens().length).sum(), out.stream().mapToLong(d -> d.words()).sum());
+        LOG.info(
+                "perplexity-paper: {} articles, {} tokens, {} words",
+                n,
+                out.stream().mapToLong(d -> d.tokens().length).sum(),
+                out.stream().mapToLong(d -> d.words()).sum());
         return out;
     }
 
@@ -399,7 +553,7 @@ public final class BenchJob {
                 throw new IllegalArgumentException("WikiText-2 test file not found: " + p);
             }
             try (FSDataInputStream in = fs.open(p);
-                 BufferedReader r = new BufferedReader(new InputStreamReader(in, StandardCharsets.UTF_8))) {
+                    BufferedReader r = new BufferedReader(new InputStreamReader(in, StandardCharsets.UTF_8))) {
                 String line;
                 while ((line = r.readLine()) != null) {
                     lines.add(line);
@@ -422,18 +576,26 @@ public final class BenchJob {
         for (FewShotTask t : options.tasks()) {
             TaskReader.Split split = reader.read(t, t.evalSplit());
             if (!split.malformed().isEmpty()) {
-                throw new IllegalArgumentException(t.key() + ": " + split.malformed().size() + " malformed lines, first "
-                        + split.malformed().get(0));
+                throw new IllegalArgumentException(
+                        t.key() + ": " + split.malformed().size() + " malformed lines, first "
+                                + split.malformed().get(0));
             }
             java.util.Set<String> skip = seen.getOrDefault(t.key(), java.util.Set.of());
-            List<TaskExample> ex = split.examples().stream().filter(e -> !skip.contains(e.id())).toList();
+            List<TaskExample> ex = split.examples().stream()
+                    .filter(e -> !skip.contains(e.id()))
+                    .toList();
             if (ex.isEmpty()) {
-                throw new IllegalArgumentException(t.key() + ": every validation example was scored by the criteria job; "
-                        + "run it with --split train, or leave the task out with --tasks");
+                throw new IllegalArgumentException(
+                        t.key() + ": every validation example was scored by the criteria job; "
+                                + "run it with --split train, or leave the task out with --tasks");
             }
             int n = options.examplesPerTask() == 0 ? ex.size() : Math.min(options.examplesPerTask(), ex.size());
-            LOG.info("accuracy {}: {} of {} validation examples ({} left out: scored by the criteria job)", t.key(), n,
-                    split.examples().size(), split.examples().size() - ex.size());
+            LOG.info(
+                    "accuracy {}: {} of {} validation examples ({} left out: scored by the criteria job)",
+                    t.key(),
+                    n,
+                    split.examples().size(),
+                    split.examples().size() - ex.size());
             out.put(t, ex.subList(0, n));
         }
         return out;
@@ -447,8 +609,12 @@ public final class BenchJob {
             return Map.of();
         }
         Map<String, java.util.Set<String>> out = new java.util.HashMap<>();
-        for (Row r : spark.read().parquet(path).where(org.apache.spark.sql.functions.col("model").equalTo(modelName))
-                .select("task", "example_id").distinct().collectAsList()) {
+        for (Row r : spark.read()
+                .parquet(path)
+                .where(org.apache.spark.sql.functions.col("model").equalTo(modelName))
+                .select("task", "example_id")
+                .distinct()
+                .collectAsList()) {
             out.computeIfAbsent(r.getString(0), k -> new java.util.HashSet<>()).add(r.getString(1));
         }
         return out;
@@ -459,23 +625,29 @@ public final class BenchJob {
         String code = CriteriaTables.codeVersion();
         List<Row> rows = new ArrayList<>();
         for (BenchResult r : results) {
-            rows.add(BenchResultsTable.COLUMNS.row(new BenchResultsTable.Result(r, predictorArtifact(r, modelName),
-                    code, now, modelName, options.runId())));
+            rows.add(BenchResultsTable.COLUMNS.row(new BenchResultsTable.Result(
+                    r, predictorArtifact(r, modelName), code, now, modelName, options.runId())));
         }
-        spark.createDataFrame(rows, BenchResultsTable.schema()).coalesce(1).write().mode(SaveMode.Overwrite)
-                .partitionBy("model", "run_id").parquet(path);
+        spark.createDataFrame(rows, BenchResultsTable.schema())
+                .coalesce(1)
+                .write()
+                .mode(SaveMode.Overwrite)
+                .partitionBy("model", "run_id")
+                .parquet(path);
     }
 
     /** The artifact a predicted method's row was measured with; null for methods without a predictor. */
     private String predictorArtifact(BenchResult r, String modelName) {
-        String kind = r.method().startsWith(Method.SHADOWLLM.key()) ? options.shadowKind().key()
+        String kind = r.method().startsWith(Method.SHADOWLLM.key())
+                ? options.shadowKind().key()
                 : r.method().startsWith(Method.DEJAVU.key()) ? PredictorKind.DEJAVU.key() : null;
         return kind == null ? null : options.predictorDir(modelName, ImportanceCriterion.parse(r.criterion()), kind);
     }
 
     /** The report and summary go next to the table; for a non-local output, to the local {@code out/bench-<run>}. */
     private Path reportDir(String out) {
-        return out.contains("://") && !out.startsWith("file:") ? Path.of("out", "bench-" + options.runId())
+        return out.contains("://") && !out.startsWith("file:")
+                ? Path.of("out", "bench-" + options.runId())
                 : Path.of(out.replaceFirst("^file:", ""));
     }
 
@@ -485,8 +657,10 @@ public final class BenchJob {
         double denseDecode = Double.NaN;
         for (BenchResult r : results) {
             // perplexity, its low, high, paper ppl, decode ppl, acc sum, acc count, decode acc sum, count, decode ms
-            double[] v = rows.computeIfAbsent(r.series(), k -> new java.util.TreeMap<>()).computeIfAbsent(r.sparsity(),
-                    k -> new double[] {Double.NaN, Double.NaN, Double.NaN, Double.NaN, Double.NaN, 0, 0, 0, 0, Double.NaN});
+            double[] v = rows.computeIfAbsent(r.series(), k -> new java.util.TreeMap<>())
+                    .computeIfAbsent(r.sparsity(), k -> new double[] {
+                        Double.NaN, Double.NaN, Double.NaN, Double.NaN, Double.NaN, 0, 0, 0, 0, Double.NaN
+                    });
             switch (r.measure()) {
                 case "perplexity" -> {
                     v[0] = r.value();
@@ -509,19 +683,38 @@ public final class BenchJob {
                         denseDecode = r.value();
                     }
                 }
-                default -> { }
+                default -> {}
             }
         }
-        StringBuilder b = new StringBuilder(String.format("bench %s: %d results in %.1f s -> %s%n", model, results.size(),
-                seconds, out));
-        b.append(String.format("%-44s %6s %10s %19s %10s %10s %8s %10s %9s %8s%n", "method", "spars.", "perplexity",
-                "95% interval", "paper ppl", "decode ppl", "mean acc", "decode acc", "ms/token", "vs dense"));
+        StringBuilder b = new StringBuilder(
+                String.format("bench %s: %d results in %.1f s -> %s%n", model, results.size(), seconds, out));
+        b.append(String.format(
+                "%-44s %6s %10s %19s %10s %10s %8s %10s %9s %8s%n",
+                "method",
+                "spars.",
+                "perplexity",
+                "95% interval",
+                "paper ppl",
+                "decode ppl",
+                "mean acc",
+                "decode acc",
+                "ms/token",
+                "vs dense"));
         for (Map.Entry<String, Map<Double, double[]>> e : rows.entrySet()) {
             for (Map.Entry<Double, double[]> p : e.getValue().entrySet()) {
                 double[] v = p.getValue();
-                b.append(String.format("%-44s %6.2f %10.3f %19s %10.3f %10.3f %8.4f %10.4f %9.3f %8.3f%n", e.getKey(),
-                        p.getKey(), v[0], Double.isNaN(v[1]) ? "" : String.format("%.2f-%.2f", v[1], v[2]), v[3], v[4],
-                        v[6] > 0 ? v[5] / v[6] : Double.NaN, v[8] > 0 ? v[7] / v[8] : Double.NaN, v[9], v[9] / denseDecode));
+                b.append(String.format(
+                        "%-44s %6.2f %10.3f %19s %10.3f %10.3f %8.4f %10.4f %9.3f %8.3f%n",
+                        e.getKey(),
+                        p.getKey(),
+                        v[0],
+                        Double.isNaN(v[1]) ? "" : String.format("%.2f-%.2f", v[1], v[2]),
+                        v[3],
+                        v[4],
+                        v[6] > 0 ? v[5] / v[6] : Double.NaN,
+                        v[8] > 0 ? v[7] / v[8] : Double.NaN,
+                        v[9],
+                        v[9] / denseDecode));
             }
         }
         return b.toString();

@@ -1,19 +1,18 @@
 package org.shadowllm.jobs.bench;
 
+import java.util.EnumSet;
+import java.util.List;
+import java.util.Map;
+import java.util.Set;
 import org.shadowllm.bench.method.Method;
 import org.shadowllm.bench.method.MethodSpec;
 import org.shadowllm.bench.sparse.SparsityBudget;
 import org.shadowllm.common.SharedPaths;
 import org.shadowllm.common.criteria.ImportanceCriterion;
-import org.shadowllm.common.predictor.PredictorKind;
 import org.shadowllm.common.device.DeviceSpec;
-import org.shadowllm.jobs.cli.CommandLine;
+import org.shadowllm.common.predictor.PredictorKind;
 import org.shadowllm.common.tasks.FewShotTask;
-
-import java.util.EnumSet;
-import java.util.List;
-import java.util.Map;
-import java.util.Set;
+import org.shadowllm.jobs.cli.CommandLine;
 
 /**
  * Options of the benchmark job. The defaults run every method on opt-mini-trained, with the criteria
@@ -54,8 +53,8 @@ public record BenchOptions(
         String device,
         String master) {
 
-    public static final Set<String> MEASURES = Set.of("perplexity", "perplexity-paper", "accuracy", "latency",
-            "decode-perplexity", "decode-accuracy");
+    public static final Set<String> MEASURES =
+            Set.of("perplexity", "perplexity-paper", "accuracy", "latency", "decode-perplexity", "decode-accuracy");
     /** What runs unless {@code --measures} says otherwise. */
     public static final List<String> DEFAULT_MEASURES = List.of("perplexity", "accuracy", "latency");
 
@@ -66,10 +65,14 @@ public record BenchOptions(
         prunes = List.copyOf(new java.util.LinkedHashSet<>(prunes));
         measures = Set.copyOf(measures);
         tasks = List.copyOf(tasks);
-        if (methods.isEmpty() || sparsities.isEmpty() || measures.isEmpty() || tasks.isEmpty() || budgets.isEmpty()
+        if (methods.isEmpty()
+                || sparsities.isEmpty()
+                || measures.isEmpty()
+                || tasks.isEmpty()
+                || budgets.isEmpty()
                 || prunes.isEmpty()) {
-            throw new IllegalArgumentException("--methods, --sparsities, --budget, --prune, --measures and --tasks must "
-                    + "not be empty");
+            throw new IllegalArgumentException(
+                    "--methods, --sparsities, --budget, --prune, --measures and --tasks must " + "not be empty");
         }
         for (double s : sparsities) {
             new SparsityBudget(s, budgets.get(0), 1, 1);
@@ -82,7 +85,8 @@ public record BenchOptions(
             throw new IllegalArgumentException("--ppl-windows, --ppl-documents and --examples must be ≥ 0 (0: all)");
         }
         if (replanEvery < 0) {
-            throw new IllegalArgumentException("--replan-every must be ≥ 0 (0: no re-planning variants), got " + replanEvery);
+            throw new IllegalArgumentException(
+                    "--replan-every must be ≥ 0 (0: no re-planning variants), got " + replanEvery);
         }
         if (!engine.equals("off")) {
             org.shadowllm.bench.engine.WeightFormat.parse(engine);
@@ -91,13 +95,15 @@ public record BenchOptions(
             throw new IllegalArgumentException("--min-heads must be ≥ 1, --min-neurons ≥ 0");
         }
         if (shadowKind != PredictorKind.SHADOWLLM && shadowKind != PredictorKind.SHADOWLLM_SPLIT) {
-            throw new IllegalArgumentException("--shadowllm-kind takes shadowllm or shadowllm-split, got " + shadowKind);
+            throw new IllegalArgumentException(
+                    "--shadowllm-kind takes shadowllm or shadowllm-split, got " + shadowKind);
         }
         CommandLine.requireRunId(runId);
         DeviceSpec.parse(device);
     }
 
-    private static final String USAGE = """
+    private static final String USAGE =
+            """
             bench job: sparse inference per method and sparsity; perplexity, zero-shot accuracy and latency.
               --model DIR            OPT checkpoint directory (default: <shared>/models/opt-mini-trained)
               --criteria PATH        criteria job output, for static masks (default: out/criteria)
@@ -150,43 +156,84 @@ public record BenchOptions(
               --master URL           Spark master when not set by spark-submit (default: local[*])""";
 
     public static BenchOptions parse(String[] args) {
-        Map<String, String> m = CommandLine.parse(args, Set.of("model", "criteria", "predictors", "criterion",
-                "shadowllm-kind", "methods",
-                "sparsities", "budget", "prune", "min-heads", "min-neurons", "measures", "data", "wikitext", "ppl-window",
-                "ppl-prefix", "ppl-windows", "ppl-documents", "tasks", "examples", "latency-prompt", "latency-generate", "latency-warmup",
-                "latency-repeats", "replan-every", "engine", "seed", "output", "run-id", "device", "master"), USAGE);
-        return CommandLine.build(USAGE, () -> new BenchOptions(
-                m.getOrDefault("model", SharedPaths.model("opt-mini-trained").toString()),
-                m.getOrDefault("criteria", "out/criteria"),
-                m.getOrDefault("predictors", "out/trainer"),
-                ImportanceCriterion.parse(m.getOrDefault("criterion", "plainact")),
-                PredictorKind.parse(m.getOrDefault("shadowllm-kind", "shadowllm-split")),
-                methodSpecs(m.get("methods"), ImportanceCriterion.parse(m.getOrDefault("criterion", "plainact"))),
-                CommandLine.list(m.get("sparsities"), Double::parseDouble, List.of(0.3, 0.5, 0.7)),
-                CommandLine.list(m.get("budget"), SparsityBudget.Scope::parse, List.of(SparsityBudget.Scope.PER_LAYER)),
-                CommandLine.list(m.get("prune"), SparsityBudget.Prune::parse, List.of(SparsityBudget.Prune.BOTH)),
-                Integer.parseInt(m.getOrDefault("min-heads", "1")),
-                Integer.parseInt(m.getOrDefault("min-neurons", "0")),
-                Set.copyOf(CommandLine.list(m.get("measures"), String::trim, DEFAULT_MEASURES)),
-                m.getOrDefault("data", SharedPaths.root().resolve("data/tasks").toString()),
-                m.getOrDefault("wikitext", SharedPaths.root().resolve("data/wikitext-2-raw/test.txt").toString()),
-                Integer.parseInt(m.getOrDefault("ppl-window", "256")),
-                Integer.parseInt(m.getOrDefault("ppl-prefix", "64")),
-                Integer.parseInt(m.getOrDefault("ppl-windows", "8")),
-                Integer.parseInt(m.getOrDefault("ppl-documents", "0")),
-                CommandLine.list(m.get("tasks"), FewShotTask::parse, List.of(FewShotTask.values())),
-                Integer.parseInt(m.getOrDefault("examples", "20")),
-                Integer.parseInt(m.getOrDefault("latency-prompt", "128")),
-                Integer.parseInt(m.getOrDefault("latency-generate", "128")),
-                Integer.parseInt(m.getOrDefault("latency-warmup", "1")),
-                Integer.parseInt(m.getOrDefault("latency-repeats", "3")),
-                Integer.parseInt(m.getOrDefault("replan-every", "0")),
-                m.getOrDefault("engine", "fp32").trim().toLowerCase(java.util.Locale.ROOT),
-                Long.parseLong(m.getOrDefault("seed", "1234")),
-                m.getOrDefault("output", "out/bench"),
-                m.getOrDefault("run-id", CommandLine.defaultRunId("bench")),
-                m.getOrDefault("device", "auto"),
-                m.getOrDefault("master", "local[*]")));
+        Map<String, String> m = CommandLine.parse(
+                args,
+                Set.of(
+                        "model",
+                        "criteria",
+                        "predictors",
+                        "criterion",
+                        "shadowllm-kind",
+                        "methods",
+                        "sparsities",
+                        "budget",
+                        "prune",
+                        "min-heads",
+                        "min-neurons",
+                        "measures",
+                        "data",
+                        "wikitext",
+                        "ppl-window",
+                        "ppl-prefix",
+                        "ppl-windows",
+                        "ppl-documents",
+                        "tasks",
+                        "examples",
+                        "latency-prompt",
+                        "latency-generate",
+                        "latency-warmup",
+                        "latency-repeats",
+                        "replan-every",
+                        "engine",
+                        "seed",
+                        "output",
+                        "run-id",
+                        "device",
+                        "master"),
+                USAGE);
+        return CommandLine.build(
+                USAGE,
+                () -> new BenchOptions(
+                        m.getOrDefault(
+                                "model", SharedPaths.model("opt-mini-trained").toString()),
+                        m.getOrDefault("criteria", "out/criteria"),
+                        m.getOrDefault("predictors", "out/trainer"),
+                        ImportanceCriterion.parse(m.getOrDefault("criterion", "plainact")),
+                        PredictorKind.parse(m.getOrDefault("shadowllm-kind", "shadowllm-split")),
+                        methodSpecs(
+                                m.get("methods"), ImportanceCriterion.parse(m.getOrDefault("criterion", "plainact"))),
+                        CommandLine.list(m.get("sparsities"), Double::parseDouble, List.of(0.3, 0.5, 0.7)),
+                        CommandLine.list(
+                                m.get("budget"), SparsityBudget.Scope::parse, List.of(SparsityBudget.Scope.PER_LAYER)),
+                        CommandLine.list(
+                                m.get("prune"), SparsityBudget.Prune::parse, List.of(SparsityBudget.Prune.BOTH)),
+                        Integer.parseInt(m.getOrDefault("min-heads", "1")),
+                        Integer.parseInt(m.getOrDefault("min-neurons", "0")),
+                        Set.copyOf(CommandLine.list(m.get("measures"), String::trim, DEFAULT_MEASURES)),
+                        m.getOrDefault(
+                                "data", SharedPaths.root().resolve("data/tasks").toString()),
+                        m.getOrDefault(
+                                "wikitext",
+                                SharedPaths.root()
+                                        .resolve("data/wikitext-2-raw/test.txt")
+                                        .toString()),
+                        Integer.parseInt(m.getOrDefault("ppl-window", "256")),
+                        Integer.parseInt(m.getOrDefault("ppl-prefix", "64")),
+                        Integer.parseInt(m.getOrDefault("ppl-windows", "8")),
+                        Integer.parseInt(m.getOrDefault("ppl-documents", "0")),
+                        CommandLine.list(m.get("tasks"), FewShotTask::parse, List.of(FewShotTask.values())),
+                        Integer.parseInt(m.getOrDefault("examples", "20")),
+                        Integer.parseInt(m.getOrDefault("latency-prompt", "128")),
+                        Integer.parseInt(m.getOrDefault("latency-generate", "128")),
+                        Integer.parseInt(m.getOrDefault("latency-warmup", "1")),
+                        Integer.parseInt(m.getOrDefault("latency-repeats", "3")),
+                        Integer.parseInt(m.getOrDefault("replan-every", "0")),
+                        m.getOrDefault("engine", "fp32").trim().toLowerCase(java.util.Locale.ROOT),
+                        Long.parseLong(m.getOrDefault("seed", "1234")),
+                        m.getOrDefault("output", "out/bench"),
+                        m.getOrDefault("run-id", CommandLine.defaultRunId("bench")),
+                        m.getOrDefault("device", "auto"),
+                        m.getOrDefault("master", "local[*]")));
     }
 
     public boolean measures(String measure) {

@@ -1,23 +1,21 @@
 package org.shadowllm.jobs.bench;
 
+import static org.apache.spark.sql.functions.col;
+import static org.apache.spark.sql.functions.sum;
+
+import java.util.List;
 import org.apache.spark.sql.Dataset;
 import org.apache.spark.sql.Row;
 import org.apache.spark.sql.SparkSession;
 import org.shadowllm.common.model.OptConfig;
 import org.shadowllm.jobs.criteria.CriteriaTables;
 
-import java.util.List;
-
-import static org.apache.spark.sql.functions.col;
-import static org.apache.spark.sql.functions.sum;
-
 /**
  * The static method's scores: each unit's set-level score in {@code unit_importance}, averaged over
  * every task and shot count there, weighted by their example counts.
  */
 final class StaticScores {
-    private StaticScores() {
-    }
+    private StaticScores() {}
 
     /** {@code [0]} heads {@code [L][H]}, {@code [1]} neurons {@code [L][F]}. */
     static float[][][] read(SparkSession spark, String input, String model, String criterion, OptConfig config) {
@@ -26,10 +24,16 @@ final class StaticScores {
             throw new IllegalArgumentException("the static method needs " + path + "; run the criteria job first, "
                     + "or point --criteria at its output");
         }
-        Dataset<Row> rows = spark.read().parquet(path)
-                .where(col("model").equalTo(model).and(col("criterion").equalTo(criterion)).and(col("set_score").isNotNull()))
+        Dataset<Row> rows = spark.read()
+                .parquet(path)
+                .where(col("model")
+                        .equalTo(model)
+                        .and(col("criterion").equalTo(criterion))
+                        .and(col("set_score").isNotNull()))
                 .groupBy(col("layer"), col("unit_type"), col("unit"))
-                .agg(sum(col("set_score").multiply(col("examples"))).divide(sum(col("examples"))).alias("score"));
+                .agg(sum(col("set_score").multiply(col("examples")))
+                        .divide(sum(col("examples")))
+                        .alias("score"));
         List<Row> scores = rows.collectAsList();
         float[][] heads = new float[config.numLayers()][config.numHeads()];
         float[][] neurons = new float[config.numLayers()][config.ffnDim()];
@@ -41,8 +45,9 @@ final class StaticScores {
             boolean head = "head".equals(r.getString(1));
             float[][] target = head ? heads : neurons;
             if (l >= target.length || u >= target[l].length) {
-                throw new IllegalArgumentException(path + ": model '" + model + "' has a " + r.getString(1) + " score for"
-                        + " layer " + l + " unit " + u + ", outside the model's shape; was it scored for another model?");
+                throw new IllegalArgumentException(
+                        path + ": model '" + model + "' has a " + r.getString(1) + " score for" + " layer " + l
+                                + " unit " + u + ", outside the model's shape; was it scored for another model?");
             }
             target[l][u] = (float) r.getDouble(3);
             if (head) {

@@ -12,8 +12,7 @@ import java.util.function.Supplier;
 
 /** The jobs' command lines: {@code --option value} pairs, {@code --help}, and comma lists. */
 public final class CommandLine {
-    private CommandLine() {
-    }
+    private CommandLine() {}
 
     /** The options given, by name without dashes; unknown options and {@code --help} throw with the usage text. */
     public static Map<String, String> parse(String[] args, Set<String> known, String usage) {

@@ -1,16 +1,14 @@
 package org.shadowllm.jobs.cli;
 
-import org.apache.spark.SparkConf;
-import org.apache.spark.sql.SparkSession;
-
 import java.io.UncheckedIOException;
 import java.util.function.BiFunction;
 import java.util.function.Function;
+import org.apache.spark.SparkConf;
+import org.apache.spark.sql.SparkSession;
 
 /** What the jobs' {@code main} methods share: the Spark session, exit codes and error reporting. */
 public final class JobLauncher {
-    private JobLauncher() {
-    }
+    private JobLauncher() {}
 
     /**
      * A session on {@code master} unless spark-submit already chose one, with dynamic partition
@@ -34,8 +32,13 @@ public final class JobLauncher {
      *
      * @param appName the Spark application name, unless spark-submit set one
      */
-    public static <O> void main(String name, String appName, String[] args, Function<String[], O> parse,
-                                Function<O, String> master, BiFunction<SparkSession, O, String> run) {
+    public static <O> void main(
+            String name,
+            String appName,
+            String[] args,
+            Function<String[], O> parse,
+            Function<O, String> master,
+            BiFunction<SparkSession, O, String> run) {
         O options;
         try {
             options = parse.apply(args);

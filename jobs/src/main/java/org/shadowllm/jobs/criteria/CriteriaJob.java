@@ -1,5 +1,15 @@
 package org.shadowllm.jobs.criteria;
 
+import java.io.IOException;
+import java.io.UncheckedIOException;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Path;
+import java.sql.Timestamp;
+import java.time.Instant;
+import java.util.ArrayList;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
 import org.apache.hadoop.fs.FSDataOutputStream;
 import org.apache.hadoop.fs.FileSystem;
 import org.apache.spark.api.java.JavaRDD;
@@ -14,32 +24,21 @@ import org.shadowllm.common.SharedPaths;
 import org.shadowllm.common.checkpoint.OptCheckpoint;
 import org.shadowllm.common.criteria.ImportanceCriterion;
 import org.shadowllm.common.model.OptConfig;
-import org.shadowllm.common.tokenizer.ByteLevelBpeTokenizer;
-import org.shadowllm.common.tokenizer.TokenizerLoader;
-import org.shadowllm.jobs.cli.JobLauncher;
 import org.shadowllm.common.tasks.FewShotTask;
-import org.shadowllm.jobs.tasks.MalformedRow;
 import org.shadowllm.common.tasks.Prompt;
 import org.shadowllm.common.tasks.PromptBuilder;
 import org.shadowllm.common.tasks.PromptTokens;
 import org.shadowllm.common.tasks.TaskExample;
+import org.shadowllm.common.tokenizer.ByteLevelBpeTokenizer;
+import org.shadowllm.common.tokenizer.TokenizerLoader;
+import org.shadowllm.jobs.cli.JobLauncher;
 import org.shadowllm.jobs.tables.CriteriaExamplesTable;
 import org.shadowllm.jobs.tables.CriteriaManifest;
 import org.shadowllm.jobs.tables.UnitImportanceTable;
+import org.shadowllm.jobs.tasks.MalformedRow;
 import org.shadowllm.jobs.tasks.TaskReader;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
-
-import java.io.IOException;
-import java.io.UncheckedIOException;
-import java.nio.charset.StandardCharsets;
-import java.nio.file.Path;
-import java.sql.Timestamp;
-import java.time.Instant;
-import java.util.ArrayList;
-import java.util.LinkedHashMap;
-import java.util.List;
-import java.util.Map;
 
 /**
  * The criteria job: reads the tasks on the driver, builds and tokenizes few-shot prompts, scores one
@@ -51,9 +50,15 @@ public final class CriteriaJob {
     private static final Logger LOG = LoggerFactory.getLogger(CriteriaJob.class);
 
     /** What a run did. */
-    public record Summary(String runId, String model, int sets, long examples, long unitRows, int malformed,
-                          double seconds, String output) {
-    }
+    public record Summary(
+            String runId,
+            String model,
+            int sets,
+            long examples,
+            long unitRows,
+            int malformed,
+            double seconds,
+            String output) {}
 
     private final SparkSession spark;
     private final CriteriaJobOptions options;
@@ -64,12 +69,18 @@ public final class CriteriaJob {
     }
 
     public static void main(String[] args) {
-        JobLauncher.main("criteria", "shadowllm-criteria", args, CriteriaJobOptions::parse, CriteriaJobOptions::master,
+        JobLauncher.main(
+                "criteria",
+                "shadowllm-criteria",
+                args,
+                CriteriaJobOptions::parse,
+                CriteriaJobOptions::master,
                 (spark, options) -> {
                     Summary s = new CriteriaJob(spark, options).run();
-                    return String.format("criteria job %s done: %d sets, %d examples, %d unit rows, %d malformed lines, "
-                            + "%.1f s -> %s%n", s.runId(), s.sets(), s.examples(), s.unitRows(), s.malformed(),
-                            s.seconds(), s.output());
+                    return String.format(
+                            "criteria job %s done: %d sets, %d examples, %d unit rows, %d malformed lines, "
+                                    + "%.1f s -> %s%n",
+                            s.runId(), s.sets(), s.examples(), s.unitRows(), s.malformed(), s.seconds(), s.output());
                 });
     }
 
@@ -98,33 +109,40 @@ public final class CriteriaJob {
                 .map(new SetProcessor(options, modelName, codeVersion, createdAt, progress))
                 .persist(StorageLevel.MEMORY_AND_DISK());
         try {
-            Dataset<Row> examples = spark.createDataFrame(outputs.flatMap(o -> o.examples().iterator()),
-                    CriteriaExamplesTable.schema());
-            Dataset<Row> units = spark.createDataFrame(outputs.flatMap(o -> o.units().iterator()),
-                    UnitImportanceTable.schema());
+            Dataset<Row> examples = spark.createDataFrame(
+                    outputs.flatMap(o -> o.examples().iterator()), CriteriaExamplesTable.schema());
+            Dataset<Row> units =
+                    spark.createDataFrame(outputs.flatMap(o -> o.units().iterator()), UnitImportanceTable.schema());
             jsc.setJobDescription(description + ": writing " + CriteriaTables.EXAMPLES);
             write(examples, CriteriaTables.EXAMPLES);
             jsc.setJobDescription(description + ": writing " + CriteriaTables.UNITS);
             write(units, CriteriaTables.UNITS);
-            List<SetProcessor.Output> done = outputs.map(o -> new SetProcessor.Output(o.set(), List.of(), List.of(),
-                    o.seconds())).collect();
+            List<SetProcessor.Output> done = outputs.map(
+                            o -> new SetProcessor.Output(o.set(), List.of(), List.of(), o.seconds()))
+                    .collect();
             long unitRows = outputs.map(o -> (long) o.units().size()).reduce(Long::sum);
             double seconds = (System.nanoTime() - start) / 1e9;
             writeManifest(modelDir, config, sets, done, inputCounts, malformed, seconds, codeVersion);
-            return new Summary(options.runId(), modelName, sets.size(), progress.value(), unitRows, malformed.size(),
-                    seconds, options.output());
+            return new Summary(
+                    options.runId(),
+                    modelName,
+                    sets.size(),
+                    progress.value(),
+                    unitRows,
+                    malformed.size(),
+                    seconds,
+                    options.output());
         } finally {
             outputs.unpersist(false);
         }
     }
 
     /** The work of a run: one set per task and shot count, and the malformed lines met on the way. */
-    public record Plan(List<WorkSet> sets, List<MalformedRow> malformed, Map<String, Integer> splitRecords) {
-    }
+    public record Plan(List<WorkSet> sets, List<MalformedRow> malformed, Map<String, Integer> splitRecords) {}
 
     /** Reads the tasks, builds and tokenizes every prompt. Deterministic for given options. */
-    public static Plan plan(CriteriaJobOptions options, TaskReader reader, ByteLevelBpeTokenizer tokenizer,
-                            OptConfig config) {
+    public static Plan plan(
+            CriteriaJobOptions options, TaskReader reader, ByteLevelBpeTokenizer tokenizer, OptConfig config) {
         List<MalformedRow> malformed = new ArrayList<>();
         PromptBuilder prompts = new PromptBuilder(options.seed());
         List<WorkSet> sets = new ArrayList<>();
@@ -139,7 +157,10 @@ public final class CriteriaJob {
                 malformed.addAll(shots.malformed());
                 pool = shots.examples();
             }
-            List<TaskExample> chosen = eval.examples().subList(0, Math.min(options.examplesPerSet(), eval.examples().size()));
+            List<TaskExample> chosen = eval.examples()
+                    .subList(
+                            0,
+                            Math.min(options.examplesPerSet(), eval.examples().size()));
             inputCounts.put(task.key() + "/" + split, eval.examples().size());
             for (int k : options.shots()) {
                 List<WorkItem> items = new ArrayList<>(chosen.size());
@@ -163,8 +184,10 @@ public final class CriteriaJob {
         }
         if (malformed.size() > options.maxMalformed()) {
             StringBuilder sb = new StringBuilder();
-            sb.append(malformed.size()).append(" malformed input line(s), more than --max-malformed ")
-                    .append(options.maxMalformed()).append(":");
+            sb.append(malformed.size())
+                    .append(" malformed input line(s), more than --max-malformed ")
+                    .append(options.maxMalformed())
+                    .append(":");
             malformed.stream().limit(10).forEach(m -> sb.append("\n  ").append(m));
             if (malformed.size() > 10) {
                 sb.append("\n  ...");
@@ -174,29 +197,53 @@ public final class CriteriaJob {
     }
 
     private void write(Dataset<Row> rows, String table) {
-        rows.write().mode(SaveMode.Overwrite).partitionBy(CriteriaTables.PARTITIONS)
+        rows.write()
+                .mode(SaveMode.Overwrite)
+                .partitionBy(CriteriaTables.PARTITIONS)
                 .parquet(options.output() + "/" + table);
     }
 
-    private void writeManifest(Path modelDir, OptConfig config, List<WorkSet> sets, List<SetProcessor.Output> done,
-                               Map<String, Integer> inputCounts, List<MalformedRow> malformed, double seconds,
-                               String codeVersion) {
+    private void writeManifest(
+            Path modelDir,
+            OptConfig config,
+            List<WorkSet> sets,
+            List<SetProcessor.Output> done,
+            Map<String, Integer> inputCounts,
+            List<MalformedRow> malformed,
+            double seconds,
+            String codeVersion) {
         List<CriteriaManifest.SetEntry> perSet = new ArrayList<>();
         for (int i = 0; i < sets.size(); i++) {
             WorkSet set = sets.get(i);
-            perSet.add(new CriteriaManifest.SetEntry(set.label(), set.items().size(),
-                    set.items().stream().filter(w -> w.truncatedTokens() > 0).count(), done.get(i).seconds()));
+            perSet.add(new CriteriaManifest.SetEntry(
+                    set.label(),
+                    set.items().size(),
+                    set.items().stream().filter(w -> w.truncatedTokens() > 0).count(),
+                    done.get(i).seconds()));
         }
-        CriteriaManifest m = new CriteriaManifest(options.runId(), codeVersion, Instant.now().toString(), seconds,
-                new CriteriaManifest.Inputs(modelDir.toAbsolutePath().toString(), config, options.data(),
-                        inputCounts),
-                new CriteriaManifest.Options(options.tasks().stream().map(FewShotTask::key).toList(),
-                        List.copyOf(options.shots()), options.examplesPerSet(),
+        CriteriaManifest m = new CriteriaManifest(
+                options.runId(),
+                codeVersion,
+                Instant.now().toString(),
+                seconds,
+                new CriteriaManifest.Inputs(modelDir.toAbsolutePath().toString(), config, options.data(), inputCounts),
+                new CriteriaManifest.Options(
+                        options.tasks().stream().map(FewShotTask::key).toList(),
+                        List.copyOf(options.shots()),
+                        options.examplesPerSet(),
                         options.split().name().toLowerCase(java.util.Locale.ROOT),
-                        options.criteria().stream().sorted().map(ImportanceCriterion::key).toList(),
-                        options.batchSize(), options.device(), options.seed(), spark.sparkContext().master()),
-                perSet, malformed.stream().map(MalformedRow::toString).toList());
-        org.apache.hadoop.fs.Path dir = new org.apache.hadoop.fs.Path(options.output() + "/" + CriteriaTables.MANIFESTS);
+                        options.criteria().stream()
+                                .sorted()
+                                .map(ImportanceCriterion::key)
+                                .toList(),
+                        options.batchSize(),
+                        options.device(),
+                        options.seed(),
+                        spark.sparkContext().master()),
+                perSet,
+                malformed.stream().map(MalformedRow::toString).toList());
+        org.apache.hadoop.fs.Path dir =
+                new org.apache.hadoop.fs.Path(options.output() + "/" + CriteriaTables.MANIFESTS);
         org.apache.hadoop.fs.Path file = new org.apache.hadoop.fs.Path(dir, options.runId() + ".json");
         org.apache.hadoop.fs.Path tmp = new org.apache.hadoop.fs.Path(dir, "." + options.runId() + ".json.tmp");
         try {

@@ -1,16 +1,15 @@
 package org.shadowllm.jobs.criteria;
 
-import org.shadowllm.common.SharedPaths;
-import org.shadowllm.common.criteria.ImportanceCriterion;
-import org.shadowllm.common.device.DeviceSpec;
-import org.shadowllm.jobs.cli.CommandLine;
-import org.shadowllm.common.tasks.FewShotTask;
-
 import java.io.Serializable;
 import java.util.EnumSet;
 import java.util.List;
 import java.util.Map;
 import java.util.Set;
+import org.shadowllm.common.SharedPaths;
+import org.shadowllm.common.criteria.ImportanceCriterion;
+import org.shadowllm.common.device.DeviceSpec;
+import org.shadowllm.common.tasks.FewShotTask;
+import org.shadowllm.jobs.cli.CommandLine;
 
 /**
  * Options of the criteria job. Every option has a default, so no argument at all runs the embedded
@@ -36,7 +35,8 @@ public record CriteriaJobOptions(
         String master,
         int logEvery,
         int threads,
-        int failAfterExamples) implements Serializable {
+        int failAfterExamples)
+        implements Serializable {
 
     public CriteriaJobOptions {
         tasks = List.copyOf(tasks);
@@ -51,7 +51,11 @@ public record CriteriaJobOptions(
                 throw new IllegalArgumentException("--shots values must be in 0..32, got " + k);
             }
         }
-        if (examplesPerSet < 1 || batchSize < 1 || logEvery < 1 || maxMalformed < 0 || failAfterExamples < 0
+        if (examplesPerSet < 1
+                || batchSize < 1
+                || logEvery < 1
+                || maxMalformed < 0
+                || failAfterExamples < 0
                 || threads < 0) {
             throw new IllegalArgumentException("--examples, --batch-size and --log-every must be ≥ 1; "
                     + "--max-malformed, --threads and --fail-after ≥ 0");
@@ -60,7 +64,8 @@ public record CriteriaJobOptions(
         DeviceSpec.parse(device);
     }
 
-    private static final String USAGE = """
+    private static final String USAGE =
+            """
             criteria job: per-example head and neuron importance over few-shot tasks, written to Parquet.
               --model DIR          OPT checkpoint directory (default: <shared>/models/opt-mini-trained)
               --data PATH          task folder, local, hdfs:// or s3a:// (default: <shared>/data/tasks)
@@ -87,7 +92,8 @@ public record CriteriaJobOptions(
 
     /** Which split a task's scored examples are read from. */
     public enum ExampleSplit {
-        VALIDATION, TRAIN;
+        VALIDATION,
+        TRAIN;
 
         static ExampleSplit parse(String s) {
             return switch (s) {
@@ -104,27 +110,49 @@ public record CriteriaJobOptions(
     }
 
     public static CriteriaJobOptions parse(String[] args) {
-        Map<String, String> m = CommandLine.parse(args, Set.of("model", "data", "tasks", "shots", "examples", "split", "criteria",
-                "batch-size", "output", "run-id", "device", "seed", "max-malformed", "master", "log-every", "threads",
-                "fail-after"), USAGE);
-        return CommandLine.build(USAGE, () -> new CriteriaJobOptions(
-                m.getOrDefault("model", SharedPaths.model("opt-mini-trained").toString()),
-                m.getOrDefault("data", SharedPaths.root().resolve("data/tasks").toString()),
-                CommandLine.list(m.get("tasks"), FewShotTask::parse, List.of(FewShotTask.values())),
-                CommandLine.list(m.get("shots"), Integer::parseInt, List.of(0, 3, 5)),
-                Integer.parseInt(m.getOrDefault("examples", "8")),
-                ExampleSplit.parse(m.getOrDefault("split", "validation")),
-                EnumSet.copyOf(CommandLine.list(m.get("criteria"), ImportanceCriterion::parse,
-                        List.of(ImportanceCriterion.values()))),
-                Integer.parseInt(m.getOrDefault("batch-size", "4")),
-                m.getOrDefault("output", "out/criteria"),
-                m.getOrDefault("run-id", CommandLine.defaultRunId("run")),
-                m.getOrDefault("device", "auto"),
-                Long.parseLong(m.getOrDefault("seed", "1234")),
-                Integer.parseInt(m.getOrDefault("max-malformed", "0")),
-                m.getOrDefault("master", "local[*]"),
-                Integer.parseInt(m.getOrDefault("log-every", "25")),
-                Integer.parseInt(m.getOrDefault("threads", "0")),
-                Integer.parseInt(m.getOrDefault("fail-after", "0"))));
+        Map<String, String> m = CommandLine.parse(
+                args,
+                Set.of(
+                        "model",
+                        "data",
+                        "tasks",
+                        "shots",
+                        "examples",
+                        "split",
+                        "criteria",
+                        "batch-size",
+                        "output",
+                        "run-id",
+                        "device",
+                        "seed",
+                        "max-malformed",
+                        "master",
+                        "log-every",
+                        "threads",
+                        "fail-after"),
+                USAGE);
+        return CommandLine.build(
+                USAGE,
+                () -> new CriteriaJobOptions(
+                        m.getOrDefault(
+                                "model", SharedPaths.model("opt-mini-trained").toString()),
+                        m.getOrDefault(
+                                "data", SharedPaths.root().resolve("data/tasks").toString()),
+                        CommandLine.list(m.get("tasks"), FewShotTask::parse, List.of(FewShotTask.values())),
+                        CommandLine.list(m.get("shots"), Integer::parseInt, List.of(0, 3, 5)),
+                        Integer.parseInt(m.getOrDefault("examples", "8")),
+                        ExampleSplit.parse(m.getOrDefault("split", "validation")),
+                        EnumSet.copyOf(CommandLine.list(
+                                m.get("criteria"), ImportanceCriterion::parse, List.of(ImportanceCriterion.values()))),
+                        Integer.parseInt(m.getOrDefault("batch-size", "4")),
+                        m.getOrDefault("output", "out/criteria"),
+                        m.getOrDefault("run-id", CommandLine.defaultRunId("run")),
+                        m.getOrDefault("device", "auto"),
+                        Long.parseLong(m.getOrDefault("seed", "1234")),
+                        Integer.parseInt(m.getOrDefault("max-malformed", "0")),
+                        m.getOrDefault("master", "local[*]"),
+                        Integer.parseInt(m.getOrDefault("log-every", "25")),
+                        Integer.parseInt(m.getOrDefault("threads", "0")),
+                        Integer.parseInt(m.getOrDefault("fail-after", "0"))));
     }
 }

@@ -1,13 +1,11 @@
 package org.shadowllm.jobs.criteria;
 
-import org.shadowllm.jobs.tables.CriteriaExamplesTable;
-import org.shadowllm.jobs.tables.UnitImportanceTable;
-
-
 import java.io.IOException;
 import java.io.InputStream;
 import java.io.UncheckedIOException;
 import java.util.Properties;
+import org.shadowllm.jobs.tables.CriteriaExamplesTable;
+import org.shadowllm.jobs.tables.UnitImportanceTable;
 
 /** Where the criteria job's tables and manifests live (their columns: {@code org.shadowllm.jobs.tables}). */
 public final class CriteriaTables {
@@ -16,8 +14,7 @@ public final class CriteriaTables {
     public static final String MANIFESTS = "manifests";
     public static final String[] PARTITIONS = {"model", "task", "shots"};
 
-    private CriteriaTables() {
-    }
+    private CriteriaTables() {}
 
     /** Whether a table (or any path) exists, on whatever file system its URI names. */
     public static boolean exists(org.apache.spark.sql.SparkSession spark, String path) {

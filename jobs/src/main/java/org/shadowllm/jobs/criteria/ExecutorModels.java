@@ -3,13 +3,12 @@ package org.shadowllm.jobs.criteria;
 import ai.djl.Device;
 import ai.djl.ndarray.NDManager;
 import ai.djl.pytorch.jni.JniUtils;
-import org.shadowllm.common.checkpoint.OptCheckpoint;
-import org.shadowllm.common.model.OptModel;
-
 import java.nio.file.Path;
 import java.util.Map;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.atomic.AtomicInteger;
+import org.shadowllm.common.checkpoint.OptCheckpoint;
+import org.shadowllm.common.model.OptModel;
 
 /**
  * One loaded model per (directory, device) per JVM, shared by every Spark task on the executor.
@@ -21,8 +20,7 @@ public final class ExecutorModels {
     private static final AtomicInteger LOADS = new AtomicInteger();
     private static NDManager root;
 
-    private ExecutorModels() {
-    }
+    private ExecutorModels() {}
 
     /**
      * The JVM's model for this directory and device, loaded on first use. {@code threads} > 0 sets

@@ -1,6 +1,13 @@
 package org.shadowllm.jobs.criteria;
 
 import ai.djl.Device;
+import java.io.Serializable;
+import java.sql.Timestamp;
+import java.util.ArrayList;
+import java.util.EnumMap;
+import java.util.List;
+import java.util.Map;
+import java.util.Set;
 import org.apache.spark.TaskContext;
 import org.apache.spark.api.java.function.Function;
 import org.apache.spark.resource.ResourceInformation;
@@ -20,22 +27,13 @@ import org.shadowllm.jobs.tables.UnitImportanceTable;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
-import java.io.Serializable;
-import java.sql.Timestamp;
-import java.util.ArrayList;
-import java.util.EnumMap;
-import java.util.List;
-import java.util.Map;
-import java.util.Set;
-
 /** Runs on an executor: computes every example of one set, then the set's per-unit and set-level rows. */
 final class SetProcessor implements Function<WorkSet, SetProcessor.Output> {
     private static final long serialVersionUID = 1L;
     private static final Logger LOG = LoggerFactory.getLogger(SetProcessor.class);
 
     /** The rows of one set, and how long it took. */
-    record Output(String set, List<Row> examples, List<Row> units, double seconds) implements Serializable {
-    }
+    record Output(String set, List<Row> examples, List<Row> units, double seconds) implements Serializable {}
 
     private final CriteriaJobOptions options;
     private final String modelName;
@@ -43,8 +41,12 @@ final class SetProcessor implements Function<WorkSet, SetProcessor.Output> {
     private final Timestamp createdAt;
     private final LongAccumulator progress;
 
-    SetProcessor(CriteriaJobOptions options, String modelName, String codeVersion, Timestamp createdAt,
-                 LongAccumulator progress) {
+    SetProcessor(
+            CriteriaJobOptions options,
+            String modelName,
+            String codeVersion,
+            Timestamp createdAt,
+            LongAccumulator progress) {
         this.options = options;
         this.modelName = modelName;
         this.codeVersion = codeVersion;
@@ -55,8 +57,8 @@ final class SetProcessor implements Function<WorkSet, SetProcessor.Output> {
     @Override
     public Output call(WorkSet set) {
         long start = System.nanoTime();
-        OptModel model = ExecutorModels.get(options.model(), device(),
-                options.threads() > 0 ? options.threads() : executorCores());
+        OptModel model = ExecutorModels.get(
+                options.model(), device(), options.threads() > 0 ? options.threads() : executorCores());
         OptConfig c = model.config();
         CriteriaCalculator calc = new CriteriaCalculator(model);
         CriteriaOptions opts = new CriteriaOptions(options.criteria(), false, true);
@@ -88,11 +90,15 @@ final class SetProcessor implements Function<WorkSet, SetProcessor.Output> {
             int done = from + chunk.size();
             progress.add(chunk.size());
             if (options.failAfterExamples() > 0 && done >= options.failAfterExamples()) {
-                throw new IllegalStateException("injected failure after " + done + " examples of " + set.label()
-                        + " (--fail-after)");
+                throw new IllegalStateException(
+                        "injected failure after " + done + " examples of " + set.label() + " (--fail-after)");
             }
             if (done / options.logEvery() > (done - chunk.size()) / options.logEvery() || done == items.size()) {
-                LOG.info("criteria {}: {}/{} examples, {} s", set.label(), done, items.size(),
+                LOG.info(
+                        "criteria {}: {}/{} examples, {} s",
+                        set.label(),
+                        done,
+                        items.size(),
                         String.format("%.1f", (System.nanoTime() - start) / 1e9));
             }
         }
@@ -123,8 +129,8 @@ final class SetProcessor implements Function<WorkSet, SetProcessor.Output> {
         if (conf.contains("spark.executor.cores")) {
             return conf.getInt("spark.executor.cores", all);
         }
-        java.util.regex.Matcher m = java.util.regex.Pattern.compile("local\\[(\\d+)(,\\d+)?]")
-                .matcher(conf.get("spark.master", ""));
+        java.util.regex.Matcher m =
+                java.util.regex.Pattern.compile("local\\[(\\d+)(,\\d+)?]").matcher(conf.get("spark.master", ""));
         return m.matches() ? Math.min(all, Integer.parseInt(m.group(1))) : all;
     }
 
@@ -137,15 +143,36 @@ final class SetProcessor implements Function<WorkSet, SetProcessor.Output> {
         for (ImportanceCriterion crit : r.neurons().keySet()) {
             neurons.put(crit, flatten(r.neuron(crit)));
         }
-        return CriteriaExamplesTable.COLUMNS.row(new CriteriaExamplesTable.Example(options.runId(), w.exampleId(),
-                r.inputTokens(), w.continuationLength(), w.truncatedTokens(), r.loss(), flatten(r.attnContextLast()),
-                flatten(r.residualInLast()), flatten(r.attnContextPlan()), flatten(r.residualInPlan()), heads, neurons,
-                c.numLayers(), c.numHeads(), c.ffnDim(), c.hiddenSize(), codeVersion, createdAt, modelName,
-                set.task().key(), set.shots()));
+        return CriteriaExamplesTable.COLUMNS.row(new CriteriaExamplesTable.Example(
+                options.runId(),
+                w.exampleId(),
+                r.inputTokens(),
+                w.continuationLength(),
+                w.truncatedTokens(),
+                r.loss(),
+                flatten(r.attnContextLast()),
+                flatten(r.residualInLast()),
+                flatten(r.attnContextPlan()),
+                flatten(r.residualInPlan()),
+                heads,
+                neurons,
+                c.numLayers(),
+                c.numHeads(),
+                c.ffnDim(),
+                c.hiddenSize(),
+                codeVersion,
+                createdAt,
+                modelName,
+                set.task().key(),
+                set.shots()));
     }
 
-    private List<Row> unitRows(WorkSet set, OptConfig c, Map<ImportanceCriterion, UnitStatistics> heads,
-                               Map<ImportanceCriterion, UnitStatistics> neurons, SetLevelCriteria.Result setLevel) {
+    private List<Row> unitRows(
+            WorkSet set,
+            OptConfig c,
+            Map<ImportanceCriterion, UnitStatistics> heads,
+            Map<ImportanceCriterion, UnitStatistics> neurons,
+            SetLevelCriteria.Result setLevel) {
         List<Row> rows = new ArrayList<>();
         Set<ImportanceCriterion> crits = options.criteria();
         for (ImportanceCriterion crit : ImportanceCriterion.values()) {
@@ -157,9 +184,29 @@ final class SetProcessor implements Function<WorkSet, SetProcessor.Output> {
         }
         for (int l = 0; l < c.numLayers(); l++) {
             for (int h = 0; h < c.numHeads(); h++) {
-                rows.add(unitRow(set, "jacov", l, "head", h, setLevel.examples(), null, null, null, null,
+                rows.add(unitRow(
+                        set,
+                        "jacov",
+                        l,
+                        "head",
+                        h,
+                        setLevel.examples(),
+                        null,
+                        null,
+                        null,
+                        null,
                         finite(setLevel.jacov()[l][h])));
-                rows.add(unitRow(set, "epenas", l, "head", h, setLevel.examples(), null, null, null, null,
+                rows.add(unitRow(
+                        set,
+                        "epenas",
+                        l,
+                        "head",
+                        h,
+                        setLevel.examples(),
+                        null,
+                        null,
+                        null,
+                        null,
                         finite(setLevel.epenas()[l][h])));
             }
         }
@@ -170,8 +217,18 @@ final class SetProcessor implements Function<WorkSet, SetProcessor.Output> {
         for (int l = 0; l < s.layers(); l++) {
             for (int u = 0; u < s.units(); u++) {
                 double mean = s.mean(l, u);
-                rows.add(unitRow(set, crit, l, type, u, s.examples(), mean, s.std(l, u), s.meanRank(l, u),
-                        s.rankVariance(l, u), mean));
+                rows.add(unitRow(
+                        set,
+                        crit,
+                        l,
+                        type,
+                        u,
+                        s.examples(),
+                        mean,
+                        s.std(l, u),
+                        s.meanRank(l, u),
+                        s.rankVariance(l, u),
+                        mean));
             }
         }
     }
@@ -180,10 +237,34 @@ final class SetProcessor implements Function<WorkSet, SetProcessor.Output> {
         return Double.isFinite(v) ? v : null;
     }
 
-    private Row unitRow(WorkSet set, String crit, int layer, String type, int unit, int examples, Double mean,
-                        Double std, Double meanRank, Double rankVar, Double setScore) {
-        return UnitImportanceTable.COLUMNS.row(new UnitImportanceTable.Unit(options.runId(), crit, layer, type, unit,
-                examples, mean, std, meanRank, rankVar, setScore, codeVersion, createdAt, modelName, set.task().key(),
+    private Row unitRow(
+            WorkSet set,
+            String crit,
+            int layer,
+            String type,
+            int unit,
+            int examples,
+            Double mean,
+            Double std,
+            Double meanRank,
+            Double rankVar,
+            Double setScore) {
+        return UnitImportanceTable.COLUMNS.row(new UnitImportanceTable.Unit(
+                options.runId(),
+                crit,
+                layer,
+                type,
+                unit,
+                examples,
+                mean,
+                std,
+                meanRank,
+                rankVar,
+                setScore,
+                codeVersion,
+                createdAt,
+                modelName,
+                set.task().key(),
                 set.shots()));
     }
 

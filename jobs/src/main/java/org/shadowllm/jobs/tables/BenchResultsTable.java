@@ -1,10 +1,9 @@
 package org.shadowllm.jobs.tables;
 
+import java.sql.Timestamp;
 import org.apache.spark.sql.types.DataTypes;
 import org.apache.spark.sql.types.StructType;
 import org.shadowllm.bench.report.BenchResult;
-
-import java.sql.Timestamp;
 
 /**
  * {@code bench_results}: one row per method configuration, measure and task, partitioned by model and
@@ -13,27 +12,49 @@ import java.sql.Timestamp;
 public final class BenchResultsTable {
     public static final String NAME = "bench_results";
 
-    private BenchResultsTable() {
-    }
+    private BenchResultsTable() {}
 
-    public record Result(BenchResult result, String predictorArtifact, String codeVersion, Timestamp createdAt,
-                         String model, String runId) {
-    }
+    public record Result(
+            BenchResult result,
+            String predictorArtifact,
+            String codeVersion,
+            Timestamp createdAt,
+            String model,
+            String runId) {}
 
     public static final TableColumns<Result> COLUMNS = new TableColumns<Result>()
             .add("method", DataTypes.StringType, false, r -> r.result().method())
             .add("budget", DataTypes.StringType, false, r -> r.result().budget())
             .add("sparsity", DataTypes.DoubleType, false, r -> r.result().sparsity())
-            .add("head_sparsity", DataTypes.DoubleType, true, r -> TableColumns.nullIfNaN(r.result().headSparsity()))
-            .add("neuron_sparsity", DataTypes.DoubleType, true,
+            .add(
+                    "head_sparsity",
+                    DataTypes.DoubleType,
+                    true,
+                    r -> TableColumns.nullIfNaN(r.result().headSparsity()))
+            .add(
+                    "neuron_sparsity",
+                    DataTypes.DoubleType,
+                    true,
                     r -> TableColumns.nullIfNaN(r.result().neuronSparsity()))
             .add("measure", DataTypes.StringType, false, r -> r.result().measure())
             .add("task", DataTypes.StringType, false, r -> r.result().task())
             .add("value", DataTypes.DoubleType, false, r -> r.result().value())
             .add("count", DataTypes.LongType, false, r -> r.result().count())
-            .add("stderr", DataTypes.DoubleType, true, r -> TableColumns.nullIfNaN(r.result().stderr()))
-            .add("ci_low", DataTypes.DoubleType, true, r -> TableColumns.nullIfNaN(r.result().ciLow()))
-            .add("ci_high", DataTypes.DoubleType, true, r -> TableColumns.nullIfNaN(r.result().ciHigh()))
+            .add(
+                    "stderr",
+                    DataTypes.DoubleType,
+                    true,
+                    r -> TableColumns.nullIfNaN(r.result().stderr()))
+            .add(
+                    "ci_low",
+                    DataTypes.DoubleType,
+                    true,
+                    r -> TableColumns.nullIfNaN(r.result().ciLow()))
+            .add(
+                    "ci_high",
+                    DataTypes.DoubleType,
+                    true,
+                    r -> TableColumns.nullIfNaN(r.result().ciHigh()))
             .add("criterion", DataTypes.StringType, false, r -> r.result().criterion())
             .add("predictor_artifact", DataTypes.StringType, true, Result::predictorArtifact)
             .add("code_version", DataTypes.StringType, false, Result::codeVersion)

@@ -1,12 +1,11 @@
 package org.shadowllm.jobs.tables;
 
-import org.apache.spark.sql.types.DataTypes;
-import org.apache.spark.sql.types.StructType;
-import org.shadowllm.common.criteria.ImportanceCriterion;
-
 import java.io.Serializable;
 import java.sql.Timestamp;
 import java.util.Map;
+import org.apache.spark.sql.types.DataTypes;
+import org.apache.spark.sql.types.StructType;
+import org.shadowllm.common.criteria.ImportanceCriterion;
 
 /**
  * {@code criteria_examples}: one row per scored example, partitioned by model, task and shots. Arrays
@@ -16,16 +15,31 @@ import java.util.Map;
 public final class CriteriaExamplesTable {
     public static final String NAME = "criteria_examples";
 
-    private CriteriaExamplesTable() {
-    }
+    private CriteriaExamplesTable() {}
 
-    public record Example(String runId, String exampleId, int promptTokens, int continuationTokens,
-                          int truncatedTokens, double loss, float[] attnContextLast, float[] residualInLast,
-                          float[] attnContextPlan, float[] residualInPlan, Map<ImportanceCriterion, float[]> heads,
-                          Map<ImportanceCriterion, float[]> neurons, int layers, int headsPerLayer, int ffn,
-                          int hidden, String codeVersion, Timestamp createdAt, String model, String task, int shots)
-            implements Serializable {
-    }
+    public record Example(
+            String runId,
+            String exampleId,
+            int promptTokens,
+            int continuationTokens,
+            int truncatedTokens,
+            double loss,
+            float[] attnContextLast,
+            float[] residualInLast,
+            float[] attnContextPlan,
+            float[] residualInPlan,
+            Map<ImportanceCriterion, float[]> heads,
+            Map<ImportanceCriterion, float[]> neurons,
+            int layers,
+            int headsPerLayer,
+            int ffn,
+            int hidden,
+            String codeVersion,
+            Timestamp createdAt,
+            String model,
+            String task,
+            int shots)
+            implements Serializable {}
 
     public static final TableColumns<Example> COLUMNS = columns();
 
@@ -42,8 +56,10 @@ public final class CriteriaExamplesTable {
                 .add("attn_context_plan", TableColumns.FLOATS, false, Example::attnContextPlan)
                 .add("residual_in_plan", TableColumns.FLOATS, false, Example::residualInPlan);
         for (ImportanceCriterion crit : ImportanceCriterion.values()) {
-            c.add("head_" + crit.key(), TableColumns.FLOATS, true, e -> e.heads().get(crit));
-            c.add("neuron_" + crit.key(), TableColumns.FLOATS, true, e -> e.neurons().get(crit));
+            c.add("head_" + crit.key(), TableColumns.FLOATS, true, e -> e.heads()
+                    .get(crit));
+            c.add("neuron_" + crit.key(), TableColumns.FLOATS, true, e -> e.neurons()
+                    .get(crit));
         }
         return c.add("layers", DataTypes.IntegerType, false, Example::layers)
                 .add("heads", DataTypes.IntegerType, false, Example::headsPerLayer)

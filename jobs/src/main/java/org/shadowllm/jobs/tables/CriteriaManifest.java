@@ -4,19 +4,27 @@ import com.google.gson.FieldNamingPolicy;
 import com.google.gson.Gson;
 import com.google.gson.GsonBuilder;
 import com.google.gson.JsonParseException;
-import org.shadowllm.common.model.OptConfig;
-
 import java.util.List;
 import java.util.Map;
+import org.shadowllm.common.model.OptConfig;
 
 /**
  * {@code manifests/<run_id>.json}: what a criteria run read, with which options, and what it wrote per
  * set. Written last, after both tables; JSON field names are the components' in snake case.
  */
-public record CriteriaManifest(String runId, String codeVersion, String finishedAt, double seconds, Inputs inputs,
-                               Options options, List<SetEntry> sets, List<String> malformed) {
-    private static final Gson GSON = new GsonBuilder().setPrettyPrinting()
-            .setFieldNamingPolicy(FieldNamingPolicy.LOWER_CASE_WITH_UNDERSCORES).create();
+public record CriteriaManifest(
+        String runId,
+        String codeVersion,
+        String finishedAt,
+        double seconds,
+        Inputs inputs,
+        Options options,
+        List<SetEntry> sets,
+        List<String> malformed) {
+    private static final Gson GSON = new GsonBuilder()
+            .setPrettyPrinting()
+            .setFieldNamingPolicy(FieldNamingPolicy.LOWER_CASE_WITH_UNDERSCORES)
+            .create();
 
     public CriteriaManifest {
         if (runId == null || runId.isBlank() || inputs == null || options == null || sets == null) {
@@ -27,16 +35,21 @@ public record CriteriaManifest(String runId, String codeVersion, String finished
     }
 
     /** The model (its directory and its config, field by field), the task folder, and each split's record count. */
-    public record Inputs(String model, OptConfig modelConfig, String data, Map<String, Integer> splitRecords) {
-    }
+    public record Inputs(String model, OptConfig modelConfig, String data, Map<String, Integer> splitRecords) {}
 
-    public record Options(List<String> tasks, List<Integer> shots, int examplesPerSet, String split,
-                          List<String> criteria, int batchSize, String device, long seed, String master) {
-    }
+    public record Options(
+            List<String> tasks,
+            List<Integer> shots,
+            int examplesPerSet,
+            String split,
+            List<String> criteria,
+            int batchSize,
+            String device,
+            long seed,
+            String master) {}
 
     /** One task × shot set: its examples, how many lost context to truncation, and its time. */
-    public record SetEntry(String set, int examples, long truncatedExamples, double seconds) {
-    }
+    public record SetEntry(String set, int examples, long truncatedExamples, double seconds) {}
 
     public String toJson() {
         return GSON.toJson(this);

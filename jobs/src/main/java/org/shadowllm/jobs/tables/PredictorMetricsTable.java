@@ -1,9 +1,8 @@
 package org.shadowllm.jobs.tables;
 
+import java.sql.Timestamp;
 import org.apache.spark.sql.types.DataTypes;
 import org.apache.spark.sql.types.StructType;
-
-import java.sql.Timestamp;
 
 /**
  * {@code predictor_metrics}: one row per trained predictor and unit type, partitioned by model,
@@ -12,15 +11,32 @@ import java.sql.Timestamp;
 public final class PredictorMetricsTable {
     public static final String NAME = "predictor_metrics";
 
-    private PredictorMetricsTable() {
-    }
+    private PredictorMetricsTable() {}
 
-    public record Metric(String runId, String unitType, double rhoGlobal, double rhoLayerMean, double recallGlobal,
-                         double recallLayerMean, int undefinedRho, double mse, int trainExamples, int heldOutExamples,
-                         int epochs, double finalTrainLoss, double secondsPerEpoch, long macsPerPrediction,
-                         String tasks, String shots, long splitSeed, String artifact, String codeVersion,
-                         Timestamp createdAt, String model, String criterion, String predictor) {
-    }
+    public record Metric(
+            String runId,
+            String unitType,
+            double rhoGlobal,
+            double rhoLayerMean,
+            double recallGlobal,
+            double recallLayerMean,
+            int undefinedRho,
+            double mse,
+            int trainExamples,
+            int heldOutExamples,
+            int epochs,
+            double finalTrainLoss,
+            double secondsPerEpoch,
+            long macsPerPrediction,
+            String tasks,
+            String shots,
+            long splitSeed,
+            String artifact,
+            String codeVersion,
+            Timestamp createdAt,
+            String model,
+            String criterion,
+            String predictor) {}
 
     public static final TableColumns<Metric> COLUMNS = new TableColumns<Metric>()
             .add("run_id", DataTypes.StringType, false, Metric::runId)

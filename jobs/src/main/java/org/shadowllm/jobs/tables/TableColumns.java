@@ -1,16 +1,15 @@
 package org.shadowllm.jobs.tables;
 
+import java.io.Serializable;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.function.Function;
 import org.apache.spark.sql.Row;
 import org.apache.spark.sql.RowFactory;
 import org.apache.spark.sql.types.DataType;
 import org.apache.spark.sql.types.DataTypes;
 import org.apache.spark.sql.types.StructField;
 import org.apache.spark.sql.types.StructType;
-
-import java.io.Serializable;
-import java.util.ArrayList;
-import java.util.List;
-import java.util.function.Function;
 
 /**
  * A table's columns, each named beside the record accessor that fills it: the schema and the row
@@ -25,11 +24,9 @@ public final class TableColumns<T> implements Serializable {
 
     /** A column's value taken from a record; serializable so executors can build rows. */
     @FunctionalInterface
-    public interface Value<T> extends Function<T, Object>, Serializable {
-    }
+    public interface Value<T> extends Function<T, Object>, Serializable {}
 
-    private record Column<T>(StructField field, Value<T> value) implements Serializable {
-    }
+    private record Column<T>(StructField field, Value<T> value) implements Serializable {}
 
     private final List<Column<T>> columns = new ArrayList<>();
 

@@ -1,10 +1,9 @@
 package org.shadowllm.jobs.tables;
 
-import org.apache.spark.sql.types.DataTypes;
-import org.apache.spark.sql.types.StructType;
-
 import java.io.Serializable;
 import java.sql.Timestamp;
+import org.apache.spark.sql.types.DataTypes;
+import org.apache.spark.sql.types.StructType;
 
 /**
  * {@code unit_importance}: one row per (task, shots, criterion, layer, unit type, unit), partitioned by
@@ -14,13 +13,26 @@ import java.sql.Timestamp;
 public final class UnitImportanceTable {
     public static final String NAME = "unit_importance";
 
-    private UnitImportanceTable() {
-    }
+    private UnitImportanceTable() {}
 
-    public record Unit(String runId, String criterion, int layer, String unitType, int unit, int examples, Double mean,
-                       Double std, Double meanRank, Double rankVariance, Double setScore, String codeVersion,
-                       Timestamp createdAt, String model, String task, int shots) implements Serializable {
-    }
+    public record Unit(
+            String runId,
+            String criterion,
+            int layer,
+            String unitType,
+            int unit,
+            int examples,
+            Double mean,
+            Double std,
+            Double meanRank,
+            Double rankVariance,
+            Double setScore,
+            String codeVersion,
+            Timestamp createdAt,
+            String model,
+            String task,
+            int shots)
+            implements Serializable {}
 
     public static final TableColumns<Unit> COLUMNS = new TableColumns<Unit>()
             .add("run_id", DataTypes.StringType, false, Unit::runId)

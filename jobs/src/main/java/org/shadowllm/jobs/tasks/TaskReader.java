@@ -1,18 +1,10 @@
 package org.shadowllm.jobs.tasks;
 
 import com.google.gson.JsonArray;
-import org.shadowllm.common.tasks.FewShotTask;
-import org.shadowllm.common.tasks.TaskExample;
 import com.google.gson.JsonElement;
 import com.google.gson.JsonObject;
 import com.google.gson.JsonParseException;
 import com.google.gson.JsonParser;
-import org.apache.hadoop.conf.Configuration;
-import org.apache.hadoop.fs.FileSystem;
-import org.apache.hadoop.fs.Path;
-import org.apache.hadoop.io.compress.CompressionCodec;
-import org.apache.hadoop.io.compress.CompressionCodecFactory;
-
 import java.io.BufferedReader;
 import java.io.FileNotFoundException;
 import java.io.IOException;
@@ -22,6 +14,13 @@ import java.io.UncheckedIOException;
 import java.nio.charset.StandardCharsets;
 import java.util.ArrayList;
 import java.util.List;
+import org.apache.hadoop.conf.Configuration;
+import org.apache.hadoop.fs.FileSystem;
+import org.apache.hadoop.fs.Path;
+import org.apache.hadoop.io.compress.CompressionCodec;
+import org.apache.hadoop.io.compress.CompressionCodecFactory;
+import org.shadowllm.common.tasks.FewShotTask;
+import org.shadowllm.common.tasks.TaskExample;
 
 /**
  * Reads {@code <root>/<task>/<split>.jsonl.gz} through the Hadoop client, so the root may be a local
@@ -37,8 +36,7 @@ public final class TaskReader {
     }
 
     /** Records of one split, with the malformed lines found along the way. */
-    public record Split(List<TaskExample> examples, List<MalformedRow> malformed) {
-    }
+    public record Split(List<TaskExample> examples, List<MalformedRow> malformed) {}
 
     public Split read(FewShotTask task, String split) {
         Path path = new Path(root + "/" + task.file(split));
@@ -48,13 +46,13 @@ public final class TaskReader {
         try {
             FileSystem fs = path.getFileSystem(hadoop);
             if (!fs.exists(path)) {
-                throw new IllegalArgumentException("task file not found: " + file
-                        + " (is --data the folder that holds <task>/<split>.jsonl.gz?)");
+                throw new IllegalArgumentException(
+                        "task file not found: " + file + " (is --data the folder that holds <task>/<split>.jsonl.gz?)");
             }
             CompressionCodec codec = new CompressionCodecFactory(hadoop).getCodec(path);
             try (InputStream raw = fs.open(path);
-                 InputStream in = codec == null ? raw : codec.createInputStream(raw);
-                 BufferedReader reader = new BufferedReader(new InputStreamReader(in, StandardCharsets.UTF_8))) {
+                    InputStream in = codec == null ? raw : codec.createInputStream(raw);
+                    BufferedReader reader = new BufferedReader(new InputStreamReader(in, StandardCharsets.UTF_8))) {
                 String line;
                 long n = 0;
                 while ((line = reader.readLine()) != null) {
@@ -64,8 +62,12 @@ public final class TaskReader {
                     }
                     try {
                         examples.add(parse(task, line));
-                    } catch (JsonParseException | IllegalArgumentException | IllegalStateException
-                             | NullPointerException | UnsupportedOperationException | ClassCastException e) {
+                    } catch (JsonParseException
+                            | IllegalArgumentException
+                            | IllegalStateException
+                            | NullPointerException
+                            | UnsupportedOperationException
+                            | ClassCastException e) {
                         malformed.add(new MalformedRow(file, n, e.getClass().getSimpleName() + ": " + e.getMessage()));
                     }
                 }
@@ -83,8 +85,14 @@ public final class TaskReader {
         List<String> choices = strings(required(o, "choices").getAsJsonArray());
         List<String> partial = o.has("partial_contexts") ? strings(o.getAsJsonArray("partial_contexts")) : null;
         String continuation = o.has("continuation") ? o.get("continuation").getAsString() : null;
-        return new TaskExample(task, required(o, "id").getAsString(), required(o, "context").getAsString(), choices,
-                required(o, "label").getAsInt(), partial, continuation);
+        return new TaskExample(
+                task,
+                required(o, "id").getAsString(),
+                required(o, "context").getAsString(),
+                choices,
+                required(o, "label").getAsInt(),
+                partial,
+                continuation);
     }
 
     private static JsonElement required(JsonObject o, String field) {

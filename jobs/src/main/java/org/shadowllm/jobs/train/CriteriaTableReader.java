@@ -1,5 +1,12 @@
 package org.shadowllm.jobs.train;
 
+import static org.apache.spark.sql.functions.col;
+
+import java.util.ArrayList;
+import java.util.HashSet;
+import java.util.List;
+import java.util.Set;
+import java.util.TreeSet;
 import org.apache.spark.sql.Dataset;
 import org.apache.spark.sql.Row;
 import org.apache.spark.sql.SparkSession;
@@ -10,30 +17,34 @@ import org.shadowllm.common.predictor.PredictorShape;
 import org.shadowllm.jobs.criteria.CriteriaTables;
 import org.shadowllm.trainer.data.ImportanceRecord;
 
-import java.util.ArrayList;
-import java.util.HashSet;
-import java.util.List;
-import java.util.Set;
-import java.util.TreeSet;
-
-import static org.apache.spark.sql.functions.col;
-
 /** Reads one model's rows of {@code criteria_examples} for a criterion, tasks and shot counts. */
 final class CriteriaTableReader {
-    private CriteriaTableReader() {
-    }
+    private CriteriaTableReader() {}
 
     /** The rows read, their model shape, and the table version they came from. */
-    record Table(String model, PredictorShape shape, List<ImportanceRecord> records, String path, List<String> runIds,
-                 List<String> codeVersions) {
-    }
+    record Table(
+            String model,
+            PredictorShape shape,
+            List<ImportanceRecord> records,
+            String path,
+            List<String> runIds,
+            List<String> codeVersions) {}
 
-    static Table read(SparkSession spark, String input, String model, ImportanceCriterion criterion,
-                      FeaturePosition features, List<String> tasks, List<Integer> shots) {
+    static Table read(
+            SparkSession spark,
+            String input,
+            String model,
+            ImportanceCriterion criterion,
+            FeaturePosition features,
+            List<String> tasks,
+            List<Integer> shots) {
         String path = input.replaceAll("/+$", "") + "/" + CriteriaTables.EXAMPLES;
         requireTable(spark, path);
         Dataset<Row> all = spark.read().parquet(path);
-        List<String> models = all.select("model").distinct().as(org.apache.spark.sql.Encoders.STRING()).collectAsList();
+        List<String> models = all.select("model")
+                .distinct()
+                .as(org.apache.spark.sql.Encoders.STRING())
+                .collectAsList();
         if (model == null) {
             if (models.size() != 1) {
                 throw new IllegalArgumentException(path + " holds models " + models + "; choose one with --model");
@@ -46,8 +57,9 @@ final class CriteriaTableReader {
         String residual = FeatureSource.RESIDUAL_IN.column(features);
         for (String c : new String[] {context, residual}) {
             if (!List.of(all.columns()).contains(c)) {
-                throw new IllegalArgumentException(path + " has no column " + c + " (written by an older criteria job); "
-                        + "rerun the criteria job, or train on the last input token's features with --features last");
+                throw new IllegalArgumentException(
+                        path + " has no column " + c + " (written by an older criteria job); "
+                                + "rerun the criteria job, or train on the last input token's features with --features last");
             }
         }
         Dataset<Row> rows = all.where(col("model").equalTo(model));
@@ -59,9 +71,21 @@ final class CriteriaTableReader {
         }
         String heads = "head_" + criterion.key();
         String neurons = "neuron_" + criterion.key();
-        List<Row> collected = rows.select(col("run_id"), col("example_id"), col("task"), col("shots"),
-                col(context), col(residual), col(heads), col(neurons), col("layers"), col("heads"),
-                col("ffn"), col("hidden"), col("code_version")).collectAsList();
+        List<Row> collected = rows.select(
+                        col("run_id"),
+                        col("example_id"),
+                        col("task"),
+                        col("shots"),
+                        col(context),
+                        col(residual),
+                        col(heads),
+                        col(neurons),
+                        col("layers"),
+                        col("heads"),
+                        col("ffn"),
+                        col("hidden"),
+                        col("code_version"))
+                .collectAsList();
         if (collected.isEmpty()) {
             throw new IllegalArgumentException(path + " has no rows for model '" + model + "', tasks "
                     + (tasks.isEmpty() ? "(all)" : tasks) + ", shots " + (shots.isEmpty() ? "(all)" : shots));
@@ -79,19 +103,21 @@ final class CriteriaTableReader {
             if (shape == null) {
                 shape = rowShape;
             } else if (!shape.equals(rowShape)) {
-                throw new IllegalArgumentException(path + ": model '" + model + "' rows disagree on shape: "
-                        + shape.describe() + " vs " + rowShape.describe() + " (" + task + " " + shot + "-shot " + id + ")");
+                throw new IllegalArgumentException(
+                        path + ": model '" + model + "' rows disagree on shape: " + shape.describe() + " vs "
+                                + rowShape.describe() + " (" + task + " " + shot + "-shot " + id + ")");
             }
             if (r.isNullAt(6) || r.isNullAt(7)) {
-                throw new IllegalArgumentException(path + ": criterion " + criterion.key() + " was not computed in run "
-                        + r.getString(0) + " (" + task + " " + shot + "-shot); rerun the criteria job with it in --criteria");
+                throw new IllegalArgumentException(
+                        path + ": criterion " + criterion.key() + " was not computed in run " + r.getString(0) + " ("
+                                + task + " " + shot + "-shot); rerun the criteria job with it in --criteria");
             }
             if (!seen.add(task + "/" + shot + "/" + id)) {
-                throw new IllegalArgumentException(path + ": " + task + " " + shot + "-shot example '" + id
-                        + "' appears twice");
+                throw new IllegalArgumentException(
+                        path + ": " + task + " " + shot + "-shot example '" + id + "' appears twice");
             }
-            ImportanceRecord rec = new ImportanceRecord(task + "/" + id, task, shot, id, floats(r, 4), floats(r, 5),
-                    floats(r, 6), floats(r, 7));
+            ImportanceRecord rec = new ImportanceRecord(
+                    task + "/" + id, task, shot, id, floats(r, 4), floats(r, 5), floats(r, 6), floats(r, 7));
             rec.validate(shape);
             records.add(rec);
             runIds.add(r.getString(0));

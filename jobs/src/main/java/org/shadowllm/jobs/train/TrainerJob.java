@@ -1,6 +1,15 @@
 package org.shadowllm.jobs.train;
 
 import ai.djl.Device;
+import java.io.IOException;
+import java.io.UncheckedIOException;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.sql.Timestamp;
+import java.time.Instant;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.stream.Collectors;
 import org.apache.hadoop.conf.Configuration;
 import org.apache.hadoop.fs.FileSystem;
 import org.apache.spark.sql.Row;
@@ -11,9 +20,9 @@ import org.shadowllm.common.predictor.PredictorArtifacts;
 import org.shadowllm.common.predictor.PredictorKind;
 import org.shadowllm.common.predictor.PredictorManifest;
 import org.shadowllm.common.predictor.UnitPredictor;
-import org.shadowllm.jobs.tables.PredictorMetricsTable;
 import org.shadowllm.jobs.cli.JobLauncher;
 import org.shadowllm.jobs.criteria.CriteriaTables;
+import org.shadowllm.jobs.tables.PredictorMetricsTable;
 import org.shadowllm.trainer.data.ExampleSplit;
 import org.shadowllm.trainer.eval.PredictorEvaluator;
 import org.shadowllm.trainer.eval.PredictorMetrics;
@@ -22,16 +31,6 @@ import org.shadowllm.trainer.train.PredictorTrainer;
 import org.shadowllm.trainer.train.TrainedPredictor;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
-
-import java.io.IOException;
-import java.io.UncheckedIOException;
-import java.nio.file.Files;
-import java.nio.file.Path;
-import java.sql.Timestamp;
-import java.time.Instant;
-import java.util.ArrayList;
-import java.util.List;
-import java.util.stream.Collectors;
 
 /**
  * The trainer job: reads {@code criteria_examples} through Spark, splits by example, trains each
@@ -46,12 +45,16 @@ public final class TrainerJob {
     public static final String PREDICTORS = "predictors";
 
     /** One trained predictor: where it went and how it scored. */
-    public record Result(UnitPredictor predictor, TrainedPredictor trained, PredictorMetrics metrics, String artifact) {
-    }
+    public record Result(
+            UnitPredictor predictor, TrainedPredictor trained, PredictorMetrics metrics, String artifact) {}
 
-    public record Summary(String runId, String model, int trainExamples, int heldOutExamples, List<Result> results,
-                          String metricsTable) {
-    }
+    public record Summary(
+            String runId,
+            String model,
+            int trainExamples,
+            int heldOutExamples,
+            List<Result> results,
+            String metricsTable) {}
 
     private final SparkSession spark;
     private final TrainerJobOptions options;
@@ -62,18 +65,38 @@ public final class TrainerJob {
     }
 
     public static void main(String[] args) {
-        JobLauncher.main("trainer", "shadowllm-train", args, TrainerJobOptions::parse, TrainerJobOptions::master,
+        JobLauncher.main(
+                "trainer",
+                "shadowllm-train",
+                args,
+                TrainerJobOptions::parse,
+                TrainerJobOptions::master,
                 (spark, options) -> table(new TrainerJob(spark, options).run()) + System.lineSeparator());
     }
 
     public Summary run() {
-        CriteriaTableReader.Table table = CriteriaTableReader.read(spark, options.input(), options.model(),
-                options.criterion(), options.features(), options.tasks(), options.shots());
+        CriteriaTableReader.Table table = CriteriaTableReader.read(
+                spark,
+                options.input(),
+                options.model(),
+                options.criterion(),
+                options.features(),
+                options.tasks(),
+                options.shots());
         ExampleSplit split = ExampleSplit.of(table.records(), options.splitSeed(), options.heldOut());
-        List<String> tasks = table.records().stream().map(r -> r.task()).distinct().sorted().toList();
-        List<Integer> shots = table.records().stream().map(r -> r.shots()).distinct().sorted().toList();
-        LOG.info("training {} on {} ({}): {} training and {} held-out rows, tasks {}, shots {}", options.predictors(),
-                table.model(), options.criterion().key(), split.train().size(), split.heldOut().size(), tasks, shots);
+        List<String> tasks =
+                table.records().stream().map(r -> r.task()).distinct().sorted().toList();
+        List<Integer> shots =
+                table.records().stream().map(r -> r.shots()).distinct().sorted().toList();
+        LOG.info(
+                "training {} on {} ({}): {} training and {} held-out rows, tasks {}, shots {}",
+                options.predictors(),
+                table.model(),
+                options.criterion().key(),
+                split.train().size(),
+                split.heldOut().size(),
+                tasks,
+                shots);
         Device device = DeviceSpec.parse(options.device()).resolve();
         PredictorTrainer trainer = new PredictorTrainer(options.training(), LOG::info);
         String createdAt = Instant.now().toString();
@@ -81,18 +104,38 @@ public final class TrainerJob {
         List<Result> results = new ArrayList<>();
         for (PredictorKind kind : options.predictors()) {
             TrainedPredictor trained = trainer.train(kind, table.shape(), split.train(), device);
-            PredictorMetrics metrics = PredictorEvaluator.evaluate(trained.networks(), table.shape(), split.heldOut(),
-                    device);
-            PredictorManifest manifest = new PredictorManifest(PredictorManifest.FORMAT_VERSION, kind, table.model(),
-                    table.shape(), options.criterion().key(), tasks, shots, options.splitSeed(), options.heldOut(),
-                    split.train().size(), split.heldOut().size(), options.training().describe(), metrics.asMap(),
-                    CriteriaTables.codeVersion(), new PredictorManifest.InputTable(table.path(), table.runIds(),
-                    table.records().size(), table.codeVersions(), options.features()), createdAt,
+            PredictorMetrics metrics =
+                    PredictorEvaluator.evaluate(trained.networks(), table.shape(), split.heldOut(), device);
+            PredictorManifest manifest = new PredictorManifest(
+                    PredictorManifest.FORMAT_VERSION,
+                    kind,
+                    table.model(),
+                    table.shape(),
+                    options.criterion().key(),
+                    tasks,
+                    shots,
+                    options.splitSeed(),
+                    options.heldOut(),
+                    split.train().size(),
+                    split.heldOut().size(),
+                    options.training().describe(),
+                    metrics.asMap(),
+                    CriteriaTables.codeVersion(),
+                    new PredictorManifest.InputTable(
+                            table.path(),
+                            table.runIds(),
+                            table.records().size(),
+                            table.codeVersions(),
+                            options.features()),
+                    createdAt,
                     trained.networks().stream().map(n -> n.spec()).toList());
-            String artifact = root + "/" + PREDICTORS + "/" + table.model() + "/" + options.criterion().key() + "/"
-                    + kind.key();
+            String artifact = root + "/" + PREDICTORS + "/" + table.model() + "/"
+                    + options.criterion().key() + "/" + kind.key();
             results.add(new Result(new UnitPredictor(manifest, trained.networks()), trained, metrics, artifact));
-            LOG.info("{}: held-out heads ρ {} / neurons ρ {} (mean per layer)", kind, metrics.heads().rhoLayerMean(),
+            LOG.info(
+                    "{}: held-out heads ρ {} / neurons ρ {} (mean per layer)",
+                    kind,
+                    metrics.heads().rhoLayerMean(),
                     metrics.neurons().rhoLayerMean());
         }
         for (Result r : results) {
@@ -100,7 +143,12 @@ public final class TrainerJob {
         }
         String metricsPath = root + "/" + METRICS;
         writeMetrics(table, split, results, metricsPath, createdAt);
-        return new Summary(options.runId(), table.model(), split.train().size(), split.heldOut().size(), results,
+        return new Summary(
+                options.runId(),
+                table.model(),
+                split.train().size(),
+                split.heldOut().size(),
+                results,
                 metricsPath);
     }
 
@@ -111,7 +159,8 @@ public final class TrainerJob {
         try {
             FileSystem fs = target.getFileSystem(conf);
             if ("file".equals(fs.getScheme())) {
-                PredictorArtifacts.save(predictor, Path.of(fs.makeQualified(target).toUri()));
+                PredictorArtifacts.save(
+                        predictor, Path.of(fs.makeQualified(target).toUri()));
                 return;
             }
             Path staging = Files.createTempDirectory("predictor");
@@ -119,14 +168,19 @@ public final class TrainerJob {
                 PredictorArtifacts.save(predictor, staging.resolve("p"));
                 org.apache.hadoop.fs.Path tmp = target.suffix(".staging");
                 fs.delete(tmp, true);
-                fs.copyFromLocalFile(false, true, new org.apache.hadoop.fs.Path(staging.resolve("p").toUri()), tmp);
+                fs.copyFromLocalFile(
+                        false,
+                        true,
+                        new org.apache.hadoop.fs.Path(staging.resolve("p").toUri()),
+                        tmp);
                 fs.delete(target, true);
                 if (!fs.rename(tmp, target)) {
                     throw new IOException("cannot rename " + tmp + " to " + target);
                 }
             } finally {
                 try (var walk = Files.walk(staging)) {
-                    walk.sorted(java.util.Comparator.reverseOrder()).forEach(p -> p.toFile().delete());
+                    walk.sorted(java.util.Comparator.reverseOrder())
+                            .forEach(p -> p.toFile().delete());
                 }
             }
         } catch (IOException e) {
@@ -134,41 +188,72 @@ public final class TrainerJob {
         }
     }
 
-    private void writeMetrics(CriteriaTableReader.Table table, ExampleSplit split, List<Result> results, String path,
-                              String createdAt) {
+    private void writeMetrics(
+            CriteriaTableReader.Table table, ExampleSplit split, List<Result> results, String path, String createdAt) {
         List<Row> rows = new ArrayList<>();
         for (Result r : results) {
             PredictorManifest m = r.predictor().manifest();
             for (String unit : List.of("heads", "neurons")) {
-                UnitMetrics u = unit.equals("heads") ? r.metrics().heads() : r.metrics().neurons();
-                rows.add(PredictorMetricsTable.COLUMNS.row(new PredictorMetricsTable.Metric(options.runId(), unit,
-                        u.rhoGlobal(), u.rhoLayerMean(), u.recallGlobal(), u.recallLayerMean(), u.undefined(),
-                        r.metrics().mse(), split.train().size(), split.heldOut().size(), options.training().epochs(),
-                        r.trained().finalLoss(), r.trained().secondsPerEpoch(),
-                        m.kind().macsPerPrediction(m.shape(), r.predictor().hiddenWidth()), String.join(",", m.tasks()),
-                        m.shots().stream().map(String::valueOf).collect(Collectors.joining(",")), options.splitSeed(),
-                        r.artifact(), m.codeVersion(), Timestamp.from(Instant.parse(createdAt)), table.model(),
-                        options.criterion().key(), m.kind().key())));
+                UnitMetrics u =
+                        unit.equals("heads") ? r.metrics().heads() : r.metrics().neurons();
+                rows.add(PredictorMetricsTable.COLUMNS.row(new PredictorMetricsTable.Metric(
+                        options.runId(),
+                        unit,
+                        u.rhoGlobal(),
+                        u.rhoLayerMean(),
+                        u.recallGlobal(),
+                        u.recallLayerMean(),
+                        u.undefined(),
+                        r.metrics().mse(),
+                        split.train().size(),
+                        split.heldOut().size(),
+                        options.training().epochs(),
+                        r.trained().finalLoss(),
+                        r.trained().secondsPerEpoch(),
+                        m.kind().macsPerPrediction(m.shape(), r.predictor().hiddenWidth()),
+                        String.join(",", m.tasks()),
+                        m.shots().stream().map(String::valueOf).collect(Collectors.joining(",")),
+                        options.splitSeed(),
+                        r.artifact(),
+                        m.codeVersion(),
+                        Timestamp.from(Instant.parse(createdAt)),
+                        table.model(),
+                        options.criterion().key(),
+                        m.kind().key())));
             }
         }
-        spark.createDataFrame(rows, PredictorMetricsTable.schema()).coalesce(1).write().mode(SaveMode.Overwrite)
-                .partitionBy("model", "criterion", "predictor").parquet(path);
+        spark.createDataFrame(rows, PredictorMetricsTable.schema())
+                .coalesce(1)
+                .write()
+                .mode(SaveMode.Overwrite)
+                .partitionBy("model", "criterion", "predictor")
+                .parquet(path);
     }
 
     /** The printed summary: one line per predictor and unit type. */
     public static String table(Summary s) {
         StringBuilder b = new StringBuilder();
-        b.append(String.format("trainer %s, model %s: %d training rows, %d held out; metrics in %s%n", s.runId(),
-                s.model(), s.trainExamples(), s.heldOutExamples(), s.metricsTable()));
-        b.append(String.format("%-16s %-8s %10s %10s %10s %10s %9s %10s%n", "predictor", "units", "rho_glob", "rho_layer",
-                "rec50_glob", "rec50_lay", "s/epoch", "MACs"));
+        b.append(String.format(
+                "trainer %s, model %s: %d training rows, %d held out; metrics in %s%n",
+                s.runId(), s.model(), s.trainExamples(), s.heldOutExamples(), s.metricsTable()));
+        b.append(String.format(
+                "%-16s %-8s %10s %10s %10s %10s %9s %10s%n",
+                "predictor", "units", "rho_glob", "rho_layer", "rec50_glob", "rec50_lay", "s/epoch", "MACs"));
         for (Result r : s.results()) {
             for (String unit : List.of("heads", "neurons")) {
-                UnitMetrics u = unit.equals("heads") ? r.metrics().heads() : r.metrics().neurons();
+                UnitMetrics u =
+                        unit.equals("heads") ? r.metrics().heads() : r.metrics().neurons();
                 PredictorManifest m = r.predictor().manifest();
-                b.append(String.format("%-16s %-8s %10.4f %10.4f %10.4f %10.4f %9.3f %10d%n", m.kind().key(), unit,
-                        u.rhoGlobal(), u.rhoLayerMean(), u.recallGlobal(), u.recallLayerMean(),
-                        r.trained().secondsPerEpoch(), m.kind().macsPerPrediction(m.shape(), r.predictor().hiddenWidth())));
+                b.append(String.format(
+                        "%-16s %-8s %10.4f %10.4f %10.4f %10.4f %9.3f %10d%n",
+                        m.kind().key(),
+                        unit,
+                        u.rhoGlobal(),
+                        u.rhoLayerMean(),
+                        u.recallGlobal(),
+                        u.recallLayerMean(),
+                        r.trained().secondsPerEpoch(),
+                        m.kind().macsPerPrediction(m.shape(), r.predictor().hiddenWidth())));
             }
         }
         for (Result r : s.results()) {

@@ -1,15 +1,14 @@
 package org.shadowllm.jobs.train;
 
+import java.util.List;
+import java.util.Map;
+import java.util.Set;
 import org.shadowllm.common.criteria.ImportanceCriterion;
 import org.shadowllm.common.device.DeviceSpec;
 import org.shadowllm.common.predictor.FeaturePosition;
 import org.shadowllm.common.predictor.PredictorKind;
 import org.shadowllm.jobs.cli.CommandLine;
 import org.shadowllm.trainer.train.TrainingOptions;
-
-import java.util.List;
-import java.util.Map;
-import java.util.Set;
 
 /**
  * Options of the trainer job. With no arguments it trains ShadowLLM (split design) and DejaVu-style predictors for
@@ -50,7 +49,8 @@ public record TrainerJobOptions(
         DeviceSpec.parse(device);
     }
 
-    private static final String USAGE = """
+    private static final String USAGE =
+            """
             trainer job: fits importance predictors from the criteria job's criteria_examples table.
               --input PATH         criteria job output root (default: out/criteria)
               --model NAME         model partition to train for (default: the only one in the table)
@@ -73,9 +73,29 @@ public record TrainerJobOptions(
               --log-every N        log every N epochs (default: 10)""";
 
     public static TrainerJobOptions parse(String[] args) {
-        Map<String, String> m = CommandLine.parse(args, Set.of("input", "model", "criterion", "features", "tasks", "shots",
-                "predictors", "epochs", "batch-size", "lr", "weight-decay", "hidden", "held-out", "seed", "output",
-                "run-id", "device", "master", "log-every"), USAGE);
+        Map<String, String> m = CommandLine.parse(
+                args,
+                Set.of(
+                        "input",
+                        "model",
+                        "criterion",
+                        "features",
+                        "tasks",
+                        "shots",
+                        "predictors",
+                        "epochs",
+                        "batch-size",
+                        "lr",
+                        "weight-decay",
+                        "hidden",
+                        "held-out",
+                        "seed",
+                        "output",
+                        "run-id",
+                        "device",
+                        "master",
+                        "log-every"),
+                USAGE);
         return CommandLine.build(USAGE, () -> {
             long seed = Long.parseLong(m.getOrDefault("seed", "1234"));
             TrainingOptions d = TrainingOptions.paperDefaults(seed);
@@ -84,7 +104,10 @@ public record TrainerJobOptions(
                     Integer.parseInt(m.getOrDefault("batch-size", Integer.toString(d.batchSize()))),
                     Double.parseDouble(m.getOrDefault("lr", Double.toString(d.learningRate()))),
                     Double.parseDouble(m.getOrDefault("weight-decay", Double.toString(d.weightDecay()))),
-                    d.beta1(), d.beta2(), d.epsilon(), seed,
+                    d.beta1(),
+                    d.beta2(),
+                    d.epsilon(),
+                    seed,
                     Integer.parseInt(m.getOrDefault("hidden", "0")),
                     Integer.parseInt(m.getOrDefault("log-every", Integer.toString(d.logEvery()))));
             return new TrainerJobOptions(
@@ -94,7 +117,8 @@ public record TrainerJobOptions(
                     FeaturePosition.parse(m.getOrDefault("features", "plan")),
                     CommandLine.list(m.get("tasks"), String::trim, List.of()),
                     CommandLine.list(m.get("shots"), Integer::parseInt, List.of()),
-                    m.containsKey("predictors") ? CommandLine.list(m.get("predictors"), PredictorKind::parse, List.of())
+                    m.containsKey("predictors")
+                            ? CommandLine.list(m.get("predictors"), PredictorKind::parse, List.of())
                             : List.of(PredictorKind.SHADOWLLM_SPLIT, PredictorKind.DEJAVU),
                     training,
                     Double.parseDouble(m.getOrDefault("held-out", "0.1")),

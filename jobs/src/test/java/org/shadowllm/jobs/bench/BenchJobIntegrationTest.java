@@ -1,7 +1,18 @@
 package org.shadowllm.jobs.bench;
 
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
+import static org.junit.jupiter.api.Assertions.assertNull;
+import static org.junit.jupiter.api.Assertions.assertThrows;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
 import ai.djl.Device;
 import ai.djl.ndarray.NDManager;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.stream.Stream;
 import org.apache.spark.sql.Dataset;
 import org.apache.spark.sql.Row;
 import org.apache.spark.sql.SparkSession;
@@ -26,18 +37,6 @@ import org.shadowllm.jobs.LocalSpark;
 import org.shadowllm.jobs.criteria.CriteriaJob;
 import org.shadowllm.jobs.criteria.CriteriaJobOptions;
 
-import java.nio.file.Files;
-import java.nio.file.Path;
-import java.util.ArrayList;
-import java.util.List;
-import java.util.stream.Stream;
-
-import static org.junit.jupiter.api.Assertions.assertEquals;
-import static org.junit.jupiter.api.Assertions.assertFalse;
-import static org.junit.jupiter.api.Assertions.assertThrows;
-import static org.junit.jupiter.api.Assertions.assertNull;
-import static org.junit.jupiter.api.Assertions.assertTrue;
-
 /** The bench job end to end on tiny-random-opt, with a real criteria table and predictors of the model's shape. */
 class BenchJobIntegrationTest {
     private static SparkSession spark;
@@ -51,13 +50,28 @@ class BenchJobIntegrationTest {
     static void start() {
         spark = LocalSpark.start(2);
         criteria = out.resolve("criteria").toString();
-        new CriteriaJob(spark, CriteriaJobOptions.parse(new String[] {"--model",
-                SharedPaths.model("tiny-random-opt").toString(), "--output", criteria, "--tasks", "piqa,copa",
-                "--shots", "0", "--examples", "4", "--criteria", "plainact", "--run-id", "crit"})).run();
+        new CriteriaJob(spark, CriteriaJobOptions.parse(new String[] {
+                    "--model",
+                    SharedPaths.model("tiny-random-opt").toString(),
+                    "--output",
+                    criteria,
+                    "--tasks",
+                    "piqa,copa",
+                    "--shots",
+                    "0",
+                    "--examples",
+                    "4",
+                    "--criteria",
+                    "plainact",
+                    "--run-id",
+                    "crit"
+                }))
+                .run();
         trainer = out.resolve("trainer").toString();
         PredictorShape shape = PredictorShape.of(OptCheckpoint.readConfig(SharedPaths.model("tiny-random-opt")));
         for (PredictorKind k : List.of(PredictorKind.SHADOWLLM_SPLIT, PredictorKind.DEJAVU)) {
-            PredictorArtifacts.save(RandomPredictors.of(k, shape, 32, 3),
+            PredictorArtifacts.save(
+                    RandomPredictors.of(k, shape, 32, 3),
                     Path.of(trainer, "predictors", "tiny-random-opt", "plainact", k.key()));
         }
     }
@@ -68,11 +82,40 @@ class BenchJobIntegrationTest {
     }
 
     private static BenchOptions options(String output, String... extra) {
-        String[] base = {"--model", SharedPaths.model("tiny-random-opt").toString(), "--criteria", criteria, "--predictors", trainer, "--output", output, "--sparsities", "0.5",
-                "--ppl-window", "48", "--ppl-prefix", "16", "--ppl-windows", "2", "--tasks", "piqa,copa", "--examples", "3",
-                "--latency-prompt", "8", "--latency-generate", "4", "--latency-warmup", "1", "--latency-repeats", "1",
-                "--run-id", "it"};
-        return BenchOptions.parse(Stream.concat(Stream.of(base), Stream.of(extra)).toArray(String[]::new));
+        String[] base = {
+            "--model",
+            SharedPaths.model("tiny-random-opt").toString(),
+            "--criteria",
+            criteria,
+            "--predictors",
+            trainer,
+            "--output",
+            output,
+            "--sparsities",
+            "0.5",
+            "--ppl-window",
+            "48",
+            "--ppl-prefix",
+            "16",
+            "--ppl-windows",
+            "2",
+            "--tasks",
+            "piqa,copa",
+            "--examples",
+            "3",
+            "--latency-prompt",
+            "8",
+            "--latency-generate",
+            "4",
+            "--latency-warmup",
+            "1",
+            "--latency-repeats",
+            "1",
+            "--run-id",
+            "it"
+        };
+        return BenchOptions.parse(
+                Stream.concat(Stream.of(base), Stream.of(extra)).toArray(String[]::new));
     }
 
     @Test
@@ -85,11 +128,13 @@ class BenchJobIntegrationTest {
         Dataset<Row> table = spark.read().parquet(output + "/" + BenchJob.RESULTS);
         assertEquals(54, table.count());
         assertEquals(6, table.select("method").distinct().count());
-        for (Row row : table.select("method", "criterion", "predictor_artifact").distinct().collectAsList()) {
+        for (Row row : table.select("method", "criterion", "predictor_artifact")
+                .distinct()
+                .collectAsList()) {
             String artifact = row.getString(2);
             switch (row.getString(0)) {
-                case "shadowllm" -> assertEquals(trainer + "/predictors/tiny-random-opt/plainact/shadowllm-split",
-                        artifact);
+                case "shadowllm" -> assertEquals(
+                        trainer + "/predictors/tiny-random-opt/plainact/shadowllm-split", artifact);
                 case "dejavu" -> assertEquals(trainer + "/predictors/tiny-random-opt/plainact/dejavu", artifact);
                 default -> assertNull(artifact, row.toString());
             }
@@ -110,10 +155,15 @@ class BenchJobIntegrationTest {
             boolean scored = !r.method().equals("dense") && !r.method().equals("random");
             assertEquals(scored ? "plainact" : "", r.criterion(), r.toString());
         }
-        assertEquals(1, table.where("measure = 'perplexity' and method = 'static' and ci_low < value and value < ci_high")
-                .count());
-        double dense = s.results().stream().filter(r -> r.method().equals("dense") && r.measure().equals("perplexity"))
-                .findFirst().orElseThrow().value();
+        assertEquals(
+                1,
+                table.where("measure = 'perplexity' and method = 'static' and ci_low < value and value < ci_high")
+                        .count());
+        double dense = s.results().stream()
+                .filter(r -> r.method().equals("dense") && r.measure().equals("perplexity"))
+                .findFirst()
+                .orElseThrow()
+                .value();
         assertEquals(referencePerplexity(48, 16, 2), dense, 1e-4 * dense);
 
         String html = Files.readString(Path.of(output, "report.html"));
@@ -145,7 +195,8 @@ class BenchJobIntegrationTest {
             }
             examples.add(new ScoredExample("w" + w, seq, window - prefix));
         }
-        try (NDManager m = NDManager.newBaseManager(Device.cpu()); OptModel opt = OptCheckpoint.load(model, m, Device.cpu())) {
+        try (NDManager m = NDManager.newBaseManager(Device.cpu());
+                OptModel opt = OptCheckpoint.load(model, m, Device.cpu())) {
             double nll = 0;
             for (double s : new LoglikelihoodScorer(opt).sumLogprobs(examples, LayerTap.NONE)) {
                 nll -= s;
@@ -158,13 +209,30 @@ class BenchJobIntegrationTest {
     @Test
     void decodeMeasuresRunOnTheEngineWithReplanningVariants() throws Exception {
         String output = out.resolve("decode").toString();
-        BenchJob.Summary s = new BenchJob(spark, options(output, "--methods", "dense,shadowllm", "--measures",
-                "decode-perplexity,latency", "--replan-every", "2", "--budget", "global-raw", "--prune", "heads")).run();
-        List<String> methods = s.results().stream().map(BenchResult::method).distinct().toList();
+        BenchJob.Summary s = new BenchJob(
+                        spark,
+                        options(
+                                output,
+                                "--methods",
+                                "dense,shadowllm",
+                                "--measures",
+                                "decode-perplexity,latency",
+                                "--replan-every",
+                                "2",
+                                "--budget",
+                                "global-raw",
+                                "--prune",
+                                "heads"))
+                .run();
+        List<String> methods =
+                s.results().stream().map(BenchResult::method).distinct().toList();
         assertEquals(List.of("dense", "shadowllm", "shadowllm-replan2"), methods);
         assertEquals(3 * 4, s.results().size());
-        double dense = s.results().stream().filter(r -> r.method().equals("dense")
-                && r.measure().equals("decode_perplexity")).findFirst().orElseThrow().value();
+        double dense = s.results().stream()
+                .filter(r -> r.method().equals("dense") && r.measure().equals("decode_perplexity"))
+                .findFirst()
+                .orElseThrow()
+                .value();
         assertEquals(referencePerplexity(48, 16, 2), dense, 1e-4 * dense);
         for (BenchResult r : s.results()) {
             assertTrue(Double.isFinite(r.value()) && r.value() > 0, r.toString());
@@ -179,14 +247,37 @@ class BenchJobIntegrationTest {
     @Test
     void budgetsPrunesAndCriteriaRunSideBySideWithTheirAllocations() {
         String output = out.resolve("grid").toString();
-        BenchJob.Summary s = new BenchJob(spark, options(output, "--methods", "dense,static@plainact,random,dejavu",
-                "--budget", "per-layer,global", "--prune", "heads,both", "--measures", "perplexity")).run();
-        List<String> series = s.results().stream().filter(r -> r.measure().equals("perplexity"))
-                .map(BenchResult::series).toList();
-        assertEquals(List.of("dense", "static plainact, per-layer, heads only", "random, per-layer, heads only",
-                "dejavu plainact, per-layer, heads only", "static plainact, per-layer", "random, per-layer",
-                "dejavu plainact, per-layer", "static plainact, global, heads only", "random, global, heads only",
-                "static plainact, global", "random, global"), series);
+        BenchJob.Summary s = new BenchJob(
+                        spark,
+                        options(
+                                output,
+                                "--methods",
+                                "dense,static@plainact,random,dejavu",
+                                "--budget",
+                                "per-layer,global",
+                                "--prune",
+                                "heads,both",
+                                "--measures",
+                                "perplexity"))
+                .run();
+        List<String> series = s.results().stream()
+                .filter(r -> r.measure().equals("perplexity"))
+                .map(BenchResult::series)
+                .toList();
+        assertEquals(
+                List.of(
+                        "dense",
+                        "static plainact, per-layer, heads only",
+                        "random, per-layer, heads only",
+                        "dejavu plainact, per-layer, heads only",
+                        "static plainact, per-layer",
+                        "random, per-layer",
+                        "dejavu plainact, per-layer",
+                        "static plainact, global, heads only",
+                        "random, global, heads only",
+                        "static plainact, global",
+                        "random, global"),
+                series);
         for (BenchResult r : s.results()) {
             if (r.measure().equals("kept_heads") && r.budget().startsWith("per-layer")) {
                 assertEquals(0.5, r.value(), 1e-9, r.toString());
@@ -196,8 +287,12 @@ class BenchJobIntegrationTest {
             }
         }
         for (String budget : List.of("global", "global, heads only")) {
-            double kept = s.results().stream().filter(r -> r.measure().equals("kept_heads") && r.budget().equals(budget)
-                    && r.method().equals("static")).mapToDouble(BenchResult::count).sum();
+            double kept = s.results().stream()
+                    .filter(r -> r.measure().equals("kept_heads")
+                            && r.budget().equals(budget)
+                            && r.method().equals("static"))
+                    .mapToDouble(BenchResult::count)
+                    .sum();
             assertEquals(0.5 * 3 * 4, kept, 0, budget + ": half of layers 1..3's heads");
         }
     }
@@ -209,13 +304,23 @@ class BenchJobIntegrationTest {
     @Test
     void paperPerplexityScoresEveryArticleTokenOnceAndDenseMatchesTheModel() throws Exception {
         String output = out.resolve("paper").toString();
-        BenchJob.Summary s = new BenchJob(spark, options(output, "--methods", "dense,shadowllm", "--measures",
-                "perplexity-paper", "--ppl-documents", "2")).run();
+        BenchJob.Summary s = new BenchJob(
+                        spark,
+                        options(
+                                output,
+                                "--methods",
+                                "dense,shadowllm",
+                                "--measures",
+                                "perplexity-paper",
+                                "--ppl-documents",
+                                "2"))
+                .run();
         Path model = SharedPaths.model("tiny-random-opt");
         var config = OptCheckpoint.readConfig(model);
         ByteLevelBpeTokenizer tok = TokenizerLoader.load(model, config.bosTokenId());
         List<String> docs = org.shadowllm.bench.eval.WikiTextDocuments.articles(
-                Files.readAllLines(SharedPaths.root().resolve("data/wikitext-2-raw/test.txt"))).subList(0, 2);
+                        Files.readAllLines(SharedPaths.root().resolve("data/wikitext-2-raw/test.txt")))
+                .subList(0, 2);
         int span = config.maxPositionEmbeddings() - 1;
         List<ScoredExample> windows = new ArrayList<>();
         long tokens = 0;
@@ -241,32 +346,42 @@ class BenchJobIntegrationTest {
         }
         assertTrue(tokens > span, "the articles need more than one window");
         double nll = 0;
-        try (NDManager m = NDManager.newBaseManager(Device.cpu()); OptModel opt = OptCheckpoint.load(model, m, Device.cpu())) {
+        try (NDManager m = NDManager.newBaseManager(Device.cpu());
+                OptModel opt = OptCheckpoint.load(model, m, Device.cpu())) {
             for (ScoredExample w : windows) {
                 for (double v : new LoglikelihoodScorer(opt).sumLogprobs(List.of(w), LayerTap.NONE)) {
                     nll -= v;
                 }
             }
         }
-        BenchResult word = s.results().stream().filter(r -> r.method().equals("dense")
-                && r.measure().equals("perplexity_paper")).findFirst().orElseThrow();
-        BenchResult token = s.results().stream().filter(r -> r.method().equals("dense")
-                && r.measure().equals("perplexity_paper_token")).findFirst().orElseThrow();
+        BenchResult word = s.results().stream()
+                .filter(r -> r.method().equals("dense") && r.measure().equals("perplexity_paper"))
+                .findFirst()
+                .orElseThrow();
+        BenchResult token = s.results().stream()
+                .filter(r -> r.method().equals("dense") && r.measure().equals("perplexity_paper_token"))
+                .findFirst()
+                .orElseThrow();
         assertEquals(words, word.count());
         assertEquals(tokens, token.count());
         assertEquals(Math.exp(nll / words), word.value(), 1e-4 * word.value());
         assertEquals(Math.exp(nll / tokens), token.value(), 1e-4 * token.value());
         assertTrue(word.ciLow() <= word.value() && word.value() <= word.ciHigh(), word.toString());
-        assertTrue(s.results().stream().anyMatch(r -> r.method().equals("shadowllm")
-                && r.measure().equals("perplexity_paper") && r.headSparsity() == 0.5));
+        assertTrue(s.results().stream()
+                .anyMatch(r -> r.method().equals("shadowllm")
+                        && r.measure().equals("perplexity_paper")
+                        && r.headSparsity() == 0.5));
     }
 
     @Test
     void aMissingPredictorFailsBeforeAnythingIsMeasuredOrWritten() {
         String output = out.resolve("missing").toString();
-        IllegalArgumentException e = assertThrows(IllegalArgumentException.class, () -> new BenchJob(spark,
-                options(output, "--criterion", "snip", "--methods", "dense,shadowllm")).run());
-        assertTrue(e.getMessage().contains("no shadowllm-split predictor") && e.getMessage().contains("run the trainer job"),
+        IllegalArgumentException e = assertThrows(IllegalArgumentException.class, () -> new BenchJob(
+                        spark, options(output, "--criterion", "snip", "--methods", "dense,shadowllm"))
+                .run());
+        assertTrue(
+                e.getMessage().contains("no shadowllm-split predictor")
+                        && e.getMessage().contains("run the trainer job"),
                 e.getMessage());
         assertFalse(Files.exists(Path.of(output)));
     }
@@ -279,11 +394,19 @@ class BenchJobIntegrationTest {
         assertThrows(IllegalArgumentException.class, () -> BenchOptions.parse(new String[] {"--replan-every", "-1"}));
         assertThrows(IllegalArgumentException.class, () -> BenchOptions.parse(new String[] {"--engine", "fp16"}));
         assertThrows(IllegalArgumentException.class, () -> BenchOptions.parse(new String[] {"--prune", "mlp"}));
-        assertThrows(IllegalArgumentException.class, () -> BenchOptions.parse(new String[] {"--methods", "random@fisher"}));
-        assertThrows(IllegalArgumentException.class, () -> BenchOptions.parse(new String[] {"--methods", "static@magic"}));
-        assertEquals(7, BenchOptions.parse(new String[] {"--methods", "static@all"}).methods().size());
-        assertEquals(List.of("dense", "static@fisher", "static@snip", "oracle@plainact"), BenchOptions.parse(
-                new String[] {"--methods", "dense,static@fisher+snip,oracle"}).methods().stream()
-                .map(Object::toString).toList());
+        assertThrows(
+                IllegalArgumentException.class, () -> BenchOptions.parse(new String[] {"--methods", "random@fisher"}));
+        assertThrows(
+                IllegalArgumentException.class, () -> BenchOptions.parse(new String[] {"--methods", "static@magic"}));
+        assertEquals(
+                7,
+                BenchOptions.parse(new String[] {"--methods", "static@all"})
+                        .methods()
+                        .size());
+        assertEquals(
+                List.of("dense", "static@fisher", "static@snip", "oracle@plainact"),
+                BenchOptions.parse(new String[] {"--methods", "dense,static@fisher+snip,oracle"}).methods().stream()
+                        .map(Object::toString)
+                        .toList());
     }
 }

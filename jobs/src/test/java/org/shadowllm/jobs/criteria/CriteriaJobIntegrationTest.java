@@ -1,9 +1,23 @@
 package org.shadowllm.jobs.criteria;
 
+import static org.apache.spark.sql.functions.col;
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
+import static org.junit.jupiter.api.Assertions.assertThrows;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
 import ai.djl.Device;
 import ai.djl.ndarray.NDManager;
 import com.google.gson.JsonObject;
 import com.google.gson.JsonParser;
+import java.io.IOException;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.EnumSet;
+import java.util.HashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.stream.Stream;
 import org.apache.hadoop.conf.Configuration;
 import org.apache.spark.SparkConf;
 import org.apache.spark.sql.Dataset;
@@ -26,21 +40,6 @@ import org.shadowllm.common.tokenizer.TokenizerLoader;
 import org.shadowllm.jobs.LocalSpark;
 import org.shadowllm.jobs.tasks.TaskReader;
 
-import java.io.IOException;
-import java.nio.file.Files;
-import java.nio.file.Path;
-import java.util.EnumSet;
-import java.util.HashMap;
-import java.util.List;
-import java.util.Map;
-import java.util.stream.Stream;
-
-import static org.apache.spark.sql.functions.col;
-import static org.junit.jupiter.api.Assertions.assertEquals;
-import static org.junit.jupiter.api.Assertions.assertFalse;
-import static org.junit.jupiter.api.Assertions.assertThrows;
-import static org.junit.jupiter.api.Assertions.assertTrue;
-
 /** The criteria job in embedded Spark local[2] on tiny-random-opt, read back from Parquet. */
 class CriteriaJobIntegrationTest {
     private static SparkSession spark;
@@ -59,8 +58,9 @@ class CriteriaJobIntegrationTest {
     }
 
     private static CriteriaJobOptions options(String output, String... extra) {
-        String[] base = {"--model", SharedPaths.model("tiny-random-opt").toString(), "--output", output, "--log-every",
-                "1"};
+        String[] base = {
+            "--model", SharedPaths.model("tiny-random-opt").toString(), "--output", output, "--log-every", "1"
+        };
         String[] all = Stream.concat(Stream.of(base), Stream.of(extra)).toArray(String[]::new);
         return CriteriaJobOptions.parse(all);
     }
@@ -88,9 +88,12 @@ class CriteriaJobIntegrationTest {
 
         Path modelDir = SharedPaths.model("tiny-random-opt");
         try (NDManager m = NDManager.newBaseManager(Device.cpu());
-             OptModel model = OptCheckpoint.load(modelDir, m, Device.cpu())) {
-            var plan = CriteriaJob.plan(o, new TaskReader(o.data(), new Configuration()),
-                    TokenizerLoader.load(modelDir, model.config().bosTokenId()), model.config());
+                OptModel model = OptCheckpoint.load(modelDir, m, Device.cpu())) {
+            var plan = CriteriaJob.plan(
+                    o,
+                    new TaskReader(o.data(), new Configuration()),
+                    TokenizerLoader.load(modelDir, model.config().bosTokenId()),
+                    model.config());
             CriteriaCalculator calc = new CriteriaCalculator(model);
             Map<String, Row> rows = new HashMap<>();
             for (Row r : ex.collectAsList()) {
@@ -103,11 +106,15 @@ class CriteriaJobIntegrationTest {
                 for (int from = 0; from < items.size(); from += o.batchSize()) {
                     List<WorkItem> chunk = items.subList(from, Math.min(items.size(), from + o.batchSize()));
                     List<ScoredExample> batch = chunk.stream()
-                            .map(w -> new ScoredExample(w.exampleId(), w.tokens(), w.continuationLength())).toList();
+                            .map(w -> new ScoredExample(w.exampleId(), w.tokens(), w.continuationLength()))
+                            .toList();
                     List<ExampleImportance> direct = calc.compute(batch, CriteriaOptions.all());
                     for (int i = 0; i < chunk.size(); i++) {
-                        checkRow(set, direct.get(i), rows.get(set.task().key() + "/" + set.shots() + "/"
-                                + chunk.get(i).exampleId()));
+                        checkRow(
+                                set,
+                                direct.get(i),
+                                rows.get(set.task().key() + "/" + set.shots() + "/"
+                                        + chunk.get(i).exampleId()));
                     }
                 }
             }
@@ -116,11 +123,20 @@ class CriteriaJobIntegrationTest {
         Dataset<Row> units = table(output, CriteriaTables.UNITS);
         int perSet = 7 * (4 * 4 + 4 * 512) + 2 * 4 * 4;
         assertEquals(21L * perSet, units.count());
-        Row h = units.filter(col("task").equalTo("rte").and(col("shots").equalTo(3))
-                .and(col("criterion").equalTo("snip")).and(col("unit_type").equalTo("head"))
-                .and(col("layer").equalTo(2)).and(col("unit").equalTo(1))).first();
-        List<Row> rte = ex.filter(col("task").equalTo("rte").and(col("shots").equalTo(3))).collectAsList();
-        double mean = rte.stream().mapToDouble(r -> floats(r, "head_snip")[2 * 4 + 1]).average().orElseThrow();
+        Row h = units.filter(col("task")
+                        .equalTo("rte")
+                        .and(col("shots").equalTo(3))
+                        .and(col("criterion").equalTo("snip"))
+                        .and(col("unit_type").equalTo("head"))
+                        .and(col("layer").equalTo(2))
+                        .and(col("unit").equalTo(1)))
+                .first();
+        List<Row> rte = ex.filter(col("task").equalTo("rte").and(col("shots").equalTo(3)))
+                .collectAsList();
+        double mean = rte.stream()
+                .mapToDouble(r -> floats(r, "head_snip")[2 * 4 + 1])
+                .average()
+                .orElseThrow();
         assertEquals(mean, h.getDouble(h.fieldIndex("mean")), 1e-6 * Math.abs(mean));
         assertEquals(2, h.<Integer>getAs("examples"));
         double rank = h.getDouble(h.fieldIndex("mean_rank"));
@@ -132,11 +148,18 @@ class CriteriaJobIntegrationTest {
         assertEquals("it-full", mj.get("run_id").getAsString());
         assertEquals(21, mj.getAsJsonArray("sets").size());
         assertEquals("local[2]", mj.getAsJsonObject("options").get("master").getAsString());
-        assertEquals(4, mj.getAsJsonObject("inputs").getAsJsonObject("model_config").get("num_heads").getAsInt(),
+        assertEquals(
+                4,
+                mj.getAsJsonObject("inputs")
+                        .getAsJsonObject("model_config")
+                        .get("num_heads")
+                        .getAsInt(),
                 "the model config is JSON fields, not a string");
-        org.shadowllm.jobs.tables.CriteriaManifest typed = org.shadowllm.jobs.tables.CriteriaManifest.fromJson(
-                Files.readString(manifest), manifest.toString());
-        assertEquals(OptCheckpoint.readConfig(SharedPaths.model("tiny-random-opt")), typed.inputs().modelConfig());
+        org.shadowllm.jobs.tables.CriteriaManifest typed =
+                org.shadowllm.jobs.tables.CriteriaManifest.fromJson(Files.readString(manifest), manifest.toString());
+        assertEquals(
+                OptCheckpoint.readConfig(SharedPaths.model("tiny-random-opt")),
+                typed.inputs().modelConfig());
         assertEquals(List.of(0, 3, 5), typed.options().shots());
         assertEquals(21, typed.sets().size());
     }
@@ -144,20 +167,54 @@ class CriteriaJobIntegrationTest {
     @Test
     void aRunThatFailsPartWayLeavesTheEarlierOutputIntact() {
         String output = out.resolve("kill").toString();
-        new CriteriaJob(spark, options(output, "--tasks", "copa", "--shots", "0", "--examples", "4",
-                "--criteria", "l2norm", "--run-id", "good", "--batch-size", "2")).run();
-        List<Row> before = table(output, CriteriaTables.EXAMPLES).orderBy("example_id").collectAsList();
+        new CriteriaJob(
+                        spark,
+                        options(
+                                output,
+                                "--tasks",
+                                "copa",
+                                "--shots",
+                                "0",
+                                "--examples",
+                                "4",
+                                "--criteria",
+                                "l2norm",
+                                "--run-id",
+                                "good",
+                                "--batch-size",
+                                "2"))
+                .run();
+        List<Row> before =
+                table(output, CriteriaTables.EXAMPLES).orderBy("example_id").collectAsList();
         assertEquals(4, before.size());
 
-        CriteriaJobOptions failing = options(output, "--tasks", "copa", "--shots", "0", "--examples", "4",
-                "--criteria", "l2norm", "--run-id", "broken", "--batch-size", "2", "--fail-after", "2");
+        CriteriaJobOptions failing = options(
+                output,
+                "--tasks",
+                "copa",
+                "--shots",
+                "0",
+                "--examples",
+                "4",
+                "--criteria",
+                "l2norm",
+                "--run-id",
+                "broken",
+                "--batch-size",
+                "2",
+                "--fail-after",
+                "2");
         Exception e = assertThrows(Exception.class, () -> new CriteriaJob(spark, failing).run());
         assertTrue(String.valueOf(e.getMessage()).contains("injected failure"), e.getMessage());
 
         Dataset<Row> after = table(output, CriteriaTables.EXAMPLES);
         assertEquals(4, after.count());
-        assertEquals(List.of("good"), after.select("run_id").distinct().as(org.apache.spark.sql.Encoders.STRING())
-                .collectAsList());
+        assertEquals(
+                List.of("good"),
+                after.select("run_id")
+                        .distinct()
+                        .as(org.apache.spark.sql.Encoders.STRING())
+                        .collectAsList());
         assertEquals(before, after.orderBy("example_id").collectAsList());
         assertFalse(Files.exists(Path.of(output, CriteriaTables.MANIFESTS, "broken.json")));
     }
@@ -165,15 +222,49 @@ class CriteriaJobIntegrationTest {
     @Test
     void aReRunReplacesOnlyThePartitionsItRecomputes() {
         String output = out.resolve("rerun").toString();
-        new CriteriaJob(spark, options(output, "--tasks", "copa,rte", "--shots", "0", "--examples", "3",
-                "--criteria", "l2norm", "--run-id", "first")).run();
-        new CriteriaJob(spark, options(output, "--tasks", "copa", "--shots", "0", "--examples", "2",
-                "--criteria", "l2norm", "--run-id", "second")).run();
+        new CriteriaJob(
+                        spark,
+                        options(
+                                output,
+                                "--tasks",
+                                "copa,rte",
+                                "--shots",
+                                "0",
+                                "--examples",
+                                "3",
+                                "--criteria",
+                                "l2norm",
+                                "--run-id",
+                                "first"))
+                .run();
+        new CriteriaJob(
+                        spark,
+                        options(
+                                output,
+                                "--tasks",
+                                "copa",
+                                "--shots",
+                                "0",
+                                "--examples",
+                                "2",
+                                "--criteria",
+                                "l2norm",
+                                "--run-id",
+                                "second"))
+                .run();
         Dataset<Row> ex = table(output, CriteriaTables.EXAMPLES);
         assertEquals(2, ex.filter(col("task").equalTo("copa")).count());
-        assertEquals(List.of("second"), ex.filter(col("task").equalTo("copa")).select("run_id").distinct()
-                .as(org.apache.spark.sql.Encoders.STRING()).collectAsList());
-        assertEquals(3, ex.filter(col("task").equalTo("rte").and(col("run_id").equalTo("first"))).count());
+        assertEquals(
+                List.of("second"),
+                ex.filter(col("task").equalTo("copa"))
+                        .select("run_id")
+                        .distinct()
+                        .as(org.apache.spark.sql.Encoders.STRING())
+                        .collectAsList());
+        assertEquals(
+                3,
+                ex.filter(col("task").equalTo("rte").and(col("run_id").equalTo("first")))
+                        .count());
     }
 
     @Test
@@ -181,22 +272,35 @@ class CriteriaJobIntegrationTest {
         Path data = out.resolve("bad-data");
         StringBuilder copa = new StringBuilder();
         for (int i = 0; i < 3; i++) {
-            copa.append("{\"id\": \"c").append(i).append("\", \"context\": \"The sun rose because\", ")
+            copa.append("{\"id\": \"c")
+                    .append(i)
+                    .append("\", \"context\": \"The sun rose because\", ")
                     .append("\"choices\": [\" it was morning.\", \" it was night.\"], \"label\": 0}\n");
         }
         copa.append("{\"id\": \"broken\", \"context\": \"x\"}\n");
         org.shadowllm.jobs.tasks.TaskReaderTest.writeGz(data.resolve("copa/validation.jsonl.gz"), copa.toString());
         String output = out.resolve("bad-out").toString();
         String[] common = {"--data", data.toString(), "--tasks", "copa", "--shots", "0", "--criteria", "l2norm"};
-        IllegalArgumentException e = assertThrows(IllegalArgumentException.class, () -> new CriteriaJob(spark,
-                options(output, Stream.concat(Stream.of(common), Stream.of("--run-id", "strict")).toArray(String[]::new)))
+        IllegalArgumentException e = assertThrows(IllegalArgumentException.class, () -> new CriteriaJob(
+                        spark,
+                        options(
+                                output,
+                                Stream.concat(Stream.of(common), Stream.of("--run-id", "strict"))
+                                        .toArray(String[]::new)))
                 .run());
         assertTrue(e.getMessage().contains("1 malformed input line"), e.getMessage());
         assertTrue(e.getMessage().contains("copa/validation.jsonl.gz:4"), e.getMessage());
         assertFalse(Files.exists(Path.of(output, CriteriaTables.EXAMPLES)), "nothing written");
 
-        CriteriaJob.Summary s = new CriteriaJob(spark, options(output, Stream.concat(Stream.of(common),
-                Stream.of("--run-id", "lenient", "--max-malformed", "1")).toArray(String[]::new))).run();
+        CriteriaJob.Summary s = new CriteriaJob(
+                        spark,
+                        options(
+                                output,
+                                Stream.concat(
+                                                Stream.of(common),
+                                                Stream.of("--run-id", "lenient", "--max-malformed", "1"))
+                                        .toArray(String[]::new)))
+                .run();
         assertEquals(1, s.malformed());
         assertEquals(3, s.examples());
     }
@@ -207,15 +311,24 @@ class CriteriaJobIntegrationTest {
         assertEquals(2, SetProcessor.coresOf(new SparkConf().set("spark.master", "local[3]"), 2));
         assertEquals(4, SetProcessor.coresOf(new SparkConf().set("spark.master", "local[4,2]"), 16));
         assertEquals(8, SetProcessor.coresOf(new SparkConf().set("spark.master", "local[*]"), 8));
-        assertEquals(6, SetProcessor.coresOf(new SparkConf().set("spark.master", "yarn")
-                .set("spark.executor.cores", "6"), 32));
+        assertEquals(
+                6,
+                SetProcessor.coresOf(new SparkConf().set("spark.master", "yarn").set("spark.executor.cores", "6"), 32));
         assertEquals(32, SetProcessor.coresOf(new SparkConf().set("spark.master", "yarn"), 32));
     }
 
     @Test
     void trainSplitTakesExamplesFromTheShotSplitWhereATaskHasOne() {
-        CriteriaJobOptions o = options(out.resolve("split").toString(), "--examples", "3", "--shots", "0",
-                "--tasks", "copa,piqa", "--split", "train");
+        CriteriaJobOptions o = options(
+                out.resolve("split").toString(),
+                "--examples",
+                "3",
+                "--shots",
+                "0",
+                "--tasks",
+                "copa,piqa",
+                "--split",
+                "train");
         TaskReader reader = new TaskReader(o.data(), new Configuration());
         Path modelDir = SharedPaths.model("tiny-random-opt");
         var config = OptCheckpoint.readConfig(modelDir);
@@ -223,7 +336,8 @@ class CriteriaJobIntegrationTest {
         for (WorkSet set : plan.sets()) {
             String split = set.task().key().equals("copa") ? "train" : "validation";
             List<String> expected = reader.read(set.task(), split).examples().subList(0, 3).stream()
-                    .map(org.shadowllm.common.tasks.TaskExample::id).toList();
+                    .map(org.shadowllm.common.tasks.TaskExample::id)
+                    .toList();
             assertEquals(expected, set.items().stream().map(WorkItem::exampleId).toList(), set.label());
         }
         assertTrue(plan.splitRecords().containsKey("copa/train"));
@@ -233,33 +347,54 @@ class CriteriaJobIntegrationTest {
 
     @Test
     void badOptionsGetUsage() {
-        assertThrows(org.shadowllm.jobs.cli.CommandLine.UsageException.class, () -> CriteriaJobOptions.parse(new String[] {"--nope", "1"}));
+        assertThrows(
+                org.shadowllm.jobs.cli.CommandLine.UsageException.class,
+                () -> CriteriaJobOptions.parse(new String[] {"--nope", "1"}));
         assertThrows(IllegalArgumentException.class, () -> CriteriaJobOptions.parse(new String[] {"--tasks", "mmlu"}));
         assertThrows(IllegalArgumentException.class, () -> CriteriaJobOptions.parse(new String[] {"--device", "tpu"}));
-        assertEquals(EnumSet.allOf(ImportanceCriterion.class), CriteriaJobOptions.parse(new String[0]).criteria());
-        assertEquals(EnumSet.of(ImportanceCriterion.GRASP, ImportanceCriterion.SNIP),
-                CriteriaJobOptions.parse(new String[] {"--criteria", "grasp,snip"}).criteria());
+        assertEquals(
+                EnumSet.allOf(ImportanceCriterion.class),
+                CriteriaJobOptions.parse(new String[0]).criteria());
+        assertEquals(
+                EnumSet.of(ImportanceCriterion.GRASP, ImportanceCriterion.SNIP),
+                CriteriaJobOptions.parse(new String[] {"--criteria", "grasp,snip"})
+                        .criteria());
     }
 
     private static void checkRow(WorkSet set, ExampleImportance direct, Row r) {
         assertEquals(direct.inputTokens(), r.<Integer>getAs("prompt_tokens"));
         double rel = 1e-5;
-        assertClose(set.label() + " loss", new float[] {(float) direct.loss()},
-                new float[] {(float) r.getDouble(r.fieldIndex("loss"))}, rel);
+        assertClose(
+                set.label() + " loss",
+                new float[] {(float) direct.loss()},
+                new float[] {(float) r.getDouble(r.fieldIndex("loss"))},
+                rel);
         for (ImportanceCriterion c : ImportanceCriterion.values()) {
-            assertClose(set.label() + " head_" + c.key(), SetProcessor.flatten(direct.head(c)),
-                    floats(r, "head_" + c.key()), rel);
-            assertClose(set.label() + " neuron_" + c.key(), SetProcessor.flatten(direct.neuron(c)),
-                    floats(r, "neuron_" + c.key()), rel);
+            assertClose(
+                    set.label() + " head_" + c.key(),
+                    SetProcessor.flatten(direct.head(c)),
+                    floats(r, "head_" + c.key()),
+                    rel);
+            assertClose(
+                    set.label() + " neuron_" + c.key(),
+                    SetProcessor.flatten(direct.neuron(c)),
+                    floats(r, "neuron_" + c.key()),
+                    rel);
         }
-        assertClose("attn_context_last", SetProcessor.flatten(direct.attnContextLast()),
-                floats(r, "attn_context_last"), rel);
-        assertClose("residual_in_last", SetProcessor.flatten(direct.residualInLast()),
-                floats(r, "residual_in_last"), rel);
-        assertClose("attn_context_plan", SetProcessor.flatten(direct.attnContextPlan()),
-                floats(r, "attn_context_plan"), rel);
-        assertClose("residual_in_plan", SetProcessor.flatten(direct.residualInPlan()),
-                floats(r, "residual_in_plan"), rel);
+        assertClose(
+                "attn_context_last",
+                SetProcessor.flatten(direct.attnContextLast()),
+                floats(r, "attn_context_last"),
+                rel);
+        assertClose(
+                "residual_in_last", SetProcessor.flatten(direct.residualInLast()), floats(r, "residual_in_last"), rel);
+        assertClose(
+                "attn_context_plan",
+                SetProcessor.flatten(direct.attnContextPlan()),
+                floats(r, "attn_context_plan"),
+                rel);
+        assertClose(
+                "residual_in_plan", SetProcessor.flatten(direct.residualInPlan()), floats(r, "residual_in_plan"), rel);
     }
 
     private static float[] floats(Row r, String column) {

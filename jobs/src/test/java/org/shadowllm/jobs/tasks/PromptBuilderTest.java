@@ -1,5 +1,15 @@
 package org.shadowllm.jobs.tasks;
 
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
+import static org.junit.jupiter.api.Assertions.assertNotEquals;
+import static org.junit.jupiter.api.Assertions.assertThrows;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import java.util.ArrayList;
+import java.util.HashSet;
+import java.util.List;
+import java.util.Set;
 import org.apache.hadoop.conf.Configuration;
 import org.junit.jupiter.api.Test;
 import org.shadowllm.common.SharedPaths;
@@ -8,21 +18,10 @@ import org.shadowllm.common.tasks.Prompt;
 import org.shadowllm.common.tasks.PromptBuilder;
 import org.shadowllm.common.tasks.TaskExample;
 
-import java.util.ArrayList;
-import java.util.HashSet;
-import java.util.List;
-import java.util.Set;
-
-import static org.junit.jupiter.api.Assertions.assertEquals;
-import static org.junit.jupiter.api.Assertions.assertFalse;
-import static org.junit.jupiter.api.Assertions.assertNotEquals;
-import static org.junit.jupiter.api.Assertions.assertThrows;
-import static org.junit.jupiter.api.Assertions.assertTrue;
-
 /** Prompt strings, pinned for the first validation example of every task (lm-evaluation-harness format). */
 class PromptBuilderTest {
-    private static final TaskReader READER = new TaskReader(SharedPaths.root().resolve("data/tasks").toString(),
-            new Configuration());
+    private static final TaskReader READER =
+            new TaskReader(SharedPaths.root().resolve("data/tasks").toString(), new Configuration());
 
     private static TaskExample first(FewShotTask task) {
         return READER.read(task, task.evalSplit()).examples().get(0);
@@ -38,7 +37,9 @@ class PromptBuilderTest {
 
     @Test
     void piqaPromptIsQuestionAnswer() {
-        assertZeroShot(FewShotTask.PIQA, "piqa-validation-0",
+        assertZeroShot(
+                FewShotTask.PIQA,
+                "piqa-validation-0",
                 "Question: How do I ready a guinea pig cage for it's new occupants?\nAnswer:",
                 " Provide the guinea pig with a cage full of a few inches of bedding made of ripped paper strips, you will "
                         + "also need to supply it with a water bottle and a food dish.");
@@ -46,38 +47,58 @@ class PromptBuilderTest {
 
     @Test
     void copaPromptJoinsPremiseWithConnectiveAndLowercasedChoice() {
-        assertZeroShot(FewShotTask.COPA, "copa-validation-0", "The man turned on the faucet therefore",
+        assertZeroShot(
+                FewShotTask.COPA,
+                "copa-validation-0",
+                "The man turned on the faucet therefore",
                 " water flowed from the spout.");
     }
 
     @Test
     void openbookqaPromptIsTheQuestionStem() {
-        assertZeroShot(FewShotTask.OPENBOOKQA, "8-376", "Frilled sharks and angler fish live far beneath the surface of "
-                + "the ocean, which is why they are known as", " Deep sea animals");
+        assertZeroShot(
+                FewShotTask.OPENBOOKQA,
+                "8-376",
+                "Frilled sharks and angler fish live far beneath the surface of "
+                        + "the ocean, which is why they are known as",
+                " Deep sea animals");
     }
 
     @Test
     void winograndeScoresTheSentenceTailAfterTheGoldPartialContext() {
-        assertZeroShot(FewShotTask.WINOGRANDE, "3FCO4VKOZ4BJQ6IFC0VAIBK4KTWE7U-2",
-                "Sarah was a much better surgeon than Maria so Maria", " always got the easier cases.");
+        assertZeroShot(
+                FewShotTask.WINOGRANDE,
+                "3FCO4VKOZ4BJQ6IFC0VAIBK4KTWE7U-2",
+                "Sarah was a much better surgeon than Maria so Maria",
+                " always got the easier cases.");
     }
 
     @Test
     void rtePromptAsksTrueOrFalse() {
-        assertZeroShot(FewShotTask.RTE, "rte-validation-0", "Dana Reeve, the widow of the actor Christopher Reeve, has "
-                + "died of lung cancer at age 44, according to the Christopher Reeve Foundation.\nQuestion: Christopher "
-                + "Reeve had an accident. True or False?\nAnswer:", " False");
+        assertZeroShot(
+                FewShotTask.RTE,
+                "rte-validation-0",
+                "Dana Reeve, the widow of the actor Christopher Reeve, has "
+                        + "died of lung cancer at age 44, according to the Christopher Reeve Foundation.\nQuestion: Christopher "
+                        + "Reeve had an accident. True or False?\nAnswer:",
+                " False");
     }
 
     @Test
     void hellaswagPromptIsPreprocessedActivityAndContext() {
-        assertZeroShot(FewShotTask.HELLASWAG, "hellaswag-validation-0", "Roof shingle removal: A man is sitting on a roof. He",
+        assertZeroShot(
+                FewShotTask.HELLASWAG,
+                "hellaswag-validation-0",
+                "Roof shingle removal: A man is sitting on a roof. He",
                 " starts pulling up roofing on a roof.");
     }
 
     @Test
     void arcEasyPromptIsQuestionAnswer() {
-        assertZeroShot(FewShotTask.ARC_EASY, "MCAS_2000_4_6", "Question: Which technology was developed most recently?\nAnswer:",
+        assertZeroShot(
+                FewShotTask.ARC_EASY,
+                "MCAS_2000_4_6",
+                "Question: Which technology was developed most recently?\nAnswer:",
                 " cellular telephone");
     }
 
@@ -104,13 +125,15 @@ class PromptBuilderTest {
 
     @Test
     void shotsAreSeededAndNeverTheExampleItself() {
-        List<TaskExample> pool = READER.read(FewShotTask.PIQA, "validation").examples().subList(0, 7);
+        List<TaskExample> pool =
+                READER.read(FewShotTask.PIQA, "validation").examples().subList(0, 7);
         TaskExample ex = pool.get(3);
         PromptBuilder a = new PromptBuilder(7);
         for (int i = 0; i < 50; i++) {
             Prompt p = a.build(ex, 5, pool);
             assertEquals(p, a.build(ex, 5, pool), "same seed, same prompt");
-            assertFalse(p.context().substring(0, p.context().lastIndexOf("\n\n")).contains(ex.asShot()),
+            assertFalse(
+                    p.context().substring(0, p.context().lastIndexOf("\n\n")).contains(ex.asShot()),
                     "the example is not its own shot");
         }
         List<String> contexts = new ArrayList<>();
@@ -118,14 +141,16 @@ class PromptBuilderTest {
             contexts.add(new PromptBuilder(seed).build(ex, 3, pool).context());
         }
         assertTrue(new HashSet<>(contexts).size() > 1, "different seeds draw different shots");
-        assertNotEquals(a.build(ex, 3, pool).context(), a.build(pool.get(4), 3, pool).context());
+        assertNotEquals(
+                a.build(ex, 3, pool).context(), a.build(pool.get(4), 3, pool).context());
     }
 
     @Test
     void tooFewShotsAvailableIsAClearError() {
-        List<TaskExample> pool = READER.read(FewShotTask.PIQA, "validation").examples().subList(0, 3);
-        IllegalArgumentException e = assertThrows(IllegalArgumentException.class,
-                () -> new PromptBuilder(1).build(pool.get(0), 5, pool));
+        List<TaskExample> pool =
+                READER.read(FewShotTask.PIQA, "validation").examples().subList(0, 3);
+        IllegalArgumentException e =
+                assertThrows(IllegalArgumentException.class, () -> new PromptBuilder(1).build(pool.get(0), 5, pool));
         assertTrue(e.getMessage().contains("5-shot needs 5"));
     }
 }

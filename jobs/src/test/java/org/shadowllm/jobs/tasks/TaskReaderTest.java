@@ -1,9 +1,8 @@
 package org.shadowllm.jobs.tasks;
 
-import org.apache.hadoop.conf.Configuration;
-import org.junit.jupiter.api.Test;
-import org.shadowllm.common.tasks.FewShotTask;
-import org.junit.jupiter.api.io.TempDir;
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertThrows;
+import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import java.io.IOException;
 import java.io.OutputStream;
@@ -11,10 +10,10 @@ import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.zip.GZIPOutputStream;
-
-import static org.junit.jupiter.api.Assertions.assertEquals;
-import static org.junit.jupiter.api.Assertions.assertThrows;
-import static org.junit.jupiter.api.Assertions.assertTrue;
+import org.apache.hadoop.conf.Configuration;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+import org.shadowllm.common.tasks.FewShotTask;
 
 public class TaskReaderTest {
     @TempDir
@@ -29,13 +28,16 @@ public class TaskReaderTest {
 
     @Test
     void malformedLinesAreCountedWithFileAndLine() throws IOException {
-        writeGz(dir.resolve("copa/validation.jsonl.gz"), String.join("\n",
-                "{\"id\": \"a\", \"context\": \"c\", \"choices\": [\" x\", \" y\"], \"label\": 1}",
-                "{\"id\": \"b\", \"context\": \"c\", \"choices\": [\" x\"], \"label\": 3}",
-                "not json at all",
-                "",
-                "{\"id\": \"d\", \"choices\": [\" x\"], \"label\": 0}",
-                "{\"id\": \"e\", \"context\": \"c\", \"choices\": [\" x\"], \"label\": 0}"));
+        writeGz(
+                dir.resolve("copa/validation.jsonl.gz"),
+                String.join(
+                        "\n",
+                        "{\"id\": \"a\", \"context\": \"c\", \"choices\": [\" x\", \" y\"], \"label\": 1}",
+                        "{\"id\": \"b\", \"context\": \"c\", \"choices\": [\" x\"], \"label\": 3}",
+                        "not json at all",
+                        "",
+                        "{\"id\": \"d\", \"choices\": [\" x\"], \"label\": 0}",
+                        "{\"id\": \"e\", \"context\": \"c\", \"choices\": [\" x\"], \"label\": 0}"));
         TaskReader.Split s = new TaskReader(dir.toString(), new Configuration()).read(FewShotTask.COPA, "validation");
         assertEquals(2, s.examples().size());
         assertEquals(3, s.malformed().size());
@@ -49,17 +51,20 @@ public class TaskReaderTest {
 
     @Test
     void winograndeWithoutPartialScoringFieldsIsMalformed() throws IOException {
-        writeGz(dir.resolve("winogrande/validation.jsonl.gz"),
+        writeGz(
+                dir.resolve("winogrande/validation.jsonl.gz"),
                 "{\"id\": \"w\", \"context\": \"A _ b\", \"choices\": [\"x\", \"y\"], \"label\": 0}\n");
-        TaskReader.Split s = new TaskReader(dir.toString(), new Configuration()).read(FewShotTask.WINOGRANDE, "validation");
+        TaskReader.Split s =
+                new TaskReader(dir.toString(), new Configuration()).read(FewShotTask.WINOGRANDE, "validation");
         assertEquals(1, s.malformed().size());
         assertTrue(s.malformed().get(0).reason().contains("partial_contexts"));
     }
 
     @Test
     void missingTaskFileNamesThePath() {
-        IllegalArgumentException e = assertThrows(IllegalArgumentException.class,
-                () -> new TaskReader(dir.toString(), new Configuration()).read(FewShotTask.RTE, "validation"));
+        IllegalArgumentException e =
+                assertThrows(IllegalArgumentException.class, () -> new TaskReader(dir.toString(), new Configuration())
+                        .read(FewShotTask.RTE, "validation"));
         assertTrue(e.getMessage().contains("rte/validation.jsonl.gz"));
     }
 }

@@ -1,5 +1,14 @@
 package org.shadowllm.jobs.train;
 
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
+import static org.junit.jupiter.api.Assertions.assertThrows;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.List;
+import java.util.stream.Stream;
 import org.apache.spark.sql.Dataset;
 import org.apache.spark.sql.Row;
 import org.apache.spark.sql.SparkSession;
@@ -22,16 +31,6 @@ import org.shadowllm.trainer.data.ImportanceRecord;
 import org.shadowllm.trainer.eval.PredictorEvaluator;
 import org.shadowllm.trainer.eval.PredictorMetrics;
 
-import java.nio.file.Files;
-import java.nio.file.Path;
-import java.util.List;
-import java.util.stream.Stream;
-
-import static org.junit.jupiter.api.Assertions.assertEquals;
-import static org.junit.jupiter.api.Assertions.assertFalse;
-import static org.junit.jupiter.api.Assertions.assertThrows;
-import static org.junit.jupiter.api.Assertions.assertTrue;
-
 /** The criteria job writes a real table for tiny-random-opt; the trainer job reads it back and trains. */
 class TrainerJobIntegrationTest {
     private static SparkSession spark;
@@ -45,9 +44,23 @@ class TrainerJobIntegrationTest {
     static void start() {
         spark = LocalSpark.start(2);
         criteria = out.resolve("criteria").toString();
-        new CriteriaJob(spark, CriteriaJobOptions.parse(new String[] {"--model",
-                SharedPaths.model("tiny-random-opt").toString(), "--output", criteria, "--tasks", "piqa,copa",
-                "--shots", "0,3", "--examples", "10", "--criteria", "plainact,l2norm", "--run-id", "crit-1"})).run();
+        new CriteriaJob(spark, CriteriaJobOptions.parse(new String[] {
+                    "--model",
+                    SharedPaths.model("tiny-random-opt").toString(),
+                    "--output",
+                    criteria,
+                    "--tasks",
+                    "piqa,copa",
+                    "--shots",
+                    "0,3",
+                    "--examples",
+                    "10",
+                    "--criteria",
+                    "plainact,l2norm",
+                    "--run-id",
+                    "crit-1"
+                }))
+                .run();
     }
 
     @AfterAll
@@ -56,9 +69,24 @@ class TrainerJobIntegrationTest {
     }
 
     private static TrainerJobOptions options(String output, String... extra) {
-        String[] base = {"--input", criteria, "--output", output, "--epochs", "4", "--hidden", "32", "--held-out", "0.2",
-                "--run-id", "train-it", "--predictors", "shadowllm,dejavu,dejavu-inflated"};
-        return TrainerJobOptions.parse(Stream.concat(Stream.of(base), Stream.of(extra)).toArray(String[]::new));
+        String[] base = {
+            "--input",
+            criteria,
+            "--output",
+            output,
+            "--epochs",
+            "4",
+            "--hidden",
+            "32",
+            "--held-out",
+            "0.2",
+            "--run-id",
+            "train-it",
+            "--predictors",
+            "shadowllm,dejavu,dejavu-inflated"
+        };
+        return TrainerJobOptions.parse(
+                Stream.concat(Stream.of(base), Stream.of(extra)).toArray(String[]::new));
     }
 
     @Test
@@ -73,7 +101,8 @@ class TrainerJobIntegrationTest {
         Dataset<Row> metrics = spark.read().parquet(output + "/" + TrainerJob.METRICS);
         assertEquals(6, metrics.count());
         assertEquals(3, metrics.select("predictor").distinct().count());
-        Row shadowHeads = metrics.where("predictor = 'shadowllm' and unit_type = 'heads'").first();
+        Row shadowHeads =
+                metrics.where("predictor = 'shadowllm' and unit_type = 'heads'").first();
         assertEquals("plainact", shadowHeads.getAs("criterion"));
         assertEquals("copa,piqa", shadowHeads.getAs("tasks"));
 
@@ -94,17 +123,29 @@ class TrainerJobIntegrationTest {
 
     @Test
     void featuresAreReadAtTheChosenTokenPosition() {
-        Row row = spark.read().parquet(criteria + "/criteria_examples").where("task = 'copa' and shots = 3").first();
+        Row row = spark.read()
+                .parquet(criteria + "/criteria_examples")
+                .where("task = 'copa' and shots = 3")
+                .first();
         String key = "copa/" + row.getAs("example_id");
         for (var position : org.shadowllm.common.predictor.FeaturePosition.values()) {
-            CriteriaTableReader.Table table = CriteriaTableReader.read(spark, criteria, null,
-                    org.shadowllm.common.criteria.ImportanceCriterion.PLAINACT, position, List.of("copa"), List.of(3));
-            ImportanceRecord rec = table.records().stream().filter(r -> r.splitKey().equals(key)).findFirst()
+            CriteriaTableReader.Table table = CriteriaTableReader.read(
+                    spark,
+                    criteria,
+                    null,
+                    org.shadowllm.common.criteria.ImportanceCriterion.PLAINACT,
+                    position,
+                    List.of("copa"),
+                    List.of(3));
+            ImportanceRecord rec = table.records().stream()
+                    .filter(r -> r.splitKey().equals(key))
+                    .findFirst()
                     .orElseThrow();
             for (var source : org.shadowllm.common.predictor.FeatureSource.values()) {
                 List<Float> column = row.getList(row.fieldIndex(source.column(position)));
                 float[] read = source == org.shadowllm.common.predictor.FeatureSource.ATTENTION_CONTEXT
-                        ? rec.attnContext() : rec.residualIn();
+                        ? rec.attnContext()
+                        : rec.residualIn();
                 assertEquals(column.size(), read.length);
                 for (int i = 0; i < read.length; i++) {
                     assertEquals(column.get(i), read[i], 0, source + " " + position + " [" + i + "]");
@@ -120,16 +161,26 @@ class TrainerJobIntegrationTest {
     void loadedWeightsReproduceTheStoredHeldOutMetrics() {
         String output = out.resolve("reproduce").toString();
         TrainerJob.Summary s = new TrainerJob(spark, options(output, "--predictors", "shadowllm")).run();
-        UnitPredictor loaded = PredictorArtifacts.load(Path.of(s.results().get(0).artifact()));
-        assertEquals(org.shadowllm.common.predictor.FeaturePosition.PLAN,
+        UnitPredictor loaded =
+                PredictorArtifacts.load(Path.of(s.results().get(0).artifact()));
+        assertEquals(
+                org.shadowllm.common.predictor.FeaturePosition.PLAN,
                 loaded.manifest().inputTable().featurePosition());
-        CriteriaTableReader.Table table = CriteriaTableReader.read(spark, criteria, null,
+        CriteriaTableReader.Table table = CriteriaTableReader.read(
+                spark,
+                criteria,
+                null,
                 org.shadowllm.common.criteria.ImportanceCriterion.PLAINACT,
-                loaded.manifest().inputTable().featurePosition(), List.of(), List.of());
-        List<ImportanceRecord> heldOut = ExampleSplit.of(table.records(), loaded.manifest().splitSeed(),
-                loaded.manifest().heldOutFraction()).heldOut();
-        PredictorMetrics again = PredictorEvaluator.evaluate(loaded.networks(), loaded.shape(), heldOut,
-                ai.djl.Device.cpu());
+                loaded.manifest().inputTable().featurePosition(),
+                List.of(),
+                List.of());
+        List<ImportanceRecord> heldOut = ExampleSplit.of(
+                        table.records(),
+                        loaded.manifest().splitSeed(),
+                        loaded.manifest().heldOutFraction())
+                .heldOut();
+        PredictorMetrics again =
+                PredictorEvaluator.evaluate(loaded.networks(), loaded.shape(), heldOut, ai.djl.Device.cpu());
         assertEquals(loaded.manifest().metrics(), again.asMap());
     }
 
@@ -138,16 +189,21 @@ class TrainerJobIntegrationTest {
         String output = out.resolve("serving").toString();
         TrainerJob.Summary s = new TrainerJob(spark, options(output, "--predictors", "shadowllm-split,dejavu")).run();
         var config = OptCheckpoint.readConfig(SharedPaths.model("tiny-random-opt"));
-        CriteriaTableReader.Table table = CriteriaTableReader.read(spark, criteria, null,
+        CriteriaTableReader.Table table = CriteriaTableReader.read(
+                spark,
+                criteria,
+                null,
                 org.shadowllm.common.criteria.ImportanceCriterion.PLAINACT,
-                org.shadowllm.common.predictor.FeaturePosition.PLAN, List.of(), List.of());
+                org.shadowllm.common.predictor.FeaturePosition.PLAN,
+                List.of(),
+                List.of());
         List<ImportanceRecord> records = table.records().subList(0, 3);
         for (TrainerJob.Result r : s.results()) {
             UnitPredictor p = r.predictor();
             float[][][] trainer = PredictorEvaluator.predict(p.networks(), p.shape(), records, ai.djl.Device.cpu());
             try (ai.djl.ndarray.NDManager m = ai.djl.ndarray.NDManager.newBaseManager(ai.djl.Device.cpu());
-                 PredictorRuntime serving = PredictorRuntime.load(Path.of(r.artifact()), config, "tiny-random-opt",
-                         p.kind(), m)) {
+                    PredictorRuntime serving =
+                            PredictorRuntime.load(Path.of(r.artifact()), config, "tiny-random-opt", p.kind(), m)) {
                 for (int i = 0; i < records.size(); i++) {
                     ImportanceRecord rec = records.get(i);
                     float[] heads = new float[trainer[0][i].length];
@@ -155,15 +211,20 @@ class TrainerJobIntegrationTest {
                     for (int n = 0; n < p.networks().size(); n++) {
                         var spec = p.networks().get(n).spec();
                         float[] source = spec.source() == org.shadowllm.common.predictor.FeatureSource.ATTENTION_CONTEXT
-                                ? rec.attnContext() : rec.residualIn();
+                                ? rec.attnContext()
+                                : rec.residualIn();
                         int e = p.shape().hidden();
-                        serving.score(n, java.util.Arrays.copyOfRange(source, spec.featureLayer() * e,
-                                (spec.featureLayer() + 1) * e), heads, neurons);
+                        serving.score(
+                                n,
+                                java.util.Arrays.copyOfRange(
+                                        source, spec.featureLayer() * e, (spec.featureLayer() + 1) * e),
+                                heads,
+                                neurons);
                     }
-                    Tolerance.assertClose(p.kind() + " heads, record " + i, Tolerance.widen(trainer[0][i]), heads,
-                            1e-5, 1e-6);
-                    Tolerance.assertClose(p.kind() + " neurons, record " + i, Tolerance.widen(trainer[1][i]), neurons,
-                            1e-5, 1e-6);
+                    Tolerance.assertClose(
+                            p.kind() + " heads, record " + i, Tolerance.widen(trainer[0][i]), heads, 1e-5, 1e-6);
+                    Tolerance.assertClose(
+                            p.kind() + " neurons, record " + i, Tolerance.widen(trainer[1][i]), neurons, 1e-5, 1e-6);
                 }
             }
         }
@@ -172,7 +233,8 @@ class TrainerJobIntegrationTest {
     @Test
     void aCriterionTheCriteriaRunDidNotComputeIsAClearErrorAndWritesNothing() {
         String output = out.resolve("missing").toString();
-        IllegalArgumentException e = assertThrows(IllegalArgumentException.class,
+        IllegalArgumentException e = assertThrows(
+                IllegalArgumentException.class,
                 () -> new TrainerJob(spark, options(output, "--criterion", "grasp")).run());
         assertTrue(e.getMessage().contains("criterion grasp was not computed"), e.getMessage());
         assertFalse(Files.exists(Path.of(output)));
@@ -181,17 +243,25 @@ class TrainerJobIntegrationTest {
     @Test
     void aMissingTableOrModelOrEmptySelectionIsAClearError() {
         String output = out.resolve("bad").toString();
-        IllegalArgumentException e = assertThrows(IllegalArgumentException.class, () -> new TrainerJob(spark,
-                options(output, "--input", out.resolve("nowhere").toString())).run());
+        IllegalArgumentException e = assertThrows(IllegalArgumentException.class, () -> new TrainerJob(
+                        spark, options(output, "--input", out.resolve("nowhere").toString()))
+                .run());
         assertTrue(e.getMessage().contains("run the criteria job first"), e.getMessage());
-        e = assertThrows(IllegalArgumentException.class, () -> new TrainerJob(spark, options(output, "--model", "opt-13b")).run());
-        assertTrue(e.getMessage().contains("no rows for model 'opt-13b'") && e.getMessage().contains("tiny-random-opt"),
+        e = assertThrows(
+                IllegalArgumentException.class,
+                () -> new TrainerJob(spark, options(output, "--model", "opt-13b")).run());
+        assertTrue(
+                e.getMessage().contains("no rows for model 'opt-13b'")
+                        && e.getMessage().contains("tiny-random-opt"),
                 e.getMessage());
-        e = assertThrows(IllegalArgumentException.class, () -> new TrainerJob(spark, options(output, "--tasks", "rte")).run());
+        e = assertThrows(
+                IllegalArgumentException.class, () -> new TrainerJob(spark, options(output, "--tasks", "rte")).run());
         assertTrue(e.getMessage().contains("tasks [rte]"), e.getMessage());
-        assertThrows(IllegalArgumentException.class, () -> TrainerJobOptions.parse(new String[] {"--predictors", "moe"}));
+        assertThrows(
+                IllegalArgumentException.class, () -> TrainerJobOptions.parse(new String[] {"--predictors", "moe"}));
         assertThrows(IllegalArgumentException.class, () -> TrainerJobOptions.parse(new String[] {"--held-out", "1.5"}));
-        assertEquals(List.of(PredictorKind.SHADOWLLM_SPLIT, PredictorKind.DEJAVU),
+        assertEquals(
+                List.of(PredictorKind.SHADOWLLM_SPLIT, PredictorKind.DEJAVU),
                 TrainerJobOptions.parse(new String[0]).predictors());
     }
 }

@@ -22,7 +22,8 @@ public record ExampleSplit(List<ImportanceRecord> train, List<ImportanceRecord> 
         if (!(heldOutFraction > 0 && heldOutFraction < 1)) {
             throw new IllegalArgumentException("held-out fraction must be in (0, 1), got " + heldOutFraction);
         }
-        List<String> keys = new ArrayList<>(new TreeSet<>(records.stream().map(ImportanceRecord::splitKey).toList()));
+        List<String> keys = new ArrayList<>(
+                new TreeSet<>(records.stream().map(ImportanceRecord::splitKey).toList()));
         if (keys.size() < 2) {
             throw new IllegalArgumentException("need at least 2 distinct examples to split, got " + keys.size());
         }

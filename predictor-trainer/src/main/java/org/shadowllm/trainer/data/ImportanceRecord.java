@@ -9,8 +9,15 @@ import org.shadowllm.common.predictor.PredictorShape;
  * @param splitKey the underlying example ({@code task/example_id}); every prompt of it, at any shot
  *                 count, lands on the same side of the split
  */
-public record ImportanceRecord(String splitKey, String task, int shots, String exampleId, float[] attnContext,
-                               float[] residualIn, float[] heads, float[] neurons) {
+public record ImportanceRecord(
+        String splitKey,
+        String task,
+        int shots,
+        String exampleId,
+        float[] attnContext,
+        float[] residualIn,
+        float[] heads,
+        float[] neurons) {
 
     /** Throws a clear error unless every array has the length {@code shape} implies and holds finite values. */
     public void validate(PredictorShape shape) {
@@ -26,8 +33,8 @@ public record ImportanceRecord(String splitKey, String task, int shots, String e
             throw new IllegalArgumentException(where() + ": " + what + " is missing");
         }
         if (values.length != expected) {
-            throw new IllegalArgumentException(where() + ": " + what + " has " + values.length + " values, expected "
-                    + expected);
+            throw new IllegalArgumentException(
+                    where() + ": " + what + " has " + values.length + " values, expected " + expected);
         }
         for (int i = 0; i < values.length; i++) {
             if (!Float.isFinite(values[i])) {

@@ -1,12 +1,11 @@
 package org.shadowllm.trainer.data;
 
+import java.util.List;
 import org.shadowllm.common.predictor.FeatureScaler;
 import org.shadowllm.common.predictor.FeatureSource;
 import org.shadowllm.common.predictor.NetworkSpec;
 import org.shadowllm.common.predictor.PredictorShape;
 import org.shadowllm.common.predictor.UnitLayout;
-
-import java.util.List;
 
 /**
  * A network's inputs and targets, row-major {@code [examples, width]}: the scaled feature it reads, and
@@ -15,8 +14,8 @@ import java.util.List;
 public record NetworkData(int examples, float[] inputs, float[] targets) {
 
     /** {@code targets} are those of {@code records}, in the same order. */
-    public static NetworkData of(NetworkSpec spec, PredictorShape shape, List<ImportanceRecord> records,
-                                 NormalizedTargets targets) {
+    public static NetworkData of(
+            NetworkSpec spec, PredictorShape shape, List<ImportanceRecord> records, NormalizedTargets targets) {
         int n = records.size();
         int e = shape.hidden();
         float[] x = new float[n * e];

@@ -1,9 +1,8 @@
 package org.shadowllm.trainer.data;
 
+import java.util.List;
 import org.shadowllm.common.predictor.PredictorShape;
 import org.shadowllm.common.predictor.UnitLayout;
-
-import java.util.List;
 
 /**
  * What predictors are trained and judged against: every example's head scores, and separately its

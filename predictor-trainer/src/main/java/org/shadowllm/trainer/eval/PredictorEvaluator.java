@@ -3,6 +3,7 @@ package org.shadowllm.trainer.eval;
 import ai.djl.Device;
 import ai.djl.ndarray.NDManager;
 import ai.djl.ndarray.types.Shape;
+import java.util.List;
 import org.shadowllm.common.model.Autograd;
 import org.shadowllm.common.model.Tensors;
 import org.shadowllm.common.predictor.NetworkSpec;
@@ -14,31 +15,30 @@ import org.shadowllm.trainer.data.ImportanceRecord;
 import org.shadowllm.trainer.data.NetworkData;
 import org.shadowllm.trainer.data.NormalizedTargets;
 
-import java.util.List;
-
 /** Scores held-out examples with a predictor's networks and measures rank agreement with the truth. */
 public final class PredictorEvaluator {
     public static final double KEEP = 0.5;
 
-    private PredictorEvaluator() {
-    }
+    private PredictorEvaluator() {}
 
     /** Predicted per-layer scores of every example: {@code [0]} heads {@code [n][L*H]}, {@code [1]} neurons. */
-    public static float[][][] predict(List<NetworkWeights> networks, PredictorShape shape,
-                                      List<ImportanceRecord> records, Device device) {
+    public static float[][][] predict(
+            List<NetworkWeights> networks, PredictorShape shape, List<ImportanceRecord> records, Device device) {
         int n = records.size();
         float[][] heads = new float[n][shape.layers() * shape.heads()];
         float[][] neurons = new float[n][shape.layers() * shape.ffn()];
-        try (NDManager m = NDManager.newBaseManager(device); Autograd paused = Autograd.pause()) {
+        try (NDManager m = NDManager.newBaseManager(device);
+                Autograd paused = Autograd.pause()) {
             for (NetworkWeights w : networks) {
                 NetworkSpec spec = w.spec();
                 float[] x = new float[n * spec.inputs()];
                 for (int i = 0; i < n; i++) {
-                    System.arraycopy(NetworkData.feature(spec, shape, records.get(i)), 0, x, i * spec.inputs(),
-                            spec.inputs());
+                    System.arraycopy(
+                            NetworkData.feature(spec, shape, records.get(i)), 0, x, i * spec.inputs(), spec.inputs());
                 }
                 float[] out;
-                try (NetworkTensors net = NetworkTensors.of(m, w); NDManager s = m.newSubManager()) {
+                try (NetworkTensors net = NetworkTensors.of(m, w);
+                        NDManager s = m.newSubManager()) {
                     out = Tensors.floats(net.forward(s, Tensors.of(s, x, new Shape(n, spec.inputs()))));
                 }
                 for (int i = 0; i < n; i++) {
@@ -49,8 +49,8 @@ public final class PredictorEvaluator {
         return new float[][][] {heads, neurons};
     }
 
-    public static PredictorMetrics evaluate(List<NetworkWeights> networks, PredictorShape shape,
-                                            List<ImportanceRecord> heldOut, Device device) {
+    public static PredictorMetrics evaluate(
+            List<NetworkWeights> networks, PredictorShape shape, List<ImportanceRecord> heldOut, Device device) {
         if (heldOut.isEmpty()) {
             throw new IllegalArgumentException("no held-out examples to evaluate on");
         }
@@ -116,8 +116,13 @@ public final class PredictorEvaluator {
         }
 
         UnitMetrics result() {
-            return new UnitMetrics(rhoGlobal / rhoGlobalCount, rhoLayer / rhoLayerCount, recallGlobal / examples,
-                    recallLayer / examples, examples, undefined);
+            return new UnitMetrics(
+                    rhoGlobal / rhoGlobalCount,
+                    rhoLayer / rhoLayerCount,
+                    recallGlobal / examples,
+                    recallLayer / examples,
+                    examples,
+                    undefined);
         }
     }
 }

@@ -5,8 +5,7 @@ import org.shadowllm.common.predictor.TopK;
 
 /** Rank agreement between predicted and true scores over a slice of units. */
 public final class RankMetrics {
-    private RankMetrics() {
-    }
+    private RankMetrics() {}
 
     /**
      * Spearman's ρ of {@code a[from..from+n)} and {@code b[from..from+n)}: the Pearson correlation of

@@ -9,6 +9,10 @@ package org.shadowllm.trainer.eval;
  * @param recallLayerMean  top-50% recall within each layer, averaged over layers
  * @param undefined        (example, slice) pairs left out of ρ because a side was constant
  */
-public record UnitMetrics(double rhoGlobal, double rhoLayerMean, double recallGlobal, double recallLayerMean,
-                          int examples, int undefined) {
-}
+public record UnitMetrics(
+        double rhoGlobal,
+        double rhoLayerMean,
+        double recallGlobal,
+        double recallLayerMean,
+        int examples,
+        int undefined) {}

@@ -2,7 +2,6 @@ package org.shadowllm.trainer.train;
 
 import ai.djl.ndarray.NDArray;
 import ai.djl.ndarray.NDManager;
-
 import java.util.List;
 
 /** AdamW with PyTorch's update rule (decoupled weight decay, bias-corrected moments). */

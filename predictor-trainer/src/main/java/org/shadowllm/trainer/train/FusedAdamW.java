@@ -2,7 +2,6 @@ package org.shadowllm.trainer.train;
 
 import ai.djl.ndarray.NDArray;
 import ai.djl.ndarray.types.DataType;
-
 import java.nio.ByteOrder;
 import java.nio.FloatBuffer;
 import java.util.List;
@@ -59,7 +58,8 @@ final class FusedAdamW implements AdamW {
         float old = b.get(0);
         b.put(0, old + 1);
         float seen;
-        try (NDArray flat = a.reshape(-1); NDArray first = flat.get(0)) {
+        try (NDArray flat = a.reshape(-1);
+                NDArray first = flat.get(0)) {
             seen = first.getFloat();
         }
         b.put(0, old);

@@ -5,6 +5,11 @@ import ai.djl.ndarray.NDArray;
 import ai.djl.ndarray.NDManager;
 import ai.djl.ndarray.index.NDIndex;
 import ai.djl.ndarray.types.Shape;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Random;
+import java.util.SplittableRandom;
+import java.util.function.Consumer;
 import org.shadowllm.common.model.Autograd;
 import org.shadowllm.common.model.Tensors;
 import org.shadowllm.common.predictor.NetworkSpec;
@@ -15,12 +20,6 @@ import org.shadowllm.common.predictor.PredictorShape;
 import org.shadowllm.trainer.data.ImportanceRecord;
 import org.shadowllm.trainer.data.NetworkData;
 import org.shadowllm.trainer.data.NormalizedTargets;
-
-import java.util.ArrayList;
-import java.util.List;
-import java.util.Random;
-import java.util.SplittableRandom;
-import java.util.function.Consumer;
 
 /**
  * Fits a predictor's networks to per-layer normalized importance scores with MSE, AdamW and a cosine
@@ -36,8 +35,8 @@ public final class PredictorTrainer {
         this.progress = progress;
     }
 
-    public TrainedPredictor train(PredictorKind kind, PredictorShape shape, List<ImportanceRecord> records,
-                                  Device device) {
+    public TrainedPredictor train(
+            PredictorKind kind, PredictorShape shape, List<ImportanceRecord> records, Device device) {
         if (records.isEmpty()) {
             throw new IllegalArgumentException("no training examples");
         }
@@ -52,7 +51,12 @@ public final class PredictorTrainer {
             NetworkSpec spec = specs.get(i);
             String label = kind.key() + " " + spec.name() + " (" + (i + 1) + "/" + specs.size() + ")";
             double[] finalLoss = new double[1];
-            trained.add(trainNetwork(spec, NetworkData.of(spec, shape, records, targets), mix(options.seed(), i), device, label,
+            trained.add(trainNetwork(
+                    spec,
+                    NetworkData.of(spec, shape, records, targets),
+                    mix(options.seed(), i),
+                    device,
+                    label,
                     finalLoss));
             lossSum += finalLoss[0];
         }
@@ -60,8 +64,8 @@ public final class PredictorTrainer {
         return new TrainedPredictor(kind, shape, trained, seconds / options.epochs(), lossSum / specs.size());
     }
 
-    private NetworkWeights trainNetwork(NetworkSpec spec, NetworkData data, long seed, Device device, String label,
-                                        double[] finalLoss) {
+    private NetworkWeights trainNetwork(
+            NetworkSpec spec, NetworkData data, long seed, Device device, String label, double[] finalLoss) {
         int n = data.examples();
         int batch = Math.min(options.batchSize(), n);
         int stepsPerEpoch = (n + batch - 1) / batch;
@@ -69,7 +73,7 @@ public final class PredictorTrainer {
         Random shuffle = new Random(seed);
         long start = System.nanoTime();
         try (NDManager root = NDManager.newBaseManager(device);
-             NetworkTensors net = NetworkTensors.of(root, initial(spec, new SplittableRandom(seed)))) {
+                NetworkTensors net = NetworkTensors.of(root, initial(spec, new SplittableRandom(seed)))) {
             NDArray x = Tensors.of(root, data.inputs(), new Shape(n, spec.inputs()));
             NDArray y = Tensors.of(root, data.targets(), new Shape(n, spec.outputs()));
             List<NDArray> params = net.parameters();
@@ -95,8 +99,9 @@ public final class PredictorTrainer {
                     }
                     finalLoss[0] = epochLoss / n;
                     if (epoch == 1 || epoch == options.epochs() || epoch % options.logEvery() == 0) {
-                        progress.accept(String.format("%s: epoch %d/%d, loss %.4e, %.1f s", label, epoch,
-                                options.epochs(), finalLoss[0], (System.nanoTime() - start) / 1e9));
+                        progress.accept(String.format(
+                                "%s: epoch %d/%d, loss %.4e, %.1f s",
+                                label, epoch, options.epochs(), finalLoss[0], (System.nanoTime() - start) / 1e9));
                     }
                 }
             }

@@ -3,11 +3,10 @@ package org.shadowllm.trainer.train;
 import ai.djl.ndarray.NDArray;
 import ai.djl.ndarray.NDManager;
 import ai.djl.ndarray.types.DataType;
-import org.shadowllm.common.model.Autograd;
-import org.shadowllm.common.model.Tensors;
-
 import java.util.ArrayList;
 import java.util.List;
+import org.shadowllm.common.model.Autograd;
+import org.shadowllm.common.model.Tensors;
 
 /**
  * {@link AdamW} in NDArray operations, for parameters on a GPU. Written out rather than DJL's optimizer so
@@ -63,7 +62,8 @@ final class TensorAdamW implements AdamW {
         step++;
         double bc1 = 1 - Math.pow(o.beta1(), step);
         double bc2 = 1 - Math.pow(o.beta2(), step);
-        try (NDManager s = state.newSubManager(); Autograd paused = Autograd.pause()) {
+        try (NDManager s = state.newSubManager();
+                Autograd paused = Autograd.pause()) {
             NDArray decay = scalar(s, 1 - lr * o.weightDecay());
             NDArray stepSize = scalar(s, lr / bc1);
             NDArray sqrtBc2 = scalar(s, Math.sqrt(bc2));
@@ -79,7 +79,14 @@ final class TensorAdamW implements AdamW {
                 g.muli(g).muli(squaredScale);
                 vi.muli(beta2).addi(g);
                 // g becomes the step: m / (sqrt(v) / sqrt(bc2) + eps) · lr / bc1
-                g.muli(zero).addi(vi).powi(half).divi(sqrtBc2).addi(eps).powi(minusOne).muli(mi).muli(stepSize);
+                g.muli(zero)
+                        .addi(vi)
+                        .powi(half)
+                        .divi(sqrtBc2)
+                        .addi(eps)
+                        .powi(minusOne)
+                        .muli(mi)
+                        .muli(stepSize);
                 p.subi(g);
                 g.muli(zero);
             }

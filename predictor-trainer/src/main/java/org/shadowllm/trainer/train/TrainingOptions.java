@@ -10,14 +10,26 @@ import java.util.Map;
  * @param hidden   width of each network's hidden layer; 0 takes the predictor kind's own
  * @param logEvery log progress every this many epochs (and always the first and last)
  */
-public record TrainingOptions(int epochs, int batchSize, double learningRate, double weightDecay, double beta1,
-                              double beta2, double epsilon, long seed, int hidden, int logEvery) {
+public record TrainingOptions(
+        int epochs,
+        int batchSize,
+        double learningRate,
+        double weightDecay,
+        double beta1,
+        double beta2,
+        double epsilon,
+        long seed,
+        int hidden,
+        int logEvery) {
     public TrainingOptions {
         if (epochs < 1 || batchSize < 1 || logEvery < 1 || hidden < 0) {
             throw new IllegalArgumentException("epochs, batch size and log interval must be ≥ 1 and hidden ≥ 0");
         }
-        if (!(learningRate > 0) || !(weightDecay >= 0) || !(epsilon > 0)
-                || !(beta1 >= 0 && beta1 < 1) || !(beta2 >= 0 && beta2 < 1)) {
+        if (!(learningRate > 0)
+                || !(weightDecay >= 0)
+                || !(epsilon > 0)
+                || !(beta1 >= 0 && beta1 < 1)
+                || !(beta2 >= 0 && beta2 < 1)) {
             throw new IllegalArgumentException("need lr > 0, weight decay ≥ 0, eps > 0 and betas in [0, 1)");
         }
     }
@@ -27,8 +39,8 @@ public record TrainingOptions(int epochs, int batchSize, double learningRate, do
     }
 
     public TrainingOptions withEpochs(int newEpochs) {
-        return new TrainingOptions(newEpochs, batchSize, learningRate, weightDecay, beta1, beta2, epsilon, seed, hidden,
-                logEvery);
+        return new TrainingOptions(
+                newEpochs, batchSize, learningRate, weightDecay, beta1, beta2, epsilon, seed, hidden, logEvery);
     }
 
     /** Learning rate at step {@code step} of {@code total}: cosine from lr down to 0 (PyTorch's CosineAnnealingLR). */

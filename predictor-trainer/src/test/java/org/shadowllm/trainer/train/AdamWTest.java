@@ -1,18 +1,17 @@
 package org.shadowllm.trainer.train;
 
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertThrows;
+
 import ai.djl.Device;
 import ai.djl.ndarray.NDArray;
 import ai.djl.ndarray.NDManager;
 import ai.djl.ndarray.types.Shape;
+import java.util.List;
+import java.util.SplittableRandom;
 import org.junit.jupiter.api.Test;
 import org.shadowllm.common.model.Autograd;
 import org.shadowllm.common.model.Tensors;
-
-import java.util.List;
-import java.util.SplittableRandom;
-
-import static org.junit.jupiter.api.Assertions.assertEquals;
-import static org.junit.jupiter.api.Assertions.assertThrows;
 
 /** Both AdamW implementations against PyTorch's AdamW rule written out in double precision. */
 class AdamWTest {
@@ -27,12 +26,25 @@ class AdamWTest {
     void fusedStepRefusesNonContiguousParametersAndAcceptsTheTrainersOwn() {
         TrainingOptions o = new TrainingOptions(1, 1, 1e-2, 0.05, 0.9, 0.999, 1e-8, 1, 0, 1);
         try (NDManager root = NDManager.newBaseManager(Device.cpu())) {
-            NDArray strided = Tensors.of(root, new float[] {1, 2, 3, 4, 5, 6}, new Shape(2, 3)).transpose().duplicate();
+            NDArray strided = Tensors.of(root, new float[] {1, 2, 3, 4, 5, 6}, new Shape(2, 3))
+                    .transpose()
+                    .duplicate();
             assertThrows(IllegalArgumentException.class, () -> new FusedAdamW(List.of(strided), o));
-            var spec = new org.shadowllm.common.predictor.NetworkSpec("n",
-                    org.shadowllm.common.predictor.FeatureSource.ATTENTION_CONTEXT, 0, 0, 1, true, false, 5, 7, 3, true, true);
-            try (var net = org.shadowllm.common.predictor.NetworkTensors.of(root,
-                    PredictorTrainer.initial(spec, new SplittableRandom(1)))) {
+            var spec = new org.shadowllm.common.predictor.NetworkSpec(
+                    "n",
+                    org.shadowllm.common.predictor.FeatureSource.ATTENTION_CONTEXT,
+                    0,
+                    0,
+                    1,
+                    true,
+                    false,
+                    5,
+                    7,
+                    3,
+                    true,
+                    true);
+            try (var net = org.shadowllm.common.predictor.NetworkTensors.of(
+                    root, PredictorTrainer.initial(spec, new SplittableRandom(1)))) {
                 new FusedAdamW(net.parameters(), o).close();
             }
         }
