@@ -26,17 +26,36 @@ public final class CriteriaTables {
         }
     }
 
-    /** The project version this jar was built from. */
+    /**
+     * Which code made an output: {@code <version>+<commit>[-dirty] built <time>}, from the build's git
+     * state; {@code +unknown} where the build had no git checkout.
+     */
     public static String codeVersion() {
         try (InputStream in = CriteriaTables.class.getResourceAsStream("/shadowllm-build.properties")) {
             if (in == null) {
-                return "unknown";
+                throw new IllegalStateException("shadowllm-build.properties is missing from the jobs jar");
             }
             Properties p = new Properties();
             p.load(in);
-            return p.getProperty("version", "unknown") + "+" + p.getProperty("built", "");
+            return codeVersion(p);
         } catch (IOException e) {
             throw new UncheckedIOException(e);
         }
+    }
+
+    static String codeVersion(Properties p) {
+        String commit = resolved(p.getProperty("commit"));
+        String version = resolved(p.getProperty("version"));
+        String built = resolved(p.getProperty("built"));
+        return (version == null ? "unknown" : version) + "+"
+                + (commit == null
+                        ? "unknown"
+                        : commit + ("true".equals(resolved(p.getProperty("dirty"))) ? "-dirty" : ""))
+                + (built == null ? "" : " built " + built);
+    }
+
+    /** A filtered build value, or null where the build left its placeholder. */
+    private static String resolved(String v) {
+        return v == null || v.isBlank() || v.contains("${") ? null : v.trim();
     }
 }

@@ -85,6 +85,12 @@ class CriteriaJobIntegrationTest {
             assertTrue(List.of(ex.columns()).contains(f), "column " + f);
         }
         assertEquals(1, ex.select("run_id").distinct().count());
+        assertEquals(
+                List.of(CriteriaTables.codeVersion()),
+                ex.select("code_version")
+                        .distinct()
+                        .as(org.apache.spark.sql.Encoders.STRING())
+                        .collectAsList());
 
         Path modelDir = SharedPaths.model("tiny-random-opt");
         try (NDManager m = NDManager.newBaseManager(Device.cpu());
