@@ -18,7 +18,6 @@ import java.util.Map;
 import org.apache.hadoop.fs.FSDataInputStream;
 import org.apache.hadoop.fs.FileSystem;
 import org.apache.spark.sql.Row;
-import org.apache.spark.sql.SaveMode;
 import org.apache.spark.sql.SparkSession;
 import org.shadowllm.bench.engine.DecodeEngine;
 import org.shadowllm.bench.engine.EngineWeights;
@@ -51,6 +50,7 @@ import org.shadowllm.common.tokenizer.TokenizerLoader;
 import org.shadowllm.jobs.cli.JobLauncher;
 import org.shadowllm.jobs.criteria.CriteriaTables;
 import org.shadowllm.jobs.tables.BenchResultsTable;
+import org.shadowllm.jobs.tables.PartitionWriter;
 import org.shadowllm.jobs.tasks.TaskReader;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
@@ -628,12 +628,8 @@ public final class BenchJob {
             rows.add(BenchResultsTable.COLUMNS.row(new BenchResultsTable.Result(
                     r, predictorArtifact(r, modelName), code, now, modelName, options.runId())));
         }
-        spark.createDataFrame(rows, BenchResultsTable.schema())
-                .coalesce(1)
-                .write()
-                .mode(SaveMode.Overwrite)
-                .partitionBy("model", "run_id")
-                .parquet(path);
+        PartitionWriter.replacePartitions(
+                spark.createDataFrame(rows, BenchResultsTable.schema()).coalesce(1), path, "model", "run_id");
     }
 
     /** The artifact a predicted method's row was measured with; null for methods without a predictor. */

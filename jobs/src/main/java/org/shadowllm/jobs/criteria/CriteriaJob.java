@@ -16,7 +16,6 @@ import org.apache.spark.api.java.JavaRDD;
 import org.apache.spark.api.java.JavaSparkContext;
 import org.apache.spark.sql.Dataset;
 import org.apache.spark.sql.Row;
-import org.apache.spark.sql.SaveMode;
 import org.apache.spark.sql.SparkSession;
 import org.apache.spark.storage.StorageLevel;
 import org.apache.spark.util.LongAccumulator;
@@ -34,6 +33,7 @@ import org.shadowllm.common.tokenizer.TokenizerLoader;
 import org.shadowllm.jobs.cli.JobLauncher;
 import org.shadowllm.jobs.tables.CriteriaExamplesTable;
 import org.shadowllm.jobs.tables.CriteriaManifest;
+import org.shadowllm.jobs.tables.PartitionWriter;
 import org.shadowllm.jobs.tables.UnitImportanceTable;
 import org.shadowllm.jobs.tasks.MalformedRow;
 import org.shadowllm.jobs.tasks.TaskReader;
@@ -197,10 +197,7 @@ public final class CriteriaJob {
     }
 
     private void write(Dataset<Row> rows, String table) {
-        rows.write()
-                .mode(SaveMode.Overwrite)
-                .partitionBy(CriteriaTables.PARTITIONS)
-                .parquet(options.output() + "/" + table);
+        PartitionWriter.replacePartitions(rows, options.output() + "/" + table, CriteriaTables.PARTITIONS);
     }
 
     private void writeManifest(

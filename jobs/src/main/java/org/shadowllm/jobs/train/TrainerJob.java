@@ -13,7 +13,6 @@ import java.util.stream.Collectors;
 import org.apache.hadoop.conf.Configuration;
 import org.apache.hadoop.fs.FileSystem;
 import org.apache.spark.sql.Row;
-import org.apache.spark.sql.SaveMode;
 import org.apache.spark.sql.SparkSession;
 import org.shadowllm.common.device.DeviceSpec;
 import org.shadowllm.common.predictor.PredictorArtifacts;
@@ -22,6 +21,7 @@ import org.shadowllm.common.predictor.PredictorManifest;
 import org.shadowllm.common.predictor.UnitPredictor;
 import org.shadowllm.jobs.cli.JobLauncher;
 import org.shadowllm.jobs.criteria.CriteriaTables;
+import org.shadowllm.jobs.tables.PartitionWriter;
 import org.shadowllm.jobs.tables.PredictorMetricsTable;
 import org.shadowllm.trainer.data.ExampleSplit;
 import org.shadowllm.trainer.eval.PredictorEvaluator;
@@ -222,12 +222,12 @@ public final class TrainerJob {
                         m.kind().key())));
             }
         }
-        spark.createDataFrame(rows, PredictorMetricsTable.schema())
-                .coalesce(1)
-                .write()
-                .mode(SaveMode.Overwrite)
-                .partitionBy("model", "criterion", "predictor")
-                .parquet(path);
+        PartitionWriter.replacePartitions(
+                spark.createDataFrame(rows, PredictorMetricsTable.schema()).coalesce(1),
+                path,
+                "model",
+                "criterion",
+                "predictor");
     }
 
     /** The printed summary: one line per predictor and unit type. */

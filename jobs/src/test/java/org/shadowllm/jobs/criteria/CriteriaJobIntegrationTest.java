@@ -226,51 +226,57 @@ class CriteriaJobIntegrationTest {
     }
 
     @Test
-    void aReRunReplacesOnlyThePartitionsItRecomputes() {
+    void aReRunReplacesOnlyThePartitionsItRecomputesEvenOnASessionWithStaticOverwrite() {
         String output = out.resolve("rerun").toString();
-        new CriteriaJob(
-                        spark,
-                        options(
-                                output,
-                                "--tasks",
-                                "copa,rte",
-                                "--shots",
-                                "0",
-                                "--examples",
-                                "3",
-                                "--criteria",
-                                "l2norm",
-                                "--run-id",
-                                "first"))
-                .run();
-        new CriteriaJob(
-                        spark,
-                        options(
-                                output,
-                                "--tasks",
-                                "copa",
-                                "--shots",
-                                "0",
-                                "--examples",
-                                "2",
-                                "--criteria",
-                                "l2norm",
-                                "--run-id",
-                                "second"))
-                .run();
-        Dataset<Row> ex = table(output, CriteriaTables.EXAMPLES);
-        assertEquals(2, ex.filter(col("task").equalTo("copa")).count());
-        assertEquals(
-                List.of("second"),
-                ex.filter(col("task").equalTo("copa"))
-                        .select("run_id")
-                        .distinct()
-                        .as(org.apache.spark.sql.Encoders.STRING())
-                        .collectAsList());
-        assertEquals(
-                3,
-                ex.filter(col("task").equalTo("rte").and(col("run_id").equalTo("first")))
-                        .count());
+        // the writer sets dynamic overwrite itself: a session left at Spark's default must not wipe rte
+        spark.conf().set("spark.sql.sources.partitionOverwriteMode", "static");
+        try {
+            new CriteriaJob(
+                            spark,
+                            options(
+                                    output,
+                                    "--tasks",
+                                    "copa,rte",
+                                    "--shots",
+                                    "0",
+                                    "--examples",
+                                    "3",
+                                    "--criteria",
+                                    "l2norm",
+                                    "--run-id",
+                                    "first"))
+                    .run();
+            new CriteriaJob(
+                            spark,
+                            options(
+                                    output,
+                                    "--tasks",
+                                    "copa",
+                                    "--shots",
+                                    "0",
+                                    "--examples",
+                                    "2",
+                                    "--criteria",
+                                    "l2norm",
+                                    "--run-id",
+                                    "second"))
+                    .run();
+            Dataset<Row> ex = table(output, CriteriaTables.EXAMPLES);
+            assertEquals(2, ex.filter(col("task").equalTo("copa")).count());
+            assertEquals(
+                    List.of("second"),
+                    ex.filter(col("task").equalTo("copa"))
+                            .select("run_id")
+                            .distinct()
+                            .as(org.apache.spark.sql.Encoders.STRING())
+                            .collectAsList());
+            assertEquals(
+                    3,
+                    ex.filter(col("task").equalTo("rte").and(col("run_id").equalTo("first")))
+                            .count());
+        } finally {
+            spark.conf().set("spark.sql.sources.partitionOverwriteMode", "dynamic");
+        }
     }
 
     @Test
