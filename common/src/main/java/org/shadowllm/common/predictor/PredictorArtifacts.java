@@ -37,12 +37,25 @@ public final class PredictorArtifacts {
 
     private PredictorArtifacts() {}
 
+    /** Commit points of {@link #save}, where tests inject a kill. */
+    interface Faults {
+        void at(String point) throws IOException;
+    }
+
+    static volatile Faults faults = point -> {};
+
+    /**
+     * Writes the artifact to a staging directory of its own, then swaps it in: the previous artifact
+     * moves to {@code <dir>.old}, the new one into place, and {@code .old} is deleted. A save killed
+     * between the two moves leaves only {@code .old}, which {@link #recoverInterruptedSave} (run by
+     * every save and by the bench before it loads) puts back; readers never see a half-written one.
+     */
     public static void save(UnitPredictor predictor, Path dir) {
         Path target = dir.toAbsolutePath().normalize();
-        Path staging = target.resolveSibling(target.getFileName() + ".staging");
+        recoverInterruptedSave(target);
+        Path staging = target.resolveSibling(target.getFileName() + ".staging-" + java.util.UUID.randomUUID());
         Path old = target.resolveSibling(target.getFileName() + ".old");
         try {
-            deleteTree(staging);
             Files.createDirectories(staging);
             Map<String, SafetensorsWriter.Tensor> tensors = new LinkedHashMap<>();
             for (NetworkWeights n : predictor.networks()) {
@@ -65,14 +78,41 @@ public final class PredictorArtifacts {
                             "kind",
                             predictor.kind().key()));
             Files.writeString(staging.resolve(MANIFEST), GSON.toJson(predictor.manifest()), StandardCharsets.UTF_8);
+            faults.at("staged");
             deleteTree(old);
             if (Files.exists(target)) {
                 Files.move(target, old, StandardCopyOption.ATOMIC_MOVE);
             }
+            faults.at("old-moved-aside");
             Files.move(staging, target, StandardCopyOption.ATOMIC_MOVE);
+            faults.at("new-in-place");
             deleteTree(old);
         } catch (IOException e) {
             throw new UncheckedIOException("cannot save predictor to " + target, e);
+        } finally {
+            try {
+                deleteTree(staging);
+            } catch (IOException e) {
+                // a leftover staging directory is never read; the next save uses a new one
+            }
+        }
+    }
+
+    /**
+     * Puts back {@code <dir>.old} when a save was killed after moving the previous artifact aside and
+     * before moving the new one in. Returns whether it did.
+     */
+    public static boolean recoverInterruptedSave(Path dir) {
+        Path target = dir.toAbsolutePath().normalize();
+        Path old = target.resolveSibling(target.getFileName() + ".old");
+        if (Files.exists(target) || !Files.isDirectory(old)) {
+            return false;
+        }
+        try {
+            Files.move(old, target, StandardCopyOption.ATOMIC_MOVE);
+            return true;
+        } catch (IOException e) {
+            throw new UncheckedIOException("cannot restore the interrupted predictor save at " + old, e);
         }
     }
 

@@ -70,6 +70,35 @@ class PredictorArtifactsTest {
         }
     }
 
+    @org.junit.jupiter.params.ParameterizedTest(name = "killed at {0}")
+    @org.junit.jupiter.params.provider.ValueSource(strings = {"staged", "old-moved-aside", "new-in-place"})
+    void aSaveKilledAtAnyCommitPointLeavesTheWholeOldOrTheWholeNewArtifact(String point, @TempDir Path dir)
+            throws Exception {
+        Path at = dir.resolve("p");
+        UnitPredictor first = random(PredictorKind.SHADOWLLM, SHAPE, 5, 1);
+        UnitPredictor second = random(PredictorKind.SHADOWLLM, SHAPE, 5, 2);
+        PredictorArtifacts.save(first, at);
+        PredictorArtifacts.faults = p -> {
+            if (p.equals(point)) {
+                throw new java.io.IOException("killed at " + p);
+            }
+        };
+        try {
+            assertThrows(java.io.UncheckedIOException.class, () -> PredictorArtifacts.save(second, at));
+        } finally {
+            PredictorArtifacts.faults = p -> {};
+        }
+        // the next start (a save, or the bench before it loads) restores what the kill left aside
+        PredictorArtifacts.recoverInterruptedSave(at);
+        float[] seen = PredictorArtifacts.load(at).networks().get(0).w2();
+        UnitPredictor expected = point.equals("new-in-place") ? second : first;
+        assertArrayEquals(expected.networks().get(0).w2(), seen);
+        PredictorArtifacts.save(second, at);
+        try (var s = Files.list(dir)) {
+            assertEquals(List.of("p"), s.map(f -> f.getFileName().toString()).toList(), "nothing left behind");
+        }
+    }
+
     @Test
     void loadingForAModelOfAnotherShapeIsRefusedWithBothShapes(@TempDir Path dir) {
         PredictorArtifacts.save(random(PredictorKind.DEJAVU, SHAPE, 5, 1), dir.resolve("p"));

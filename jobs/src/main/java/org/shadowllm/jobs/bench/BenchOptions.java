@@ -258,7 +258,8 @@ public record BenchOptions(
 
     /** Where the trainer put the predictor of {@code kind} for {@code modelName} and {@code criterion}. */
     public String predictorDir(String modelName, ImportanceCriterion criterion, String kind) {
-        return predictorsInput.replaceAll("/+$", "") + "/predictors/" + modelName + "/" + criterion.key() + "/" + kind;
+        return predictorsInput.replaceAll("/+$", "") + "/predictors/"
+                + CommandLine.requirePathSegment("the model name", modelName) + "/" + criterion.key() + "/" + kind;
     }
 
     public boolean runs(Method m) {

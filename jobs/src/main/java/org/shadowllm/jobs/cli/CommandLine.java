@@ -67,7 +67,20 @@ public final class CommandLine {
 
     /** {@code prefix-yyyyMMdd-HHmmss}, the run id when none is given. */
     public static String defaultRunId(String prefix) {
-        return prefix + "-" + LocalDateTime.now().format(DateTimeFormatter.ofPattern("yyyyMMdd-HHmmss"));
+        return prefix + "-" + LocalDateTime.now().format(DateTimeFormatter.ofPattern("yyyyMMdd-HHmmss")) + "-"
+                + String.format("%04x", new java.security.SecureRandom().nextInt(1 << 16));
+    }
+
+    /**
+     * Throws unless {@code name} (a model's folder name, as it comes from a table) is one safe path
+     * segment: it becomes a directory the jobs write and replace under their output.
+     */
+    public static String requirePathSegment(String what, String name) {
+        if (name == null || !name.matches("[A-Za-z0-9._-]+") || name.matches("\\.+")) {
+            throw new IllegalArgumentException(
+                    what + " may hold letters, digits, '.', '_' and '-' only, and not be '.' or '..': " + name);
+        }
+        return name;
     }
 
     /** Throws unless {@code runId} is safe in paths and partition values. */

@@ -162,10 +162,16 @@ public final class CriteriaJob {
                             0,
                             Math.min(options.examplesPerSet(), eval.examples().size()));
             inputCounts.put(task.key() + "/" + split, eval.examples().size());
+            String file = options.data().replaceAll("/+$", "") + "/" + task.file(split);
             for (int k : options.shots()) {
                 List<WorkItem> items = new ArrayList<>(chosen.size());
                 for (TaskExample ex : chosen) {
-                    items.add(tokenize(prompts.build(ex, k, pool), tokenizer, config));
+                    try {
+                        items.add(tokenize(prompts.build(ex, k, pool), tokenizer, config));
+                    } catch (IllegalArgumentException e) {
+                        // a prompt that cannot be built or scored counts against --max-malformed like a bad line
+                        malformed.add(new MalformedRow(file, 0, k + "-shot prompt: " + e.getMessage()));
+                    }
                 }
                 sets.add(new WorkSet(task, k, items));
             }

@@ -6,6 +6,6 @@ import java.io.Serializable;
 public record MalformedRow(String file, long line, String reason) implements Serializable {
     @Override
     public String toString() {
-        return file + ":" + line + ": " + reason;
+        return line > 0 ? file + ":" + line + ": " + reason : file + ": " + reason;
     }
 }

@@ -43,6 +43,7 @@ public final class TaskReader {
         String file = path.toString();
         List<TaskExample> examples = new ArrayList<>();
         List<MalformedRow> malformed = new ArrayList<>();
+        java.util.Map<String, Long> seen = new java.util.HashMap<>();
         try {
             FileSystem fs = path.getFileSystem(hadoop);
             if (!fs.exists(path)) {
@@ -61,7 +62,13 @@ public final class TaskReader {
                         continue;
                     }
                     try {
-                        examples.add(parse(task, line));
+                        TaskExample ex = parse(task, line);
+                        Long first = seen.putIfAbsent(ex.id(), n);
+                        if (first != null) {
+                            throw new IllegalArgumentException(
+                                    "duplicate id '" + ex.id() + "' (first at line " + first + ")");
+                        }
+                        examples.add(ex);
                     } catch (JsonParseException
                             | IllegalArgumentException
                             | IllegalStateException

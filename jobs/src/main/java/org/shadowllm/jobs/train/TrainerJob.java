@@ -19,6 +19,7 @@ import org.shadowllm.common.predictor.PredictorArtifacts;
 import org.shadowllm.common.predictor.PredictorKind;
 import org.shadowllm.common.predictor.PredictorManifest;
 import org.shadowllm.common.predictor.UnitPredictor;
+import org.shadowllm.jobs.cli.CommandLine;
 import org.shadowllm.jobs.cli.JobLauncher;
 import org.shadowllm.jobs.criteria.CriteriaTables;
 import org.shadowllm.jobs.tables.PartitionWriter;
@@ -129,7 +130,8 @@ public final class TrainerJob {
                             options.features()),
                     createdAt,
                     trained.networks().stream().map(n -> n.spec()).toList());
-            String artifact = root + "/" + PREDICTORS + "/" + table.model() + "/"
+            String artifact = root + "/" + PREDICTORS + "/"
+                    + CommandLine.requirePathSegment("the table's model name", table.model()) + "/"
                     + options.criterion().key() + "/" + kind.key();
             results.add(new Result(new UnitPredictor(manifest, trained.networks()), trained, metrics, artifact));
             LOG.info(
@@ -166,17 +168,24 @@ public final class TrainerJob {
             Path staging = Files.createTempDirectory("predictor");
             try {
                 PredictorArtifacts.save(predictor, staging.resolve("p"));
-                org.apache.hadoop.fs.Path tmp = target.suffix(".staging");
-                fs.delete(tmp, true);
+                org.apache.hadoop.fs.Path old = target.suffix(".old");
+                if (!fs.exists(target) && fs.exists(old) && !fs.rename(old, target)) {
+                    throw new IOException("cannot restore " + old + " left by an interrupted run");
+                }
+                org.apache.hadoop.fs.Path tmp = target.suffix(".staging-" + java.util.UUID.randomUUID());
                 fs.copyFromLocalFile(
                         false,
                         true,
                         new org.apache.hadoop.fs.Path(staging.resolve("p").toUri()),
                         tmp);
-                fs.delete(target, true);
+                fs.delete(old, true);
+                if (fs.exists(target) && !fs.rename(target, old)) {
+                    throw new IOException("cannot move " + target + " aside");
+                }
                 if (!fs.rename(tmp, target)) {
                     throw new IOException("cannot rename " + tmp + " to " + target);
                 }
+                fs.delete(old, true);
             } finally {
                 try (var walk = Files.walk(staging)) {
                     walk.sorted(java.util.Comparator.reverseOrder())

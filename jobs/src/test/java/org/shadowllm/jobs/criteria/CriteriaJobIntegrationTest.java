@@ -280,7 +280,7 @@ class CriteriaJobIntegrationTest {
     }
 
     @Test
-    void malformedInputOverTheLimitFailsNamingFileAndLine() throws IOException {
+    void malformedInputDuplicateIdsAndUnscorablePromptsOverTheLimitFailNamingFileAndLine() throws IOException {
         Path data = out.resolve("bad-data");
         StringBuilder copa = new StringBuilder();
         for (int i = 0; i < 3; i++) {
@@ -290,6 +290,8 @@ class CriteriaJobIntegrationTest {
                     .append("\"choices\": [\" it was morning.\", \" it was night.\"], \"label\": 0}\n");
         }
         copa.append("{\"id\": \"broken\", \"context\": \"x\"}\n");
+        copa.append("{\"id\": \"c1\", \"context\": \"again\", \"choices\": [\" a\"], \"label\": 0}\n");
+        copa.append("{\"id\": \"empty\", \"context\": \"x\", \"choices\": [\"\"], \"label\": 0}\n");
         org.shadowllm.jobs.tasks.TaskReaderTest.writeGz(data.resolve("copa/validation.jsonl.gz"), copa.toString());
         String output = out.resolve("bad-out").toString();
         String[] common = {"--data", data.toString(), "--tasks", "copa", "--shots", "0", "--criteria", "l2norm"};
@@ -300,8 +302,13 @@ class CriteriaJobIntegrationTest {
                                 Stream.concat(Stream.of(common), Stream.of("--run-id", "strict"))
                                         .toArray(String[]::new)))
                 .run());
-        assertTrue(e.getMessage().contains("1 malformed input line"), e.getMessage());
+        assertTrue(e.getMessage().contains("3 malformed input line"), e.getMessage());
         assertTrue(e.getMessage().contains("copa/validation.jsonl.gz:4"), e.getMessage());
+        assertTrue(
+                e.getMessage().contains("copa/validation.jsonl.gz:5: ")
+                        && e.getMessage().contains("duplicate id 'c1' (first at line 2)"),
+                e.getMessage());
+        assertTrue(e.getMessage().contains("'empty': the continuation '' tokenizes to nothing"), e.getMessage());
         assertFalse(Files.exists(Path.of(output, CriteriaTables.EXAMPLES)), "nothing written");
 
         CriteriaJob.Summary s = new CriteriaJob(
@@ -310,11 +317,11 @@ class CriteriaJobIntegrationTest {
                                 output,
                                 Stream.concat(
                                                 Stream.of(common),
-                                                Stream.of("--run-id", "lenient", "--max-malformed", "1"))
+                                                Stream.of("--run-id", "lenient", "--max-malformed", "3"))
                                         .toArray(String[]::new)))
                 .run();
-        assertEquals(1, s.malformed());
-        assertEquals(3, s.examples());
+        assertEquals(3, s.malformed());
+        assertEquals(3, s.examples(), "the three good examples, each once");
     }
 
     @Test
