@@ -45,4 +45,18 @@ class SequenceScorerTest {
             assertEquals(p.get("ppl").getAsDouble(), ppl, 1e-4 * ppl);
         }
     }
+
+    @Test
+    void aTokenOutsideTheModelsVocabularyIsRefusedWithItsPosition() {
+        try (NDManager m = NDManager.newBaseManager(Device.cpu());
+                OptModel model = OptCheckpoint.load(SharedPaths.model("tiny-random-opt"), m, Device.cpu());
+                SparseOptModel sparse = new SparseOptModel(model)) {
+            int vocab = model.config().vocabSize();
+            IllegalArgumentException e = org.junit.jupiter.api.Assertions.assertThrows(
+                    IllegalArgumentException.class,
+                    () -> SequenceScorer.sumLogprobs(m, sparse, new int[] {2, 5, vocab}, 2, LayerPlanner.DENSE));
+            org.junit.jupiter.api.Assertions.assertTrue(
+                    e.getMessage().contains("token id " + vocab + " at position 2"), e.getMessage());
+        }
+    }
 }

@@ -79,4 +79,14 @@ public record OptConfig(
                 0,
                 0);
     }
+
+    /** Throws unless every id of {@code tokens} indexes this model's vocabulary, naming {@code what} and the position. */
+    public void requireInVocabulary(int[] tokens, String what) {
+        for (int i = 0; i < tokens.length; i++) {
+            if (tokens[i] < 0 || tokens[i] >= vocabSize) {
+                throw new IllegalArgumentException(what + ": token id " + tokens[i] + " at position " + i
+                        + " is outside the vocabulary of " + vocabSize + " (a tokenizer of another model?)");
+            }
+        }
+    }
 }

@@ -60,6 +60,7 @@ public final class LatencyEval {
     /** Times every method on DJL's sparse model, the prompt prefilled under the method's plans too. */
     public List<Result> runAll(
             NDManager scope, SparseOptModel model, List<SparsityMethod> methods, int[] text, Consumer<String> log) {
+        model.config().requireInVocabulary(text, "latency text");
         return time(
                 methods.stream().map(m -> onDjl(scope, model, m)).toList(),
                 model.config().maxPositionEmbeddings(),

@@ -26,6 +26,7 @@ public final class SequenceScorer {
         if (scored < 1 || scored >= t) {
             throw new IllegalArgumentException("can score 1.." + (t - 1) + " tokens of " + t + ", asked " + scored);
         }
+        model.config().requireInVocabulary(tokens, "scored sequence");
         long[] ids = new long[t];
         long[] targets = new long[scored];
         for (int i = 0; i < t; i++) {
