@@ -49,6 +49,11 @@ final class StaticScores {
                         path + ": model '" + model + "' has a " + r.getString(1) + " score for" + " layer " + l
                                 + " unit " + u + ", outside the model's shape; was it scored for another model?");
             }
+            if (r.isNullAt(3) || !Double.isFinite(r.getDouble(3))) {
+                throw new IllegalArgumentException(path + ": the " + criterion + " score of layer " + l + " "
+                        + r.getString(1) + " " + u + " for model '" + model + "' is not a finite number; "
+                        + "a static mask cannot rank it (re-run the criteria job for that model)");
+            }
             target[l][u] = (float) r.getDouble(3);
             if (head) {
                 seenHeads++;

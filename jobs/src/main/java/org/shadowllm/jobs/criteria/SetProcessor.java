@@ -82,6 +82,8 @@ final class SetProcessor implements Function<WorkSet, SetProcessor.Output> {
                 ExampleImportance r = results.get(i);
                 setLevel.add(batch.get(i), r);
                 for (ImportanceCriterion crit : options.criteria()) {
+                    requireFinite(set, chunk.get(i), crit, "head", r.head(crit));
+                    requireFinite(set, chunk.get(i), crit, "neuron", r.neuron(crit));
                     headStats.get(crit).add(r.head(crit));
                     neuronStats.get(crit).add(r.neuron(crit));
                 }
@@ -132,6 +134,19 @@ final class SetProcessor implements Function<WorkSet, SetProcessor.Output> {
         java.util.regex.Matcher m =
                 java.util.regex.Pattern.compile("local\\[(\\d+)(,\\d+)?]").matcher(conf.get("spark.master", ""));
         return m.matches() ? Math.min(all, Integer.parseInt(m.group(1))) : all;
+    }
+
+    /** A non-finite score would turn every statistic of its unit into NaN: stop, naming where it came from. */
+    static void requireFinite(WorkSet set, WorkItem w, ImportanceCriterion crit, String unitType, float[][] scores) {
+        for (int l = 0; l < scores.length; l++) {
+            for (int u = 0; u < scores[l].length; u++) {
+                if (!Float.isFinite(scores[l][u])) {
+                    throw new IllegalStateException(set.label() + " example '" + w.exampleId() + "': " + crit.key()
+                            + " of layer " + l + " " + unitType + " " + u + " is " + scores[l][u]
+                            + "; the model's activations or gradients overflowed");
+                }
+            }
+        }
     }
 
     private Row exampleRow(WorkSet set, WorkItem w, ExampleImportance r, OptConfig c) {

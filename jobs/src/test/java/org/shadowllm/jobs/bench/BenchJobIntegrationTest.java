@@ -36,6 +36,7 @@ import org.shadowllm.common.tokenizer.TokenizerLoader;
 import org.shadowllm.jobs.LocalSpark;
 import org.shadowllm.jobs.criteria.CriteriaJob;
 import org.shadowllm.jobs.criteria.CriteriaJobOptions;
+import org.shadowllm.jobs.criteria.CriteriaTables;
 
 /** The bench job end to end on tiny-random-opt, with a real criteria table and predictors of the model's shape. */
 class BenchJobIntegrationTest {
@@ -384,6 +385,41 @@ class BenchJobIntegrationTest {
                         && e.getMessage().contains("run the trainer job"),
                 e.getMessage());
         assertFalse(Files.exists(Path.of(output)));
+    }
+
+    @Test
+    void aNonFiniteStaticScoreIsRefusedNamingTheUnit() {
+        String dir = out.resolve("nan-criteria").toString();
+        var unit = new org.shadowllm.jobs.tables.UnitImportanceTable.Unit(
+                "r",
+                "plainact",
+                1,
+                "head",
+                2,
+                4,
+                Double.NaN,
+                0.0,
+                1.0,
+                0.0,
+                Double.NaN,
+                "v",
+                new java.sql.Timestamp(0),
+                "m",
+                "copa",
+                0);
+        org.shadowllm.jobs.tables.PartitionWriter.replacePartitions(
+                spark.createDataFrame(
+                        List.of(org.shadowllm.jobs.tables.UnitImportanceTable.COLUMNS.row(unit)),
+                        org.shadowllm.jobs.tables.UnitImportanceTable.schema()),
+                dir + "/" + CriteriaTables.UNITS,
+                CriteriaTables.PARTITIONS);
+        IllegalArgumentException e = assertThrows(
+                IllegalArgumentException.class,
+                () -> StaticScores.read(
+                        spark, dir, "m", "plainact", OptCheckpoint.readConfig(SharedPaths.model("tiny-random-opt"))));
+        assertTrue(
+                e.getMessage().contains("layer 1 head 2") && e.getMessage().contains("not a finite number"),
+                e.getMessage());
     }
 
     @Test
