@@ -42,7 +42,7 @@ public final class SafetensorsCheckpoint implements AutoCloseable {
                 for (Map.Entry<String, String> e : weightMap.entrySet()) {
                     SafetensorsFile shard = shards.get(e.getValue());
                     if (shard == null) {
-                        shard = SafetensorsFile.open(directory.resolve(e.getValue()));
+                        shard = SafetensorsFile.open(shardPath(directory, index, e.getValue()));
                         shards.put(e.getValue(), shard);
                         files.add(shard);
                     }
@@ -65,6 +65,19 @@ public final class SafetensorsCheckpoint implements AutoCloseable {
             throw e;
         }
         return new SafetensorsCheckpoint(directory, files, byTensor);
+    }
+
+    /** A shard named by the index: a plain file name inside the model folder, never a path out of it. */
+    private static Path shardPath(Path directory, Path index, String shard) {
+        Path p = directory.resolve(shard).normalize();
+        if (shard.isBlank()
+                || !p.getParent().equals(directory.normalize())
+                || shard.contains("/")
+                || shard.contains("\\")) {
+            throw new SafetensorsException(
+                    index.toString(), null, "shard '" + shard + "' is not a file name inside " + directory);
+        }
+        return p;
     }
 
     private static Map<String, String> readIndex(Path index) {

@@ -104,10 +104,18 @@ public final class SafetensorsFile implements AutoCloseable {
         for (Map.Entry<String, JsonElement> e : root.entrySet()) {
             String name = e.getKey();
             if (name.equals("__metadata__")) {
-                e.getValue()
-                        .getAsJsonObject()
-                        .entrySet()
-                        .forEach(m -> metadata.put(m.getKey(), m.getValue().getAsString()));
+                if (!e.getValue().isJsonObject()) {
+                    throw new SafetensorsException(file, null, "__metadata__ is not a JSON object");
+                }
+                for (Map.Entry<String, JsonElement> m :
+                        e.getValue().getAsJsonObject().entrySet()) {
+                    if (!m.getValue().isJsonPrimitive()
+                            || !m.getValue().getAsJsonPrimitive().isString()) {
+                        throw new SafetensorsException(
+                                file, null, "__metadata__ value of '" + m.getKey() + "' is not a string");
+                    }
+                    metadata.put(m.getKey(), m.getValue().getAsString());
+                }
                 continue;
             }
             try {
@@ -125,7 +133,12 @@ public final class SafetensorsFile implements AutoCloseable {
                         shape,
                         offsets.get(0).getAsLong(),
                         offsets.get(1).getAsLong());
-                if (info.end() - info.begin() != info.elementCount() * dtype.bytes()) {
+                for (long d : shape) {
+                    if (d < 0) {
+                        throw new SafetensorsException(file, name, "negative dimension in shape " + info.shapeString());
+                    }
+                }
+                if (info.end() - info.begin() != Math.multiplyExact(info.elementCount(), dtype.bytes())) {
                     throw new SafetensorsException(
                             file,
                             name,
@@ -143,14 +156,41 @@ public final class SafetensorsFile implements AutoCloseable {
             } catch (NullPointerException
                     | IllegalStateException
                     | IllegalArgumentException
-                    | UnsupportedOperationException ex) {
+                    | UnsupportedOperationException
+                    | ArithmeticException ex) {
                 if (ex instanceof SafetensorsException se) {
                     throw se;
                 }
                 throw new SafetensorsException(file, name, "malformed header entry: " + ex.getMessage());
             }
         }
+        requireContiguous(tensors, file);
         return tensors;
+    }
+
+    /** As the format requires: tensor data tiles the buffer from byte 0, with no overlap and no hole. */
+    private static void requireContiguous(Map<String, TensorInfo> tensors, String file) {
+        TensorInfo previous = null;
+        for (TensorInfo t : tensors.values().stream()
+                .sorted(java.util.Comparator.comparingLong(TensorInfo::begin).thenComparingLong(TensorInfo::end))
+                .toList()) {
+            long expected = previous == null ? 0 : previous.end();
+            if (t.begin() < expected) {
+                throw new SafetensorsException(
+                        file,
+                        t.name(),
+                        "data [" + t.begin() + ", " + t.end() + ") overlaps " + previous.name() + " ["
+                                + previous.begin() + ", " + previous.end() + ")");
+            }
+            if (t.begin() > expected) {
+                throw new SafetensorsException(
+                        file,
+                        t.name(),
+                        "data starts at byte " + t.begin() + ", leaving a hole " + "after "
+                                + (previous == null ? "the header" : previous.name()) + " (ends at " + expected + ")");
+            }
+            previous = t;
+        }
     }
 
     public Path path() {

@@ -22,6 +22,7 @@ import org.shadowllm.common.criteria.ScoredExample;
 import org.shadowllm.common.model.OptConfig;
 import org.shadowllm.common.model.OptModel;
 import org.shadowllm.common.safetensors.SafetensorsException;
+import org.shadowllm.common.safetensors.SafetensorsFile;
 import org.shadowllm.common.safetensors.SafetensorsWriter.Tensor;
 
 /** Bad input gets an error that names the file and the tensor, never a crash in native code. */
@@ -108,6 +109,41 @@ class BadInputTest {
                 "model.safetensors",
                 "model.decoder.embed_tokens.weight",
                 "unknown dtype 'X9'");
+    }
+
+    @org.junit.jupiter.params.ParameterizedTest(name = "{0}")
+    @org.junit.jupiter.params.provider.CsvSource(
+            delimiter = '|',
+            value = {
+                "overlapping tensors|{\"a\":{\"dtype\":\"F32\",\"shape\":[2],\"data_offsets\":[0,8]},"
+                        + "\"b\":{\"dtype\":\"F32\",\"shape\":[1],\"data_offsets\":[4,8]}}|overlaps a [0, 8)",
+                "a hole between tensors|{\"a\":{\"dtype\":\"F32\",\"shape\":[1],\"data_offsets\":[0,4]},"
+                        + "\"b\":{\"dtype\":\"F32\",\"shape\":[1],\"data_offsets\":[8,12]}}|leaving a hole after a",
+                "sizes that overflow|{\"a\":{\"dtype\":\"F32\",\"shape\":[4611686018427387904,4],"
+                        + "\"data_offsets\":[0,8]}}|tensor 'a': malformed header entry",
+                "a negative dimension|{\"a\":{\"dtype\":\"F32\",\"shape\":[-2],\"data_offsets\":[0,8]}}|negative dimension",
+                "metadata that is not an object|{\"__metadata__\":[1,2],"
+                        + "\"a\":{\"dtype\":\"F32\",\"shape\":[1],\"data_offsets\":[0,4]}}|__metadata__ is not a JSON object",
+                "a metadata value that is not a string|{\"__metadata__\":{\"k\":{\"x\":1}},"
+                        + "\"a\":{\"dtype\":\"F32\",\"shape\":[1],\"data_offsets\":[0,4]}}|value of 'k' is not a string"
+            })
+    void malformedHeadersAreRefusedNamingTheFile(String what, String header, String problem) throws IOException {
+        Path file = dir.resolve("bad.safetensors");
+        writeRaw(file, header, new byte[16]);
+        assertMessage(
+                assertThrows(SafetensorsException.class, () -> SafetensorsFile.open(file)), "bad.safetensors", problem);
+    }
+
+    @Test
+    void anIndexShardOutsideTheModelFolderIsRefused() throws IOException {
+        Files.writeString(dir.resolve("config.json"), RandomOptCheckpoint.configJson(CONFIG));
+        Files.writeString(
+                dir.resolve("model.safetensors.index.json"),
+                "{\"weight_map\": {\"model.decoder.embed_tokens.weight\": \"../elsewhere.safetensors\"}}");
+        assertMessage(
+                assertThrows(SafetensorsException.class, this::load),
+                "model.safetensors.index.json",
+                "'../elsewhere.safetensors' is not a file name inside");
     }
 
     @Test
