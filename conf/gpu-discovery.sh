@@ -1,6 +1,7 @@
 #!/usr/bin/env bash
 # Spark GPU discovery script: prints the GPUs this executor may use, as Spark's resource JSON.
-# Honours CUDA_VISIBLE_DEVICES when the cluster manager sets it.
+# Honours CUDA_VISIBLE_DEVICES when the cluster manager sets it: the addresses are then the ids listed
+# there, and the job maps each to its in-process ordinal (its position in that list; DeviceSpec.forGpuAddress).
 set -euo pipefail
 if [[ -n "${CUDA_VISIBLE_DEVICES:-}" ]]; then
   ids=$(echo "$CUDA_VISIBLE_DEVICES" | tr ',' '\n')

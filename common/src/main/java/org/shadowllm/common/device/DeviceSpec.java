@@ -58,6 +58,32 @@ public record DeviceSpec(Kind kind, int gpuIndex) {
         };
     }
 
+    /**
+     * The in-process CUDA ordinal of a GPU that a resource manager named by {@code address}. Where
+     * {@code CUDA_VISIBLE_DEVICES} is set ({@code visible}), addresses are the ids listed there (as the
+     * discovery script reports them), and the process sees them as 0, 1, ... in that order; otherwise
+     * the address is the ordinal.
+     */
+    public static DeviceSpec forGpuAddress(String address, String visible) {
+        String a = address.trim();
+        if (visible != null && !visible.isBlank()) {
+            String[] ids = visible.split(",");
+            for (int i = 0; i < ids.length; i++) {
+                if (ids[i].trim().equals(a)) {
+                    return new DeviceSpec(Kind.GPU, i);
+                }
+            }
+            throw new IllegalArgumentException("GPU address " + a + " is not among CUDA_VISIBLE_DEVICES=" + visible
+                    + "; the discovery script and the executor's environment disagree");
+        }
+        try {
+            return new DeviceSpec(Kind.GPU, Integer.parseInt(a));
+        } catch (NumberFormatException e) {
+            throw new IllegalArgumentException(
+                    "GPU address '" + a + "' is not an ordinal and CUDA_VISIBLE_DEVICES is not set to map it");
+        }
+    }
+
     public Device resolve() {
         return resolve(Engine.getInstance().getGpuCount());
     }

@@ -27,6 +27,20 @@ class DeviceSpecTest {
     }
 
     @Test
+    void aSparkGpuAddressMapsToItsPositionInCudaVisibleDevices() {
+        // CUDA_VISIBLE_DEVICES=2,3: the executor's process sees physical GPU 3 as ordinal 1
+        assertEquals(1, DeviceSpec.forGpuAddress("3", "2,3").gpuIndex());
+        assertEquals(
+                0, DeviceSpec.forGpuAddress("GPU-8f2a", "GPU-8f2a,GPU-11c4").gpuIndex());
+        assertEquals(3, DeviceSpec.forGpuAddress("3", null).gpuIndex(), "no mask: the address is the ordinal");
+        assertEquals(3, DeviceSpec.forGpuAddress("3", "").gpuIndex());
+        IllegalArgumentException e =
+                assertThrows(IllegalArgumentException.class, () -> DeviceSpec.forGpuAddress("5", "2,3"));
+        assertTrue(e.getMessage().contains("not among CUDA_VISIBLE_DEVICES=2,3"), e.getMessage());
+        assertThrows(IllegalArgumentException.class, () -> DeviceSpec.forGpuAddress("GPU-8f2a", null));
+    }
+
+    @Test
     void malformedDevicesAreRefused() {
         assertThrows(IllegalArgumentException.class, () -> DeviceSpec.parse("tpu"));
         assertThrows(IllegalArgumentException.class, () -> DeviceSpec.parse("gpu:x"));

@@ -114,7 +114,8 @@ final class SetProcessor implements Function<WorkSet, SetProcessor.Output> {
         if (spec.kind() == DeviceSpec.Kind.AUTO && ctx != null) {
             scala.Option<ResourceInformation> gpu = ctx.resources().get("gpu");
             if (gpu.isDefined() && gpu.get().addresses().length > 0) {
-                return DeviceSpec.parse("gpu:" + gpu.get().addresses()[0]).resolve();
+                return DeviceSpec.forGpuAddress(gpu.get().addresses()[0], System.getenv("CUDA_VISIBLE_DEVICES"))
+                        .resolve();
             }
         }
         return spec.resolve();
