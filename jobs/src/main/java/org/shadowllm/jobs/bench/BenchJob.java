@@ -51,6 +51,7 @@ import org.shadowllm.common.tokenizer.TokenizerLoader;
 import org.shadowllm.jobs.cli.JobLauncher;
 import org.shadowllm.jobs.criteria.CriteriaTables;
 import org.shadowllm.jobs.tables.BenchResultsTable;
+import org.shadowllm.jobs.tables.OutputLock;
 import org.shadowllm.jobs.tables.PartitionWriter;
 import org.shadowllm.jobs.tasks.TaskReader;
 import org.slf4j.Logger;
@@ -86,7 +87,15 @@ public final class BenchJob {
                 (spark, options) -> new BenchJob(spark, options).run().text());
     }
 
+    /** Runs the job holding its output's lock: a second run on the same output fails at once. */
     public Summary run() {
+        try (OutputLock lock =
+                OutputLock.acquire(spark.sparkContext().hadoopConfiguration(), options.output(), options.runId())) {
+            return runLocked();
+        }
+    }
+
+    private Summary runLocked() {
         Path modelDir = SharedPaths.require(Path.of(options.model()), "model directory");
         OptConfig config = OptCheckpoint.readConfig(modelDir);
         String modelName = modelDir.toAbsolutePath().normalize().getFileName().toString();

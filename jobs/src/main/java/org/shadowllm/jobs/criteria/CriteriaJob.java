@@ -33,6 +33,7 @@ import org.shadowllm.common.tokenizer.TokenizerLoader;
 import org.shadowllm.jobs.cli.JobLauncher;
 import org.shadowllm.jobs.tables.CriteriaExamplesTable;
 import org.shadowllm.jobs.tables.CriteriaManifest;
+import org.shadowllm.jobs.tables.OutputLock;
 import org.shadowllm.jobs.tables.PartitionWriter;
 import org.shadowllm.jobs.tables.UnitImportanceTable;
 import org.shadowllm.jobs.tasks.MalformedRow;
@@ -84,7 +85,15 @@ public final class CriteriaJob {
                 });
     }
 
+    /** Runs the job holding its output's lock: a second run on the same output fails at once. */
     public Summary run() {
+        try (OutputLock lock =
+                OutputLock.acquire(spark.sparkContext().hadoopConfiguration(), options.output(), options.runId())) {
+            return runLocked();
+        }
+    }
+
+    private Summary runLocked() {
         long start = System.nanoTime();
         Path modelDir = SharedPaths.require(Path.of(options.model()), "model directory");
         OptConfig config = OptCheckpoint.readConfig(modelDir);

@@ -22,6 +22,7 @@ import org.shadowllm.common.predictor.UnitPredictor;
 import org.shadowllm.jobs.cli.CommandLine;
 import org.shadowllm.jobs.cli.JobLauncher;
 import org.shadowllm.jobs.criteria.CriteriaTables;
+import org.shadowllm.jobs.tables.OutputLock;
 import org.shadowllm.jobs.tables.PartitionWriter;
 import org.shadowllm.jobs.tables.PredictorMetricsTable;
 import org.shadowllm.trainer.data.ExampleSplit;
@@ -75,7 +76,15 @@ public final class TrainerJob {
                 (spark, options) -> table(new TrainerJob(spark, options).run()) + System.lineSeparator());
     }
 
+    /** Runs the job holding its output's lock: a second run on the same output fails at once. */
     public Summary run() {
+        try (OutputLock lock =
+                OutputLock.acquire(spark.sparkContext().hadoopConfiguration(), options.output(), options.runId())) {
+            return runLocked();
+        }
+    }
+
+    private Summary runLocked() {
         CriteriaTableReader.Table table = CriteriaTableReader.read(
                 spark,
                 options.input(),

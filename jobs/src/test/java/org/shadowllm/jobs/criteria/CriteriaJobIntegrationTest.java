@@ -325,6 +325,19 @@ class CriteriaJobIntegrationTest {
     }
 
     @Test
+    void aSecondRunOnAnOutputInUseFailsBeforeComputingAnything() {
+        String output = out.resolve("locked").toString();
+        try (var held = org.shadowllm.jobs.tables.OutputLock.acquire(
+                spark.sparkContext().hadoopConfiguration(), output, "other-run")) {
+            IllegalStateException e = assertThrows(IllegalStateException.class, () -> new CriteriaJob(
+                            spark, options(output, "--tasks", "copa", "--shots", "0", "--examples", "1"))
+                    .run());
+            assertTrue(e.getMessage().contains("in use by run other-run"), e.getMessage());
+            assertFalse(Files.exists(Path.of(output, CriteriaTables.EXAMPLES)));
+        }
+    }
+
+    @Test
     void pytorchThreadsFollowTheCoresSparkGives() {
         assertEquals(1, SetProcessor.coresOf(new SparkConf().set("spark.master", "local[1]"), 8));
         assertEquals(2, SetProcessor.coresOf(new SparkConf().set("spark.master", "local[3]"), 2));
