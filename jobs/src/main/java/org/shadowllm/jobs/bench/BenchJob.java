@@ -49,6 +49,7 @@ import org.shadowllm.common.tasks.TaskExample;
 import org.shadowllm.common.tokenizer.ByteLevelBpeTokenizer;
 import org.shadowllm.common.tokenizer.TokenizerLoader;
 import org.shadowllm.jobs.cli.JobLauncher;
+import org.shadowllm.jobs.criteria.CriteriaCommit;
 import org.shadowllm.jobs.criteria.CriteriaTables;
 import org.shadowllm.jobs.tables.BenchResultsTable;
 import org.shadowllm.jobs.tables.OutputLock;
@@ -617,6 +618,7 @@ public final class BenchJob {
     /** Example ids per task in the criteria table for {@code modelName}; empty when there is no table. */
     private Map<String, java.util.Set<String>> criteriaExampleIds(String modelName) {
         String path = options.criteriaInput().replaceAll("/+$", "") + "/" + CriteriaTables.EXAMPLES;
+        CriteriaCommit.requireNoPendingCommit(spark.sparkContext().hadoopConfiguration(), options.criteriaInput());
         if (!CriteriaTables.exists(spark, path)) {
             LOG.info("no criteria table at {}: no accuracy example is left out", path);
             return Map.of();

@@ -8,6 +8,7 @@ import org.apache.spark.sql.Dataset;
 import org.apache.spark.sql.Row;
 import org.apache.spark.sql.SparkSession;
 import org.shadowllm.common.model.OptConfig;
+import org.shadowllm.jobs.criteria.CriteriaCommit;
 import org.shadowllm.jobs.criteria.CriteriaTables;
 
 /**
@@ -20,6 +21,7 @@ final class StaticScores {
     /** {@code [0]} heads {@code [L][H]}, {@code [1]} neurons {@code [L][F]}. */
     static float[][][] read(SparkSession spark, String input, String model, String criterion, OptConfig config) {
         String path = input.replaceAll("/+$", "") + "/" + CriteriaTables.UNITS;
+        CriteriaCommit.requireNoPendingCommit(spark.sparkContext().hadoopConfiguration(), input);
         if (!CriteriaTables.exists(spark, path)) {
             throw new IllegalArgumentException("the static method needs " + path + "; run the criteria job first, "
                     + "or point --criteria at its output");

@@ -95,6 +95,9 @@ public final class CriteriaJob {
 
     private Summary runLocked() {
         long start = System.nanoTime();
+        for (String finished : CriteriaCommit.recover(spark.sparkContext().hadoopConfiguration(), options.output())) {
+            LOG.warn("finished the commit of criteria run {}, which was killed while committing", finished);
+        }
         Path modelDir = SharedPaths.require(Path.of(options.model()), "model directory");
         OptConfig config = OptCheckpoint.readConfig(modelDir);
         ByteLevelBpeTokenizer tokenizer = TokenizerLoader.load(modelDir, config.bosTokenId());
@@ -122,16 +125,18 @@ public final class CriteriaJob {
                     outputs.flatMap(o -> o.examples().iterator()), CriteriaExamplesTable.schema());
             Dataset<Row> units =
                     spark.createDataFrame(outputs.flatMap(o -> o.units().iterator()), UnitImportanceTable.schema());
+            String staging = CriteriaCommit.stagingOf(options.output(), options.runId());
             jsc.setJobDescription(description + ": writing " + CriteriaTables.EXAMPLES);
-            write(examples, CriteriaTables.EXAMPLES);
+            write(examples, staging, CriteriaTables.EXAMPLES);
             jsc.setJobDescription(description + ": writing " + CriteriaTables.UNITS);
-            write(units, CriteriaTables.UNITS);
+            write(units, staging, CriteriaTables.UNITS);
             List<SetProcessor.Output> done = outputs.map(
                             o -> new SetProcessor.Output(o.set(), List.of(), List.of(), o.seconds()))
                     .collect();
             long unitRows = outputs.map(o -> (long) o.units().size()).reduce(Long::sum);
             double seconds = (System.nanoTime() - start) / 1e9;
-            writeManifest(modelDir, config, sets, done, inputCounts, malformed, seconds, codeVersion);
+            writeManifest(staging, modelDir, config, sets, done, inputCounts, malformed, seconds, codeVersion);
+            CriteriaCommit.commit(jsc.hadoopConfiguration(), options.output(), options.runId());
             return new Summary(
                     options.runId(),
                     modelName,
@@ -143,6 +148,8 @@ public final class CriteriaJob {
                     options.output());
         } finally {
             outputs.unpersist(false);
+            // a run that failed before its commit drops its staging folder; a committed one has none left
+            CriteriaCommit.dropUncommitted(jsc.hadoopConfiguration(), options.output(), options.runId());
         }
     }
 
@@ -211,11 +218,12 @@ public final class CriteriaJob {
         }
     }
 
-    private void write(Dataset<Row> rows, String table) {
-        PartitionWriter.replacePartitions(rows, options.output() + "/" + table, CriteriaTables.PARTITIONS);
+    private void write(Dataset<Row> rows, String staging, String table) {
+        PartitionWriter.replacePartitions(rows, staging + "/" + table, CriteriaTables.PARTITIONS);
     }
 
     private void writeManifest(
+            String staging,
             Path modelDir,
             OptConfig config,
             List<WorkSet> sets,
@@ -254,8 +262,7 @@ public final class CriteriaJob {
                         spark.sparkContext().master()),
                 perSet,
                 malformed.stream().map(MalformedRow::toString).toList());
-        org.apache.hadoop.fs.Path dir =
-                new org.apache.hadoop.fs.Path(options.output() + "/" + CriteriaTables.MANIFESTS);
+        org.apache.hadoop.fs.Path dir = new org.apache.hadoop.fs.Path(staging + "/" + CriteriaTables.MANIFESTS);
         org.apache.hadoop.fs.Path file = new org.apache.hadoop.fs.Path(dir, options.runId() + ".json");
         org.apache.hadoop.fs.Path tmp = new org.apache.hadoop.fs.Path(dir, "." + options.runId() + ".json.tmp");
         try {

@@ -14,6 +14,7 @@ import org.shadowllm.common.criteria.ImportanceCriterion;
 import org.shadowllm.common.predictor.FeaturePosition;
 import org.shadowllm.common.predictor.FeatureSource;
 import org.shadowllm.common.predictor.PredictorShape;
+import org.shadowllm.jobs.criteria.CriteriaCommit;
 import org.shadowllm.jobs.criteria.CriteriaTables;
 import org.shadowllm.trainer.data.ImportanceRecord;
 
@@ -39,6 +40,7 @@ final class CriteriaTableReader {
             List<String> tasks,
             List<Integer> shots) {
         String path = input.replaceAll("/+$", "") + "/" + CriteriaTables.EXAMPLES;
+        CriteriaCommit.requireNoPendingCommit(spark.sparkContext().hadoopConfiguration(), input);
         requireTable(spark, path);
         Dataset<Row> all = spark.read().parquet(path);
         List<String> models = all.select("model")

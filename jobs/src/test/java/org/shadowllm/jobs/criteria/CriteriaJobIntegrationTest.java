@@ -11,6 +11,7 @@ import ai.djl.ndarray.NDManager;
 import com.google.gson.JsonObject;
 import com.google.gson.JsonParser;
 import java.io.IOException;
+import java.io.UncheckedIOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.EnumSet;
@@ -335,6 +336,62 @@ class CriteriaJobIntegrationTest {
             assertTrue(e.getMessage().contains("in use by run other-run"), e.getMessage());
             assertFalse(Files.exists(Path.of(output, CriteriaTables.EXAMPLES)));
         }
+    }
+
+    @org.junit.jupiter.params.ParameterizedTest(name = "killed at {0}")
+    @org.junit.jupiter.params.provider.ValueSource(
+            strings = {"staged", "marked", "partition-swapped", "manifest-moved"})
+    void aRunKilledAtAnyCommitPointLeavesTheWholeOldOrTheWholeNewRunOfEachPartition(String point) {
+        String output = out.resolve("kill-" + point).toString();
+        String[] first = {"--tasks", "copa,rte", "--shots", "0", "--examples", "3", "--criteria", "l2norm"};
+        new CriteriaJob(spark, options(output, concat(first, "--run-id", "a"))).run();
+        String[] second = {"--tasks", "copa", "--shots", "0", "--examples", "2", "--criteria", "l2norm"};
+        CriteriaCommit.faults = p -> {
+            if (p.equals(point)) {
+                throw new IOException("killed at " + p);
+            }
+        };
+        try {
+            assertThrows(
+                    UncheckedIOException.class,
+                    () -> new CriteriaJob(spark, options(output, concat(second, "--run-id", "b"))).run());
+        } finally {
+            CriteriaCommit.faults = p -> {};
+        }
+        var hadoop = spark.sparkContext().hadoopConfiguration();
+        boolean committed = !point.equals("staged");
+        if (committed) {
+            IllegalStateException e = assertThrows(
+                    IllegalStateException.class, () -> CriteriaCommit.requireNoPendingCommit(hadoop, output));
+            assertTrue(e.getMessage().contains("criteria run b was killed while committing"), e.getMessage());
+        }
+        // the next run's start (holding the lock) finishes or drops what the kill left
+        assertEquals(committed ? List.of("b") : List.of(), CriteriaCommit.recover(hadoop, output));
+        CriteriaCommit.requireNoPendingCommit(hadoop, output);
+        String expected = committed ? "b" : "a";
+        for (String table : List.of(CriteriaTables.EXAMPLES, CriteriaTables.UNITS)) {
+            Dataset<Row> t = table(output, table);
+            assertEquals(List.of(expected), runIds(t.filter(col("task").equalTo("copa"))), table + " copa");
+            assertEquals(List.of("a"), runIds(t.filter(col("task").equalTo("rte"))), table + " rte");
+        }
+        assertEquals(
+                committed ? 2 : 3,
+                table(output, CriteriaTables.EXAMPLES)
+                        .filter(col("task").equalTo("copa"))
+                        .count());
+        assertEquals(committed, Files.exists(Path.of(output, CriteriaTables.MANIFESTS, "b.json")));
+        assertFalse(Files.exists(Path.of(output, CriteriaCommit.STAGING)), "no staging folder left");
+    }
+
+    private static String[] concat(String[] a, String... b) {
+        return Stream.concat(Stream.of(a), Stream.of(b)).toArray(String[]::new);
+    }
+
+    private static List<String> runIds(Dataset<Row> t) {
+        return t.select("run_id")
+                .distinct()
+                .as(org.apache.spark.sql.Encoders.STRING())
+                .collectAsList();
     }
 
     @Test
