@@ -44,11 +44,17 @@ public record PredictorManifest(
 
     /**
      * The criteria table a predictor was trained from: its location, the runs in it, how many rows were
-     * read, and the token position of the features (null in manifests written before it was recorded:
-     * the last input token).
+     * read, the token position of the features (null in manifests written before it was recorded:
+     * the last input token), and the fingerprint of the checkpoint its rows came from (null before
+     * fingerprints, and for random predictors).
      */
     public record InputTable(
-            String path, List<String> runIds, long rows, List<String> codeVersions, FeaturePosition featurePosition) {
+            String path,
+            List<String> runIds,
+            long rows,
+            List<String> codeVersions,
+            FeaturePosition featurePosition,
+            String modelFingerprint) {
         public InputTable {
             runIds = List.copyOf(runIds);
             codeVersions = List.copyOf(codeVersions);

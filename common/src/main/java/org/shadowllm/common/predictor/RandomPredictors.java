@@ -36,7 +36,7 @@ public final class RandomPredictors {
                 Map.of(),
                 Map.of(),
                 "test",
-                new PredictorManifest.InputTable("none", List.of(), 0, List.of(), FeaturePosition.PLAN),
+                new PredictorManifest.InputTable("none", List.of(), 0, List.of(), FeaturePosition.PLAN, null),
                 "2026-11-22T00:00:00Z",
                 specs);
         return new UnitPredictor(m, nets);

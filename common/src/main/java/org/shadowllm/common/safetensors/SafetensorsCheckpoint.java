@@ -67,6 +67,23 @@ public final class SafetensorsCheckpoint implements AutoCloseable {
         return new SafetensorsCheckpoint(directory, files, byTensor);
     }
 
+    /** The checkpoint's safetensors files, in name order: the index's shards, or the single file. */
+    public static List<Path> files(Path directory) {
+        Path index = directory.resolve(INDEX_FILE);
+        if (Files.isRegularFile(index)) {
+            return readIndex(index).values().stream()
+                    .distinct()
+                    .sorted()
+                    .map(shard -> shardPath(directory, index, shard))
+                    .toList();
+        }
+        Path single = directory.resolve(SINGLE_FILE);
+        if (Files.isRegularFile(single)) {
+            return List.of(single);
+        }
+        throw new SafetensorsException(directory.toString(), null, "no " + SINGLE_FILE + " and no " + INDEX_FILE);
+    }
+
     /** A shard named by the index: a plain file name inside the model folder, never a path out of it. */
     private static Path shardPath(Path directory, Path index, String shard) {
         Path p = directory.resolve(shard).normalize();

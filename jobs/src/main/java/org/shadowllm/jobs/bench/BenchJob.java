@@ -37,6 +37,7 @@ import org.shadowllm.bench.report.HtmlReport;
 import org.shadowllm.bench.sparse.SparseOptModel;
 import org.shadowllm.bench.sparse.SparsityBudget;
 import org.shadowllm.common.SharedPaths;
+import org.shadowllm.common.checkpoint.ModelFingerprint;
 import org.shadowllm.common.checkpoint.OptCheckpoint;
 import org.shadowllm.common.criteria.ImportanceCriterion;
 import org.shadowllm.common.device.DeviceSpec;
@@ -100,6 +101,7 @@ public final class BenchJob {
         Path modelDir = SharedPaths.require(Path.of(options.model()), "model directory");
         OptConfig config = OptCheckpoint.readConfig(modelDir);
         String modelName = modelDir.toAbsolutePath().normalize().getFileName().toString();
+        String fingerprint = ModelFingerprint.of(modelDir);
         ByteLevelBpeTokenizer tokenizer = TokenizerLoader.load(modelDir, config.bosTokenId());
         PerplexityEval pplEval =
                 new PerplexityEval(options.pplWindow(), options.pplPrefix(), options.pplWindows(), options.seed());
@@ -123,9 +125,9 @@ public final class BenchJob {
         try (NDManager root = NDManager.newBaseManager(device);
                 OptModel model = OptCheckpoint.load(modelDir, root, device);
                 SparseOptModel sparse = new SparseOptModel(model);
-                Predictors predictors = new Predictors(root, config, modelName);
+                Predictors predictors = new Predictors(root, config, modelName, fingerprint);
                 WorkerPool pool = WorkerPool.perCore()) {
-            List<SparsityMethod> methods = methods(config, modelName, predictors);
+            List<SparsityMethod> methods = methods(config, modelName, fingerprint, predictors);
             LOG.info("bench {}: {} method configurations, measures {}", modelName, methods.size(), options.measures());
             for (SparsityMethod m : methods) {
                 results.addAll(allocation(m, config));
@@ -327,10 +329,12 @@ public final class BenchJob {
         return options.minNeurons() > 0 ? options.minNeurons() : SparsityBudget.defaultMinNeurons(c.ffnDim());
     }
 
-    private List<SparsityMethod> methods(OptConfig config, String modelName, Predictors predictors) {
+    private List<SparsityMethod> methods(
+            OptConfig config, String modelName, String fingerprint, Predictors predictors) {
         Map<ImportanceCriterion, float[][][]> staticScores = new java.util.EnumMap<>(ImportanceCriterion.class);
         for (ImportanceCriterion c : options.criteriaOf(Method.STATIC)) {
-            staticScores.put(c, StaticScores.read(spark, options.criteriaInput(), modelName, c.key(), config));
+            staticScores.put(
+                    c, StaticScores.read(spark, options.criteriaInput(), modelName, fingerprint, c.key(), config));
         }
         List<SparsityMethod> out = new ArrayList<>();
         if (options.runs(Method.DENSE)) {
@@ -404,12 +408,14 @@ public final class BenchJob {
         private final NDManager manager;
         private final OptConfig config;
         private final String modelName;
+        private final String fingerprint;
         private final Map<String, PredictorRuntime> loaded = new LinkedHashMap<>();
 
-        Predictors(NDManager manager, OptConfig config, String modelName) {
+        Predictors(NDManager manager, OptConfig config, String modelName, String fingerprint) {
             this.manager = manager;
             this.config = config;
             this.modelName = modelName;
+            this.fingerprint = fingerprint;
         }
 
         PredictorRuntime get(PredictorKind kind, ImportanceCriterion criterion, String dir) {
@@ -427,6 +433,15 @@ public final class BenchJob {
                 if (!r.predictor().manifest().criterion().equals(criterion.key())) {
                     throw new IllegalArgumentException(p + " holds a predictor of "
                             + r.predictor().manifest().criterion() + ", not " + criterion.key());
+                }
+                String trainedOn = r.predictor().manifest().inputTable().modelFingerprint();
+                if (trainedOn == null) {
+                    LOG.warn("{} names no model fingerprint (trained by an older trainer): not checked", p);
+                } else if (!trainedOn.equals(fingerprint)) {
+                    r.close();
+                    throw new IllegalArgumentException(p + " was trained on checkpoint " + trainedOn + " of '"
+                            + modelName + "', but the model given is checkpoint " + fingerprint
+                            + "; retrain the predictor for this checkpoint");
                 }
                 var position = r.predictor().manifest().inputTable().featurePosition();
                 if (position != org.shadowllm.common.predictor.FeaturePosition.PLAN) {

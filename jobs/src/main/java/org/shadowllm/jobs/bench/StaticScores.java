@@ -10,6 +10,7 @@ import org.apache.spark.sql.SparkSession;
 import org.shadowllm.common.model.OptConfig;
 import org.shadowllm.jobs.criteria.CriteriaCommit;
 import org.shadowllm.jobs.criteria.CriteriaTables;
+import org.shadowllm.jobs.tables.Fingerprints;
 
 /**
  * The static method's scores: each unit's set-level score in {@code unit_importance}, averaged over
@@ -19,13 +20,15 @@ final class StaticScores {
     private StaticScores() {}
 
     /** {@code [0]} heads {@code [L][H]}, {@code [1]} neurons {@code [L][F]}. */
-    static float[][][] read(SparkSession spark, String input, String model, String criterion, OptConfig config) {
+    static float[][][] read(
+            SparkSession spark, String input, String model, String fingerprint, String criterion, OptConfig config) {
         String path = input.replaceAll("/+$", "") + "/" + CriteriaTables.UNITS;
         CriteriaCommit.requireNoPendingCommit(spark.sparkContext().hadoopConfiguration(), input);
         if (!CriteriaTables.exists(spark, path)) {
             throw new IllegalArgumentException("the static method needs " + path + "; run the criteria job first, "
                     + "or point --criteria at its output");
         }
+        Fingerprints.require(spark.read().parquet(path), path, model, fingerprint);
         Dataset<Row> rows = spark.read()
                 .parquet(path)
                 .where(col("model")

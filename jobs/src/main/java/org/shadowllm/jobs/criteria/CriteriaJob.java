@@ -20,6 +20,7 @@ import org.apache.spark.sql.SparkSession;
 import org.apache.spark.storage.StorageLevel;
 import org.apache.spark.util.LongAccumulator;
 import org.shadowllm.common.SharedPaths;
+import org.shadowllm.common.checkpoint.ModelFingerprint;
 import org.shadowllm.common.checkpoint.OptCheckpoint;
 import org.shadowllm.common.criteria.ImportanceCriterion;
 import org.shadowllm.common.model.OptConfig;
@@ -102,6 +103,7 @@ public final class CriteriaJob {
         OptConfig config = OptCheckpoint.readConfig(modelDir);
         ByteLevelBpeTokenizer tokenizer = TokenizerLoader.load(modelDir, config.bosTokenId());
         String modelName = modelDir.toAbsolutePath().normalize().getFileName().toString();
+        String fingerprint = ModelFingerprint.of(modelDir);
         JavaSparkContext jsc = JavaSparkContext.fromSparkContext(spark.sparkContext());
 
         Plan plan = plan(options, new TaskReader(options.data(), jsc.hadoopConfiguration()), tokenizer, config);
@@ -118,7 +120,7 @@ public final class CriteriaJob {
         Timestamp createdAt = Timestamp.from(Instant.now());
         String codeVersion = CriteriaTables.codeVersion();
         JavaRDD<SetProcessor.Output> outputs = jsc.parallelize(sets, Math.max(1, sets.size()))
-                .map(new SetProcessor(options, modelName, codeVersion, createdAt, progress))
+                .map(new SetProcessor(options, modelName, fingerprint, codeVersion, createdAt, progress))
                 .persist(StorageLevel.MEMORY_AND_DISK());
         try {
             Dataset<Row> examples = spark.createDataFrame(
@@ -135,7 +137,8 @@ public final class CriteriaJob {
                     .collect();
             long unitRows = outputs.map(o -> (long) o.units().size()).reduce(Long::sum);
             double seconds = (System.nanoTime() - start) / 1e9;
-            writeManifest(staging, modelDir, config, sets, done, inputCounts, malformed, seconds, codeVersion);
+            writeManifest(
+                    staging, modelDir, fingerprint, config, sets, done, inputCounts, malformed, seconds, codeVersion);
             CriteriaCommit.commit(jsc.hadoopConfiguration(), options.output(), options.runId());
             return new Summary(
                     options.runId(),
@@ -225,6 +228,7 @@ public final class CriteriaJob {
     private void writeManifest(
             String staging,
             Path modelDir,
+            String fingerprint,
             OptConfig config,
             List<WorkSet> sets,
             List<SetProcessor.Output> done,
@@ -246,7 +250,8 @@ public final class CriteriaJob {
                 codeVersion,
                 Instant.now().toString(),
                 seconds,
-                new CriteriaManifest.Inputs(modelDir.toAbsolutePath().toString(), config, options.data(), inputCounts),
+                new CriteriaManifest.Inputs(
+                        modelDir.toAbsolutePath().toString(), fingerprint, config, options.data(), inputCounts),
                 new CriteriaManifest.Options(
                         options.tasks().stream().map(FewShotTask::key).toList(),
                         List.copyOf(options.shots()),

@@ -7,11 +7,12 @@ import java.nio.file.Path;
 import java.util.Map;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.atomic.AtomicInteger;
+import org.shadowllm.common.checkpoint.ModelFingerprint;
 import org.shadowllm.common.checkpoint.OptCheckpoint;
 import org.shadowllm.common.model.OptModel;
 
 /**
- * One loaded model per (directory, device) per JVM, shared by every Spark task on the executor.
+ * One loaded model per (checkpoint fingerprint, device) per JVM, shared by every Spark task on the executor.
  * Passes on a model are serialized ({@link OptModel#exclusive()}), so PyTorch gets all the executor's
  * cores for its intra-op threads.
  */
@@ -27,9 +28,14 @@ public final class ExecutorModels {
      * PyTorch's CPU threads; it changes only while the model is held, since changing it during a pass
      * is unsafe. 0 keeps the current setting.
      */
-    public static OptModel get(String modelDir, Device device, int threads) {
-        OptModel model = MODELS.computeIfAbsent(modelDir + "@" + device, k -> {
+    public static OptModel get(String modelDir, String fingerprint, Device device, int threads) {
+        OptModel model = MODELS.computeIfAbsent(fingerprint + "@" + device, k -> {
             synchronized (ExecutorModels.class) {
+                String local = ModelFingerprint.of(Path.of(modelDir));
+                if (!local.equals(fingerprint)) {
+                    throw new IllegalStateException("the model at " + modelDir + " on this executor has fingerprint "
+                            + local + ", the driver's has " + fingerprint + ": the executors hold another checkpoint");
+                }
                 if (root == null) {
                     root = NDManager.newBaseManager();
                 }

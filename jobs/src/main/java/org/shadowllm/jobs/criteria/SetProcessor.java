@@ -38,17 +38,20 @@ final class SetProcessor implements Function<WorkSet, SetProcessor.Output> {
     private final CriteriaJobOptions options;
     private final String modelName;
     private final String codeVersion;
+    private final String modelFingerprint;
     private final Timestamp createdAt;
     private final LongAccumulator progress;
 
     SetProcessor(
             CriteriaJobOptions options,
             String modelName,
+            String modelFingerprint,
             String codeVersion,
             Timestamp createdAt,
             LongAccumulator progress) {
         this.options = options;
         this.modelName = modelName;
+        this.modelFingerprint = modelFingerprint;
         this.codeVersion = codeVersion;
         this.createdAt = createdAt;
         this.progress = progress;
@@ -58,7 +61,10 @@ final class SetProcessor implements Function<WorkSet, SetProcessor.Output> {
     public Output call(WorkSet set) {
         long start = System.nanoTime();
         OptModel model = ExecutorModels.get(
-                options.model(), device(), options.threads() > 0 ? options.threads() : executorCores());
+                options.model(),
+                modelFingerprint,
+                device(),
+                options.threads() > 0 ? options.threads() : executorCores());
         OptConfig c = model.config();
         CriteriaCalculator calc = new CriteriaCalculator(model);
         CriteriaOptions opts = new CriteriaOptions(options.criteria(), false, true);
@@ -176,6 +182,7 @@ final class SetProcessor implements Function<WorkSet, SetProcessor.Output> {
                 c.numHeads(),
                 c.ffnDim(),
                 c.hiddenSize(),
+                modelFingerprint,
                 codeVersion,
                 createdAt,
                 modelName,
@@ -277,6 +284,7 @@ final class SetProcessor implements Function<WorkSet, SetProcessor.Output> {
                 meanRank,
                 rankVar,
                 setScore,
+                modelFingerprint,
                 codeVersion,
                 createdAt,
                 modelName,

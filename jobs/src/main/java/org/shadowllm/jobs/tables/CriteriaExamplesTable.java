@@ -34,6 +34,7 @@ public final class CriteriaExamplesTable {
             int headsPerLayer,
             int ffn,
             int hidden,
+            String modelFingerprint,
             String codeVersion,
             Timestamp createdAt,
             String model,
@@ -65,6 +66,7 @@ public final class CriteriaExamplesTable {
                 .add("heads", DataTypes.IntegerType, false, Example::headsPerLayer)
                 .add("ffn", DataTypes.IntegerType, false, Example::ffn)
                 .add("hidden", DataTypes.IntegerType, false, Example::hidden)
+                .add("model_fingerprint", DataTypes.StringType, false, Example::modelFingerprint)
                 .add("code_version", DataTypes.StringType, false, Example::codeVersion)
                 .add("created_at", DataTypes.TimestampType, false, Example::createdAt)
                 .add("model", DataTypes.StringType, false, Example::model)

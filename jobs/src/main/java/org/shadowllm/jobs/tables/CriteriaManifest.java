@@ -34,8 +34,13 @@ public record CriteriaManifest(
         malformed = malformed == null ? List.of() : List.copyOf(malformed);
     }
 
-    /** The model (its directory and its config, field by field), the task folder, and each split's record count. */
-    public record Inputs(String model, OptConfig modelConfig, String data, Map<String, Integer> splitRecords) {}
+    /** The model (its directory, its fingerprint and its config, field by field), the task folder, and each split's record count. */
+    public record Inputs(
+            String model,
+            String modelFingerprint,
+            OptConfig modelConfig,
+            String data,
+            Map<String, Integer> splitRecords) {}
 
     public record Options(
             List<String> tasks,

@@ -27,6 +27,7 @@ public final class UnitImportanceTable {
             Double meanRank,
             Double rankVariance,
             Double setScore,
+            String modelFingerprint,
             String codeVersion,
             Timestamp createdAt,
             String model,
@@ -46,6 +47,7 @@ public final class UnitImportanceTable {
             .add("mean_rank", DataTypes.DoubleType, true, Unit::meanRank)
             .add("rank_variance", DataTypes.DoubleType, true, Unit::rankVariance)
             .add("set_score", DataTypes.DoubleType, true, Unit::setScore)
+            .add("model_fingerprint", DataTypes.StringType, false, Unit::modelFingerprint)
             .add("code_version", DataTypes.StringType, false, Unit::codeVersion)
             .add("created_at", DataTypes.TimestampType, false, Unit::createdAt)
             .add("model", DataTypes.StringType, false, Unit::model)

@@ -16,6 +16,7 @@ import org.shadowllm.common.predictor.FeatureSource;
 import org.shadowllm.common.predictor.PredictorShape;
 import org.shadowllm.jobs.criteria.CriteriaCommit;
 import org.shadowllm.jobs.criteria.CriteriaTables;
+import org.shadowllm.jobs.tables.Fingerprints;
 import org.shadowllm.trainer.data.ImportanceRecord;
 
 /** Reads one model's rows of {@code criteria_examples} for a criterion, tasks and shot counts. */
@@ -29,7 +30,8 @@ final class CriteriaTableReader {
             List<ImportanceRecord> records,
             String path,
             List<String> runIds,
-            List<String> codeVersions) {}
+            List<String> codeVersions,
+            String modelFingerprint) {}
 
     static Table read(
             SparkSession spark,
@@ -55,6 +57,7 @@ final class CriteriaTableReader {
         } else if (!models.contains(model)) {
             throw new IllegalArgumentException(path + " has no rows for model '" + model + "'; it holds " + models);
         }
+        String fingerprint = Fingerprints.require(all, path, model, null);
         String context = FeatureSource.ATTENTION_CONTEXT.column(features);
         String residual = FeatureSource.RESIDUAL_IN.column(features);
         for (String c : new String[] {context, residual}) {
@@ -125,7 +128,7 @@ final class CriteriaTableReader {
             runIds.add(r.getString(0));
             codeVersions.add(r.getString(12));
         }
-        return new Table(model, shape, records, path, List.copyOf(runIds), List.copyOf(codeVersions));
+        return new Table(model, shape, records, path, List.copyOf(runIds), List.copyOf(codeVersions), fingerprint);
     }
 
     private static void requireTable(SparkSession spark, String path) {

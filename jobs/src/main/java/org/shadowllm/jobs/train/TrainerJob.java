@@ -136,7 +136,8 @@ public final class TrainerJob {
                             table.runIds(),
                             table.records().size(),
                             table.codeVersions(),
-                            options.features()),
+                            options.features(),
+                            table.modelFingerprint()),
                     createdAt,
                     trained.networks().stream().map(n -> n.spec()).toList());
             String artifact = root + "/" + PREDICTORS + "/"

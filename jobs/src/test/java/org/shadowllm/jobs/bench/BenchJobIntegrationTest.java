@@ -402,6 +402,7 @@ class BenchJobIntegrationTest {
                 1.0,
                 0.0,
                 Double.NaN,
+                "f",
                 "v",
                 new java.sql.Timestamp(0),
                 "m",
@@ -416,7 +417,12 @@ class BenchJobIntegrationTest {
         IllegalArgumentException e = assertThrows(
                 IllegalArgumentException.class,
                 () -> StaticScores.read(
-                        spark, dir, "m", "plainact", OptCheckpoint.readConfig(SharedPaths.model("tiny-random-opt"))));
+                        spark,
+                        dir,
+                        "m",
+                        "f",
+                        "plainact",
+                        OptCheckpoint.readConfig(SharedPaths.model("tiny-random-opt"))));
         assertTrue(
                 e.getMessage().contains("layer 1 head 2") && e.getMessage().contains("not a finite number"),
                 e.getMessage());

@@ -19,11 +19,15 @@ import org.junit.jupiter.api.io.TempDir;
 import org.shadowllm.bench.method.PredictorRuntime;
 import org.shadowllm.common.SharedPaths;
 import org.shadowllm.common.Tolerance;
+import org.shadowllm.common.checkpoint.ModelFingerprint;
 import org.shadowllm.common.checkpoint.OptCheckpoint;
+import org.shadowllm.common.checkpoint.RandomOptCheckpoint;
 import org.shadowllm.common.predictor.PredictorArtifacts;
 import org.shadowllm.common.predictor.PredictorKind;
 import org.shadowllm.common.predictor.UnitPredictor;
 import org.shadowllm.jobs.LocalSpark;
+import org.shadowllm.jobs.bench.BenchJob;
+import org.shadowllm.jobs.bench.BenchOptions;
 import org.shadowllm.jobs.criteria.CriteriaJob;
 import org.shadowllm.jobs.criteria.CriteriaJobOptions;
 import org.shadowllm.trainer.data.ExampleSplit;
@@ -228,6 +232,67 @@ class TrainerJobIntegrationTest {
                 }
             }
         }
+    }
+
+    @Test
+    void aCheckpointIsKnownByItsFingerprintNotItsFolderName() throws Exception {
+        // another training of the same architecture, in a folder of the same name
+        Path original = SharedPaths.model("tiny-random-opt");
+        Path other = Files.createDirectories(out.resolve("other/tiny-random-opt"));
+        try (var files = Files.list(original)) {
+            for (Path f : files.toList()) {
+                Files.copy(f, other.resolve(f.getFileName()));
+            }
+        }
+        RandomOptCheckpoint.write(other, OptCheckpoint.readConfig(original), 99);
+        String mixed = out.resolve("mixed").toString();
+        String[] common = {"--output", mixed, "--shots", "0", "--examples", "4", "--criteria", "plainact"};
+        new CriteriaJob(
+                        spark,
+                        CriteriaJobOptions.parse(
+                                concat(common, "--model", original.toString(), "--tasks", "copa", "--run-id", "first")))
+                .run();
+        new CriteriaJob(
+                        spark,
+                        CriteriaJobOptions.parse(
+                                concat(common, "--model", other.toString(), "--tasks", "piqa", "--run-id", "second")))
+                .run();
+        IllegalArgumentException e = assertThrows(
+                IllegalArgumentException.class,
+                () -> new TrainerJob(spark, options(out.resolve("mixed-train").toString(), "--input", mixed)).run());
+        assertTrue(e.getMessage().contains("come from 2 different checkpoints"), e.getMessage());
+
+        // a predictor trained on the original refuses to plan for the other checkpoint
+        String trained = out.resolve("fp-train").toString();
+        TrainerJob.Summary s = new TrainerJob(spark, options(trained, "--predictors", "shadowllm-split")).run();
+        assertEquals(
+                ModelFingerprint.of(original),
+                s.results().get(0).predictor().manifest().inputTable().modelFingerprint());
+        IllegalArgumentException b =
+                assertThrows(IllegalArgumentException.class, () -> new BenchJob(spark, BenchOptions.parse(new String[] {
+                            "--model",
+                            other.toString(),
+                            "--criteria",
+                            criteria,
+                            "--predictors",
+                            trained,
+                            "--output",
+                            out.resolve("fp-bench").toString(),
+                            "--methods",
+                            "dense,shadowllm",
+                            "--measures",
+                            "perplexity",
+                            "--sparsities",
+                            "0.5",
+                            "--ppl-windows",
+                            "1"
+                        }))
+                        .run());
+        assertTrue(b.getMessage().contains("retrain the predictor for this checkpoint"), b.getMessage());
+    }
+
+    private static String[] concat(String[] a, String... b) {
+        return Stream.concat(Stream.of(a), Stream.of(b)).toArray(String[]::new);
     }
 
     @Test

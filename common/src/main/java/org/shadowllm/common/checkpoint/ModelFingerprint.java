@@ -1,0 +1,74 @@
+package org.shadowllm.common.checkpoint;
+
+import java.io.IOException;
+import java.io.UncheckedIOException;
+import java.nio.ByteBuffer;
+import java.nio.ByteOrder;
+import java.nio.channels.FileChannel;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.nio.file.StandardOpenOption;
+import java.security.MessageDigest;
+import java.security.NoSuchAlgorithmException;
+import java.util.HexFormat;
+import org.shadowllm.common.safetensors.SafetensorsCheckpoint;
+
+/**
+ * What identifies a checkpoint, since its folder name does not: SHA-256 over {@code config.json},
+ * every safetensors header (names, dtypes, shapes, offsets) and 16 samples of 64 KiB spread over each
+ * file's data. Two trainings of one architecture differ in every sample; reading a few MiB keeps it
+ * cheap at OPT-30B's size. It is a sampled hash: it tells checkpoints apart, it does not prove that
+ * no single weight changed.
+ */
+public final class ModelFingerprint {
+    private static final int SAMPLES = 16;
+    private static final int SAMPLE_BYTES = 64 << 10;
+
+    private ModelFingerprint() {}
+
+    /** 16 hex digits. */
+    public static String of(Path modelDir) {
+        try {
+            MessageDigest sha = MessageDigest.getInstance("SHA-256");
+            sha.update(Files.readAllBytes(modelDir.resolve("config.json")));
+            for (Path file : SafetensorsCheckpoint.files(modelDir)) {
+                sha.update(file.getFileName().toString().getBytes(java.nio.charset.StandardCharsets.UTF_8));
+                try (FileChannel ch = FileChannel.open(file, StandardOpenOption.READ)) {
+                    ByteBuffer len = ByteBuffer.allocate(8).order(ByteOrder.LITTLE_ENDIAN);
+                    ch.read(len, 0);
+                    long header = len.flip().getLong();
+                    long size = ch.size();
+                    long dataStart = Math.min(size, 8 + Math.max(0, header));
+                    update(sha, ch, 0, dataStart);
+                    long data = size - dataStart;
+                    for (int i = 0; i < SAMPLES && data > 0; i++) {
+                        long at = dataStart + (data - Math.min(data, SAMPLE_BYTES)) * i / Math.max(1, SAMPLES - 1);
+                        update(sha, ch, at, Math.min(data, SAMPLE_BYTES));
+                    }
+                }
+            }
+            return HexFormat.of().formatHex(sha.digest(), 0, 8);
+        } catch (IOException e) {
+            throw new UncheckedIOException("cannot fingerprint the model in " + modelDir, e);
+        } catch (NoSuchAlgorithmException e) {
+            throw new IllegalStateException(e);
+        }
+    }
+
+    private static void update(MessageDigest sha, FileChannel ch, long from, long length) throws IOException {
+        ByteBuffer buf = ByteBuffer.allocate((int) Math.min(length, SAMPLE_BYTES));
+        long pos = from;
+        long left = length;
+        while (left > 0) {
+            buf.clear().limit((int) Math.min(left, buf.capacity()));
+            int n = ch.read(buf, pos);
+            if (n <= 0) {
+                return;
+            }
+            buf.flip();
+            sha.update(buf);
+            pos += n;
+            left -= n;
+        }
+    }
+}
