@@ -106,8 +106,28 @@ public final class CriteriaJob {
         String fingerprint = ModelFingerprint.of(modelDir);
         JavaSparkContext jsc = JavaSparkContext.fromSparkContext(spark.sparkContext());
 
-        Plan plan = plan(options, new TaskReader(options.data(), jsc.hadoopConfiguration()), tokenizer, config);
-        List<WorkSet> sets = plan.sets();
+        TaskReader reader = new TaskReader(options.data(), jsc.hadoopConfiguration());
+        Plan plan = plan(options, reader, tokenizer, config);
+        String codeVersion = CriteriaTables.codeVersion();
+        Map<String, String> inputs = inputFingerprints(plan.sets(), reader, fingerprint, codeVersion);
+        // a run with an injected failure must reach it, so it never skips
+        Map<String, String[]> previous = options.force() || options.failAfterExamples() > 0
+                ? Map.of()
+                : PreviousRuns.lastInputs(jsc.hadoopConfiguration(), options.output(), modelName);
+        List<WorkSet> sets = new ArrayList<>();
+        List<CriteriaManifest.SetEntry> kept = new ArrayList<>();
+        for (WorkSet set : plan.sets()) {
+            String[] last = previous.get(set.label());
+            if (last != null && last[0].equals(inputs.get(set.label()))) {
+                LOG.info(
+                        "skipping {}: its inputs are unchanged since run {} (--force true recomputes it)",
+                        set.label(),
+                        last[1]);
+                kept.add(new CriteriaManifest.SetEntry(set.label(), 0, 0, 0, last[0], last[1]));
+            } else {
+                sets.add(set);
+            }
+        }
         List<MalformedRow> malformed = plan.malformed();
         Map<String, Integer> inputCounts = plan.splitRecords();
         reportMalformed(malformed);
@@ -118,7 +138,6 @@ public final class CriteriaJob {
         jsc.setJobDescription(description);
         LongAccumulator progress = jsc.sc().longAccumulator("examples scored");
         Timestamp createdAt = Timestamp.from(Instant.now());
-        String codeVersion = CriteriaTables.codeVersion();
         JavaRDD<SetProcessor.Output> outputs = jsc.parallelize(sets, Math.max(1, sets.size()))
                 .map(new SetProcessor(options, modelName, fingerprint, codeVersion, createdAt, progress))
                 .persist(StorageLevel.MEMORY_AND_DISK());
@@ -135,10 +154,21 @@ public final class CriteriaJob {
             List<SetProcessor.Output> done = outputs.map(
                             o -> new SetProcessor.Output(o.set(), List.of(), List.of(), o.seconds()))
                     .collect();
-            long unitRows = outputs.map(o -> (long) o.units().size()).reduce(Long::sum);
+            long unitRows = outputs.map(o -> (long) o.units().size()).fold(0L, Long::sum);
             double seconds = (System.nanoTime() - start) / 1e9;
             writeManifest(
-                    staging, modelDir, fingerprint, config, sets, done, inputCounts, malformed, seconds, codeVersion);
+                    staging,
+                    modelDir,
+                    fingerprint,
+                    config,
+                    sets,
+                    done,
+                    inputs,
+                    kept,
+                    inputCounts,
+                    malformed,
+                    seconds,
+                    codeVersion);
             CriteriaCommit.commit(jsc.hadoopConfiguration(), options.output(), options.runId());
             return new Summary(
                     options.runId(),
@@ -153,6 +183,61 @@ public final class CriteriaJob {
             outputs.unpersist(false);
             // a run that failed before its commit drops its staging folder; a committed one has none left
             CriteriaCommit.dropUncommitted(jsc.hadoopConfiguration(), options.output(), options.runId());
+        }
+    }
+
+    /**
+     * Per set, a fingerprint of everything its rows depend on: the checkpoint, the task files it reads,
+     * the options that change scores, and the code (without its build time).
+     */
+    private Map<String, String> inputFingerprints(
+            List<WorkSet> sets, TaskReader reader, String modelFingerprint, String codeVersion) {
+        Map<String, String> digests = new java.util.HashMap<>();
+        Map<String, String> out = new LinkedHashMap<>();
+        for (WorkSet set : sets) {
+            FewShotTask task = set.task();
+            String split = options.split().of(task);
+            StringBuilder b = new StringBuilder()
+                    .append(modelFingerprint)
+                    .append('|')
+                    .append(digests.computeIfAbsent(task.key() + "/" + split, k -> reader.digest(task, split)));
+            if (set.shots() > 0 && !task.shotSplit().equals(split)) {
+                b.append('|')
+                        .append(digests.computeIfAbsent(
+                                task.key() + "/" + task.shotSplit(), k -> reader.digest(task, task.shotSplit())));
+            }
+            b.append('|')
+                    .append(set.shots())
+                    .append('|')
+                    .append(options.examplesPerSet())
+                    .append('|')
+                    .append(split)
+                    .append('|')
+                    .append(options.criteria().stream()
+                            .map(ImportanceCriterion::key)
+                            .sorted()
+                            .toList())
+                    .append('|')
+                    .append(options.seed())
+                    .append('|')
+                    .append(options.batchSize())
+                    .append('|')
+                    .append(codeVersion.replaceFirst(" built .*$", ""));
+            out.put(set.label(), sha256(b.toString()));
+        }
+        return out;
+    }
+
+    private static String sha256(String s) {
+        try {
+            return java.util.HexFormat.of()
+                    .formatHex(
+                            java.security.MessageDigest.getInstance("SHA-256")
+                                    .digest(s.getBytes(StandardCharsets.UTF_8)),
+                            0,
+                            16);
+        } catch (java.security.NoSuchAlgorithmException e) {
+            throw new IllegalStateException(e);
         }
     }
 
@@ -232,6 +317,8 @@ public final class CriteriaJob {
             OptConfig config,
             List<WorkSet> sets,
             List<SetProcessor.Output> done,
+            Map<String, String> inputs,
+            List<CriteriaManifest.SetEntry> kept,
             Map<String, Integer> inputCounts,
             List<MalformedRow> malformed,
             double seconds,
@@ -243,8 +330,11 @@ public final class CriteriaJob {
                     set.label(),
                     set.items().size(),
                     set.items().stream().filter(w -> w.truncatedTokens() > 0).count(),
-                    done.get(i).seconds()));
+                    done.get(i).seconds(),
+                    inputs.get(set.label()),
+                    null));
         }
+        perSet.addAll(kept);
         CriteriaManifest m = new CriteriaManifest(
                 options.runId(),
                 codeVersion,

@@ -17,6 +17,7 @@ import org.shadowllm.jobs.cli.CommandLine;
  * every criterion.
  *
  * @param failAfterExamples test aid: fail each set's task after this many examples (0 = never)
+ * @param force recompute every set, even those whose inputs match the output's last run of them
  */
 public record CriteriaJobOptions(
         String model,
@@ -35,7 +36,8 @@ public record CriteriaJobOptions(
         String master,
         int logEvery,
         int threads,
-        int failAfterExamples)
+        int failAfterExamples,
+        boolean force)
         implements Serializable {
 
     public CriteriaJobOptions {
@@ -88,6 +90,9 @@ public record CriteriaJobOptions(
               --log-every N        log progress every N examples per set (default: 25)
               --threads N          PyTorch CPU threads per executor JVM; 0 = the executor's cores
                                    (spark.executor.cores, or N of local[N]) (default: 0)
+              --force B            true: recompute every set; false: skip a set whose inputs (model
+                                   fingerprint, task files, options, code) match the output's last
+                                   run of it (default: false)
             The shared folder is -Dshadowllm.shared, else $SHADOWLLM_SHARED, else ../shared.""";
 
     /** Which split a task's scored examples are read from. */
@@ -129,7 +134,8 @@ public record CriteriaJobOptions(
                         "master",
                         "log-every",
                         "threads",
-                        "fail-after"),
+                        "fail-after",
+                        "force"),
                 USAGE);
         return CommandLine.build(
                 USAGE,
@@ -153,6 +159,15 @@ public record CriteriaJobOptions(
                         m.getOrDefault("master", "local[*]"),
                         Integer.parseInt(m.getOrDefault("log-every", "25")),
                         Integer.parseInt(m.getOrDefault("threads", "0")),
-                        Integer.parseInt(m.getOrDefault("fail-after", "0"))));
+                        Integer.parseInt(m.getOrDefault("fail-after", "0")),
+                        parseBoolean(m.getOrDefault("force", "false"))));
+    }
+
+    private static boolean parseBoolean(String v) {
+        return switch (v.trim().toLowerCase(java.util.Locale.ROOT)) {
+            case "true" -> true;
+            case "false" -> false;
+            default -> throw new IllegalArgumentException("--force takes true or false, got '" + v + "'");
+        };
     }
 }

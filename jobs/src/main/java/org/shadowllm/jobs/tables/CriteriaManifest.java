@@ -53,8 +53,18 @@ public record CriteriaManifest(
             long seed,
             String master) {}
 
-    /** One task × shot set: its examples, how many lost context to truncation, and its time. */
-    public record SetEntry(String set, int examples, long truncatedExamples, double seconds) {}
+    /**
+     * One task × shot set: its examples, how many lost context to truncation, its time, the
+     * fingerprint of everything its rows depend on, and, for a set this run skipped because that
+     * fingerprint matched, the run whose rows stand ({@code null} when this run computed it).
+     */
+    public record SetEntry(
+            String set,
+            int examples,
+            long truncatedExamples,
+            double seconds,
+            String inputFingerprint,
+            String keptFromRun) {}
 
     public String toJson() {
         return GSON.toJson(this);

@@ -87,6 +87,25 @@ public final class TaskReader {
         return new Split(examples, malformed);
     }
 
+    /** SHA-256 of the raw file of {@code task}'s {@code split}: what a re-run compares to skip unchanged input. */
+    public String digest(FewShotTask task, String split) {
+        Path path = new Path(root + "/" + task.file(split));
+        try (InputStream in = path.getFileSystem(hadoop).open(path)) {
+            java.security.MessageDigest sha = java.security.MessageDigest.getInstance("SHA-256");
+            byte[] buf = new byte[1 << 16];
+            for (int n; (n = in.read(buf)) > 0; ) {
+                sha.update(buf, 0, n);
+            }
+            return java.util.HexFormat.of().formatHex(sha.digest());
+        } catch (FileNotFoundException e) {
+            throw new IllegalArgumentException("task file not found: " + path, e);
+        } catch (IOException e) {
+            throw new UncheckedIOException("cannot read " + path, e);
+        } catch (java.security.NoSuchAlgorithmException e) {
+            throw new IllegalStateException(e);
+        }
+    }
+
     static TaskExample parse(FewShotTask task, String line) {
         JsonObject o = JsonParser.parseString(line).getAsJsonObject();
         List<String> choices = strings(required(o, "choices").getAsJsonArray());

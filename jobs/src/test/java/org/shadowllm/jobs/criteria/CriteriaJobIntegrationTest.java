@@ -395,6 +395,61 @@ class CriteriaJobIntegrationTest {
     }
 
     @Test
+    void aScheduledReRunRecomputesOnlyTheSetsWhoseInputsChanged() throws IOException {
+        String output = out.resolve("scheduled").toString();
+        String[] common = {"--tasks", "copa,rte", "--shots", "0", "--examples", "2", "--criteria", "l2norm"};
+        new CriteriaJob(spark, options(output, concat(common, "--run-id", "night-1"))).run();
+        CriteriaJob.Summary again =
+                new CriteriaJob(spark, options(output, concat(common, "--run-id", "night-2"))).run();
+        assertEquals(0, again.examples(), "nothing changed: every set skipped");
+        var manifest = org.shadowllm.jobs.tables.CriteriaManifest.fromJson(
+                Files.readString(Path.of(output, CriteriaTables.MANIFESTS, "night-2.json")), "night-2");
+        assertEquals(
+                List.of("night-1", "night-1"),
+                manifest.sets().stream()
+                        .map(org.shadowllm.jobs.tables.CriteriaManifest.SetEntry::keptFromRun)
+                        .toList());
+        assertEquals(List.of("night-1"), runIds(table(output, CriteriaTables.EXAMPLES)));
+
+        // a changed task file recomputes that task only
+        Path data = out.resolve("scheduled-data");
+        for (String task : List.of("copa", "rte")) {
+            Files.createDirectories(data.resolve(task));
+            try (var files = Files.list(Path.of(options(output).data(), task))) {
+                for (Path f : files.toList()) {
+                    Files.copy(f, data.resolve(task).resolve(f.getFileName()));
+                }
+            }
+        }
+        CriteriaJob.Summary moved = new CriteriaJob(
+                        spark, options(output, concat(common, "--data", data.toString(), "--run-id", "night-3")))
+                .run();
+        assertEquals(0, moved.examples(), "same bytes at another path are the same input");
+        Path rte = data.resolve("rte/validation.jsonl.gz");
+        byte[] bytes = Files.readAllBytes(rte);
+        org.shadowllm.jobs.tasks.TaskReaderTest.writeGz(
+                rte,
+                new String(
+                                new java.util.zip.GZIPInputStream(new java.io.ByteArrayInputStream(bytes))
+                                        .readAllBytes(),
+                                java.nio.charset.StandardCharsets.UTF_8)
+                        + "\n");
+        CriteriaJob.Summary changed = new CriteriaJob(
+                        spark, options(output, concat(common, "--data", data.toString(), "--run-id", "night-4")))
+                .run();
+        assertEquals(2, changed.examples(), "only rte's two examples");
+        Dataset<Row> ex = table(output, CriteriaTables.EXAMPLES);
+        assertEquals(List.of("night-1"), runIds(ex.filter(col("task").equalTo("copa"))));
+        assertEquals(List.of("night-4"), runIds(ex.filter(col("task").equalTo("rte"))));
+
+        CriteriaJob.Summary forced = new CriteriaJob(
+                        spark,
+                        options(output, concat(common, "--data", data.toString(), "--force", "true", "--run-id", "f")))
+                .run();
+        assertEquals(4, forced.examples(), "--force true recomputes every set");
+    }
+
+    @Test
     void pytorchThreadsFollowTheCoresSparkGives() {
         assertEquals(1, SetProcessor.coresOf(new SparkConf().set("spark.master", "local[1]"), 8));
         assertEquals(2, SetProcessor.coresOf(new SparkConf().set("spark.master", "local[3]"), 2));
