@@ -50,11 +50,11 @@ import org.shadowllm.common.tasks.TaskExample;
 import org.shadowllm.common.tokenizer.ByteLevelBpeTokenizer;
 import org.shadowllm.common.tokenizer.TokenizerLoader;
 import org.shadowllm.jobs.cli.JobLauncher;
-import org.shadowllm.jobs.criteria.CriteriaCommit;
 import org.shadowllm.jobs.criteria.CriteriaTables;
 import org.shadowllm.jobs.tables.BenchResultsTable;
 import org.shadowllm.jobs.tables.OutputLock;
 import org.shadowllm.jobs.tables.PartitionWriter;
+import org.shadowllm.jobs.tables.StagedCommit;
 import org.shadowllm.jobs.tasks.TaskReader;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
@@ -68,6 +68,12 @@ import org.slf4j.LoggerFactory;
 public final class BenchJob {
     private static final Logger LOG = LoggerFactory.getLogger(BenchJob.class);
     public static final String RESULTS = "bench_results";
+    static final String REPORT = "report.html";
+    static final String SUMMARY = "summary.txt";
+
+    /** A bench run commits its results partition, report and summary together. */
+    static final StagedCommit COMMIT = new StagedCommit(List.of(
+            new StagedCommit.Unit(RESULTS, 2), new StagedCommit.Unit(REPORT, 0), new StagedCommit.Unit(SUMMARY, 0)));
 
     public record Summary(String runId, String model, List<BenchResult> results, String output, String text) {}
 
@@ -98,6 +104,20 @@ public final class BenchJob {
     }
 
     private Summary runLocked() {
+        for (String finished : COMMIT.recover(spark.sparkContext().hadoopConfiguration(), options.output())) {
+            LOG.warn("finished the commit of bench run {}, which was killed while committing", finished);
+        }
+        try {
+            return measure();
+        } finally {
+            StagedCommit.dropUncommitted(spark.sparkContext().hadoopConfiguration(), options.output(), options.runId());
+        }
+    }
+
+    private Summary measure() {
+        if (options.runs(Method.SHADOWLLM) || options.runs(Method.DEJAVU)) {
+            StagedCommit.requireNoPendingCommit(spark.sparkContext().hadoopConfiguration(), options.predictorsInput());
+        }
         Path modelDir = SharedPaths.require(Path.of(options.model()), "model directory");
         OptConfig config = OptCheckpoint.readConfig(modelDir);
         String modelName = modelDir.toAbsolutePath().normalize().getFileName().toString();
@@ -253,7 +273,8 @@ public final class BenchJob {
         }
         double seconds = (System.nanoTime() - start) / 1e9;
         String out = options.output().replaceAll("/+$", "");
-        writeResults(results, out + "/" + RESULTS, modelName);
+        String staging = StagedCommit.stagingOf(out, options.runId());
+        writeResults(results, staging + "/" + RESULTS, modelName);
         String summary = summary(modelName, results, seconds, out);
         Map<String, String> about = new LinkedHashMap<>();
         about.put("run", options.runId());
@@ -295,17 +316,18 @@ public final class BenchJob {
         about.put("machine", Runtime.getRuntime().availableProcessors() + " cores, device " + device);
         about.put("code version", CriteriaTables.codeVersion());
         about.put("seconds", String.format("%.1f", seconds));
-        Path reports = reportDir(out);
-        Path html = reports.resolve("report.html");
+        Path reports = isLocal(out) ? reportDir(staging) : reportDir(out);
+        Path html = reports.resolve(REPORT);
         HtmlReport.write(html, "shadowllm-spark benchmark " + options.runId(), about, results);
-        LOG.info("report: {}", html.toAbsolutePath());
-        Path summaryFile = reports.resolve("summary.txt");
+        Path summaryFile = reports.resolve(SUMMARY);
         try {
             Files.createDirectories(reports);
             Files.writeString(summaryFile, summary, StandardCharsets.UTF_8);
         } catch (IOException e) {
             throw new UncheckedIOException("cannot write " + summaryFile, e);
         }
+        COMMIT.commit(spark.sparkContext().hadoopConfiguration(), out, options.runId());
+        LOG.info("report: {}", reportDir(out).resolve(REPORT).toAbsolutePath());
         return new Summary(options.runId(), modelName, results, out, summary);
     }
 
@@ -633,7 +655,7 @@ public final class BenchJob {
     /** Example ids per task in the criteria table for {@code modelName}; empty when there is no table. */
     private Map<String, java.util.Set<String>> criteriaExampleIds(String modelName) {
         String path = options.criteriaInput().replaceAll("/+$", "") + "/" + CriteriaTables.EXAMPLES;
-        CriteriaCommit.requireNoPendingCommit(spark.sparkContext().hadoopConfiguration(), options.criteriaInput());
+        StagedCommit.requireNoPendingCommit(spark.sparkContext().hadoopConfiguration(), options.criteriaInput());
         if (!CriteriaTables.exists(spark, path)) {
             LOG.info("no criteria table at {}: no accuracy example is left out", path);
             return Map.of();
@@ -671,10 +693,12 @@ public final class BenchJob {
     }
 
     /** The report and summary go next to the table; for a non-local output, to the local {@code out/bench-<run>}. */
+    private static boolean isLocal(String out) {
+        return !out.contains("://") || out.startsWith("file:");
+    }
+
     private Path reportDir(String out) {
-        return out.contains("://") && !out.startsWith("file:")
-                ? Path.of("out", "bench-" + options.runId())
-                : Path.of(out.replaceFirst("^file:", ""));
+        return !isLocal(out) ? Path.of("out", "bench-" + options.runId()) : Path.of(out.replaceFirst("^file:", ""));
     }
 
     /** Per method and sparsity: perplexities, mean accuracies over tasks, decode time and its ratio to dense. */

@@ -8,9 +8,9 @@ import org.apache.spark.sql.Dataset;
 import org.apache.spark.sql.Row;
 import org.apache.spark.sql.SparkSession;
 import org.shadowllm.common.model.OptConfig;
-import org.shadowllm.jobs.criteria.CriteriaCommit;
 import org.shadowllm.jobs.criteria.CriteriaTables;
 import org.shadowllm.jobs.tables.Fingerprints;
+import org.shadowllm.jobs.tables.StagedCommit;
 
 /**
  * The static method's scores: each unit's set-level score in {@code unit_importance}, averaged over
@@ -23,7 +23,7 @@ final class StaticScores {
     static float[][][] read(
             SparkSession spark, String input, String model, String fingerprint, String criterion, OptConfig config) {
         String path = input.replaceAll("/+$", "") + "/" + CriteriaTables.UNITS;
-        CriteriaCommit.requireNoPendingCommit(spark.sparkContext().hadoopConfiguration(), input);
+        StagedCommit.requireNoPendingCommit(spark.sparkContext().hadoopConfiguration(), input);
         if (!CriteriaTables.exists(spark, path)) {
             throw new IllegalArgumentException("the static method needs " + path + "; run the criteria job first, "
                     + "or point --criteria at its output");

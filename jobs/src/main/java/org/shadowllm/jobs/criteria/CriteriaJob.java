@@ -36,6 +36,7 @@ import org.shadowllm.jobs.tables.CriteriaExamplesTable;
 import org.shadowllm.jobs.tables.CriteriaManifest;
 import org.shadowllm.jobs.tables.OutputLock;
 import org.shadowllm.jobs.tables.PartitionWriter;
+import org.shadowllm.jobs.tables.StagedCommit;
 import org.shadowllm.jobs.tables.UnitImportanceTable;
 import org.shadowllm.jobs.tasks.MalformedRow;
 import org.shadowllm.jobs.tasks.TaskReader;
@@ -96,7 +97,8 @@ public final class CriteriaJob {
 
     private Summary runLocked() {
         long start = System.nanoTime();
-        for (String finished : CriteriaCommit.recover(spark.sparkContext().hadoopConfiguration(), options.output())) {
+        for (String finished :
+                CriteriaTables.COMMIT.recover(spark.sparkContext().hadoopConfiguration(), options.output())) {
             LOG.warn("finished the commit of criteria run {}, which was killed while committing", finished);
         }
         Path modelDir = SharedPaths.require(Path.of(options.model()), "model directory");
@@ -146,7 +148,7 @@ public final class CriteriaJob {
                     outputs.flatMap(o -> o.examples().iterator()), CriteriaExamplesTable.schema());
             Dataset<Row> units =
                     spark.createDataFrame(outputs.flatMap(o -> o.units().iterator()), UnitImportanceTable.schema());
-            String staging = CriteriaCommit.stagingOf(options.output(), options.runId());
+            String staging = StagedCommit.stagingOf(options.output(), options.runId());
             jsc.setJobDescription(description + ": writing " + CriteriaTables.EXAMPLES);
             write(examples, staging, CriteriaTables.EXAMPLES);
             jsc.setJobDescription(description + ": writing " + CriteriaTables.UNITS);
@@ -169,7 +171,7 @@ public final class CriteriaJob {
                     malformed,
                     seconds,
                     codeVersion);
-            CriteriaCommit.commit(jsc.hadoopConfiguration(), options.output(), options.runId());
+            CriteriaTables.COMMIT.commit(jsc.hadoopConfiguration(), options.output(), options.runId());
             return new Summary(
                     options.runId(),
                     modelName,
@@ -182,7 +184,7 @@ public final class CriteriaJob {
         } finally {
             outputs.unpersist(false);
             // a run that failed before its commit drops its staging folder; a committed one has none left
-            CriteriaCommit.dropUncommitted(jsc.hadoopConfiguration(), options.output(), options.runId());
+            StagedCommit.dropUncommitted(jsc.hadoopConfiguration(), options.output(), options.runId());
         }
     }
 

@@ -3,8 +3,10 @@ package org.shadowllm.jobs.criteria;
 import java.io.IOException;
 import java.io.InputStream;
 import java.io.UncheckedIOException;
+import java.util.List;
 import java.util.Properties;
 import org.shadowllm.jobs.tables.CriteriaExamplesTable;
+import org.shadowllm.jobs.tables.StagedCommit;
 import org.shadowllm.jobs.tables.UnitImportanceTable;
 
 /** Where the criteria job's tables and manifests live (their columns: {@code org.shadowllm.jobs.tables}). */
@@ -13,6 +15,12 @@ public final class CriteriaTables {
     public static final String UNITS = UnitImportanceTable.NAME;
     public static final String MANIFESTS = "manifests";
     public static final String[] PARTITIONS = {"model", "task", "shots"};
+
+    /** A criteria run commits both tables' partitions and its manifest together. */
+    public static final StagedCommit COMMIT = new StagedCommit(List.of(
+            new StagedCommit.Unit(EXAMPLES, PARTITIONS.length),
+            new StagedCommit.Unit(UNITS, PARTITIONS.length),
+            new StagedCommit.Unit(MANIFESTS, 1)));
 
     private CriteriaTables() {}
 

@@ -14,9 +14,9 @@ import org.shadowllm.common.criteria.ImportanceCriterion;
 import org.shadowllm.common.predictor.FeaturePosition;
 import org.shadowllm.common.predictor.FeatureSource;
 import org.shadowllm.common.predictor.PredictorShape;
-import org.shadowllm.jobs.criteria.CriteriaCommit;
 import org.shadowllm.jobs.criteria.CriteriaTables;
 import org.shadowllm.jobs.tables.Fingerprints;
+import org.shadowllm.jobs.tables.StagedCommit;
 import org.shadowllm.trainer.data.ImportanceRecord;
 
 /** Reads one model's rows of {@code criteria_examples} for a criterion, tasks and shot counts. */
@@ -42,7 +42,7 @@ final class CriteriaTableReader {
             List<String> tasks,
             List<Integer> shots) {
         String path = input.replaceAll("/+$", "") + "/" + CriteriaTables.EXAMPLES;
-        CriteriaCommit.requireNoPendingCommit(spark.sparkContext().hadoopConfiguration(), input);
+        StagedCommit.requireNoPendingCommit(spark.sparkContext().hadoopConfiguration(), input);
         requireTable(spark, path);
         Dataset<Row> all = spark.read().parquet(path);
         List<String> models = all.select("model")

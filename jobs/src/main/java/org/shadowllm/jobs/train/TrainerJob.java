@@ -25,6 +25,7 @@ import org.shadowllm.jobs.criteria.CriteriaTables;
 import org.shadowllm.jobs.tables.OutputLock;
 import org.shadowllm.jobs.tables.PartitionWriter;
 import org.shadowllm.jobs.tables.PredictorMetricsTable;
+import org.shadowllm.jobs.tables.StagedCommit;
 import org.shadowllm.trainer.data.ExampleSplit;
 import org.shadowllm.trainer.eval.PredictorEvaluator;
 import org.shadowllm.trainer.eval.PredictorMetrics;
@@ -45,6 +46,10 @@ public final class TrainerJob {
     private static final Logger LOG = LoggerFactory.getLogger(TrainerJob.class);
     public static final String METRICS = "predictor_metrics";
     public static final String PREDICTORS = "predictors";
+
+    /** A trainer run commits its artifacts (predictors/<model>/<criterion>/<kind>) and metrics together. */
+    static final StagedCommit COMMIT =
+            new StagedCommit(List.of(new StagedCommit.Unit(PREDICTORS, 3), new StagedCommit.Unit(METRICS, 3)));
 
     /** One trained predictor: where it went and how it scored. */
     public record Result(
@@ -85,6 +90,17 @@ public final class TrainerJob {
     }
 
     private Summary runLocked() {
+        for (String finished : COMMIT.recover(spark.sparkContext().hadoopConfiguration(), options.output())) {
+            LOG.warn("finished the commit of trainer run {}, which was killed while committing", finished);
+        }
+        try {
+            return train();
+        } finally {
+            StagedCommit.dropUncommitted(spark.sparkContext().hadoopConfiguration(), options.output(), options.runId());
+        }
+    }
+
+    private Summary train() {
         CriteriaTableReader.Table table = CriteriaTableReader.read(
                 spark,
                 options.input(),
@@ -150,11 +166,13 @@ public final class TrainerJob {
                     metrics.heads().rhoLayerMean(),
                     metrics.neurons().rhoLayerMean());
         }
+        String staging = StagedCommit.stagingOf(root, options.runId());
         for (Result r : results) {
-            publish(r.predictor(), r.artifact());
+            stage(r.predictor(), staging + r.artifact().substring(root.length()));
         }
         String metricsPath = root + "/" + METRICS;
-        writeMetrics(table, split, results, metricsPath, createdAt);
+        writeMetrics(table, split, results, staging + "/" + METRICS, createdAt);
+        COMMIT.commit(spark.sparkContext().hadoopConfiguration(), root, options.runId());
         return new Summary(
                 options.runId(),
                 table.model(),
@@ -164,8 +182,8 @@ public final class TrainerJob {
                 metricsPath);
     }
 
-    /** Saves locally, or stages locally and copies for any other Hadoop file system. */
-    private void publish(UnitPredictor predictor, String dest) {
+    /** Saves into the run's staging folder: directly on a local file system, else locally and copied. */
+    private void stage(UnitPredictor predictor, String dest) {
         org.apache.hadoop.fs.Path target = new org.apache.hadoop.fs.Path(dest);
         Configuration conf = spark.sparkContext().hadoopConfiguration();
         try {
@@ -175,29 +193,16 @@ public final class TrainerJob {
                         predictor, Path.of(fs.makeQualified(target).toUri()));
                 return;
             }
-            Path staging = Files.createTempDirectory("predictor");
+            Path local = Files.createTempDirectory("predictor");
             try {
-                PredictorArtifacts.save(predictor, staging.resolve("p"));
-                org.apache.hadoop.fs.Path old = target.suffix(".old");
-                if (!fs.exists(target) && fs.exists(old) && !fs.rename(old, target)) {
-                    throw new IOException("cannot restore " + old + " left by an interrupted run");
-                }
-                org.apache.hadoop.fs.Path tmp = target.suffix(".staging-" + java.util.UUID.randomUUID());
+                PredictorArtifacts.save(predictor, local.resolve("p"));
                 fs.copyFromLocalFile(
                         false,
                         true,
-                        new org.apache.hadoop.fs.Path(staging.resolve("p").toUri()),
-                        tmp);
-                fs.delete(old, true);
-                if (fs.exists(target) && !fs.rename(target, old)) {
-                    throw new IOException("cannot move " + target + " aside");
-                }
-                if (!fs.rename(tmp, target)) {
-                    throw new IOException("cannot rename " + tmp + " to " + target);
-                }
-                fs.delete(old, true);
+                        new org.apache.hadoop.fs.Path(local.resolve("p").toUri()),
+                        target);
             } finally {
-                try (var walk = Files.walk(staging)) {
+                try (var walk = Files.walk(local)) {
                     walk.sorted(java.util.Comparator.reverseOrder())
                             .forEach(p -> p.toFile().delete());
                 }

@@ -428,6 +428,44 @@ class BenchJobIntegrationTest {
                 e.getMessage());
     }
 
+    @org.junit.jupiter.params.ParameterizedTest(name = "killed at {0}")
+    @org.junit.jupiter.params.provider.ValueSource(strings = {"staged", "marked", "unit-swapped", "all-swapped"})
+    void aBenchRunKilledAtAnyCommitPointLeavesTheWholeOldOrTheWholeNewRun(String point) throws Exception {
+        String output = out.resolve("kill-" + point).toString();
+        String[] quick = {"--methods", "dense", "--measures", "perplexity", "--sparsities", "0.5"};
+        new BenchJob(spark, options(output, concat(quick, "--run-id", "a"))).run();
+        org.shadowllm.jobs.tables.StagedCommit.faults = p -> {
+            if (p.equals(point)) {
+                throw new java.io.IOException("killed at " + p);
+            }
+        };
+        try {
+            assertThrows(
+                    java.io.UncheckedIOException.class,
+                    () -> new BenchJob(spark, options(output, concat(quick, "--run-id", "b"))).run());
+        } finally {
+            org.shadowllm.jobs.tables.StagedCommit.faults = p -> {};
+        }
+        boolean committed = !point.equals("staged");
+        assertEquals(
+                committed ? List.of("b") : List.of(),
+                BenchJob.COMMIT.recover(spark.sparkContext().hadoopConfiguration(), output));
+        String run = committed ? "b" : "a";
+        List<String> runs = spark.read()
+                .parquet(output + "/" + BenchJob.RESULTS)
+                .select("run_id")
+                .distinct()
+                .orderBy("run_id")
+                .as(org.apache.spark.sql.Encoders.STRING())
+                .collectAsList();
+        assertEquals(committed ? List.of("a", "b") : List.of("a"), runs);
+        assertTrue(Files.readString(Path.of(output, "report.html")).contains("benchmark " + run));
+    }
+
+    private static String[] concat(String[] a, String... b) {
+        return Stream.concat(Stream.of(a), Stream.of(b)).toArray(String[]::new);
+    }
+
     @Test
     void badOptionsAreRejectedWithTheUsage() {
         assertThrows(IllegalArgumentException.class, () -> BenchOptions.parse(new String[] {"--sparsities", "0.99"}));

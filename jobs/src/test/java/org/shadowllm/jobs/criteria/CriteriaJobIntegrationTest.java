@@ -39,6 +39,7 @@ import org.shadowllm.common.criteria.ScoredExample;
 import org.shadowllm.common.model.OptModel;
 import org.shadowllm.common.tokenizer.TokenizerLoader;
 import org.shadowllm.jobs.LocalSpark;
+import org.shadowllm.jobs.tables.StagedCommit;
 import org.shadowllm.jobs.tasks.TaskReader;
 
 /** The criteria job in embedded Spark local[2] on tiny-random-opt, read back from Parquet. */
@@ -339,14 +340,13 @@ class CriteriaJobIntegrationTest {
     }
 
     @org.junit.jupiter.params.ParameterizedTest(name = "killed at {0}")
-    @org.junit.jupiter.params.provider.ValueSource(
-            strings = {"staged", "marked", "partition-swapped", "manifest-moved"})
+    @org.junit.jupiter.params.provider.ValueSource(strings = {"staged", "marked", "unit-swapped", "all-swapped"})
     void aRunKilledAtAnyCommitPointLeavesTheWholeOldOrTheWholeNewRunOfEachPartition(String point) {
         String output = out.resolve("kill-" + point).toString();
         String[] first = {"--tasks", "copa,rte", "--shots", "0", "--examples", "3", "--criteria", "l2norm"};
         new CriteriaJob(spark, options(output, concat(first, "--run-id", "a"))).run();
         String[] second = {"--tasks", "copa", "--shots", "0", "--examples", "2", "--criteria", "l2norm"};
-        CriteriaCommit.faults = p -> {
+        StagedCommit.faults = p -> {
             if (p.equals(point)) {
                 throw new IOException("killed at " + p);
             }
@@ -356,18 +356,18 @@ class CriteriaJobIntegrationTest {
                     UncheckedIOException.class,
                     () -> new CriteriaJob(spark, options(output, concat(second, "--run-id", "b"))).run());
         } finally {
-            CriteriaCommit.faults = p -> {};
+            StagedCommit.faults = p -> {};
         }
         var hadoop = spark.sparkContext().hadoopConfiguration();
         boolean committed = !point.equals("staged");
         if (committed) {
             IllegalStateException e = assertThrows(
-                    IllegalStateException.class, () -> CriteriaCommit.requireNoPendingCommit(hadoop, output));
-            assertTrue(e.getMessage().contains("criteria run b was killed while committing"), e.getMessage());
+                    IllegalStateException.class, () -> StagedCommit.requireNoPendingCommit(hadoop, output));
+            assertTrue(e.getMessage().contains("run b was killed while committing"), e.getMessage());
         }
         // the next run's start (holding the lock) finishes or drops what the kill left
-        assertEquals(committed ? List.of("b") : List.of(), CriteriaCommit.recover(hadoop, output));
-        CriteriaCommit.requireNoPendingCommit(hadoop, output);
+        assertEquals(committed ? List.of("b") : List.of(), CriteriaTables.COMMIT.recover(hadoop, output));
+        StagedCommit.requireNoPendingCommit(hadoop, output);
         String expected = committed ? "b" : "a";
         for (String table : List.of(CriteriaTables.EXAMPLES, CriteriaTables.UNITS)) {
             Dataset<Row> t = table(output, table);
@@ -380,7 +380,7 @@ class CriteriaJobIntegrationTest {
                         .filter(col("task").equalTo("copa"))
                         .count());
         assertEquals(committed, Files.exists(Path.of(output, CriteriaTables.MANIFESTS, "b.json")));
-        assertFalse(Files.exists(Path.of(output, CriteriaCommit.STAGING)), "no staging folder left");
+        assertFalse(Files.exists(Path.of(output, StagedCommit.STAGING)), "no staging folder left");
     }
 
     private static String[] concat(String[] a, String... b) {

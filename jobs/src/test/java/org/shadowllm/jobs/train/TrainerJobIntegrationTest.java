@@ -295,6 +295,42 @@ class TrainerJobIntegrationTest {
         return Stream.concat(Stream.of(a), Stream.of(b)).toArray(String[]::new);
     }
 
+    @org.junit.jupiter.params.ParameterizedTest(name = "killed at {0}")
+    @org.junit.jupiter.params.provider.ValueSource(strings = {"staged", "marked", "unit-swapped", "all-swapped"})
+    void aTrainerRunKilledAtAnyCommitPointLeavesTheWholeOldOrTheWholeNewRun(String point) {
+        String output = out.resolve("kill-" + point).toString();
+        TrainerJob.Summary first = new TrainerJob(
+                        spark, options(output, "--predictors", "shadowllm-split", "--seed", "1", "--run-id", "a"))
+                .run();
+        org.shadowllm.jobs.tables.StagedCommit.faults = p -> {
+            if (p.equals(point)) {
+                throw new java.io.IOException("killed at " + p);
+            }
+        };
+        try {
+            assertThrows(java.io.UncheckedIOException.class, () -> new TrainerJob(
+                            spark, options(output, "--predictors", "shadowllm-split", "--seed", "2", "--run-id", "b"))
+                    .run());
+        } finally {
+            org.shadowllm.jobs.tables.StagedCommit.faults = p -> {};
+        }
+        boolean committed = !point.equals("staged");
+        // the next run's start finishes or drops what the kill left
+        assertEquals(
+                committed ? List.of("b") : List.of(),
+                TrainerJob.COMMIT.recover(spark.sparkContext().hadoopConfiguration(), output));
+        UnitPredictor artifact =
+                PredictorArtifacts.load(Path.of(first.results().get(0).artifact()));
+        assertEquals(committed ? 2L : 1L, artifact.manifest().splitSeed(), "the artifact is one whole run's");
+        List<String> metricsRuns = spark.read()
+                .parquet(output + "/" + TrainerJob.METRICS)
+                .select("run_id")
+                .distinct()
+                .as(org.apache.spark.sql.Encoders.STRING())
+                .collectAsList();
+        assertEquals(List.of(committed ? "b" : "a"), metricsRuns, "metrics from the same run as the artifact");
+    }
+
     @Test
     void aCriterionTheCriteriaRunDidNotComputeIsAClearErrorAndWritesNothing() {
         String output = out.resolve("missing").toString();

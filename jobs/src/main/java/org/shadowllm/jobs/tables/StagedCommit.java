@@ -1,4 +1,4 @@
-package org.shadowllm.jobs.criteria;
+package org.shadowllm.jobs.tables;
 
 import java.io.IOException;
 import java.io.UncheckedIOException;
@@ -10,36 +10,46 @@ import org.apache.hadoop.fs.FileSystem;
 import org.apache.hadoop.fs.Path;
 
 /**
- * One criteria run's two tables and manifest, committed together. A run writes everything under
+ * Everything one run writes to an output, committed together. A run writes under
  * {@code <output>/_staging/<run_id>/} (Spark skips {@code _} names, so readers never see it), then
- * creates {@code _COMMITTING} there: the point of no return. Each (model, task, shots) partition of
- * both tables then replaces its live directory by rename, the manifest moves last, and the staging
- * folder goes. A run killed before the marker leaves the live tables untouched (its staging folder is
- * dropped at the next start); one killed after it is rolled forward at the next start. Until then
- * readers refuse the output ({@link #requireNoPendingCommit}), so they see the whole old run or the
- * whole new one, never a mix.
+ * creates {@code _COMMITTING} there: the point of no return. Each unit then replaces its live copy by
+ * rename (a table's partition directories, a predictor artifact, a manifest or report file), and the
+ * staging folder goes. A run killed before the marker leaves the output untouched (its staging folder
+ * is dropped at the next start); one killed after it is rolled forward at the next start. Until then
+ * readers refuse the output ({@link #requireNoPendingCommit}): they see the whole old run or the whole
+ * new one, never a mix.
+ *
+ * @param units what a run of this job writes, relative to the output
  */
-public final class CriteriaCommit {
+public record StagedCommit(List<Unit> units) {
     public static final String STAGING = "_staging";
     static final String MARKER = "_COMMITTING";
     static final String REPLACED = "_replaced";
 
+    /**
+     * The units under {@code path}, {@code depth} directory levels down: 0 for {@code path} itself (a
+     * file), 1 for each file or folder in it, 3 for each {@code model=/task=/shots=} partition.
+     */
+    public record Unit(String path, int depth) {}
+
     /** Commit points, where tests inject a kill. */
-    interface Faults {
+    public interface Faults {
         void at(String point) throws IOException;
     }
 
-    static volatile Faults faults = point -> {};
+    public static volatile Faults faults = point -> {};
 
-    private CriteriaCommit() {}
+    public StagedCommit {
+        units = List.copyOf(units);
+    }
 
     /** Where a run stages its output. */
     public static String stagingOf(String output, String runId) {
         return output.replaceAll("/+$", "") + "/" + STAGING + "/" + runId;
     }
 
-    /** Makes the staged run live: marker, partitions of both tables, manifest, clean-up. */
-    static void commit(Configuration hadoop, String output, String runId) {
+    /** Makes the staged run live: marker, every unit, clean-up. */
+    public void commit(Configuration hadoop, String output, String runId) {
         Path staging = new Path(stagingOf(output, runId));
         try {
             FileSystem fs = staging.getFileSystem(hadoop);
@@ -48,15 +58,15 @@ public final class CriteriaCommit {
             faults.at("marked");
             rollForward(fs, new Path(output), staging);
         } catch (IOException e) {
-            throw new UncheckedIOException("cannot commit criteria run " + runId + " to " + output, e);
+            throw new UncheckedIOException("cannot commit run " + runId + " to " + output, e);
         }
     }
 
     /**
      * Finishes or drops what a killed run left in {@code output}'s staging folder; returns the run ids
-     * it finished. Run by every criteria run at its start, holding the output's lock.
+     * it finished. Each job runs it at its start, holding the output's lock.
      */
-    public static List<String> recover(Configuration hadoop, String output) {
+    public List<String> recover(Configuration hadoop, String output) {
         Path root = new Path(output, STAGING);
         List<String> finished = new ArrayList<>();
         try {
@@ -80,23 +90,20 @@ public final class CriteriaCommit {
     }
 
     /** Deletes a run's staging folder unless it reached its commit marker (then only recovery may touch it). */
-    static void dropUncommitted(Configuration hadoop, String output, String runId) {
+    public static void dropUncommitted(Configuration hadoop, String output, String runId) {
         Path staging = new Path(stagingOf(output, runId));
         try {
             FileSystem fs = staging.getFileSystem(hadoop);
             if (fs.exists(staging) && !fs.exists(new Path(staging, MARKER))) {
                 fs.delete(staging, true);
-                Path root = staging.getParent();
-                if (fs.exists(root) && fs.listStatus(root).length == 0) {
-                    fs.delete(root, false);
-                }
+                deleteIfEmpty(fs, staging.getParent());
             }
         } catch (IOException e) {
             throw new UncheckedIOException("cannot drop the staging folder " + staging, e);
         }
     }
 
-    /** Refuses a criteria output whose last run was killed while committing: it may hold a mix. */
+    /** Refuses an output whose last run was killed while committing: it may hold a mix. */
     public static void requireNoPendingCommit(Configuration hadoop, String output) {
         Path root = new Path(output, STAGING);
         try {
@@ -106,9 +113,8 @@ public final class CriteriaCommit {
             }
             for (FileStatus run : fs.listStatus(root)) {
                 if (fs.exists(new Path(run.getPath(), MARKER))) {
-                    throw new IllegalStateException(
-                            "criteria run " + run.getPath().getName() + " was killed while " + "committing to " + output
-                                    + "; run the criteria job on that output again to finish it");
+                    throw new IllegalStateException("run " + run.getPath().getName() + " was killed while "
+                            + "committing to " + output + "; run its job on that output again to finish it");
                 }
             }
         } catch (IOException e) {
@@ -117,47 +123,32 @@ public final class CriteriaCommit {
     }
 
     /** Idempotent: each step checks what a killed earlier attempt already did. */
-    private static void rollForward(FileSystem fs, Path output, Path staging) throws IOException {
-        for (String table : List.of(CriteriaTables.EXAMPLES, CriteriaTables.UNITS)) {
-            Path stagedTable = new Path(staging, table);
-            for (Path staged : partitions(fs, stagedTable)) {
-                String rel = relative(stagedTable, staged);
-                Path live = new Path(new Path(output, table), rel);
-                Path aside = new Path(new Path(new Path(staging, REPLACED), table), rel);
+    private void rollForward(FileSystem fs, Path output, Path staging) throws IOException {
+        for (Unit unit : units) {
+            Path stagedRoot = new Path(staging, unit.path());
+            for (Path staged : leaves(fs, stagedRoot, unit.depth())) {
+                String rel = relative(staging, staged);
+                Path live = new Path(output, rel);
+                Path aside = new Path(new Path(staging, REPLACED), rel);
                 if (fs.exists(live)) {
                     fs.mkdirs(aside.getParent());
                     rename(fs, live, aside);
                 }
                 fs.mkdirs(live.getParent());
                 rename(fs, staged, live);
-                faults.at("partition-swapped");
+                faults.at("unit-swapped");
             }
         }
-        Path manifests = new Path(staging, CriteriaTables.MANIFESTS);
-        if (fs.exists(manifests)) {
-            Path liveManifests = new Path(output, CriteriaTables.MANIFESTS);
-            fs.mkdirs(liveManifests);
-            for (FileStatus m : fs.listStatus(manifests)) {
-                Path live = new Path(liveManifests, m.getPath().getName());
-                fs.delete(live, false);
-                rename(fs, m.getPath(), live);
-            }
-        }
-        faults.at("manifest-moved");
+        faults.at("all-swapped");
         fs.delete(staging, true);
-        Path root = staging.getParent();
-        if (fs.exists(root) && fs.listStatus(root).length == 0) {
-            fs.delete(root, false);
-        }
+        deleteIfEmpty(fs, staging.getParent());
     }
 
-    /** The partition leaf directories ({@code model=/task=/shots=}) under a staged table. */
-    private static List<Path> partitions(FileSystem fs, Path table) throws IOException {
+    private static List<Path> leaves(FileSystem fs, Path root, int depth) throws IOException {
         List<Path> out = new ArrayList<>();
-        if (!fs.exists(table)) {
-            return out;
+        if (fs.exists(root)) {
+            collect(fs, root, depth, out);
         }
-        collect(fs, table, CriteriaTables.PARTITIONS.length, out);
         return out;
     }
 
@@ -167,16 +158,22 @@ public final class CriteriaCommit {
             return;
         }
         for (FileStatus s : fs.listStatus(dir)) {
-            if (s.isDirectory() && s.getPath().getName().contains("=")) {
+            String name = s.getPath().getName();
+            boolean hidden = name.startsWith("_") || name.startsWith(".");
+            if (!hidden && (depth == 1 || s.isDirectory())) {
                 collect(fs, s.getPath(), depth - 1, out);
             }
         }
     }
 
     private static String relative(Path root, Path leaf) {
-        String r = root.toUri().getPath();
-        String l = leaf.toUri().getPath();
-        return l.substring(r.length() + 1);
+        return leaf.toUri().getPath().substring(root.toUri().getPath().length() + 1);
+    }
+
+    private static void deleteIfEmpty(FileSystem fs, Path dir) throws IOException {
+        if (fs.exists(dir) && fs.listStatus(dir).length == 0) {
+            fs.delete(dir, false);
+        }
     }
 
     private static void rename(FileSystem fs, Path from, Path to) throws IOException {
