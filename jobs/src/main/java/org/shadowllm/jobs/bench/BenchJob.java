@@ -52,7 +52,6 @@ import org.shadowllm.common.tokenizer.TokenizerLoader;
 import org.shadowllm.jobs.cli.JobLauncher;
 import org.shadowllm.jobs.criteria.CriteriaTables;
 import org.shadowllm.jobs.tables.BenchResultsTable;
-import org.shadowllm.jobs.tables.OutputLock;
 import org.shadowllm.jobs.tables.PartitionWriter;
 import org.shadowllm.jobs.tables.StagedCommit;
 import org.shadowllm.jobs.tasks.TaskReader;
@@ -97,21 +96,12 @@ public final class BenchJob {
 
     /** Runs the job holding its output's lock: a second run on the same output fails at once. */
     public Summary run() {
-        try (OutputLock lock =
-                OutputLock.acquire(spark.sparkContext().hadoopConfiguration(), options.output(), options.runId())) {
-            return runLocked();
-        }
-    }
-
-    private Summary runLocked() {
-        for (String finished : COMMIT.recover(spark.sparkContext().hadoopConfiguration(), options.output())) {
-            LOG.warn("finished the commit of bench run {}, which was killed while committing", finished);
-        }
-        try {
-            return measure();
-        } finally {
-            StagedCommit.dropUncommitted(spark.sparkContext().hadoopConfiguration(), options.output(), options.runId());
-        }
+        return COMMIT.runExclusively(
+                spark.sparkContext().hadoopConfiguration(),
+                options.output(),
+                options.runId(),
+                run -> LOG.warn("finished the commit of bench run {}, which was killed while committing", run),
+                this::measure);
     }
 
     private Summary measure() {

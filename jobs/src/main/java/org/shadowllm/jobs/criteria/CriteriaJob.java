@@ -34,7 +34,6 @@ import org.shadowllm.common.tokenizer.TokenizerLoader;
 import org.shadowllm.jobs.cli.JobLauncher;
 import org.shadowllm.jobs.tables.CriteriaExamplesTable;
 import org.shadowllm.jobs.tables.CriteriaManifest;
-import org.shadowllm.jobs.tables.OutputLock;
 import org.shadowllm.jobs.tables.PartitionWriter;
 import org.shadowllm.jobs.tables.StagedCommit;
 import org.shadowllm.jobs.tables.UnitImportanceTable;
@@ -89,18 +88,16 @@ public final class CriteriaJob {
 
     /** Runs the job holding its output's lock: a second run on the same output fails at once. */
     public Summary run() {
-        try (OutputLock lock =
-                OutputLock.acquire(spark.sparkContext().hadoopConfiguration(), options.output(), options.runId())) {
-            return runLocked();
-        }
+        return CriteriaTables.COMMIT.runExclusively(
+                spark.sparkContext().hadoopConfiguration(),
+                options.output(),
+                options.runId(),
+                run -> LOG.warn("finished the commit of criteria run {}, which was killed while committing", run),
+                this::compute);
     }
 
-    private Summary runLocked() {
+    private Summary compute() {
         long start = System.nanoTime();
-        for (String finished :
-                CriteriaTables.COMMIT.recover(spark.sparkContext().hadoopConfiguration(), options.output())) {
-            LOG.warn("finished the commit of criteria run {}, which was killed while committing", finished);
-        }
         Path modelDir = SharedPaths.require(Path.of(options.model()), "model directory");
         OptConfig config = OptCheckpoint.readConfig(modelDir);
         ByteLevelBpeTokenizer tokenizer = TokenizerLoader.load(modelDir, config.bosTokenId());
@@ -183,8 +180,6 @@ public final class CriteriaJob {
                     options.output());
         } finally {
             outputs.unpersist(false);
-            // a run that failed before its commit drops its staging folder; a committed one has none left
-            StagedCommit.dropUncommitted(jsc.hadoopConfiguration(), options.output(), options.runId());
         }
     }
 

@@ -43,6 +43,27 @@ public record StagedCommit(List<Unit> units) {
         units = List.copyOf(units);
     }
 
+    /**
+     * Runs a job's {@code body} the one safe way: holding the output's lock, after finishing or
+     * dropping what a killed run left ({@code recovered} hears each run it finished), and dropping this
+     * run's staging folder unless it reached its commit.
+     */
+    public <T> T runExclusively(
+            Configuration hadoop,
+            String output,
+            String runId,
+            java.util.function.Consumer<String> recovered,
+            java.util.function.Supplier<T> body) {
+        try (OutputLock lock = OutputLock.acquire(hadoop, output, runId)) {
+            recover(hadoop, output).forEach(recovered);
+            try {
+                return body.get();
+            } finally {
+                dropUncommitted(hadoop, output, runId);
+            }
+        }
+    }
+
     /** Where a run stages its output. */
     public static String stagingOf(String output, String runId) {
         return output.replaceAll("/+$", "") + "/" + STAGING + "/" + runId;
@@ -90,7 +111,7 @@ public record StagedCommit(List<Unit> units) {
     }
 
     /** Deletes a run's staging folder unless it reached its commit marker (then only recovery may touch it). */
-    public static void dropUncommitted(Configuration hadoop, String output, String runId) {
+    static void dropUncommitted(Configuration hadoop, String output, String runId) {
         Path staging = new Path(stagingOf(output, runId));
         try {
             FileSystem fs = staging.getFileSystem(hadoop);

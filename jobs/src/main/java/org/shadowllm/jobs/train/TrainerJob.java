@@ -22,7 +22,6 @@ import org.shadowllm.common.predictor.UnitPredictor;
 import org.shadowllm.jobs.cli.CommandLine;
 import org.shadowllm.jobs.cli.JobLauncher;
 import org.shadowllm.jobs.criteria.CriteriaTables;
-import org.shadowllm.jobs.tables.OutputLock;
 import org.shadowllm.jobs.tables.PartitionWriter;
 import org.shadowllm.jobs.tables.PredictorMetricsTable;
 import org.shadowllm.jobs.tables.StagedCommit;
@@ -83,21 +82,12 @@ public final class TrainerJob {
 
     /** Runs the job holding its output's lock: a second run on the same output fails at once. */
     public Summary run() {
-        try (OutputLock lock =
-                OutputLock.acquire(spark.sparkContext().hadoopConfiguration(), options.output(), options.runId())) {
-            return runLocked();
-        }
-    }
-
-    private Summary runLocked() {
-        for (String finished : COMMIT.recover(spark.sparkContext().hadoopConfiguration(), options.output())) {
-            LOG.warn("finished the commit of trainer run {}, which was killed while committing", finished);
-        }
-        try {
-            return train();
-        } finally {
-            StagedCommit.dropUncommitted(spark.sparkContext().hadoopConfiguration(), options.output(), options.runId());
-        }
+        return COMMIT.runExclusively(
+                spark.sparkContext().hadoopConfiguration(),
+                options.output(),
+                options.runId(),
+                run -> LOG.warn("finished the commit of trainer run {}, which was killed while committing", run),
+                this::train);
     }
 
     private Summary train() {

@@ -33,9 +33,8 @@ import org.shadowllm.common.predictor.PredictorShape;
 import org.shadowllm.common.predictor.RandomPredictors;
 import org.shadowllm.common.tokenizer.ByteLevelBpeTokenizer;
 import org.shadowllm.common.tokenizer.TokenizerLoader;
+import org.shadowllm.jobs.JobRuns;
 import org.shadowllm.jobs.LocalSpark;
-import org.shadowllm.jobs.criteria.CriteriaJob;
-import org.shadowllm.jobs.criteria.CriteriaJobOptions;
 import org.shadowllm.jobs.criteria.CriteriaTables;
 
 /** The bench job end to end on tiny-random-opt, with a real criteria table and predictors of the model's shape. */
@@ -51,23 +50,19 @@ class BenchJobIntegrationTest {
     static void start() {
         spark = LocalSpark.start(2);
         criteria = out.resolve("criteria").toString();
-        new CriteriaJob(spark, CriteriaJobOptions.parse(new String[] {
-                    "--model",
-                    SharedPaths.model("tiny-random-opt").toString(),
-                    "--output",
-                    criteria,
-                    "--tasks",
-                    "piqa,copa",
-                    "--shots",
-                    "0",
-                    "--examples",
-                    "4",
-                    "--criteria",
-                    "plainact",
-                    "--run-id",
-                    "crit"
-                }))
-                .run();
+        JobRuns.tinyCriteria(
+                spark,
+                criteria,
+                "--tasks",
+                "piqa,copa",
+                "--shots",
+                "0",
+                "--examples",
+                "4",
+                "--criteria",
+                "plainact",
+                "--run-id",
+                "crit");
         trainer = out.resolve("trainer").toString();
         PredictorShape shape = PredictorShape.of(OptCheckpoint.readConfig(SharedPaths.model("tiny-random-opt")));
         for (PredictorKind k : List.of(PredictorKind.SHADOWLLM_SPLIT, PredictorKind.DEJAVU)) {
@@ -433,19 +428,9 @@ class BenchJobIntegrationTest {
     void aBenchRunKilledAtAnyCommitPointLeavesTheWholeOldOrTheWholeNewRun(String point) throws Exception {
         String output = out.resolve("kill-" + point).toString();
         String[] quick = {"--methods", "dense", "--measures", "perplexity", "--sparsities", "0.5"};
-        new BenchJob(spark, options(output, concat(quick, "--run-id", "a"))).run();
-        org.shadowllm.jobs.tables.StagedCommit.faults = p -> {
-            if (p.equals(point)) {
-                throw new java.io.IOException("killed at " + p);
-            }
-        };
-        try {
-            assertThrows(
-                    java.io.UncheckedIOException.class,
-                    () -> new BenchJob(spark, options(output, concat(quick, "--run-id", "b"))).run());
-        } finally {
-            org.shadowllm.jobs.tables.StagedCommit.faults = p -> {};
-        }
+        new BenchJob(spark, options(output, JobRuns.concat(quick, "--run-id", "a"))).run();
+        JobRuns.killedAt(
+                point, () -> new BenchJob(spark, options(output, JobRuns.concat(quick, "--run-id", "b"))).run());
         boolean committed = !point.equals("staged");
         assertEquals(
                 committed ? List.of("b") : List.of(),
@@ -460,10 +445,6 @@ class BenchJobIntegrationTest {
                 .collectAsList();
         assertEquals(committed ? List.of("a", "b") : List.of("a"), runs);
         assertTrue(Files.readString(Path.of(output, "report.html")).contains("benchmark " + run));
-    }
-
-    private static String[] concat(String[] a, String... b) {
-        return Stream.concat(Stream.of(a), Stream.of(b)).toArray(String[]::new);
     }
 
     @Test

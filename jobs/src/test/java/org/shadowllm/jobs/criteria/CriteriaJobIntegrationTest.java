@@ -11,7 +11,6 @@ import ai.djl.ndarray.NDManager;
 import com.google.gson.JsonObject;
 import com.google.gson.JsonParser;
 import java.io.IOException;
-import java.io.UncheckedIOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.EnumSet;
@@ -38,6 +37,7 @@ import org.shadowllm.common.criteria.ImportanceCriterion;
 import org.shadowllm.common.criteria.ScoredExample;
 import org.shadowllm.common.model.OptModel;
 import org.shadowllm.common.tokenizer.TokenizerLoader;
+import org.shadowllm.jobs.JobRuns;
 import org.shadowllm.jobs.LocalSpark;
 import org.shadowllm.jobs.tables.StagedCommit;
 import org.shadowllm.jobs.tasks.TaskReader;
@@ -344,20 +344,10 @@ class CriteriaJobIntegrationTest {
     void aRunKilledAtAnyCommitPointLeavesTheWholeOldOrTheWholeNewRunOfEachPartition(String point) {
         String output = out.resolve("kill-" + point).toString();
         String[] first = {"--tasks", "copa,rte", "--shots", "0", "--examples", "3", "--criteria", "l2norm"};
-        new CriteriaJob(spark, options(output, concat(first, "--run-id", "a"))).run();
+        new CriteriaJob(spark, options(output, JobRuns.concat(first, "--run-id", "a"))).run();
         String[] second = {"--tasks", "copa", "--shots", "0", "--examples", "2", "--criteria", "l2norm"};
-        StagedCommit.faults = p -> {
-            if (p.equals(point)) {
-                throw new IOException("killed at " + p);
-            }
-        };
-        try {
-            assertThrows(
-                    UncheckedIOException.class,
-                    () -> new CriteriaJob(spark, options(output, concat(second, "--run-id", "b"))).run());
-        } finally {
-            StagedCommit.faults = p -> {};
-        }
+        JobRuns.killedAt(
+                point, () -> new CriteriaJob(spark, options(output, JobRuns.concat(second, "--run-id", "b"))).run());
         var hadoop = spark.sparkContext().hadoopConfiguration();
         boolean committed = !point.equals("staged");
         if (committed) {
@@ -383,10 +373,6 @@ class CriteriaJobIntegrationTest {
         assertFalse(Files.exists(Path.of(output, StagedCommit.STAGING)), "no staging folder left");
     }
 
-    private static String[] concat(String[] a, String... b) {
-        return Stream.concat(Stream.of(a), Stream.of(b)).toArray(String[]::new);
-    }
-
     private static List<String> runIds(Dataset<Row> t) {
         return t.select("run_id")
                 .distinct()
@@ -398,9 +384,9 @@ class CriteriaJobIntegrationTest {
     void aScheduledReRunRecomputesOnlyTheSetsWhoseInputsChanged() throws IOException {
         String output = out.resolve("scheduled").toString();
         String[] common = {"--tasks", "copa,rte", "--shots", "0", "--examples", "2", "--criteria", "l2norm"};
-        new CriteriaJob(spark, options(output, concat(common, "--run-id", "night-1"))).run();
+        new CriteriaJob(spark, options(output, JobRuns.concat(common, "--run-id", "night-1"))).run();
         CriteriaJob.Summary again =
-                new CriteriaJob(spark, options(output, concat(common, "--run-id", "night-2"))).run();
+                new CriteriaJob(spark, options(output, JobRuns.concat(common, "--run-id", "night-2"))).run();
         assertEquals(0, again.examples(), "nothing changed: every set skipped");
         var manifest = org.shadowllm.jobs.tables.CriteriaManifest.fromJson(
                 Files.readString(Path.of(output, CriteriaTables.MANIFESTS, "night-2.json")), "night-2");
@@ -422,7 +408,8 @@ class CriteriaJobIntegrationTest {
             }
         }
         CriteriaJob.Summary moved = new CriteriaJob(
-                        spark, options(output, concat(common, "--data", data.toString(), "--run-id", "night-3")))
+                        spark,
+                        options(output, JobRuns.concat(common, "--data", data.toString(), "--run-id", "night-3")))
                 .run();
         assertEquals(0, moved.examples(), "same bytes at another path are the same input");
         Path rte = data.resolve("rte/validation.jsonl.gz");
@@ -435,7 +422,8 @@ class CriteriaJobIntegrationTest {
                                 java.nio.charset.StandardCharsets.UTF_8)
                         + "\n");
         CriteriaJob.Summary changed = new CriteriaJob(
-                        spark, options(output, concat(common, "--data", data.toString(), "--run-id", "night-4")))
+                        spark,
+                        options(output, JobRuns.concat(common, "--data", data.toString(), "--run-id", "night-4")))
                 .run();
         assertEquals(2, changed.examples(), "only rte's two examples");
         Dataset<Row> ex = table(output, CriteriaTables.EXAMPLES);
@@ -444,7 +432,9 @@ class CriteriaJobIntegrationTest {
 
         CriteriaJob.Summary forced = new CriteriaJob(
                         spark,
-                        options(output, concat(common, "--data", data.toString(), "--force", "true", "--run-id", "f")))
+                        options(
+                                output,
+                                JobRuns.concat(common, "--data", data.toString(), "--force", "true", "--run-id", "f")))
                 .run();
         assertEquals(4, forced.examples(), "--force true recomputes every set");
     }

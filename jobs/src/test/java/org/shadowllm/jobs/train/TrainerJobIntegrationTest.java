@@ -25,6 +25,7 @@ import org.shadowllm.common.checkpoint.RandomOptCheckpoint;
 import org.shadowllm.common.predictor.PredictorArtifacts;
 import org.shadowllm.common.predictor.PredictorKind;
 import org.shadowllm.common.predictor.UnitPredictor;
+import org.shadowllm.jobs.JobRuns;
 import org.shadowllm.jobs.LocalSpark;
 import org.shadowllm.jobs.bench.BenchJob;
 import org.shadowllm.jobs.bench.BenchOptions;
@@ -48,23 +49,19 @@ class TrainerJobIntegrationTest {
     static void start() {
         spark = LocalSpark.start(2);
         criteria = out.resolve("criteria").toString();
-        new CriteriaJob(spark, CriteriaJobOptions.parse(new String[] {
-                    "--model",
-                    SharedPaths.model("tiny-random-opt").toString(),
-                    "--output",
-                    criteria,
-                    "--tasks",
-                    "piqa,copa",
-                    "--shots",
-                    "0,3",
-                    "--examples",
-                    "10",
-                    "--criteria",
-                    "plainact,l2norm",
-                    "--run-id",
-                    "crit-1"
-                }))
-                .run();
+        JobRuns.tinyCriteria(
+                spark,
+                criteria,
+                "--tasks",
+                "piqa,copa",
+                "--shots",
+                "0,3",
+                "--examples",
+                "10",
+                "--criteria",
+                "plainact,l2norm",
+                "--run-id",
+                "crit-1");
     }
 
     @AfterAll
@@ -249,13 +246,13 @@ class TrainerJobIntegrationTest {
         String[] common = {"--output", mixed, "--shots", "0", "--examples", "4", "--criteria", "plainact"};
         new CriteriaJob(
                         spark,
-                        CriteriaJobOptions.parse(
-                                concat(common, "--model", original.toString(), "--tasks", "copa", "--run-id", "first")))
+                        CriteriaJobOptions.parse(JobRuns.concat(
+                                common, "--model", original.toString(), "--tasks", "copa", "--run-id", "first")))
                 .run();
         new CriteriaJob(
                         spark,
-                        CriteriaJobOptions.parse(
-                                concat(common, "--model", other.toString(), "--tasks", "piqa", "--run-id", "second")))
+                        CriteriaJobOptions.parse(JobRuns.concat(
+                                common, "--model", other.toString(), "--tasks", "piqa", "--run-id", "second")))
                 .run();
         IllegalArgumentException e = assertThrows(
                 IllegalArgumentException.class,
@@ -291,10 +288,6 @@ class TrainerJobIntegrationTest {
         assertTrue(b.getMessage().contains("retrain the predictor for this checkpoint"), b.getMessage());
     }
 
-    private static String[] concat(String[] a, String... b) {
-        return Stream.concat(Stream.of(a), Stream.of(b)).toArray(String[]::new);
-    }
-
     @org.junit.jupiter.params.ParameterizedTest(name = "killed at {0}")
     @org.junit.jupiter.params.provider.ValueSource(strings = {"staged", "marked", "unit-swapped", "all-swapped"})
     void aTrainerRunKilledAtAnyCommitPointLeavesTheWholeOldOrTheWholeNewRun(String point) {
@@ -302,18 +295,9 @@ class TrainerJobIntegrationTest {
         TrainerJob.Summary first = new TrainerJob(
                         spark, options(output, "--predictors", "shadowllm-split", "--seed", "1", "--run-id", "a"))
                 .run();
-        org.shadowllm.jobs.tables.StagedCommit.faults = p -> {
-            if (p.equals(point)) {
-                throw new java.io.IOException("killed at " + p);
-            }
-        };
-        try {
-            assertThrows(java.io.UncheckedIOException.class, () -> new TrainerJob(
-                            spark, options(output, "--predictors", "shadowllm-split", "--seed", "2", "--run-id", "b"))
-                    .run());
-        } finally {
-            org.shadowllm.jobs.tables.StagedCommit.faults = p -> {};
-        }
+        JobRuns.killedAt(point, () -> new TrainerJob(
+                        spark, options(output, "--predictors", "shadowllm-split", "--seed", "2", "--run-id", "b"))
+                .run());
         boolean committed = !point.equals("staged");
         // the next run's start finishes or drops what the kill left
         assertEquals(
