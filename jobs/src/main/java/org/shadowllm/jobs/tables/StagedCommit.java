@@ -144,7 +144,10 @@ public record StagedCommit(List<Unit> units) {
     }
 
     /** Idempotent: each step checks what a killed earlier attempt already did. */
-    private void rollForward(FileSystem fs, Path output, Path staging) throws IOException {
+    private void rollForward(FileSystem fs, Path outputPath, Path stagingPath) throws IOException {
+        // qualified, so paths listed by the file system and paths given relative compare alike
+        Path output = fs.makeQualified(outputPath);
+        Path staging = fs.makeQualified(stagingPath);
         for (Unit unit : units) {
             Path stagedRoot = new Path(staging, unit.path());
             for (Path staged : leaves(fs, stagedRoot, unit.depth())) {

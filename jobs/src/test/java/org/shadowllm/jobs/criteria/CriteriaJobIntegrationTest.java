@@ -440,6 +440,43 @@ class CriteriaJobIntegrationTest {
     }
 
     @Test
+    void aRelativeOutputPathCommitsIntoThatFolder() throws IOException {
+        Path relative = Path.of("target", "relative-output-" + System.nanoTime());
+        try {
+            new CriteriaJob(
+                            spark,
+                            options(
+                                    relative.toString(),
+                                    "--tasks",
+                                    "copa",
+                                    "--shots",
+                                    "0",
+                                    "--examples",
+                                    "1",
+                                    "--criteria",
+                                    "l2norm",
+                                    "--run-id",
+                                    "rel"))
+                    .run();
+            assertEquals(
+                    1,
+                    table(relative.toAbsolutePath().toString(), CriteriaTables.EXAMPLES)
+                            .count());
+            assertTrue(Files.exists(relative.resolve(CriteriaTables.MANIFESTS).resolve("rel.json")));
+            try (var entries = Files.list(relative)) {
+                assertEquals(
+                        java.util.Set.of(CriteriaTables.EXAMPLES, CriteriaTables.UNITS, CriteriaTables.MANIFESTS),
+                        entries.map(e -> e.getFileName().toString()).collect(java.util.stream.Collectors.toSet()));
+            }
+        } finally {
+            try (var walk = Files.walk(relative)) {
+                walk.sorted(java.util.Comparator.reverseOrder())
+                        .forEach(f -> f.toFile().delete());
+            }
+        }
+    }
+
+    @Test
     void pytorchThreadsFollowTheCoresSparkGives() {
         assertEquals(1, SetProcessor.coresOf(new SparkConf().set("spark.master", "local[1]"), 8));
         assertEquals(2, SetProcessor.coresOf(new SparkConf().set("spark.master", "local[3]"), 2));
