@@ -18,8 +18,8 @@ public record NetworkData(int examples, float[] inputs, float[] targets) {
             NetworkSpec spec, PredictorShape shape, List<ImportanceRecord> records, NormalizedTargets targets) {
         int n = records.size();
         int e = shape.hidden();
-        float[] x = new float[n * e];
-        float[] y = new float[n * spec.outputs()];
+        float[] x = new float[ArraySizes.of(n, e, "inputs of " + spec.name())];
+        float[] y = new float[ArraySizes.of(n, spec.outputs(), "targets of " + spec.name())];
         for (int i = 0; i < n; i++) {
             ImportanceRecord r = records.get(i);
             System.arraycopy(feature(spec, shape, r), 0, x, i * e, e);

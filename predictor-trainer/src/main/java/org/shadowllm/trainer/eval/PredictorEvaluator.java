@@ -11,6 +11,7 @@ import org.shadowllm.common.predictor.NetworkTensors;
 import org.shadowllm.common.predictor.NetworkWeights;
 import org.shadowllm.common.predictor.PredictorShape;
 import org.shadowllm.common.predictor.UnitLayout;
+import org.shadowllm.trainer.data.ArraySizes;
 import org.shadowllm.trainer.data.ImportanceRecord;
 import org.shadowllm.trainer.data.NetworkData;
 import org.shadowllm.trainer.data.NormalizedTargets;
@@ -31,7 +32,7 @@ public final class PredictorEvaluator {
                 Autograd paused = Autograd.pause()) {
             for (NetworkWeights w : networks) {
                 NetworkSpec spec = w.spec();
-                float[] x = new float[n * spec.inputs()];
+                float[] x = new float[ArraySizes.of(n, spec.inputs(), "held-out inputs of " + spec.name())];
                 for (int i = 0; i < n; i++) {
                     System.arraycopy(
                             NetworkData.feature(spec, shape, records.get(i)), 0, x, i * spec.inputs(), spec.inputs());

@@ -17,6 +17,7 @@ import org.shadowllm.common.predictor.NetworkTensors;
 import org.shadowllm.common.predictor.NetworkWeights;
 import org.shadowllm.common.predictor.PredictorKind;
 import org.shadowllm.common.predictor.PredictorShape;
+import org.shadowllm.trainer.data.ArraySizes;
 import org.shadowllm.trainer.data.ImportanceRecord;
 import org.shadowllm.trainer.data.NetworkData;
 import org.shadowllm.trainer.data.NormalizedTargets;
@@ -131,9 +132,11 @@ public final class PredictorTrainer {
 
     /** PyTorch's nn.Linear initialization: weights and biases uniform in ±1/√fan_in. */
     static NetworkWeights initial(NetworkSpec spec, SplittableRandom rnd) {
-        float[] w1 = uniform(rnd, spec.hidden() * spec.inputs(), spec.inputs());
+        float[] w1 =
+                uniform(rnd, ArraySizes.of(spec.hidden(), spec.inputs(), spec.name() + " first layer"), spec.inputs());
         float[] b1 = spec.bias() ? uniform(rnd, spec.hidden(), spec.inputs()) : null;
-        float[] w2 = uniform(rnd, spec.outputs() * spec.hidden(), spec.hidden());
+        float[] w2 = uniform(
+                rnd, ArraySizes.of(spec.outputs(), spec.hidden(), spec.name() + " second layer"), spec.hidden());
         float[] b2 = spec.bias() ? uniform(rnd, spec.outputs(), spec.hidden()) : null;
         return new NetworkWeights(spec, w1, b1, w2, b2);
     }
