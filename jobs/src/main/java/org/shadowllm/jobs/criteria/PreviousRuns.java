@@ -14,12 +14,14 @@ import org.shadowllm.jobs.tables.CriteriaManifest;
 
 /** What the committed runs of an output say about each set's inputs, read from their manifests. */
 final class PreviousRuns {
+    private static final org.slf4j.Logger LOG = org.slf4j.LoggerFactory.getLogger(PreviousRuns.class);
+
     private PreviousRuns() {}
 
     /**
      * Per set label of {@code modelName}, the input fingerprint of the last committed run that covered
      * it and the run whose rows stand: {@code [fingerprint, run id]}. Manifests without fingerprints
-     * (older runs) count as unknown inputs.
+     * (older runs), or in an older format, count as unknown inputs.
      */
     static Map<String, String[]> lastInputs(Configuration hadoop, String output, String modelName) {
         Path dir = new Path(output, CriteriaTables.MANIFESTS);
@@ -36,6 +38,10 @@ final class PreviousRuns {
                     m = CriteriaManifest.fromJson(
                             new String(in.readAllBytes(), StandardCharsets.UTF_8),
                             f.getPath().toString());
+                } catch (IllegalArgumentException e) {
+                    // a manifest of an older format says nothing this run can trust: its sets are recomputed
+                    LOG.warn("{}; its sets count as changed", e.getMessage());
+                    continue;
                 }
                 if (!new Path(m.inputs().model()).getName().equals(modelName)) {
                     continue;
