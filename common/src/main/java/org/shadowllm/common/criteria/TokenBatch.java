@@ -46,12 +46,7 @@ final class TokenBatch {
                 throw new IllegalArgumentException("example '" + ex.id() + "': " + ex.inputLength()
                         + " input tokens exceed max_position_embeddings " + config.maxPositionEmbeddings());
             }
-            for (int i = 0; i < ex.length(); i++) {
-                if (ex.token(i) < 0 || ex.token(i) >= config.vocabSize()) {
-                    throw new IllegalArgumentException("example '" + ex.id() + "': token id " + ex.token(i)
-                            + " at position " + i + " is outside the vocabulary of " + config.vocabSize());
-                }
-            }
+            config.requireInVocabulary(ex.tokens(), "example '" + ex.id() + "'");
             maxLen = Math.max(maxLen, lengths[b]);
             targetStart[b + 1] = targetStart[b] + ex.continuationLength();
         }

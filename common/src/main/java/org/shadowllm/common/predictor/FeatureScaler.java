@@ -10,21 +10,13 @@ public final class FeatureScaler {
 
     /** Scales {@code v[from .. from+length)} in place. */
     public static void scaleInPlace(float[] v, int from, int length) {
-        float lo = Float.POSITIVE_INFINITY;
-        float hi = Float.NEGATIVE_INFINITY;
         for (int i = from; i < from + length; i++) {
-            float x = v[i];
-            if (!Float.isFinite(x)) {
-                throw new IllegalArgumentException("predictor feature holds " + x + " at index " + (i - from) + " of "
-                        + length + ": the model's activations are not finite");
+            if (!Float.isFinite(v[i])) {
+                throw new IllegalArgumentException("predictor feature holds " + v[i] + " at index " + (i - from)
+                        + " of " + length + ": the model's activations are not finite");
             }
-            lo = Math.min(lo, x);
-            hi = Math.max(hi, x);
         }
-        float range = hi - lo;
-        for (int i = from; i < from + length; i++) {
-            v[i] = range > 0 ? (v[i] - lo) / range : 0f;
-        }
+        UnitLayout.minMax(v, from, length);
     }
 
     /** Layer {@code layer}'s feature out of a layer-major feature vector, scaled. */
