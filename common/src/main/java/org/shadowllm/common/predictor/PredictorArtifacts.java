@@ -48,7 +48,7 @@ public final class PredictorArtifacts {
      * Writes the artifact to a staging directory of its own, then swaps it in: the previous artifact
      * moves to {@code <dir>.old}, the new one into place, and {@code .old} is deleted. A save killed
      * between the two moves leaves only {@code .old}, which {@link #recoverInterruptedSave} (run by
-     * every save and by the bench before it loads) puts back; readers never see a half-written one.
+     * every save) puts back. The trainer job publishes through its staged commit instead.
      */
     public static void save(UnitPredictor predictor, Path dir) {
         Path target = dir.toAbsolutePath().normalize();
@@ -102,7 +102,7 @@ public final class PredictorArtifacts {
      * Puts back {@code <dir>.old} when a save was killed after moving the previous artifact aside and
      * before moving the new one in. Returns whether it did.
      */
-    public static boolean recoverInterruptedSave(Path dir) {
+    static boolean recoverInterruptedSave(Path dir) {
         Path target = dir.toAbsolutePath().normalize();
         Path old = target.resolveSibling(target.getFileName() + ".old");
         if (Files.exists(target) || !Files.isDirectory(old)) {

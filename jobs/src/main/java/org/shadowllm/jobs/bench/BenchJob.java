@@ -43,7 +43,6 @@ import org.shadowllm.common.criteria.ImportanceCriterion;
 import org.shadowllm.common.device.DeviceSpec;
 import org.shadowllm.common.model.OptConfig;
 import org.shadowllm.common.model.OptModel;
-import org.shadowllm.common.predictor.PredictorArtifacts;
 import org.shadowllm.common.predictor.PredictorKind;
 import org.shadowllm.common.tasks.FewShotTask;
 import org.shadowllm.common.tasks.TaskExample;
@@ -433,9 +432,6 @@ public final class BenchJob {
         PredictorRuntime get(PredictorKind kind, ImportanceCriterion criterion, String dir) {
             return loaded.computeIfAbsent(kind.key() + "/" + criterion.key(), k -> {
                 Path p = Path.of(dir);
-                if (PredictorArtifacts.recoverInterruptedSave(p)) {
-                    LOG.warn("{}: restored the predictor a killed trainer run had moved aside", p);
-                }
                 if (!Files.isDirectory(p)) {
                     throw new IllegalArgumentException(
                             "no " + kind + " predictor for " + criterion.key() + " at " + p
