@@ -105,10 +105,9 @@ public final class CriteriaJob {
         String fingerprint = ModelFingerprint.of(modelDir);
         JavaSparkContext jsc = JavaSparkContext.fromSparkContext(spark.sparkContext());
 
-        TaskReader reader = new TaskReader(options.data(), jsc.hadoopConfiguration());
-        Plan plan = plan(options, reader, tokenizer, config);
+        Plan plan = plan(options, new TaskReader(options.data(), jsc.hadoopConfiguration()), tokenizer, config);
         String codeVersion = CriteriaTables.codeVersion();
-        Map<String, String> inputs = inputFingerprints(plan.sets(), reader, fingerprint, codeVersion);
+        Map<String, String> inputs = inputFingerprints(plan, fingerprint, codeVersion);
         // a run with an injected failure must reach it, so it never skips
         Map<String, String[]> previous = options.force() || options.failAfterExamples() > 0
                 ? Map.of()
@@ -187,21 +186,17 @@ public final class CriteriaJob {
      * Per set, a fingerprint of everything its rows depend on: the checkpoint, the task files it reads,
      * the options that change scores, and the code (without its build time).
      */
-    private Map<String, String> inputFingerprints(
-            List<WorkSet> sets, TaskReader reader, String modelFingerprint, String codeVersion) {
-        Map<String, String> digests = new java.util.HashMap<>();
+    private Map<String, String> inputFingerprints(Plan plan, String modelFingerprint, String codeVersion) {
         Map<String, String> out = new LinkedHashMap<>();
-        for (WorkSet set : sets) {
+        for (WorkSet set : plan.sets()) {
             FewShotTask task = set.task();
             String split = options.split().of(task);
             StringBuilder b = new StringBuilder()
                     .append(modelFingerprint)
                     .append('|')
-                    .append(digests.computeIfAbsent(task.key() + "/" + split, k -> reader.digest(task, split)));
+                    .append(plan.fileDigests().get(task.key() + "/" + split));
             if (set.shots() > 0 && !task.shotSplit().equals(split)) {
-                b.append('|')
-                        .append(digests.computeIfAbsent(
-                                task.key() + "/" + task.shotSplit(), k -> reader.digest(task, task.shotSplit())));
+                b.append('|').append(plan.fileDigests().get(task.key() + "/" + task.shotSplit()));
             }
             b.append('|')
                     .append(set.shots())
@@ -239,7 +234,11 @@ public final class CriteriaJob {
     }
 
     /** The work of a run: one set per task and shot count, and the malformed lines met on the way. */
-    public record Plan(List<WorkSet> sets, List<MalformedRow> malformed, Map<String, Integer> splitRecords) {}
+    public record Plan(
+            List<WorkSet> sets,
+            List<MalformedRow> malformed,
+            Map<String, Integer> splitRecords,
+            Map<String, String> fileDigests) {}
 
     /** Reads the tasks, builds and tokenizes every prompt. Deterministic for given options. */
     public static Plan plan(
@@ -248,14 +247,17 @@ public final class CriteriaJob {
         PromptBuilder prompts = new PromptBuilder(options.seed());
         List<WorkSet> sets = new ArrayList<>();
         Map<String, Integer> inputCounts = new LinkedHashMap<>();
+        Map<String, String> digests = new LinkedHashMap<>();
         for (FewShotTask task : options.tasks()) {
             String split = options.split().of(task);
             TaskReader.Split eval = reader.read(task, split);
             malformed.addAll(eval.malformed());
+            digests.put(task.key() + "/" + split, eval.digest());
             List<TaskExample> pool = eval.examples();
             if (!task.shotSplit().equals(split) && options.shots().stream().anyMatch(k -> k > 0)) {
                 TaskReader.Split shots = reader.read(task, task.shotSplit());
                 malformed.addAll(shots.malformed());
+                digests.put(task.key() + "/" + task.shotSplit(), shots.digest());
                 pool = shots.examples();
             }
             List<TaskExample> chosen = eval.examples()
@@ -263,7 +265,6 @@ public final class CriteriaJob {
                             0,
                             Math.min(options.examplesPerSet(), eval.examples().size()));
             inputCounts.put(task.key() + "/" + split, eval.examples().size());
-            String file = options.data().replaceAll("/+$", "") + "/" + task.file(split);
             for (int k : options.shots()) {
                 List<WorkItem> items = new ArrayList<>(chosen.size());
                 for (TaskExample ex : chosen) {
@@ -271,13 +272,13 @@ public final class CriteriaJob {
                         items.add(tokenize(prompts.build(ex, k, pool), tokenizer, config));
                     } catch (IllegalArgumentException e) {
                         // a prompt that cannot be built or scored counts against --max-malformed like a bad line
-                        malformed.add(new MalformedRow(file, 0, k + "-shot prompt: " + e.getMessage()));
+                        malformed.add(new MalformedRow(eval.file(), 0, k + "-shot prompt: " + e.getMessage()));
                     }
                 }
                 sets.add(new WorkSet(task, k, items));
             }
         }
-        return new Plan(sets, malformed, inputCounts);
+        return new Plan(sets, malformed, inputCounts, digests);
     }
 
     private static WorkItem tokenize(Prompt p, ByteLevelBpeTokenizer tokenizer, OptConfig config) {

@@ -10,9 +10,14 @@ import java.io.FileNotFoundException;
 import java.io.IOException;
 import java.io.InputStream;
 import java.io.InputStreamReader;
+import java.io.OutputStream;
 import java.io.UncheckedIOException;
 import java.nio.charset.StandardCharsets;
+import java.security.DigestInputStream;
+import java.security.MessageDigest;
+import java.security.NoSuchAlgorithmException;
 import java.util.ArrayList;
+import java.util.HexFormat;
 import java.util.List;
 import org.apache.hadoop.conf.Configuration;
 import org.apache.hadoop.fs.FileSystem;
@@ -35,8 +40,11 @@ public final class TaskReader {
         this.hadoop = hadoop;
     }
 
-    /** Records of one split, with the malformed lines found along the way. */
-    public record Split(List<TaskExample> examples, List<MalformedRow> malformed) {}
+    /**
+     * Records of one split, with the malformed lines found along the way, the file they came from, and
+     * the SHA-256 of its raw bytes (what a re-run compares to skip unchanged input).
+     */
+    public record Split(List<TaskExample> examples, List<MalformedRow> malformed, String file, String digest) {}
 
     public Split read(FewShotTask task, String split) {
         Path path = new Path(root + "/" + task.file(split));
@@ -44,6 +52,7 @@ public final class TaskReader {
         List<TaskExample> examples = new ArrayList<>();
         List<MalformedRow> malformed = new ArrayList<>();
         java.util.Map<String, Long> seen = new java.util.HashMap<>();
+        String digest;
         try {
             FileSystem fs = path.getFileSystem(hadoop);
             if (!fs.exists(path)) {
@@ -51,7 +60,7 @@ public final class TaskReader {
                         "task file not found: " + file + " (is --data the folder that holds <task>/<split>.jsonl.gz?)");
             }
             CompressionCodec codec = new CompressionCodecFactory(hadoop).getCodec(path);
-            try (InputStream raw = fs.open(path);
+            try (DigestInputStream raw = new DigestInputStream(fs.open(path), MessageDigest.getInstance("SHA-256"));
                     InputStream in = codec == null ? raw : codec.createInputStream(raw);
                     BufferedReader reader = new BufferedReader(new InputStreamReader(in, StandardCharsets.UTF_8))) {
                 String line;
@@ -78,32 +87,17 @@ public final class TaskReader {
                         malformed.add(new MalformedRow(file, n, e.getClass().getSimpleName() + ": " + e.getMessage()));
                     }
                 }
+                raw.transferTo(OutputStream.nullOutputStream()); // the digest covers the whole file
+                digest = HexFormat.of().formatHex(raw.getMessageDigest().digest());
             }
         } catch (FileNotFoundException e) {
             throw new IllegalArgumentException("task file not found: " + file, e);
         } catch (IOException e) {
             throw new UncheckedIOException("cannot read " + file, e);
-        }
-        return new Split(examples, malformed);
-    }
-
-    /** SHA-256 of the raw file of {@code task}'s {@code split}: what a re-run compares to skip unchanged input. */
-    public String digest(FewShotTask task, String split) {
-        Path path = new Path(root + "/" + task.file(split));
-        try (InputStream in = path.getFileSystem(hadoop).open(path)) {
-            java.security.MessageDigest sha = java.security.MessageDigest.getInstance("SHA-256");
-            byte[] buf = new byte[1 << 16];
-            for (int n; (n = in.read(buf)) > 0; ) {
-                sha.update(buf, 0, n);
-            }
-            return java.util.HexFormat.of().formatHex(sha.digest());
-        } catch (FileNotFoundException e) {
-            throw new IllegalArgumentException("task file not found: " + path, e);
-        } catch (IOException e) {
-            throw new UncheckedIOException("cannot read " + path, e);
-        } catch (java.security.NoSuchAlgorithmException e) {
+        } catch (NoSuchAlgorithmException e) {
             throw new IllegalStateException(e);
         }
+        return new Split(examples, malformed, file, digest);
     }
 
     static TaskExample parse(FewShotTask task, String line) {
