@@ -5,8 +5,6 @@ import ai.djl.ndarray.NDArray;
 import ai.djl.ndarray.NDManager;
 import ai.djl.ndarray.types.Shape;
 import java.io.IOException;
-import java.nio.file.Files;
-import java.nio.file.Path;
 import java.util.Arrays;
 import java.util.List;
 import java.util.SplittableRandom;
@@ -48,7 +46,7 @@ public final class CapacityPlan {
     public static void main(String[] args) throws IOException {
         String criteria = args.length > 0 ? args[0] : "out/criteria";
         int perSet = args.length > 1 ? Integer.parseInt(args[1]) : 500;
-        CriteriaManifest run = lastManifest(Path.of(criteria, CriteriaTables.MANIFESTS));
+        CriteriaManifest run = lastManifest(criteria + "/" + CriteriaTables.MANIFESTS);
         OptConfig measured = run.inputs().modelConfig();
         long examples = run.sets().stream()
                 .mapToLong(CriteriaManifest.SetEntry::examples)
@@ -149,28 +147,19 @@ public final class CapacityPlan {
         return (grasp ? 4 : 1) * 3 * perToken * tokens;
     }
 
-    private static CriteriaManifest lastManifest(Path dir) throws IOException {
-        if (!Files.isDirectory(dir)) {
-            throw new IllegalArgumentException("no manifests in " + dir + "; run the criteria job first");
-        }
+    private static CriteriaManifest lastManifest(String dir) {
         CriteriaManifest last = null;
-        try (var files = Files.list(dir)) {
-            for (Path f : files.filter(p -> p.toString().endsWith(".json")).toList()) {
-                CriteriaManifest m;
-                try {
-                    m = CriteriaManifest.fromJson(Files.readString(f), f.toString());
-                } catch (IllegalArgumentException e) {
-                    System.out.println("skipped (older format): " + f);
-                    continue;
-                }
-                boolean computed = m.sets().stream().anyMatch(s -> s.examples() > 0);
-                if (computed && (last == null || last.finishedAt().compareTo(m.finishedAt()) < 0)) {
-                    last = m;
-                }
+        for (CriteriaManifest m : CriteriaManifest.readAll(
+                new org.apache.hadoop.conf.Configuration(),
+                dir,
+                problem -> System.out.println("skipped: " + problem))) {
+            boolean computed = m.sets().stream().anyMatch(s -> s.examples() > 0);
+            if (computed && (last == null || last.finishedAt().compareTo(m.finishedAt()) < 0)) {
+                last = m;
             }
         }
         if (last == null) {
-            throw new IllegalArgumentException("no run in " + dir + " computed any set");
+            throw new IllegalArgumentException("no run in " + dir + " computed any set; run the criteria job first");
         }
         return last;
     }

@@ -1,14 +1,8 @@
 package org.shadowllm.jobs.criteria;
 
-import java.io.IOException;
-import java.io.UncheckedIOException;
-import java.nio.charset.StandardCharsets;
 import java.util.HashMap;
 import java.util.Map;
 import org.apache.hadoop.conf.Configuration;
-import org.apache.hadoop.fs.FSDataInputStream;
-import org.apache.hadoop.fs.FileStatus;
-import org.apache.hadoop.fs.FileSystem;
 import org.apache.hadoop.fs.Path;
 import org.shadowllm.jobs.tables.CriteriaManifest;
 
@@ -24,45 +18,30 @@ final class PreviousRuns {
      * (older runs), or in an older format, count as unknown inputs.
      */
     static Map<String, String[]> lastInputs(Configuration hadoop, String output, String modelName) {
-        Path dir = new Path(output, CriteriaTables.MANIFESTS);
         Map<String, String[]> out = new HashMap<>();
         Map<String, String> when = new HashMap<>();
-        try {
-            FileSystem fs = dir.getFileSystem(hadoop);
-            if (!fs.exists(dir)) {
-                return out;
+        // a manifest of an older format says nothing this run can trust: its sets are recomputed
+        for (CriteriaManifest m : CriteriaManifest.readAll(
+                hadoop,
+                output.replaceAll("/+$", "") + "/" + CriteriaTables.MANIFESTS,
+                problem -> LOG.warn("{}; its sets count as changed", problem))) {
+            if (!new Path(m.inputs().model()).getName().equals(modelName)) {
+                continue;
             }
-            for (FileStatus f : fs.listStatus(dir, p -> p.getName().endsWith(".json"))) {
-                CriteriaManifest m;
-                try (FSDataInputStream in = fs.open(f.getPath())) {
-                    m = CriteriaManifest.fromJson(
-                            new String(in.readAllBytes(), StandardCharsets.UTF_8),
-                            f.getPath().toString());
-                } catch (IllegalArgumentException e) {
-                    // a manifest of an older format says nothing this run can trust: its sets are recomputed
-                    LOG.warn("{}; its sets count as changed", e.getMessage());
+            for (CriteriaManifest.SetEntry s : m.sets()) {
+                String previous = when.get(s.set());
+                if (previous != null && previous.compareTo(m.finishedAt()) >= 0) {
                     continue;
                 }
-                if (!new Path(m.inputs().model()).getName().equals(modelName)) {
-                    continue;
-                }
-                for (CriteriaManifest.SetEntry s : m.sets()) {
-                    String previous = when.get(s.set());
-                    if (previous != null && previous.compareTo(m.finishedAt()) >= 0) {
-                        continue;
-                    }
-                    when.put(s.set(), m.finishedAt());
-                    if (s.inputFingerprint() == null) {
-                        out.remove(s.set());
-                    } else {
-                        String stands = s.keptFromRun() != null ? s.keptFromRun() : m.runId();
-                        out.put(s.set(), new String[] {s.inputFingerprint(), stands});
-                    }
+                when.put(s.set(), m.finishedAt());
+                if (s.inputFingerprint() == null) {
+                    out.remove(s.set());
+                } else {
+                    String stands = s.keptFromRun() != null ? s.keptFromRun() : m.runId();
+                    out.put(s.set(), new String[] {s.inputFingerprint(), stands});
                 }
             }
-            return out;
-        } catch (IOException e) {
-            throw new UncheckedIOException("cannot read the manifests in " + dir, e);
         }
+        return out;
     }
 }

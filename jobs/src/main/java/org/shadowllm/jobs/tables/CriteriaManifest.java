@@ -4,8 +4,17 @@ import com.google.gson.FieldNamingPolicy;
 import com.google.gson.Gson;
 import com.google.gson.GsonBuilder;
 import com.google.gson.JsonParseException;
+import java.io.IOException;
+import java.io.UncheckedIOException;
+import java.nio.charset.StandardCharsets;
+import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
+import java.util.function.Consumer;
+import org.apache.hadoop.conf.Configuration;
+import org.apache.hadoop.fs.FileStatus;
+import org.apache.hadoop.fs.FileSystem;
+import org.apache.hadoop.fs.Path;
 import org.shadowllm.common.model.OptConfig;
 
 /**
@@ -79,6 +88,33 @@ public record CriteriaManifest(
             return m;
         } catch (JsonParseException | IllegalArgumentException e) {
             throw new IllegalArgumentException("malformed criteria manifest " + where + ": " + e.getMessage(), e);
+        }
+    }
+
+    /**
+     * Every manifest in {@code dir} (local, {@code hdfs://}, ...); one that does not parse (an older
+     * format) is left out and reported to {@code skipped}. An absent folder holds none.
+     */
+    public static List<CriteriaManifest> readAll(Configuration hadoop, String dir, Consumer<String> skipped) {
+        Path path = new Path(dir);
+        List<CriteriaManifest> out = new ArrayList<>();
+        try {
+            FileSystem fs = path.getFileSystem(hadoop);
+            if (!fs.exists(path)) {
+                return out;
+            }
+            for (FileStatus f : fs.listStatus(path, p -> p.getName().endsWith(".json"))) {
+                try (var in = fs.open(f.getPath())) {
+                    out.add(fromJson(
+                            new String(in.readAllBytes(), StandardCharsets.UTF_8),
+                            f.getPath().toString()));
+                } catch (IllegalArgumentException e) {
+                    skipped.accept(e.getMessage());
+                }
+            }
+            return out;
+        } catch (IOException e) {
+            throw new UncheckedIOException("cannot read the manifests in " + dir, e);
         }
     }
 }
