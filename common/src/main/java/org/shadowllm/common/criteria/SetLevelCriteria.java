@@ -1,11 +1,15 @@
 package org.shadowllm.common.criteria;
 
+import java.io.Serializable;
 import java.util.ArrayList;
+import java.util.Collections;
+import java.util.Comparator;
 import java.util.EnumMap;
-import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
+import java.util.PriorityQueue;
 import java.util.SplittableRandom;
+import java.util.TreeMap;
 import org.shadowllm.common.model.OptConfig;
 
 /**
@@ -13,16 +17,24 @@ import org.shadowllm.common.model.OptConfig;
  * {@code epenas} for heads, and the mean of every per-example criterion. Feed examples computed with
  * {@link CriteriaOptions#withHeadGradients()}, then call {@link #result()}.
  *
- * <p>{@code jacov} keeps a seeded uniform reservoir of at most {@code poolRows} non-zero gradient rows
- * per head and draws from it; while a head has no more rows than that, the draws are exactly
- * CRITERIA.md's draws over all rows. A zero-variance row is treated as uncorrelated with every other
- * row (NumPy would give NaN). {@code epenas} is NaN for a head where no class has more than 4 vectors.
+ * <p>A set may be accumulated in chunks: {@link #startingAt} accumulates the examples from a given
+ * index of the set, and {@link #merge} appends the next chunk. The result equals one accumulator over
+ * the whole set, up to the rounding of the sums.
+ *
+ * <p>{@code jacov} keeps a seeded bottom-k sample of at most {@code poolRows} non-zero gradient rows per
+ * head: each row's key is a hash of (seed, head, example index, position), and the rows with the
+ * smallest keys stay. That is a uniform sample without replacement, and it merges across chunks. The
+ * draws run over the kept rows in set order; while a head has no more rows than {@code poolRows}, they
+ * are exactly CRITERIA.md's draws over all rows. A zero-variance row is treated as uncorrelated with
+ * every other row (NumPy would give NaN). {@code epenas} is NaN for a head where no class has more
+ * than 4 vectors.
  */
-public final class SetLevelCriteria {
+public final class SetLevelCriteria implements Serializable {
+    private static final long serialVersionUID = 1L;
     private static final double EPS = 1e-5;
 
     /** Options with CRITERIA.md's defaults: 10 draws of 200 rows. */
-    public record Options(int jacovDraws, int jacovRows, int poolRows, long seed) {
+    public record Options(int jacovDraws, int jacovRows, int poolRows, long seed) implements Serializable {
         public Options {
             if (jacovDraws < 1 || jacovRows < 2 || poolRows < jacovRows) {
                 throw new IllegalArgumentException("need jacovDraws ≥ 1, jacovRows ≥ 2 and poolRows ≥ jacovRows");
@@ -42,27 +54,56 @@ public final class SetLevelCriteria {
             Map<ImportanceCriterion, double[][]> headMeans,
             Map<ImportanceCriterion, double[][]> neuronMeans) {}
 
+    /** A kept gradient row: its sampling key, and its place in the set ({@code example << 32 | position}). */
+    private record PoolRow(long key, long place, float[] row) implements Comparable<PoolRow>, Serializable {
+        @Override
+        public int compareTo(PoolRow o) {
+            int c = Long.compare(key, o.key);
+            return c != 0 ? c : Long.compare(place, o.place);
+        }
+    }
+
     private final OptConfig config;
     private final Options options;
-    private final List<List<float[]>> pools = new ArrayList<>();
-    private final long[] seen;
-    private final SplittableRandom[] rngs;
-    private final List<Map<Integer, List<float[]>>> classes = new ArrayList<>();
+    private final int first;
+    /** Per head, the kept rows with the largest key at the head, so it is evicted first. */
+    private final List<PriorityQueue<PoolRow>> pools = new ArrayList<>();
+
+    private final List<TreeMap<Integer, List<float[]>>> classes = new ArrayList<>();
     private final Map<ImportanceCriterion, double[][]> headSums = new EnumMap<>(ImportanceCriterion.class);
     private final Map<ImportanceCriterion, double[][]> neuronSums = new EnumMap<>(ImportanceCriterion.class);
     private int examples;
 
     public SetLevelCriteria(OptConfig config, Options options) {
+        this(config, options, 0);
+    }
+
+    private SetLevelCriteria(OptConfig config, Options options, int first) {
         this.config = config;
         this.options = options;
+        this.first = first;
         int units = config.numLayers() * config.numHeads();
-        seen = new long[units];
-        rngs = new SplittableRandom[units];
         for (int u = 0; u < units; u++) {
-            pools.add(new ArrayList<>());
-            classes.add(new HashMap<>());
-            rngs[u] = new SplittableRandom(options.seed() * 1_000_003L + u);
+            pools.add(new PriorityQueue<>(Collections.reverseOrder()));
+            classes.add(new TreeMap<>());
         }
+    }
+
+    /** An accumulator for a chunk whose first example is example {@code first} of its set. */
+    public static SetLevelCriteria startingAt(OptConfig config, Options options, int first) {
+        if (first < 0) {
+            throw new IllegalArgumentException("first example index must be ≥ 0, got " + first);
+        }
+        return new SetLevelCriteria(config, options, first);
+    }
+
+    /** Index in the set of the first example this accumulator holds. */
+    public int first() {
+        return first;
+    }
+
+    public int examples() {
+        return examples;
     }
 
     /** Adds one example; {@code example} supplies the target ids that define epenas' classes. */
@@ -76,13 +117,15 @@ public final class SetLevelCriteria {
         int[] tokens = example.tokens();
         int n = example.continuationLength();
         int firstTargetPosition = example.inputLength() - n;
+        long index = first + examples;
         for (int l = 0; l < config.numLayers(); l++) {
             for (int t = 0; t < grads[l].length; t++) {
                 for (int hh = 0; hh < h; hh++) {
                     float[] row = grads[l][t][hh];
                     int unit = l * h + hh;
                     if (!isZero(row)) {
-                        offer(unit, row);
+                        long place = index << 32 | t;
+                        offer(pools.get(unit), new PoolRow(sampleKey(unit, place), place, row));
                     }
                     if (t >= firstTargetPosition) {
                         int target = tokens[t + 1];
@@ -98,17 +141,52 @@ public final class SetLevelCriteria {
         examples++;
     }
 
-    private void offer(int unit, float[] row) {
-        List<float[]> pool = pools.get(unit);
-        long k = seen[unit]++;
-        if (pool.size() < options.poolRows()) {
-            pool.add(row);
-        } else {
-            long j = rngs[unit].nextLong(k + 1);
-            if (j < options.poolRows()) {
-                pool.set((int) j, row);
-            }
+    /**
+     * Appends the chunk that follows this one in the set: {@code next} must start where this one ends.
+     * {@code next} is consumed.
+     */
+    public void merge(SetLevelCriteria next) {
+        if (next.first != first + examples) {
+            throw new IllegalArgumentException("chunks merge in set order: this one holds examples " + first + ".."
+                    + (first + examples - 1) + ", the next starts at " + next.first);
         }
+        if (!next.config.equals(config) || !next.options.equals(options)) {
+            throw new IllegalArgumentException("chunks of one set must share the model config and options");
+        }
+        for (int u = 0; u < pools.size(); u++) {
+            PriorityQueue<PoolRow> pool = pools.get(u);
+            for (PoolRow r : next.pools.get(u)) {
+                offer(pool, r);
+            }
+            TreeMap<Integer, List<float[]>> mine = classes.get(u);
+            next.classes.get(u).forEach((target, rows) -> mine.computeIfAbsent(target, k -> new ArrayList<>())
+                    .addAll(rows));
+        }
+        next.headSums.forEach((c, v) -> accumulate(headSums, c, v));
+        next.neuronSums.forEach((c, v) -> accumulate(neuronSums, c, v));
+        examples += next.examples;
+    }
+
+    /** Where the kept rows of head {@code unit} come from ({@code example << 32 | position}), in set order. */
+    long[] keptPlaces(int unit) {
+        return pools.get(unit).stream().mapToLong(PoolRow::place).sorted().toArray();
+    }
+
+    private void offer(PriorityQueue<PoolRow> pool, PoolRow r) {
+        if (pool.size() < options.poolRows()) {
+            pool.add(r);
+        } else if (r.compareTo(pool.peek()) < 0) {
+            pool.poll();
+            pool.add(r);
+        }
+    }
+
+    /** A 64-bit mix (Stafford's variant 13) of seed, head and place: the row's uniform sampling key. */
+    private long sampleKey(int unit, long place) {
+        long z = options.seed() * 0x9E3779B97F4A7C15L + unit * 0xD1B54A32D192ED03L + place * 0x8CB92BA72F3D8DD7L;
+        z = (z ^ (z >>> 30)) * 0xBF58476D1CE4E5B9L;
+        z = (z ^ (z >>> 27)) * 0x94D049BB133111EBL;
+        return z ^ (z >>> 31);
     }
 
     private static void accumulate(Map<ImportanceCriterion, double[][]> sums, Map<ImportanceCriterion, float[][]> add) {
@@ -122,6 +200,15 @@ public final class SetLevelCriteria {
         });
     }
 
+    private static void accumulate(Map<ImportanceCriterion, double[][]> sums, ImportanceCriterion c, double[][] add) {
+        double[][] s = sums.computeIfAbsent(c, k -> new double[add.length][add[0].length]);
+        for (int l = 0; l < add.length; l++) {
+            for (int u = 0; u < add[l].length; u++) {
+                s[l][u] += add[l][u];
+            }
+        }
+    }
+
     public Result result() {
         if (examples == 0) {
             throw new IllegalStateException("no examples were added");
@@ -133,7 +220,7 @@ public final class SetLevelCriteria {
         for (int l = 0; l < layers; l++) {
             for (int hh = 0; hh < h; hh++) {
                 int unit = l * h + hh;
-                jacov[l][hh] = jacov(pools.get(unit), new SplittableRandom(options.seed() + 31L * unit));
+                jacov[l][hh] = jacov(inSetOrder(pools.get(unit)), new SplittableRandom(options.seed() + 31L * unit));
                 epenas[l][hh] = epenas(classes.get(unit));
             }
         }
@@ -153,6 +240,16 @@ public final class SetLevelCriteria {
             out.put(c, m);
         });
         return out;
+    }
+
+    private static List<float[]> inSetOrder(PriorityQueue<PoolRow> pool) {
+        List<PoolRow> kept = new ArrayList<>(pool);
+        kept.sort(Comparator.comparingLong(PoolRow::place));
+        List<float[]> rows = new ArrayList<>(kept.size());
+        for (PoolRow r : kept) {
+            rows.add(r.row());
+        }
+        return rows;
     }
 
     private double jacov(List<float[]> rows, SplittableRandom rnd) {

@@ -22,7 +22,8 @@ public record OptConfig(
         boolean tieWordEmbeddings,
         int bosTokenId,
         int eosTokenId,
-        int padTokenId) {
+        int padTokenId)
+        implements java.io.Serializable {
 
     /** OPT's learned positions start at index 2 (fairseq's padding offset). */
     public static final int POSITION_OFFSET = 2;

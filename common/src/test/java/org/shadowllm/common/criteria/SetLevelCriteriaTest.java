@@ -1,6 +1,8 @@
 package org.shadowllm.common.criteria;
 
+import static org.junit.jupiter.api.Assertions.assertArrayEquals;
 import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 import static org.shadowllm.common.Tolerance.assertClose;
 
@@ -55,9 +57,7 @@ class SetLevelCriteriaTest {
         assertClose("spectrum", expected, found, 1e-10, 1e-12);
     }
 
-    @Test
-    void jacovEpenasAndMeansMatchBruteForceOverTheWholeSet() {
-        RandomOptCheckpoint.write(dir, CONFIG, 3L);
+    private static List<ScoredExample> examples() {
         List<ScoredExample> examples = new ArrayList<>();
         java.util.SplittableRandom rnd = new java.util.SplittableRandom(11);
         for (int i = 0; i < 6; i++) {
@@ -67,75 +67,183 @@ class SetLevelCriteriaTest {
             }
             examples.add(new ScoredExample("ex" + i, t, 5));
         }
+        return examples;
+    }
+
+    private List<ExampleImportance> scores(List<ScoredExample> examples) {
+        RandomOptCheckpoint.write(dir, CONFIG, 3L);
         try (NDManager m = NDManager.newBaseManager(Device.cpu());
                 OptModel model = OptCheckpoint.load(dir, m, Device.cpu())) {
-            List<ExampleImportance> scores = new CriteriaCalculator(model)
+            return new CriteriaCalculator(model)
                     .compute(examples, CriteriaOptions.singlePass().withHeadGradients());
-            SetLevelCriteria set = new SetLevelCriteria(CONFIG, SetLevelCriteria.Options.defaults(1));
-            for (int i = 0; i < examples.size(); i++) {
-                set.add(examples.get(i), scores.get(i));
+        }
+    }
+
+    @Test
+    void chunksMergedInSetOrderEqualOneAccumulatorEvenWhenThePoolOverflows() {
+        List<ScoredExample> examples = examples();
+        List<ExampleImportance> scores = scores(examples);
+        // 6 rows per draw from a pool of 12: every head has more non-zero rows than that
+        SetLevelCriteria.Options o = new SetLevelCriteria.Options(3, 6, 12, 7);
+        SetLevelCriteria whole = new SetLevelCriteria(CONFIG, o);
+        for (int i = 0; i < examples.size(); i++) {
+            whole.add(examples.get(i), scores.get(i));
+        }
+        SetLevelCriteria merged = null;
+        for (int[] chunk : new int[][] {{0, 2}, {2, 3}, {3, 6}}) {
+            SetLevelCriteria part = SetLevelCriteria.startingAt(CONFIG, o, chunk[0]);
+            for (int i = chunk[0]; i < chunk[1]; i++) {
+                part.add(examples.get(i), scores.get(i));
             }
-            SetLevelCriteria.Result r = set.result();
-            assertEquals(6, r.examples());
-            int h = CONFIG.numHeads();
-            for (int l = 0; l < CONFIG.numLayers(); l++) {
-                for (int hh = 0; hh < h; hh++) {
-                    List<float[]> rows = new ArrayList<>();
-                    Map<Integer, List<float[]>> classes = new HashMap<>();
-                    for (int i = 0; i < examples.size(); i++) {
-                        float[][][] g = scores.get(i).headGradients()[l];
-                        int[] tokens = examples.get(i).tokens();
-                        for (int t = 0; t < g.length; t++) {
-                            boolean nonzero = false;
-                            for (float v : g[t][hh]) {
-                                nonzero |= v != 0;
-                            }
-                            if (nonzero) {
-                                rows.add(g[t][hh]);
-                            }
-                            if (t + 1 >= tokens.length - 5) {
-                                classes.computeIfAbsent(tokens[t + 1], k -> new ArrayList<>())
-                                        .add(g[t][hh]);
-                            }
-                        }
-                    }
-                    assertTrue(rows.size() < 200, "the whole set fits one draw");
-                    double[] ev = SymmetricEigenvalues.of(SetLevelCriteria.correlation(rows));
-                    double expected = 0;
-                    for (double v : ev) {
-                        expected -= Math.log(Math.abs(v) + 1e-5) + 1 / (Math.abs(v) + 1e-5);
-                    }
-                    assertClose(
-                            "jacov " + l + "/" + hh, new double[] {expected}, new double[] {r.jacov()[l][hh]}, 1e-6, 0);
-                    List<Double> s = new ArrayList<>();
-                    for (List<float[]> vs : classes.values()) {
-                        if (vs.size() > 4) {
-                            double sc = 0;
-                            for (double[] row : SetLevelCriteria.correlation(vs)) {
-                                for (double v : row) {
-                                    sc += Math.log(Math.abs(v) + 1e-5);
-                                }
-                            }
-                            s.add(sc);
-                        }
-                    }
-                    assertEquals(2, s.size(), "two target classes with more than four vectors");
-                    assertClose(
-                            "epenas " + l + "/" + hh,
-                            new double[] {2 * Math.abs(s.get(0) - s.get(1))},
-                            new double[] {r.epenas()[l][hh]},
-                            1e-9,
-                            0);
+            if (merged == null) {
+                merged = part;
+            } else {
+                merged.merge(part);
+            }
+        }
+        for (int unit = 0; unit < CONFIG.numLayers() * CONFIG.numHeads(); unit++) {
+            assertTrue(whole.keptPlaces(unit).length == 12, "the pool of head " + unit + " overflowed");
+            assertArrayEquals(whole.keptPlaces(unit), merged.keptPlaces(unit), "kept rows of head " + unit);
+        }
+        SetLevelCriteria.Result a = whole.result();
+        SetLevelCriteria.Result b = merged.result();
+        assertEquals(a.examples(), b.examples());
+        for (int l = 0; l < CONFIG.numLayers(); l++) {
+            assertArrayEquals(a.jacov()[l], b.jacov()[l], "jacov of layer " + l);
+            assertArrayEquals(a.epenas()[l], b.epenas()[l], "epenas of layer " + l);
+            for (ImportanceCriterion c : ImportanceCriterion.SINGLE_PASS) {
+                assertClose(
+                        "mean neuron " + c.key(),
+                        a.neuronMeans().get(c)[l],
+                        b.neuronMeans().get(c)[l],
+                        1e-12,
+                        0);
+                assertClose(
+                        "mean head " + c.key(),
+                        a.headMeans().get(c)[l],
+                        b.headMeans().get(c)[l],
+                        1e-12,
+                        0);
+            }
+        }
+    }
+
+    @Test
+    void chunksThatDoNotFollowEachOtherAreRefused() {
+        List<ScoredExample> examples = examples();
+        List<ExampleImportance> scores = scores(examples);
+        SetLevelCriteria.Options o = SetLevelCriteria.Options.defaults(1);
+        SetLevelCriteria head = SetLevelCriteria.startingAt(CONFIG, o, 0);
+        head.add(examples.get(0), scores.get(0));
+        SetLevelCriteria gap = SetLevelCriteria.startingAt(CONFIG, o, 2);
+        gap.add(examples.get(2), scores.get(2));
+        IllegalArgumentException e = assertThrows(IllegalArgumentException.class, () -> head.merge(gap));
+        assertTrue(e.getMessage().contains("the next starts at 2"), e.getMessage());
+    }
+
+    @Test
+    void keptRowsAreAUniformSampleWithoutReplacement() {
+        OptConfig one = OptConfig.of(37, 8, 1, 1, 16, 32);
+        int examples = 10;
+        int positions = 4;
+        int pool = 10;
+        int seeds = 4000;
+        int[] kept = new int[examples * positions];
+        for (long seed = 0; seed < seeds; seed++) {
+            SetLevelCriteria set = new SetLevelCriteria(one, new SetLevelCriteria.Options(1, 2, pool, seed));
+            for (int i = 0; i < examples; i++) {
+                float[][][][] g = new float[1][positions][1][];
+                for (int t = 0; t < positions; t++) {
+                    g[0][t][0] = new float[] {1 + t, i, 1, 0, 0, 0, 0, 0};
                 }
-                for (ImportanceCriterion c : ImportanceCriterion.SINGLE_PASS) {
-                    double[] mean = new double[CONFIG.ffnDim()];
-                    for (ExampleImportance e : scores) {
-                        for (int k = 0; k < mean.length; k++) {
-                            mean[k] += (double) e.neuron(c)[l][k] / scores.size();
+                set.add(
+                        new ScoredExample("e" + i, new int[positions + 1], 1),
+                        new ExampleImportance(
+                                "e" + i, positions, 0, null, null, Map.of(), Map.of(), null, null, null, null, g));
+            }
+            long[] places = set.keptPlaces(0);
+            assertEquals(pool, places.length);
+            for (long p : places) {
+                kept[(int) (p >>> 32) * positions + (int) p]++;
+            }
+        }
+        // each of the 40 rows is kept with probability 10/40: binomial(4000, 1/4), σ ≈ 27.4
+        double expected = seeds * (double) pool / kept.length;
+        double sigma = Math.sqrt(seeds * 0.25 * 0.75);
+        for (int r = 0; r < kept.length; r++) {
+            assertTrue(
+                    Math.abs(kept[r] - expected) < 5 * sigma,
+                    "row " + r + " kept " + kept[r] + " times of " + seeds + ", expected about " + expected);
+        }
+    }
+
+    @Test
+    void jacovEpenasAndMeansMatchBruteForceOverTheWholeSet() {
+        List<ScoredExample> examples = examples();
+        List<ExampleImportance> scores = scores(examples);
+        SetLevelCriteria set = new SetLevelCriteria(CONFIG, SetLevelCriteria.Options.defaults(1));
+        for (int i = 0; i < examples.size(); i++) {
+            set.add(examples.get(i), scores.get(i));
+        }
+        SetLevelCriteria.Result r = set.result();
+        assertEquals(6, r.examples());
+        int h = CONFIG.numHeads();
+        for (int l = 0; l < CONFIG.numLayers(); l++) {
+            for (int hh = 0; hh < h; hh++) {
+                List<float[]> rows = new ArrayList<>();
+                Map<Integer, List<float[]>> classes = new HashMap<>();
+                for (int i = 0; i < examples.size(); i++) {
+                    float[][][] g = scores.get(i).headGradients()[l];
+                    int[] tokens = examples.get(i).tokens();
+                    for (int t = 0; t < g.length; t++) {
+                        boolean nonzero = false;
+                        for (float v : g[t][hh]) {
+                            nonzero |= v != 0;
+                        }
+                        if (nonzero) {
+                            rows.add(g[t][hh]);
+                        }
+                        if (t + 1 >= tokens.length - 5) {
+                            classes.computeIfAbsent(tokens[t + 1], k -> new ArrayList<>())
+                                    .add(g[t][hh]);
                         }
                     }
-                    assertClose("mean neuron " + c.key(), mean, r.neuronMeans().get(c)[l], 1e-9, 1e-12);
                 }
+                assertTrue(rows.size() < 200, "the whole set fits one draw");
+                double[] ev = SymmetricEigenvalues.of(SetLevelCriteria.correlation(rows));
+                double expected = 0;
+                for (double v : ev) {
+                    expected -= Math.log(Math.abs(v) + 1e-5) + 1 / (Math.abs(v) + 1e-5);
+                }
+                assertClose("jacov " + l + "/" + hh, new double[] {expected}, new double[] {r.jacov()[l][hh]}, 1e-6, 0);
+                List<Double> s = new ArrayList<>();
+                for (List<float[]> vs : classes.values()) {
+                    if (vs.size() > 4) {
+                        double sc = 0;
+                        for (double[] row : SetLevelCriteria.correlation(vs)) {
+                            for (double v : row) {
+                                sc += Math.log(Math.abs(v) + 1e-5);
+                            }
+                        }
+                        s.add(sc);
+                    }
+                }
+                assertEquals(2, s.size(), "two target classes with more than four vectors");
+                assertClose(
+                        "epenas " + l + "/" + hh,
+                        new double[] {2 * Math.abs(s.get(0) - s.get(1))},
+                        new double[] {r.epenas()[l][hh]},
+                        1e-9,
+                        0);
+            }
+            for (ImportanceCriterion c : ImportanceCriterion.SINGLE_PASS) {
+                double[] mean = new double[CONFIG.ffnDim()];
+                for (ExampleImportance e : scores) {
+                    for (int k = 0; k < mean.length; k++) {
+                        mean[k] += (double) e.neuron(c)[l][k] / scores.size();
+                    }
+                }
+                assertClose("mean neuron " + c.key(), mean, r.neuronMeans().get(c)[l], 1e-9, 1e-12);
             }
         }
     }

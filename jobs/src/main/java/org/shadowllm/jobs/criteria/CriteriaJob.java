@@ -41,6 +41,7 @@ import org.shadowllm.jobs.tasks.MalformedRow;
 import org.shadowllm.jobs.tasks.TaskReader;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
+import scala.Tuple2;
 
 /**
  * The criteria job: reads the tasks on the driver, builds and tokenizes few-shot prompts, scores one
@@ -136,23 +137,34 @@ public final class CriteriaJob {
         jsc.setJobDescription(description);
         LongAccumulator progress = jsc.sc().longAccumulator("examples scored");
         Timestamp createdAt = Timestamp.from(Instant.now());
-        JavaRDD<SetProcessor.Output> outputs = jsc.parallelize(sets, Math.max(1, sets.size()))
-                .map(new SetProcessor(options, modelName, fingerprint, codeVersion, createdAt, progress))
+        List<WorkChunk> chunks = new ArrayList<>();
+        for (WorkSet set : sets) {
+            chunks.addAll(set.chunks(options.chunk()));
+        }
+        ChunkProcessor processor =
+                new ChunkProcessor(options, modelName, fingerprint, codeVersion, createdAt, progress);
+        JavaRDD<ChunkProcessor.Output> outputs = jsc.parallelize(chunks, Math.max(1, chunks.size()))
+                .map(processor)
                 .persist(StorageLevel.MEMORY_AND_DISK());
         try {
             Dataset<Row> examples = spark.createDataFrame(
                     outputs.flatMap(o -> o.examples().iterator()), CriteriaExamplesTable.schema());
             Dataset<Row> units =
-                    spark.createDataFrame(outputs.flatMap(o -> o.units().iterator()), UnitImportanceTable.schema());
+                    spark.createDataFrame(unitRows(outputs, sets, processor), UnitImportanceTable.schema());
             String staging = StagedCommit.stagingOf(options.output(), options.runId());
             jsc.setJobDescription(description + ": writing " + CriteriaTables.EXAMPLES);
             write(examples, staging, CriteriaTables.EXAMPLES);
             jsc.setJobDescription(description + ": writing " + CriteriaTables.UNITS);
             write(units, staging, CriteriaTables.UNITS);
-            List<SetProcessor.Output> done = outputs.map(
-                            o -> new SetProcessor.Output(o.set(), List.of(), List.of(), o.seconds()))
-                    .collect();
-            long unitRows = outputs.map(o -> (long) o.units().size()).fold(0L, Long::sum);
+            Map<String, Double> setSeconds = new LinkedHashMap<>();
+            for (Tuple2<String, Double> t : outputs.mapToPair(o -> new Tuple2<>(o.set(), o.seconds()))
+                    .reduceByKey(Double::sum)
+                    .collect()) {
+                setSeconds.put(t._1(), t._2());
+            }
+            long unitRows = chunks.isEmpty()
+                    ? 0
+                    : spark.read().parquet(staging + "/" + CriteriaTables.UNITS).count();
             double seconds = (System.nanoTime() - start) / 1e9;
             writeManifest(
                     staging,
@@ -160,7 +172,7 @@ public final class CriteriaJob {
                     fingerprint,
                     config,
                     sets,
-                    done,
+                    setSeconds,
                     inputs,
                     kept,
                     inputCounts,
@@ -180,6 +192,37 @@ public final class CriteriaJob {
         } finally {
             outputs.unpersist(false);
         }
+    }
+
+    /**
+     * Each set's unit rows: its chunks' parts meet in one partition per set, sorted by their first
+     * example, and merge in that order, so only one running sum per set is held at a time.
+     */
+    private static JavaRDD<Row> unitRows(
+            JavaRDD<ChunkProcessor.Output> outputs, List<WorkSet> sets, ChunkProcessor processor) {
+        List<String> labels = sets.stream().map(WorkSet::label).toList();
+        Map<String, WorkSet> byLabel = new LinkedHashMap<>();
+        sets.forEach(s -> byLabel.put(s.label(), new WorkSet(s.task(), s.shots(), List.of())));
+        return outputs.mapToPair(o -> new Tuple2<>(new ChunkKey(o.set(), o.first()), o.partial()))
+                .repartitionAndSortWithinPartitions(new ChunkKey.BySet(labels), new ChunkKey.InSetOrder())
+                .mapPartitions(parts -> {
+                    SetPartial all = null;
+                    String label = null;
+                    while (parts.hasNext()) {
+                        Tuple2<ChunkKey, SetPartial> p = parts.next();
+                        if (all == null) {
+                            all = p._2();
+                            label = p._1().set();
+                        } else {
+                            all.merge(p._2());
+                        }
+                    }
+                    if (all == null) {
+                        return java.util.Collections.emptyIterator();
+                    }
+                    WorkSet set = byLabel.get(label);
+                    return processor.unitRows(set.task(), set.shots(), all).iterator();
+                });
     }
 
     /**
@@ -314,7 +357,7 @@ public final class CriteriaJob {
             String fingerprint,
             OptConfig config,
             List<WorkSet> sets,
-            List<SetProcessor.Output> done,
+            Map<String, Double> setSeconds,
             Map<String, String> inputs,
             List<CriteriaManifest.SetEntry> kept,
             Map<String, Integer> inputCounts,
@@ -328,7 +371,7 @@ public final class CriteriaJob {
                     set.label(),
                     set.items().size(),
                     set.items().stream().filter(w -> w.truncatedTokens() > 0).count(),
-                    done.get(i).seconds(),
+                    setSeconds.getOrDefault(set.label(), 0.0),
                     inputs.get(set.label()),
                     null));
         }
@@ -350,6 +393,7 @@ public final class CriteriaJob {
                                 .map(ImportanceCriterion::key)
                                 .toList(),
                         options.batchSize(),
+                        options.chunk(),
                         options.device(),
                         options.seed(),
                         spark.sparkContext().master()),

@@ -16,6 +16,7 @@ import org.shadowllm.jobs.cli.CommandLine;
  * default: opt-mini-trained under the shared folder, all seven tasks, 0/3/5 shots, 8 examples each,
  * every criterion.
  *
+ * @param chunk at most this many examples of a set per Spark task; a multiple of {@code batchSize}
  * @param failAfterExamples test aid: fail each set's task after this many examples (0 = never)
  * @param force recompute every set, even those whose inputs match the output's last run of them
  */
@@ -28,6 +29,7 @@ public record CriteriaJobOptions(
         ExampleSplit split,
         Set<ImportanceCriterion> criteria,
         int batchSize,
+        int chunk,
         String output,
         String runId,
         String device,
@@ -62,9 +64,15 @@ public record CriteriaJobOptions(
             throw new IllegalArgumentException("--examples, --batch-size and --log-every must be ≥ 1; "
                     + "--max-malformed, --threads and --fail-after ≥ 0");
         }
+        if (chunk < 1 || chunk % batchSize != 0) {
+            throw new IllegalArgumentException(
+                    "--chunk must be a positive multiple of --batch-size " + batchSize + ", got " + chunk);
+        }
         CommandLine.requireRunId(runId);
         DeviceSpec.parse(device);
     }
+
+    private static final int DEFAULT_CHUNK = 64;
 
     private static final String USAGE =
             """
@@ -81,6 +89,10 @@ public record CriteriaJobOptions(
               --criteria LIST      l2norm,gradnorm,plainact,fisher,snip,nwot,grasp (default: all; grasp
                                    costs three more forward+backward passes per example)
               --batch-size N       examples per forward/backward pass (default: 4)
+              --chunk N            at most N examples of a set per Spark task, a multiple of
+                                   --batch-size; bounds an executor's memory, and the set's
+                                   statistics merge across its chunks (default: the largest
+                                   multiple of --batch-size up to 64)
               --output PATH        output root (default: out/criteria)
               --run-id ID          recorded with every row (default: run-<timestamp>)
               --device D           auto, cpu, gpu or gpu:N (default: auto; a task's Spark GPU wins under auto)
@@ -126,6 +138,7 @@ public record CriteriaJobOptions(
                         "split",
                         "criteria",
                         "batch-size",
+                        "chunk",
                         "output",
                         "run-id",
                         "device",
@@ -137,30 +150,34 @@ public record CriteriaJobOptions(
                         "fail-after",
                         "force"),
                 USAGE);
-        return CommandLine.build(
-                USAGE,
-                () -> new CriteriaJobOptions(
-                        m.getOrDefault(
-                                "model", SharedPaths.model("opt-mini-trained").toString()),
-                        m.getOrDefault(
-                                "data", SharedPaths.root().resolve("data/tasks").toString()),
-                        CommandLine.list(m.get("tasks"), FewShotTask::parse, List.of(FewShotTask.values())),
-                        CommandLine.list(m.get("shots"), Integer::parseInt, List.of(0, 3, 5)),
-                        Integer.parseInt(m.getOrDefault("examples", "8")),
-                        ExampleSplit.parse(m.getOrDefault("split", "validation")),
-                        EnumSet.copyOf(CommandLine.list(
-                                m.get("criteria"), ImportanceCriterion::parse, List.of(ImportanceCriterion.values()))),
-                        Integer.parseInt(m.getOrDefault("batch-size", "4")),
-                        m.getOrDefault("output", "out/criteria"),
-                        m.getOrDefault("run-id", CommandLine.defaultRunId("run")),
-                        m.getOrDefault("device", "auto"),
-                        Long.parseLong(m.getOrDefault("seed", "1234")),
-                        Integer.parseInt(m.getOrDefault("max-malformed", "0")),
-                        m.getOrDefault("master", "local[*]"),
-                        Integer.parseInt(m.getOrDefault("log-every", "25")),
-                        Integer.parseInt(m.getOrDefault("threads", "0")),
-                        Integer.parseInt(m.getOrDefault("fail-after", "0")),
-                        parseBoolean(m.getOrDefault("force", "false"))));
+        return CommandLine.build(USAGE, () -> {
+            int batch = Integer.parseInt(m.getOrDefault("batch-size", "4"));
+            return new CriteriaJobOptions(
+                    m.getOrDefault(
+                            "model", SharedPaths.model("opt-mini-trained").toString()),
+                    m.getOrDefault(
+                            "data", SharedPaths.root().resolve("data/tasks").toString()),
+                    CommandLine.list(m.get("tasks"), FewShotTask::parse, List.of(FewShotTask.values())),
+                    CommandLine.list(m.get("shots"), Integer::parseInt, List.of(0, 3, 5)),
+                    Integer.parseInt(m.getOrDefault("examples", "8")),
+                    ExampleSplit.parse(m.getOrDefault("split", "validation")),
+                    EnumSet.copyOf(CommandLine.list(
+                            m.get("criteria"), ImportanceCriterion::parse, List.of(ImportanceCriterion.values()))),
+                    batch,
+                    m.containsKey("chunk")
+                            ? Integer.parseInt(m.get("chunk"))
+                            : Math.max(batch, DEFAULT_CHUNK / batch * batch),
+                    m.getOrDefault("output", "out/criteria"),
+                    m.getOrDefault("run-id", CommandLine.defaultRunId("run")),
+                    m.getOrDefault("device", "auto"),
+                    Long.parseLong(m.getOrDefault("seed", "1234")),
+                    Integer.parseInt(m.getOrDefault("max-malformed", "0")),
+                    m.getOrDefault("master", "local[*]"),
+                    Integer.parseInt(m.getOrDefault("log-every", "25")),
+                    Integer.parseInt(m.getOrDefault("threads", "0")),
+                    Integer.parseInt(m.getOrDefault("fail-after", "0")),
+                    parseBoolean(m.getOrDefault("force", "false")));
+        });
     }
 
     private static boolean parseBoolean(String v) {

@@ -1,12 +1,16 @@
 package org.shadowllm.jobs.criteria;
 
+import java.io.Serializable;
 import org.shadowllm.common.predictor.Ranks;
 
 /**
  * Per-unit statistics over a set of examples: mean and standard deviation of the score, and the mean
  * and variance of its rank within its layer (rank 1 = highest score; ties share the average rank).
+ * They are sums, so the statistics of two chunks of a set {@link #merge} exactly (up to the rounding
+ * of one addition).
  */
-public final class UnitStatistics {
+public final class UnitStatistics implements Serializable {
+    private static final long serialVersionUID = 1L;
     private final int layers;
     private final int units;
     private final double[][] sum;
@@ -36,6 +40,23 @@ public final class UnitStatistics {
             }
         }
         examples++;
+    }
+
+    /** Adds the examples {@code other} holds. */
+    public void merge(UnitStatistics other) {
+        if (other.layers != layers || other.units != units) {
+            throw new IllegalArgumentException("cannot merge statistics of " + other.layers + "×" + other.units
+                    + " units into " + layers + "×" + units);
+        }
+        for (int l = 0; l < layers; l++) {
+            for (int u = 0; u < units; u++) {
+                sum[l][u] += other.sum[l][u];
+                sumSq[l][u] += other.sumSq[l][u];
+                rankSum[l][u] += other.rankSum[l][u];
+                rankSumSq[l][u] += other.rankSumSq[l][u];
+            }
+        }
+        examples += other.examples;
     }
 
     public int layers() {

@@ -58,6 +58,7 @@ public record CriteriaManifest(
             String split,
             List<String> criteria,
             int batchSize,
+            int chunk,
             String device,
             long seed,
             String master) {}

@@ -500,14 +500,15 @@ class CriteriaJobIntegrationTest {
 
     @Test
     void pytorchThreadsFollowTheCoresSparkGives() {
-        assertEquals(1, SetProcessor.coresOf(new SparkConf().set("spark.master", "local[1]"), 8));
-        assertEquals(2, SetProcessor.coresOf(new SparkConf().set("spark.master", "local[3]"), 2));
-        assertEquals(4, SetProcessor.coresOf(new SparkConf().set("spark.master", "local[4,2]"), 16));
-        assertEquals(8, SetProcessor.coresOf(new SparkConf().set("spark.master", "local[*]"), 8));
+        assertEquals(1, ChunkProcessor.coresOf(new SparkConf().set("spark.master", "local[1]"), 8));
+        assertEquals(2, ChunkProcessor.coresOf(new SparkConf().set("spark.master", "local[3]"), 2));
+        assertEquals(4, ChunkProcessor.coresOf(new SparkConf().set("spark.master", "local[4,2]"), 16));
+        assertEquals(8, ChunkProcessor.coresOf(new SparkConf().set("spark.master", "local[*]"), 8));
         assertEquals(
                 6,
-                SetProcessor.coresOf(new SparkConf().set("spark.master", "yarn").set("spark.executor.cores", "6"), 32));
-        assertEquals(32, SetProcessor.coresOf(new SparkConf().set("spark.master", "yarn"), 32));
+                ChunkProcessor.coresOf(
+                        new SparkConf().set("spark.master", "yarn").set("spark.executor.cores", "6"), 32));
+        assertEquals(32, ChunkProcessor.coresOf(new SparkConf().set("spark.master", "yarn"), 32));
     }
 
     @Test
@@ -539,12 +540,80 @@ class CriteriaJobIntegrationTest {
     }
 
     @Test
+    void setsCutIntoChunksWriteTheRowsOfOneChunkPerSet() {
+        String[] common = {"--tasks", "copa,rte", "--shots", "0,3", "--examples", "5", "--batch-size", "1"};
+        String whole = out.resolve("chunk-whole").toString();
+        String cut = out.resolve("chunk-cut").toString();
+        new CriteriaJob(spark, options(whole, JobRuns.concat(common, "--chunk", "5", "--run-id", "whole"))).run();
+        new CriteriaJob(spark, options(cut, JobRuns.concat(common, "--chunk", "2", "--run-id", "cut"))).run();
+
+        String[] provenance = {"run_id", "created_at", "code_version"};
+        Dataset<Row> a = table(whole, CriteriaTables.EXAMPLES).drop(provenance);
+        Dataset<Row> b = table(cut, CriteriaTables.EXAMPLES).drop(provenance);
+        assertEquals(20, a.count());
+        assertEquals(0, a.except(b).count() + b.except(a).count(), "the same example rows");
+
+        String[] key = {"task", "shots", "criterion", "unit_type", "layer", "unit"};
+        Map<String, Row> one = new HashMap<>();
+        for (Row r : table(whole, CriteriaTables.UNITS).collectAsList()) {
+            one.put(unitKey(r, key), r);
+        }
+        List<Row> chunked = table(cut, CriteriaTables.UNITS).collectAsList();
+        assertEquals(one.size(), chunked.size());
+        int checked = 0;
+        for (Row r : chunked) {
+            Row w = one.get(unitKey(r, key));
+            assertEquals(5, r.<Integer>getAs("examples"));
+            assertEquals(w.<Integer>getAs("examples"), r.<Integer>getAs("examples"));
+            for (String f : new String[] {"mean", "std", "mean_rank", "rank_variance", "set_score"}) {
+                Object x = w.getAs(f);
+                Object y = r.getAs(f);
+                assertEquals(x == null, y == null, f + " of " + unitKey(r, key));
+                if (x != null) {
+                    double dx = (Double) x;
+                    double dy = (Double) y;
+                    // sums of the same values in another grouping: they round differently in the last bits
+                    assertEquals(dx, dy, 1e-12 * Math.max(1, Math.abs(dx)), f + " of " + unitKey(r, key));
+                    checked++;
+                }
+            }
+        }
+        assertTrue(checked > 10_000, "compared " + checked + " values");
+        for (String crit : new String[] {"jacov", "epenas"}) {
+            assertEquals(
+                    0,
+                    table(whole, CriteriaTables.UNITS)
+                            .filter(col("criterion").equalTo(crit))
+                            .select("task", "shots", "layer", "unit", "set_score")
+                            .except(table(cut, CriteriaTables.UNITS)
+                                    .filter(col("criterion").equalTo(crit))
+                                    .select("task", "shots", "layer", "unit", "set_score"))
+                            .count(),
+                    crit + " draws from the same rows, so it is the same to the bit");
+        }
+    }
+
+    private static String unitKey(Row r, String[] key) {
+        StringBuilder b = new StringBuilder();
+        for (String k : key) {
+            b.append(r.<Object>getAs(k)).append('/');
+        }
+        return b.toString();
+    }
+
+    @Test
     void badOptionsGetUsage() {
         assertThrows(
                 org.shadowllm.jobs.cli.CommandLine.UsageException.class,
                 () -> CriteriaJobOptions.parse(new String[] {"--nope", "1"}));
         assertThrows(IllegalArgumentException.class, () -> CriteriaJobOptions.parse(new String[] {"--tasks", "mmlu"}));
         assertThrows(IllegalArgumentException.class, () -> CriteriaJobOptions.parse(new String[] {"--device", "tpu"}));
+        assertThrows(
+                IllegalArgumentException.class,
+                () -> CriteriaJobOptions.parse(new String[] {"--batch-size", "4", "--chunk", "6"}));
+        assertEquals(
+                63, CriteriaJobOptions.parse(new String[] {"--batch-size", "3"}).chunk());
+        assertEquals(64, CriteriaJobOptions.parse(new String[0]).chunk());
         assertEquals(
                 EnumSet.allOf(ImportanceCriterion.class),
                 CriteriaJobOptions.parse(new String[0]).criteria());
@@ -565,29 +634,35 @@ class CriteriaJobIntegrationTest {
         for (ImportanceCriterion c : ImportanceCriterion.values()) {
             assertClose(
                     set.label() + " head_" + c.key(),
-                    SetProcessor.flatten(direct.head(c)),
+                    ChunkProcessor.flatten(direct.head(c)),
                     floats(r, "head_" + c.key()),
                     rel);
             assertClose(
                     set.label() + " neuron_" + c.key(),
-                    SetProcessor.flatten(direct.neuron(c)),
+                    ChunkProcessor.flatten(direct.neuron(c)),
                     floats(r, "neuron_" + c.key()),
                     rel);
         }
         assertClose(
                 "attn_context_last",
-                SetProcessor.flatten(direct.attnContextLast()),
+                ChunkProcessor.flatten(direct.attnContextLast()),
                 floats(r, "attn_context_last"),
                 rel);
         assertClose(
-                "residual_in_last", SetProcessor.flatten(direct.residualInLast()), floats(r, "residual_in_last"), rel);
+                "residual_in_last",
+                ChunkProcessor.flatten(direct.residualInLast()),
+                floats(r, "residual_in_last"),
+                rel);
         assertClose(
                 "attn_context_plan",
-                SetProcessor.flatten(direct.attnContextPlan()),
+                ChunkProcessor.flatten(direct.attnContextPlan()),
                 floats(r, "attn_context_plan"),
                 rel);
         assertClose(
-                "residual_in_plan", SetProcessor.flatten(direct.residualInPlan()), floats(r, "residual_in_plan"), rel);
+                "residual_in_plan",
+                ChunkProcessor.flatten(direct.residualInPlan()),
+                floats(r, "residual_in_plan"),
+                rel);
     }
 
     private static float[] floats(Row r, String column) {

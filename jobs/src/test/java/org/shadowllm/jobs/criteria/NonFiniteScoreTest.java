@@ -15,11 +15,12 @@ class NonFiniteScoreTest {
         WorkItem item = new WorkItem("ex-7", new int[] {2, 3, 4}, 1, 0);
         WorkSet set = new WorkSet(FewShotTask.COPA, 3, List.of(item));
         float[][] fine = {{1f, 2f}, {0f, 3f}};
-        assertDoesNotThrow(() -> SetProcessor.requireFinite(set, item, ImportanceCriterion.FISHER, "head", fine));
+        assertDoesNotThrow(
+                () -> ChunkProcessor.requireFinite(set.label(), item, ImportanceCriterion.FISHER, "head", fine));
         float[][] bad = {{1f, 2f}, {0f, Float.NaN}};
         IllegalStateException e = assertThrows(
                 IllegalStateException.class,
-                () -> SetProcessor.requireFinite(set, item, ImportanceCriterion.FISHER, "neuron", bad));
+                () -> ChunkProcessor.requireFinite(set.label(), item, ImportanceCriterion.FISHER, "neuron", bad));
         assertTrue(
                 e.getMessage().contains("example 'ex-7'")
                         && e.getMessage().contains("fisher of layer 1 neuron 1 is NaN"),

@@ -7,7 +7,6 @@ import java.util.ArrayList;
 import java.util.EnumMap;
 import java.util.List;
 import java.util.Map;
-import java.util.Set;
 import org.apache.spark.TaskContext;
 import org.apache.spark.api.java.function.Function;
 import org.apache.spark.resource.ResourceInformation;
@@ -22,18 +21,23 @@ import org.shadowllm.common.criteria.SetLevelCriteria;
 import org.shadowllm.common.device.DeviceSpec;
 import org.shadowllm.common.model.OptConfig;
 import org.shadowllm.common.model.OptModel;
+import org.shadowllm.common.tasks.FewShotTask;
 import org.shadowllm.jobs.tables.CriteriaExamplesTable;
 import org.shadowllm.jobs.tables.UnitImportanceTable;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
-/** Runs on an executor: computes every example of one set, then the set's per-unit and set-level rows. */
-final class SetProcessor implements Function<WorkSet, SetProcessor.Output> {
+/**
+ * Runs on an executor: scores the examples of one chunk into their rows and into the chunk's part of
+ * its set's statistics. {@link #unitRows} turns a set's parts, merged in set order, into its unit rows.
+ */
+final class ChunkProcessor implements Function<WorkChunk, ChunkProcessor.Output> {
     private static final long serialVersionUID = 1L;
-    private static final Logger LOG = LoggerFactory.getLogger(SetProcessor.class);
+    private static final Logger LOG = LoggerFactory.getLogger(ChunkProcessor.class);
 
-    /** The rows of one set, and how long it took. */
-    record Output(String set, List<Row> examples, List<Row> units, double seconds) implements Serializable {}
+    /** The example rows of one chunk, its part of the set's statistics, and how long it took. */
+    record Output(String set, int first, List<Row> examples, SetPartial partial, double seconds)
+            implements Serializable {}
 
     private final CriteriaJobOptions options;
     private final String modelName;
@@ -42,7 +46,7 @@ final class SetProcessor implements Function<WorkSet, SetProcessor.Output> {
     private final Timestamp createdAt;
     private final LongAccumulator progress;
 
-    SetProcessor(
+    ChunkProcessor(
             CriteriaJobOptions options,
             String modelName,
             String modelFingerprint,
@@ -58,7 +62,7 @@ final class SetProcessor implements Function<WorkSet, SetProcessor.Output> {
     }
 
     @Override
-    public Output call(WorkSet set) {
+    public Output call(WorkChunk chunk) {
         long start = System.nanoTime();
         OptModel model = ExecutorModels.get(
                 options.model(),
@@ -68,50 +72,43 @@ final class SetProcessor implements Function<WorkSet, SetProcessor.Output> {
         OptConfig c = model.config();
         CriteriaCalculator calc = new CriteriaCalculator(model);
         CriteriaOptions opts = new CriteriaOptions(options.criteria(), false, true);
-        SetLevelCriteria setLevel = new SetLevelCriteria(c, SetLevelCriteria.Options.defaults(options.seed()));
-        Map<ImportanceCriterion, UnitStatistics> headStats = new EnumMap<>(ImportanceCriterion.class);
-        Map<ImportanceCriterion, UnitStatistics> neuronStats = new EnumMap<>(ImportanceCriterion.class);
-        for (ImportanceCriterion crit : options.criteria()) {
-            headStats.put(crit, new UnitStatistics(c.numLayers(), c.numHeads()));
-            neuronStats.put(crit, new UnitStatistics(c.numLayers(), c.ffnDim()));
-        }
-        List<Row> exampleRows = new ArrayList<>(set.items().size());
-        List<WorkItem> items = set.items();
+        SetPartial partial = new SetPartial(c, options.criteria(), options.seed(), chunk.first());
+        List<WorkItem> items = chunk.items();
+        List<Row> exampleRows = new ArrayList<>(items.size());
         for (int from = 0; from < items.size(); from += options.batchSize()) {
-            List<WorkItem> chunk = items.subList(from, Math.min(items.size(), from + options.batchSize()));
-            List<ScoredExample> batch = new ArrayList<>(chunk.size());
-            for (WorkItem w : chunk) {
+            List<WorkItem> batchItems = items.subList(from, Math.min(items.size(), from + options.batchSize()));
+            List<ScoredExample> batch = new ArrayList<>(batchItems.size());
+            for (WorkItem w : batchItems) {
                 batch.add(new ScoredExample(w.exampleId(), w.tokens(), w.continuationLength()));
             }
             List<ExampleImportance> results = calc.compute(batch, opts);
             for (int i = 0; i < results.size(); i++) {
                 ExampleImportance r = results.get(i);
-                setLevel.add(batch.get(i), r);
                 for (ImportanceCriterion crit : options.criteria()) {
-                    requireFinite(set, chunk.get(i), crit, "head", r.head(crit));
-                    requireFinite(set, chunk.get(i), crit, "neuron", r.neuron(crit));
-                    headStats.get(crit).add(r.head(crit));
-                    neuronStats.get(crit).add(r.neuron(crit));
+                    requireFinite(chunk.label(), batchItems.get(i), crit, "head", r.head(crit));
+                    requireFinite(chunk.label(), batchItems.get(i), crit, "neuron", r.neuron(crit));
                 }
-                exampleRows.add(exampleRow(set, chunk.get(i), r, c));
+                partial.add(batch.get(i), r);
+                exampleRows.add(exampleRow(chunk, batchItems.get(i), r, c));
             }
-            int done = from + chunk.size();
-            progress.add(chunk.size());
+            int done = chunk.first() + from + batchItems.size();
+            progress.add(batchItems.size());
             if (options.failAfterExamples() > 0 && done >= options.failAfterExamples()) {
                 throw new IllegalStateException(
-                        "injected failure after " + done + " examples of " + set.label() + " (--fail-after)");
+                        "injected failure after " + done + " examples of " + chunk.label() + " (--fail-after)");
             }
-            if (done / options.logEvery() > (done - chunk.size()) / options.logEvery() || done == items.size()) {
+            int before = done - batchItems.size();
+            if (done / options.logEvery() > before / options.logEvery() || done == chunk.setSize()) {
                 LOG.info(
-                        "criteria {}: {}/{} examples, {} s",
-                        set.label(),
+                        "criteria {}: {}/{} examples, chunk from {} at {} s",
+                        chunk.label(),
                         done,
-                        items.size(),
+                        chunk.setSize(),
+                        chunk.first(),
                         String.format("%.1f", (System.nanoTime() - start) / 1e9));
             }
         }
-        List<Row> unitRows = unitRows(set, c, headStats, neuronStats, setLevel.result());
-        return new Output(set.label(), exampleRows, unitRows, (System.nanoTime() - start) / 1e9);
+        return new Output(chunk.label(), chunk.first(), exampleRows, partial, (System.nanoTime() - start) / 1e9);
     }
 
     private Device device() {
@@ -144,11 +141,11 @@ final class SetProcessor implements Function<WorkSet, SetProcessor.Output> {
     }
 
     /** A non-finite score would turn every statistic of its unit into NaN: stop, naming where it came from. */
-    static void requireFinite(WorkSet set, WorkItem w, ImportanceCriterion crit, String unitType, float[][] scores) {
+    static void requireFinite(String set, WorkItem w, ImportanceCriterion crit, String unitType, float[][] scores) {
         for (int l = 0; l < scores.length; l++) {
             for (int u = 0; u < scores[l].length; u++) {
                 if (!Float.isFinite(scores[l][u])) {
-                    throw new IllegalStateException(set.label() + " example '" + w.exampleId() + "': " + crit.key()
+                    throw new IllegalStateException(set + " example '" + w.exampleId() + "': " + crit.key()
                             + " of layer " + l + " " + unitType + " " + u + " is " + scores[l][u]
                             + "; the model's activations or gradients overflowed");
                 }
@@ -156,7 +153,7 @@ final class SetProcessor implements Function<WorkSet, SetProcessor.Output> {
         }
     }
 
-    private Row exampleRow(WorkSet set, WorkItem w, ExampleImportance r, OptConfig c) {
+    private Row exampleRow(WorkChunk chunk, WorkItem w, ExampleImportance r, OptConfig c) {
         Map<ImportanceCriterion, float[]> heads = new EnumMap<>(ImportanceCriterion.class);
         Map<ImportanceCriterion, float[]> neurons = new EnumMap<>(ImportanceCriterion.class);
         for (ImportanceCriterion crit : r.heads().keySet()) {
@@ -186,29 +183,26 @@ final class SetProcessor implements Function<WorkSet, SetProcessor.Output> {
                 codeVersion,
                 createdAt,
                 modelName,
-                set.task().key(),
-                set.shots()));
+                chunk.task().key(),
+                chunk.shots()));
     }
 
-    private List<Row> unitRows(
-            WorkSet set,
-            OptConfig c,
-            Map<ImportanceCriterion, UnitStatistics> heads,
-            Map<ImportanceCriterion, UnitStatistics> neurons,
-            SetLevelCriteria.Result setLevel) {
+    /** The unit rows of set {@code task}/{@code shots} from all of its examples' statistics. */
+    List<Row> unitRows(FewShotTask task, int shots, SetPartial all) {
         List<Row> rows = new ArrayList<>();
-        Set<ImportanceCriterion> crits = options.criteria();
         for (ImportanceCriterion crit : ImportanceCriterion.values()) {
-            if (!crits.contains(crit)) {
+            if (!options.criteria().contains(crit)) {
                 continue;
             }
-            addStats(rows, set, crit.key(), "head", heads.get(crit));
-            addStats(rows, set, crit.key(), "neuron", neurons.get(crit));
+            addStats(rows, task, shots, crit.key(), "head", all.heads(crit));
+            addStats(rows, task, shots, crit.key(), "neuron", all.neurons(crit));
         }
-        for (int l = 0; l < c.numLayers(); l++) {
-            for (int h = 0; h < c.numHeads(); h++) {
+        SetLevelCriteria.Result setLevel = all.setLevel();
+        for (int l = 0; l < setLevel.jacov().length; l++) {
+            for (int h = 0; h < setLevel.jacov()[l].length; h++) {
                 rows.add(unitRow(
-                        set,
+                        task,
+                        shots,
                         "jacov",
                         l,
                         "head",
@@ -220,7 +214,8 @@ final class SetProcessor implements Function<WorkSet, SetProcessor.Output> {
                         null,
                         finite(setLevel.jacov()[l][h])));
                 rows.add(unitRow(
-                        set,
+                        task,
+                        shots,
                         "epenas",
                         l,
                         "head",
@@ -236,12 +231,13 @@ final class SetProcessor implements Function<WorkSet, SetProcessor.Output> {
         return rows;
     }
 
-    private void addStats(List<Row> rows, WorkSet set, String crit, String type, UnitStatistics s) {
+    private void addStats(List<Row> rows, FewShotTask task, int shots, String crit, String type, UnitStatistics s) {
         for (int l = 0; l < s.layers(); l++) {
             for (int u = 0; u < s.units(); u++) {
                 double mean = s.mean(l, u);
                 rows.add(unitRow(
-                        set,
+                        task,
+                        shots,
                         crit,
                         l,
                         type,
@@ -261,7 +257,8 @@ final class SetProcessor implements Function<WorkSet, SetProcessor.Output> {
     }
 
     private Row unitRow(
-            WorkSet set,
+            FewShotTask task,
+            int shots,
             String crit,
             int layer,
             String type,
@@ -288,8 +285,8 @@ final class SetProcessor implements Function<WorkSet, SetProcessor.Output> {
                 codeVersion,
                 createdAt,
                 modelName,
-                set.task().key(),
-                set.shots()));
+                task.key(),
+                shots));
     }
 
     static float[] flatten(float[][] a) {
