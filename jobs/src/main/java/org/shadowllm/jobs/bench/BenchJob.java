@@ -51,6 +51,7 @@ import org.shadowllm.common.tokenizer.TokenizerLoader;
 import org.shadowllm.jobs.cli.JobLauncher;
 import org.shadowllm.jobs.criteria.CriteriaTables;
 import org.shadowllm.jobs.tables.BenchResultsTable;
+import org.shadowllm.jobs.tables.LocalCopy;
 import org.shadowllm.jobs.tables.PartitionWriter;
 import org.shadowllm.jobs.tables.StagedCommit;
 import org.shadowllm.jobs.tasks.TaskReader;
@@ -134,7 +135,12 @@ public final class BenchJob {
         try (NDManager root = NDManager.newBaseManager(device);
                 OptModel model = OptCheckpoint.load(modelDir, root, device);
                 SparseOptModel sparse = new SparseOptModel(model);
-                Predictors predictors = new Predictors(root, config, modelName, fingerprint);
+                Predictors predictors = new Predictors(
+                        root,
+                        config,
+                        modelName,
+                        fingerprint,
+                        spark.sparkContext().hadoopConfiguration());
                 WorkerPool pool = WorkerPool.perCore()) {
             List<SparsityMethod> methods = methods(config, modelName, fingerprint, predictors);
             LOG.info("bench {}: {} method configurations, measures {}", modelName, methods.size(), options.measures());
@@ -305,18 +311,13 @@ public final class BenchJob {
         about.put("machine", Runtime.getRuntime().availableProcessors() + " cores, device " + device);
         about.put("code version", CriteriaTables.codeVersion());
         about.put("seconds", String.format("%.1f", seconds));
-        Path reports = isLocal(out) ? reportDir(staging) : reportDir(out);
-        Path html = reports.resolve(REPORT);
-        HtmlReport.write(html, "shadowllm-spark benchmark " + options.runId(), about, results);
-        Path summaryFile = reports.resolve(SUMMARY);
-        try {
-            Files.createDirectories(reports);
-            Files.writeString(summaryFile, summary, StandardCharsets.UTF_8);
-        } catch (IOException e) {
-            throw new UncheckedIOException("cannot write " + summaryFile, e);
-        }
+        org.apache.hadoop.conf.Configuration conf = spark.sparkContext().hadoopConfiguration();
+        String title = "shadowllm-spark benchmark " + options.runId();
+        LocalCopy.write(conf, staging + "/" + REPORT, html -> HtmlReport.write(html, title, about, results));
+        LocalCopy.write(
+                conf, staging + "/" + SUMMARY, file -> Files.writeString(file, summary, StandardCharsets.UTF_8));
         COMMIT.commit(spark.sparkContext().hadoopConfiguration(), out, options.runId());
-        LOG.info("report: {}", reportDir(out).resolve(REPORT).toAbsolutePath());
+        LOG.info("report: {}/{}", out, REPORT);
         return new Summary(options.runId(), modelName, results, out, summary);
     }
 
@@ -421,8 +422,16 @@ public final class BenchJob {
         private final String modelName;
         private final String fingerprint;
         private final Map<String, PredictorRuntime> loaded = new LinkedHashMap<>();
+        private final List<LocalCopy> copies = new ArrayList<>();
+        private final org.apache.hadoop.conf.Configuration conf;
 
-        Predictors(NDManager manager, OptConfig config, String modelName, String fingerprint) {
+        Predictors(
+                NDManager manager,
+                OptConfig config,
+                String modelName,
+                String fingerprint,
+                org.apache.hadoop.conf.Configuration conf) {
+            this.conf = conf;
             this.manager = manager;
             this.config = config;
             this.modelName = modelName;
@@ -431,23 +440,25 @@ public final class BenchJob {
 
         PredictorRuntime get(PredictorKind kind, ImportanceCriterion criterion, String dir) {
             return loaded.computeIfAbsent(kind.key() + "/" + criterion.key(), k -> {
-                Path p = Path.of(dir);
+                LocalCopy copy = LocalCopy.of(conf, dir);
+                copies.add(copy);
+                Path p = copy.path();
                 if (!Files.isDirectory(p)) {
                     throw new IllegalArgumentException(
-                            "no " + kind + " predictor for " + criterion.key() + " at " + p
+                            "no " + kind + " predictor for " + criterion.key() + " at " + dir
                                     + "; run the trainer job for this model and criterion, or point --predictors at its output");
                 }
                 PredictorRuntime r = PredictorRuntime.load(p, config, modelName, kind, manager);
                 if (!r.predictor().manifest().criterion().equals(criterion.key())) {
-                    throw new IllegalArgumentException(p + " holds a predictor of "
+                    throw new IllegalArgumentException(dir + " holds a predictor of "
                             + r.predictor().manifest().criterion() + ", not " + criterion.key());
                 }
                 String trainedOn = r.predictor().manifest().inputTable().modelFingerprint();
                 if (trainedOn == null) {
-                    LOG.warn("{} names no model fingerprint (trained by an older trainer): not checked", p);
+                    LOG.warn("{} names no model fingerprint (trained by an older trainer): not checked", dir);
                 } else if (!trainedOn.equals(fingerprint)) {
                     r.close();
-                    throw new IllegalArgumentException(p + " was trained on checkpoint " + trainedOn + " of '"
+                    throw new IllegalArgumentException(dir + " was trained on checkpoint " + trainedOn + " of '"
                             + modelName + "', but the model given is checkpoint " + fingerprint
                             + "; retrain the predictor for this checkpoint");
                 }
@@ -456,7 +467,7 @@ public final class BenchJob {
                     LOG.warn(
                             "{} was trained on features at the last input token (a gold continuation token), not "
                                     + "where the bench plans; retrain with --features plan",
-                            p);
+                            dir);
                 }
                 return r;
             });
@@ -465,6 +476,7 @@ public final class BenchJob {
         @Override
         public void close() {
             loaded.values().forEach(PredictorRuntime::close);
+            copies.forEach(LocalCopy::close);
         }
     }
 
@@ -676,15 +688,6 @@ public final class BenchJob {
                 ? options.shadowKind().key()
                 : r.method().startsWith(Method.DEJAVU.key()) ? PredictorKind.DEJAVU.key() : null;
         return kind == null ? null : options.predictorDir(modelName, ImportanceCriterion.parse(r.criterion()), kind);
-    }
-
-    /** The report and summary go next to the table; for a non-local output, to the local {@code out/bench-<run>}. */
-    private static boolean isLocal(String out) {
-        return !out.contains("://") || out.startsWith("file:");
-    }
-
-    private Path reportDir(String out) {
-        return !isLocal(out) ? Path.of("out", "bench-" + options.runId()) : Path.of(out.replaceFirst("^file:", ""));
     }
 
     /** Per method and sparsity: perplexities, mean accuracies over tasks, decode time and its ratio to dense. */

@@ -1,17 +1,11 @@
 package org.shadowllm.jobs.train;
 
 import ai.djl.Device;
-import java.io.IOException;
-import java.io.UncheckedIOException;
-import java.nio.file.Files;
-import java.nio.file.Path;
 import java.sql.Timestamp;
 import java.time.Instant;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.stream.Collectors;
-import org.apache.hadoop.conf.Configuration;
-import org.apache.hadoop.fs.FileSystem;
 import org.apache.spark.sql.Row;
 import org.apache.spark.sql.SparkSession;
 import org.shadowllm.common.device.DeviceSpec;
@@ -22,6 +16,7 @@ import org.shadowllm.common.predictor.UnitPredictor;
 import org.shadowllm.jobs.cli.CommandLine;
 import org.shadowllm.jobs.cli.JobLauncher;
 import org.shadowllm.jobs.criteria.CriteriaTables;
+import org.shadowllm.jobs.tables.LocalCopy;
 import org.shadowllm.jobs.tables.PartitionWriter;
 import org.shadowllm.jobs.tables.PredictorMetricsTable;
 import org.shadowllm.jobs.tables.StagedCommit;
@@ -172,34 +167,10 @@ public final class TrainerJob {
                 metricsPath);
     }
 
-    /** Saves into the run's staging folder: directly on a local file system, else locally and copied. */
+    /** Saves into the run's staging folder, on whatever file system it is. */
     private void stage(UnitPredictor predictor, String dest) {
-        org.apache.hadoop.fs.Path target = new org.apache.hadoop.fs.Path(dest);
-        Configuration conf = spark.sparkContext().hadoopConfiguration();
-        try {
-            FileSystem fs = target.getFileSystem(conf);
-            if ("file".equals(fs.getScheme())) {
-                PredictorArtifacts.save(
-                        predictor, Path.of(fs.makeQualified(target).toUri()));
-                return;
-            }
-            Path local = Files.createTempDirectory("predictor");
-            try {
-                PredictorArtifacts.save(predictor, local.resolve("p"));
-                fs.copyFromLocalFile(
-                        false,
-                        true,
-                        new org.apache.hadoop.fs.Path(local.resolve("p").toUri()),
-                        target);
-            } finally {
-                try (var walk = Files.walk(local)) {
-                    walk.sorted(java.util.Comparator.reverseOrder())
-                            .forEach(p -> p.toFile().delete());
-                }
-            }
-        } catch (IOException e) {
-            throw new UncheckedIOException("cannot write predictor to " + dest, e);
-        }
+        LocalCopy.write(
+                spark.sparkContext().hadoopConfiguration(), dest, local -> PredictorArtifacts.save(predictor, local));
     }
 
     private void writeMetrics(
