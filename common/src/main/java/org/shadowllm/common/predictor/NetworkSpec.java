@@ -18,7 +18,8 @@ public record NetworkSpec(
         int hidden,
         int outputs,
         boolean relu,
-        boolean bias) {
+        boolean bias)
+        implements java.io.Serializable {
     public NetworkSpec {
         if (name == null || name.isBlank() || source == null) {
             throw new IllegalArgumentException("network needs a name and a feature source");

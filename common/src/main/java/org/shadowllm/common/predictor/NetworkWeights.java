@@ -4,7 +4,8 @@ package org.shadowllm.common.predictor;
  * A network's parameters, row-major in PyTorch's {@code [out, in]} orientation. Biases are null when
  * the spec has none.
  */
-public record NetworkWeights(NetworkSpec spec, float[] w1, float[] b1, float[] w2, float[] b2) {
+public record NetworkWeights(NetworkSpec spec, float[] w1, float[] b1, float[] w2, float[] b2)
+        implements java.io.Serializable {
     public NetworkWeights {
         check(spec, "w1", w1, (long) spec.hidden() * spec.inputs(), true);
         check(spec, "b1", b1, spec.hidden(), spec.bias());

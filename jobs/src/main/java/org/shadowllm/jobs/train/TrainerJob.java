@@ -6,12 +6,14 @@ import java.time.Instant;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.stream.Collectors;
+import org.apache.spark.api.java.JavaSparkContext;
 import org.apache.spark.sql.Row;
 import org.apache.spark.sql.SparkSession;
 import org.shadowllm.common.device.DeviceSpec;
 import org.shadowllm.common.predictor.PredictorArtifacts;
 import org.shadowllm.common.predictor.PredictorKind;
 import org.shadowllm.common.predictor.PredictorManifest;
+import org.shadowllm.common.predictor.PredictorShape;
 import org.shadowllm.common.predictor.UnitPredictor;
 import org.shadowllm.jobs.cli.CommandLine;
 import org.shadowllm.jobs.cli.JobLauncher;
@@ -21,11 +23,13 @@ import org.shadowllm.jobs.tables.PartitionWriter;
 import org.shadowllm.jobs.tables.PredictorMetricsTable;
 import org.shadowllm.jobs.tables.StagedCommit;
 import org.shadowllm.trainer.data.ExampleSplit;
+import org.shadowllm.trainer.data.ImportanceRecord;
 import org.shadowllm.trainer.eval.PredictorEvaluator;
 import org.shadowllm.trainer.eval.PredictorMetrics;
 import org.shadowllm.trainer.eval.UnitMetrics;
 import org.shadowllm.trainer.train.PredictorTrainer;
 import org.shadowllm.trainer.train.TrainedPredictor;
+import org.shadowllm.trainer.train.TrainingOptions;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -114,7 +118,7 @@ public final class TrainerJob {
         String root = options.output().replaceAll("/+$", "");
         List<Result> results = new ArrayList<>();
         for (PredictorKind kind : options.predictors()) {
-            TrainedPredictor trained = trainer.train(kind, table.shape(), split.train(), device);
+            TrainedPredictor trained = trainOnExecutors(trainer, kind, table.shape(), split.train());
             PredictorMetrics metrics =
                     PredictorEvaluator.evaluate(trained.networks(), table.shape(), split.heldOut(), device);
             PredictorManifest manifest = new PredictorManifest(
@@ -165,6 +169,25 @@ public final class TrainerJob {
                 split.heldOut().size(),
                 results,
                 metricsPath);
+    }
+
+    /**
+     * Trains the predictor's networks as Spark tasks, one network each (DejaVu's per-layer networks in
+     * parallel). Each network trains from its own seed, so the weights are a single process's.
+     */
+    private TrainedPredictor trainOnExecutors(
+            PredictorTrainer trainer, PredictorKind kind, PredictorShape shape, List<ImportanceRecord> records) {
+        List<PredictorTrainer.NetworkJob> jobs = trainer.jobs(kind, shape, records);
+        long start = System.nanoTime();
+        JavaSparkContext jsc = JavaSparkContext.fromSparkContext(spark.sparkContext());
+        jsc.setJobDescription("train " + kind.key() + ": " + jobs.size() + " network(s)");
+        TrainingOptions training = options.training();
+        String device = options.device();
+        List<PredictorTrainer.TrainedNetwork> trained = jsc.parallelize(jobs, jobs.size())
+                .map(job -> new PredictorTrainer(training, m -> LOG.info(m))
+                        .train(job, DeviceSpec.parse(device).resolve()))
+                .collect();
+        return trainer.assemble(kind, shape, trained, (System.nanoTime() - start) / 1e9);
     }
 
     /** Saves into the run's staging folder, on whatever file system it is. */

@@ -186,6 +186,39 @@ class TrainerJobIntegrationTest {
     }
 
     @Test
+    void networksTrainedAsSparkTasksEqualOneProcessTrainingThemInTurn() {
+        String output = out.resolve("on-executors").toString();
+        TrainerJobOptions o = options(output, "--predictors", "dejavu,shadowllm-split");
+        TrainerJob.Summary s = new TrainerJob(spark, o).run();
+        CriteriaTableReader.Table table = CriteriaTableReader.read(
+                spark,
+                criteria,
+                null,
+                org.shadowllm.common.criteria.ImportanceCriterion.PLAINACT,
+                org.shadowllm.common.predictor.FeaturePosition.PLAN,
+                List.of(),
+                List.of());
+        var split = org.shadowllm.trainer.data.ExampleSplit.of(table.records(), o.splitSeed(), o.heldOut());
+        var inTurn = new org.shadowllm.trainer.train.PredictorTrainer(o.training(), m -> {});
+        for (TrainerJob.Result r : s.results()) {
+            UnitPredictor job = r.predictor();
+            var single = inTurn.train(job.kind(), job.shape(), split.train(), ai.djl.Device.cpu());
+            assertTrue(job.networks().size() > 1, job.kind() + " has several networks to spread");
+            assertEquals(single.networks().size(), job.networks().size());
+            for (int n = 0; n < single.networks().size(); n++) {
+                var a = single.networks().get(n);
+                var b = job.networks().get(n);
+                assertEquals(a.spec(), b.spec());
+                String what = job.kind() + " network " + n;
+                org.junit.jupiter.api.Assertions.assertArrayEquals(a.w1(), b.w1(), what + " w1");
+                org.junit.jupiter.api.Assertions.assertArrayEquals(a.w2(), b.w2(), what + " w2");
+                org.junit.jupiter.api.Assertions.assertArrayEquals(a.b1(), b.b1(), what + " b1");
+                org.junit.jupiter.api.Assertions.assertArrayEquals(a.b2(), b.b2(), what + " b2");
+            }
+        }
+    }
+
+    @Test
     void servingScoresEqualTheTrainersEvaluationOnTheSameRecord() {
         String output = out.resolve("serving").toString();
         TrainerJob.Summary s = new TrainerJob(spark, options(output, "--predictors", "shadowllm-split,dejavu")).run();

@@ -11,7 +11,7 @@ import org.shadowllm.common.predictor.UnitLayout;
  * A network's inputs and targets, row-major {@code [examples, width]}: the scaled feature it reads, and
  * its slice of the per-layer normalized scores.
  */
-public record NetworkData(int examples, float[] inputs, float[] targets) {
+public record NetworkData(int examples, float[] inputs, float[] targets) implements java.io.Serializable {
 
     /** {@code targets} are those of {@code records}, in the same order. */
     public static NetworkData of(

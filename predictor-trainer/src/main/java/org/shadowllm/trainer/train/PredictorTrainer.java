@@ -38,6 +38,27 @@ public final class PredictorTrainer {
 
     public TrainedPredictor train(
             PredictorKind kind, PredictorShape shape, List<ImportanceRecord> records, Device device) {
+        List<NetworkJob> jobs = jobs(kind, shape, records);
+        long start = System.nanoTime();
+        List<TrainedNetwork> trained = new ArrayList<>();
+        for (NetworkJob job : jobs) {
+            trained.add(train(job, device));
+        }
+        return assemble(kind, shape, trained, (System.nanoTime() - start) / 1e9);
+    }
+
+    /**
+     * One network of a predictor to train: its place among the predictor's networks (which picks its
+     * seed), its spec and its data. Jobs train independently, in any order and on any machine.
+     */
+    public record NetworkJob(int index, int count, String label, NetworkSpec spec, NetworkData data)
+            implements java.io.Serializable {}
+
+    /** A trained network and the mean training loss of its last epoch. */
+    public record TrainedNetwork(int index, NetworkWeights weights, double finalLoss) implements java.io.Serializable {}
+
+    /** The networks of {@code kind} over {@code records}, each with its own data. */
+    public List<NetworkJob> jobs(PredictorKind kind, PredictorShape shape, List<ImportanceRecord> records) {
         if (records.isEmpty()) {
             throw new IllegalArgumentException("no training examples");
         }
@@ -45,24 +66,40 @@ public final class PredictorTrainer {
         int hidden = options.hidden() > 0 ? options.hidden() : kind.defaultHidden();
         List<NetworkSpec> specs = kind.networks(shape, hidden);
         NormalizedTargets targets = NormalizedTargets.of(shape, records);
-        List<NetworkWeights> trained = new ArrayList<>();
-        long start = System.nanoTime();
-        double lossSum = 0;
+        List<NetworkJob> jobs = new ArrayList<>();
         for (int i = 0; i < specs.size(); i++) {
             NetworkSpec spec = specs.get(i);
             String label = kind.key() + " " + spec.name() + " (" + (i + 1) + "/" + specs.size() + ")";
-            double[] finalLoss = new double[1];
-            trained.add(trainNetwork(
-                    spec,
-                    NetworkData.of(spec, shape, records, targets),
-                    mix(options.seed(), i),
-                    device,
-                    label,
-                    finalLoss));
-            lossSum += finalLoss[0];
+            jobs.add(new NetworkJob(i, specs.size(), label, spec, NetworkData.of(spec, shape, records, targets)));
         }
-        double seconds = (System.nanoTime() - start) / 1e9;
-        return new TrainedPredictor(kind, shape, trained, seconds / options.epochs(), lossSum / specs.size());
+        return jobs;
+    }
+
+    /** Trains one network from its own seed: the same weights wherever and whenever it runs. */
+    public TrainedNetwork train(NetworkJob job, Device device) {
+        double[] finalLoss = new double[1];
+        NetworkWeights w =
+                trainNetwork(job.spec(), job.data(), mix(options.seed(), job.index()), device, job.label(), finalLoss);
+        return new TrainedNetwork(job.index(), w, finalLoss[0]);
+    }
+
+    /** The predictor from all its trained networks, in any order; {@code seconds} is the wall time. */
+    public TrainedPredictor assemble(
+            PredictorKind kind, PredictorShape shape, List<TrainedNetwork> networks, double seconds) {
+        List<TrainedNetwork> ordered = new ArrayList<>(networks);
+        ordered.sort(java.util.Comparator.comparingInt(TrainedNetwork::index));
+        for (int i = 0; i < ordered.size(); i++) {
+            if (ordered.get(i).index() != i) {
+                throw new IllegalArgumentException("network " + i + " of " + kind + " is missing");
+            }
+        }
+        double lossSum = ordered.stream().mapToDouble(TrainedNetwork::finalLoss).sum();
+        return new TrainedPredictor(
+                kind,
+                shape,
+                ordered.stream().map(TrainedNetwork::weights).toList(),
+                seconds / options.epochs(),
+                lossSum / ordered.size());
     }
 
     private NetworkWeights trainNetwork(

@@ -20,7 +20,8 @@ public record TrainingOptions(
         double epsilon,
         long seed,
         int hidden,
-        int logEvery) {
+        int logEvery)
+        implements java.io.Serializable {
     public TrainingOptions {
         if (epochs < 1 || batchSize < 1 || logEvery < 1 || hidden < 0) {
             throw new IllegalArgumentException("epochs, batch size and log interval must be ≥ 1 and hidden ≥ 0");
