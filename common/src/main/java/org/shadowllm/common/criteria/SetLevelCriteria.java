@@ -8,7 +8,6 @@ import java.util.EnumMap;
 import java.util.List;
 import java.util.Map;
 import java.util.PriorityQueue;
-import java.util.SplittableRandom;
 import java.util.TreeMap;
 import org.shadowllm.common.model.OptConfig;
 
@@ -21,12 +20,12 @@ import org.shadowllm.common.model.OptConfig;
  * index of the set, and {@link #merge} appends the next chunk. The result equals one accumulator over
  * the whole set, up to the rounding of the sums.
  *
- * <p>{@code jacov} keeps a seeded bottom-k sample of at most {@code poolRows} non-zero gradient rows per
- * head: each row's key is a hash of (seed, head, example index, position), and the rows with the
- * smallest keys stay. That is a uniform sample without replacement, and it merges across chunks. The
- * draws run over the kept rows in set order; while a head has no more rows than {@code poolRows}, they
- * are exactly CRITERIA.md's draws over all rows. A zero-variance row is treated as uncorrelated with
- * every other row (NumPy would give NaN). {@code epenas} is NaN for a head where no class has more
+ * <p>{@code jacov} makes CRITERIA.md's draws as seeded bottom-k samples: in draw d, each non-zero
+ * gradient row of a head gets a key hashed from (seed, d, head, example index, position), and the
+ * {@code jacovRows} rows with the smallest keys are the draw. That is a uniform draw without
+ * replacement over all of the set's rows, independent between draws; it keeps at most
+ * {@code jacovDraws × jacovRows} rows per head however large the set, and it merges across chunks. A
+ * zero-variance row is treated as uncorrelated with every other row (NumPy would give NaN). {@code epenas} is NaN for a head where no class has more
  * than 4 vectors.
  */
 public final class SetLevelCriteria implements Serializable {
@@ -34,15 +33,15 @@ public final class SetLevelCriteria implements Serializable {
     private static final double EPS = 1e-5;
 
     /** Options with CRITERIA.md's defaults: 10 draws of 200 rows. */
-    public record Options(int jacovDraws, int jacovRows, int poolRows, long seed) implements Serializable {
+    public record Options(int jacovDraws, int jacovRows, long seed) implements Serializable {
         public Options {
-            if (jacovDraws < 1 || jacovRows < 2 || poolRows < jacovRows) {
-                throw new IllegalArgumentException("need jacovDraws ≥ 1, jacovRows ≥ 2 and poolRows ≥ jacovRows");
+            if (jacovDraws < 1 || jacovRows < 2) {
+                throw new IllegalArgumentException("need jacovDraws ≥ 1 and jacovRows ≥ 2");
             }
         }
 
         public static Options defaults(long seed) {
-            return new Options(10, 200, 20_000, seed);
+            return new Options(10, 200, seed);
         }
     }
 
@@ -66,7 +65,7 @@ public final class SetLevelCriteria implements Serializable {
     private final OptConfig config;
     private final Options options;
     private final int first;
-    /** Per head, the kept rows with the largest key at the head, so it is evicted first. */
+    /** Per head and draw ({@code unit × draws + draw}), the kept rows, the largest key first to evict. */
     private final List<PriorityQueue<PoolRow>> pools = new ArrayList<>();
 
     private final List<TreeMap<Integer, List<float[]>>> classes = new ArrayList<>();
@@ -84,7 +83,9 @@ public final class SetLevelCriteria implements Serializable {
         this.first = first;
         int units = config.numLayers() * config.numHeads();
         for (int u = 0; u < units; u++) {
-            pools.add(new PriorityQueue<>(Collections.reverseOrder()));
+            for (int d = 0; d < options.jacovDraws(); d++) {
+                pools.add(new PriorityQueue<>(Collections.reverseOrder()));
+            }
             classes.add(new TreeMap<>());
         }
     }
@@ -125,7 +126,9 @@ public final class SetLevelCriteria implements Serializable {
                     int unit = l * h + hh;
                     if (!isZero(row)) {
                         long place = index << 32 | t;
-                        offer(pools.get(unit), new PoolRow(sampleKey(unit, place), place, row));
+                        for (int d = 0; d < options.jacovDraws(); d++) {
+                            offer(pool(unit, d), new PoolRow(sampleKey(d, unit, place), place, row));
+                        }
                     }
                     if (t >= firstTargetPosition) {
                         int target = tokens[t + 1];
@@ -153,11 +156,12 @@ public final class SetLevelCriteria implements Serializable {
         if (!next.config.equals(config) || !next.options.equals(options)) {
             throw new IllegalArgumentException("chunks of one set must share the model config and options");
         }
-        for (int u = 0; u < pools.size(); u++) {
-            PriorityQueue<PoolRow> pool = pools.get(u);
-            for (PoolRow r : next.pools.get(u)) {
-                offer(pool, r);
+        for (int p = 0; p < pools.size(); p++) {
+            for (PoolRow r : next.pools.get(p)) {
+                offer(pools.get(p), r);
             }
+        }
+        for (int u = 0; u < classes.size(); u++) {
             TreeMap<Integer, List<float[]>> mine = classes.get(u);
             next.classes.get(u).forEach((target, rows) -> mine.computeIfAbsent(target, k -> new ArrayList<>())
                     .addAll(rows));
@@ -167,13 +171,17 @@ public final class SetLevelCriteria implements Serializable {
         examples += next.examples;
     }
 
-    /** Where the kept rows of head {@code unit} come from ({@code example << 32 | position}), in set order. */
-    long[] keptPlaces(int unit) {
-        return pools.get(unit).stream().mapToLong(PoolRow::place).sorted().toArray();
+    /** Where draw {@code draw}'s rows of head {@code unit} come from ({@code example << 32 | position}), in set order. */
+    long[] keptPlaces(int unit, int draw) {
+        return pool(unit, draw).stream().mapToLong(PoolRow::place).sorted().toArray();
+    }
+
+    private PriorityQueue<PoolRow> pool(int unit, int draw) {
+        return pools.get(unit * options.jacovDraws() + draw);
     }
 
     private void offer(PriorityQueue<PoolRow> pool, PoolRow r) {
-        if (pool.size() < options.poolRows()) {
+        if (pool.size() < options.jacovRows()) {
             pool.add(r);
         } else if (r.compareTo(pool.peek()) < 0) {
             pool.poll();
@@ -181,9 +189,12 @@ public final class SetLevelCriteria implements Serializable {
         }
     }
 
-    /** A 64-bit mix (Stafford's variant 13) of seed, head and place: the row's uniform sampling key. */
-    private long sampleKey(int unit, long place) {
-        long z = options.seed() * 0x9E3779B97F4A7C15L + unit * 0xD1B54A32D192ED03L + place * 0x8CB92BA72F3D8DD7L;
+    /** A 64-bit mix (Stafford's variant 13) of seed, draw, head and place: the row's key in that draw. */
+    private long sampleKey(int draw, int unit, long place) {
+        long z = options.seed() * 0x9E3779B97F4A7C15L
+                + (draw + 1L) * 0xC2B2AE3D27D4EB4FL
+                + unit * 0xD1B54A32D192ED03L
+                + place * 0x8CB92BA72F3D8DD7L;
         z = (z ^ (z >>> 30)) * 0xBF58476D1CE4E5B9L;
         z = (z ^ (z >>> 27)) * 0x94D049BB133111EBL;
         return z ^ (z >>> 31);
@@ -220,7 +231,7 @@ public final class SetLevelCriteria implements Serializable {
         for (int l = 0; l < layers; l++) {
             for (int hh = 0; hh < h; hh++) {
                 int unit = l * h + hh;
-                jacov[l][hh] = jacov(inSetOrder(pools.get(unit)), new SplittableRandom(options.seed() + 31L * unit));
+                jacov[l][hh] = jacov(unit);
                 epenas[l][hh] = epenas(classes.get(unit));
             }
         }
@@ -252,19 +263,14 @@ public final class SetLevelCriteria implements Serializable {
         return rows;
     }
 
-    private double jacov(List<float[]> rows, SplittableRandom rnd) {
-        if (rows.size() < 2) {
+    /** The mean score of the head's draws; NaN where the head has fewer than 2 non-zero rows. */
+    private double jacov(int unit) {
+        if (pool(unit, 0).size() < 2) {
             return Double.NaN;
         }
-        int take = Math.min(options.jacovRows(), rows.size());
         double total = 0;
         for (int draw = 0; draw < options.jacovDraws(); draw++) {
-            int[] idx = sampleWithoutReplacement(rows.size(), take, rnd);
-            List<float[]> chosen = new ArrayList<>(take);
-            for (int i : idx) {
-                chosen.add(rows.get(i));
-            }
-            total += jacovScore(correlationEigenvalues(chosen));
+            total += jacovScore(correlationEigenvalues(inSetOrder(pool(unit, draw))));
         }
         return total / options.jacovDraws();
     }
@@ -401,20 +407,6 @@ public final class SetLevelCriteria implements Serializable {
             }
         }
         return c;
-    }
-
-    private static int[] sampleWithoutReplacement(int n, int k, SplittableRandom rnd) {
-        int[] perm = new int[n];
-        for (int i = 0; i < n; i++) {
-            perm[i] = i;
-        }
-        for (int i = 0; i < k; i++) {
-            int j = i + rnd.nextInt(n - i);
-            int tmp = perm[i];
-            perm[i] = perm[j];
-            perm[j] = tmp;
-        }
-        return java.util.Arrays.copyOf(perm, k);
     }
 
     private static boolean isZero(float[] row) {

@@ -2,6 +2,7 @@ package org.shadowllm.common.criteria;
 
 import static org.junit.jupiter.api.Assertions.assertArrayEquals;
 import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 import static org.shadowllm.common.Tolerance.assertClose;
@@ -83,8 +84,8 @@ class SetLevelCriteriaTest {
     void chunksMergedInSetOrderEqualOneAccumulatorEvenWhenThePoolOverflows() {
         List<ScoredExample> examples = examples();
         List<ExampleImportance> scores = scores(examples);
-        // 6 rows per draw from a pool of 12: every head has more non-zero rows than that
-        SetLevelCriteria.Options o = new SetLevelCriteria.Options(3, 6, 12, 7);
+        // 3 draws of 6 rows: every head has more non-zero rows than that
+        SetLevelCriteria.Options o = new SetLevelCriteria.Options(3, 6, 7);
         SetLevelCriteria whole = new SetLevelCriteria(CONFIG, o);
         for (int i = 0; i < examples.size(); i++) {
             whole.add(examples.get(i), scores.get(i));
@@ -102,8 +103,14 @@ class SetLevelCriteriaTest {
             }
         }
         for (int unit = 0; unit < CONFIG.numLayers() * CONFIG.numHeads(); unit++) {
-            assertTrue(whole.keptPlaces(unit).length == 12, "the pool of head " + unit + " overflowed");
-            assertArrayEquals(whole.keptPlaces(unit), merged.keptPlaces(unit), "kept rows of head " + unit);
+            for (int d = 0; d < 3; d++) {
+                assertEquals(6, whole.keptPlaces(unit, d).length, "draw " + d + " of head " + unit + " is full");
+                assertArrayEquals(
+                        whole.keptPlaces(unit, d), merged.keptPlaces(unit, d), "draw " + d + " of head " + unit);
+            }
+            assertFalse(
+                    java.util.Arrays.equals(whole.keptPlaces(unit, 0), whole.keptPlaces(unit, 1)),
+                    "draws of head " + unit + " differ");
         }
         SetLevelCriteria.Result a = whole.result();
         SetLevelCriteria.Result b = merged.result();
@@ -150,7 +157,7 @@ class SetLevelCriteriaTest {
         int seeds = 4000;
         int[] kept = new int[examples * positions];
         for (long seed = 0; seed < seeds; seed++) {
-            SetLevelCriteria set = new SetLevelCriteria(one, new SetLevelCriteria.Options(1, 2, pool, seed));
+            SetLevelCriteria set = new SetLevelCriteria(one, new SetLevelCriteria.Options(1, pool, seed));
             for (int i = 0; i < examples; i++) {
                 float[][][][] g = new float[1][positions][1][];
                 for (int t = 0; t < positions; t++) {
@@ -161,7 +168,7 @@ class SetLevelCriteriaTest {
                         new ExampleImportance(
                                 "e" + i, positions, 0, null, null, Map.of(), Map.of(), null, null, null, null, g));
             }
-            long[] places = set.keptPlaces(0);
+            long[] places = set.keptPlaces(0, 0);
             assertEquals(pool, places.length);
             for (long p : places) {
                 kept[(int) (p >>> 32) * positions + (int) p]++;

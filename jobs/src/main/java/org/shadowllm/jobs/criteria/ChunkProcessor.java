@@ -61,6 +61,11 @@ final class ChunkProcessor implements Function<WorkChunk, ChunkProcessor.Output>
         this.progress = progress;
     }
 
+    /** At most this many examples per chunk. */
+    int chunkSize() {
+        return options.chunk();
+    }
+
     @Override
     public Output call(WorkChunk chunk) {
         long start = System.nanoTime();

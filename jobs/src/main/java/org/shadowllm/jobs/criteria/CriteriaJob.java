@@ -14,6 +14,7 @@ import org.apache.hadoop.fs.FSDataOutputStream;
 import org.apache.hadoop.fs.FileSystem;
 import org.apache.spark.api.java.JavaRDD;
 import org.apache.spark.api.java.JavaSparkContext;
+import org.apache.spark.rdd.RDD;
 import org.apache.spark.sql.Dataset;
 import org.apache.spark.sql.Row;
 import org.apache.spark.sql.SparkSession;
@@ -41,6 +42,7 @@ import org.shadowllm.jobs.tasks.MalformedRow;
 import org.shadowllm.jobs.tasks.TaskReader;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
+import scala.Option;
 import scala.Tuple2;
 
 /**
@@ -145,7 +147,8 @@ public final class CriteriaJob {
                 new ChunkProcessor(options, modelName, fingerprint, codeVersion, createdAt, progress);
         JavaRDD<ChunkProcessor.Output> outputs = jsc.parallelize(chunks, Math.max(1, chunks.size()))
                 .map(processor)
-                .persist(StorageLevel.MEMORY_AND_DISK());
+                // on disk, not in memory: the job then holds one chunk's rows at a time, whatever the sets' sizes
+                .persist(StorageLevel.DISK_ONLY());
         try {
             Dataset<Row> examples = spark.createDataFrame(
                     outputs.flatMap(o -> o.examples().iterator()), CriteriaExamplesTable.schema());
@@ -195,34 +198,48 @@ public final class CriteriaJob {
     }
 
     /**
-     * Each set's unit rows: its chunks' parts meet in one partition per set, sorted by their first
-     * example, and merge in that order, so only one running sum per set is held at a time.
+     * Each set's unit rows. The chunks of a set are consecutive partitions of {@code outputs}, so one
+     * partition per set reads them back in set order (no shuffle) and merges their parts as they come:
+     * one running part and one chunk in memory at a time, however many chunks a set has.
      */
     private static JavaRDD<Row> unitRows(
             JavaRDD<ChunkProcessor.Output> outputs, List<WorkSet> sets, ChunkProcessor processor) {
-        List<String> labels = sets.stream().map(WorkSet::label).toList();
-        Map<String, WorkSet> byLabel = new LinkedHashMap<>();
-        sets.forEach(s -> byLabel.put(s.label(), new WorkSet(s.task(), s.shots(), List.of())));
-        return outputs.mapToPair(o -> new Tuple2<>(new ChunkKey(o.set(), o.first()), o.partial()))
-                .repartitionAndSortWithinPartitions(new ChunkKey.BySet(labels), new ChunkKey.InSetOrder())
-                .mapPartitions(parts -> {
-                    SetPartial all = null;
-                    String label = null;
-                    while (parts.hasNext()) {
-                        Tuple2<ChunkKey, SetPartial> p = parts.next();
-                        if (all == null) {
-                            all = p._2();
-                            label = p._1().set();
-                        } else {
-                            all.merge(p._2());
-                        }
-                    }
-                    if (all == null) {
-                        return java.util.Collections.emptyIterator();
-                    }
-                    WorkSet set = byLabel.get(label);
-                    return processor.unitRows(set.task(), set.shots(), all).iterator();
-                });
+        List<WorkSet> scored = new ArrayList<>();
+        List<Integer> chunksPerSet = new ArrayList<>();
+        for (WorkSet s : sets) {
+            int n = s.chunks(processor.chunkSize()).size();
+            if (n > 0) {
+                scored.add(new WorkSet(s.task(), s.shots(), List.of()));
+                chunksPerSet.add(n);
+            }
+        }
+        if (scored.isEmpty()) {
+            return JavaSparkContext.fromSparkContext(outputs.context()).emptyRDD();
+        }
+        RDD<ChunkProcessor.Output> bySet =
+                outputs.rdd().coalesce(scored.size(), false, Option.apply(new SetCoalescer(chunksPerSet)), null);
+        return JavaRDD.fromRDD(bySet, outputs.classTag())
+                .mapPartitionsWithIndex(
+                        (index, chunks) -> {
+                            WorkSet set = scored.get(index);
+                            SetPartial all = null;
+                            while (chunks.hasNext()) {
+                                ChunkProcessor.Output o = chunks.next();
+                                if (!o.set().equals(set.label())) {
+                                    throw new IllegalStateException(
+                                            "chunk of " + o.set() + " met while merging " + set.label());
+                                }
+                                if (all == null) {
+                                    all = o.partial();
+                                } else {
+                                    all.merge(o.partial());
+                                }
+                            }
+                            return processor
+                                    .unitRows(set.task(), set.shots(), all)
+                                    .iterator();
+                        },
+                        false);
     }
 
     /**
