@@ -1,13 +1,15 @@
 package org.shadowllm.jobs;
 
 import java.lang.management.ManagementFactory;
+import java.lang.management.MemoryPoolMXBean;
+import java.lang.management.MemoryType;
 import java.util.concurrent.atomic.AtomicBoolean;
 import java.util.concurrent.atomic.AtomicLong;
 import org.apache.spark.sql.SparkSession;
 
 /**
  * Runs the criteria job on tiny-random-opt in this JVM while a sampler collects the heap every 200 ms
- * and records the largest live heap it saw; prints {@code peak-live-bytes N}. Started as a child JVM
+ * and records the largest heap a collection left (the live heap); prints {@code peak-live-bytes N}. Started as a child JVM
  * by {@code BoundedMemoryTest}.
  *
  * <p>Arguments: {@code examples-per-set output-folder}.
@@ -23,8 +25,13 @@ public final class HeapProbe {
         Thread sampler = new Thread(() -> {
             while (running.get()) {
                 System.gc();
-                long used =
-                        ManagementFactory.getMemoryMXBean().getHeapMemoryUsage().getUsed();
+                // what the collection left (recorded at its end), not what other threads allocated since
+                long used = 0;
+                for (MemoryPoolMXBean pool : ManagementFactory.getMemoryPoolMXBeans()) {
+                    if (pool.getType() == MemoryType.HEAP && pool.getCollectionUsage() != null) {
+                        used += pool.getCollectionUsage().getUsed();
+                    }
+                }
                 peak.accumulateAndGet(used, Math::max);
                 try {
                     Thread.sleep(200);
