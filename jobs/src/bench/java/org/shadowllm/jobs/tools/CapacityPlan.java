@@ -26,7 +26,7 @@ import org.shadowllm.jobs.tables.CriteriaManifest;
  * cancels: the estimate is the measured seconds per example × the FLOP ratio of the two shapes × this
  * machine's GEMM rate ÷ the A100's. Not a test.
  *
- * <p>Arguments: {@code [criteria output=out/criteria] [examples per set=500]}.
+ * <p>Arguments: {@code [criteria output=out/criteria] [examples per set=500] [chunk=64]}.
  */
 public final class CapacityPlan {
     /** A100 fp32 (PyTorch leaves TF32 off for matmuls by default), FLOP/s. */
@@ -46,6 +46,7 @@ public final class CapacityPlan {
     public static void main(String[] args) throws IOException {
         String criteria = args.length > 0 ? args[0] : "out/criteria";
         int perSet = args.length > 1 ? Integer.parseInt(args[1]) : 500;
+        int chunk = args.length > 2 ? Integer.parseInt(args[2]) : 64;
         CriteriaManifest run = lastManifest(criteria + "/" + CriteriaTables.MANIFESTS);
         OptConfig measured = run.inputs().modelConfig();
         long examples = run.sets().stream()
@@ -91,14 +92,15 @@ public final class CapacityPlan {
                 gemm / 1e9,
                 efficiency);
         System.out.printf(
-                "%-9s %12s %14s %16s %16s %14s %14s %14s %16s%n",
+                "%-9s %12s %14s %16s %16s %14s %14s %14s %14s %16s%n",
                 "model",
                 "params",
                 "examples row",
                 "unit rows/set",
                 "examples table",
                 "units table",
-                "set in memory",
+                "chunk rows",
+                "set state",
                 "model+grads",
                 "A100 s/example");
         for (Shape4 m : MODELS) {
@@ -111,20 +113,33 @@ public final class CapacityPlan {
             double a100 =
                     flopsPerExample(m.layers(), m.hidden(), m.ffn(), VOCAB, tokens, grasp) / (A100_FP32 * efficiency);
             System.out.printf(
-                    "%-9s %11.2fB %13s %16d %16s %14s %14s %14s %16.3f%n",
+                    "%-9s %11.2fB %13s %16d %16s %14s %14s %14s %14s %16.3f%n",
                     m.name(),
                     params / 1e9,
                     bytes(rowBytes),
                     unitRows,
                     bytes(examplesTable),
                     bytes(unitTable),
-                    bytes(rowBytes * perSet),
+                    bytes(rowBytes * chunk),
+                    bytes(setStateBytes(m)),
                     bytes(8 * params),
                     a100);
         }
         System.out.println("bytes are uncompressed values (Parquet compresses the floats little); a unit row is "
-                + "taken as 64 bytes; 'set in memory' is one task × shot set's rows, held as one RDD element "
-                + "today; 'model+grads' is fp32 weights and their gradients");
+                + "taken as 64 bytes; 'chunk rows' is one chunk's example rows (" + chunk + " examples), what a "
+                + "task holds; 'set state' is a set's running statistics and jacov draws, held once per set "
+                + "being merged; 'model+grads' is fp32 weights and their gradients");
+    }
+
+    /**
+     * A set's running state: four doubles per unit and per-example criterion, and jacov's draws (10 ×
+     * 200 gradient rows per head at most, about 40 bytes of bookkeeping each). Epenas' class vectors
+     * (every target position) come on top and grow with the set.
+     */
+    static long setStateBytes(Shape4 m) {
+        long stats = 4L * 8 * ImportanceCriterion.values().length * m.layers() * (m.heads() + (long) m.ffn());
+        long draws = (long) m.layers() * m.heads() * 2000 * (4L * (m.hidden() / m.heads()) + 16 + 40);
+        return stats + draws;
     }
 
     /** The floats of one criteria_examples row: four feature arrays, and per criterion head and neuron scores. */
