@@ -9,7 +9,7 @@ import org.shadowllm.common.criteria.ImportanceCriterion;
  * Written {@code static@fisher}, {@code shadowllm@plainact+snip}, {@code static@all}, or bare
  * {@code static} for the default criterion.
  */
-public record MethodSpec(Method method, ImportanceCriterion criterion) {
+public record MethodSpec(Method method, ImportanceCriterion criterion) implements java.io.Serializable {
     public MethodSpec {
         boolean scored = method != Method.DENSE && method != Method.RANDOM;
         if (scored != (criterion != null)) {

@@ -25,7 +25,8 @@ public record BenchResult(
         long count,
         double stderr,
         double ciLow,
-        double ciHigh) {
+        double ciHigh)
+        implements java.io.Serializable {
 
     /** A value without an uncertainty estimate. */
     public BenchResult(

@@ -18,7 +18,8 @@ import org.shadowllm.common.predictor.UnitLayout;
  * {@code prune} says which units the budget applies to; the other type is kept whole (the paper's quality
  * numbers prune heads only).
  */
-public record SparsityBudget(double sparsity, Scope scope, int minHeads, int minNeurons, Prune prune) {
+public record SparsityBudget(double sparsity, Scope scope, int minHeads, int minNeurons, Prune prune)
+        implements java.io.Serializable {
     public enum Scope {
         GLOBAL,
         PER_LAYER,

@@ -17,6 +17,7 @@ import java.util.List;
 import java.util.Map;
 import org.apache.hadoop.fs.FSDataInputStream;
 import org.apache.hadoop.fs.FileSystem;
+import org.apache.spark.api.java.JavaSparkContext;
 import org.apache.spark.sql.Row;
 import org.apache.spark.sql.SparkSession;
 import org.shadowllm.bench.engine.DecodeEngine;
@@ -142,24 +143,16 @@ public final class BenchJob {
                         fingerprint,
                         spark.sparkContext().hadoopConfiguration());
                 WorkerPool pool = WorkerPool.perCore()) {
-            List<SparsityMethod> methods = methods(config, modelName, fingerprint, predictors);
+            Map<ImportanceCriterion, float[][][]> staticScores = staticScores(config, modelName, fingerprint);
+            List<SparsityMethod> methods = methods(options, config, modelName, staticScores, predictors);
             LOG.info("bench {}: {} method configurations, measures {}", modelName, methods.size(), options.measures());
             for (SparsityMethod m : methods) {
                 results.addAll(allocation(m, config));
             }
-            if (options.measures("perplexity")) {
-                for (SparsityMethod m : methods) {
-                    PerplexityEval.Result r = pplEval.run(root, sparse, m, text, LOG::info);
-                    results.add(result(
-                            m,
-                            r.headSparsity(),
-                            r.neuronSparsity(),
-                            "perplexity",
-                            "wikitext-2",
-                            r.scoredTokens(),
-                            r.interval()));
-                }
-            }
+            // perplexity and accuracy: one Spark task per method (and task), on the executors
+            Map<String, List<BenchResult>> spread =
+                    spreadMeasures(methods.size(), staticScores, modelName, fingerprint, text, tasks);
+            results.addAll(spread.getOrDefault(SpreadMeasures.PERPLEXITY, List.of()));
             if (options.measures("perplexity-paper")) {
                 for (SparsityMethod m : methods) {
                     PerplexityEval.PaperResult r = pplEval.runPaper(root, sparse, m, documents, LOG::info);
@@ -181,32 +174,7 @@ public final class BenchJob {
                             r.tokenPerplexity()));
                 }
             }
-            if (options.measures("accuracy")) {
-                for (SparsityMethod m : methods) {
-                    for (Map.Entry<FewShotTask, List<TaskExample>> t : tasks.entrySet()) {
-                        ZeroShotEval.Result r =
-                                ZeroShotEval.run(root, sparse, m, t.getKey(), t.getValue(), tokenizer, LOG::info);
-                        results.add(result(
-                                m,
-                                Double.NaN,
-                                Double.NaN,
-                                "acc",
-                                t.getKey().key(),
-                                r.examples(),
-                                Bootstrap.accuracy(r.acc(), r.examples())));
-                        if (!Double.isNaN(r.accNorm())) {
-                            results.add(result(
-                                    m,
-                                    Double.NaN,
-                                    Double.NaN,
-                                    "acc_norm",
-                                    t.getKey().key(),
-                                    r.examples(),
-                                    Bootstrap.accuracy(r.accNorm(), r.examples())));
-                        }
-                    }
-                }
-            }
+            results.addAll(spread.getOrDefault(SpreadMeasures.ACCURACY, List.of()));
             DecodeEngine engine = engineFor(modelDir, device, pool);
             if (options.measures("decode-perplexity")) {
                 requireEngine(engine, "decode-perplexity");
@@ -284,7 +252,7 @@ public final class BenchJob {
                         + options.prunes().stream()
                                 .map(SparsityBudget.Prune::key)
                                 .toList() + ", global floors "
-                        + options.minHeads() + " head(s) and " + minNeurons(config)
+                        + options.minHeads() + " head(s) and " + minNeurons(options, config)
                         + " neurons per layer (global-raw: one of each)");
         about.put(
                 "perplexity",
@@ -337,17 +305,77 @@ public final class BenchJob {
         }
     }
 
-    private int minNeurons(OptConfig c) {
+    private static int minNeurons(BenchOptions options, OptConfig c) {
         return options.minNeurons() > 0 ? options.minNeurons() : SparsityBudget.defaultMinNeurons(c.ffnDim());
     }
 
-    private List<SparsityMethod> methods(
-            OptConfig config, String modelName, String fingerprint, Predictors predictors) {
+    /**
+     * Runs the perplexity of each method and the accuracy of each method on each task as Spark tasks;
+     * each executor loads the model once per JVM. Returns the rows per measure, in report order.
+     */
+    private Map<String, List<BenchResult>> spreadMeasures(
+            int methodCount,
+            Map<ImportanceCriterion, float[][][]> staticScores,
+            String modelName,
+            String fingerprint,
+            int[] text,
+            Map<FewShotTask, List<TaskExample>> tasks) {
+        List<SpreadMeasures.Item> items = new ArrayList<>();
+        if (options.measures("perplexity")) {
+            for (int i = 0; i < methodCount; i++) {
+                items.add(new SpreadMeasures.Item(items.size(), i, SpreadMeasures.PERPLEXITY, null));
+            }
+        }
+        if (options.measures("accuracy")) {
+            for (int i = 0; i < methodCount; i++) {
+                for (FewShotTask t : tasks.keySet()) {
+                    items.add(new SpreadMeasures.Item(items.size(), i, SpreadMeasures.ACCURACY, t));
+                }
+            }
+        }
+        Map<String, List<BenchResult>> out = new LinkedHashMap<>();
+        if (items.isEmpty()) {
+            return out;
+        }
+        Map<String, String> hadoop = new LinkedHashMap<>();
+        spark.sparkContext().hadoopConfiguration().forEach(e -> hadoop.put(e.getKey(), e.getValue()));
+        SpreadMeasures work =
+                new SpreadMeasures(options, modelName, fingerprint, staticScores, text, copyOf(tasks), hadoop);
+        JavaSparkContext jsc = JavaSparkContext.fromSparkContext(spark.sparkContext());
+        jsc.setJobDescription("bench " + modelName + ": " + items.size() + " perplexity and accuracy measurements");
+        List<SpreadMeasures.Outcome> done =
+                new ArrayList<>(jsc.parallelize(items, items.size()).map(work).collect());
+        done.sort(java.util.Comparator.comparingInt(SpreadMeasures.Outcome::order));
+        for (SpreadMeasures.Outcome o : done) {
+            out.computeIfAbsent(o.measure(), k -> new ArrayList<>()).addAll(o.rows());
+        }
+        return out;
+    }
+
+    /** A serializable copy (the task lists may be sub-list views). */
+    private static Map<FewShotTask, List<TaskExample>> copyOf(Map<FewShotTask, List<TaskExample>> tasks) {
+        Map<FewShotTask, List<TaskExample>> out = new LinkedHashMap<>();
+        tasks.forEach((t, l) -> out.put(t, new ArrayList<>(l)));
+        return out;
+    }
+
+    /** The static scores the static methods need, read from the criteria table on the driver. */
+    private Map<ImportanceCriterion, float[][][]> staticScores(OptConfig config, String modelName, String fingerprint) {
         Map<ImportanceCriterion, float[][][]> staticScores = new java.util.EnumMap<>(ImportanceCriterion.class);
         for (ImportanceCriterion c : options.criteriaOf(Method.STATIC)) {
             staticScores.put(
                     c, StaticScores.read(spark, options.criteriaInput(), modelName, fingerprint, c.key(), config));
         }
+        return staticScores;
+    }
+
+    /** Every method configuration the options ask for, in report order; the same on the driver and executors. */
+    static List<SparsityMethod> methods(
+            BenchOptions options,
+            OptConfig config,
+            String modelName,
+            Map<ImportanceCriterion, float[][][]> staticScores,
+            Predictors predictors) {
         List<SparsityMethod> out = new ArrayList<>();
         if (options.runs(Method.DENSE)) {
             out.add(SparsityMethod.dense(config));
@@ -355,7 +383,8 @@ public final class BenchJob {
         for (double s : options.sparsities()) {
             for (SparsityBudget.Scope scope : options.budgets()) {
                 for (SparsityBudget.Prune prune : options.prunes()) {
-                    SparsityBudget budget = new SparsityBudget(s, scope, options.minHeads(), minNeurons(config), prune);
+                    SparsityBudget budget =
+                            new SparsityBudget(s, scope, options.minHeads(), minNeurons(options, config), prune);
                     for (MethodSpec spec : options.methods()) {
                         if (spec.method() == Method.DENSE) {
                             continue;
@@ -369,7 +398,7 @@ public final class BenchJob {
                                         s,
                                         SparsityBudget.Scope.PER_LAYER,
                                         options.minHeads(),
-                                        minNeurons(config),
+                                        minNeurons(options, config),
                                         prune)
                                 : budget;
                         ImportanceCriterion c = spec.criterion();
@@ -416,7 +445,7 @@ public final class BenchJob {
     }
 
     /** Loads each predictor once. */
-    private static final class Predictors implements AutoCloseable {
+    static final class Predictors implements AutoCloseable {
         private final NDManager manager;
         private final OptConfig config;
         private final String modelName;
@@ -508,7 +537,7 @@ public final class BenchJob {
         return out;
     }
 
-    private BenchResult result(
+    static BenchResult result(
             SparsityMethod m,
             double headSparsity,
             double neuronSparsity,
@@ -532,7 +561,7 @@ public final class BenchJob {
                 v.high());
     }
 
-    private BenchResult result(
+    static BenchResult result(
             SparsityMethod m,
             double headSparsity,
             double neuronSparsity,

@@ -51,7 +51,8 @@ public record BenchOptions(
         String output,
         String runId,
         String device,
-        String master) {
+        String master)
+        implements java.io.Serializable {
 
     public static final Set<String> MEASURES =
             Set.of("perplexity", "perplexity-paper", "accuracy", "latency", "decode-perplexity", "decode-accuracy");

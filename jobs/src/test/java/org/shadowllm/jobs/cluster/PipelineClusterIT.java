@@ -29,6 +29,7 @@ import org.junit.jupiter.api.io.TempDir;
 import org.shadowllm.common.SharedPaths;
 import org.shadowllm.jobs.LocalSpark;
 import org.shadowllm.jobs.bench.BenchJob;
+import org.shadowllm.jobs.bench.BenchOptions;
 import org.shadowllm.jobs.criteria.CriteriaJob;
 import org.shadowllm.jobs.criteria.CriteriaJobOptions;
 import org.shadowllm.jobs.criteria.CriteriaTables;
@@ -130,6 +131,41 @@ class PipelineClusterIT {
         };
     }
 
+    private static String[] benchArgs(String output) {
+        return new String[] {
+            "--model",
+            SharedPaths.model(MODEL).toString(),
+            "--criteria",
+            hdfs + "/out/criteria",
+            "--predictors",
+            hdfs + "/out/trainer",
+            "--output",
+            output,
+            "--data",
+            hdfs + "/data/tasks",
+            "--wikitext",
+            hdfs + "/data/wikitext/test.txt",
+            "--methods",
+            "dense,static,shadowllm,dejavu",
+            "--sparsities",
+            "0.5",
+            "--measures",
+            "perplexity,accuracy",
+            "--ppl-window",
+            "48",
+            "--ppl-prefix",
+            "16",
+            "--ppl-windows",
+            "2",
+            "--tasks",
+            "copa,rte",
+            "--examples",
+            "3",
+            "--run-id",
+            "bench"
+        };
+    }
+
     private static void submit(String mainClass, String name, String... args) {
         Path log = base.resolve(name + ".log");
         int rc = cluster.run(mainClass, conf(), List.of(args), log, 600);
@@ -165,39 +201,7 @@ class PipelineClusterIT {
                 "0.25",
                 "--run-id",
                 "on-cluster");
-        submit(
-                BenchJob.class.getName(),
-                "bench",
-                "--model",
-                SharedPaths.model(MODEL).toString(),
-                "--criteria",
-                hdfs + "/out/criteria",
-                "--predictors",
-                hdfs + "/out/trainer",
-                "--output",
-                hdfs + "/out/bench",
-                "--data",
-                hdfs + "/data/tasks",
-                "--wikitext",
-                hdfs + "/data/wikitext/test.txt",
-                "--methods",
-                "dense,static,shadowllm,dejavu",
-                "--sparsities",
-                "0.5",
-                "--measures",
-                "perplexity,accuracy",
-                "--ppl-window",
-                "48",
-                "--ppl-prefix",
-                "16",
-                "--ppl-windows",
-                "2",
-                "--tasks",
-                "copa,rte",
-                "--examples",
-                "3",
-                "--run-id",
-                "on-cluster");
+        submit(BenchJob.class.getName(), "bench", benchArgs(hdfs + "/out/bench"));
         for (String p : List.of(
                 "/out/criteria/" + CriteriaTables.MANIFESTS + "/on-cluster.json",
                 "/out/trainer/predictors/" + MODEL + "/plainact/shadowllm-split",
@@ -214,6 +218,21 @@ class PipelineClusterIT {
                                 .count()
                         > 0,
                 "a ShadowLLM perplexity from the predictor trained on the cluster");
+
+        // the same bench in one embedded process, on the cluster's criteria and predictors
+        String localBench = base.resolve("local-bench").toString();
+        new BenchJob(reader, BenchOptions.parse(benchArgs(localBench))).run();
+        String[] measured = {"method", "criterion", "budget", "sparsity", "measure", "task", "value", "count"};
+        Dataset<Row> spread = bench.selectExpr(measured);
+        Dataset<Row> single =
+                reader.read().parquet(localBench + "/" + BenchJob.RESULTS).selectExpr(measured);
+        assertEquals(single.count(), spread.count());
+        assertEquals(
+                0,
+                spread.except(single).count() + single.except(spread).count(),
+                "perplexity and accuracy measured on the executors equal one process's: "
+                        + spread.except(single).limit(3).collectAsList() + " against "
+                        + single.except(spread).limit(3).collectAsList());
 
         // the same criteria in one embedded process
         String local = base.resolve("local-criteria").toString();
