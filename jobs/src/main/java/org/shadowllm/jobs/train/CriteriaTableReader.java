@@ -76,7 +76,8 @@ final class CriteriaTableReader {
         }
         String heads = "head_" + criterion.key();
         String neurons = "neuron_" + criterion.key();
-        List<Row> collected = rows.select(
+        // one partition at a time: the driver holds the records, never all the rows besides them
+        java.util.Iterator<Row> collected = rows.select(
                         col("run_id"),
                         col("example_id"),
                         col("task"),
@@ -90,17 +91,14 @@ final class CriteriaTableReader {
                         col("ffn"),
                         col("hidden"),
                         col("code_version"))
-                .collectAsList();
-        if (collected.isEmpty()) {
-            throw new IllegalArgumentException(path + " has no rows for model '" + model + "', tasks "
-                    + (tasks.isEmpty() ? "(all)" : tasks) + ", shots " + (shots.isEmpty() ? "(all)" : shots));
-        }
+                .toLocalIterator();
         PredictorShape shape = null;
         List<ImportanceRecord> records = new ArrayList<>();
         Set<String> runIds = new TreeSet<>();
         Set<String> codeVersions = new TreeSet<>();
         Set<String> seen = new HashSet<>();
-        for (Row r : collected) {
+        while (collected.hasNext()) {
+            Row r = collected.next();
             String task = r.getString(2);
             int shot = r.getInt(3);
             String id = r.getString(1);
@@ -127,6 +125,10 @@ final class CriteriaTableReader {
             records.add(rec);
             runIds.add(r.getString(0));
             codeVersions.add(r.getString(12));
+        }
+        if (records.isEmpty()) {
+            throw new IllegalArgumentException(path + " has no rows for model '" + model + "', tasks "
+                    + (tasks.isEmpty() ? "(all)" : tasks) + ", shots " + (shots.isEmpty() ? "(all)" : shots));
         }
         return new Table(model, shape, records, path, List.copyOf(runIds), List.copyOf(codeVersions), fingerprint);
     }
