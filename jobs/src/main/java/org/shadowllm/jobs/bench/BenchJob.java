@@ -51,6 +51,7 @@ import org.shadowllm.common.tokenizer.ByteLevelBpeTokenizer;
 import org.shadowllm.common.tokenizer.TokenizerLoader;
 import org.shadowllm.jobs.cli.JobLauncher;
 import org.shadowllm.jobs.criteria.CriteriaTables;
+import org.shadowllm.jobs.criteria.ExecutorModels;
 import org.shadowllm.jobs.tables.BenchResultsTable;
 import org.shadowllm.jobs.tables.LocalCopy;
 import org.shadowllm.jobs.tables.PartitionWriter;
@@ -133,9 +134,10 @@ public final class BenchJob {
         Device device = DeviceSpec.parse(options.device()).resolve();
         List<BenchResult> results = new ArrayList<>();
         long start = System.nanoTime();
+        // the JVM's shared copy: in local mode the executor threads measure on this same model
+        OptModel model = ExecutorModels.get(modelDir.toString(), fingerprint, device, 0);
+        SparseOptModel sparse = SpreadMeasures.sparse(model);
         try (NDManager root = NDManager.newBaseManager(device);
-                OptModel model = OptCheckpoint.load(modelDir, root, device);
-                SparseOptModel sparse = new SparseOptModel(model);
                 Predictors predictors = new Predictors(
                         root,
                         config,

@@ -125,7 +125,7 @@ final class SpreadMeasures implements Function<SpreadMeasures.Item, SpreadMeasur
     }
 
     /** The JVM's sparse view of {@code model}, made once: it copies some weights. */
-    private static SparseOptModel sparse(OptModel model) {
+    static SparseOptModel sparse(OptModel model) {
         synchronized (SPARSE) {
             return SPARSE.computeIfAbsent(model, SparseOptModel::new);
         }
