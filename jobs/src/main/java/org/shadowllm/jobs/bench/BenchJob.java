@@ -115,8 +115,7 @@ public final class BenchJob {
         String modelName = modelDir.toAbsolutePath().normalize().getFileName().toString();
         String fingerprint = ModelFingerprint.of(modelDir);
         ByteLevelBpeTokenizer tokenizer = TokenizerLoader.load(modelDir, config.bosTokenId());
-        PerplexityEval pplEval =
-                new PerplexityEval(options.pplWindow(), options.pplPrefix(), options.pplWindows(), options.seed());
+        PerplexityEval pplEval = options.perplexityEval();
         boolean perplexity = options.measures("perplexity") || options.measures("decode-perplexity");
         boolean paper = options.measures("perplexity-paper");
         List<String> lines = perplexity || paper || options.measures("latency") ? wikitextLines() : List.of();

@@ -4,6 +4,7 @@ import java.util.EnumSet;
 import java.util.List;
 import java.util.Map;
 import java.util.Set;
+import org.shadowllm.bench.eval.PerplexityEval;
 import org.shadowllm.bench.method.Method;
 import org.shadowllm.bench.method.MethodSpec;
 import org.shadowllm.bench.sparse.SparsityBudget;
@@ -255,6 +256,11 @@ public record BenchOptions(
             }
         }
         return out;
+    }
+
+    /** The perplexity evaluation these options describe (windows, prefix, count, seed). */
+    public PerplexityEval perplexityEval() {
+        return new PerplexityEval(pplWindow, pplPrefix, pplWindows, seed);
     }
 
     /** Where the trainer put the predictor of {@code kind} for {@code modelName} and {@code criterion}. */

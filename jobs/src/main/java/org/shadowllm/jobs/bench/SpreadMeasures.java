@@ -86,9 +86,7 @@ final class SpreadMeasures implements Function<SpreadMeasures.Item, SpreadMeasur
                     .get(item.method());
             List<BenchResult> rows = new ArrayList<>();
             if (item.measure().equals(PERPLEXITY)) {
-                PerplexityEval.Result r = new PerplexityEval(
-                                options.pplWindow(), options.pplPrefix(), options.pplWindows(), options.seed())
-                        .run(root, sparse, m, text, LOG::info);
+                PerplexityEval.Result r = options.perplexityEval().run(root, sparse, m, text, LOG::info);
                 rows.add(BenchJob.result(
                         m,
                         r.headSparsity(),

@@ -61,11 +61,6 @@ final class ChunkProcessor implements Function<WorkChunk, ChunkProcessor.Output>
         this.progress = progress;
     }
 
-    /** At most this many examples per chunk. */
-    int chunkSize() {
-        return options.chunk();
-    }
-
     @Override
     public Output call(WorkChunk chunk) {
         long start = System.nanoTime();
@@ -203,34 +198,25 @@ final class ChunkProcessor implements Function<WorkChunk, ChunkProcessor.Output>
             addStats(rows, task, shots, crit.key(), "neuron", all.neurons(crit));
         }
         SetLevelCriteria.Result setLevel = all.setLevel();
+        String[] names = {"jacov", "epenas"};
+        double[][][] scores = {setLevel.jacov(), setLevel.epenas()};
         for (int l = 0; l < setLevel.jacov().length; l++) {
             for (int h = 0; h < setLevel.jacov()[l].length; h++) {
-                rows.add(unitRow(
-                        task,
-                        shots,
-                        "jacov",
-                        l,
-                        "head",
-                        h,
-                        setLevel.examples(),
-                        null,
-                        null,
-                        null,
-                        null,
-                        finite(setLevel.jacov()[l][h])));
-                rows.add(unitRow(
-                        task,
-                        shots,
-                        "epenas",
-                        l,
-                        "head",
-                        h,
-                        setLevel.examples(),
-                        null,
-                        null,
-                        null,
-                        null,
-                        finite(setLevel.epenas()[l][h])));
+                for (int k = 0; k < names.length; k++) {
+                    rows.add(unitRow(
+                            task,
+                            shots,
+                            names[k],
+                            l,
+                            "head",
+                            h,
+                            setLevel.examples(),
+                            null,
+                            null,
+                            null,
+                            null,
+                            finite(scores[k][l][h])));
+                }
             }
         }
         return rows;

@@ -153,7 +153,7 @@ public final class CriteriaJob {
             Dataset<Row> examples = spark.createDataFrame(
                     outputs.flatMap(o -> o.examples().iterator()), CriteriaExamplesTable.schema());
             Dataset<Row> units =
-                    spark.createDataFrame(unitRows(outputs, sets, processor), UnitImportanceTable.schema());
+                    spark.createDataFrame(unitRows(outputs, chunks, processor), UnitImportanceTable.schema());
             String staging = StagedCommit.stagingOf(options.output(), options.runId());
             jsc.setJobDescription(description + ": writing " + CriteriaTables.EXAMPLES);
             write(examples, staging, CriteriaTables.EXAMPLES);
@@ -203,14 +203,15 @@ public final class CriteriaJob {
      * one running part and one chunk in memory at a time, however many chunks a set has.
      */
     private static JavaRDD<Row> unitRows(
-            JavaRDD<ChunkProcessor.Output> outputs, List<WorkSet> sets, ChunkProcessor processor) {
+            JavaRDD<ChunkProcessor.Output> outputs, List<WorkChunk> chunks, ChunkProcessor processor) {
         List<WorkSet> scored = new ArrayList<>();
         List<Integer> chunksPerSet = new ArrayList<>();
-        for (WorkSet s : sets) {
-            int n = s.chunks(processor.chunkSize()).size();
-            if (n > 0) {
-                scored.add(new WorkSet(s.task(), s.shots(), List.of()));
-                chunksPerSet.add(n);
+        for (WorkChunk c : chunks) {
+            if (c.first() == 0) {
+                scored.add(new WorkSet(c.task(), c.shots(), List.of()));
+                chunksPerSet.add(1);
+            } else {
+                chunksPerSet.set(chunksPerSet.size() - 1, chunksPerSet.get(chunksPerSet.size() - 1) + 1);
             }
         }
         if (scored.isEmpty()) {
@@ -220,11 +221,11 @@ public final class CriteriaJob {
                 outputs.rdd().coalesce(scored.size(), false, Option.apply(new SetCoalescer(chunksPerSet)), null);
         return JavaRDD.fromRDD(bySet, outputs.classTag())
                 .mapPartitionsWithIndex(
-                        (index, chunks) -> {
+                        (index, parts) -> {
                             WorkSet set = scored.get(index);
                             SetPartial all = null;
-                            while (chunks.hasNext()) {
-                                ChunkProcessor.Output o = chunks.next();
+                            while (parts.hasNext()) {
+                                ChunkProcessor.Output o = parts.next();
                                 if (!o.set().equals(set.label())) {
                                     throw new IllegalStateException(
                                             "chunk of " + o.set() + " met while merging " + set.label());

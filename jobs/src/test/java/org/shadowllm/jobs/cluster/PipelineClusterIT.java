@@ -13,9 +13,7 @@ import java.util.List;
 import java.util.Map;
 import java.util.Set;
 import java.util.concurrent.TimeUnit;
-import org.apache.hadoop.conf.Configuration;
 import org.apache.hadoop.fs.FileSystem;
-import org.apache.hadoop.hdfs.MiniDFSCluster;
 import org.apache.spark.sql.Dataset;
 import org.apache.spark.sql.Row;
 import org.apache.spark.sql.SparkSession;
@@ -33,6 +31,7 @@ import org.shadowllm.jobs.bench.BenchOptions;
 import org.shadowllm.jobs.criteria.CriteriaJob;
 import org.shadowllm.jobs.criteria.CriteriaJobOptions;
 import org.shadowllm.jobs.criteria.CriteriaTables;
+import org.shadowllm.jobs.hdfs.TestHdfs;
 
 /**
  * The three jobs submitted with the shaded jar to a standalone Spark cluster (a master and two
@@ -46,7 +45,7 @@ class PipelineClusterIT {
     @TempDir
     static Path base;
 
-    private static MiniDFSCluster dfs;
+    private static TestHdfs dfs;
     private static FileSystem fs;
     private static String hdfs;
     private static StandaloneCluster cluster;
@@ -54,23 +53,9 @@ class PipelineClusterIT {
 
     @BeforeAll
     static void start() throws IOException {
-        Configuration conf = new Configuration();
-        conf.set(MiniDFSCluster.HDFS_MINIDFS_BASEDIR, base.resolve("dfs").toString());
-        dfs = new MiniDFSCluster.Builder(conf).numDataNodes(1).build();
-        dfs.waitActive();
-        fs = dfs.getFileSystem();
-        hdfs = dfs.getURI().toString();
-        Path data = SharedPaths.root().resolve("data");
-        for (String task : List.of("copa", "rte")) {
-            fs.copyFromLocalFile(
-                    new org.apache.hadoop.fs.Path(
-                            data.resolve("tasks").resolve(task).toUri()),
-                    new org.apache.hadoop.fs.Path("/data/tasks/" + task));
-        }
-        fs.copyFromLocalFile(
-                new org.apache.hadoop.fs.Path(
-                        data.resolve("wikitext-2-raw/test.txt").toUri()),
-                new org.apache.hadoop.fs.Path("/data/wikitext/test.txt"));
+        dfs = TestHdfs.start(base.resolve("dfs"), List.of("copa", "rte"));
+        fs = dfs.fs();
+        hdfs = dfs.uri();
         cluster = StandaloneCluster.start(
                 StandaloneCluster.Build.fromSystemProperties(), base.resolve("cluster"), 2, 1, "2g");
         reader = LocalSpark.start(2);
@@ -85,7 +70,7 @@ class PipelineClusterIT {
             cluster.close();
         }
         if (dfs != null) {
-            dfs.shutdown();
+            dfs.close();
         }
     }
 

@@ -9,10 +9,8 @@ import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.List;
-import org.apache.hadoop.conf.Configuration;
 import org.apache.hadoop.fs.FileStatus;
 import org.apache.hadoop.fs.FileSystem;
-import org.apache.hadoop.hdfs.MiniDFSCluster;
 import org.apache.spark.sql.Dataset;
 import org.apache.spark.sql.Row;
 import org.apache.spark.sql.SparkSession;
@@ -42,28 +40,14 @@ class HdfsPipelineTest {
     @TempDir
     static Path base;
 
-    private static MiniDFSCluster dfs;
+    private static TestHdfs dfs;
     private static FileSystem fs;
     private static SparkSession spark;
 
     @BeforeAll
     static void start() throws IOException {
-        Configuration conf = new Configuration();
-        conf.set(MiniDFSCluster.HDFS_MINIDFS_BASEDIR, base.resolve("dfs").toString());
-        dfs = new MiniDFSCluster.Builder(conf).numDataNodes(1).build();
-        dfs.waitActive();
-        fs = dfs.getFileSystem();
-        Path data = SharedPaths.root().resolve("data");
-        for (String task : List.of("copa", "rte")) {
-            fs.copyFromLocalFile(
-                    new org.apache.hadoop.fs.Path(
-                            data.resolve("tasks").resolve(task).toUri()),
-                    new org.apache.hadoop.fs.Path("/data/tasks/" + task));
-        }
-        fs.copyFromLocalFile(
-                new org.apache.hadoop.fs.Path(
-                        data.resolve("wikitext-2-raw").resolve("test.txt").toUri()),
-                new org.apache.hadoop.fs.Path("/data/wikitext/test.txt"));
+        dfs = TestHdfs.start(base.resolve("dfs"), List.of("copa", "rte"));
+        fs = dfs.fs();
         spark = LocalSpark.start(2);
     }
 
@@ -73,7 +57,7 @@ class HdfsPipelineTest {
             spark.stop();
         }
         if (dfs != null) {
-            dfs.shutdown();
+            dfs.close();
         }
     }
 
@@ -126,7 +110,7 @@ class HdfsPipelineTest {
 
     @Test
     void theWholePipelineReadsAndWritesHdfsAndGivesTheRowsOfALocalRun() throws IOException {
-        String hdfs = dfs.getURI().toString();
+        String hdfs = dfs.uri();
         BenchJob.Summary remote = pipeline(hdfs + "/data/tasks", hdfs + "/data/wikitext/test.txt", hdfs + "/out");
         Path local = base.resolve("local");
         Path data = SharedPaths.root().resolve("data");
