@@ -3,7 +3,7 @@ package org.shadowllm.common.predictor;
 import org.shadowllm.common.model.OptConfig;
 
 /** The shape of the model a predictor scores: layers, heads per layer, FFN neurons per layer, hidden size. */
-public record PredictorShape(int layers, int heads, int ffn, int hidden) {
+public record PredictorShape(int layers, int heads, int ffn, int hidden) implements java.io.Serializable {
     public PredictorShape {
         if (layers < 1 || heads < 1 || ffn < 1 || hidden < 1) {
             throw new IllegalArgumentException("predictor shape needs positive layers, heads, ffn and hidden, got "

@@ -338,8 +338,7 @@ public final class BenchJob {
         if (items.isEmpty()) {
             return out;
         }
-        Map<String, String> hadoop = new LinkedHashMap<>();
-        spark.sparkContext().hadoopConfiguration().forEach(e -> hadoop.put(e.getKey(), e.getValue()));
+        Map<String, String> hadoop = LocalCopy.settings(spark.sparkContext().hadoopConfiguration());
         SpreadMeasures work =
                 new SpreadMeasures(options, modelName, fingerprint, staticScores, text, copyOf(tasks), hadoop);
         JavaSparkContext jsc = JavaSparkContext.fromSparkContext(spark.sparkContext());

@@ -25,6 +25,7 @@ import org.shadowllm.common.tasks.TaskExample;
 import org.shadowllm.common.tokenizer.ByteLevelBpeTokenizer;
 import org.shadowllm.common.tokenizer.TokenizerLoader;
 import org.shadowllm.jobs.criteria.ExecutorModels;
+import org.shadowllm.jobs.tables.LocalCopy;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -76,8 +77,7 @@ final class SpreadMeasures implements Function<SpreadMeasures.Item, SpreadMeasur
         Device device = DeviceSpec.parse(options.device()).resolve();
         OptModel model = ExecutorModels.get(options.model(), fingerprint, device, 0);
         OptConfig config = model.config();
-        Configuration conf = new Configuration(false);
-        hadoop.forEach(conf::set);
+        Configuration conf = LocalCopy.configuration(hadoop);
         try (OptModel.Exclusive held = model.exclusive();
                 NDManager root = NDManager.newBaseManager(device);
                 BenchJob.Predictors predictors = new BenchJob.Predictors(root, config, modelName, fingerprint, conf)) {

@@ -47,6 +47,20 @@ public final class LocalCopy implements AutoCloseable {
         }
     }
 
+    /** A Hadoop configuration's settings, to ship to executors (a {@link Configuration} is not serializable). */
+    public static java.util.Map<String, String> settings(Configuration conf) {
+        java.util.Map<String, String> m = new java.util.LinkedHashMap<>();
+        conf.forEach(e -> m.put(e.getKey(), e.getValue()));
+        return m;
+    }
+
+    /** The configuration {@link #settings} shipped. */
+    public static Configuration configuration(java.util.Map<String, String> settings) {
+        Configuration conf = new Configuration(false);
+        settings.forEach(conf::set);
+        return conf;
+    }
+
     /** Writes {@code dest} through {@code writer}: in place where it is local, else locally and then copied. */
     public static void write(Configuration conf, String dest, IoWriter writer) {
         org.apache.hadoop.fs.Path target = new org.apache.hadoop.fs.Path(dest);

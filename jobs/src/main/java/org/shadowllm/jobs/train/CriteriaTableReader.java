@@ -2,12 +2,9 @@ package org.shadowllm.jobs.train;
 
 import static org.apache.spark.sql.functions.col;
 
-import java.util.ArrayList;
-import java.util.HashSet;
 import java.util.List;
-import java.util.Set;
-import java.util.TreeSet;
 import org.apache.spark.sql.Dataset;
+import org.apache.spark.sql.Encoders;
 import org.apache.spark.sql.Row;
 import org.apache.spark.sql.SparkSession;
 import org.shadowllm.common.criteria.ImportanceCriterion;
@@ -19,21 +16,30 @@ import org.shadowllm.jobs.tables.Fingerprints;
 import org.shadowllm.jobs.tables.StagedCommit;
 import org.shadowllm.trainer.data.ImportanceRecord;
 
-/** Reads one model's rows of {@code criteria_examples} for a criterion, tasks and shot counts. */
+/**
+ * Selects one model's rows of {@code criteria_examples} for a criterion, tasks and shot counts, and
+ * checks them with Spark queries: nothing but small facts about the rows comes to the driver.
+ */
 final class CriteriaTableReader {
     private CriteriaTableReader() {}
 
-    /** The rows read, their model shape, and the table version they came from. */
-    record Table(
+    /**
+     * The selected rows, as a dataset of {@code example_id, task, shots, attention context, residual,
+     * head scores, neuron scores} (read them with {@link #record}), with what the driver knows of them.
+     */
+    record Selection(
             String model,
             PredictorShape shape,
-            List<ImportanceRecord> records,
+            Dataset<Row> rows,
+            long count,
+            List<String> tasks,
+            List<Integer> shots,
             String path,
             List<String> runIds,
             List<String> codeVersions,
             String modelFingerprint) {}
 
-    static Table read(
+    static Selection select(
             SparkSession spark,
             String input,
             String model,
@@ -45,10 +51,7 @@ final class CriteriaTableReader {
         StagedCommit.requireNoPendingCommit(spark.sparkContext().hadoopConfiguration(), input);
         requireTable(spark, path);
         Dataset<Row> all = spark.read().parquet(path);
-        List<String> models = all.select("model")
-                .distinct()
-                .as(org.apache.spark.sql.Encoders.STRING())
-                .collectAsList();
+        List<String> models = strings(all.select("model"));
         if (model == null) {
             if (models.size() != 1) {
                 throw new IllegalArgumentException(path + " holds models " + models + "; choose one with --model");
@@ -74,63 +77,80 @@ final class CriteriaTableReader {
         if (!shots.isEmpty()) {
             rows = rows.where(col("shots").isin(shots.toArray()));
         }
+        String where = "model '" + model + "', tasks " + (tasks.isEmpty() ? "(all)" : tasks) + ", shots "
+                + (shots.isEmpty() ? "(all)" : shots);
+        List<Row> shapes =
+                rows.select("layers", "heads", "ffn", "hidden").distinct().collectAsList();
+        if (shapes.isEmpty()) {
+            throw new IllegalArgumentException(path + " has no rows for " + where);
+        }
+        if (shapes.size() > 1) {
+            throw new IllegalArgumentException(path + ": model '" + model + "' rows disagree on shape: "
+                    + shapes.stream().map(r -> shape(r).describe()).toList());
+        }
         String heads = "head_" + criterion.key();
         String neurons = "neuron_" + criterion.key();
-        // one partition at a time: the driver holds the records, never all the rows besides them
-        java.util.Iterator<Row> collected = rows.select(
-                        col("run_id"),
+        List<Row> missing = rows.where(col(heads).isNull().or(col(neurons).isNull()))
+                .select("run_id", "task", "shots")
+                .limit(1)
+                .collectAsList();
+        if (!missing.isEmpty()) {
+            Row r = missing.get(0);
+            throw new IllegalArgumentException(path + ": criterion " + criterion.key() + " was not computed in run "
+                    + r.getString(0) + " (" + r.getString(1) + " " + r.getInt(2)
+                    + "-shot); rerun the criteria job with it in --criteria");
+        }
+        List<Row> twice = rows.groupBy("task", "shots", "example_id")
+                .count()
+                .where(col("count").gt(1))
+                .limit(1)
+                .collectAsList();
+        if (!twice.isEmpty()) {
+            Row r = twice.get(0);
+            throw new IllegalArgumentException(path + ": " + r.getString(0) + " " + r.getInt(1) + "-shot example '"
+                    + r.getString(2) + "' appears twice");
+        }
+        return new Selection(
+                model,
+                shape(shapes.get(0)),
+                rows.select(
                         col("example_id"),
                         col("task"),
                         col("shots"),
                         col(context),
                         col(residual),
                         col(heads),
-                        col(neurons),
-                        col("layers"),
-                        col("heads"),
-                        col("ffn"),
-                        col("hidden"),
-                        col("code_version"))
-                .toLocalIterator();
-        PredictorShape shape = null;
-        List<ImportanceRecord> records = new ArrayList<>();
-        Set<String> runIds = new TreeSet<>();
-        Set<String> codeVersions = new TreeSet<>();
-        Set<String> seen = new HashSet<>();
-        while (collected.hasNext()) {
-            Row r = collected.next();
-            String task = r.getString(2);
-            int shot = r.getInt(3);
-            String id = r.getString(1);
-            PredictorShape rowShape = new PredictorShape(r.getInt(8), r.getInt(9), r.getInt(10), r.getInt(11));
-            if (shape == null) {
-                shape = rowShape;
-            } else if (!shape.equals(rowShape)) {
-                throw new IllegalArgumentException(
-                        path + ": model '" + model + "' rows disagree on shape: " + shape.describe() + " vs "
-                                + rowShape.describe() + " (" + task + " " + shot + "-shot " + id + ")");
-            }
-            if (r.isNullAt(6) || r.isNullAt(7)) {
-                throw new IllegalArgumentException(
-                        path + ": criterion " + criterion.key() + " was not computed in run " + r.getString(0) + " ("
-                                + task + " " + shot + "-shot); rerun the criteria job with it in --criteria");
-            }
-            if (!seen.add(task + "/" + shot + "/" + id)) {
-                throw new IllegalArgumentException(
-                        path + ": " + task + " " + shot + "-shot example '" + id + "' appears twice");
-            }
-            ImportanceRecord rec = new ImportanceRecord(
-                    task + "/" + id, task, shot, id, floats(r, 4), floats(r, 5), floats(r, 6), floats(r, 7));
-            rec.validate(shape);
-            records.add(rec);
-            runIds.add(r.getString(0));
-            codeVersions.add(r.getString(12));
-        }
-        if (records.isEmpty()) {
-            throw new IllegalArgumentException(path + " has no rows for model '" + model + "', tasks "
-                    + (tasks.isEmpty() ? "(all)" : tasks) + ", shots " + (shots.isEmpty() ? "(all)" : shots));
-        }
-        return new Table(model, shape, records, path, List.copyOf(runIds), List.copyOf(codeVersions), fingerprint);
+                        col(neurons)),
+                rows.count(),
+                strings(rows.select("task")),
+                rows.select("shots").distinct().as(Encoders.INT()).collectAsList().stream()
+                        .sorted()
+                        .toList(),
+                path,
+                strings(rows.select("run_id")),
+                strings(rows.select("code_version")),
+                fingerprint);
+    }
+
+    /** One selected row as the trainer reads it, checked against {@code shape}. */
+    static ImportanceRecord record(Row r, PredictorShape shape) {
+        String task = r.getString(1);
+        String id = r.getString(0);
+        ImportanceRecord rec = new ImportanceRecord(
+                task + "/" + id, task, r.getInt(2), id, floats(r, 3), floats(r, 4), floats(r, 5), floats(r, 6));
+        rec.validate(shape);
+        return rec;
+    }
+
+    private static PredictorShape shape(Row r) {
+        return new PredictorShape(r.getInt(0), r.getInt(1), r.getInt(2), r.getInt(3));
+    }
+
+    /** The distinct values of a one-column string dataset, sorted. */
+    private static List<String> strings(Dataset<Row> column) {
+        return column.distinct().as(Encoders.STRING()).collectAsList().stream()
+                .sorted()
+                .toList();
     }
 
     private static void requireTable(SparkSession spark, String path) {

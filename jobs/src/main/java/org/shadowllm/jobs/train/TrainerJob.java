@@ -1,12 +1,22 @@
 package org.shadowllm.jobs.train;
 
+import static org.apache.spark.sql.functions.col;
+import static org.apache.spark.sql.functions.concat;
+import static org.apache.spark.sql.functions.lit;
+
 import ai.djl.Device;
 import java.sql.Timestamp;
 import java.time.Instant;
 import java.util.ArrayList;
+import java.util.LinkedHashMap;
 import java.util.List;
+import java.util.Map;
+import java.util.Set;
 import java.util.stream.Collectors;
+import org.apache.hadoop.conf.Configuration;
 import org.apache.spark.api.java.JavaSparkContext;
+import org.apache.spark.broadcast.Broadcast;
+import org.apache.spark.sql.Encoders;
 import org.apache.spark.sql.Row;
 import org.apache.spark.sql.SparkSession;
 import org.shadowllm.common.device.DeviceSpec;
@@ -23,8 +33,6 @@ import org.shadowllm.jobs.tables.PartitionWriter;
 import org.shadowllm.jobs.tables.PredictorMetricsTable;
 import org.shadowllm.jobs.tables.StagedCommit;
 import org.shadowllm.trainer.data.ExampleSplit;
-import org.shadowllm.trainer.data.ImportanceRecord;
-import org.shadowllm.trainer.eval.PredictorEvaluator;
 import org.shadowllm.trainer.eval.PredictorMetrics;
 import org.shadowllm.trainer.eval.UnitMetrics;
 import org.shadowllm.trainer.train.PredictorTrainer;
@@ -34,8 +42,9 @@ import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
 /**
- * The trainer job: reads {@code criteria_examples} through Spark, splits by example, trains each
- * requested predictor on the driver with DJL, evaluates it on the held-out examples, and writes
+ * The trainer job: selects rows of {@code criteria_examples}, splits them by example, has the
+ * executors write them as row files ({@link TrainingFiles}), trains each requested predictor's networks
+ * as Spark tasks reading one minibatch at a time, evaluates it on the held-out rows, and writes
  * {@code <output>/predictors/<model>/<criterion>/<kind>/} artifacts and the {@code predictor_metrics}
  * table (partitioned by model, criterion and predictor; a re-run replaces its partitions). Nothing is
  * written until every predictor has trained.
@@ -44,6 +53,8 @@ public final class TrainerJob {
     private static final Logger LOG = LoggerFactory.getLogger(TrainerJob.class);
     public static final String METRICS = "predictor_metrics";
     public static final String PREDICTORS = "predictors";
+    /** Where, in its staging folder, a run writes the rows it trains from (removed once trained). */
+    static final String ROWS = "_training-rows";
 
     /** A trainer run commits its artifacts (predictors/<model>/<criterion>/<kind>) and metrics together. */
     static final StagedCommit COMMIT =
@@ -90,7 +101,7 @@ public final class TrainerJob {
     }
 
     private Summary train() {
-        CriteriaTableReader.Table table = CriteriaTableReader.read(
+        CriteriaTableReader.Selection table = CriteriaTableReader.select(
                 spark,
                 options.input(),
                 options.model(),
@@ -98,96 +109,121 @@ public final class TrainerJob {
                 options.features(),
                 options.tasks(),
                 options.shots());
-        ExampleSplit split = ExampleSplit.of(table.records(), options.splitSeed(), options.heldOut());
-        List<String> tasks =
-                table.records().stream().map(r -> r.task()).distinct().sorted().toList();
-        List<Integer> shots =
-                table.records().stream().map(r -> r.shots()).distinct().sorted().toList();
-        LOG.info(
-                "training {} on {} ({}): {} training and {} held-out rows, tasks {}, shots {}",
-                options.predictors(),
-                table.model(),
-                options.criterion().key(),
-                split.train().size(),
-                split.heldOut().size(),
-                tasks,
-                shots);
+        Set<String> heldOutKeys = ExampleSplit.heldOutKeys(
+                table.rows()
+                        .select(concat(col("task"), lit("/"), col("example_id")))
+                        .distinct()
+                        .as(Encoders.STRING())
+                        .collectAsList(),
+                options.splitSeed(),
+                options.heldOut());
         Device device = DeviceSpec.parse(options.device()).resolve();
         PredictorTrainer trainer = new PredictorTrainer(options.training(), LOG::info);
+        Map<PredictorKind, List<PredictorTrainer.NetworkJob>> networks = new LinkedHashMap<>();
+        for (PredictorKind kind : options.predictors()) {
+            networks.put(kind, trainer.networks(kind, table.shape()));
+        }
         String createdAt = Instant.now().toString();
         String root = options.output().replaceAll("/+$", "");
-        List<Result> results = new ArrayList<>();
-        for (PredictorKind kind : options.predictors()) {
-            TrainedPredictor trained = trainOnExecutors(trainer, kind, table.shape(), split.train());
-            PredictorMetrics metrics =
-                    PredictorEvaluator.evaluate(trained.networks(), table.shape(), split.heldOut(), device);
-            PredictorManifest manifest = new PredictorManifest(
-                    PredictorManifest.FORMAT_VERSION,
-                    kind,
-                    table.model(),
-                    table.shape(),
-                    options.criterion().key(),
-                    tasks,
-                    shots,
-                    options.splitSeed(),
-                    options.heldOut(),
-                    split.train().size(),
-                    split.heldOut().size(),
-                    options.training().describe(),
-                    metrics.asMap(),
-                    CriteriaTables.codeVersion(),
-                    new PredictorManifest.InputTable(
-                            table.path(),
-                            table.runIds(),
-                            table.records().size(),
-                            table.codeVersions(),
-                            options.features(),
-                            table.modelFingerprint()),
-                    createdAt,
-                    trained.networks().stream().map(n -> n.spec()).toList());
-            String artifact = root + "/" + PREDICTORS + "/"
-                    + CommandLine.requirePathSegment("the table's model name", table.model()) + "/"
-                    + options.criterion().key() + "/" + kind.key();
-            results.add(new Result(new UnitPredictor(manifest, trained.networks()), trained, metrics, artifact));
-            LOG.info(
-                    "{}: held-out heads ρ {} / neurons ρ {} (mean per layer)",
-                    kind,
-                    metrics.heads().rhoLayerMean(),
-                    metrics.neurons().rhoLayerMean());
-        }
         String staging = StagedCommit.stagingOf(root, options.runId());
+        Configuration conf = spark.sparkContext().hadoopConfiguration();
+        long start = System.nanoTime();
+        TrainingFiles files = TrainingFiles.write(spark, table, networks, heldOutKeys, staging + "/" + ROWS);
+        List<Result> results = new ArrayList<>();
+        try {
+            LOG.info(
+                    "training {} on {} ({}): {} training and {} held-out rows, tasks {}, shots {}; rows written in"
+                            + " {} s",
+                    options.predictors(),
+                    table.model(),
+                    options.criterion().key(),
+                    files.trainRows(),
+                    files.heldOutRows(),
+                    table.tasks(),
+                    table.shots(),
+                    String.format("%.1f", (System.nanoTime() - start) / 1e9));
+            for (PredictorKind kind : options.predictors()) {
+                TrainedPredictor trained = trainOnExecutors(trainer, kind, table.shape(), networks.get(kind), files);
+                PredictorMetrics metrics = files.evaluate(kind, trained.networks(), conf, device);
+                PredictorManifest manifest = new PredictorManifest(
+                        PredictorManifest.FORMAT_VERSION,
+                        kind,
+                        table.model(),
+                        table.shape(),
+                        options.criterion().key(),
+                        table.tasks(),
+                        table.shots(),
+                        options.splitSeed(),
+                        options.heldOut(),
+                        files.trainRows(),
+                        files.heldOutRows(),
+                        options.training().describe(),
+                        metrics.asMap(),
+                        CriteriaTables.codeVersion(),
+                        new PredictorManifest.InputTable(
+                                table.path(),
+                                table.runIds(),
+                                Math.toIntExact(table.count()),
+                                table.codeVersions(),
+                                options.features(),
+                                table.modelFingerprint()),
+                        createdAt,
+                        trained.networks().stream().map(n -> n.spec()).toList());
+                String artifact = root + "/" + PREDICTORS + "/"
+                        + CommandLine.requirePathSegment("the table's model name", table.model()) + "/"
+                        + options.criterion().key() + "/" + kind.key();
+                results.add(new Result(new UnitPredictor(manifest, trained.networks()), trained, metrics, artifact));
+                LOG.info(
+                        "{}: held-out heads ρ {} / neurons ρ {} (mean per layer)",
+                        kind,
+                        metrics.heads().rhoLayerMean(),
+                        metrics.neurons().rhoLayerMean());
+            }
+        } finally {
+            files.delete(conf);
+        }
         for (Result r : results) {
             stage(r.predictor(), staging + r.artifact().substring(root.length()));
         }
         String metricsPath = root + "/" + METRICS;
-        writeMetrics(table, split, results, staging + "/" + METRICS, createdAt);
-        COMMIT.commit(spark.sparkContext().hadoopConfiguration(), root, options.runId());
+        writeMetrics(table, files, results, staging + "/" + METRICS, createdAt);
+        COMMIT.commit(conf, root, options.runId());
         return new Summary(
-                options.runId(),
-                table.model(),
-                split.train().size(),
-                split.heldOut().size(),
-                results,
-                metricsPath);
+                options.runId(), table.model(), files.trainRows(), files.heldOutRows(), results, metricsPath);
     }
 
     /**
      * Trains the predictor's networks as Spark tasks, one network each (DejaVu's per-layer networks in
-     * parallel). Each network trains from its own seed, so the weights are a single process's.
+     * parallel), each reading its rows from the training files one minibatch at a time. Each network
+     * trains from its own seed, so the weights are a single process's.
      */
     private TrainedPredictor trainOnExecutors(
-            PredictorTrainer trainer, PredictorKind kind, PredictorShape shape, List<ImportanceRecord> records) {
-        List<PredictorTrainer.NetworkJob> jobs = trainer.jobs(kind, shape, records);
+            PredictorTrainer trainer,
+            PredictorKind kind,
+            PredictorShape shape,
+            List<PredictorTrainer.NetworkJob> jobs,
+            TrainingFiles files) {
         long start = System.nanoTime();
         JavaSparkContext jsc = JavaSparkContext.fromSparkContext(spark.sparkContext());
         jsc.setJobDescription("train " + kind.key() + ": " + jobs.size() + " network(s)");
         TrainingOptions training = options.training();
         String device = options.device();
-        List<PredictorTrainer.TrainedNetwork> trained = jsc.parallelize(jobs, jobs.size())
-                .map(job -> new PredictorTrainer(training, m -> LOG.info(m))
-                        .train(job, DeviceSpec.parse(device).resolve()))
-                .collect();
-        return trainer.assemble(kind, shape, trained, (System.nanoTime() - start) / 1e9);
+        Map<String, String> hadoop = LocalCopy.settings(spark.sparkContext().hadoopConfiguration());
+        Broadcast<TrainingFiles> shared = jsc.broadcast(files);
+        try {
+            List<PredictorTrainer.TrainedNetwork> trained = jsc.parallelize(jobs, jobs.size())
+                    .map(job -> shared.value()
+                            .train(
+                                    new PredictorTrainer(training, m -> LOG.info(m)),
+                                    kind,
+                                    job,
+                                    LocalCopy.configuration(hadoop),
+                                    DeviceSpec.parse(device).resolve()))
+                    .collect();
+            return trainer.assemble(kind, shape, trained, (System.nanoTime() - start) / 1e9);
+        } finally {
+            shared.destroy();
+        }
     }
 
     /** Saves into the run's staging folder, on whatever file system it is. */
@@ -197,7 +233,11 @@ public final class TrainerJob {
     }
 
     private void writeMetrics(
-            CriteriaTableReader.Table table, ExampleSplit split, List<Result> results, String path, String createdAt) {
+            CriteriaTableReader.Selection table,
+            TrainingFiles files,
+            List<Result> results,
+            String path,
+            String createdAt) {
         List<Row> rows = new ArrayList<>();
         for (Result r : results) {
             PredictorManifest m = r.predictor().manifest();
@@ -213,8 +253,8 @@ public final class TrainerJob {
                         u.recallLayerMean(),
                         u.undefined(),
                         r.metrics().mse(),
-                        split.train().size(),
-                        split.heldOut().size(),
+                        files.trainRows(),
+                        files.heldOutRows(),
                         options.training().epochs(),
                         r.trained().finalLoss(),
                         r.trained().secondsPerEpoch(),

@@ -12,6 +12,7 @@ import java.util.stream.Stream;
 import org.apache.spark.sql.Dataset;
 import org.apache.spark.sql.Row;
 import org.apache.spark.sql.SparkSession;
+import org.apache.spark.sql.functions;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
@@ -69,6 +70,19 @@ class TrainerJobIntegrationTest {
         spark.stop();
     }
 
+    /** The selected rows, all brought to this JVM: the in-memory reference the job's streaming is held to. */
+    private static List<ImportanceRecord> records(
+            org.shadowllm.common.criteria.ImportanceCriterion criterion,
+            org.shadowllm.common.predictor.FeaturePosition position,
+            List<String> tasks,
+            List<Integer> shots) {
+        CriteriaTableReader.Selection s =
+                CriteriaTableReader.select(spark, criteria, null, criterion, position, tasks, shots);
+        return s.rows().collectAsList().stream()
+                .map(r -> CriteriaTableReader.record(r, s.shape()))
+                .toList();
+    }
+
     private static TrainerJobOptions options(String output, String... extra) {
         String[] base = {
             "--input",
@@ -120,6 +134,7 @@ class TrainerJobIntegrationTest {
             assertEquals(stored, r.metrics().neurons().rhoLayerMean(), 0);
         }
         assertTrue(TrainerJob.table(s).contains("dejavu-inflated"));
+        assertFalse(Files.exists(Path.of(output, "_staging")), "the training rows are removed with the staging folder");
     }
 
     @Test
@@ -130,15 +145,9 @@ class TrainerJobIntegrationTest {
                 .first();
         String key = "copa/" + row.getAs("example_id");
         for (var position : org.shadowllm.common.predictor.FeaturePosition.values()) {
-            CriteriaTableReader.Table table = CriteriaTableReader.read(
-                    spark,
-                    criteria,
-                    null,
-                    org.shadowllm.common.criteria.ImportanceCriterion.PLAINACT,
-                    position,
-                    List.of("copa"),
-                    List.of(3));
-            ImportanceRecord rec = table.records().stream()
+            List<ImportanceRecord> tableRecords = records(
+                    org.shadowllm.common.criteria.ImportanceCriterion.PLAINACT, position, List.of("copa"), List.of(3));
+            ImportanceRecord rec = tableRecords.stream()
                     .filter(r -> r.splitKey().equals(key))
                     .findFirst()
                     .orElseThrow();
@@ -167,16 +176,13 @@ class TrainerJobIntegrationTest {
         assertEquals(
                 org.shadowllm.common.predictor.FeaturePosition.PLAN,
                 loaded.manifest().inputTable().featurePosition());
-        CriteriaTableReader.Table table = CriteriaTableReader.read(
-                spark,
-                criteria,
-                null,
+        List<ImportanceRecord> tableRecords = records(
                 org.shadowllm.common.criteria.ImportanceCriterion.PLAINACT,
                 loaded.manifest().inputTable().featurePosition(),
                 List.of(),
                 List.of());
         List<ImportanceRecord> heldOut = ExampleSplit.of(
-                        table.records(),
+                        tableRecords,
                         loaded.manifest().splitSeed(),
                         loaded.manifest().heldOutFraction())
                 .heldOut();
@@ -190,15 +196,12 @@ class TrainerJobIntegrationTest {
         String output = out.resolve("on-executors").toString();
         TrainerJobOptions o = options(output, "--predictors", "dejavu,shadowllm-split");
         TrainerJob.Summary s = new TrainerJob(spark, o).run();
-        CriteriaTableReader.Table table = CriteriaTableReader.read(
-                spark,
-                criteria,
-                null,
+        List<ImportanceRecord> tableRecords = records(
                 org.shadowllm.common.criteria.ImportanceCriterion.PLAINACT,
                 org.shadowllm.common.predictor.FeaturePosition.PLAN,
                 List.of(),
                 List.of());
-        var split = org.shadowllm.trainer.data.ExampleSplit.of(table.records(), o.splitSeed(), o.heldOut());
+        var split = org.shadowllm.trainer.data.ExampleSplit.of(tableRecords, o.splitSeed(), o.heldOut());
         var inTurn = new org.shadowllm.trainer.train.PredictorTrainer(o.training(), m -> {});
         for (TrainerJob.Result r : s.results()) {
             UnitPredictor job = r.predictor();
@@ -223,15 +226,12 @@ class TrainerJobIntegrationTest {
         String output = out.resolve("serving").toString();
         TrainerJob.Summary s = new TrainerJob(spark, options(output, "--predictors", "shadowllm-split,dejavu")).run();
         var config = OptCheckpoint.readConfig(SharedPaths.model("tiny-random-opt"));
-        CriteriaTableReader.Table table = CriteriaTableReader.read(
-                spark,
-                criteria,
-                null,
+        List<ImportanceRecord> tableRecords = records(
                 org.shadowllm.common.criteria.ImportanceCriterion.PLAINACT,
                 org.shadowllm.common.predictor.FeaturePosition.PLAN,
                 List.of(),
                 List.of());
-        List<ImportanceRecord> records = table.records().subList(0, 3);
+        List<ImportanceRecord> records = tableRecords.subList(0, 3);
         for (TrainerJob.Result r : s.results()) {
             UnitPredictor p = r.predictor();
             float[][][] trainer = PredictorEvaluator.predict(p.networks(), p.shape(), records, ai.djl.Device.cpu());
@@ -355,6 +355,35 @@ class TrainerJobIntegrationTest {
                 IllegalArgumentException.class,
                 () -> new TrainerJob(spark, options(output, "--criterion", "grasp")).run());
         assertTrue(e.getMessage().contains("criterion grasp was not computed"), e.getMessage());
+        assertFalse(Files.exists(Path.of(output)));
+    }
+
+    @Test
+    void aRowWithANonFiniteScoreIsAClearErrorNamingItsExampleAndWritesNothing() {
+        String bad = out.resolve("poisoned-criteria").toString();
+        Dataset<Row> table = spark.read().parquet(criteria + "/criteria_examples");
+        String id = table.where("task = 'copa' and shots = 0")
+                .orderBy("example_id")
+                .first()
+                .getAs("example_id");
+        table.withColumn(
+                        "neuron_plainact",
+                        functions
+                                .when(
+                                        functions.expr("task = 'copa' and shots = 0 and example_id = '" + id + "'"),
+                                        functions.expr(
+                                                "transform(neuron_plainact, (v, i) -> if(i = 3, float('NaN'), v))"))
+                                .otherwise(functions.col("neuron_plainact")))
+                .write()
+                .partitionBy("model", "task", "shots")
+                .parquet(bad + "/criteria_examples");
+        String output = out.resolve("poisoned").toString();
+        IllegalArgumentException e = assertThrows(
+                IllegalArgumentException.class, () -> new TrainerJob(spark, options(output, "--input", bad)).run());
+        assertTrue(
+                e.getMessage().contains("copa 0-shot example '" + id + "'")
+                        && e.getMessage().contains("neuron scores[3] is NaN"),
+                e.getMessage());
         assertFalse(Files.exists(Path.of(output)));
     }
 

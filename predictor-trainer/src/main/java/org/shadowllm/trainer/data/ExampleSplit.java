@@ -1,7 +1,9 @@
 package org.shadowllm.trainer.data;
 
 import java.util.ArrayList;
+import java.util.Collection;
 import java.util.Collections;
+import java.util.Comparator;
 import java.util.List;
 import java.util.Random;
 import java.util.Set;
@@ -19,28 +21,33 @@ public record ExampleSplit(List<ImportanceRecord> train, List<ImportanceRecord> 
     }
 
     public static ExampleSplit of(List<ImportanceRecord> records, long seed, double heldOutFraction) {
-        if (!(heldOutFraction > 0 && heldOutFraction < 1)) {
-            throw new IllegalArgumentException("held-out fraction must be in (0, 1), got " + heldOutFraction);
-        }
-        List<String> keys = new ArrayList<>(
-                new TreeSet<>(records.stream().map(ImportanceRecord::splitKey).toList()));
-        if (keys.size() < 2) {
-            throw new IllegalArgumentException("need at least 2 distinct examples to split, got " + keys.size());
-        }
-        Collections.shuffle(keys, new Random(seed));
-        int held = (int) Math.max(1, Math.min(keys.size() - 1, Math.round(keys.size() * heldOutFraction)));
-        Set<String> heldKeys = Set.copyOf(keys.subList(0, held));
+        Set<String> heldKeys =
+                heldOutKeys(records.stream().map(ImportanceRecord::splitKey).toList(), seed, heldOutFraction);
         List<ImportanceRecord> tr = new ArrayList<>();
         List<ImportanceRecord> ho = new ArrayList<>();
-        for (ImportanceRecord r : sorted(records)) {
+        List<ImportanceRecord> sorted = new ArrayList<>(records);
+        sorted.sort(Comparator.comparing(ImportanceRecord::splitKey).thenComparingInt(ImportanceRecord::shots));
+        for (ImportanceRecord r : sorted) {
             (heldKeys.contains(r.splitKey()) ? ho : tr).add(r);
         }
         return new ExampleSplit(tr, ho);
     }
 
-    private static List<ImportanceRecord> sorted(List<ImportanceRecord> records) {
-        List<ImportanceRecord> s = new ArrayList<>(records);
-        s.sort(java.util.Comparator.comparing(ImportanceRecord::splitKey).thenComparingInt(ImportanceRecord::shots));
-        return s;
+    /**
+     * The split keys held out among {@code keys} (repeats count once): a seeded shuffle of the sorted
+     * distinct keys, of which the first {@code round(fraction × count)} are held out (at least one on
+     * each side). Both sides list their rows by split key, then shot count.
+     */
+    public static Set<String> heldOutKeys(Collection<String> keys, long seed, double heldOutFraction) {
+        if (!(heldOutFraction > 0 && heldOutFraction < 1)) {
+            throw new IllegalArgumentException("held-out fraction must be in (0, 1), got " + heldOutFraction);
+        }
+        List<String> distinct = new ArrayList<>(new TreeSet<>(keys));
+        if (distinct.size() < 2) {
+            throw new IllegalArgumentException("need at least 2 distinct examples to split, got " + distinct.size());
+        }
+        Collections.shuffle(distinct, new Random(seed));
+        int held = (int) Math.max(1, Math.min(distinct.size() - 1, Math.round(distinct.size() * heldOutFraction)));
+        return Set.copyOf(distinct.subList(0, held));
     }
 }

@@ -15,9 +15,19 @@ public record NormalizedTargets(float[][] heads, float[][] neurons) {
         float[][] heads = new float[n][];
         float[][] neurons = new float[n][];
         for (int i = 0; i < n; i++) {
-            heads[i] = UnitLayout.normalizedPerLayer(records.get(i).heads(), shape.layers(), shape.heads());
-            neurons[i] = UnitLayout.normalizedPerLayer(records.get(i).neurons(), shape.layers(), shape.ffn());
+            heads[i] = heads(shape, records.get(i));
+            neurons[i] = neurons(shape, records.get(i));
         }
         return new NormalizedTargets(heads, neurons);
+    }
+
+    /** One example's head scores, scaled within each layer. */
+    public static float[] heads(PredictorShape shape, ImportanceRecord r) {
+        return UnitLayout.normalizedPerLayer(r.heads(), shape.layers(), shape.heads());
+    }
+
+    /** One example's neuron scores, scaled within each layer. */
+    public static float[] neurons(PredictorShape shape, ImportanceRecord r) {
+        return UnitLayout.normalizedPerLayer(r.neurons(), shape.layers(), shape.ffn());
     }
 }

@@ -13,8 +13,6 @@ import org.shadowllm.common.predictor.PredictorShape;
 import org.shadowllm.common.predictor.UnitLayout;
 import org.shadowllm.trainer.data.ArraySizes;
 import org.shadowllm.trainer.data.ImportanceRecord;
-import org.shadowllm.trainer.data.NetworkData;
-import org.shadowllm.trainer.data.NormalizedTargets;
 
 /** Scores held-out examples with a predictor's networks and measures rank agreement with the truth. */
 public final class PredictorEvaluator {
@@ -22,28 +20,23 @@ public final class PredictorEvaluator {
 
     private PredictorEvaluator() {}
 
+    /** Examples scored per forward pass; evaluation reads one such batch at a time. */
+    public static final int BATCH = 64;
+
     /** Predicted per-layer scores of every example: {@code [0]} heads {@code [n][L*H]}, {@code [1]} neurons. */
     public static float[][][] predict(
             List<NetworkWeights> networks, PredictorShape shape, List<ImportanceRecord> records, Device device) {
         int n = records.size();
         float[][] heads = new float[n][shape.layers() * shape.heads()];
         float[][] neurons = new float[n][shape.layers() * shape.ffn()];
-        try (NDManager m = NDManager.newBaseManager(device);
-                Autograd paused = Autograd.pause()) {
-            for (NetworkWeights w : networks) {
-                NetworkSpec spec = w.spec();
-                float[] x = new float[ArraySizes.of(n, spec.inputs(), "held-out inputs of " + spec.name())];
-                for (int i = 0; i < n; i++) {
-                    System.arraycopy(
-                            NetworkData.feature(spec, shape, records.get(i)), 0, x, i * spec.inputs(), spec.inputs());
-                }
-                float[] out;
-                try (NetworkTensors net = NetworkTensors.of(m, w);
-                        NDManager s = m.newSubManager()) {
-                    out = Tensors.floats(net.forward(s, Tensors.of(s, x, new Shape(n, spec.inputs()))));
-                }
-                for (int i = 0; i < n; i++) {
-                    UnitLayout.scatter(spec, shape, out, i * spec.outputs(), heads[i], neurons[i]);
+        EvaluationRows rows = EvaluationRows.of(specs(networks), shape, records);
+        try (Scorer scorer = new Scorer(networks, shape, device)) {
+            for (int from = 0; from < n; from += BATCH) {
+                int size = Math.min(BATCH, n - from);
+                scorer.score(rows, from, size);
+                for (int i = 0; i < size; i++) {
+                    heads[from + i] = scorer.heads[i].clone();
+                    neurons[from + i] = scorer.neurons[i].clone();
                 }
             }
         }
@@ -52,29 +45,100 @@ public final class PredictorEvaluator {
 
     public static PredictorMetrics evaluate(
             List<NetworkWeights> networks, PredictorShape shape, List<ImportanceRecord> heldOut, Device device) {
-        if (heldOut.isEmpty()) {
+        return evaluate(networks, shape, EvaluationRows.of(specs(networks), shape, heldOut), device);
+    }
+
+    /** Scores the held-out rows {@link #BATCH} at a time, in order, and measures them against the truth. */
+    public static PredictorMetrics evaluate(
+            List<NetworkWeights> networks, PredictorShape shape, EvaluationRows heldOut, Device device) {
+        int n = heldOut.rows();
+        if (n == 0) {
             throw new IllegalArgumentException("no held-out examples to evaluate on");
         }
-        float[][][] predicted = predict(networks, shape, heldOut, device);
-        NormalizedTargets truth = NormalizedTargets.of(shape, heldOut);
         Accumulator heads = new Accumulator();
         Accumulator neurons = new Accumulator();
+        float[] th = new float[shape.layers() * shape.heads()];
+        float[] tn = new float[shape.layers() * shape.ffn()];
         double squared = 0;
         long count = 0;
-        for (int i = 0; i < heldOut.size(); i++) {
-            float[] th = truth.heads()[i];
-            float[] tn = truth.neurons()[i];
-            heads.add(predicted[0][i], th, shape.layers(), shape.heads());
-            neurons.add(predicted[1][i], tn, shape.layers(), shape.ffn());
-            for (int j = 0; j < th.length; j++) {
-                squared += sq(predicted[0][i][j] - th[j]);
+        try (Scorer scorer = new Scorer(networks, shape, device)) {
+            for (int from = 0; from < n; from += BATCH) {
+                int size = Math.min(BATCH, n - from);
+                scorer.score(heldOut, from, size);
+                for (int i = 0; i < size; i++) {
+                    heldOut.truth(from + i, th, tn);
+                    float[] ph = scorer.heads[i];
+                    float[] pn = scorer.neurons[i];
+                    heads.add(ph, th, shape.layers(), shape.heads());
+                    neurons.add(pn, tn, shape.layers(), shape.ffn());
+                    for (int j = 0; j < th.length; j++) {
+                        squared += sq(ph[j] - th[j]);
+                    }
+                    for (int j = 0; j < tn.length; j++) {
+                        squared += sq(pn[j] - tn[j]);
+                    }
+                    count += th.length + tn.length;
+                }
             }
-            for (int j = 0; j < tn.length; j++) {
-                squared += sq(predicted[1][i][j] - tn[j]);
-            }
-            count += th.length + tn.length;
         }
         return new PredictorMetrics(heads.result(), neurons.result(), squared / count);
+    }
+
+    private static List<NetworkSpec> specs(List<NetworkWeights> networks) {
+        return networks.stream().map(NetworkWeights::spec).toList();
+    }
+
+    /** A predictor's networks loaded once, scoring up to {@link #BATCH} rows into arrays it reuses. */
+    private static final class Scorer implements AutoCloseable {
+        final PredictorShape shape;
+        final NDManager manager;
+        final List<NetworkTensors> nets = new java.util.ArrayList<>();
+        final float[][] heads;
+        final float[][] neurons;
+        final float[][] inputs;
+
+        Scorer(List<NetworkWeights> networks, PredictorShape shape, Device device) {
+            this.shape = shape;
+            this.manager = NDManager.newBaseManager(device);
+            this.heads = new float[BATCH][shape.layers() * shape.heads()];
+            this.neurons = new float[BATCH][shape.layers() * shape.ffn()];
+            this.inputs = new float[networks.size()][];
+            for (int k = 0; k < networks.size(); k++) {
+                NetworkSpec spec = networks.get(k).spec();
+                inputs[k] = new float[ArraySizes.of(BATCH, spec.inputs(), "held-out inputs of " + spec.name())];
+                nets.add(NetworkTensors.of(manager, networks.get(k)));
+            }
+        }
+
+        /** Fills {@code heads[0..size)} and {@code neurons[0..size)} with the scores of rows {@code from..}. */
+        void score(EvaluationRows rows, int from, int size) {
+            for (int i = 0; i < size; i++) {
+                java.util.Arrays.fill(heads[i], 0f);
+                java.util.Arrays.fill(neurons[i], 0f);
+            }
+            try (Autograd paused = Autograd.pause()) {
+                for (int k = 0; k < nets.size(); k++) {
+                    NetworkSpec spec = nets.get(k).spec();
+                    float[] x = size == BATCH ? inputs[k] : new float[size * spec.inputs()];
+                    for (int i = 0; i < size; i++) {
+                        rows.feature(k, from + i, x, i * spec.inputs());
+                    }
+                    float[] out;
+                    try (NDManager s = manager.newSubManager()) {
+                        out = Tensors.floats(nets.get(k).forward(s, Tensors.of(s, x, new Shape(size, spec.inputs()))));
+                    }
+                    for (int i = 0; i < size; i++) {
+                        UnitLayout.scatter(spec, shape, out, i * spec.outputs(), heads[i], neurons[i]);
+                    }
+                }
+            }
+        }
+
+        @Override
+        public void close() {
+            nets.forEach(NetworkTensors::close);
+            manager.close();
+        }
     }
 
     private static double sq(double d) {

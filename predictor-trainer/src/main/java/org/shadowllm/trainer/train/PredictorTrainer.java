@@ -3,7 +3,6 @@ package org.shadowllm.trainer.train;
 import ai.djl.Device;
 import ai.djl.ndarray.NDArray;
 import ai.djl.ndarray.NDManager;
-import ai.djl.ndarray.index.NDIndex;
 import ai.djl.ndarray.types.Shape;
 import java.util.ArrayList;
 import java.util.List;
@@ -20,6 +19,7 @@ import org.shadowllm.common.predictor.PredictorShape;
 import org.shadowllm.trainer.data.ArraySizes;
 import org.shadowllm.trainer.data.ImportanceRecord;
 import org.shadowllm.trainer.data.NetworkData;
+import org.shadowllm.trainer.data.NetworkRows;
 import org.shadowllm.trainer.data.NormalizedTargets;
 
 /**
@@ -36,50 +36,60 @@ public final class PredictorTrainer {
         this.progress = progress;
     }
 
+    /** Trains every network of {@code kind} in turn, on rows held in memory. */
     public TrainedPredictor train(
             PredictorKind kind, PredictorShape shape, List<ImportanceRecord> records, Device device) {
-        List<NetworkJob> jobs = jobs(kind, shape, records);
+        if (records.isEmpty()) {
+            throw new IllegalArgumentException("no training examples");
+        }
+        records.forEach(r -> r.validate(shape));
+        NormalizedTargets targets = NormalizedTargets.of(shape, records);
         long start = System.nanoTime();
         List<TrainedNetwork> trained = new ArrayList<>();
-        for (NetworkJob job : jobs) {
-            trained.add(train(job, device));
+        for (NetworkJob job : networks(kind, shape)) {
+            trained.add(train(job, NetworkData.of(job.spec(), shape, records, targets), device));
         }
         return assemble(kind, shape, trained, (System.nanoTime() - start) / 1e9);
     }
 
     /**
      * One network of a predictor to train: its place among the predictor's networks (which picks its
-     * seed), its spec and its data. Jobs train independently, in any order and on any machine.
+     * seed) and its spec. Jobs train independently, in any order and on any machine.
      */
-    public record NetworkJob(int index, int count, String label, NetworkSpec spec, NetworkData data)
-            implements java.io.Serializable {}
+    public record NetworkJob(int index, int count, String label, NetworkSpec spec) implements java.io.Serializable {}
 
     /** A trained network and the mean training loss of its last epoch. */
     public record TrainedNetwork(int index, NetworkWeights weights, double finalLoss) implements java.io.Serializable {}
 
-    /** The networks of {@code kind} over {@code records}, each with its own data. */
-    public List<NetworkJob> jobs(PredictorKind kind, PredictorShape shape, List<ImportanceRecord> records) {
-        if (records.isEmpty()) {
-            throw new IllegalArgumentException("no training examples");
-        }
-        records.forEach(r -> r.validate(shape));
+    /** The networks of {@code kind} for a model of {@code shape}. */
+    public List<NetworkJob> networks(PredictorKind kind, PredictorShape shape) {
         int hidden = options.hidden() > 0 ? options.hidden() : kind.defaultHidden();
         List<NetworkSpec> specs = kind.networks(shape, hidden);
-        NormalizedTargets targets = NormalizedTargets.of(shape, records);
         List<NetworkJob> jobs = new ArrayList<>();
         for (int i = 0; i < specs.size(); i++) {
             NetworkSpec spec = specs.get(i);
             String label = kind.key() + " " + spec.name() + " (" + (i + 1) + "/" + specs.size() + ")";
-            jobs.add(new NetworkJob(i, specs.size(), label, spec, NetworkData.of(spec, shape, records, targets)));
+            jobs.add(new NetworkJob(i, specs.size(), label, spec));
         }
         return jobs;
     }
 
-    /** Trains one network from its own seed: the same weights wherever and whenever it runs. */
-    public TrainedNetwork train(NetworkJob job, Device device) {
+    /**
+     * Trains one network from its own seed on {@code rows}, reading one minibatch at a time: the same
+     * weights wherever and whenever it runs, and from memory or from files alike.
+     */
+    public TrainedNetwork train(NetworkJob job, NetworkRows rows, Device device) {
+        NetworkSpec spec = job.spec();
+        if (rows.inputWidth() != spec.inputs() || rows.targetWidth() != spec.outputs()) {
+            throw new IllegalArgumentException(job.label() + " reads " + spec.inputs() + " inputs and "
+                    + spec.outputs() + " targets, but its rows hold " + rows.inputWidth() + " and "
+                    + rows.targetWidth());
+        }
+        if (rows.rows() < 1) {
+            throw new IllegalArgumentException(job.label() + ": no training examples");
+        }
         double[] finalLoss = new double[1];
-        NetworkWeights w =
-                trainNetwork(job.spec(), job.data(), mix(options.seed(), job.index()), device, job.label(), finalLoss);
+        NetworkWeights w = trainNetwork(spec, rows, mix(options.seed(), job.index()), device, job.label(), finalLoss);
         return new TrainedNetwork(job.index(), w, finalLoss[0]);
     }
 
@@ -103,17 +113,17 @@ public final class PredictorTrainer {
     }
 
     private NetworkWeights trainNetwork(
-            NetworkSpec spec, NetworkData data, long seed, Device device, String label, double[] finalLoss) {
-        int n = data.examples();
+            NetworkSpec spec, NetworkRows data, long seed, Device device, String label, double[] finalLoss) {
+        int n = data.rows();
         int batch = Math.min(options.batchSize(), n);
         int stepsPerEpoch = (n + batch - 1) / batch;
         long totalSteps = (long) stepsPerEpoch * options.epochs();
         Random shuffle = new Random(seed);
         long start = System.nanoTime();
+        Minibatch full = new Minibatch(batch, spec, label);
+        Minibatch tail = n % batch == 0 ? full : new Minibatch(n % batch, spec, label);
         try (NDManager root = NDManager.newBaseManager(device);
                 NetworkTensors net = NetworkTensors.of(root, initial(spec, new SplittableRandom(seed)))) {
-            NDArray x = Tensors.of(root, data.inputs(), new Shape(n, spec.inputs()));
-            NDArray y = Tensors.of(root, data.targets(), new Shape(n, spec.outputs()));
             List<NDArray> params = net.parameters();
             params.forEach(p -> p.setRequiresGradient(true));
             long step = 0;
@@ -125,7 +135,9 @@ public final class PredictorTrainer {
                     for (int b = 0; b < stepsPerEpoch; b++) {
                         int from = b * batch;
                         int to = Math.min(n, from + batch);
-                        double loss = step(net, x, y, order, from, to);
+                        Minibatch mb = to - from == batch ? full : tail;
+                        mb.fill(data, order, from);
+                        double loss = step(net, root, mb);
                         if (!Double.isFinite(loss)) {
                             throw new TrainingDivergedException(label + ": loss became " + loss + " at epoch " + epoch
                                     + ", step " + (step + 1) + " (lr " + options.learningRateAt(step, totalSteps)
@@ -147,16 +159,36 @@ public final class PredictorTrainer {
         }
     }
 
-    /** One minibatch: forward, MSE, backward. Returns the loss. */
-    private static double step(NetworkTensors net, NDArray x, NDArray y, int[] order, int from, int to) {
-        long[] idx = new long[to - from];
-        for (int i = from; i < to; i++) {
-            idx[i - from] = order[i];
+    /** The rows of one minibatch, gathered into arrays made once per network. */
+    private static final class Minibatch {
+        final int size;
+        final float[] x;
+        final float[] y;
+        final Shape xShape;
+        final Shape yShape;
+
+        Minibatch(int size, NetworkSpec spec, String label) {
+            this.size = size;
+            this.x = new float[ArraySizes.of(size, spec.inputs(), label + " minibatch inputs")];
+            this.y = new float[ArraySizes.of(size, spec.outputs(), label + " minibatch targets")];
+            this.xShape = new Shape(size, spec.inputs());
+            this.yShape = new Shape(size, spec.outputs());
         }
-        try (NDManager s = x.getManager().newSubManager()) {
-            NDArray index = Tensors.of(s, idx, new Shape(idx.length));
-            NDArray xb = x.get(s, new NDIndex("{}", index));
-            NDArray yb = y.get(s, new NDIndex("{}", index));
+
+        void fill(NetworkRows data, int[] order, int from) {
+            int in = data.inputWidth();
+            int out = data.targetWidth();
+            for (int i = 0; i < size; i++) {
+                data.read(order[from + i], x, i * in, y, i * out);
+            }
+        }
+    }
+
+    /** One minibatch: forward, MSE, backward. Returns the loss. */
+    private static double step(NetworkTensors net, NDManager root, Minibatch mb) {
+        try (NDManager s = root.newSubManager()) {
+            NDArray xb = Tensors.of(s, mb.x, mb.xShape);
+            NDArray yb = Tensors.of(s, mb.y, mb.yShape);
             NDArray loss;
             try (Autograd recording = Autograd.record()) {
                 loss = net.forward(s, xb).sub(yb).square().mean();
