@@ -14,6 +14,9 @@ import org.shadowllm.common.criteria.ImportanceCriterion;
 import org.shadowllm.common.model.Autograd;
 import org.shadowllm.common.model.OptConfig;
 import org.shadowllm.common.model.Tensors;
+import org.shadowllm.common.predictor.NetworkSpec;
+import org.shadowllm.common.predictor.PredictorKind;
+import org.shadowllm.common.predictor.PredictorShape;
 import org.shadowllm.jobs.cli.JobLauncher;
 import org.shadowllm.jobs.criteria.CriteriaTables;
 import org.shadowllm.jobs.tables.CriteriaManifest;
@@ -92,7 +95,7 @@ public final class CapacityPlan {
                 gemm / 1e9,
                 efficiency);
         System.out.printf(
-                "%-9s %12s %14s %16s %16s %14s %14s %14s %14s %16s%n",
+                "%-9s %12s %14s %16s %16s %14s %14s %14s %14s %14s %16s%n",
                 "model",
                 "params",
                 "examples row",
@@ -102,6 +105,7 @@ public final class CapacityPlan {
                 "chunk rows",
                 "set state",
                 "model+grads",
+                "training rows",
                 "A100 s/example");
         for (Shape4 m : MODELS) {
             long params = (long) m.layers() * (4L * m.hidden() * m.hidden() + 2L * m.hidden() * m.ffn())
@@ -113,7 +117,7 @@ public final class CapacityPlan {
             double a100 =
                     flopsPerExample(m.layers(), m.hidden(), m.ffn(), VOCAB, tokens, grasp) / (A100_FP32 * efficiency);
             System.out.printf(
-                    "%-9s %11.2fB %13s %16d %16s %14s %14s %14s %14s %16.3f%n",
+                    "%-9s %11.2fB %13s %16d %16s %14s %14s %14s %14s %14s %16.3f%n",
                     m.name(),
                     params / 1e9,
                     bytes(rowBytes),
@@ -123,12 +127,15 @@ public final class CapacityPlan {
                     bytes(rowBytes * chunk),
                     bytes(setStateBytes(m)),
                     bytes(8 * params),
+                    bytes(trainingRowBytes(m) * perSet * SETS),
                     a100);
         }
         System.out.println("bytes are uncompressed values (Parquet compresses the floats little); a unit row is "
                 + "taken as 64 bytes; 'chunk rows' is one chunk's example rows (" + chunk + " examples), what a "
                 + "task holds; 'set state' is a set's running statistics and jacov draws, held once per set "
-                + "being merged; 'model+grads' is fp32 weights and their gradients");
+                + "being merged; 'model+grads' is fp32 weights and their gradients; 'training rows' is the "
+                + "trainer's row files for the default predictors (shadowllm-split, dejavu), on the output's "
+                + "file system while it trains");
     }
 
     /**
@@ -147,6 +154,21 @@ public final class CapacityPlan {
         long floats = 4L * m.layers() * m.hidden()
                 + (long) ImportanceCriterion.values().length * m.layers() * (m.heads() + (long) m.ffn());
         return 4 * floats + 256;
+    }
+
+    /**
+     * The trainer's row files per row, for the default predictors: every network's input and targets
+     * (a held-out row stores the inputs and the truth instead: about as much).
+     */
+    static long trainingRowBytes(Shape4 m) {
+        PredictorShape shape = new PredictorShape(m.layers(), m.heads(), m.ffn(), m.hidden());
+        long floats = 0;
+        for (PredictorKind kind : List.of(PredictorKind.SHADOWLLM_SPLIT, PredictorKind.DEJAVU)) {
+            for (NetworkSpec spec : kind.networks(shape, kind.defaultHidden())) {
+                floats += spec.inputs() + (long) spec.outputs();
+            }
+        }
+        return 4 * floats;
     }
 
     /** unit_importance rows per set: every unit under every per-example criterion, heads under the set ones. */
