@@ -126,7 +126,8 @@ public final class PredictorCostBenchmark {
         }
     }
 
-    private static List<ImportanceRecord> random(PredictorShape shape, int n) {
+    /** {@code n} rows of Gaussian features and scores. */
+    static List<ImportanceRecord> random(PredictorShape shape, int n) {
         SplittableRandom rnd = new SplittableRandom(3);
         List<ImportanceRecord> out = new ArrayList<>();
         for (int i = 0; i < n; i++) {

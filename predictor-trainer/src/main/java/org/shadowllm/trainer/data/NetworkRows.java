@@ -21,11 +21,7 @@ public interface NetworkRows {
             throw new IllegalArgumentException(
                     "rows of " + file.width() + " values cannot hold an input of " + inputWidth + " and targets");
         }
-        for (int p : positions) {
-            if (p < 0 || p >= file.rows()) {
-                throw new IllegalArgumentException("row " + p + " is not among the file's " + file.rows());
-            }
-        }
+        file.requireRows(positions);
         float[] row = new float[file.width()];
         return new NetworkRows() {
             @Override

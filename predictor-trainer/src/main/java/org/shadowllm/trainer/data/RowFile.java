@@ -76,6 +76,15 @@ public final class RowFile implements AutoCloseable {
         return width;
     }
 
+    /** Checks that every position names one of this file's rows. */
+    public void requireRows(int[] positions) {
+        for (int p : positions) {
+            if (p < 0 || p >= rows) {
+                throw new IllegalArgumentException("row " + p + " is not among the file's " + rows);
+            }
+        }
+    }
+
     /** Copies row {@code index} into {@code dst[offset..offset+width)}. Not thread-safe. */
     public void read(int index, float[] dst, int offset) {
         if (index < 0 || index >= rows) {

@@ -59,11 +59,7 @@ public interface EvaluationRows {
                         "an input file holds " + f.rows() + " rows, the truth " + truth.rows());
             }
         }
-        for (int p : positions) {
-            if (p < 0 || p >= truth.rows()) {
-                throw new IllegalArgumentException("row " + p + " is not among the files' " + truth.rows());
-            }
-        }
+        truth.requireRows(positions);
         float[] row = new float[truth.width()];
         return new EvaluationRows() {
             @Override
