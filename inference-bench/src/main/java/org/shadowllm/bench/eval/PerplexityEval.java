@@ -1,6 +1,7 @@
 package org.shadowllm.bench.eval;
 
 import ai.djl.ndarray.NDManager;
+import java.util.ArrayList;
 import java.util.Arrays;
 import java.util.List;
 import java.util.function.Consumer;
@@ -50,6 +51,17 @@ public final class PerplexityEval {
             double headSparsity,
             double neuronSparsity) {}
 
+    /**
+     * Windows {@code from..} of a text, scored: each one's negative log-likelihood and achieved head and
+     * neuron sparsity. Runs of windows scored apart {@link #combine} into the whole text's result.
+     */
+    public record Windows(int from, double[] nll, double[] headSparsity, double[] neuronSparsity)
+            implements java.io.Serializable {
+        public int count() {
+            return nll.length;
+        }
+    }
+
     /** One WikiText article: its detokenized text's tokens (no BOS) and its word count. */
     public record Document(int[] tokens, int words) {}
 
@@ -82,8 +94,20 @@ public final class PerplexityEval {
     }
 
     public Result run(NDManager scope, SparseOptModel model, SparsityMethod method, int[] text, Consumer<String> log) {
+        return combine(List.of(score(scope, model, method, text, 0, windowCount(model.config(), text), log)));
+    }
+
+    /** Scores windows {@code [from, to)} of {@code text}; every window is scored on its own. */
+    public Windows score(
+            NDManager scope,
+            SparseOptModel model,
+            SparsityMethod method,
+            int[] text,
+            int from,
+            int to,
+            Consumer<String> log) {
         OptConfig c = model.config();
-        return windows(c, method, text, log, seq -> {
+        return windows(c, method, text, from, to, log, seq -> {
             LayerPlan[] plans = method.planFromContext(scope, model, Arrays.copyOf(seq, prefix + 1));
             double ll = SequenceScorer.sumLogprobs(scope, model, seq, window - prefix, layer -> plans[layer]);
             double[] s = SparsityBudget.achieved(plans, c.numHeads(), c.ffnDim());
@@ -96,7 +120,8 @@ public final class PerplexityEval {
             DecodeEngine engine, SparseOptModel model, SparsityMethod method, int[] text, Consumer<String> log) {
         DecodeState state = engine.newState(window + 1);
         UnitScorer scorer = method.scorerOn(engine);
-        return windows(model.config(), method, text, log, seq -> new double[] {
+        int count = windowCount(model.config(), text);
+        return combine(List.of(windows(model.config(), method, text, 0, count, log, seq -> new double[] {
             SequenceScorer.sumLogprobs(
                     engine,
                     state,
@@ -105,12 +130,11 @@ public final class PerplexityEval {
                     method.tokenPlanner(scorer, model, Arrays.copyOf(seq, prefix + 1))),
             Double.NaN,
             Double.NaN
-        });
+        })));
     }
 
-    /** Scores each window with {@code score}: {@code seq -> {log-likelihood, head sparsity, neuron sparsity}}. */
-    private Result windows(
-            OptConfig c, SparsityMethod method, int[] text, Consumer<String> log, Function<int[], double[]> score) {
+    /** The windows {@link #run} scores in {@code text}, on a model of {@code c}; an error where none fits. */
+    public int windowCount(OptConfig c, int[] text) {
         if (window + 1 > c.maxPositionEmbeddings()) {
             throw new IllegalArgumentException("window of " + window + " tokens plus BOS exceeds the model's "
                     + c.maxPositionEmbeddings() + " positions; lower --ppl-window");
@@ -120,24 +144,70 @@ public final class PerplexityEval {
             throw new IllegalArgumentException(
                     "the text has " + text.length + " tokens, fewer than one window of " + window);
         }
-        double[] nll = new double[count];
-        double[] tokens = new double[count];
-        double[] sparsity = new double[2];
+        return count;
+    }
+
+    /** Scores windows {@code [from, to)} with {@code score}: {@code seq -> {log-likelihood, head sparsity, neuron sparsity}}. */
+    private Windows windows(
+            OptConfig c,
+            SparsityMethod method,
+            int[] text,
+            int from,
+            int to,
+            Consumer<String> log,
+            Function<int[], double[]> score) {
+        int count = windowCount(c, text);
+        if (from < 0 || to > count || from >= to) {
+            throw new IllegalArgumentException("windows " + from + ".." + to + " are not a run of the " + count);
+        }
+        double[] nll = new double[to - from];
+        double[] heads = new double[to - from];
+        double[] neurons = new double[to - from];
         double total = 0;
-        for (int w = 0; w < count; w++) {
+        for (int w = from; w < to; w++) {
             int[] seq = new int[window + 1];
             seq[0] = c.bosTokenId();
             System.arraycopy(text, w * window, seq, 1, window);
             double[] r = score.apply(seq);
-            nll[w] = -r[0];
-            tokens[w] = window - prefix;
-            total += nll[w];
-            sparsity[0] += r[1];
-            sparsity[1] += r[2];
-            if ((w + 1) % 25 == 0 || w + 1 == count) {
+            nll[w - from] = -r[0];
+            total += nll[w - from];
+            heads[w - from] = r[1];
+            neurons[w - from] = r[2];
+            if ((w + 1 - from) % 25 == 0 || w + 1 == to) {
                 log.accept(String.format(
                         "perplexity %s: window %d/%d, running ppl %.3f",
-                        describe(method), w + 1, count, Math.exp(total / ((w + 1) * (double) (window - prefix)))));
+                        describe(method),
+                        w + 1,
+                        count,
+                        Math.exp(total / ((w + 1 - from) * (double) (window - prefix)))));
+            }
+        }
+        return new Windows(from, nll, heads, neurons);
+    }
+
+    /** The result over every window of the runs {@code parts}, which must cover windows 0.. without gaps, in any order. */
+    public Result combine(List<Windows> parts) {
+        List<Windows> ordered = new ArrayList<>(parts);
+        ordered.sort(java.util.Comparator.comparingInt(Windows::from));
+        int count = 0;
+        for (Windows p : ordered) {
+            if (p.from() != count) {
+                throw new IllegalArgumentException("window runs leave a gap or overlap at window " + count);
+            }
+            count += p.count();
+        }
+        if (count == 0) {
+            throw new IllegalArgumentException("no windows to combine");
+        }
+        double[] nll = new double[count];
+        double[] tokens = new double[count];
+        double[] sparsity = new double[2];
+        for (Windows p : ordered) {
+            for (int i = 0; i < p.count(); i++) {
+                nll[p.from() + i] = p.nll()[i];
+                tokens[p.from() + i] = window - prefix;
+                sparsity[0] += p.headSparsity()[i];
+                sparsity[1] += p.neuronSparsity()[i];
             }
         }
         Bootstrap.Interval ci = Bootstrap.perplexity(nll, tokens, seed);

@@ -30,8 +30,30 @@ public final class ZeroShotEval {
     public static final Set<FewShotTask> NORMALIZED =
             EnumSet.of(FewShotTask.PIQA, FewShotTask.OPENBOOKQA, FewShotTask.HELLASWAG, FewShotTask.ARC_EASY);
 
-    /** @param accNorm NaN where the harness does not report it */
-    public record Result(FewShotTask task, int examples, double acc, double accNorm) {}
+    /** Counts of examples scored and picked right, by log-likelihood and (where reported) per character. */
+    public record Result(FewShotTask task, int examples, int correct, int correctNorm) implements java.io.Serializable {
+        public double acc() {
+            return correct / (double) examples;
+        }
+
+        /** NaN where the harness does not report it. */
+        public double accNorm() {
+            return NORMALIZED.contains(task) ? correctNorm / (double) examples : Double.NaN;
+        }
+
+        /** The result of scoring the examples of {@code parts} together (the parts of one task, any order). */
+        public static Result combine(List<Result> parts) {
+            if (parts.isEmpty()
+                    || parts.stream().anyMatch(p -> p.task() != parts.get(0).task())) {
+                throw new IllegalArgumentException("need one or more parts of one task, got " + parts);
+            }
+            return new Result(
+                    parts.get(0).task(),
+                    parts.stream().mapToInt(Result::examples).sum(),
+                    parts.stream().mapToInt(Result::correct).sum(),
+                    parts.stream().mapToInt(Result::correctNorm).sum());
+        }
+    }
 
     private ZeroShotEval() {}
 
@@ -136,8 +158,6 @@ public final class ZeroShotEval {
                         method.label(), task.key(), e + 1, examples.size(), correct / (double) (e + 1)));
             }
         }
-        int n = examples.size();
-        return new Result(
-                task, n, correct / (double) n, NORMALIZED.contains(task) ? correctNorm / (double) n : Double.NaN);
+        return new Result(task, examples.size(), correct, correctNorm);
     }
 }

@@ -150,9 +150,9 @@ public final class BenchJob {
             for (SparsityMethod m : methods) {
                 results.addAll(allocation(m, config));
             }
-            // perplexity and accuracy: one Spark task per method (and task), on the executors
+            // perplexity and accuracy: Spark tasks of a run of windows or of a task's examples each
             Map<String, List<BenchResult>> spread =
-                    spreadMeasures(methods.size(), staticScores, modelName, fingerprint, text, tasks);
+                    spreadMeasures(methods, config, staticScores, modelName, fingerprint, text, tasks);
             results.addAll(spread.getOrDefault(SpreadMeasures.PERPLEXITY, List.of()));
             if (options.measures("perplexity-paper")) {
                 for (SparsityMethod m : methods) {
@@ -311,26 +311,37 @@ public final class BenchJob {
     }
 
     /**
-     * Runs the perplexity of each method and the accuracy of each method on each task as Spark tasks;
-     * each executor loads the model once per JVM. Returns the rows per measure, in report order.
+     * Runs the perplexity of each method and the accuracy of each method on each task as Spark tasks of
+     * at most {@code --shard} windows or examples each, and combines each measurement's shards; each
+     * executor loads the model once per JVM. Returns the rows per measure, in report order.
      */
     private Map<String, List<BenchResult>> spreadMeasures(
-            int methodCount,
+            List<SparsityMethod> methods,
+            OptConfig config,
             Map<ImportanceCriterion, float[][][]> staticScores,
             String modelName,
             String fingerprint,
             int[] text,
             Map<FewShotTask, List<TaskExample>> tasks) {
+        PerplexityEval pplEval = options.perplexityEval();
         List<SpreadMeasures.Item> items = new ArrayList<>();
+        int measurements = 0;
         if (options.measures("perplexity")) {
-            for (int i = 0; i < methodCount; i++) {
-                items.add(new SpreadMeasures.Item(items.size(), i, SpreadMeasures.PERPLEXITY, null));
+            int windows = pplEval.windowCount(config, text);
+            for (int i = 0; i < methods.size(); i++) {
+                shard(items, measurements++, i, SpreadMeasures.PERPLEXITY, null, windows);
             }
         }
         if (options.measures("accuracy")) {
-            for (int i = 0; i < methodCount; i++) {
-                for (FewShotTask t : tasks.keySet()) {
-                    items.add(new SpreadMeasures.Item(items.size(), i, SpreadMeasures.ACCURACY, t));
+            for (int i = 0; i < methods.size(); i++) {
+                for (Map.Entry<FewShotTask, List<TaskExample>> t : tasks.entrySet()) {
+                    shard(
+                            items,
+                            measurements++,
+                            i,
+                            SpreadMeasures.ACCURACY,
+                            t.getKey(),
+                            t.getValue().size());
                 }
             }
         }
@@ -342,14 +353,63 @@ public final class BenchJob {
         SpreadMeasures work =
                 new SpreadMeasures(options, modelName, fingerprint, staticScores, text, copyOf(tasks), hadoop);
         JavaSparkContext jsc = JavaSparkContext.fromSparkContext(spark.sparkContext());
-        jsc.setJobDescription("bench " + modelName + ": " + items.size() + " perplexity and accuracy measurements");
-        List<SpreadMeasures.Outcome> done =
-                new ArrayList<>(jsc.parallelize(items, items.size()).map(work).collect());
-        done.sort(java.util.Comparator.comparingInt(SpreadMeasures.Outcome::order));
-        for (SpreadMeasures.Outcome o : done) {
-            out.computeIfAbsent(o.measure(), k -> new ArrayList<>()).addAll(o.rows());
+        jsc.setJobDescription("bench " + modelName + ": " + measurements + " perplexity and accuracy measurements in "
+                + items.size() + " shards");
+        Map<Integer, List<SpreadMeasures.Outcome>> byMeasurement = new java.util.TreeMap<>();
+        for (SpreadMeasures.Outcome o :
+                jsc.parallelize(items, items.size()).map(work).collect()) {
+            byMeasurement
+                    .computeIfAbsent(o.item().order(), k -> new ArrayList<>())
+                    .add(o);
+        }
+        for (List<SpreadMeasures.Outcome> shards : byMeasurement.values()) {
+            SpreadMeasures.Item first = shards.get(0).item();
+            SparsityMethod m = methods.get(first.method());
+            List<BenchResult> rows = out.computeIfAbsent(first.measure(), k -> new ArrayList<>());
+            if (first.measure().equals(SpreadMeasures.PERPLEXITY)) {
+                PerplexityEval.Result r = pplEval.combine(
+                        shards.stream().map(SpreadMeasures.Outcome::windows).toList());
+                rows.add(result(
+                        m,
+                        r.headSparsity(),
+                        r.neuronSparsity(),
+                        "perplexity",
+                        "wikitext-2",
+                        r.scoredTokens(),
+                        r.interval()));
+            } else {
+                ZeroShotEval.Result r = ZeroShotEval.Result.combine(
+                        shards.stream().map(SpreadMeasures.Outcome::accuracy).toList());
+                rows.add(result(
+                        m,
+                        Double.NaN,
+                        Double.NaN,
+                        "acc",
+                        first.task().key(),
+                        r.examples(),
+                        Bootstrap.accuracy(r.acc(), r.examples())));
+                if (!Double.isNaN(r.accNorm())) {
+                    rows.add(result(
+                            m,
+                            Double.NaN,
+                            Double.NaN,
+                            "acc_norm",
+                            first.task().key(),
+                            r.examples(),
+                            Bootstrap.accuracy(r.accNorm(), r.examples())));
+                }
+            }
         }
         return out;
+    }
+
+    /** Adds measurement {@code order}'s shards: runs of at most {@code --shard} of its {@code count} windows or examples. */
+    private void shard(
+            List<SpreadMeasures.Item> items, int order, int method, String measure, FewShotTask task, int count) {
+        for (int from = 0; from < count; from += options.shard()) {
+            items.add(new SpreadMeasures.Item(
+                    order, method, measure, task, from, Math.min(count, from + options.shard())));
+        }
     }
 
     /** A serializable copy (the task lists may be sub-list views). */

@@ -42,6 +42,7 @@ public record BenchOptions(
         int pplDocuments,
         List<FewShotTask> tasks,
         int examplesPerTask,
+        int shard,
         int latencyPrompt,
         int latencyGenerate,
         int latencyWarmup,
@@ -85,6 +86,9 @@ public record BenchOptions(
         }
         if (pplWindows < 0 || pplDocuments < 0 || examplesPerTask < 0) {
             throw new IllegalArgumentException("--ppl-windows, --ppl-documents and --examples must be ≥ 0 (0: all)");
+        }
+        if (shard < 1) {
+            throw new IllegalArgumentException("--shard must be ≥ 1, got " + shard);
         }
         if (replanEvery < 0) {
             throw new IllegalArgumentException(
@@ -150,6 +154,8 @@ public record BenchOptions(
               --tasks LIST           zero-shot tasks (default: all seven)
               --examples N           validation examples per task, in file order, after leaving out every
                                      example the criteria table scored; 0 = the whole split (default: 20)
+              --shard N              perplexity windows, or one task's examples, per Spark task; a
+                                     measurement's shards combine into the same result (default: 16)
               --latency-prompt N     (default: 128)   --latency-generate N  (default: 128)
               --latency-warmup N     (default: 1)     --latency-repeats N   (default: 3)
               --output PATH          bench_results table, report.html, summary.txt (default: out/bench)
@@ -181,6 +187,7 @@ public record BenchOptions(
                         "ppl-documents",
                         "tasks",
                         "examples",
+                        "shard",
                         "latency-prompt",
                         "latency-generate",
                         "latency-warmup",
@@ -225,6 +232,7 @@ public record BenchOptions(
                         Integer.parseInt(m.getOrDefault("ppl-documents", "0")),
                         CommandLine.list(m.get("tasks"), FewShotTask::parse, List.of(FewShotTask.values())),
                         Integer.parseInt(m.getOrDefault("examples", "20")),
+                        Integer.parseInt(m.getOrDefault("shard", "16")),
                         Integer.parseInt(m.getOrDefault("latency-prompt", "128")),
                         Integer.parseInt(m.getOrDefault("latency-generate", "128")),
                         Integer.parseInt(m.getOrDefault("latency-warmup", "1")),

@@ -4,17 +4,14 @@ import ai.djl.Device;
 import ai.djl.ndarray.NDManager;
 import java.io.Serializable;
 import java.nio.file.Path;
-import java.util.ArrayList;
 import java.util.IdentityHashMap;
 import java.util.List;
 import java.util.Map;
 import org.apache.hadoop.conf.Configuration;
 import org.apache.spark.api.java.function.Function;
-import org.shadowllm.bench.eval.Bootstrap;
 import org.shadowllm.bench.eval.PerplexityEval;
 import org.shadowllm.bench.eval.ZeroShotEval;
 import org.shadowllm.bench.method.SparsityMethod;
-import org.shadowllm.bench.report.BenchResult;
 import org.shadowllm.bench.sparse.SparseOptModel;
 import org.shadowllm.common.criteria.ImportanceCriterion;
 import org.shadowllm.common.device.DeviceSpec;
@@ -30,7 +27,8 @@ import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
 /**
- * Runs on an executor: one perplexity or accuracy measurement of one method configuration. The model
+ * Runs on an executor: one shard of a perplexity or accuracy measurement of one method configuration
+ * (a run of windows, or of a task's examples); the driver combines the shards. The model
  * (and its sparse view) is loaded once per JVM; the methods are rebuilt from the same options, static
  * scores and predictor folders as on the driver, so method {@code i} is the driver's method {@code i}.
  */
@@ -41,11 +39,14 @@ final class SpreadMeasures implements Function<SpreadMeasures.Item, SpreadMeasur
     static final String ACCURACY = "accuracy";
     private static final Map<OptModel, SparseOptModel> SPARSE = new IdentityHashMap<>();
 
-    /** One measurement: its place in the report, the method's index, the measure, and the task (accuracy). */
-    record Item(int order, int method, String measure, FewShotTask task) implements Serializable {}
+    /**
+     * One shard of a measurement: the measurement's place in the report, the method's index, the
+     * measure, the task (accuracy), and the run of perplexity windows or task examples {@code [from, to)}.
+     */
+    record Item(int order, int method, String measure, FewShotTask task, int from, int to) implements Serializable {}
 
-    /** The rows one measurement produced. */
-    record Outcome(int order, String measure, List<BenchResult> rows) implements Serializable {}
+    /** What one shard measured: its windows' scores (perplexity) or its examples' counts (accuracy). */
+    record Outcome(Item item, PerplexityEval.Windows windows, ZeroShotEval.Result accuracy) implements Serializable {}
 
     private final BenchOptions options;
     private final String modelName;
@@ -84,41 +85,16 @@ final class SpreadMeasures implements Function<SpreadMeasures.Item, SpreadMeasur
             SparseOptModel sparse = sparse(model);
             SparsityMethod m = BenchJob.methods(options, config, modelName, staticScores, predictors)
                     .get(item.method());
-            List<BenchResult> rows = new ArrayList<>();
             if (item.measure().equals(PERPLEXITY)) {
-                PerplexityEval.Result r = options.perplexityEval().run(root, sparse, m, text, LOG::info);
-                rows.add(BenchJob.result(
-                        m,
-                        r.headSparsity(),
-                        r.neuronSparsity(),
-                        "perplexity",
-                        "wikitext-2",
-                        r.scoredTokens(),
-                        r.interval()));
-            } else {
-                ByteLevelBpeTokenizer tokenizer = TokenizerLoader.load(Path.of(options.model()), config.bosTokenId());
-                ZeroShotEval.Result r =
-                        ZeroShotEval.run(root, sparse, m, item.task(), tasks.get(item.task()), tokenizer, LOG::info);
-                rows.add(BenchJob.result(
-                        m,
-                        Double.NaN,
-                        Double.NaN,
-                        "acc",
-                        item.task().key(),
-                        r.examples(),
-                        Bootstrap.accuracy(r.acc(), r.examples())));
-                if (!Double.isNaN(r.accNorm())) {
-                    rows.add(BenchJob.result(
-                            m,
-                            Double.NaN,
-                            Double.NaN,
-                            "acc_norm",
-                            item.task().key(),
-                            r.examples(),
-                            Bootstrap.accuracy(r.accNorm(), r.examples())));
-                }
+                return new Outcome(
+                        item,
+                        options.perplexityEval().score(root, sparse, m, text, item.from(), item.to(), LOG::info),
+                        null);
             }
-            return new Outcome(item.order(), item.measure(), rows);
+            ByteLevelBpeTokenizer tokenizer = TokenizerLoader.load(Path.of(options.model()), config.bosTokenId());
+            List<TaskExample> examples = tasks.get(item.task()).subList(item.from(), item.to());
+            return new Outcome(
+                    item, null, ZeroShotEval.run(root, sparse, m, item.task(), examples, tokenizer, LOG::info));
         }
     }
 

@@ -370,6 +370,23 @@ class BenchJobIntegrationTest {
     }
 
     @Test
+    void measurementsCutIntoShardsOfOneWindowOrExampleEqualThemMeasuredWhole() {
+        String[] measures = {"--measures", "perplexity,accuracy", "--methods", "dense,random,shadowllm,oracle"};
+        List<BenchResult> whole = new BenchJob(
+                        spark,
+                        options(out.resolve("shard-whole").toString(), JobRuns.concat(measures, "--shard", "100")))
+                .run()
+                .results();
+        List<BenchResult> shards = new BenchJob(
+                        spark, options(out.resolve("shard-one").toString(), JobRuns.concat(measures, "--shard", "1")))
+                .run()
+                .results();
+        assertTrue(whole.stream().anyMatch(r -> r.measure().equals("perplexity")), whole.toString());
+        assertTrue(whole.stream().anyMatch(r -> r.measure().equals("acc_norm")), whole.toString());
+        assertEquals(whole, shards);
+    }
+
+    @Test
     void aMissingPredictorFailsBeforeAnythingIsMeasuredOrWritten() {
         String output = out.resolve("missing").toString();
         IllegalArgumentException e = assertThrows(IllegalArgumentException.class, () -> new BenchJob(
