@@ -7,7 +7,6 @@ import java.nio.file.Path;
 import java.util.IdentityHashMap;
 import java.util.List;
 import java.util.Map;
-import org.apache.hadoop.conf.Configuration;
 import org.apache.spark.api.java.function.Function;
 import org.shadowllm.bench.eval.PerplexityEval;
 import org.shadowllm.bench.eval.ZeroShotEval;
@@ -28,9 +27,10 @@ import org.slf4j.LoggerFactory;
 
 /**
  * Runs on an executor: one shard of a perplexity or accuracy measurement of one method configuration
- * (a run of windows, or of a task's examples); the driver combines the shards. The model
- * (and its sparse view) is loaded once per JVM; the methods are rebuilt from the same options, static
- * scores and predictor folders as on the driver, so method {@code i} is the driver's method {@code i}.
+ * (a run of windows, or of a task's examples); the driver combines the shards. The model (and its
+ * sparse view) is loaded once per JVM, and the run's methods once per JVM and run, from the same
+ * options, static scores and predictor folders as on the driver, so method {@code i} is the driver's
+ * method {@code i}.
  */
 final class SpreadMeasures implements Function<SpreadMeasures.Item, SpreadMeasures.Outcome> {
     private static final long serialVersionUID = 1L;
@@ -38,6 +38,7 @@ final class SpreadMeasures implements Function<SpreadMeasures.Item, SpreadMeasur
     static final String PERPLEXITY = "perplexity";
     static final String ACCURACY = "accuracy";
     private static final Map<OptModel, SparseOptModel> SPARSE = new IdentityHashMap<>();
+    private static final Map<OptModel, RunState> RUNS = new IdentityHashMap<>();
 
     /**
      * One shard of a measurement: the measurement's place in the report, the method's index, the
@@ -47,6 +48,9 @@ final class SpreadMeasures implements Function<SpreadMeasures.Item, SpreadMeasur
 
     /** What one shard measured: its windows' scores (perplexity) or its examples' counts (accuracy). */
     record Outcome(Item item, PerplexityEval.Windows windows, ZeroShotEval.Result accuracy) implements Serializable {}
+
+    /** This job's measurements, apart from any other run's in the same JVM (same run id included). */
+    private final String invocation;
 
     private final BenchOptions options;
     private final String modelName;
@@ -64,6 +68,7 @@ final class SpreadMeasures implements Function<SpreadMeasures.Item, SpreadMeasur
             int[] text,
             Map<FewShotTask, List<TaskExample>> tasks,
             Map<String, String> hadoop) {
+        this.invocation = java.util.UUID.randomUUID().toString();
         this.options = options;
         this.modelName = modelName;
         this.fingerprint = fingerprint;
@@ -77,24 +82,72 @@ final class SpreadMeasures implements Function<SpreadMeasures.Item, SpreadMeasur
     public Outcome call(Item item) {
         Device device = DeviceSpec.parse(options.device()).resolve();
         OptModel model = ExecutorModels.get(options.model(), fingerprint, device, 0);
-        OptConfig config = model.config();
-        Configuration conf = LocalCopy.configuration(hadoop);
         try (OptModel.Exclusive held = model.exclusive();
-                NDManager root = NDManager.newBaseManager(device);
-                BenchJob.Predictors predictors = new BenchJob.Predictors(root, config, modelName, fingerprint, conf)) {
+                NDManager root = NDManager.newBaseManager(device)) {
             SparseOptModel sparse = sparse(model);
-            SparsityMethod m = BenchJob.methods(options, config, modelName, staticScores, predictors)
-                    .get(item.method());
+            RunState run = runState(model, device);
+            SparsityMethod m = run.methods().get(item.method());
             if (item.measure().equals(PERPLEXITY)) {
                 return new Outcome(
                         item,
                         options.perplexityEval().score(root, sparse, m, text, item.from(), item.to(), LOG::info),
                         null);
             }
-            ByteLevelBpeTokenizer tokenizer = TokenizerLoader.load(Path.of(options.model()), config.bosTokenId());
             List<TaskExample> examples = tasks.get(item.task()).subList(item.from(), item.to());
             return new Outcome(
-                    item, null, ZeroShotEval.run(root, sparse, m, item.task(), examples, tokenizer, LOG::info));
+                    item, null, ZeroShotEval.run(root, sparse, m, item.task(), examples, run.tokenizer(), LOG::info));
+        }
+    }
+
+    /**
+     * One bench run's methods on one model, with the predictors and tokenizer they use: built once per
+     * JVM and run, for all of the run's shards there.
+     */
+    private record RunState(
+            String run,
+            NDManager manager,
+            BenchJob.Predictors predictors,
+            List<SparsityMethod> methods,
+            ByteLevelBpeTokenizer tokenizer) {
+        void close() {
+            predictors.close();
+            manager.close();
+        }
+    }
+
+    /**
+     * This run's state on {@code model}; a later run's replaces it. Call holding the model's exclusive
+     * lock: every task using a state of this model holds it, so none uses the one replaced.
+     */
+    private RunState runState(OptModel model, Device device) {
+        String run = invocation;
+        synchronized (RUNS) {
+            RunState state = RUNS.get(model);
+            if (state != null && state.run().equals(run)) {
+                return state;
+            }
+            if (state != null) {
+                RUNS.remove(model);
+                state.close();
+            }
+            OptConfig config = model.config();
+            NDManager manager = NDManager.newBaseManager(device);
+            BenchJob.Predictors predictors =
+                    new BenchJob.Predictors(manager, config, modelName, fingerprint, LocalCopy.configuration(hadoop));
+            try {
+                state = new RunState(
+                        run,
+                        manager,
+                        predictors,
+                        BenchJob.methods(options, config, modelName, staticScores, predictors),
+                        TokenizerLoader.load(Path.of(options.model()), config.bosTokenId()));
+            } catch (RuntimeException e) {
+                predictors.close();
+                manager.close();
+                throw e;
+            }
+            RUNS.put(model, state);
+            return state;
         }
     }
 

@@ -387,6 +387,32 @@ class BenchJobIntegrationTest {
     }
 
     @Test
+    void aRerunUnderTheSameRunIdMeasuresThePredictorsItIsGivenNotThoseTheJvmHeld() {
+        Path other = out.resolve("other-trainer");
+        PredictorShape shape = PredictorShape.of(OptCheckpoint.readConfig(SharedPaths.model("tiny-random-opt")));
+        PredictorArtifacts.save(
+                RandomPredictors.of(PredictorKind.SHADOWLLM_SPLIT, shape, 32, 11),
+                other.resolve("predictors/tiny-random-opt/plainact/shadowllm-split"));
+        String[] shadow = {"--measures", "perplexity", "--methods", "shadowllm"};
+        String output = out.resolve("rerun").toString();
+        List<BenchResult> first =
+                new BenchJob(spark, options(output, shadow)).run().results();
+        List<BenchResult> again = new BenchJob(
+                        spark, options(output, JobRuns.concat(shadow, "--predictors", other.toString())))
+                .run()
+                .results();
+        List<BenchResult> fresh = new BenchJob(
+                        spark,
+                        options(
+                                out.resolve("rerun-fresh").toString(),
+                                JobRuns.concat(shadow, "--predictors", other.toString())))
+                .run()
+                .results();
+        assertEquals(fresh, again);
+        assertTrue(!first.equals(again), "other predictors plan other masks");
+    }
+
+    @Test
     void aMissingPredictorFailsBeforeAnythingIsMeasuredOrWritten() {
         String output = out.resolve("missing").toString();
         IllegalArgumentException e = assertThrows(IllegalArgumentException.class, () -> new BenchJob(
