@@ -45,7 +45,7 @@ class BoundedMemoryTest {
         System.out.printf(
                 "trainer peak live heap: 200 rows %.1f MiB, 2000 rows %.1f MiB%n", one / 1048576.0, ten / 1048576.0);
         // The 1,800 extra rows are 116 MiB as stored; the trainer that held its records in memory grew by
-        // 264 MiB here (measured: 1.3 MiB since it streams). What may grow is
+        // 264 MiB here (since it streams: +0.7 to +2.6 MiB over six runs). What may grow is
         // allowed 12 MiB: each row's key and place on the driver (a few dozen bytes), each network's
         // permutation (4 bytes a row) and Spark's records of more tasks.
         assertTrue(

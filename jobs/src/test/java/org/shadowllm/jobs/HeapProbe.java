@@ -43,7 +43,10 @@ public final class HeapProbe {
         String job = args[0];
         int count = Integer.parseInt(args[1]);
         String output = args[2];
-        SparkSession spark = LocalSpark.start(2);
+        // Spark's own working pages (16 MiB each by default at this heap, one per aggregating task) are
+        // taken 1 MiB at a time, so that a sample catching a query mid-aggregation measures the jobs'
+        // memory and not a page that any table size would allocate.
+        SparkSession spark = LocalSpark.start(2, "spark.buffer.pageSize", "1m");
         Runnable run =
                 switch (job) {
                     case "criteria" -> () -> criteria(spark, count, output);

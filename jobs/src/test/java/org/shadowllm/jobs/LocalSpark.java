@@ -8,11 +8,14 @@ import org.shadowllm.jobs.cli.JobLauncher;
 public final class LocalSpark {
     private LocalSpark() {}
 
-    public static SparkSession start(int shufflePartitions) {
-        return JobLauncher.session(
-                "local[2]",
-                new SparkConf()
-                        .set("spark.ui.enabled", "false")
-                        .set("spark.sql.shuffle.partitions", Integer.toString(shufflePartitions)));
+    /** @param settings further Spark settings, as key, value, key, value… */
+    public static SparkSession start(int shufflePartitions, String... settings) {
+        SparkConf conf = new SparkConf()
+                .set("spark.ui.enabled", "false")
+                .set("spark.sql.shuffle.partitions", Integer.toString(shufflePartitions));
+        for (int i = 0; i + 1 < settings.length; i += 2) {
+            conf.set(settings[i], settings[i + 1]);
+        }
+        return JobLauncher.session("local[2]", conf);
     }
 }

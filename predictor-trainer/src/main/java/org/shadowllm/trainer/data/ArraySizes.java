@@ -1,6 +1,6 @@
 package org.shadowllm.trainer.data;
 
-/** Sizes of the trainer's in-memory arrays, computed in {@code long} and refused past Java's array limit. */
+/** Sizes of the trainer's arrays, computed in {@code long} and refused past Java's array limit. */
 public final class ArraySizes {
     /** The largest Java array the JVM reliably allocates. */
     public static final long MAX = Integer.MAX_VALUE - 8;
@@ -12,8 +12,8 @@ public final class ArraySizes {
         long n = Math.multiplyExact(rows, width);
         if (n > MAX || rows < 0 || width < 0) {
             throw new IllegalArgumentException(what + ": " + rows + " × " + width + " = " + n + " values exceed one "
-                    + "Java array (" + MAX + "); the trainer holds its rows in memory, so select fewer (--tasks, "
-                    + "--shots) or a smaller predictor (--hidden)");
+                    + "Java array (" + MAX + "); select fewer rows (--tasks, --shots) or a smaller predictor "
+                    + "(--hidden)");
         }
         return (int) n;
     }
