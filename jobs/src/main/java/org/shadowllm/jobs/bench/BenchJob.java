@@ -197,14 +197,7 @@ public final class BenchJob {
                     for (Map.Entry<FewShotTask, List<TaskExample>> t : tasks.entrySet()) {
                         ZeroShotEval.Result r = ZeroShotEval.runDecoding(
                                 engine, sparse, m, t.getKey(), t.getValue(), tokenizer, LOG::info);
-                        results.add(result(
-                                m,
-                                Double.NaN,
-                                Double.NaN,
-                                "decode_acc",
-                                t.getKey().key(),
-                                r.examples(),
-                                Bootstrap.accuracy(r.acc(), r.examples())));
+                        results.add(accuracy(m, "decode_acc", r, r.acc()));
                     }
                 }
             }
@@ -380,27 +373,25 @@ public final class BenchJob {
             } else {
                 ZeroShotEval.Result r = ZeroShotEval.Result.combine(
                         shards.stream().map(SpreadMeasures.Outcome::accuracy).toList());
-                rows.add(result(
-                        m,
-                        Double.NaN,
-                        Double.NaN,
-                        "acc",
-                        first.task().key(),
-                        r.examples(),
-                        Bootstrap.accuracy(r.acc(), r.examples())));
+                rows.add(accuracy(m, "acc", r, r.acc()));
                 if (!Double.isNaN(r.accNorm())) {
-                    rows.add(result(
-                            m,
-                            Double.NaN,
-                            Double.NaN,
-                            "acc_norm",
-                            first.task().key(),
-                            r.examples(),
-                            Bootstrap.accuracy(r.accNorm(), r.examples())));
+                    rows.add(accuracy(m, "acc_norm", r, r.accNorm()));
                 }
             }
         }
         return out;
+    }
+
+    /** An accuracy row: {@code value} of the task {@code r} scored, with its standard error. */
+    private static BenchResult accuracy(SparsityMethod m, String measure, ZeroShotEval.Result r, double value) {
+        return result(
+                m,
+                Double.NaN,
+                Double.NaN,
+                measure,
+                r.task().key(),
+                r.examples(),
+                Bootstrap.accuracy(value, r.examples()));
     }
 
     /** Adds measurement {@code order}'s shards: runs of at most {@code --shard} of its {@code count} windows or examples. */
