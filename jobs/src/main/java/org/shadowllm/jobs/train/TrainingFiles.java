@@ -35,12 +35,13 @@ import org.shadowllm.trainer.eval.PredictorMetrics;
 import org.shadowllm.trainer.train.PredictorTrainer;
 
 /**
- * The selected rows, written once by the executors (one part per partition of the table) as row
+ * The selected rows, written once by the executors (one part per partition of the table, named for
+ * its partition N and the task attempt A that wrote it) as row
  * files that training and evaluation read one minibatch at a time, so that no process holds the rows:
  * <ul>
- *   <li>{@code train/<kind>/<network>/part-N}: a training row's scaled input ‖ normalized targets;
- *   <li>{@code held-out/<kind>/<network>/part-N}: a held-out row's scaled input;
- *   <li>{@code held-out/truth/part-N}: a held-out row's normalized head scores ‖ neuron scores.
+ *   <li>{@code train/<kind>/<network>/part-N-A}: a training row's scaled input ‖ normalized targets;
+ *   <li>{@code held-out/<kind>/<network>/part-N-A}: a held-out row's scaled input;
+ *   <li>{@code held-out/truth/part-N-A}: a held-out row's normalized head scores ‖ neuron scores.
  * </ul>
  * Rows are visited by split key, then shot count (as {@code ExampleSplit} lists them), whatever order
  * the table's files hold them in: the driver keeps each row's key and place (a few dozen bytes a row),
@@ -57,7 +58,7 @@ final class TrainingFiles implements Serializable {
     private final Side heldOut;
 
     /** One side of the split: the parts that hold rows, in order, and each visited row's place in them. */
-    record Side(List<Integer> parts, int[] positions) implements Serializable {
+    record Side(List<String> parts, int[] positions) implements Serializable {
         int rows() {
             return positions.length;
         }
@@ -81,8 +82,8 @@ final class TrainingFiles implements Serializable {
     /** The key of one written row, and which side it went to. */
     private record Written(String splitKey, int shots, boolean heldOut) implements Serializable {}
 
-    /** What one partition wrote: its rows in file order. */
-    private record PartWritten(int part, List<Written> rows) implements Serializable {}
+    /** What one partition wrote: the name of its files (per task attempt) and its rows in file order. */
+    private record PartWritten(int part, String name, List<Written> rows) implements Serializable {}
 
     /** Writes the selection's rows under {@code root} for every network of {@code networks}. */
     static TrainingFiles write(
@@ -140,6 +141,7 @@ final class TrainingFiles implements Serializable {
             Iterator<Row> rows)
             throws IOException {
         FileSystem fs = new org.apache.hadoop.fs.Path(root).getFileSystem(LocalCopy.configuration(hadoop));
+        String name = partName(part);
         Map<String, RowFile.Writer> writers = new HashMap<>();
         List<Written> written = new ArrayList<>();
         try {
@@ -153,7 +155,7 @@ final class TrainingFiles implements Serializable {
                         NetworkSpec spec = kind.getValue().get(n);
                         float[] x = NetworkData.feature(spec, shape, r);
                         if (held) {
-                            writer(fs, root, writers, networkFolder(HELD_OUT, kind.getKey(), n), part, spec.inputs())
+                            writer(fs, root, writers, networkFolder(HELD_OUT, kind.getKey(), n), name, spec.inputs())
                                     .append(x);
                         } else {
                             writer(
@@ -161,14 +163,14 @@ final class TrainingFiles implements Serializable {
                                             root,
                                             writers,
                                             networkFolder(TRAIN, kind.getKey(), n),
-                                            part,
+                                            name,
                                             x.length + spec.outputs())
                                     .append(x, NetworkData.targets(spec, shape, heads, neurons));
                         }
                     }
                 }
                 if (held) {
-                    writer(fs, root, writers, HELD_OUT + "/" + TRUTH, part, heads.length + neurons.length)
+                    writer(fs, root, writers, HELD_OUT + "/" + TRUTH, name, heads.length + neurons.length)
                             .append(heads, neurons);
                 }
                 written.add(new Written(r.splitKey(), r.shots(), held));
@@ -178,16 +180,16 @@ final class TrainingFiles implements Serializable {
                 w.close();
             }
         }
-        return new PartWritten(part, written);
+        return new PartWritten(part, name, written);
     }
 
-    /** The part's writer for {@code folder}, created with the first row (a retried task overwrites it). */
+    /** The part's writer for {@code folder}, created with the first row. */
     private static RowFile.Writer writer(
-            FileSystem fs, String root, Map<String, RowFile.Writer> writers, String folder, int part, int width) {
+            FileSystem fs, String root, Map<String, RowFile.Writer> writers, String folder, String name, int width) {
         return writers.computeIfAbsent(folder, f -> {
             try {
-                org.apache.hadoop.fs.Path file = new org.apache.hadoop.fs.Path(root + "/" + f + "/" + partName(part));
-                return new RowFile.Writer(fs.create(file, true), width);
+                org.apache.hadoop.fs.Path file = new org.apache.hadoop.fs.Path(root + "/" + f + "/" + name);
+                return new RowFile.Writer(fs.create(file, false), width);
             } catch (IOException e) {
                 throw new UncheckedIOException("cannot write training rows under " + f, e);
             }
@@ -197,7 +199,7 @@ final class TrainingFiles implements Serializable {
     private static Side side(List<PartWritten> parts, boolean heldOut) {
         record Placed(Written row, int position) {}
         List<Placed> placed = new ArrayList<>();
-        List<Integer> used = new ArrayList<>();
+        List<String> used = new ArrayList<>();
         for (PartWritten p : parts) {
             int before = placed.size();
             for (Written w : p.rows()) {
@@ -206,7 +208,7 @@ final class TrainingFiles implements Serializable {
                 }
             }
             if (placed.size() > before) {
-                used.add(p.part());
+                used.add(p.name());
             }
         }
         placed.sort(Comparator.comparing((Placed p) -> p.row().splitKey())
@@ -260,14 +262,19 @@ final class TrainingFiles implements Serializable {
     }
 
     private static List<Path> parts(Path folder, Side side) {
-        return side.parts().stream().map(p -> folder.resolve(partName(p))).toList();
+        return side.parts().stream().map(folder::resolve).toList();
     }
 
     private static String networkFolder(String side, PredictorKind kind, int network) {
         return side + "/" + kind.key() + "/" + network;
     }
 
+    /**
+     * A part's files are named for the task attempt that writes them: a retried or speculative attempt
+     * writes its own, and only those of the attempt whose result the driver received are read.
+     */
     private static String partName(int part) {
-        return String.format("part-%05d", part);
+        org.apache.spark.TaskContext task = org.apache.spark.TaskContext.get();
+        return String.format("part-%05d-%d", part, task == null ? 0 : task.taskAttemptId());
     }
 }
