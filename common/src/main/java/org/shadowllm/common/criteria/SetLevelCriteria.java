@@ -4,7 +4,6 @@ import java.io.Serializable;
 import java.util.ArrayList;
 import java.util.Collections;
 import java.util.Comparator;
-import java.util.EnumMap;
 import java.util.List;
 import java.util.Map;
 import java.util.PriorityQueue;
@@ -13,12 +12,12 @@ import org.shadowllm.common.model.OptConfig;
 
 /**
  * Set-level (static) criteria over the examples of one task and shot count: {@code jacov} and
- * {@code epenas} for heads, and the mean of every per-example criterion. Feed examples computed with
- * {@link CriteriaOptions#withHeadGradients()}, then call {@link #result()}.
+ * {@code epenas} for heads. Feed examples computed with {@link CriteriaOptions#withHeadGradients()},
+ * then call {@link #result()}.
  *
  * <p>A set may be accumulated in chunks: {@link #startingAt} accumulates the examples from a given
  * index of the set, and {@link #merge} appends the next chunk. The result equals one accumulator over
- * the whole set, up to the rounding of the sums.
+ * the whole set.
  *
  * <p>{@code jacov} makes CRITERIA.md's draws as seeded bottom-k samples: in draw d, each non-zero
  * gradient row of a head gets a key hashed from (seed, d, head, example index, position), and the
@@ -45,13 +44,11 @@ public final class SetLevelCriteria implements Serializable {
         }
     }
 
-    /** Set-level scores: {@code [layer][head]} or {@code [layer][unit]}. */
-    public record Result(
-            int examples,
-            double[][] jacov,
-            double[][] epenas,
-            Map<ImportanceCriterion, double[][]> headMeans,
-            Map<ImportanceCriterion, double[][]> neuronMeans) {}
+    /**
+     * Set-level scores, {@code [layer][head]}. Per-unit means of the per-example criteria are not here:
+     * they merge as plain sums, wherever the examples' scores are kept.
+     */
+    public record Result(int examples, double[][] jacov, double[][] epenas) {}
 
     /** A kept gradient row: its sampling key, and its place in the set ({@code example << 32 | position}). */
     private record PoolRow(long key, long place, float[] row) implements Comparable<PoolRow>, Serializable {
@@ -69,8 +66,6 @@ public final class SetLevelCriteria implements Serializable {
     private final List<PriorityQueue<PoolRow>> pools = new ArrayList<>();
 
     private final List<TreeMap<Integer, List<float[]>>> classes = new ArrayList<>();
-    private final Map<ImportanceCriterion, double[][]> headSums = new EnumMap<>(ImportanceCriterion.class);
-    private final Map<ImportanceCriterion, double[][]> neuronSums = new EnumMap<>(ImportanceCriterion.class);
     private int examples;
 
     public SetLevelCriteria(OptConfig config, Options options) {
@@ -139,8 +134,6 @@ public final class SetLevelCriteria implements Serializable {
                 }
             }
         }
-        accumulate(headSums, scores.heads());
-        accumulate(neuronSums, scores.neurons());
         examples++;
     }
 
@@ -166,8 +159,6 @@ public final class SetLevelCriteria implements Serializable {
             next.classes.get(u).forEach((target, rows) -> mine.computeIfAbsent(target, k -> new ArrayList<>())
                     .addAll(rows));
         }
-        next.headSums.forEach((c, v) -> accumulate(headSums, c, v));
-        next.neuronSums.forEach((c, v) -> accumulate(neuronSums, c, v));
         examples += next.examples;
     }
 
@@ -200,26 +191,6 @@ public final class SetLevelCriteria implements Serializable {
         return z ^ (z >>> 31);
     }
 
-    private static void accumulate(Map<ImportanceCriterion, double[][]> sums, Map<ImportanceCriterion, float[][]> add) {
-        add.forEach((c, v) -> {
-            double[][] s = sums.computeIfAbsent(c, k -> new double[v.length][v[0].length]);
-            for (int l = 0; l < v.length; l++) {
-                for (int u = 0; u < v[l].length; u++) {
-                    s[l][u] += v[l][u];
-                }
-            }
-        });
-    }
-
-    private static void accumulate(Map<ImportanceCriterion, double[][]> sums, ImportanceCriterion c, double[][] add) {
-        double[][] s = sums.computeIfAbsent(c, k -> new double[add.length][add[0].length]);
-        for (int l = 0; l < add.length; l++) {
-            for (int u = 0; u < add[l].length; u++) {
-                s[l][u] += add[l][u];
-            }
-        }
-    }
-
     public Result result() {
         if (examples == 0) {
             throw new IllegalStateException("no examples were added");
@@ -235,22 +206,7 @@ public final class SetLevelCriteria implements Serializable {
                 epenas[l][hh] = epenas(classes.get(unit));
             }
         }
-        return new Result(examples, jacov, epenas, means(headSums), means(neuronSums));
-    }
-
-    private Map<ImportanceCriterion, double[][]> means(Map<ImportanceCriterion, double[][]> sums) {
-        Map<ImportanceCriterion, double[][]> out = new EnumMap<>(ImportanceCriterion.class);
-        sums.forEach((c, s) -> {
-            double[][] m = new double[s.length][];
-            for (int l = 0; l < s.length; l++) {
-                m[l] = s[l].clone();
-                for (int u = 0; u < m[l].length; u++) {
-                    m[l][u] /= examples;
-                }
-            }
-            out.put(c, m);
-        });
-        return out;
+        return new Result(examples, jacov, epenas);
     }
 
     private static List<float[]> inSetOrder(PriorityQueue<PoolRow> pool) {
