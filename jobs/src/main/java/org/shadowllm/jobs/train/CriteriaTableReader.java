@@ -1,6 +1,11 @@
 package org.shadowllm.jobs.train;
 
 import static org.apache.spark.sql.functions.col;
+import static org.apache.spark.sql.functions.collect_set;
+import static org.apache.spark.sql.functions.count;
+import static org.apache.spark.sql.functions.lit;
+import static org.apache.spark.sql.functions.sort_array;
+import static org.apache.spark.sql.functions.struct;
 
 import java.util.List;
 import org.apache.spark.sql.Dataset;
@@ -25,11 +30,12 @@ final class CriteriaTableReader {
 
     /**
      * The selected rows, as a dataset of {@code example_id, task, shots, attention context, residual,
-     * head scores, neuron scores} (read them with {@link #record}), with what the driver knows of them.
+     * head scores, neuron scores, run_id} (read them with {@link RowFormat#record}), with what the
+     * driver knows of them.
      */
     record Selection(
             String model,
-            PredictorShape shape,
+            RowFormat format,
             Dataset<Row> rows,
             long count,
             List<String> tasks,
@@ -37,7 +43,29 @@ final class CriteriaTableReader {
             String path,
             List<String> runIds,
             List<String> codeVersions,
-            String modelFingerprint) {}
+            String modelFingerprint) {
+        PredictorShape shape() {
+            return format.shape();
+        }
+    }
+
+    /** How a selected row becomes a checked record: the table, the criterion and the model shape. */
+    record RowFormat(String path, String criterion, PredictorShape shape) implements java.io.Serializable {
+        /** One selected row as the trainer reads it; a criterion its run did not compute is a clear error. */
+        ImportanceRecord record(Row r) {
+            String task = r.getString(1);
+            String id = r.getString(0);
+            if (r.isNullAt(5) || r.isNullAt(6)) {
+                throw new IllegalArgumentException(path + ": criterion " + criterion + " was not computed in run "
+                        + r.getString(7) + " (" + task + " " + r.getInt(2)
+                        + "-shot); rerun the criteria job with it in --criteria");
+            }
+            ImportanceRecord rec = new ImportanceRecord(
+                    task + "/" + id, task, r.getInt(2), id, floats(r, 3), floats(r, 4), floats(r, 5), floats(r, 6));
+            rec.validate(shape);
+            return rec;
+        }
+    }
 
     static Selection select(
             SparkSession spark,
@@ -79,26 +107,22 @@ final class CriteriaTableReader {
         }
         String where = "model '" + model + "', tasks " + (tasks.isEmpty() ? "(all)" : tasks) + ", shots "
                 + (shots.isEmpty() ? "(all)" : shots);
-        List<Row> shapes =
-                rows.select("layers", "heads", "ffn", "hidden").distinct().collectAsList();
-        if (shapes.isEmpty()) {
+        // what the driver needs to know, from one pass over the small columns
+        Row facts = rows.agg(
+                        count(lit(1)),
+                        collect_set(struct("layers", "heads", "ffn", "hidden")),
+                        sort_array(collect_set("task")),
+                        sort_array(collect_set("shots")),
+                        sort_array(collect_set("run_id")),
+                        sort_array(collect_set("code_version")))
+                .first();
+        if (facts.getLong(0) == 0) {
             throw new IllegalArgumentException(path + " has no rows for " + where);
         }
+        List<Row> shapes = List.copyOf(facts.getList(1));
         if (shapes.size() > 1) {
             throw new IllegalArgumentException(path + ": model '" + model + "' rows disagree on shape: "
                     + shapes.stream().map(r -> shape(r).describe()).toList());
-        }
-        String heads = "head_" + criterion.key();
-        String neurons = "neuron_" + criterion.key();
-        List<Row> missing = rows.where(col(heads).isNull().or(col(neurons).isNull()))
-                .select("run_id", "task", "shots")
-                .limit(1)
-                .collectAsList();
-        if (!missing.isEmpty()) {
-            Row r = missing.get(0);
-            throw new IllegalArgumentException(path + ": criterion " + criterion.key() + " was not computed in run "
-                    + r.getString(0) + " (" + r.getString(1) + " " + r.getInt(2)
-                    + "-shot); rerun the criteria job with it in --criteria");
         }
         List<Row> twice = rows.groupBy("task", "shots", "example_id")
                 .count()
@@ -110,36 +134,26 @@ final class CriteriaTableReader {
             throw new IllegalArgumentException(path + ": " + r.getString(0) + " " + r.getInt(1) + "-shot example '"
                     + r.getString(2) + "' appears twice");
         }
+        // a criterion the run did not compute is found as the rows are read, not in a scan of its own
         return new Selection(
                 model,
-                shape(shapes.get(0)),
+                new RowFormat(path, criterion.key(), shape(shapes.get(0))),
                 rows.select(
                         col("example_id"),
                         col("task"),
                         col("shots"),
                         col(context),
                         col(residual),
-                        col(heads),
-                        col(neurons)),
-                rows.count(),
-                strings(rows.select("task")),
-                rows.select("shots").distinct().as(Encoders.INT()).collectAsList().stream()
-                        .sorted()
-                        .toList(),
+                        col("head_" + criterion.key()),
+                        col("neuron_" + criterion.key()),
+                        col("run_id")),
+                facts.getLong(0),
+                List.copyOf(facts.getList(2)),
+                List.copyOf(facts.getList(3)),
                 path,
-                strings(rows.select("run_id")),
-                strings(rows.select("code_version")),
+                List.copyOf(facts.getList(4)),
+                List.copyOf(facts.getList(5)),
                 fingerprint);
-    }
-
-    /** One selected row as the trainer reads it, checked against {@code shape}. */
-    static ImportanceRecord record(Row r, PredictorShape shape) {
-        String task = r.getString(1);
-        String id = r.getString(0);
-        ImportanceRecord rec = new ImportanceRecord(
-                task + "/" + id, task, r.getInt(2), id, floats(r, 3), floats(r, 4), floats(r, 5), floats(r, 6));
-        rec.validate(shape);
-        return rec;
     }
 
     private static PredictorShape shape(Row r) {

@@ -23,6 +23,7 @@ import org.shadowllm.common.predictor.NetworkSpec;
 import org.shadowllm.common.predictor.NetworkWeights;
 import org.shadowllm.common.predictor.PredictorKind;
 import org.shadowllm.common.predictor.PredictorShape;
+import org.shadowllm.common.predictor.UnitLayout;
 import org.shadowllm.jobs.tables.LocalCopy;
 import org.shadowllm.trainer.data.ImportanceRecord;
 import org.shadowllm.trainer.data.NetworkData;
@@ -99,9 +100,9 @@ final class TrainingFiles implements Serializable {
         Map<PredictorKind, List<NetworkSpec>> specs = new HashMap<>();
         networks.forEach((kind, jobs) -> specs.put(
                 kind, jobs.stream().map(PredictorTrainer.NetworkJob::spec).toList()));
-        PredictorShape shape = selection.shape();
+        CriteriaTableReader.RowFormat format = selection.format();
         Function2<Integer, Iterator<Row>, Iterator<PartWritten>> writer =
-                (part, rows) -> List.of(writePart(root, shape, specs, held.value(), hadoop, part, rows))
+                (part, rows) -> List.of(writePart(root, format, specs, held.value(), hadoop, part, rows))
                         .iterator();
         List<PartWritten> parts;
         try {
@@ -116,7 +117,7 @@ final class TrainingFiles implements Serializable {
             held.destroy();
         }
         parts.sort(Comparator.comparingInt(PartWritten::part));
-        return new TrainingFiles(root, shape, side(parts, false), side(parts, true));
+        return new TrainingFiles(root, format.shape(), side(parts, false), side(parts, true));
     }
 
     /** A row an executor refused, as the clear error it raised there; anything else as it came. */
@@ -133,7 +134,7 @@ final class TrainingFiles implements Serializable {
 
     private static PartWritten writePart(
             String root,
-            PredictorShape shape,
+            CriteriaTableReader.RowFormat format,
             Map<PredictorKind, List<NetworkSpec>> specs,
             Set<String> heldOutKeys,
             Map<String, String> hadoop,
@@ -141,12 +142,13 @@ final class TrainingFiles implements Serializable {
             Iterator<Row> rows)
             throws IOException {
         FileSystem fs = new org.apache.hadoop.fs.Path(root).getFileSystem(LocalCopy.configuration(hadoop));
+        PredictorShape shape = format.shape();
         String name = partName(part);
         Map<String, RowFile.Writer> writers = new HashMap<>();
         List<Written> written = new ArrayList<>();
         try {
             while (rows.hasNext()) {
-                ImportanceRecord r = CriteriaTableReader.record(rows.next(), shape);
+                ImportanceRecord r = format.record(rows.next());
                 boolean held = heldOutKeys.contains(r.splitKey());
                 float[] heads = NormalizedTargets.heads(shape, r);
                 float[] neurons = NormalizedTargets.neurons(shape, r);
@@ -165,7 +167,7 @@ final class TrainingFiles implements Serializable {
                                             networkFolder(TRAIN, kind.getKey(), n),
                                             name,
                                             x.length + spec.outputs())
-                                    .append(x, NetworkData.targets(spec, shape, heads, neurons));
+                                    .append(x, UnitLayout.gather(spec, shape, heads, neurons));
                         }
                     }
                 }

@@ -78,9 +78,7 @@ class TrainerJobIntegrationTest {
             List<Integer> shots) {
         CriteriaTableReader.Selection s =
                 CriteriaTableReader.select(spark, criteria, null, criterion, position, tasks, shots);
-        return s.rows().collectAsList().stream()
-                .map(r -> CriteriaTableReader.record(r, s.shape()))
-                .toList();
+        return s.rows().collectAsList().stream().map(s.format()::record).toList();
     }
 
     private static TrainerJobOptions options(String output, String... extra) {
