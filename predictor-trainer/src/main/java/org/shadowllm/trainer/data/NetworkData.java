@@ -52,15 +52,10 @@ public record NetworkData(int examples, float[] inputs, float[] targets) impleme
         for (int i = 0; i < n; i++) {
             ImportanceRecord r = records.get(i);
             System.arraycopy(feature(spec, shape, r), 0, x, i * e, e);
-            float[] t = targets(spec, shape, targets.heads()[i], targets.neurons()[i]);
+            float[] t = UnitLayout.gather(spec, shape, targets.heads()[i], targets.neurons()[i]);
             System.arraycopy(t, 0, y, i * spec.outputs(), t.length);
         }
         return new NetworkData(n, x, y);
-    }
-
-    /** {@code spec}'s slice of one example's per-layer normalized scores. */
-    public static float[] targets(NetworkSpec spec, PredictorShape shape, float[] heads, float[] neurons) {
-        return UnitLayout.gather(spec, shape, heads, neurons);
     }
 
     /** The scaled input {@code spec} reads for one example. */

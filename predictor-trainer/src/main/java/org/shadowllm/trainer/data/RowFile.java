@@ -172,10 +172,6 @@ public final class RowFile implements AutoCloseable {
             rows++;
         }
 
-        public long rows() {
-            return rows;
-        }
-
         @Override
         public void close() {
             try {

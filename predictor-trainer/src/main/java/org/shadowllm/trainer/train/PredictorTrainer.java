@@ -56,7 +56,7 @@ public final class PredictorTrainer {
      * One network of a predictor to train: its place among the predictor's networks (which picks its
      * seed) and its spec. Jobs train independently, in any order and on any machine.
      */
-    public record NetworkJob(int index, int count, String label, NetworkSpec spec) implements java.io.Serializable {}
+    public record NetworkJob(int index, String label, NetworkSpec spec) implements java.io.Serializable {}
 
     /** A trained network and the mean training loss of its last epoch. */
     public record TrainedNetwork(int index, NetworkWeights weights, double finalLoss) implements java.io.Serializable {}
@@ -69,7 +69,7 @@ public final class PredictorTrainer {
         for (int i = 0; i < specs.size(); i++) {
             NetworkSpec spec = specs.get(i);
             String label = kind.key() + " " + spec.name() + " (" + (i + 1) + "/" + specs.size() + ")";
-            jobs.add(new NetworkJob(i, specs.size(), label, spec));
+            jobs.add(new NetworkJob(i, label, spec));
         }
         return jobs;
     }
