@@ -65,6 +65,20 @@ public final class Golden implements AutoCloseable {
         }
     }
 
+    /** The model family {@code golden.json} names ({@code "family"}); folders written before it existed are OPT. */
+    public static String family(String model) {
+        Path json = SharedPaths.require(SharedPaths.root().resolve("golden").resolve(model), "golden values")
+                .resolve("golden.json");
+        try {
+            JsonElement family = JsonParser.parseString(Files.readString(json))
+                    .getAsJsonObject()
+                    .get("family");
+            return family == null ? "opt" : family.getAsString();
+        } catch (IOException e) {
+            throw new UncheckedIOException(e);
+        }
+    }
+
     public static Golden load(String model) {
         Path dir = SharedPaths.require(SharedPaths.root().resolve("golden").resolve(model), "golden values");
         try {

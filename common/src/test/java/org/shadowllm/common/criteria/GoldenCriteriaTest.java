@@ -18,6 +18,7 @@ import java.util.Set;
 import java.util.function.BiFunction;
 import java.util.stream.Stream;
 import org.junit.jupiter.api.AfterAll;
+import org.junit.jupiter.api.Assumptions;
 import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.MethodSource;
 import org.shadowllm.common.Golden;
@@ -52,7 +53,17 @@ class GoldenCriteriaTest {
 
     private static final Map<Case, Computed> COMPUTED = new HashMap<>();
 
+    /**
+     * The model families this code can load. A golden folder of another family is skipped, with the
+     * reason, until that family lands (the Llama issue removes this guard); it is never dropped silently.
+     */
+    static final Set<String> LOADABLE_FAMILIES = Set.of("opt");
+
     private static synchronized Computed computed(Case c) {
+        String family = Golden.family(c.model());
+        Assumptions.assumeTrue(
+                LOADABLE_FAMILIES.contains(family),
+                () -> c.model() + " is of the '" + family + "' family, which this code cannot load yet");
         return COMPUTED.computeIfAbsent(c, Computed::new);
     }
 
