@@ -14,8 +14,9 @@ import java.util.HexFormat;
 import org.shadowllm.common.safetensors.SafetensorsCheckpoint;
 
 /**
- * What identifies a checkpoint, since its folder name does not: SHA-256 over {@code config.json},
- * every safetensors header (names, dtypes, shapes, offsets) and 16 samples of 64 KiB spread over each
+ * What identifies a checkpoint, since its folder name does not: SHA-256 over {@code config.json}, every
+ * tokenizer file present ({@link #TOKENIZER_FILES}, whole: a changed vocabulary changes every prompt's
+ * tokens, so every criterion), every safetensors header (names, dtypes, shapes, offsets) and 16 samples of 64 KiB spread over each
  * file's data. Two trainings of one architecture differ in every sample; reading a few MiB keeps it
  * cheap at OPT-30B's size. It is a sampled hash: it tells checkpoints apart, it does not prove that
  * no single weight changed.
@@ -24,6 +25,16 @@ public final class ModelFingerprint {
     private static final int SAMPLES = 16;
     private static final int SAMPLE_BYTES = 64 << 10;
 
+    /** The tokenizer files a model folder may hold, hashed whole (name and content) where present. */
+    public static final java.util.List<String> TOKENIZER_FILES = java.util.List.of(
+            "tokenizer.json",
+            "vocab.json",
+            "merges.txt",
+            "tokenizer_config.json",
+            "special_tokens_map.json",
+            "added_tokens.json",
+            "tokenizer.model");
+
     private ModelFingerprint() {}
 
     /** 16 hex digits. */
@@ -31,6 +42,18 @@ public final class ModelFingerprint {
         try {
             MessageDigest sha = MessageDigest.getInstance("SHA-256");
             sha.update(Files.readAllBytes(modelDir.resolve("config.json")));
+            for (String name : TOKENIZER_FILES) {
+                Path file = modelDir.resolve(name);
+                if (Files.isRegularFile(file)) {
+                    sha.update(name.getBytes(java.nio.charset.StandardCharsets.UTF_8));
+                    try (java.io.InputStream in = Files.newInputStream(file)) {
+                        byte[] buf = new byte[SAMPLE_BYTES];
+                        for (int n; (n = in.read(buf)) > 0; ) {
+                            sha.update(buf, 0, n);
+                        }
+                    }
+                }
+            }
             for (Path file : SafetensorsCheckpoint.files(modelDir)) {
                 sha.update(file.getFileName().toString().getBytes(java.nio.charset.StandardCharsets.UTF_8));
                 try (FileChannel ch = FileChannel.open(file, StandardOpenOption.READ)) {

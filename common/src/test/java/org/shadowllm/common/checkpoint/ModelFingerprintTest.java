@@ -33,4 +33,18 @@ class ModelFingerprintTest {
                 ModelFingerprint.of(SharedPaths.model("tiny-random-opt")),
                 ModelFingerprint.of(SharedPaths.model("opt-mini-trained")));
     }
+
+    /** A re-run after a tokenizer change must not skip its sets as unchanged: every prompt's tokens moved. */
+    @Test
+    void aChangedTokenizerFileChangesTheFingerprint(@TempDir Path dir) throws IOException {
+        Path model = dir.resolve("m");
+        RandomOptCheckpoint.write(model, CONFIG, 1);
+        Files.copy(SharedPaths.model("tiny-random-opt").resolve("merges.txt"), model.resolve("merges.txt"));
+        String before = ModelFingerprint.of(model);
+        Files.writeString(model.resolve("merges.txt"), "\nĠ t", java.nio.file.StandardOpenOption.APPEND);
+        assertNotEquals(before, ModelFingerprint.of(model), "merges.txt changed");
+        String withMerges = ModelFingerprint.of(model);
+        Files.writeString(model.resolve("tokenizer.json"), "{}");
+        assertNotEquals(withMerges, ModelFingerprint.of(model), "tokenizer.json added");
+    }
 }
