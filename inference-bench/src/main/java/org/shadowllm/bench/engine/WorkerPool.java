@@ -8,7 +8,8 @@ import java.util.concurrent.locks.LockSupport;
  * chunk per thread, the caller taking the first. Waiting threads spin for {@code SPIN_NANOS} (property
  * {@code shadowllm.engine.spinNanos}, default 50 µs), then park, so a decode step's dozens of parallel
  * sections cost microseconds each and no allocation, while a long serial phase (planning) runs without a
- * spinning sibling. One caller at a time.
+ * spinning sibling. One caller at a time. {@link #run} returns, or throws, only once every worker is done
+ * with its chunk, and refuses work after {@link #close}.
  */
 public final class WorkerPool implements AutoCloseable {
     /** Work on {@code [from, to)}; called from several threads at once on disjoint ranges. */
@@ -72,6 +73,10 @@ public final class WorkerPool implements AutoCloseable {
     }
 
     private void start(int n, int align, Range r, WorkerRange wr) {
+        if (closed) {
+            // the workers have exited: nobody would ever count down what we wait for
+            throw new IllegalStateException("this worker pool is closed");
+        }
         if (n <= 0) {
             return;
         }
@@ -92,7 +97,13 @@ public final class WorkerPool implements AutoCloseable {
         for (Thread w : workers) {
             LockSupport.unpark(w);
         }
-        call(r, wr, 0, 0, Math.min(n, chunk));
+        Throwable own = null;
+        try {
+            call(r, wr, 0, 0, Math.min(n, chunk));
+        } catch (Throwable t) {
+            own = t;
+        }
+        // whatever the caller's chunk did, the workers still hold the caller's buffers: never return before them
         long spinStart = System.nanoTime();
         while (pending.get() > 0) {
             if (System.nanoTime() - spinStart < SPIN_NANOS) {
@@ -104,6 +115,15 @@ public final class WorkerPool implements AutoCloseable {
         task = null;
         workerTask = null;
         Throwable t = failure;
+        if (own != null) {
+            if (t != null && t != own) {
+                own.addSuppressed(t);
+            }
+            t = own;
+        }
+        if (t instanceof Error e) {
+            throw e;
+        }
         if (t != null) {
             throw t instanceof RuntimeException re ? re : new IllegalStateException("decode worker failed", t);
         }
