@@ -7,7 +7,6 @@ import ai.djl.ndarray.NDList;
 import ai.djl.ndarray.NDManager;
 import ai.djl.ndarray.types.DataType;
 import ai.djl.ndarray.types.Shape;
-import com.google.gson.JsonElement;
 import com.google.gson.JsonObject;
 import com.google.gson.JsonParseException;
 import com.google.gson.JsonParser;
@@ -65,25 +64,21 @@ public final class OptCheckpoint {
                     integer(c, "num_attention_heads", file),
                     integer(c, "ffn_dim", file),
                     integer(c, "max_position_embeddings", file),
-                    c.has("word_embed_proj_dim") ? c.get("word_embed_proj_dim").getAsInt() : hidden,
+                    ConfigJson.integer(c, "word_embed_proj_dim", hidden, file),
                     preLn,
                     preLn && !bool(c, "_remove_final_layer_norm", false),
                     bool(c, "enable_bias", true),
                     bool(c, "tie_word_embeddings", true),
-                    c.has("bos_token_id") ? c.get("bos_token_id").getAsInt() : 2,
-                    c.has("eos_token_id") ? c.get("eos_token_id").getAsInt() : 2,
-                    c.has("pad_token_id") ? c.get("pad_token_id").getAsInt() : 1);
+                    ConfigJson.integer(c, "bos_token_id", 2, file),
+                    ConfigJson.integer(c, "eos_token_id", 2, file),
+                    ConfigJson.integer(c, "pad_token_id", 1, file));
         } catch (IllegalArgumentException e) {
             throw new IllegalArgumentException(file + ": " + e.getMessage(), e);
         }
     }
 
     private static int integer(JsonObject c, String key, Path file) {
-        JsonElement e = c.get(key);
-        if (e == null || e.isJsonNull()) {
-            throw new IllegalArgumentException(file + ": missing '" + key + "'");
-        }
-        return e.getAsInt();
+        return ConfigJson.integer(c, key, file);
     }
 
     private static boolean bool(JsonObject c, String key, boolean dflt) {
