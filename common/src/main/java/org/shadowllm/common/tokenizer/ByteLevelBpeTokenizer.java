@@ -21,7 +21,11 @@ public final class ByteLevelBpeTokenizer {
     private static final char[] BYTE_TO_CHAR = byteToUnicode();
 
     private final Map<String, Integer> vocab;
-    private final Map<String, Integer> mergeRanks;
+    /** (left id, right id) to (rank &lt;&lt; 32 | merged id), the merged id -1 when the vocabulary lacks it. */
+    private final Map<Long, Long> merges;
+    /** Each byte's symbol id. */
+    private final int[] byteIds = new int[256];
+
     private final Map<String, int[]> cache = new ConcurrentHashMap<>();
     private final int bosTokenId;
 
@@ -40,14 +44,26 @@ public final class ByteLevelBpeTokenizer {
             }
             ranks.putIfAbsent(m, i);
         }
-        this.mergeRanks = ranks;
         this.bosTokenId = bosTokenId;
-        for (char c : BYTE_TO_CHAR) {
-            if (!this.vocab.containsKey(String.valueOf(c))) {
+        for (int b = 0; b < 256; b++) {
+            Integer id = this.vocab.get(String.valueOf(BYTE_TO_CHAR[b]));
+            if (id == null) {
                 throw new IllegalArgumentException(
-                        "vocabulary lacks the byte symbol '" + c + "': not a byte-level BPE vocabulary");
+                        "vocabulary lacks the byte symbol '" + BYTE_TO_CHAR[b] + "': not a byte-level BPE vocabulary");
+            }
+            byteIds[b] = id;
+        }
+        Map<Long, Long> table = new HashMap<>();
+        for (Map.Entry<String, Integer> e : ranks.entrySet()) {
+            String[] parts = e.getKey().split(" ");
+            Integer left = this.vocab.get(parts[0]);
+            Integer right = this.vocab.get(parts[1]);
+            if (left != null && right != null) {
+                Integer merged = this.vocab.get(parts[0] + parts[1]);
+                table.put(pairKey(left, right), (long) e.getValue() << 32 | (merged == null ? 0xffffffffL : merged));
             }
         }
+        this.merges = table;
     }
 
     public int bosTokenId() {
@@ -77,7 +93,7 @@ public final class ByteLevelBpeTokenizer {
         int total = 0;
         Matcher m = SPLIT.matcher(text);
         while (m.find()) {
-            int[] ids = cache.computeIfAbsent(m.group(), this::encodeWord);
+            int[] ids = cached(m.group());
             pieces.add(ids);
             total += ids.length;
         }
@@ -90,50 +106,130 @@ public final class ByteLevelBpeTokenizer {
         return out;
     }
 
+    /** Words longer than this are encoded but not cached, so hostile input cannot grow the cache without bound. */
+    private static final int CACHED_WORD_CHARS = 256;
+
+    private int[] cached(String word) {
+        return word.length() <= CACHED_WORD_CHARS ? cache.computeIfAbsent(word, this::encodeWord) : encodeWord(word);
+    }
+
+    /**
+     * GPT-2's merge loop, in O(n log n): adjacent pairs wait in a heap by (rank, position), and a pair
+     * whose symbols changed since it was queued is dropped when it comes up (a rank names one pair, so
+     * the pair now at that position still has the queued rank only if it is the same pair). A merge only
+     * makes longer symbols, whose pairs rank after it, so this applies merges in GPT-2's order (the
+     * lowest rank first, all its occurrences left to right) with the same result; GPT-2's plain loop
+     * rescans the word per merge and took 9.5 s on one 1 MB word.
+     */
     private int[] encodeWord(String word) {
         byte[] bytes = word.getBytes(StandardCharsets.UTF_8);
-        List<String> symbols = new ArrayList<>(bytes.length);
-        for (byte b : bytes) {
-            symbols.add(String.valueOf(BYTE_TO_CHAR[b & 0xff]));
+        int n = bytes.length;
+        int[] sym = new int[n];
+        int[] prev = new int[n];
+        int[] next = new int[n];
+        for (int i = 0; i < n; i++) {
+            sym[i] = byteIds[bytes[i] & 0xff];
+            prev[i] = i - 1;
+            next[i] = i + 1 < n ? i + 1 : -1;
         }
-        while (symbols.size() > 1) {
-            int best = -1;
-            int bestRank = Integer.MAX_VALUE;
-            for (int i = 0; i + 1 < symbols.size(); i++) {
-                Integer r = mergeRanks.get(symbols.get(i) + " " + symbols.get(i + 1));
-                if (r != null && r < bestRank) {
-                    bestRank = r;
-                    best = i;
-                }
-            }
-            if (best < 0) {
-                break;
-            }
-            String left = symbols.get(best);
-            String right = symbols.get(best + 1);
-            List<String> merged = new ArrayList<>(symbols.size() - 1);
-            for (int i = 0; i < symbols.size(); i++) {
-                if (i + 1 < symbols.size()
-                        && symbols.get(i).equals(left)
-                        && symbols.get(i + 1).equals(right)) {
-                    merged.add(left + right);
-                    i++;
-                } else {
-                    merged.add(symbols.get(i));
-                }
-            }
-            symbols = merged;
+        LongHeap heap = new LongHeap(Math.max(1, n));
+        for (int i = 0; i + 1 < n; i++) {
+            offer(heap, sym, i, i + 1);
         }
-        int[] ids = new int[symbols.size()];
-        for (int i = 0; i < ids.length; i++) {
-            Integer id = vocab.get(symbols.get(i));
-            if (id == null) {
+        while (heap.size() > 0) {
+            long top = heap.poll();
+            int rank = (int) (top >>> 32);
+            int left = (int) top;
+            int right = next[left];
+            if (sym[left] < 0 || right < 0) {
+                continue;
+            }
+            long merge = merges.getOrDefault(pairKey(sym[left], sym[right]), -1L);
+            if (merge < 0 || (int) (merge >>> 32) != rank) {
+                continue;
+            }
+            int merged = (int) merge;
+            if (merged < 0) {
                 throw new IllegalStateException(
-                        "BPE symbol '" + symbols.get(i) + "' of '" + word + "' is not in the vocabulary");
+                        "BPE merge " + rank + " of '" + word + "' makes a symbol that is " + "not in the vocabulary");
             }
-            ids[i] = id;
+            sym[left] = merged;
+            sym[right] = -1;
+            next[left] = next[right];
+            if (next[right] >= 0) {
+                prev[next[right]] = left;
+                offer(heap, sym, left, next[right]);
+            }
+            if (prev[left] >= 0) {
+                offer(heap, sym, prev[left], left);
+            }
+        }
+        int count = 0;
+        for (int i = n > 0 ? 0 : -1; i >= 0; i = next[i]) {
+            count++;
+        }
+        int[] ids = new int[count];
+        int k = 0;
+        for (int i = n > 0 ? 0 : -1; i >= 0; i = next[i]) {
+            ids[k++] = sym[i];
         }
         return ids;
+    }
+
+    private void offer(LongHeap heap, int[] sym, int left, int right) {
+        long merge = merges.getOrDefault(pairKey(sym[left], sym[right]), -1L);
+        if (merge >= 0) {
+            heap.add((merge >>> 32) << 32 | left);
+        }
+    }
+
+    private static long pairKey(int left, int right) {
+        return (long) left << 32 | (right & 0xffffffffL);
+    }
+
+    /** A binary min-heap of longs: the merge queue without a boxed entry per pair. */
+    private static final class LongHeap {
+        private long[] a;
+        private int size;
+
+        LongHeap(int capacity) {
+            a = new long[capacity];
+        }
+
+        int size() {
+            return size;
+        }
+
+        void add(long v) {
+            if (size == a.length) {
+                a = java.util.Arrays.copyOf(a, a.length * 2);
+            }
+            int i = size++;
+            while (i > 0 && a[(i - 1) / 2] > v) {
+                a[i] = a[(i - 1) / 2];
+                i = (i - 1) / 2;
+            }
+            a[i] = v;
+        }
+
+        long poll() {
+            long top = a[0];
+            long last = a[--size];
+            int i = 0;
+            while (2 * i + 1 < size) {
+                int c = 2 * i + 1;
+                if (c + 1 < size && a[c + 1] < a[c]) {
+                    c++;
+                }
+                if (a[c] >= last) {
+                    break;
+                }
+                a[i] = a[c];
+                i = c;
+            }
+            a[i] = last;
+            return top;
+        }
     }
 
     private static char[] byteToUnicode() {

@@ -45,6 +45,41 @@ class ByteLevelBpeTokenizerTest {
         }
     }
 
+    /**
+     * Hostile input: one 2 MB word with no whitespace. GPT-2's plain merge loop is quadratic in a word's
+     * length (9.5 s at 1 MB, about four times that at 2 MB); the queued merge stays well under a second
+     * a megabyte, and gives Hugging Face's ids on long random words.
+     */
+    @Test
+    void aMegabyteWordTokenizesInLinearishTimeWithHuggingFacesIds() throws IOException {
+        Path model = Golden.modelDir();
+        ByteLevelBpeTokenizer ours = TokenizerLoader.load(model, BOS);
+        java.util.Random random = new java.util.Random(7);
+        String letters = "etaoinshrdlucmfwypvbgkjqxz";
+        StringBuilder word = new StringBuilder(" ");
+        while (word.length() < 2_000_000) {
+            word.append(letters.charAt(Math.min(letters.length() - 1, (int) (random.nextExponential() * 6))));
+        }
+        long start = System.nanoTime();
+        int[] ids = ours.encode(word.toString());
+        double seconds = (System.nanoTime() - start) / 1e9;
+        assertTrue(seconds < 8, "2 MB word took " + seconds + " s");
+        try (HuggingFaceTokenizer hf = HuggingFaceTokenizer.builder()
+                .optTokenizerPath(model)
+                .optAddSpecialTokens(false)
+                .optTruncation(false)
+                .build()) {
+            String piece = word.substring(0, 20_000);
+            long[] expected = hf.encode(piece).getIds();
+            int[] actual = ours.encode(piece);
+            assertEquals(expected.length, actual.length);
+            for (int j = 0; j < actual.length; j++) {
+                assertEquals(expected[j], actual[j], "token " + j);
+            }
+            assertTrue(ids.length > 100_000, "tokens: " + ids.length);
+        }
+    }
+
     @Test
     void vocabAndMergesGiveTheSameIdsAsTokenizerJson() throws IOException {
         Path model = Golden.modelDir();
