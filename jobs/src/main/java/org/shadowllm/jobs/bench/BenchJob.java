@@ -73,8 +73,12 @@ public final class BenchJob {
     static final String SUMMARY = "summary.txt";
 
     /** A bench run commits its results partition, report and summary together. */
-    static final StagedCommit COMMIT = new StagedCommit(List.of(
-            new StagedCommit.Unit(RESULTS, 2), new StagedCommit.Unit(REPORT, 0), new StagedCommit.Unit(SUMMARY, 0)));
+    static final StagedCommit COMMIT = new StagedCommit(
+            "bench",
+            List.of(
+                    new StagedCommit.Unit(RESULTS, 2),
+                    new StagedCommit.Unit(REPORT, 0),
+                    new StagedCommit.Unit(SUMMARY, 0)));
 
     public record Summary(String runId, String model, List<BenchResult> results, String output, String text) {}
 
@@ -102,11 +106,12 @@ public final class BenchJob {
                 spark.sparkContext().hadoopConfiguration(),
                 options.output(),
                 options.runId(),
+                options.releaseLock(),
                 run -> LOG.warn("finished the commit of bench run {}, which was killed while committing", run),
                 this::measure);
     }
 
-    private Summary measure() {
+    private Summary measure(org.shadowllm.jobs.tables.OutputLock lock) {
         if (options.runs(Method.SHADOWLLM) || options.runs(Method.DEJAVU)) {
             StagedCommit.requireNoPendingCommit(spark.sparkContext().hadoopConfiguration(), options.predictorsInput());
         }
@@ -278,7 +283,7 @@ public final class BenchJob {
         LocalCopy.write(conf, staging + "/" + REPORT, html -> HtmlReport.write(html, title, about, results));
         LocalCopy.write(
                 conf, staging + "/" + SUMMARY, file -> Files.writeString(file, summary, StandardCharsets.UTF_8));
-        COMMIT.commit(spark.sparkContext().hadoopConfiguration(), out, options.runId());
+        COMMIT.commit(lock);
         LOG.info("report: {}/{}", out, REPORT);
         return new Summary(options.runId(), modelName, results, out, summary);
     }

@@ -53,7 +53,8 @@ public record BenchOptions(
         String output,
         String runId,
         String device,
-        String master)
+        String master,
+        boolean releaseLock)
         implements java.io.Serializable {
 
     public static final Set<String> MEASURES =
@@ -105,6 +106,7 @@ public record BenchOptions(
                     "--shadowllm-kind takes shadowllm or shadowllm-split, got " + shadowKind);
         }
         CommandLine.requireRunId(runId);
+        CommandLine.requireModelName(model);
         DeviceSpec.parse(device);
     }
 
@@ -161,7 +163,9 @@ public record BenchOptions(
               --output PATH          bench_results table, report.html, summary.txt (default: out/bench)
               --run-id ID            (default: bench-<timestamp>)
               --device D             auto, cpu, gpu or gpu:N (default: auto)
-              --master URL           Spark master when not set by spark-submit (default: local[*])""";
+              --master URL           Spark master when not set by spark-submit (default: local[*])
+              --release-lock B       true: release the output's lock although its holder is not provably
+                                     dead; only once that run is known to be dead (default: false)""";
 
     public static BenchOptions parse(String[] args) {
         Map<String, String> m = CommandLine.parse(
@@ -198,7 +202,8 @@ public record BenchOptions(
                         "output",
                         "run-id",
                         "device",
-                        "master"),
+                        "master",
+                        "release-lock"),
                 USAGE);
         return CommandLine.build(
                 USAGE,
@@ -243,7 +248,8 @@ public record BenchOptions(
                         m.getOrDefault("output", "out/bench"),
                         m.getOrDefault("run-id", CommandLine.defaultRunId("bench")),
                         m.getOrDefault("device", "auto"),
-                        m.getOrDefault("master", "local[*]")));
+                        m.getOrDefault("master", "local[*]"),
+                        CommandLine.bool("--release-lock", m.getOrDefault("release-lock", "false"))));
     }
 
     public boolean measures(String measure) {

@@ -76,18 +76,31 @@ public final class CommandLine {
      * segment: it becomes a directory the jobs write and replace under their output.
      */
     public static String requirePathSegment(String what, String name) {
-        if (name == null || !name.matches("[A-Za-z0-9._-]+") || name.matches("\\.+")) {
-            throw new IllegalArgumentException(
-                    what + " may hold letters, digits, '.', '_' and '-' only, and not be '.' or '..': " + name);
-        }
-        return name;
+        return org.shadowllm.jobs.tables.SafeName.require(what, name);
     }
 
     /** Throws unless {@code runId} is safe in paths and partition values. */
     public static void requireRunId(String runId) {
-        if (!runId.matches("[A-Za-z0-9._-]+")) {
-            throw new IllegalArgumentException("--run-id may hold letters, digits, '.', '_' and '-' only: " + runId);
-        }
+        org.shadowllm.jobs.tables.SafeName.require("--run-id", runId);
+    }
+
+    /**
+     * The name of the model folder {@code model} (the last segment of the normalized absolute path), which
+     * names partitions and predictor folders; refused unless it is a safe name.
+     */
+    public static String requireModelName(String model) {
+        java.nio.file.Path name =
+                java.nio.file.Path.of(model).toAbsolutePath().normalize().getFileName();
+        return requirePathSegment("the model folder's name", name == null ? "" : name.toString());
+    }
+
+    /** {@code true} or {@code false}, any case; anything else is refused naming the option. */
+    public static boolean bool(String option, String value) {
+        return switch (value.trim().toLowerCase(java.util.Locale.ROOT)) {
+            case "true" -> true;
+            case "false" -> false;
+            default -> throw new IllegalArgumentException(option + " takes true or false, got '" + value + "'");
+        };
     }
 
     /** A command line that cannot run; its message says why and gives the usage text. */

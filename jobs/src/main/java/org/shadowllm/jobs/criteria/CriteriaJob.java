@@ -95,11 +95,12 @@ public final class CriteriaJob {
                 spark.sparkContext().hadoopConfiguration(),
                 options.output(),
                 options.runId(),
+                options.releaseLock(),
                 run -> LOG.warn("finished the commit of criteria run {}, which was killed while committing", run),
                 this::compute);
     }
 
-    private Summary compute() {
+    private Summary compute(org.shadowllm.jobs.tables.OutputLock lock) {
         long start = System.nanoTime();
         Path modelDir = SharedPaths.require(Path.of(options.model()), "model directory");
         OptConfig config = OptCheckpoint.readConfig(modelDir);
@@ -108,7 +109,11 @@ public final class CriteriaJob {
         String fingerprint = ModelFingerprint.of(modelDir);
         JavaSparkContext jsc = JavaSparkContext.fromSparkContext(spark.sparkContext());
 
-        Plan plan = plan(options, new TaskReader(options.data(), jsc.hadoopConfiguration()), tokenizer, config);
+        Plan plan = plan(
+                options,
+                new TaskReader(options.data(), jsc.hadoopConfiguration(), options.maxLineChars()),
+                tokenizer,
+                config);
         String codeVersion = CriteriaTables.codeVersion();
         Map<String, String> inputs = inputFingerprints(plan, fingerprint, codeVersion);
         // a run with an injected failure must reach it, so it never skips
@@ -182,7 +187,7 @@ public final class CriteriaJob {
                     malformed,
                     seconds,
                     codeVersion);
-            CriteriaTables.COMMIT.commit(jsc.hadoopConfiguration(), options.output(), options.runId());
+            CriteriaTables.COMMIT.commit(lock);
             return new Summary(
                     options.runId(),
                     modelName,

@@ -39,7 +39,9 @@ public record CriteriaJobOptions(
         int logEvery,
         int threads,
         int failAfterExamples,
-        boolean force)
+        boolean force,
+        int maxLineChars,
+        boolean releaseLock)
         implements Serializable {
 
     public CriteriaJobOptions {
@@ -68,7 +70,11 @@ public record CriteriaJobOptions(
             throw new IllegalArgumentException(
                     "--chunk must be a positive multiple of --batch-size " + batchSize + ", got " + chunk);
         }
+        if (maxLineChars < 1) {
+            throw new IllegalArgumentException("--max-line-chars must be ≥ 1, got " + maxLineChars);
+        }
         CommandLine.requireRunId(runId);
+        CommandLine.requireModelName(model);
         DeviceSpec.parse(device);
     }
 
@@ -105,6 +111,10 @@ public record CriteriaJobOptions(
               --force B            true: recompute every set; false: skip a set whose inputs (model
                                    fingerprint, task files, options, code) match the output's last
                                    run of it (default: false)
+              --max-line-chars N   a task line longer than this is a malformed row (default: 262144)
+              --release-lock B     true: release the output's lock even though its holder is not
+                                   provably dead (a run on another host, or one killed while taking
+                                   it); only once that run is known to be dead (default: false)
             The shared folder is -Dshadowllm.shared, else $SHADOWLLM_SHARED, else ../shared.""";
 
     /** Which split a task's scored examples are read from. */
@@ -148,7 +158,9 @@ public record CriteriaJobOptions(
                         "log-every",
                         "threads",
                         "fail-after",
-                        "force"),
+                        "force",
+                        "max-line-chars",
+                        "release-lock"),
                 USAGE);
         return CommandLine.build(USAGE, () -> {
             int batch = Integer.parseInt(m.getOrDefault("batch-size", "4"));
@@ -176,15 +188,11 @@ public record CriteriaJobOptions(
                     Integer.parseInt(m.getOrDefault("log-every", "25")),
                     Integer.parseInt(m.getOrDefault("threads", "0")),
                     Integer.parseInt(m.getOrDefault("fail-after", "0")),
-                    parseBoolean(m.getOrDefault("force", "false")));
+                    CommandLine.bool("--force", m.getOrDefault("force", "false")),
+                    Integer.parseInt(m.getOrDefault(
+                            "max-line-chars",
+                            Integer.toString(org.shadowllm.jobs.tasks.TaskReader.DEFAULT_MAX_LINE_CHARS))),
+                    CommandLine.bool("--release-lock", m.getOrDefault("release-lock", "false")));
         });
-    }
-
-    private static boolean parseBoolean(String v) {
-        return switch (v.trim().toLowerCase(java.util.Locale.ROOT)) {
-            case "true" -> true;
-            case "false" -> false;
-            default -> throw new IllegalArgumentException("--force takes true or false, got '" + v + "'");
-        };
     }
 }

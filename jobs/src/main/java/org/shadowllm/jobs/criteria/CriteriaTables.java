@@ -17,10 +17,12 @@ public final class CriteriaTables {
     public static final String[] PARTITIONS = {"model", "task", "shots"};
 
     /** A criteria run commits both tables' partitions and its manifest together. */
-    public static final StagedCommit COMMIT = new StagedCommit(List.of(
-            new StagedCommit.Unit(EXAMPLES, PARTITIONS.length),
-            new StagedCommit.Unit(UNITS, PARTITIONS.length),
-            new StagedCommit.Unit(MANIFESTS, 1)));
+    public static final StagedCommit COMMIT = new StagedCommit(
+            "criteria",
+            List.of(
+                    new StagedCommit.Unit(EXAMPLES, PARTITIONS.length),
+                    new StagedCommit.Unit(UNITS, PARTITIONS.length),
+                    new StagedCommit.Unit(MANIFESTS, 1)));
 
     private CriteriaTables() {}
 

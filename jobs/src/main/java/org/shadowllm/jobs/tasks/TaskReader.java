@@ -32,12 +32,27 @@ import org.shadowllm.common.tasks.TaskExample;
  * path, {@code hdfs://} or {@code s3a://}. Bad lines are collected with file and line, never skipped silently.
  */
 public final class TaskReader {
+    /**
+     * The longest line read, in characters: the longest line of the seven tasks' files has 4,437;
+     * a line over the bound is a malformed row (file and line), skipped without being held in memory.
+     */
+    public static final int DEFAULT_MAX_LINE_CHARS = 1 << 18;
+
     private final String root;
     private final Configuration hadoop;
+    private final int maxLineChars;
 
     public TaskReader(String root, Configuration hadoop) {
+        this(root, hadoop, DEFAULT_MAX_LINE_CHARS);
+    }
+
+    public TaskReader(String root, Configuration hadoop, int maxLineChars) {
+        if (maxLineChars < 1) {
+            throw new IllegalArgumentException("the line bound must be positive, got " + maxLineChars);
+        }
         this.root = root.endsWith("/") ? root.substring(0, root.length() - 1) : root;
         this.hadoop = hadoop;
+        this.maxLineChars = maxLineChars;
     }
 
     /**
@@ -63,10 +78,16 @@ public final class TaskReader {
             try (DigestInputStream raw = new DigestInputStream(fs.open(path), MessageDigest.getInstance("SHA-256"));
                     InputStream in = codec == null ? raw : codec.createInputStream(raw);
                     BufferedReader reader = new BufferedReader(new InputStreamReader(in, StandardCharsets.UTF_8))) {
+                BoundedLines lines = new BoundedLines(reader, maxLineChars);
                 String line;
                 long n = 0;
-                while ((line = reader.readLine()) != null) {
+                while ((line = lines.next()) != null) {
                     n++;
+                    if (line == BoundedLines.TOO_LONG) {
+                        malformed.add(new MalformedRow(
+                                file, n, "line longer than " + maxLineChars + " characters (the task reader's bound)"));
+                        continue;
+                    }
                     if (line.isBlank()) {
                         continue;
                     }
@@ -98,6 +119,55 @@ public final class TaskReader {
             throw new IllegalStateException(e);
         }
         return new Split(examples, malformed, file, digest);
+    }
+
+    /**
+     * Lines as {@link BufferedReader#readLine} cuts them ({@code \n}, {@code \r} or {@code \r\n}), but a
+     * line over the bound is read to its end without being kept, and comes back as {@link #TOO_LONG}.
+     */
+    static final class BoundedLines {
+        static final String TOO_LONG = new String("<too long>");
+        private final java.io.Reader in;
+        private final int max;
+        private final StringBuilder line = new StringBuilder();
+        private int pushedBack = -2;
+
+        BoundedLines(java.io.Reader in, int max) {
+            this.in = in;
+            this.max = max;
+        }
+
+        String next() throws IOException {
+            line.setLength(0);
+            boolean tooLong = false;
+            boolean any = false;
+            while (true) {
+                int c = pushedBack != -2 ? pushedBack : in.read();
+                pushedBack = -2;
+                if (c < 0) {
+                    return any ? (tooLong ? TOO_LONG : line.toString()) : null;
+                }
+                any = true;
+                if (c == '\n' || c == '\r') {
+                    if (c == '\r') {
+                        int d = in.read();
+                        if (d != '\n') {
+                            pushedBack = d;
+                        }
+                    }
+                    return tooLong ? TOO_LONG : line.toString();
+                }
+                if (!tooLong) {
+                    if (line.length() == max) {
+                        tooLong = true;
+                        line.setLength(0);
+                        line.trimToSize();
+                    } else {
+                        line.append((char) c);
+                    }
+                }
+            }
+        }
     }
 
     static TaskExample parse(FewShotTask task, String line) {

@@ -57,8 +57,8 @@ public final class TrainerJob {
     static final String ROWS = "_training-rows";
 
     /** A trainer run commits its artifacts (predictors/<model>/<criterion>/<kind>) and metrics together. */
-    static final StagedCommit COMMIT =
-            new StagedCommit(List.of(new StagedCommit.Unit(PREDICTORS, 3), new StagedCommit.Unit(METRICS, 3)));
+    static final StagedCommit COMMIT = new StagedCommit(
+            "trainer", List.of(new StagedCommit.Unit(PREDICTORS, 3), new StagedCommit.Unit(METRICS, 3)));
 
     /** One trained predictor: where it went and how it scored. */
     public record Result(
@@ -96,11 +96,12 @@ public final class TrainerJob {
                 spark.sparkContext().hadoopConfiguration(),
                 options.output(),
                 options.runId(),
+                options.releaseLock(),
                 run -> LOG.warn("finished the commit of trainer run {}, which was killed while committing", run),
                 this::train);
     }
 
-    private Summary train() {
+    private Summary train(org.shadowllm.jobs.tables.OutputLock lock) {
         CriteriaTableReader.Selection table = CriteriaTableReader.select(
                 spark,
                 options.input(),
@@ -187,7 +188,7 @@ public final class TrainerJob {
         }
         String metricsPath = root + "/" + METRICS;
         writeMetrics(table, files, results, staging + "/" + METRICS, createdAt);
-        COMMIT.commit(conf, root, options.runId());
+        COMMIT.commit(lock);
         return new Summary(
                 options.runId(), table.model(), files.trainRows(), files.heldOutRows(), results, metricsPath);
     }

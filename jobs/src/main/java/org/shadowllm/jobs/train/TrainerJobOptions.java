@@ -32,7 +32,8 @@ public record TrainerJobOptions(
         String output,
         String runId,
         String device,
-        String master) {
+        String master,
+        boolean releaseLock) {
 
     public TrainerJobOptions {
         java.util.Objects.requireNonNull(features, "features");
@@ -70,7 +71,9 @@ public record TrainerJobOptions(
               --run-id ID          recorded with every row (default: train-<timestamp>)
               --device D           auto, cpu, gpu or gpu:N (default: auto)
               --master URL         Spark master when not set by spark-submit (default: local[*])
-              --log-every N        log every N epochs (default: 10)""";
+              --log-every N        log every N epochs (default: 10)
+              --release-lock B     true: release the output's lock although its holder is not provably
+                                   dead; only once that run is known to be dead (default: false)""";
 
     public static TrainerJobOptions parse(String[] args) {
         Map<String, String> m = CommandLine.parse(
@@ -94,7 +97,8 @@ public record TrainerJobOptions(
                         "run-id",
                         "device",
                         "master",
-                        "log-every"),
+                        "log-every",
+                        "release-lock"),
                 USAGE);
         return CommandLine.build(USAGE, () -> {
             long seed = Long.parseLong(m.getOrDefault("seed", "1234"));
@@ -126,7 +130,8 @@ public record TrainerJobOptions(
                     m.getOrDefault("output", "out/trainer"),
                     m.getOrDefault("run-id", CommandLine.defaultRunId("train")),
                     m.getOrDefault("device", "auto"),
-                    m.getOrDefault("master", "local[*]"));
+                    m.getOrDefault("master", "local[*]"),
+                    CommandLine.bool("--release-lock", m.getOrDefault("release-lock", "false")));
         });
     }
 }

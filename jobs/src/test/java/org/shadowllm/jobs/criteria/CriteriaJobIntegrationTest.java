@@ -347,7 +347,7 @@ class CriteriaJobIntegrationTest {
     void aSecondRunOnAnOutputInUseFailsBeforeComputingAnything() {
         String output = out.resolve("locked").toString();
         try (var held = org.shadowllm.jobs.tables.OutputLock.acquire(
-                spark.sparkContext().hadoopConfiguration(), output, "other-run")) {
+                spark.sparkContext().hadoopConfiguration(), output, "other-run", "criteria", false)) {
             IllegalStateException e = assertThrows(IllegalStateException.class, () -> new CriteriaJob(
                             spark, options(output, "--tasks", "copa", "--shots", "0", "--examples", "1"))
                     .run());
@@ -370,7 +370,7 @@ class CriteriaJobIntegrationTest {
         if (committed) {
             IllegalStateException e = assertThrows(
                     IllegalStateException.class, () -> StagedCommit.requireNoPendingCommit(hadoop, output));
-            assertTrue(e.getMessage().contains("run b was killed while committing"), e.getMessage());
+            assertTrue(e.getMessage().contains("run b is committing, or was killed while committing"), e.getMessage());
         }
         // the next run's start (holding the lock) finishes or drops what the kill left
         assertEquals(committed ? List.of("b") : List.of(), CriteriaTables.COMMIT.recover(hadoop, output));

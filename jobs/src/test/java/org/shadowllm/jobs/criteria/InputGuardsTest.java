@@ -13,10 +13,11 @@ class InputGuardsTest {
     @Test
     void aModelNameFromATableMustBeOneSafePathSegment() {
         assertEquals("opt-1.3b", CommandLine.requirePathSegment("model", "opt-1.3b"));
-        for (String bad : new String[] {"..", ".", "a/b", "../../etc", "", "x y"}) {
+        assertEquals("m_1.x-2", CommandLine.requirePathSegment("model", "m_1.x-2"));
+        for (String bad : new String[] {"..", ".", "a/b", "../../etc", "", "x y", "_m", ".hidden", "-x"}) {
             IllegalArgumentException e = assertThrows(
                     IllegalArgumentException.class, () -> CommandLine.requirePathSegment("the model name", bad));
-            assertTrue(e.getMessage().startsWith("the model name may hold"), e.getMessage());
+            assertTrue(e.getMessage().startsWith("the model name must start with a letter or digit"), e.getMessage());
         }
     }
 

@@ -67,4 +67,48 @@ public class TaskReaderTest {
                         .read(FewShotTask.RTE, "validation"));
         assertTrue(e.getMessage().contains("rte/validation.jsonl.gz"));
     }
+
+    /** A corrupt or hostile line must not be held whole: it is a malformed row naming file and line. */
+    @Test
+    void aLineOverTheBoundIsAMalformedRowAndTheLinesAroundItStillRead() throws IOException {
+        String ok = "{\"id\": \"a\", \"context\": \"c\", \"choices\": [\" x\", \" y\"], \"label\": 1}";
+        String huge =
+                "{\"id\": \"b\", \"context\": \"" + "x".repeat(5_000) + "\", \"choices\": [\" x\"], \"label\": 0}";
+        String last = ok.replace("\"a\"", "\"c\"");
+        writeGz(dir.resolve("copa/validation.jsonl.gz"), ok + "\r\n" + huge + "\r\n" + last + "\r" + "\n");
+        TaskReader.Split s =
+                new TaskReader(dir.toString(), new Configuration(), 1_000).read(FewShotTask.COPA, "validation");
+        assertEquals(
+                java.util.List.of("a", "c"),
+                s.examples().stream().map(e -> e.id()).toList());
+        assertEquals(1, s.malformed().size());
+        assertEquals(2, s.malformed().get(0).line());
+        assertTrue(
+                s.malformed().get(0).reason().contains("longer than 1000 characters"),
+                s.malformed().get(0).reason());
+        assertTrue(s.malformed().get(0).file().endsWith("copa/validation.jsonl.gz"));
+        // the same line under the default bound reads
+        assertEquals(
+                3,
+                new TaskReader(dir.toString(), new Configuration())
+                        .read(FewShotTask.COPA, "validation")
+                        .examples()
+                        .size());
+    }
+
+    @Test
+    void boundedLinesCutLinesAsReadLineDoes() throws IOException {
+        String text = "a\nbb\r\nccc\rdddd\n\neeeee";
+        TaskReader.BoundedLines lines = new TaskReader.BoundedLines(new java.io.StringReader(text), 4);
+        java.io.BufferedReader reference = new java.io.BufferedReader(new java.io.StringReader(text));
+        for (String expected; (expected = reference.readLine()) != null; ) {
+            String actual = lines.next();
+            if (expected.length() > 4) {
+                assertTrue(actual == TaskReader.BoundedLines.TOO_LONG, expected);
+            } else {
+                assertEquals(expected, actual);
+            }
+        }
+        assertEquals(null, lines.next());
+    }
 }
