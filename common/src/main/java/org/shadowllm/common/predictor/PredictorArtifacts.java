@@ -116,6 +116,33 @@ public final class PredictorArtifacts {
         }
     }
 
+    /**
+     * What identifies one saved predictor: SHA-256 over its manifest (run id, creation time, training
+     * options, metrics), its weights file's size and its first and last 64 KiB; 16 hex digits. Another
+     * training writes another manifest, so a replaced artifact gets another fingerprint.
+     */
+    public static String fingerprint(Path dir) {
+        try {
+            java.security.MessageDigest sha = java.security.MessageDigest.getInstance("SHA-256");
+            sha.update(Files.readAllBytes(dir.resolve(MANIFEST)));
+            try (java.nio.channels.FileChannel ch = java.nio.channels.FileChannel.open(dir.resolve(WEIGHTS))) {
+                long size = ch.size();
+                sha.update(java.nio.ByteBuffer.allocate(8).putLong(0, size));
+                int sample = (int) Math.min(size, 64 << 10);
+                for (long at : new long[] {0, size - sample}) {
+                    java.nio.ByteBuffer buf = java.nio.ByteBuffer.allocate(sample);
+                    while (buf.hasRemaining() && ch.read(buf, at + buf.position()) > 0) {}
+                    sha.update(buf.flip());
+                }
+            }
+            return java.util.HexFormat.of().formatHex(sha.digest(), 0, 8);
+        } catch (IOException e) {
+            throw new UncheckedIOException("cannot fingerprint the predictor at " + dir, e);
+        } catch (java.security.NoSuchAlgorithmException e) {
+            throw new IllegalStateException(e);
+        }
+    }
+
     /** Loads a predictor and refuses it unless it was trained for a model shaped like {@code config}. */
     public static UnitPredictor load(Path dir, OptConfig config, String modelName) {
         UnitPredictor p = load(dir);

@@ -112,13 +112,19 @@ public final class BenchJob {
     }
 
     private Summary measure(org.shadowllm.jobs.tables.OutputLock lock) {
-        if (options.runs(Method.SHADOWLLM) || options.runs(Method.DEJAVU)) {
-            StagedCommit.requireNoPendingCommit(spark.sparkContext().hadoopConfiguration(), options.predictorsInput());
-        }
+        org.apache.hadoop.conf.Configuration hadoop = spark.sparkContext().hadoopConfiguration();
+        boolean predicted = options.runs(Method.SHADOWLLM) || options.runs(Method.DEJAVU);
+        // what this run reads of other jobs' outputs must be one commit of each, start to end
+        StagedCommit.Snapshot predictorsRead =
+                predicted ? StagedCommit.Snapshot.of(hadoop, options.predictorsInput()) : null;
+        StagedCommit.Snapshot criteriaRead = options.readsCriteria() && !options.noCriteria()
+                ? StagedCommit.Snapshot.of(hadoop, options.criteriaInput())
+                : null;
         Path modelDir = SharedPaths.require(Path.of(options.model()), "model directory");
         OptConfig config = OptCheckpoint.readConfig(modelDir);
         String modelName = modelDir.toAbsolutePath().normalize().getFileName().toString();
         String fingerprint = ModelFingerprint.of(modelDir);
+        java.util.Set<String> tableRunIds = criteriaRead == null ? null : criteriaRunIds(modelName, fingerprint);
         ByteLevelBpeTokenizer tokenizer = TokenizerLoader.load(modelDir, config.bosTokenId());
         PerplexityEval pplEval = options.perplexityEval();
         boolean perplexity = options.measures("perplexity") || options.measures("decode-perplexity");
@@ -143,11 +149,7 @@ public final class BenchJob {
         SparseOptModel sparse = SpreadMeasures.sparse(model);
         try (NDManager root = NDManager.newBaseManager(device);
                 Predictors predictors = new Predictors(
-                        root,
-                        config,
-                        modelName,
-                        fingerprint,
-                        spark.sparkContext().hadoopConfiguration());
+                        root, config, modelName, fingerprint, hadoop, new Provenance(tableRunIds, Map.of()));
                 WorkerPool pool = WorkerPool.perCore()) {
             Map<ImportanceCriterion, float[][][]> staticScores = staticScores(config, modelName, fingerprint);
             List<SparsityMethod> methods = methods(options, config, modelName, staticScores, predictors);
@@ -156,8 +158,15 @@ public final class BenchJob {
                 results.addAll(allocation(m, config));
             }
             // perplexity and accuracy: Spark tasks of a run of windows or of a task's examples each
-            Map<String, List<BenchResult>> spread =
-                    spreadMeasures(methods, config, staticScores, modelName, fingerprint, text, tasks);
+            Map<String, List<BenchResult>> spread = spreadMeasures(
+                    methods,
+                    config,
+                    staticScores,
+                    modelName,
+                    fingerprint,
+                    text,
+                    tasks,
+                    new Provenance(null, predictors.fingerprints()));
             results.addAll(spread.getOrDefault(SpreadMeasures.PERPLEXITY, List.of()));
             if (options.measures("perplexity-paper")) {
                 for (SparsityMethod m : methods) {
@@ -283,6 +292,12 @@ public final class BenchJob {
         LocalCopy.write(conf, staging + "/" + REPORT, html -> HtmlReport.write(html, title, about, results));
         LocalCopy.write(
                 conf, staging + "/" + SUMMARY, file -> Files.writeString(file, summary, StandardCharsets.UTF_8));
+        if (predictorsRead != null) {
+            predictorsRead.requireUnchanged();
+        }
+        if (criteriaRead != null) {
+            criteriaRead.requireUnchanged();
+        }
         COMMIT.commit(lock);
         LOG.info("report: {}/{}", out, REPORT);
         return new Summary(options.runId(), modelName, results, out, summary);
@@ -320,7 +335,8 @@ public final class BenchJob {
             String modelName,
             String fingerprint,
             int[] text,
-            Map<FewShotTask, List<TaskExample>> tasks) {
+            Map<FewShotTask, List<TaskExample>> tasks,
+            Provenance chosen) {
         PerplexityEval pplEval = options.perplexityEval();
         List<SpreadMeasures.Item> items = new ArrayList<>();
         int measurements = 0;
@@ -349,7 +365,7 @@ public final class BenchJob {
         }
         Map<String, String> hadoop = LocalCopy.settings(spark.sparkContext().hadoopConfiguration());
         SpreadMeasures work =
-                new SpreadMeasures(options, modelName, fingerprint, staticScores, text, copyOf(tasks), hadoop);
+                new SpreadMeasures(options, modelName, fingerprint, staticScores, text, copyOf(tasks), hadoop, chosen);
         JavaSparkContext jsc = JavaSparkContext.fromSparkContext(spark.sparkContext());
         jsc.setJobDescription("bench " + modelName + ": " + measurements + " perplexity and accuracy measurements in "
                 + items.size() + " shards");
@@ -500,6 +516,19 @@ public final class BenchJob {
         return out;
     }
 
+    /**
+     * What a predictor must agree with. On the driver: the run ids of the criteria table the bench
+     * leaves out (null when {@code --criteria none}), and nothing expected yet; each predictor loaded
+     * records its fingerprint. On an executor: the fingerprints the driver recorded, which each
+     * predictor loaded there must have (the artifact may have been replaced since).
+     */
+    record Provenance(java.util.Set<String> tableRunIds, Map<String, String> expected) implements java.io.Serializable {
+        Provenance {
+            tableRunIds = tableRunIds == null ? null : java.util.Set.copyOf(tableRunIds);
+            expected = Map.copyOf(expected);
+        }
+    }
+
     /** Loads each predictor once. */
     static final class Predictors implements AutoCloseable {
         private final NDManager manager;
@@ -509,14 +538,18 @@ public final class BenchJob {
         private final Map<String, PredictorRuntime> loaded = new LinkedHashMap<>();
         private final List<LocalCopy> copies = new ArrayList<>();
         private final org.apache.hadoop.conf.Configuration conf;
+        private final Provenance provenance;
+        private final Map<String, String> fingerprints = new LinkedHashMap<>();
 
         Predictors(
                 NDManager manager,
                 OptConfig config,
                 String modelName,
                 String fingerprint,
-                org.apache.hadoop.conf.Configuration conf) {
+                org.apache.hadoop.conf.Configuration conf,
+                Provenance provenance) {
             this.conf = conf;
+            this.provenance = provenance;
             this.manager = manager;
             this.config = config;
             this.modelName = modelName;
@@ -533,7 +566,15 @@ public final class BenchJob {
                             "no " + kind + " predictor for " + criterion.key() + " at " + dir
                                     + "; run the trainer job for this model and criterion, or point --predictors at its output");
                 }
+                String artifact = org.shadowllm.common.predictor.PredictorArtifacts.fingerprint(p);
+                String expected = provenance.expected().get(k);
+                if (expected != null && !expected.equals(artifact)) {
+                    throw new IllegalStateException(dir + " holds predictor " + artifact + " on this executor, but the "
+                            + "driver chose predictor " + expected + ": it was replaced during the run; run again");
+                }
+                fingerprints.put(k, artifact);
                 PredictorRuntime r = PredictorRuntime.load(p, config, modelName, kind, manager);
+                requireTrainedFrom(r, dir);
                 if (!r.predictor().manifest().criterion().equals(criterion.key())) {
                     throw new IllegalArgumentException(dir + " holds a predictor of "
                             + r.predictor().manifest().criterion() + ", not " + criterion.key());
@@ -556,6 +597,26 @@ public final class BenchJob {
                 }
                 return r;
             });
+        }
+
+        /** Each loaded predictor's fingerprint, by kind/criterion: what the executors must load too. */
+        Map<String, String> fingerprints() {
+            return Map.copyOf(fingerprints);
+        }
+
+        /** A predictor fitted on another criteria table than the one the bench leaves out would score seen examples. */
+        private void requireTrainedFrom(PredictorRuntime r, String dir) {
+            if (provenance.tableRunIds() == null) {
+                return;
+            }
+            List<String> runs = r.predictor().manifest().inputTable().runIds();
+            if (!provenance.tableRunIds().containsAll(runs)) {
+                r.close();
+                throw new IllegalArgumentException(dir + " was trained from criteria runs " + runs + " of "
+                        + r.predictor().manifest().inputTable().path() + ", which --criteria does not hold (its runs: "
+                        + new java.util.TreeSet<>(provenance.tableRunIds()) + "); point --criteria at the table the "
+                        + "predictors were trained from");
+            }
         }
 
         @Override
@@ -735,14 +796,40 @@ public final class BenchJob {
         return out;
     }
 
-    /** Example ids per task in the criteria table for {@code modelName}; empty when there is no table. */
-    private Map<String, java.util.Set<String>> criteriaExampleIds(String modelName) {
-        String path = options.criteriaInput().replaceAll("/+$", "") + "/" + CriteriaTables.EXAMPLES;
-        StagedCommit.requireNoPendingCommit(spark.sparkContext().hadoopConfiguration(), options.criteriaInput());
+    /**
+     * The run ids of {@code modelName}'s rows in the criteria table, after checking the table exists and
+     * was computed on this checkpoint: without it the bench would score accuracy on the very examples
+     * the static masks and predictors were fitted on.
+     */
+    private java.util.Set<String> criteriaRunIds(String modelName, String fingerprint) {
+        String path = criteriaExamplesPath();
         if (!CriteriaTables.exists(spark, path)) {
-            LOG.info("no criteria table at {}: no accuracy example is left out", path);
+            throw new IllegalArgumentException("no criteria table at " + path + ": the bench leaves out of its "
+                    + "accuracy every example the criteria job scored, and checks the predictors were trained from "
+                    + "that table; point --criteria at the criteria job's output, or pass --criteria none if no "
+                    + "example needs leaving out");
+        }
+        org.apache.spark.sql.Dataset<Row> table = spark.read().parquet(path);
+        org.shadowllm.jobs.tables.Fingerprints.require(table, path, modelName, fingerprint);
+        return new java.util.HashSet<>(
+                table.where(org.apache.spark.sql.functions.col("model").equalTo(modelName))
+                        .select("run_id")
+                        .distinct()
+                        .as(org.apache.spark.sql.Encoders.STRING())
+                        .collectAsList());
+    }
+
+    private String criteriaExamplesPath() {
+        return options.criteriaInput().replaceAll("/+$", "") + "/" + CriteriaTables.EXAMPLES;
+    }
+
+    /** Example ids per task in the criteria table for {@code modelName}; none with {@code --criteria none}. */
+    private Map<String, java.util.Set<String>> criteriaExampleIds(String modelName) {
+        if (options.noCriteria()) {
+            LOG.warn("--criteria none: no accuracy example is left out");
             return Map.of();
         }
+        String path = criteriaExamplesPath();
         Map<String, java.util.Set<String>> out = new java.util.HashMap<>();
         for (Row r : spark.read()
                 .parquet(path)

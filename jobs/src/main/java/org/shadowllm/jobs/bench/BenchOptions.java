@@ -114,7 +114,10 @@ public record BenchOptions(
             """
             bench job: sparse inference per method and sparsity; perplexity, zero-shot accuracy and latency.
               --model DIR            OPT checkpoint directory (default: <shared>/models/opt-mini-trained)
-              --criteria PATH        criteria job output, for static masks (default: out/criteria)
+              --criteria PATH        criteria job output: static masks, the examples left out of accuracy,
+                                     and the table the predictors must come from; required when accuracy,
+                                     static or a predictor runs; none: nothing to leave out, no check
+                                     (default: out/criteria)
               --predictors PATH      trainer job output (default: out/trainer); predictors are read from
                                      <PATH>/predictors/<model>/<criterion>/<kind>
               --criterion C          criterion of the predictors, static mask and oracle named without
@@ -281,6 +284,23 @@ public record BenchOptions(
     public String predictorDir(String modelName, ImportanceCriterion criterion, String kind) {
         return predictorsInput.replaceAll("/+$", "") + "/predictors/"
                 + CommandLine.requirePathSegment("the model name", modelName) + "/" + criterion.key() + "/" + kind;
+    }
+
+    /** {@code --criteria none}: the user says no example needs leaving out and no predictor provenance is checked. */
+    public boolean noCriteria() {
+        return criteriaInput.equals("none");
+    }
+
+    /**
+     * Whether this run needs the criteria table: to leave its examples out of accuracy, for the static
+     * scores, or to check where the predictors came from.
+     */
+    public boolean readsCriteria() {
+        return measures("accuracy")
+                || measures("decode-accuracy")
+                || runs(Method.STATIC)
+                || runs(Method.SHADOWLLM)
+                || runs(Method.DEJAVU);
     }
 
     public boolean runs(Method m) {

@@ -59,6 +59,7 @@ final class SpreadMeasures implements Function<SpreadMeasures.Item, SpreadMeasur
     private final int[] text;
     private final Map<FewShotTask, List<TaskExample>> tasks;
     private final Map<String, String> hadoop;
+    private final BenchJob.Provenance chosen;
 
     SpreadMeasures(
             BenchOptions options,
@@ -67,7 +68,9 @@ final class SpreadMeasures implements Function<SpreadMeasures.Item, SpreadMeasur
             Map<ImportanceCriterion, float[][][]> staticScores,
             int[] text,
             Map<FewShotTask, List<TaskExample>> tasks,
-            Map<String, String> hadoop) {
+            Map<String, String> hadoop,
+            BenchJob.Provenance chosen) {
+        this.chosen = chosen;
         this.invocation = java.util.UUID.randomUUID().toString();
         this.options = options;
         this.modelName = modelName;
@@ -132,8 +135,8 @@ final class SpreadMeasures implements Function<SpreadMeasures.Item, SpreadMeasur
             }
             OptConfig config = model.config();
             NDManager manager = NDManager.newBaseManager(device);
-            BenchJob.Predictors predictors =
-                    new BenchJob.Predictors(manager, config, modelName, fingerprint, LocalCopy.configuration(hadoop));
+            BenchJob.Predictors predictors = new BenchJob.Predictors(
+                    manager, config, modelName, fingerprint, LocalCopy.configuration(hadoop), chosen);
             try {
                 state = new RunState(
                         run,

@@ -102,6 +102,9 @@ public final class TrainerJob {
     }
 
     private Summary train(org.shadowllm.jobs.tables.OutputLock lock) {
+        // the rows read must be one commit of the criteria table, from the first query to the last row file
+        StagedCommit.Snapshot read =
+                StagedCommit.Snapshot.of(spark.sparkContext().hadoopConfiguration(), options.input());
         CriteriaTableReader.Selection table = CriteriaTableReader.select(
                 spark,
                 options.input(),
@@ -130,6 +133,7 @@ public final class TrainerJob {
         Configuration conf = spark.sparkContext().hadoopConfiguration();
         long start = System.nanoTime();
         TrainingFiles files = TrainingFiles.write(spark, table, networks, heldOutKeys, staging + "/" + ROWS);
+        read.requireUnchanged();
         List<Result> results = new ArrayList<>();
         try {
             LOG.info(

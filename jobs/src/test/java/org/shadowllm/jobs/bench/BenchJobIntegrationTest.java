@@ -513,4 +513,97 @@ class BenchJobIntegrationTest {
                         .map(Object::toString)
                         .toList());
     }
+
+    /** Without the table the bench scored accuracy on the very examples the predictors were fitted on, exit 0. */
+    @Test
+    void accuracyWithoutACriteriaTableIsRefusedUnlessTheUserSaysCriteriaNone() {
+        String output = out.resolve("no-criteria").toString();
+        String missing = out.resolve("no-such-criteria").toString();
+        String[] quick = {"--methods", "dense", "--measures", "accuracy", "--criteria", missing, "--run-id", "nc"};
+        IllegalArgumentException e =
+                assertThrows(IllegalArgumentException.class, () -> new BenchJob(spark, options(output, quick)).run());
+        assertTrue(e.getMessage().contains("no criteria table at " + missing), e.getMessage());
+        assertTrue(e.getMessage().contains("--criteria none"), e.getMessage());
+        assertFalse(Files.exists(Path.of(output, BenchJob.RESULTS)), "nothing written");
+        quick[5] = "none";
+        BenchJob.Summary s = new BenchJob(spark, options(output, quick)).run();
+        assertTrue(s.results().stream().anyMatch(r -> r.measure().equals("acc")), "accuracy measured");
+    }
+
+    @Test
+    void predictorsTrainedFromAnotherCriteriaTableAreRefused() throws Exception {
+        Path other = out.resolve("other-trainer");
+        Path dir = Path.of(other.toString(), "predictors", "tiny-random-opt", "plainact", "shadowllm-split");
+        PredictorArtifacts.save(
+                RandomPredictors.of(
+                        PredictorKind.SHADOWLLM_SPLIT,
+                        PredictorShape.of(OptCheckpoint.readConfig(SharedPaths.model("tiny-random-opt"))),
+                        32,
+                        3),
+                dir);
+        Path manifest = dir.resolve(PredictorArtifacts.MANIFEST);
+        String json = Files.readString(manifest);
+        assertTrue(json.contains("\"runIds\": []"), json);
+        Files.writeString(manifest, json.replace("\"runIds\": []", "\"runIds\": [\"another-criteria-run\"]"));
+        String output = out.resolve("other-table").toString();
+        IllegalArgumentException e = assertThrows(IllegalArgumentException.class, () -> new BenchJob(
+                        spark,
+                        options(
+                                output,
+                                "--methods",
+                                "shadowllm",
+                                "--measures",
+                                "perplexity",
+                                "--predictors",
+                                other.toString(),
+                                "--run-id",
+                                "ot"))
+                .run());
+        assertTrue(e.getMessage().contains("trained from criteria runs [another-criteria-run]"), e.getMessage());
+        assertTrue(e.getMessage().contains("[crit]"), e.getMessage());
+    }
+
+    /** The artifact replaced between the driver's choice and an executor's load is refused there. */
+    @Test
+    void anExecutorRefusesAPredictorOtherThanTheOneTheDriverChose() throws Exception {
+        var config = OptCheckpoint.readConfig(SharedPaths.model("tiny-random-opt"));
+        String dir = Path.of(trainer, "predictors", "tiny-random-opt", "plainact", "dejavu")
+                .toString();
+        try (ai.djl.ndarray.NDManager manager = ai.djl.ndarray.NDManager.newBaseManager()) {
+            BenchJob.Predictors driver = new BenchJob.Predictors(
+                    manager,
+                    config,
+                    "tiny-random-opt",
+                    null,
+                    spark.sparkContext().hadoopConfiguration(),
+                    new BenchJob.Provenance(null, java.util.Map.of()));
+            driver.get(PredictorKind.DEJAVU, org.shadowllm.common.criteria.ImportanceCriterion.PLAINACT, dir);
+            var chosen = driver.fingerprints();
+            assertEquals(1, chosen.size());
+            driver.close();
+            var replaced = new java.util.HashMap<>(chosen);
+            replaced.replaceAll((k, v) -> "0123456789abcdef");
+            BenchJob.Predictors executor = new BenchJob.Predictors(
+                    manager,
+                    config,
+                    "tiny-random-opt",
+                    null,
+                    spark.sparkContext().hadoopConfiguration(),
+                    new BenchJob.Provenance(null, replaced));
+            IllegalStateException e = assertThrows(
+                    IllegalStateException.class,
+                    () -> executor.get(
+                            PredictorKind.DEJAVU, org.shadowllm.common.criteria.ImportanceCriterion.PLAINACT, dir));
+            assertTrue(e.getMessage().contains("driver chose predictor 0123456789abcdef"), e.getMessage());
+            BenchJob.Predictors same = new BenchJob.Predictors(
+                    manager,
+                    config,
+                    "tiny-random-opt",
+                    null,
+                    spark.sparkContext().hadoopConfiguration(),
+                    new BenchJob.Provenance(null, chosen));
+            same.get(PredictorKind.DEJAVU, org.shadowllm.common.criteria.ImportanceCriterion.PLAINACT, dir);
+            same.close();
+        }
+    }
 }

@@ -487,7 +487,12 @@ class CriteriaJobIntegrationTest {
             assertTrue(Files.exists(relative.resolve(CriteriaTables.MANIFESTS).resolve("rel.json")));
             try (var entries = Files.list(relative)) {
                 assertEquals(
-                        java.util.Set.of(CriteriaTables.EXAMPLES, CriteriaTables.UNITS, CriteriaTables.MANIFESTS),
+                        java.util.Set.of(
+                                CriteriaTables.EXAMPLES,
+                                CriteriaTables.UNITS,
+                                CriteriaTables.MANIFESTS,
+                                StagedCommit.JOB_FILE,
+                                StagedCommit.GENERATION),
                         entries.map(e -> e.getFileName().toString()).collect(java.util.stream.Collectors.toSet()));
             }
         } finally {
