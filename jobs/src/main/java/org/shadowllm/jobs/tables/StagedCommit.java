@@ -91,8 +91,8 @@ public record StagedCommit(String job, List<Unit> units) {
     }
 
     /**
-     * Marks the output as this job's, or refuses it, touching nothing, when it is another job's: by its
-     * job file, or, for an output written before job files, by a top-level entry this job does not write.
+     * Refuses the output, touching nothing, when it is another job's: by its job file, or, for an output
+     * written before job files, by a top-level entry this job does not write.
      */
     void claim(OutputLock lock) {
         FileSystem fs = lock.fileSystem();
@@ -115,7 +115,7 @@ public record StagedCommit(String job, List<Unit> units) {
                             + " job does not write: give this job an --output of its own (nothing was changed)");
                 }
             }
-            write(fs, file, job + "\n");
+            // the job file is written by the first commit, so a run that fails leaves a new output empty
         } catch (IOException e) {
             throw new UncheckedIOException("cannot read " + file, e);
         }
@@ -128,6 +128,10 @@ public record StagedCommit(String job, List<Unit> units) {
         try {
             faults.at("staged");
             lock.requireOwned();
+            Path jobFile = new Path(lock.output(), JOB_FILE);
+            if (!fs.exists(jobFile)) {
+                write(fs, jobFile, job + "\n");
+            }
             fs.mkdirs(staging);
             try (var out = fs.create(new Path(staging, MARKER), false)) {
                 out.write(markerText(lock.runId()).getBytes(StandardCharsets.UTF_8));

@@ -316,7 +316,30 @@ class TrainerJobIntegrationTest {
                             "1"
                         }))
                         .run());
-        assertTrue(b.getMessage().contains("retrain the predictor for this checkpoint"), b.getMessage());
+        // the criteria table is of the original checkpoint too: refused first
+        assertTrue(b.getMessage().contains("come from checkpoint " + ModelFingerprint.of(original)), b.getMessage());
+        // and without it, the predictor itself is refused
+        IllegalArgumentException p =
+                assertThrows(IllegalArgumentException.class, () -> new BenchJob(spark, BenchOptions.parse(new String[] {
+                            "--model",
+                            other.toString(),
+                            "--criteria",
+                            "none",
+                            "--predictors",
+                            trained,
+                            "--output",
+                            out.resolve("fp-bench").toString(),
+                            "--methods",
+                            "dense,shadowllm",
+                            "--measures",
+                            "perplexity",
+                            "--sparsities",
+                            "0.5",
+                            "--ppl-windows",
+                            "1"
+                        }))
+                        .run());
+        assertTrue(p.getMessage().contains("retrain the predictor for this checkpoint"), p.getMessage());
     }
 
     @org.junit.jupiter.params.ParameterizedTest(name = "killed at {0}")
