@@ -158,11 +158,33 @@ final class TorchPickle extends Unpickler {
                 }
             }
             case Opcodes.PERSID -> throw new PickleException("text persistent ids are not a torch.save format");
+                // razorvine's dicts are HashMaps: these three keep the state dict in the order it was saved
+            case Opcodes.EMPTY_DICT -> stack.add(new LinkedHashMap<>());
+            case Opcodes.DICT -> stack.add(putAll(new LinkedHashMap<>(), stack.pop_all_since_marker()));
+            case Opcodes.SETITEMS -> {
+                List<Object> items = stack.pop_all_since_marker();
+                if (!(stack.peek() instanceof Map<?, ?> dict)) {
+                    throw new PickleException("SETITEMS on " + describe(stack.peek()));
+                }
+                @SuppressWarnings("unchecked")
+                Map<Object, Object> target = (Map<Object, Object>) dict;
+                putAll(target, items);
+            }
             default -> {
                 return super.dispatch(key);
             }
         }
         return NO_RETURN_VALUE;
+    }
+
+    private static Map<Object, Object> putAll(Map<Object, Object> dict, List<Object> keysAndValues) {
+        if (keysAndValues.size() % 2 != 0) {
+            throw new PickleException("odd number of dict items");
+        }
+        for (int i = 0; i < keysAndValues.size(); i += 2) {
+            dict.put(keysAndValues.get(i), keysAndValues.get(i + 1));
+        }
+        return dict;
     }
 
     private IObjectConstructor resolve(String module, String name) {
