@@ -129,6 +129,7 @@ final class TorchPickle extends Unpickler {
 
     @Override
     protected Object dispatch(short key) throws IOException {
+        requireLengthFits(key);
         switch (key) {
             case Opcodes.GLOBAL -> {
                 String module = PickleUtils.readline(input);
@@ -175,6 +176,35 @@ final class TorchPickle extends Unpickler {
             }
         }
         return NO_RETURN_VALUE;
+    }
+
+    /**
+     * Razorvine allocates a length-prefixed string or bytes before reading it: a forged length would ask
+     * for gigabytes. The pickle is all in memory, so a length past its end is refused first.
+     */
+    private void requireLengthFits(short key) throws IOException {
+        int width =
+                switch (key) {
+                    case Opcodes.BINSTRING, Opcodes.BINUNICODE, Opcodes.BINBYTES, Opcodes.LONG4 -> 4;
+                    case Opcodes.BINUNICODE8, Opcodes.BINBYTES8, Opcodes.BYTEARRAY8 -> 8;
+                    default -> 0;
+                };
+        if (width == 0) {
+            return;
+        }
+        input.mark(width);
+        byte[] b = input.readNBytes(width);
+        input.reset();
+        if (b.length < width) {
+            throw new PickleException("pickle ends inside a length");
+        }
+        long length = 0;
+        for (int i = width - 1; i >= 0; i--) {
+            length = (length << 8) | (b[i] & 0xff);
+        }
+        if (length < 0 || length > input.available() - width) {
+            throw new PickleException("a length of " + length + " runs past the end of the pickle");
+        }
     }
 
     private static Map<Object, Object> putAll(Map<Object, Object> dict, List<Object> keysAndValues) {

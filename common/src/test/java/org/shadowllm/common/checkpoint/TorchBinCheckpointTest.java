@@ -281,6 +281,18 @@ class TorchBinCheckpointTest {
     }
 
     @Test
+    void forgedStringLengthIsRefusedBeforeAnythingIsAllocated() throws IOException {
+        // BINUNICODE claiming 2 GiB - 1 bytes in a pickle of a dozen
+        byte[] pickle = {(byte) 0x80, 2, 'X', (byte) 0xff, (byte) 0xff, (byte) 0xff, 0x7f, 'a', 'b', '.'};
+        Path file = dir.resolve("pytorch_model.bin");
+        TorchZipWriter.writeZip(file, "archive", pickle, Map.of(), false);
+        assertMessage(
+                assertThrows(TorchBinException.class, () -> Checkpoint.open(dir)),
+                file.toString(),
+                "runs past the end of the pickle");
+    }
+
+    @Test
     void compressedEntryIsRefused() throws IOException {
         Path file = dir.resolve("pytorch_model.bin");
         TorchZipWriter.writeZip(file, "archive", new byte[] {(byte) 0x80, 2, '}', '.'}, Map.of(), true);
