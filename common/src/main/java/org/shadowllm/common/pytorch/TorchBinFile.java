@@ -7,6 +7,7 @@ import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.nio.file.StandardOpenOption;
+import java.util.Arrays;
 import java.util.Collections;
 import java.util.LinkedHashMap;
 import java.util.Map;
@@ -34,7 +35,13 @@ public final class TorchBinFile implements AutoCloseable {
     private final Map<String, Tensor> tensors;
 
     /** A tensor: a view of a storage whose data starts at {@code dataOffset} of the file. */
-    private record Tensor(TensorView view, long dataOffset) {}
+    private record Tensor(TensorView view, long dataOffset) {
+        Tensor {
+            if (view == null || dataOffset < 0) {
+                throw new IllegalArgumentException("tensor without a view or with a negative data offset");
+            }
+        }
+    }
 
     private TorchBinFile(Path path, FileChannel channel, Map<String, Tensor> tensors) {
         this.path = path;
@@ -120,8 +127,8 @@ public final class TorchBinFile implements AutoCloseable {
                 throw new TorchBinException(
                         file,
                         name,
-                        "view (offset " + view.offset() + ", size " + java.util.Arrays.toString(view.shape())
-                                + ", stride " + java.util.Arrays.toString(view.stride()) + ") reaches element " + last
+                        "view (offset " + view.offset() + ", size " + Arrays.toString(view.shape())
+                                + ", stride " + Arrays.toString(view.stride()) + ") reaches element " + last
                                 + " of a storage of " + view.storage().numel());
             }
             out.put(name, new Tensor(view, entry.dataOffset()));

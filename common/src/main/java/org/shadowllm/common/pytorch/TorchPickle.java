@@ -20,7 +20,8 @@ import org.shadowllm.common.safetensors.SafetensorsDtype;
  * opcode that names a class or function (GLOBAL, STACK_GLOBAL, INST) resolves it here, against
  * {@link #ALLOWED} only, and anything else throws {@link UnsafePickleException} before it could be called;
  * so REDUCE, NEWOBJ and OBJ only ever call the constructors below, which build plain records. Razorvine's
- * own registry (static, JVM-wide) and its reflective BUILD are never used.
+ * own registry (static, JVM-wide) and its reflective BUILD are never used. Dicts are built here too,
+ * ordered (razorvine's are HashMaps), so a state dict keeps the order it was saved in.
  */
 final class TorchPickle extends Unpickler {
     /** A tensor storage's element type, as the pickle names it ({@code torch.HalfStorage}). */
@@ -159,7 +160,6 @@ final class TorchPickle extends Unpickler {
                 }
             }
             case Opcodes.PERSID -> throw new PickleException("text persistent ids are not a torch.save format");
-                // razorvine's dicts are HashMaps: these three keep the state dict in the order it was saved
             case Opcodes.EMPTY_DICT -> stack.add(new LinkedHashMap<>());
             case Opcodes.DICT -> stack.add(putAll(new LinkedHashMap<>(), stack.pop_all_since_marker()));
             case Opcodes.SETITEMS -> {
