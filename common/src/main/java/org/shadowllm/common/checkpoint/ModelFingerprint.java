@@ -11,13 +11,14 @@ import java.nio.file.StandardOpenOption;
 import java.security.MessageDigest;
 import java.security.NoSuchAlgorithmException;
 import java.util.HexFormat;
-import org.shadowllm.common.safetensors.SafetensorsCheckpoint;
+import org.shadowllm.common.pytorch.StoredZip;
 
 /**
  * What identifies a checkpoint, since its folder name does not: SHA-256 over {@code config.json}, every
  * tokenizer file present ({@link #TOKENIZER_FILES}, whole: a changed vocabulary changes every prompt's
- * tokens, so every criterion), every safetensors header (names, dtypes, shapes, offsets) and 16 samples of 64 KiB spread over each
- * file's data. Two trainings of one architecture differ in every sample; reading a few MiB keeps it
+ * tokens, so every criterion), every safetensors header (names, dtypes, shapes, offsets) or, for a
+ * {@code .bin}, its pickle and zip directory (with each storage's CRC-32), and 16 samples of 64 KiB spread
+ * over each file's data. Two trainings of one architecture differ in every sample; reading a few MiB keeps it
  * cheap at OPT-30B's size. It is a sampled hash: it tells checkpoints apart, it does not prove that
  * no single weight changed.
  */
@@ -54,19 +55,13 @@ public final class ModelFingerprint {
                     }
                 }
             }
-            for (Path file : SafetensorsCheckpoint.files(modelDir)) {
+            for (Path file : Checkpoint.files(modelDir)) {
                 sha.update(file.getFileName().toString().getBytes(java.nio.charset.StandardCharsets.UTF_8));
                 try (FileChannel ch = FileChannel.open(file, StandardOpenOption.READ)) {
-                    ByteBuffer len = ByteBuffer.allocate(8).order(ByteOrder.LITTLE_ENDIAN);
-                    ch.read(len, 0);
-                    long header = len.flip().getLong();
-                    long size = ch.size();
-                    long dataStart = Math.min(size, 8 + Math.max(0, header));
-                    update(sha, ch, 0, dataStart);
-                    long data = size - dataStart;
-                    for (int i = 0; i < SAMPLES && data > 0; i++) {
-                        long at = dataStart + (data - Math.min(data, SAMPLE_BYTES)) * i / Math.max(1, SAMPLES - 1);
-                        update(sha, ch, at, Math.min(data, SAMPLE_BYTES));
+                    if (file.getFileName().toString().endsWith(".bin")) {
+                        torchBin(sha, ch, file);
+                    } else {
+                        safetensors(sha, ch);
                     }
                 }
             }
@@ -75,6 +70,40 @@ public final class ModelFingerprint {
             throw new UncheckedIOException("cannot fingerprint the model in " + modelDir, e);
         } catch (NoSuchAlgorithmException e) {
             throw new IllegalStateException(e);
+        }
+    }
+
+    /** The header (names, dtypes, shapes, offsets) and samples of the data. */
+    private static void safetensors(MessageDigest sha, FileChannel ch) throws IOException {
+        ByteBuffer len = ByteBuffer.allocate(8).order(ByteOrder.LITTLE_ENDIAN);
+        ch.read(len, 0);
+        long header = len.flip().getLong();
+        long size = ch.size();
+        long dataStart = Math.min(size, 8 + Math.max(0, header));
+        update(sha, ch, 0, dataStart);
+        sample(sha, ch, dataStart, size - dataStart);
+    }
+
+    /**
+     * The pickle (names, dtypes, shapes, strides), the zip directory (entry names, sizes and CRC-32 of
+     * every storage, a cheap digest of all the data) and samples of the entries' data.
+     */
+    private static void torchBin(MessageDigest sha, FileChannel ch, Path file) throws IOException {
+        StoredZip zip = StoredZip.read(ch, file.toString());
+        for (StoredZip.Entry e : zip.entries().values()) {
+            if (e.name().endsWith("/data.pkl")) {
+                update(sha, ch, e.dataOffset(), e.compressedSize());
+            }
+        }
+        update(sha, ch, zip.directoryOffset(), ch.size() - zip.directoryOffset());
+        sample(sha, ch, 0, zip.directoryOffset());
+    }
+
+    /** {@link #SAMPLES} blocks of {@link #SAMPLE_BYTES} spread evenly over {@code [from, from + data)}. */
+    private static void sample(MessageDigest sha, FileChannel ch, long from, long data) throws IOException {
+        for (int i = 0; i < SAMPLES && data > 0; i++) {
+            long at = from + (data - Math.min(data, SAMPLE_BYTES)) * i / Math.max(1, SAMPLES - 1);
+            update(sha, ch, at, Math.min(data, SAMPLE_BYTES));
         }
     }
 

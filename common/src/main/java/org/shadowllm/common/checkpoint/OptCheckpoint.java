@@ -20,11 +20,10 @@ import org.shadowllm.common.model.OptConfig;
 import org.shadowllm.common.model.OptModel;
 import org.shadowllm.common.model.OptWeights;
 import org.shadowllm.common.model.Tensors;
-import org.shadowllm.common.safetensors.SafetensorsCheckpoint;
 import org.shadowllm.common.safetensors.SafetensorsException;
 import org.shadowllm.common.safetensors.SafetensorsWriter;
 
-/** Loads a Hugging Face OPT checkpoint directory (config.json + safetensors) into an {@link OptModel}. */
+/** Loads a Hugging Face OPT checkpoint directory (config.json + weights in any {@link Checkpoint} layout) into an {@link OptModel}. */
 public final class OptCheckpoint {
     private OptCheckpoint() {}
 
@@ -97,8 +96,8 @@ public final class OptCheckpoint {
     /** Loads the model, converting every floating-point tensor to {@code computeType}. */
     public static OptModel load(Path modelDir, NDManager parent, Device device, DataType computeType) {
         OptConfig config = readConfig(modelDir);
-        try (SafetensorsCheckpoint ckpt = SafetensorsCheckpoint.open(modelDir)) {
-            return build(config, TensorSource.of(ckpt), parent, device, computeType);
+        try (Checkpoint ckpt = Checkpoint.open(modelDir)) {
+            return build(config, ckpt, parent, device, computeType);
         }
     }
 

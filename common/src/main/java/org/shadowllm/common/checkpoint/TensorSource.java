@@ -2,7 +2,6 @@ package org.shadowllm.common.checkpoint;
 
 import java.util.Arrays;
 import java.util.Map;
-import org.shadowllm.common.safetensors.SafetensorsCheckpoint;
 import org.shadowllm.common.safetensors.SafetensorsException;
 import org.shadowllm.common.safetensors.SafetensorsWriter;
 
@@ -26,30 +25,6 @@ public interface TensorSource {
                     "shape " + Arrays.toString(actual) + " but the config implies " + Arrays.toString(shape));
         }
         return read(name);
-    }
-
-    static TensorSource of(SafetensorsCheckpoint ckpt) {
-        return new TensorSource() {
-            @Override
-            public boolean contains(String name) {
-                return ckpt.contains(name);
-            }
-
-            @Override
-            public long[] shape(String name) {
-                return ckpt.info(name).shape();
-            }
-
-            @Override
-            public float[] read(String name) {
-                return ckpt.readFloats(name);
-            }
-
-            @Override
-            public String where() {
-                return ckpt.directory().toString();
-            }
-        };
     }
 
     /** In-memory tensors in Hugging Face layout (random models for tests and benchmarks). */

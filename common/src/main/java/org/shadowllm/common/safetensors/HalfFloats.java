@@ -1,14 +1,14 @@
 package org.shadowllm.common.safetensors;
 
 /** Exact widening of IEEE half and bfloat16 bit patterns to float (Java 17 has no Float.float16ToFloat). */
-final class HalfFloats {
+public final class HalfFloats {
     private HalfFloats() {}
 
-    static float bf16ToFloat(short bits) {
+    public static float bf16ToFloat(short bits) {
         return Float.intBitsToFloat((bits & 0xffff) << 16);
     }
 
-    static float f16ToFloat(short bits) {
+    public static float f16ToFloat(short bits) {
         int h = bits & 0xffff;
         int sign = (h & 0x8000) << 16;
         int exp = (h >>> 10) & 0x1f;

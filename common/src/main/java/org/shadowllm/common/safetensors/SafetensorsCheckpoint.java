@@ -84,8 +84,11 @@ public final class SafetensorsCheckpoint implements AutoCloseable {
         throw new SafetensorsException(directory.toString(), null, "no " + SINGLE_FILE + " and no " + INDEX_FILE);
     }
 
-    /** A shard named by the index: a plain file name inside the model folder, never a path out of it. */
-    private static Path shardPath(Path directory, Path index, String shard) {
+    /**
+     * A shard named by an index (this one's or {@code pytorch_model.bin.index.json}, which has the same
+     * layout): a plain file name inside the model folder, never a path out of it.
+     */
+    public static Path shardPath(Path directory, Path index, String shard) {
         Path p = directory.resolve(shard).normalize();
         if (shard.isBlank()
                 || !p.getParent().equals(directory.normalize())
@@ -97,7 +100,8 @@ public final class SafetensorsCheckpoint implements AutoCloseable {
         return p;
     }
 
-    private static Map<String, String> readIndex(Path index) {
+    /** The {@code weight_map} of a shard index: tensor name to shard file name, in the index's order. */
+    public static Map<String, String> readIndex(Path index) {
         try {
             JsonObject root = JsonParser.parseString(Files.readString(index)).getAsJsonObject();
             JsonObject map = root.getAsJsonObject("weight_map");
@@ -122,6 +126,11 @@ public final class SafetensorsCheckpoint implements AutoCloseable {
 
     public boolean contains(String name) {
         return byTensor.containsKey(name);
+    }
+
+    /** Tensor names: the index's order, or the file's. */
+    public java.util.Set<String> names() {
+        return java.util.Collections.unmodifiableSet(byTensor.keySet());
     }
 
     public TensorInfo info(String name) {

@@ -5,12 +5,16 @@ import static org.junit.jupiter.api.Assertions.assertNotEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import java.io.IOException;
+import java.io.RandomAccessFile;
+import java.nio.channels.FileChannel;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.nio.file.StandardCopyOption;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 import org.shadowllm.common.SharedPaths;
 import org.shadowllm.common.model.OptConfig;
+import org.shadowllm.common.pytorch.StoredZip;
 
 class ModelFingerprintTest {
     static final OptConfig CONFIG = OptConfig.of(64, 16, 2, 2, 32, 24);
@@ -46,5 +50,56 @@ class ModelFingerprintTest {
         String withMerges = ModelFingerprint.of(model);
         Files.writeString(model.resolve("tokenizer.json"), "{}");
         assertNotEquals(withMerges, ModelFingerprint.of(model), "tokenizer.json added");
+    }
+
+    @Test
+    void binFoldersAreFingerprintedACopyMatchesAndAnotherCheckpointDoesNot(@TempDir Path dir) throws IOException {
+        Path bin = SharedPaths.model("tiny-random-opt-bin");
+        Path copy = dir.resolve("copy");
+        copyFolder(bin, copy);
+        String a = ModelFingerprint.of(bin);
+        assertTrue(a.matches("[0-9a-f]{16}"), a);
+        assertEquals(a, ModelFingerprint.of(copy));
+        assertNotEquals(a, ModelFingerprint.of(SharedPaths.model("tiny-random-opt-sharded-bin")));
+        assertNotEquals(a, ModelFingerprint.of(SharedPaths.model("tiny-random-opt")));
+        // same config and tokenizer, other weights: bin-dtypes' file in place of the model's
+        Files.copy(
+                SharedPaths.root().resolve("data/bin-dtypes/pytorch_model.bin"),
+                copy.resolve("pytorch_model.bin"),
+                StandardCopyOption.REPLACE_EXISTING);
+        assertNotEquals(a, ModelFingerprint.of(copy));
+    }
+
+    @Test
+    void oneChangedByteOfABinStorageChangesTheFingerprint(@TempDir Path dir) throws IOException {
+        Path model = dir.resolve("m");
+        RandomOptCheckpoint.write(model, CONFIG, 1);
+        Files.delete(model.resolve("model.safetensors"));
+        Path file = model.resolve("pytorch_model.bin");
+        Files.copy(SharedPaths.root().resolve("data/bin-dtypes/pytorch_model.bin"), file);
+        String before = ModelFingerprint.of(model);
+        long at;
+        try (FileChannel ch = FileChannel.open(file)) {
+            at = StoredZip.read(ch, file.toString())
+                    .entries()
+                    .get("pytorch_model/data/3")
+                    .dataOffset();
+        }
+        try (RandomAccessFile raf = new RandomAccessFile(file.toFile(), "rw")) {
+            raf.seek(at + 5);
+            int b = raf.read();
+            raf.seek(at + 5);
+            raf.write(b ^ 0x01);
+        }
+        assertNotEquals(before, ModelFingerprint.of(model));
+    }
+
+    private static void copyFolder(Path from, Path to) throws IOException {
+        Files.createDirectories(to);
+        try (var files = Files.list(from)) {
+            for (Path f : files.toList()) {
+                Files.copy(f, to.resolve(f.getFileName()));
+            }
+        }
     }
 }

@@ -4,10 +4,10 @@ import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
+import org.shadowllm.common.checkpoint.Checkpoint;
 import org.shadowllm.common.checkpoint.OptCheckpoint;
 import org.shadowllm.common.checkpoint.TensorSource;
 import org.shadowllm.common.model.OptConfig;
-import org.shadowllm.common.safetensors.SafetensorsCheckpoint;
 import org.shadowllm.common.safetensors.SafetensorsWriter;
 
 /**
@@ -48,8 +48,8 @@ public record EngineWeights(
 
     public static EngineWeights load(Path modelDir, WeightFormat format) {
         OptConfig config = OptCheckpoint.readConfig(modelDir);
-        try (SafetensorsCheckpoint ckpt = SafetensorsCheckpoint.open(modelDir)) {
-            return build(config, TensorSource.of(ckpt), format);
+        try (Checkpoint ckpt = Checkpoint.open(modelDir)) {
+            return build(config, ckpt, format);
         }
     }
 
