@@ -65,7 +65,7 @@ public final class CriteriaCalculator {
         try (NDManager scope = model.weights().manager().newSubManager();
                 Autograd rec = Autograd.record()) {
             TokenBatch batch = new TokenBatch(examples, config, scope, type);
-            ProbeTap tap = new ProbeTap(scope, layers, false, null, null);
+            ProbeTap tap = new ProbeTap(scope, layers, ProbeTap.FfnProbe.NONE);
             NDArray hidden = model.forward(scope, batch.inputIds, tap, null);
             NDArray logprobs = batch.targetLogprobs(model, scope, hidden);
             Autograd.backward(batch.loss(logprobs), false, false);

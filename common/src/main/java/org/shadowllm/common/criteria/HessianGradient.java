@@ -41,56 +41,150 @@ public final class HessianGradient {
         this(model, model.dataType() == DataType.FLOAT64 ? 1e-6 : 3e-3);
     }
 
-    /** g and Hg, plus the grasp scores they imply for heads {@code [L][H]} and neurons {@code [L][F]}. */
+    /**
+     * The grasp scores for heads {@code [L][H]} and neurons {@code [L][F]}, and, from
+     * {@link #computeWithVectors} only, g and Hg themselves (null otherwise: at OPT-1.3B's shape each
+     * is 3.2 GB as doubles).
+     */
     public record Result(
             JointVector gradient, JointVector hessianGradient, float[][] headGrasp, float[][] neuronGrasp) {}
 
-    /** Gradient at the example, its head contexts {@code [L][T*H*dHead]} and its ReLU gates. */
-    private record Pass(JointVector gradient, double[][] context, float[][] gates) {}
+    /**
+     * One pass's gradient as native arrays of the model's type, owned by the caller's scope: each
+     * head's context gradient {@code [T*H*dHead]} and each fc1 weight gradient {@code [F, E]} (null
+     * for a pass whose fc1 gradients were consumed layer by layer).
+     */
+    private record Gradient(NDArray[] heads, NDArray[] fc1) {}
 
+    /** Gradient at the example, its head contexts {@code [L][T*H*dHead]} and its ReLU gates. */
+    private record Pass(Gradient gradient, double[][] context, float[][] gates) {}
+
+    /** Scores only: g, the shifted gradient and one layer's difference at a time, never a double copy. */
     public Result compute(ScoredExample example) {
         try (OptModel.Exclusive held = model.exclusive()) {
-            return centralDifference(example);
+            return centralDifference(example, false);
         }
     }
 
-    private Result centralDifference(ScoredExample example) {
-        Pass base = pass(example, null, null);
-        JointVector g = base.gradient();
-        double norm = g.norm();
-        if (norm == 0) {
-            return scores(g, g, base.context());
+    /** Scores, g and Hg as double vectors: for tests and small models. */
+    public Result computeWithVectors(ScoredExample example) {
+        try (OptModel.Exclusive held = model.exclusive()) {
+            return centralDifference(example, true);
         }
-        JointVector step = g.scale(epsilon / norm);
-        JointVector plus = pass(example, step, base.gates()).gradient();
-        JointVector minus = pass(example, step.scale(-1), base.gates()).gradient();
-        JointVector hg = plus.combine(norm / (2 * epsilon), minus, -norm / (2 * epsilon));
-        return scores(g, hg, base.context());
+    }
+
+    /**
+     * Hg = (∇L(x+εĝ) − ∇L(x−εĝ)) · ‖g‖/2ε. What it holds at once: g and ∇L(x+εĝ) as native arrays of the
+     * model's type (OPT-1.3B fp32: 1.6 GB each), one pass's activations and moved fc1 weights (1.6 GB),
+     * and one layer's difference; the minus pass's fc1 gradients are formed, used and freed layer by
+     * layer. (Moving fc1 by {@code X·Oᵀ} instead of forming {@code W + s·O} would save the moved weights,
+     * but that product's rounding changed with the threading context: a job's grasp then differed from
+     * the same computation on the test's thread by up to 4%.)
+     */
+    private Result centralDifference(ScoredExample example, boolean vectors) {
+        int layers = model.config().numLayers();
+        try (NDManager keep = model.weights().manager().newSubManager()) {
+            Pass base = pass(keep, example, null, 0, null, null);
+            Gradient g = base.gradient();
+            double norm = Math.sqrt(squaredNorm(g));
+            if (norm == 0) {
+                JointVector zero = vectors ? toJoint(g.heads(), g.fc1()) : null;
+                return scores(zero, zero, g.heads(), base.context(), l -> g.fc1()[l].duplicate());
+            }
+            double c = norm / (2 * epsilon);
+            Gradient plus =
+                    pass(keep, example, g, epsilon / norm, base.gates(), null).gradient();
+            double[][] hgHeads = new double[layers][];
+            float[][] neurons = new float[layers][];
+            double[][] hgFc1 = vectors ? new double[layers][] : null;
+            Gradient minus = pass(keep, example, g, -epsilon / norm, base.gates(), (l, dwMinus) -> {
+                        try (NDManager layer = keep.newSubManager()) {
+                            NDArray hg = plus.fc1()[l].sub(dwMinus).mul(c);
+                            hg.attach(layer);
+                            neurons[l] = neuronGrasp(l, hg);
+                            if (vectors) {
+                                hgFc1[l] = Tensors.doubles(hg);
+                            }
+                        }
+                        plus.fc1()[l].close();
+                    })
+                    .gradient();
+            NDArray[] hgHeadArrays = new NDArray[layers];
+            for (int l = 0; l < layers; l++) {
+                hgHeadArrays[l] = plus.heads()[l].sub(minus.heads()[l]).mul(c);
+                hgHeads[l] = Tensors.doubles(hgHeadArrays[l]);
+            }
+            JointVector gv = vectors ? toJoint(g.heads(), g.fc1()) : null;
+            JointVector hgv = vectors ? new JointVector(hgHeads, hgFc1) : null;
+            return new Result(gv, hgv, headGrasp(hgHeads, base.context()), neurons);
+        }
+    }
+
+    /** Receives each layer's fc1 weight gradient of a pass, then the pass frees it. */
+    @FunctionalInterface
+    private interface Fc1Consumer {
+        void accept(int layer, NDArray fc1Gradient);
+    }
+
+    private static double squaredNorm(Gradient g) {
+        double s = 0;
+        for (NDArray[] part : new NDArray[][] {g.heads(), g.fc1()}) {
+            for (NDArray a : part) {
+                try (NDArray wide = a.toType(DataType.FLOAT64, true);
+                        NDArray sq = wide.square();
+                        NDArray sum = sq.sum()) {
+                    s += sum.getDouble();
+                }
+            }
+        }
+        return s;
     }
 
     /** The joint gradient with the variables moved by {@code offset} (null for none), ReLU gates live. */
     public JointVector gradientAt(ScoredExample example, JointVector offset) {
-        try (OptModel.Exclusive held = model.exclusive()) {
-            return pass(example, offset, null).gradient();
+        try (OptModel.Exclusive held = model.exclusive();
+                NDManager keep = model.weights().manager().newSubManager()) {
+            Gradient off = null;
+            if (offset != null) {
+                int layers = model.config().numLayers();
+                NDArray[] h = new NDArray[layers];
+                NDArray[] f = new NDArray[layers];
+                for (int l = 0; l < layers; l++) {
+                    h[l] = Tensors.of(keep, offset.heads()[l], new Shape(offset.heads()[l].length));
+                    f[l] = Tensors.of(
+                            keep,
+                            offset.fc1()[l],
+                            model.weights().layers().get(l).fc1Weight().getShape());
+                }
+                off = new Gradient(h, f);
+            }
+            Gradient g = pass(keep, example, off, 1, null, null).gradient();
+            return toJoint(g.heads(), g.fc1());
         }
     }
 
-    /** One forward and backward; with {@code gates} the FFN uses them, else it records its own. */
-    private Pass pass(ScoredExample example, JointVector offset, float[][] gates) {
+    /**
+     * One forward and backward; with {@code gates} the FFN uses them, else it records its own. The
+     * variables move by {@code scale · offset}. Each fc1 weight gradient goes to {@code consume} when
+     * given (and is freed), else into the result, attached to {@code keep}.
+     */
+    private Pass pass(
+            NDManager keep,
+            ScoredExample example,
+            Gradient offset,
+            double scale,
+            float[][] gates,
+            Fc1Consumer consume) {
         int layers = model.config().numLayers();
         try (NDManager scope = model.weights().manager().newSubManager();
                 Autograd rec = Autograd.record()) {
-            NDArray[] headOffset = null;
-            NDArray[] fc1Offset = null;
-            if (offset != null) {
-                headOffset = new NDArray[layers];
-                fc1Offset = new NDArray[layers];
-                for (int l = 0; l < layers; l++) {
-                    headOffset[l] = Tensors.of(scope, offset.heads()[l], new Shape(offset.heads()[l].length));
-                    fc1Offset[l] = Tensors.of(scope, offset.fc1()[l], new Shape(offset.fc1()[l].length));
-                }
-            }
-            ProbeTap tap = new ProbeTap(scope, layers, true, headOffset, fc1Offset);
+            ProbeTap tap = new ProbeTap(
+                    scope,
+                    layers,
+                    ProbeTap.FfnProbe.OUTPUT,
+                    offset == null ? null : offset.heads(),
+                    offset == null ? null : offset.fc1(),
+                    scale);
             if (gates != null) {
                 tap.freezeGates(gates);
             } else {
@@ -98,12 +192,22 @@ public final class HessianGradient {
             }
             Autograd.backward(lossOf(scope, example, tap), false, false);
             NDArray[] gHead = new NDArray[layers];
-            NDArray[] gFc1 = new NDArray[layers];
-            for (int l = 0; l < layers; l++) {
-                gHead[l] = tap.headProbe[l].getGradient();
-                gFc1[l] = tap.fc1Probe[l].getGradient();
+            NDArray[] gFc1 = consume == null ? new NDArray[layers] : null;
+            try (Autograd paused = Autograd.pause()) {
+                for (int l = 0; l < layers; l++) {
+                    gHead[l] = tap.headProbe[l].getGradient().reshape(-1).duplicate();
+                    gHead[l].attach(keep);
+                    NDArray dw = tap.fc1WeightGradient(l);
+                    if (consume == null) {
+                        gFc1[l] = dw;
+                        dw.attach(keep);
+                    } else {
+                        consume.accept(l, dw);
+                        dw.close();
+                    }
+                }
             }
-            return new Pass(toJoint(gHead, gFc1), gates == null ? contexts(tap) : null, tap.recordedGates());
+            return new Pass(new Gradient(gHead, gFc1), gates == null ? contexts(tap) : null, tap.recordedGates());
         }
     }
 
@@ -121,17 +225,14 @@ public final class HessianGradient {
         return c;
     }
 
-    /** Head: {@code Σ_t |Σ_d −Hg·A|}; neuron: {@code Σ_j |−Hg·W|}. */
-    Result scores(JointVector g, JointVector hg, double[][] context) {
+    /** Head: {@code Σ_t |Σ_d −Hg·A|} from Hg's head part and the contexts. */
+    float[][] headGrasp(double[][] hgHeads, double[][] context) {
         int layers = model.config().numLayers();
         int h = model.config().numHeads();
         int d = model.config().headDim();
-        int e = model.config().hiddenSize();
-        int f = model.config().ffnDim();
         float[][] heads = new float[layers][h];
-        float[][] neurons = new float[layers][f];
         for (int l = 0; l < layers; l++) {
-            double[] hgA = hg.heads()[l];
+            double[] hgA = hgHeads[l];
             int tokens = hgA.length / (h * d);
             for (int t = 0; t < tokens; t++) {
                 for (int hh = 0; hh < h; hh++) {
@@ -143,23 +244,57 @@ public final class HessianGradient {
                     heads[l][hh] += (float) Math.abs(s);
                 }
             }
-            neurons[l] = neuronGrasp(l, hg.fc1()[l]);
         }
-        return new Result(g, hg, heads, neurons);
+        return heads;
+    }
+
+    /** The scores of a g and Hg given whole (the double-backward reference of the tests). */
+    Result scores(JointVector g, JointVector hg, double[][] context) {
+        int layers = model.config().numLayers();
+        float[][] neurons = new float[layers][];
+        for (int l = 0; l < layers; l++) {
+            try (NDManager scope = model.weights().manager().newSubManager()) {
+                NDArray w = model.weights().layers().get(l).fc1Weight();
+                NDArray hgW = Tensors.of(scope, hg.fc1()[l], w.getShape()).toType(w.getDataType(), false);
+                hgW.attach(scope);
+                neurons[l] = neuronGrasp(l, hgW);
+            }
+        }
+        return new Result(g, hg, headGrasp(hg.heads(), context), neurons);
+    }
+
+    private Result scores(
+            JointVector g,
+            JointVector hg,
+            NDArray[] hgHeads,
+            double[][] context,
+            java.util.function.IntFunction<NDArray> hgFc1) {
+        int layers = model.config().numLayers();
+        double[][] heads = new double[layers][];
+        float[][] neurons = new float[layers][];
+        for (int l = 0; l < layers; l++) {
+            heads[l] = Tensors.doubles(hgHeads[l]);
+            try (NDArray hgW = hgFc1.apply(l)) {
+                neurons[l] = neuronGrasp(l, hgW);
+            }
+        }
+        return new Result(g, hg, headGrasp(heads, context), neurons);
     }
 
     /**
-     * {@code Σ_j |Hg·W|} per neuron, computed by the engine: shared weights are never copied out to
-     * Java, since reading one NDArray's buffer from several threads at once is not safe in DJL.
+     * {@code Σ_j |Hg·W|} per neuron, computed by the engine in Hg's type: shared weights are never copied
+     * out to Java, since reading one NDArray's buffer from several threads at once is not safe in DJL.
      */
-    private float[] neuronGrasp(int layer, double[] hgW) {
+    private float[] neuronGrasp(int layer, NDArray hgW) {
         NDArray w = model.weights().layers().get(layer).fc1Weight();
         try (NDManager scope = model.weights().manager().newSubManager()) {
-            NDArray hg = Tensors.of(scope, hgW, w.getShape());
-            NDArray wide = w.toType(DataType.FLOAT64, true);
-            wide.attach(scope); // a result belongs to its input's manager: here the model's, which lives on
-            NDArray product = hg.mul(wide);
-            return Tensors.floats(product.abs().sum(new int[] {1}));
+            NDArray same = w.toType(hgW.getDataType(), true);
+            same.attach(scope); // a result belongs to its input's manager: here the model's, which lives on
+            NDArray product = hgW.mul(same);
+            product.attach(scope);
+            NDArray sums = product.abs().sum(new int[] {1});
+            sums.attach(scope);
+            return Tensors.floats(sums);
         }
     }
 

@@ -23,6 +23,14 @@ public interface LayerTap {
         return weight;
     }
 
+    /**
+     * fc1's output {@code [B, T, F]} before the nonlinearity; {@code ffnInput} is what fc1 read
+     * ({@code [B, T, E]}). A tap may add to it (a weight offset as {@code ffnInput · offsetᵀ}, a probe).
+     */
+    default NDArray fc1Output(int layer, NDArray ffnInput, NDArray preActivation) {
+        return preActivation;
+    }
+
     /** The FFN nonlinearity applied to fc1's output {@code [B, T, F]}: ReLU unless a tap fixes the gates. */
     default NDArray ffnGate(int layer, NDArray preActivation) {
         return ai.djl.nn.Activation.relu(preActivation);

@@ -146,7 +146,7 @@ public final class OptModel implements AutoCloseable {
     /** The dense ReLU FFN of the normalized stream {@code f}, through the tap's hooks. */
     private static NDArray mlp(NDManager scope, int l, LayerWeights w, NDArray f, LayerTap tap) {
         NDArray fc1 = tap.fc1Weight(l, w.fc1Weight());
-        NDArray act = tap.ffnGate(l, linear(scope, f, fc1, w.fc1Bias()));
+        NDArray act = tap.ffnGate(l, tap.fc1Output(l, f, linear(scope, f, fc1, w.fc1Bias())));
         act = tap.ffnActivation(l, act, f);
         return linear(scope, act, w.fc2Weight(), w.fc2Bias());
     }

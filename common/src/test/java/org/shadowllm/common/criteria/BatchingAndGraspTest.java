@@ -117,8 +117,8 @@ class BatchingAndGraspTest {
         HessianGradient fd32 = new HessianGradient(fp32);
         for (ScoredExample ex : EXAMPLES) {
             HessianGradient.Result ref = DoubleBackwardHessianGradient.compute(fp64, ex);
-            HessianGradient.Result r64 = fd64.compute(ex);
-            HessianGradient.Result r32 = fd32.compute(ex);
+            HessianGradient.Result r64 = fd64.computeWithVectors(ex);
+            HessianGradient.Result r32 = fd32.computeWithVectors(ex);
             double eg = relativeError(r64.gradient(), ref.gradient());
             System.out.printf(
                     "grasp %s: first-order gradient, central-difference path vs double-backward path: %.2e%n",
@@ -156,7 +156,7 @@ class BatchingAndGraspTest {
     @Test
     void graspScoresFollowFromHessianGradientActivationsAndWeights() {
         ScoredExample ex = EXAMPLES.get(0);
-        HessianGradient.Result r = new HessianGradient(fp64).compute(ex);
+        HessianGradient.Result r = new HessianGradient(fp64).computeWithVectors(ex);
         ExampleImportance full = new CriteriaCalculator(fp64)
                 .compute(
                         List.of(ex), new CriteriaOptions(java.util.EnumSet.of(ImportanceCriterion.GRASP), false, false))

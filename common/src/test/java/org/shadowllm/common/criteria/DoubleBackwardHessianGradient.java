@@ -18,7 +18,7 @@ final class DoubleBackwardHessianGradient {
         try (OptModel.Exclusive held = model.exclusive();
                 NDManager scope = model.weights().manager().newSubManager();
                 Autograd rec = Autograd.record()) {
-            ProbeTap tap = new ProbeTap(scope, layers, true, null, null);
+            ProbeTap tap = new ProbeTap(scope, layers, ProbeTap.FfnProbe.WEIGHT);
             NDArray loss = hg.lossOf(scope, example, tap);
             Autograd.backward(loss, true, true);
             NDArray z = null;
