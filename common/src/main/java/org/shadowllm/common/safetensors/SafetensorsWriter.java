@@ -12,7 +12,9 @@ import java.nio.file.Files;
 import java.nio.file.Path;
 import java.nio.file.StandardCopyOption;
 import java.util.Arrays;
+import java.util.List;
 import java.util.Map;
+import java.util.function.Function;
 
 /** Writes float tensors as an F32 safetensors file, atomically (temp file, then rename). */
 public final class SafetensorsWriter {
@@ -32,7 +34,47 @@ public final class SafetensorsWriter {
         }
     }
 
+    /** A tensor's name and shape; its values are made only when it is written. */
+    public record Spec(String name, long[] shape) {
+        public Spec {
+            java.util.Objects.requireNonNull(name, "name");
+            shape = shape.clone();
+            for (long d : shape) {
+                if (d < 0) {
+                    throw new IllegalArgumentException(name + ": negative dimension in " + Arrays.toString(shape));
+                }
+            }
+        }
+
+        public long numel() {
+            long n = 1;
+            for (long d : shape) {
+                n = Math.multiplyExact(n, d);
+            }
+            return n;
+        }
+    }
+
+    /** Writes in-memory tensors as F32. */
     public static void write(Path file, Map<String, Tensor> tensors, Map<String, String> metadata) {
+        List<Spec> specs = new java.util.ArrayList<>();
+        tensors.forEach((name, t) -> specs.add(new Spec(name, t.shape())));
+        write(file, specs, SafetensorsDtype.F32, metadata, spec -> tensors.get(spec.name())
+                .values());
+    }
+
+    /**
+     * Writes {@code specs} in order as {@code dtype} (F32, F16 or BF16, rounded to nearest even), asking
+     * {@code values} for one tensor at a time: a checkpoint of any size with one tensor in memory.
+     * Written to a temporary name and moved into place, so a failed write leaves nothing.
+     */
+    public static void write(
+            Path file,
+            List<Spec> specs,
+            SafetensorsDtype dtype,
+            Map<String, String> metadata,
+            Function<Spec, float[]> values) {
+        requireFloatDtype(dtype);
         JsonObject header = new JsonObject();
         if (!metadata.isEmpty()) {
             JsonObject meta = new JsonObject();
@@ -40,20 +82,20 @@ public final class SafetensorsWriter {
             header.add("__metadata__", meta);
         }
         long offset = 0;
-        for (Map.Entry<String, Tensor> e : tensors.entrySet()) {
+        for (Spec spec : specs) {
             JsonObject t = new JsonObject();
-            t.addProperty("dtype", "F32");
+            t.addProperty("dtype", dtype.name());
             JsonArray shape = new JsonArray();
-            for (long d : e.getValue().shape()) {
+            for (long d : spec.shape()) {
                 shape.add(d);
             }
             t.add("shape", shape);
             JsonArray offsets = new JsonArray();
             offsets.add(offset);
-            offset += 4L * e.getValue().values().length;
+            offset += dtype.bytes() * spec.numel();
             offsets.add(offset);
             t.add("data_offsets", offsets);
-            header.add(e.getKey(), t);
+            header.add(spec.name(), t);
         }
         byte[] json = header.toString().getBytes(StandardCharsets.UTF_8);
         int pad = (8 - json.length % 8) % 8;
@@ -67,17 +109,14 @@ public final class SafetensorsWriter {
                         ByteBuffer.allocate(8).order(ByteOrder.LITTLE_ENDIAN).putLong(padded.length);
                 out.write(len.array());
                 out.write(padded);
-                ByteBuffer buf = ByteBuffer.allocate(1 << 16).order(ByteOrder.LITTLE_ENDIAN);
-                for (Tensor t : tensors.values()) {
-                    for (float v : t.values()) {
-                        if (!buf.hasRemaining()) {
-                            out.write(buf.array(), 0, buf.position());
-                            buf.clear();
-                        }
-                        buf.putFloat(v);
+                for (Spec spec : specs) {
+                    float[] v = values.apply(spec);
+                    if (v.length != spec.numel()) {
+                        throw new IllegalArgumentException(
+                                spec.name() + ": " + v.length + " values for shape " + Arrays.toString(spec.shape()));
                     }
+                    encode(v, dtype, out);
                 }
-                out.write(buf.array(), 0, buf.position());
             }
             Files.move(tmp, file, StandardCopyOption.REPLACE_EXISTING, StandardCopyOption.ATOMIC_MOVE);
         } catch (IOException e) {
@@ -88,5 +127,30 @@ public final class SafetensorsWriter {
             }
             throw new UncheckedIOException("cannot write " + file, e);
         }
+    }
+
+    /** Only the float types a checkpoint's weights are written in. */
+    public static void requireFloatDtype(SafetensorsDtype dtype) {
+        if (dtype != SafetensorsDtype.F32 && dtype != SafetensorsDtype.F16 && dtype != SafetensorsDtype.BF16) {
+            throw new IllegalArgumentException("weights are written as F32, F16 or BF16, not " + dtype);
+        }
+    }
+
+    /** {@code v} as little-endian {@code dtype} values. */
+    public static void encode(float[] v, SafetensorsDtype dtype, OutputStream out) throws IOException {
+        ByteBuffer buf = ByteBuffer.allocate(1 << 16).order(ByteOrder.LITTLE_ENDIAN);
+        for (float x : v) {
+            if (buf.remaining() < 4) {
+                out.write(buf.array(), 0, buf.position());
+                buf.clear();
+            }
+            switch (dtype) {
+                case F32 -> buf.putFloat(x);
+                case F16 -> buf.putShort(HalfFloats.floatToF16(x));
+                case BF16 -> buf.putShort(HalfFloats.floatToBf16(x));
+                default -> throw new IllegalArgumentException("cannot encode " + dtype);
+            }
+        }
+        out.write(buf.array(), 0, buf.position());
     }
 }

@@ -168,7 +168,9 @@ class TorchBinCheckpointTest {
     @ParameterizedTest(name = "{0}")
     @ValueSource(strings = {"GLOBAL", "STACK_GLOBAL", "INST"})
     void globalsOffTheAllowListAreRefusedWhicheverOpcodeNamesThem(String opcode) throws IOException {
-        TorchZipWriter.Pickle p = new TorchZipWriter.Pickle().op(0x80).op(2);
+        org.shadowllm.common.pytorch.TorchBinWriter.Pickle p = new org.shadowllm.common.pytorch.TorchBinWriter.Pickle()
+                .op(0x80)
+                .op(2);
         byte[] bytes =
                 switch (opcode) {
                     case "GLOBAL" -> p.global("builtins", "eval")

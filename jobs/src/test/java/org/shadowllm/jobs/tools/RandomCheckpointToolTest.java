@@ -1,0 +1,93 @@
+package org.shadowllm.jobs.tools;
+
+import static org.junit.jupiter.api.Assertions.assertArrayEquals;
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertThrows;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.Map;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+import org.shadowllm.common.checkpoint.Checkpoint;
+import org.shadowllm.common.checkpoint.OptCheckpoint;
+import org.shadowllm.common.checkpoint.RandomOptCheckpoint;
+import org.shadowllm.common.model.OptConfig;
+import org.shadowllm.common.safetensors.HalfFloats;
+import org.shadowllm.common.safetensors.SafetensorsWriter.Tensor;
+import org.shadowllm.jobs.cli.CommandLine;
+
+class RandomCheckpointToolTest {
+    @TempDir
+    Path dir;
+
+    private static final String[] SMALL = {"--shape", "opt-125m", "--layers", "1", "--positions", "64"};
+
+    private Path write(String name, String... extra) {
+        Path out = dir.resolve(name);
+        String[] args = java.util.stream.Stream.concat(
+                        java.util.stream.Stream.of(SMALL),
+                        java.util.stream.Stream.concat(
+                                java.util.stream.Stream.of("--output", out.toString()),
+                                java.util.stream.Stream.of(extra)))
+                .toArray(String[]::new);
+        assertTrue(RandomCheckpointTool.run(args).startsWith("wrote " + out));
+        return out;
+    }
+
+    /** Both formats hold the in-memory state dict's draws, rounded to the dtype: one seed, one checkpoint. */
+    @Test
+    void safetensorsAndBinOfOneSeedHoldTheSameDrawsRoundedToTheirDtype() {
+        Path st = write("st", "--dtype", "fp16", "--seed", "7");
+        Path bin = write("bin", "--dtype", "fp16", "--format", "bin", "--seed", "7");
+        Path bf = write("bf", "--dtype", "bf16", "--format", "bin", "--seed", "7");
+        Path f32 = write("f32", "--dtype", "fp32", "--seed", "7");
+        assertTrue(Files.isRegularFile(bin.resolve("pytorch_model.bin")));
+        assertTrue(Files.isRegularFile(st.resolve("merges.txt")), "tokenizer files copied");
+        OptConfig config = OptCheckpoint.readConfig(st);
+        Map<String, Tensor> expected = RandomOptCheckpoint.stateDict(config, 7);
+        try (Checkpoint a = Checkpoint.open(st);
+                Checkpoint b = Checkpoint.open(bin);
+                Checkpoint c = Checkpoint.open(bf);
+                Checkpoint d = Checkpoint.open(f32)) {
+            assertEquals(expected.keySet(), a.names());
+            assertEquals(expected.keySet(), b.names());
+            for (Map.Entry<String, Tensor> e : expected.entrySet()) {
+                float[] v = e.getValue().values();
+                float[] half = new float[v.length];
+                float[] brain = new float[v.length];
+                for (int i = 0; i < v.length; i++) {
+                    half[i] = HalfFloats.f16ToFloat(HalfFloats.floatToF16(v[i]));
+                    brain[i] = HalfFloats.bf16ToFloat(HalfFloats.floatToBf16(v[i]));
+                }
+                assertArrayEquals(e.getValue().shape(), a.shape(e.getKey()), e.getKey());
+                assertArrayEquals(half, a.read(e.getKey()), e.getKey());
+                assertArrayEquals(half, b.read(e.getKey()), e.getKey());
+                assertArrayEquals(brain, c.read(e.getKey()), e.getKey());
+                assertArrayEquals(v, d.read(e.getKey()), e.getKey());
+            }
+        }
+    }
+
+    @Test
+    void anExistingFolderOrABadOptionIsRefusedAndNothingIsWritten() throws Exception {
+        Path exists = Files.createDirectories(dir.resolve("exists"));
+        IllegalArgumentException e = assertThrows(
+                IllegalArgumentException.class,
+                () -> RandomCheckpointTool.run(new String[] {"--output", exists.toString()}));
+        assertTrue(e.getMessage().contains("exists"), e.getMessage());
+        assertEquals(0, Files.list(exists).count());
+        for (String[] bad : new String[][] {{"--dtype", "int8"}, {"--format", "gguf"}, {"--shape", "opt-7b"}, {}}) {
+            String[] args = bad.length == 0
+                    ? new String[] {"--shape", "opt-125m"}
+                    : java.util.stream.Stream.concat(
+                                    java.util.stream.Stream.of(
+                                            "--output", dir.resolve("never").toString()),
+                                    java.util.stream.Stream.of(bad))
+                            .toArray(String[]::new);
+            assertThrows(CommandLine.UsageException.class, () -> RandomCheckpointTool.run(args), String.join(" ", bad));
+        }
+        assertTrue(!Files.exists(dir.resolve("never")));
+    }
+}
