@@ -137,8 +137,17 @@ public final class OptModel implements AutoCloseable {
             k = kv[0];
             v = kv[1];
         }
-        NDArray scores = q.matMul(k.transpose(0, 1, 3, 2)).add(pass.causalMask());
-        NDArray context = scores.softmax(-1).matMul(v).transpose(0, 2, 1, 3);
+        // Each [B, H, T, T] product is released once the next step has it: a scope keeps every array it
+        // holds until it closes, and autograd keeps on its own what a backward needs (the softmax's
+        // output). At OPT-1.3B's 32 heads × 24 layers, a 600-token pair of prompts held 6.6 GB of these.
+        NDArray qk = q.matMul(k.transpose(0, 1, 3, 2));
+        NDArray scores = qk.add(pass.causalMask());
+        qk.close();
+        NDArray probs = scores.softmax(-1);
+        scores.close();
+        NDArray weighted = probs.matMul(v);
+        probs.close();
+        NDArray context = weighted.transpose(0, 2, 1, 3);
         context = tap.attentionContext(l, context);
         return linear(scope, context.reshape(batch, tokens, config.hiddenSize()), w.outWeight(), w.outBias());
     }
