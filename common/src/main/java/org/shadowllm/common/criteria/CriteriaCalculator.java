@@ -81,8 +81,16 @@ public final class CriteriaCalculator {
                 NDArray valid3 = batch.valid.reshape(bsz, batch.tokens, 1);
                 PassConstants constants = new PassConstants(batch, scope, config.headDim());
                 for (int l = 0; l < layers; l++) {
-                    headScores(l, tap, constants, valid4, wanted, headParts);
-                    neuronScores(l, tap, constants, valid3, wanted, neuronParts);
+                    // a layer's [B, T, F] temporaries (a dozen at OPT-1.3B: 50 MB each for two 800-token
+                    // prompts) go when the layer is scored, not when the pass ends
+                    try (NDManager layerScope = scope.newSubManager()) {
+                        tap.context[l].tempAttach(layerScope);
+                        tap.activation[l].tempAttach(layerScope);
+                        valid4.tempAttach(layerScope);
+                        valid3.tempAttach(layerScope);
+                        headScores(l, tap, constants, valid4, wanted, headParts, scope);
+                        neuronScores(l, tap, constants, valid3, wanted, neuronParts, scope);
+                    }
                     ctxLast.add(TokenBatch.rowsAt(tap.context[l], batch.lastPositions)
                             .reshape(bsz, -1));
                     resLast.add(TokenBatch.rowsAt(tap.residualIn[l], batch.lastPositions));
@@ -149,17 +157,20 @@ public final class CriteriaCalculator {
             PassConstants k,
             NDArray valid4,
             Set<ImportanceCriterion> wanted,
-            Map<ImportanceCriterion, List<NDArray>> parts) {
+            Map<ImportanceCriterion, List<NDArray>> parts,
+            NDManager keep) {
         int[] tokenAndDim = {1, 3};
         NDArray a = tap.context[l].mul(valid4);
-        NDArray g = tap.headProbe[l].getGradient().mul(valid4);
+        NDArray gradient = tap.headProbe[l].getGradient();
+        gradient.attach(a.getManager());
+        NDArray g = gradient.mul(valid4);
         NDArray ag = a.mul(g);
-        put(parts, wanted, L2NORM, () -> a.square().sum(tokenAndDim).sqrt());
-        put(parts, wanted, GRADNORM, () -> g.square().sum(tokenAndDim).sqrt());
-        put(parts, wanted, PLAINACT, () -> ag.sum(new int[] {3}).abs().sum(new int[] {1}));
-        put(parts, wanted, FISHER, () -> ag.square().sum(tokenAndDim).div(k.tokens()));
-        put(parts, wanted, SNIP, () -> ag.sum(tokenAndDim).abs());
-        put(parts, wanted, NWOT, () -> nwot(tap.context[l], valid4, tokenAndDim, k.headValues(), k));
+        put(parts, wanted, keep, L2NORM, () -> a.square().sum(tokenAndDim).sqrt());
+        put(parts, wanted, keep, GRADNORM, () -> g.square().sum(tokenAndDim).sqrt());
+        put(parts, wanted, keep, PLAINACT, () -> ag.sum(new int[] {3}).abs().sum(new int[] {1}));
+        put(parts, wanted, keep, FISHER, () -> ag.square().sum(tokenAndDim).div(k.tokens()));
+        put(parts, wanted, keep, SNIP, () -> ag.sum(tokenAndDim).abs());
+        put(parts, wanted, keep, NWOT, () -> nwot(tap.context[l], valid4, tokenAndDim, k.headValues(), k));
     }
 
     private void neuronScores(
@@ -168,16 +179,19 @@ public final class CriteriaCalculator {
             PassConstants k,
             NDArray valid3,
             Set<ImportanceCriterion> wanted,
-            Map<ImportanceCriterion, List<NDArray>> parts) {
+            Map<ImportanceCriterion, List<NDArray>> parts,
+            NDManager keep) {
         int[] tokenAxis = {1};
         NDArray act = tap.activation[l];
         NDArray a = act.mul(valid3);
-        NDArray g = tap.neuronProbe[l].getGradient().mul(valid3);
+        NDArray gradient = tap.neuronProbe[l].getGradient();
+        gradient.attach(a.getManager());
+        NDArray g = gradient.mul(valid3);
         NDArray ag = a.mul(g);
-        put(parts, wanted, L2NORM, () -> a.square().sum(tokenAxis).sqrt());
-        put(parts, wanted, FISHER, () -> ag.square().sum(tokenAxis).div(k.tokens()));
-        put(parts, wanted, SNIP, () -> ag.sum(tokenAxis).abs());
-        put(parts, wanted, NWOT, () -> nwot(act, valid3, tokenAxis, k.tokens(), k));
+        put(parts, wanted, keep, L2NORM, () -> a.square().sum(tokenAxis).sqrt());
+        put(parts, wanted, keep, FISHER, () -> ag.square().sum(tokenAxis).div(k.tokens()));
+        put(parts, wanted, keep, SNIP, () -> ag.sum(tokenAxis).abs());
+        put(parts, wanted, keep, NWOT, () -> nwot(act, valid3, tokenAxis, k.tokens(), k));
         if (wanted.contains(GRADNORM) || wanted.contains(PLAINACT)) {
             // ∂L_b/∂W1 = δ_bᵀ x_b per example, with δ = ∂L/∂(pre-activation) = g·1[a>0].
             // [B, F, E] per layer is the largest tensor here: free it and its temporaries at once.
@@ -185,12 +199,12 @@ public final class CriteriaCalculator {
                     NDArray delta = g.mul(fired);
                     NDArray deltaT = delta.transpose(0, 2, 1);
                     NDArray weightGrad = deltaT.matMul(tap.ffnInput[l])) {
-                put(parts, wanted, GRADNORM, () -> {
+                put(parts, wanted, keep, GRADNORM, () -> {
                     try (NDArray sq = weightGrad.square()) {
                         return sq.sum(new int[] {2}).sqrt();
                     }
                 });
-                put(parts, wanted, PLAINACT, () -> {
+                put(parts, wanted, keep, PLAINACT, () -> {
                     try (NDArray prod = weightGrad.mul(
                                     model.weights().layers().get(l).fc1Weight());
                             NDArray abs = prod.abs()) {
@@ -212,13 +226,17 @@ public final class CriteriaCalculator {
                 .log();
     }
 
+    /** Adds a layer's {@code [B, U]} score, moved to {@code keep} so that it outlives the layer's scope. */
     private static void put(
             Map<ImportanceCriterion, List<NDArray>> parts,
             Set<ImportanceCriterion> wanted,
+            NDManager keep,
             ImportanceCriterion c,
             java.util.function.Supplier<NDArray> score) {
         if (wanted.contains(c)) {
-            parts.computeIfAbsent(c, k -> new ArrayList<>()).add(score.get());
+            NDArray s = score.get();
+            s.attach(keep);
+            parts.computeIfAbsent(c, k -> new ArrayList<>()).add(s);
         }
     }
 
