@@ -138,6 +138,7 @@ public final class CriteriaJob {
         Map<String, Integer> inputCounts = plan.splitRecords();
         reportMalformed(malformed);
         long total = sets.stream().mapToLong(s -> s.items().size()).sum();
+        requireMemory(config, sets);
         LOG.info("criteria {}: {} sets, {} examples, criteria {}", modelName, sets.size(), total, options.criteria());
 
         String description = "criteria " + modelName + ": " + sets.size() + " task/shot sets, " + total + " examples";
@@ -350,6 +351,29 @@ public final class CriteriaJob {
     private static WorkItem tokenize(Prompt p, ByteLevelBpeTokenizer tokenizer, OptConfig config) {
         PromptTokens t = PromptTokens.of(p, tokenizer, config.maxPositionEmbeddings());
         return new WorkItem(p.exampleId(), t.tokens(), t.continuationLength(), t.truncated());
+    }
+
+    /** Says what the run needs from the config's shape and the longest prompt; refuses one that cannot fit here. */
+    private void requireMemory(OptConfig config, List<WorkSet> sets) {
+        int longest = sets.stream()
+                .flatMap(s -> s.items().stream())
+                .mapToInt(w -> w.tokens().length)
+                .max()
+                .orElse(0);
+        if (longest == 0) {
+            return;
+        }
+        boolean local = spark.sparkContext().master().startsWith("local");
+        long physical = ((com.sun.management.OperatingSystemMXBean)
+                        java.lang.management.ManagementFactory.getOperatingSystemMXBean())
+                .getTotalMemorySize();
+        String said = ExecutorMemory.of(config, options.criteria(), options.batchSize(), longest)
+                .require(Runtime.getRuntime().maxMemory(), physical, options.criteria(), local);
+        if (said.startsWith("memory may be short")) {
+            LOG.warn("{}", said);
+        } else {
+            LOG.info("{}", said);
+        }
     }
 
     private void reportMalformed(List<MalformedRow> malformed) {

@@ -1,0 +1,53 @@
+package org.shadowllm.jobs.criteria;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertThrows;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import java.util.EnumSet;
+import java.util.Set;
+import org.junit.jupiter.api.Test;
+import org.shadowllm.common.checkpoint.RandomOptCheckpoint;
+import org.shadowllm.common.criteria.ImportanceCriterion;
+import org.shadowllm.common.model.OptConfig;
+
+class ExecutorMemoryTest {
+    static final OptConfig OPT_1_3B =
+            new OptConfig(50272, 2048, 24, 32, 8192, 2048, 2048, true, true, true, true, 2, 2, 1);
+    static final Set<ImportanceCriterion> ALL = EnumSet.allOf(ImportanceCriterion.class);
+    static final long GIB = 1L << 30;
+
+    /** Independent count: OPT-1.3B has 1,315,758,080 parameters (Hugging Face's model card). */
+    @Test
+    void weightsAndGraspFollowFromTheShape() {
+        ExecutorMemory m = ExecutorMemory.of(OPT_1_3B, ALL, 2, 600);
+        assertEquals(4L * 1_315_758_080L, m.weightBytes());
+        assertEquals(3L * 4 * 24 * 8192 * 2048, m.graspBytes());
+        assertEquals(
+                0,
+                ExecutorMemory.of(OPT_1_3B, EnumSet.of(ImportanceCriterion.PLAINACT), 2, 600)
+                        .graspBytes());
+        assertTrue(
+                m.activationBytes() > ExecutorMemory.of(OPT_1_3B, ALL, 1, 600).activationBytes());
+        assertEquals(
+                RandomOptCheckpoint.layout(OPT_1_3B).stream()
+                        .mapToLong(e -> e.spec().numel())
+                        .sum(),
+                m.weightBytes() / 4);
+    }
+
+    @Test
+    void aRunThatCannotFitIsRefusedNamingGraspTheBatchAndTheHeap() {
+        ExecutorMemory m = ExecutorMemory.of(OPT_1_3B, ALL, 2, 600);
+        IllegalArgumentException e =
+                assertThrows(IllegalArgumentException.class, () -> m.require(6 * GIB, 12 * GIB, ALL, true));
+        assertTrue(e.getMessage().startsWith("not enough memory"), e.getMessage());
+        assertTrue(e.getMessage().contains("Leave grasp out"), e.getMessage());
+        assertTrue(e.getMessage().contains("--criteria l2norm,gradnorm,plainact,fisher,snip,nwot"), e.getMessage());
+        assertTrue(e.getMessage().contains("--batch-size"), e.getMessage());
+        String tight = m.require(6 * GIB, 20 * GIB, ALL, true);
+        assertTrue(tight.startsWith("memory may be short"), tight);
+        assertTrue(m.require(6 * GIB, 64 * GIB, ALL, true).startsWith("this run needs"));
+        assertTrue(m.require(6 * GIB, 12 * GIB, ALL, false).contains("spark.executor.memoryOverhead"));
+    }
+}
