@@ -570,38 +570,28 @@ class BenchJobIntegrationTest {
         String dir = Path.of(trainer, "predictors", "tiny-random-opt", "plainact", "dejavu")
                 .toString();
         try (ai.djl.ndarray.NDManager manager = ai.djl.ndarray.NDManager.newBaseManager()) {
-            BenchJob.Predictors driver = new BenchJob.Predictors(
-                    manager,
-                    config,
-                    "tiny-random-opt",
-                    null,
-                    spark.sparkContext().hadoopConfiguration(),
-                    new BenchJob.Provenance(null, java.util.Map.of()));
+            java.util.function.Function<java.util.Map<String, String>, BenchJob.Predictors> expecting =
+                    expected -> new BenchJob.Predictors(
+                            manager,
+                            config,
+                            "tiny-random-opt",
+                            null,
+                            spark.sparkContext().hadoopConfiguration(),
+                            new BenchJob.Provenance(null, expected));
+            BenchJob.Predictors driver = expecting.apply(java.util.Map.of());
             driver.get(PredictorKind.DEJAVU, org.shadowllm.common.criteria.ImportanceCriterion.PLAINACT, dir);
             var chosen = driver.fingerprints();
             assertEquals(1, chosen.size());
             driver.close();
             var replaced = new java.util.HashMap<>(chosen);
             replaced.replaceAll((k, v) -> "0123456789abcdef");
-            BenchJob.Predictors executor = new BenchJob.Predictors(
-                    manager,
-                    config,
-                    "tiny-random-opt",
-                    null,
-                    spark.sparkContext().hadoopConfiguration(),
-                    new BenchJob.Provenance(null, replaced));
+            BenchJob.Predictors executor = expecting.apply(replaced);
             IllegalStateException e = assertThrows(
                     IllegalStateException.class,
                     () -> executor.get(
                             PredictorKind.DEJAVU, org.shadowllm.common.criteria.ImportanceCriterion.PLAINACT, dir));
             assertTrue(e.getMessage().contains("driver chose predictor 0123456789abcdef"), e.getMessage());
-            BenchJob.Predictors same = new BenchJob.Predictors(
-                    manager,
-                    config,
-                    "tiny-random-opt",
-                    null,
-                    spark.sparkContext().hadoopConfiguration(),
-                    new BenchJob.Provenance(null, chosen));
+            BenchJob.Predictors same = expecting.apply(chosen);
             same.get(PredictorKind.DEJAVU, org.shadowllm.common.criteria.ImportanceCriterion.PLAINACT, dir);
             same.close();
         }

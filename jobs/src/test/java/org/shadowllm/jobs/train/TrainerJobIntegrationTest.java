@@ -296,49 +296,31 @@ class TrainerJobIntegrationTest {
         assertEquals(
                 ModelFingerprint.of(original),
                 s.results().get(0).predictor().manifest().inputTable().modelFingerprint());
-        IllegalArgumentException b =
-                assertThrows(IllegalArgumentException.class, () -> new BenchJob(spark, BenchOptions.parse(new String[] {
-                            "--model",
-                            other.toString(),
-                            "--criteria",
-                            criteria,
-                            "--predictors",
-                            trained,
-                            "--output",
-                            out.resolve("fp-bench").toString(),
-                            "--methods",
-                            "dense,shadowllm",
-                            "--measures",
-                            "perplexity",
-                            "--sparsities",
-                            "0.5",
-                            "--ppl-windows",
-                            "1"
-                        }))
-                        .run());
+        java.util.function.Function<String, BenchOptions> benchWith = criteriaTable -> BenchOptions.parse(new String[] {
+            "--model",
+            other.toString(),
+            "--criteria",
+            criteriaTable,
+            "--predictors",
+            trained,
+            "--output",
+            out.resolve("fp-bench").toString(),
+            "--methods",
+            "dense,shadowllm",
+            "--measures",
+            "perplexity",
+            "--sparsities",
+            "0.5",
+            "--ppl-windows",
+            "1"
+        });
+        IllegalArgumentException b = assertThrows(
+                IllegalArgumentException.class, () -> new BenchJob(spark, benchWith.apply(criteria)).run());
         // the criteria table is of the original checkpoint too: refused first
         assertTrue(b.getMessage().contains("come from checkpoint " + ModelFingerprint.of(original)), b.getMessage());
         // and without it, the predictor itself is refused
         IllegalArgumentException p =
-                assertThrows(IllegalArgumentException.class, () -> new BenchJob(spark, BenchOptions.parse(new String[] {
-                            "--model",
-                            other.toString(),
-                            "--criteria",
-                            "none",
-                            "--predictors",
-                            trained,
-                            "--output",
-                            out.resolve("fp-bench").toString(),
-                            "--methods",
-                            "dense,shadowllm",
-                            "--measures",
-                            "perplexity",
-                            "--sparsities",
-                            "0.5",
-                            "--ppl-windows",
-                            "1"
-                        }))
-                        .run());
+                assertThrows(IllegalArgumentException.class, () -> new BenchJob(spark, benchWith.apply("none")).run());
         assertTrue(p.getMessage().contains("retrain the predictor for this checkpoint"), p.getMessage());
     }
 
