@@ -2,14 +2,10 @@ package org.shadowllm.common.pytorch;
 
 import java.io.ByteArrayOutputStream;
 import java.io.IOException;
-import java.io.OutputStream;
-import java.io.UncheckedIOException;
 import java.nio.ByteBuffer;
 import java.nio.ByteOrder;
 import java.nio.charset.StandardCharsets;
-import java.nio.file.Files;
 import java.nio.file.Path;
-import java.nio.file.StandardCopyOption;
 import java.util.List;
 import java.util.function.Function;
 import java.util.zip.CRC32;
@@ -70,34 +66,23 @@ public final class TorchBinWriter {
             p.op('t').op('R');
         }
         p.op('u').op('.');
-        Path tmp = file.resolveSibling(name + ".tmp");
-        try {
-            Files.createDirectories(file.toAbsolutePath().getParent());
-            try (OutputStream out = new java.io.BufferedOutputStream(Files.newOutputStream(tmp), 1 << 20);
-                    ZipOutputStream zip = new ZipOutputStream(out)) {
-                stored(zip, top + "/data.pkl", p.bytes());
-                for (int i = 0; i < specs.size(); i++) {
-                    Spec s = specs.get(i);
-                    float[] v = values.apply(s);
-                    if (v.length != s.numel()) {
-                        throw new IllegalArgumentException(s.name() + ": " + v.length + " values for " + s.numel());
-                    }
-                    ByteArrayOutputStream bytes = new ByteArrayOutputStream(v.length * dtype.bytes());
-                    SafetensorsWriter.encode(v, dtype, bytes);
-                    stored(zip, top + "/data/" + i, bytes.toByteArray());
+        SafetensorsWriter.replaceAtomically(file, out -> {
+            ZipOutputStream zip = new ZipOutputStream(out);
+            stored(zip, top + "/data.pkl", p.bytes());
+            for (int i = 0; i < specs.size(); i++) {
+                Spec s = specs.get(i);
+                float[] v = values.apply(s);
+                if (v.length != s.numel()) {
+                    throw new IllegalArgumentException(s.name() + ": " + v.length + " values for " + s.numel());
                 }
-                stored(zip, top + "/version", "3\n".getBytes(StandardCharsets.US_ASCII));
-                stored(zip, top + "/byteorder", "little".getBytes(StandardCharsets.US_ASCII));
+                ByteArrayOutputStream bytes = new ByteArrayOutputStream(v.length * dtype.bytes());
+                SafetensorsWriter.encode(v, dtype, bytes);
+                stored(zip, top + "/data/" + i, bytes.toByteArray());
             }
-            Files.move(tmp, file, StandardCopyOption.REPLACE_EXISTING, StandardCopyOption.ATOMIC_MOVE);
-        } catch (IOException e) {
-            try {
-                Files.deleteIfExists(tmp);
-            } catch (IOException ignored) {
-                // keep the original error
-            }
-            throw new UncheckedIOException("cannot write " + file, e);
-        }
+            stored(zip, top + "/version", "3\n".getBytes(StandardCharsets.US_ASCII));
+            stored(zip, top + "/byteorder", "little".getBytes(StandardCharsets.US_ASCII));
+            zip.finish();
+        });
     }
 
     /** An uncompressed entry, as {@code torch.save} writes them (the reader reads storages by offset). */

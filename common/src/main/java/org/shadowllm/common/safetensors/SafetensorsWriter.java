@@ -101,31 +101,50 @@ public final class SafetensorsWriter {
         int pad = (8 - json.length % 8) % 8;
         byte[] padded = Arrays.copyOf(json, json.length + pad);
         Arrays.fill(padded, json.length, padded.length, (byte) ' ');
+        replaceAtomically(file, out -> {
+            ByteBuffer len =
+                    ByteBuffer.allocate(8).order(ByteOrder.LITTLE_ENDIAN).putLong(padded.length);
+            out.write(len.array());
+            out.write(padded);
+            for (Spec spec : specs) {
+                float[] v = values.apply(spec);
+                if (v.length != spec.numel()) {
+                    throw new IllegalArgumentException(
+                            spec.name() + ": " + v.length + " values for shape " + Arrays.toString(spec.shape()));
+                }
+                encode(v, dtype, out);
+            }
+        });
+    }
+
+    /** Writes into {@code out}; may throw. */
+    @FunctionalInterface
+    public interface Body {
+        void write(OutputStream out) throws IOException;
+    }
+
+    /**
+     * Writes {@code file} through a temporary sibling moved into place at the end: whatever fails on the
+     * way (a disk error, a bad tensor), the temporary file goes and {@code file} is untouched.
+     */
+    public static void replaceAtomically(Path file, Body body) {
         Path tmp = file.resolveSibling(file.getFileName() + ".tmp");
         try {
             Files.createDirectories(file.toAbsolutePath().getParent());
             try (OutputStream out = new java.io.BufferedOutputStream(Files.newOutputStream(tmp), 1 << 20)) {
-                ByteBuffer len =
-                        ByteBuffer.allocate(8).order(ByteOrder.LITTLE_ENDIAN).putLong(padded.length);
-                out.write(len.array());
-                out.write(padded);
-                for (Spec spec : specs) {
-                    float[] v = values.apply(spec);
-                    if (v.length != spec.numel()) {
-                        throw new IllegalArgumentException(
-                                spec.name() + ": " + v.length + " values for shape " + Arrays.toString(spec.shape()));
-                    }
-                    encode(v, dtype, out);
-                }
+                body.write(out);
             }
             Files.move(tmp, file, StandardCopyOption.REPLACE_EXISTING, StandardCopyOption.ATOMIC_MOVE);
-        } catch (IOException e) {
+        } catch (IOException | RuntimeException e) {
             try {
                 Files.deleteIfExists(tmp);
             } catch (IOException ignored) {
                 // keep the original error
             }
-            throw new UncheckedIOException("cannot write " + file, e);
+            if (e instanceof RuntimeException re) {
+                throw re;
+            }
+            throw new UncheckedIOException("cannot write " + file, (IOException) e);
         }
     }
 
