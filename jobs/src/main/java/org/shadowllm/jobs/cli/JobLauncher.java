@@ -39,6 +39,18 @@ public final class JobLauncher {
             Function<String[], O> parse,
             Function<O, String> master,
             BiFunction<SparkSession, O, String> run) {
+        main(name, appName, java.util.Map.of(), args, parse, master, run);
+    }
+
+    /** As above, with Spark settings this job needs unless spark-submit or the user set them. */
+    public static <O> void main(
+            String name,
+            String appName,
+            java.util.Map<String, String> sessionDefaults,
+            String[] args,
+            Function<String[], O> parse,
+            Function<O, String> master,
+            BiFunction<SparkSession, O, String> run) {
         O options;
         try {
             options = parse.apply(args);
@@ -47,11 +59,20 @@ public final class JobLauncher {
             System.exit(2);
             return;
         }
-        SparkSession spark = session(master.apply(options), new SparkConf().setIfMissing("spark.app.name", appName));
+        SparkConf conf = new SparkConf().setIfMissing("spark.app.name", appName);
+        sessionDefaults.forEach(conf::setIfMissing);
+        SparkSession spark = session(master.apply(options), conf);
         int status = 0;
         try {
             System.out.print(run.apply(spark, options));
-        } catch (IllegalArgumentException | IllegalStateException | UncheckedIOException e) {
+        } catch (Exception e) {
+            // Spark's Java API throws its checked SparkException (a stage that failed) undeclared
+            if (!(e instanceof IllegalArgumentException
+                    || e instanceof IllegalStateException
+                    || e instanceof UncheckedIOException
+                    || e instanceof org.apache.spark.SparkException)) {
+                throw e instanceof RuntimeException re ? re : new IllegalStateException(e);
+            }
             System.err.println(name + " job failed: " + e.getMessage());
             status = 1;
         } finally {

@@ -84,6 +84,9 @@ public final class TrainerJob {
         JobLauncher.main(
                 "trainer",
                 "shadowllm-train",
+                // every network's weights come back to the driver, which writes the artifacts: at OPT-1.3B's
+                // shape DejaVu's 48 networks are 1.0 GiB, over Spark's default of 1 GiB for a stage's results
+                java.util.Map.of("spark.driver.maxResultSize", "0"),
                 args,
                 TrainerJobOptions::parse,
                 TrainerJobOptions::master,
