@@ -161,6 +161,7 @@ public record StagedCommit(String job, List<Unit> units) {
                 return finished;
             }
             FileStatus[] runs = fs.listStatus(root);
+            java.util.Set<Path> marked = new java.util.HashSet<>();
             for (FileStatus run : runs) {
                 Path marker = new Path(run.getPath(), MARKER);
                 if (fs.exists(marker)) {
@@ -170,10 +171,11 @@ public record StagedCommit(String job, List<Unit> units) {
                                 + run.getPath().getName() + "), which the " + job + " job cannot finish: run the "
                                 + staged + " job on it (nothing was changed)");
                     }
+                    marked.add(run.getPath());
                 }
             }
             for (FileStatus run : runs) {
-                if (fs.exists(new Path(run.getPath(), MARKER))) {
+                if (marked.contains(run.getPath())) {
                     faults.at("recovering");
                     rollForward(fs, output, run.getPath());
                     finished.add(run.getPath().getName());
@@ -196,10 +198,9 @@ public record StagedCommit(String job, List<Unit> units) {
      * job's, and finishes or drops what killed runs left; returns the runs it finished.
      */
     public List<String> recover(Configuration hadoop, String output) {
-        try (OutputLock lock = OutputLock.acquire(hadoop, output, "recovery", job, false)) {
-            claim(lock);
-            return recover(lock);
-        }
+        List<String> finished = new ArrayList<>();
+        runExclusively(hadoop, output, "recovery", false, finished::add, lock -> null);
+        return finished;
     }
 
     private static String markerJob(String marker) {
