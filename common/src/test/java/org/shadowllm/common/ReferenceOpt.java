@@ -1,7 +1,7 @@
 package org.shadowllm.common;
 
 import java.util.Map;
-import org.shadowllm.common.model.OptConfig;
+import org.shadowllm.common.model.DecoderConfig;
 import org.shadowllm.common.safetensors.SafetensorsWriter.Tensor;
 
 /**
@@ -33,10 +33,10 @@ public final class ReferenceOpt {
             double[][][] ffnInput,
             double[][][] residualIn) {}
 
-    private final OptConfig c;
+    private final DecoderConfig c;
     private final Map<String, Tensor> w;
 
-    public ReferenceOpt(OptConfig c, Map<String, Tensor> weights) {
+    public ReferenceOpt(DecoderConfig c, Map<String, Tensor> weights) {
         this.c = c;
         this.w = weights;
     }
@@ -77,7 +77,7 @@ public final class ReferenceOpt {
         double[][] x = c.hasProjections() ? linear(tok, get(pre + "project_in.weight"), new float[e], e, proj) : tok;
         for (int i = 0; i < t; i++) {
             for (int j = 0; j < e; j++) {
-                x[i][j] += pos[(i + OptConfig.POSITION_OFFSET) * e + j];
+                x[i][j] += pos[(i + c.positionOffset()) * e + j];
             }
         }
         double[][][] ctxAll = new double[layers][][];
@@ -88,7 +88,7 @@ public final class ReferenceOpt {
         for (int l = 0; l < layers; l++) {
             String lp = pre + "layers." + l + ".";
             resAll[l] = copy(x);
-            double[][] a = c.doLayerNormBefore()
+            double[][] a = c.normBefore()
                     ? layerNorm(x, get(lp + "self_attn_layer_norm.weight"), get(lp + "self_attn_layer_norm.bias"))
                     : copy(x);
             double[][] q = linear(a, get(lp + "self_attn.q_proj.weight"), get(lp + "self_attn.q_proj.bias"), e, e);
@@ -127,10 +127,10 @@ public final class ReferenceOpt {
             double[][] o =
                     linear(ctx, get(lp + "self_attn.out_proj.weight"), get(lp + "self_attn.out_proj.bias"), e, e);
             add(x, o);
-            if (!c.doLayerNormBefore()) {
+            if (!c.normBefore()) {
                 x = layerNorm(x, get(lp + "self_attn_layer_norm.weight"), get(lp + "self_attn_layer_norm.bias"));
             }
-            double[][] fin = c.doLayerNormBefore()
+            double[][] fin = c.normBefore()
                     ? layerNorm(x, get(lp + "final_layer_norm.weight"), get(lp + "final_layer_norm.bias"))
                     : copy(x);
             inAll[l] = fin;
@@ -153,11 +153,11 @@ public final class ReferenceOpt {
             }
             actAll[l] = copy(act);
             add(x, linear(act, get(lp + "fc2.weight"), get(lp + "fc2.bias"), e, f));
-            if (!c.doLayerNormBefore()) {
+            if (!c.normBefore()) {
                 x = layerNorm(x, get(lp + "final_layer_norm.weight"), get(lp + "final_layer_norm.bias"));
             }
         }
-        double[][] hN = c.finalLayerNorm()
+        double[][] hN = c.finalNorm()
                 ? layerNorm(x, get(pre + "final_layer_norm.weight"), get(pre + "final_layer_norm.bias"))
                 : x;
         if (c.hasProjections()) {

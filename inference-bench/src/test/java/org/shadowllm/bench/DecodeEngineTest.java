@@ -28,36 +28,45 @@ import org.shadowllm.bench.engine.WorkerPool;
 import org.shadowllm.bench.sparse.LayerPlan;
 import org.shadowllm.bench.sparse.TokenPlanner;
 import org.shadowllm.common.SharedPaths;
-import org.shadowllm.common.checkpoint.OptCheckpoint;
-import org.shadowllm.common.checkpoint.RandomOptCheckpoint;
+import org.shadowllm.common.checkpoint.ModelCheckpoint;
+import org.shadowllm.common.checkpoint.RandomCheckpoint;
 import org.shadowllm.common.model.Autograd;
+import org.shadowllm.common.model.DecoderConfig;
+import org.shadowllm.common.model.DecoderModel;
 import org.shadowllm.common.model.KvCache;
 import org.shadowllm.common.model.LayerTap;
-import org.shadowllm.common.model.OptConfig;
-import org.shadowllm.common.model.OptModel;
+import org.shadowllm.common.model.ModelFamily;
 import org.shadowllm.common.model.Tensors;
 import org.shadowllm.common.safetensors.SafetensorsWriter.Tensor;
 
-/** The plain-Java decode engine against DJL's {@link OptModel}: dense, masked with changing plans, bf16, handover. */
+/** The plain-Java decode engine against DJL's {@link DecoderModel}: dense, masked with changing plans, bf16, handover. */
 class DecodeEngineTest {
     private static final int TOKENS = 14;
 
     /** A model unlike both shared ones: post-LayerNorm, projections, untied head, no final norm, 3 heads of 32. */
-    private static final OptConfig ODD = new OptConfig(301, 96, 3, 3, 200, 40, 48, false, false, true, false, 0, 0, 0);
+    private static final DecoderConfig ODD = DecoderConfig.builder(ModelFamily.OPT)
+            .shape(301, 96, 3, 3, 200)
+            .maxPositions(40)
+            .wordEmbedProjDim(48)
+            .norms(false, false)
+            .biases(true)
+            .tieWordEmbeddings(false)
+            .specialTokens(0, 0, 0)
+            .build();
 
     /** Pre-LayerNorm, 8 heads of 8, for plan tests. */
-    private static final OptConfig PLANNED = OptConfig.of(300, 64, 3, 8, 256, 64);
+    private static final DecoderConfig PLANNED = DecoderConfig.of(300, 64, 3, 8, 256, 64);
 
-    record Subject(String name, OptConfig config, Map<String, Tensor> stateDict, Path dir) {
+    record Subject(String name, DecoderConfig config, Map<String, Tensor> stateDict, Path dir) {
         @Override
         public String toString() {
             return name;
         }
 
-        OptModel djl(NDManager m) {
+        DecoderModel djl(NDManager m) {
             return dir != null
-                    ? OptCheckpoint.load(dir, m, Device.cpu())
-                    : OptCheckpoint.fromStateDict(config, stateDict, m, Device.cpu(), DataType.FLOAT32);
+                    ? ModelCheckpoint.load(dir, m, Device.cpu())
+                    : ModelCheckpoint.fromStateDict(config, stateDict, m, Device.cpu(), DataType.FLOAT32);
         }
 
         EngineWeights engine(WeightFormat f) {
@@ -69,12 +78,12 @@ class DecodeEngineTest {
         Path tiny = SharedPaths.model("tiny-random-opt");
         Path mini = SharedPaths.model("opt-mini-trained");
         return Stream.of(
-                new Subject("tiny-random-opt", OptCheckpoint.readConfig(tiny), null, tiny),
-                new Subject("opt-mini-trained", OptCheckpoint.readConfig(mini), null, mini),
-                new Subject("random post-LN with projections", ODD, RandomOptCheckpoint.stateDict(ODD, 5), null));
+                new Subject("tiny-random-opt", ModelCheckpoint.readConfig(tiny), null, tiny),
+                new Subject("opt-mini-trained", ModelCheckpoint.readConfig(mini), null, mini),
+                new Subject("random post-LN with projections", ODD, RandomCheckpoint.stateDict(ODD, 5), null));
     }
 
-    private static int[] tokens(OptConfig c, int n, long seed) {
+    private static int[] tokens(DecoderConfig c, int n, long seed) {
         SplittableRandom r = new SplittableRandom(seed);
         int[] ids = new int[n];
         for (int i = 0; i < n; i++) {
@@ -87,14 +96,14 @@ class DecodeEngineTest {
     /** DJL logits of every position, {@code [T][V]}, with an optional tap. */
     private static float[][] djlLogits(Subject subject, int[] ids, LayerTap tap) {
         try (NDManager m = NDManager.newBaseManager(Device.cpu());
-                OptModel model = subject.djl(m);
+                DecoderModel model = subject.djl(m);
                 Autograd paused = Autograd.pause();
                 NDManager s = m.newSubManager()) {
             return djlLogits(s, model, ids, tap);
         }
     }
 
-    private static float[][] djlLogits(NDManager s, OptModel model, int[] ids, LayerTap tap) {
+    private static float[][] djlLogits(NDManager s, DecoderModel model, int[] ids, LayerTap tap) {
         long[] l = Arrays.stream(ids).asLongStream().toArray();
         NDArray hidden = model.forward(s, Tensors.of(s, l, new Shape(1, ids.length)), tap, null);
         float[] all = model.logits(s, hidden).toFloatArray();
@@ -171,7 +180,7 @@ class DecodeEngineTest {
     @ParameterizedTest(name = "plans fixed for the sequence {0}")
     @ValueSource(booleans = {false, true})
     void plansEqualTheMaskedDenseReferenceAndPrunedRowsAreNeverRead(boolean fixed) {
-        OptConfig c = PLANNED;
+        DecoderConfig c = PLANNED;
         SplittableRandom r = new SplittableRandom(fixed ? 11 : 12);
         LayerPlan[][] plans = new LayerPlan[TOKENS][c.numLayers()];
         LayerPlan[] allowed = {null, PlanFixtures.randomPlan(c, r), PlanFixtures.randomPlan(c, r)};
@@ -180,12 +189,12 @@ class DecodeEngineTest {
                 plans[t][l] = fixed ? allowed[l] : within(allowed[l], r);
             }
         }
-        Map<String, Tensor> weights = RandomOptCheckpoint.stateDict(c, 9);
+        Map<String, Tensor> weights = RandomCheckpoint.stateDict(c, 9);
         int[] ids = tokens(c, TOKENS, 8);
         Subject clean = new Subject("clean", c, weights, null);
         float[][] expected;
         try (NDManager m = NDManager.newBaseManager(Device.cpu());
-                OptModel model = clean.djl(m);
+                DecoderModel model = clean.djl(m);
                 Autograd paused = Autograd.pause();
                 NDManager s = m.newSubManager()) {
             expected = djlLogits(s, model, ids, PlanFixtures.perPositionMasks(s, c, plans));
@@ -229,13 +238,13 @@ class DecodeEngineTest {
     @Test
     void greedyDecodingAfterADjlPrefillEqualsDjlGreedyDecoding() {
         Path dir = SharedPaths.model("opt-mini-trained");
-        OptConfig c = OptCheckpoint.readConfig(dir);
+        DecoderConfig c = ModelCheckpoint.readConfig(dir);
         int[] prompt = tokens(c, 10, 21);
         int generate = 8;
         int[] expected = new int[generate];
         int[] actual = new int[generate];
         try (NDManager m = NDManager.newBaseManager(Device.cpu());
-                OptModel model = OptCheckpoint.load(dir, m, Device.cpu());
+                DecoderModel model = ModelCheckpoint.load(dir, m, Device.cpu());
                 Autograd paused = Autograd.pause();
                 NDManager s = m.newSubManager();
                 WorkerPool pool = new WorkerPool(2)) {
@@ -266,7 +275,7 @@ class DecodeEngineTest {
     @Test
     void aFullSequenceAndABadTokenAreRefused() {
         EngineWeights w =
-                EngineWeights.fromStateDict(PLANNED, RandomOptCheckpoint.stateDict(PLANNED, 1), WeightFormat.FP32);
+                EngineWeights.fromStateDict(PLANNED, RandomCheckpoint.stateDict(PLANNED, 1), WeightFormat.FP32);
         try (WorkerPool pool = new WorkerPool(1)) {
             DecodeEngine engine = new DecodeEngine(w, pool);
             DecodeState state = engine.newState(2);

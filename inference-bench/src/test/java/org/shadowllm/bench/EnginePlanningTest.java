@@ -30,15 +30,15 @@ import org.shadowllm.bench.method.PredictorRuntime;
 import org.shadowllm.bench.method.SparsityMethod;
 import org.shadowllm.bench.sparse.LayerPlan;
 import org.shadowllm.bench.sparse.LayerPlanner;
-import org.shadowllm.bench.sparse.SparseOptModel;
+import org.shadowllm.bench.sparse.SparseDecoderModel;
 import org.shadowllm.bench.sparse.SparsityBudget;
 import org.shadowllm.bench.sparse.TokenPlanner;
 import org.shadowllm.common.SharedPaths;
-import org.shadowllm.common.checkpoint.OptCheckpoint;
+import org.shadowllm.common.checkpoint.ModelCheckpoint;
 import org.shadowllm.common.model.Autograd;
+import org.shadowllm.common.model.DecoderConfig;
+import org.shadowllm.common.model.DecoderModel;
 import org.shadowllm.common.model.KvCache;
-import org.shadowllm.common.model.OptConfig;
-import org.shadowllm.common.model.OptModel;
 import org.shadowllm.common.model.Tensors;
 import org.shadowllm.common.predictor.PredictorArtifacts;
 import org.shadowllm.common.predictor.PredictorKind;
@@ -50,9 +50,9 @@ class EnginePlanningTest {
     private static final int[] TOKENS = {50256, 464, 582, 6265, 465, 21189, 780, 339, 5710, 257, 15554, 13};
     private static final Path MODEL = SharedPaths.model("tiny-random-opt");
     private static NDManager manager;
-    private static OptModel model;
-    private static SparseOptModel sparse;
-    private static OptConfig config;
+    private static DecoderModel model;
+    private static SparseDecoderModel sparse;
+    private static DecoderConfig config;
     private static WorkerPool pool;
     private static DecodeEngine engine;
 
@@ -62,8 +62,8 @@ class EnginePlanningTest {
     @BeforeAll
     static void load() {
         manager = NDManager.newBaseManager(Device.cpu());
-        model = OptCheckpoint.load(MODEL, manager, Device.cpu());
-        sparse = new SparseOptModel(model);
+        model = ModelCheckpoint.load(MODEL, manager, Device.cpu());
+        sparse = new SparseDecoderModel(model);
         config = model.config();
         pool = new WorkerPool(2);
         engine = new DecodeEngine(EngineWeights.load(MODEL, WeightFormat.FP32), pool);

@@ -17,14 +17,14 @@ import org.shadowllm.bench.method.Method;
 import org.shadowllm.bench.method.PredictorRuntime;
 import org.shadowllm.bench.method.SparsityMethod;
 import org.shadowllm.bench.sparse.LayerPlan;
-import org.shadowllm.bench.sparse.SparseOptModel;
+import org.shadowllm.bench.sparse.SparseDecoderModel;
 import org.shadowllm.bench.sparse.SparsityBudget;
 import org.shadowllm.common.SharedPaths;
-import org.shadowllm.common.checkpoint.OptCheckpoint;
+import org.shadowllm.common.checkpoint.ModelCheckpoint;
 import org.shadowllm.common.model.Autograd;
+import org.shadowllm.common.model.DecoderConfig;
+import org.shadowllm.common.model.DecoderModel;
 import org.shadowllm.common.model.LayerTap;
-import org.shadowllm.common.model.OptConfig;
-import org.shadowllm.common.model.OptModel;
 import org.shadowllm.common.model.Tensors;
 import org.shadowllm.common.model.UnitMask;
 import org.shadowllm.common.predictor.FeatureScaler;
@@ -44,9 +44,9 @@ import org.shadowllm.common.predictor.UnitPredictor;
 class MethodPlanningTest {
     private static final int[] CONTEXT = {50256, 464, 582, 6265, 465, 21189, 780, 339, 5710, 257, 15554};
     private static NDManager manager;
-    private static OptModel model;
-    private static SparseOptModel sparse;
-    private static OptConfig config;
+    private static DecoderModel model;
+    private static SparseDecoderModel sparse;
+    private static DecoderConfig config;
 
     @TempDir
     static Path dir;
@@ -54,8 +54,8 @@ class MethodPlanningTest {
     @BeforeAll
     static void load() {
         manager = NDManager.newBaseManager(Device.cpu());
-        model = OptCheckpoint.load(SharedPaths.model("tiny-random-opt"), manager, Device.cpu());
-        sparse = new SparseOptModel(model);
+        model = ModelCheckpoint.load(SharedPaths.model("tiny-random-opt"), manager, Device.cpu());
+        sparse = new SparseDecoderModel(model);
         config = model.config();
     }
 

@@ -8,8 +8,8 @@ import java.util.HashMap;
 import java.util.Map;
 import java.util.SplittableRandom;
 import org.shadowllm.bench.sparse.LayerPlan;
+import org.shadowllm.common.model.DecoderConfig;
 import org.shadowllm.common.model.LayerTap;
-import org.shadowllm.common.model.OptConfig;
 import org.shadowllm.common.model.Tensors;
 import org.shadowllm.common.model.UnitMask;
 import org.shadowllm.common.safetensors.SafetensorsWriter.Tensor;
@@ -18,7 +18,7 @@ import org.shadowllm.common.safetensors.SafetensorsWriter.Tensor;
 final class PlanFixtures {
     private PlanFixtures() {}
 
-    static LayerPlan randomPlan(OptConfig c, SplittableRandom r) {
+    static LayerPlan randomPlan(DecoderConfig c, SplittableRandom r) {
         return new LayerPlan(subset(c.numHeads(), r), subset(c.ffnDim(), r));
     }
 
@@ -33,7 +33,7 @@ final class PlanFixtures {
         return k == 0 ? new int[] {r.nextInt(n)} : Arrays.copyOf(all, k);
     }
 
-    static UnitMask mask(OptConfig c, LayerPlan[] plans) {
+    static UnitMask mask(DecoderConfig c, LayerPlan[] plans) {
         float[][] h = new float[c.numLayers()][c.numHeads()];
         float[][] n = new float[c.numLayers()][c.ffnDim()];
         for (int l = 0; l < c.numLayers(); l++) {
@@ -53,15 +53,16 @@ final class PlanFixtures {
     }
 
     /** A copy of {@code weights} with NaN in pruned heads' Q rows and out_proj columns and pruned neurons' fc1 rows and fc2 columns. */
-    static Map<String, Tensor> poison(OptConfig c, Map<String, Tensor> weights, LayerPlan[] plans) {
+    static Map<String, Tensor> poison(DecoderConfig c, Map<String, Tensor> weights, LayerPlan[] plans) {
         return poison(c, weights, new LayerPlan[][] {plans}, false);
     }
 
     /**
-     * As {@link #poison(OptConfig, Map, LayerPlan[])} for the units no plan of {@code perToken} keeps (layers ≥ 1);
+     * As {@link #poison(DecoderConfig, Map, LayerPlan[])} for the units no plan of {@code perToken} keeps (layers ≥ 1);
      * with {@code kv}, those heads' K and V rows too.
      */
-    static Map<String, Tensor> poison(OptConfig c, Map<String, Tensor> weights, LayerPlan[][] perToken, boolean kv) {
+    static Map<String, Tensor> poison(
+            DecoderConfig c, Map<String, Tensor> weights, LayerPlan[][] perToken, boolean kv) {
         Map<String, Tensor> out = new HashMap<>(weights);
         int e = c.hiddenSize();
         int d = c.headDim();
@@ -119,7 +120,7 @@ final class PlanFixtures {
     }
 
     /** Masks each position's heads and neurons by that position's plan, computing K and V for all heads. */
-    static LayerTap perPositionMasks(NDManager s, OptConfig c, LayerPlan[][] plans) {
+    static LayerTap perPositionMasks(NDManager s, DecoderConfig c, LayerPlan[][] plans) {
         int layers = c.numLayers();
         NDArray[] heads = new NDArray[layers];
         NDArray[] neurons = new NDArray[layers];

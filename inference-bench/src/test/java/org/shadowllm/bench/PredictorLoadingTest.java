@@ -11,15 +11,15 @@ import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 import org.shadowllm.bench.method.PredictorRuntime;
 import org.shadowllm.common.SharedPaths;
-import org.shadowllm.common.checkpoint.OptCheckpoint;
-import org.shadowllm.common.model.OptConfig;
+import org.shadowllm.common.checkpoint.ModelCheckpoint;
+import org.shadowllm.common.model.DecoderConfig;
 import org.shadowllm.common.predictor.PredictorArtifacts;
 import org.shadowllm.common.predictor.PredictorKind;
 import org.shadowllm.common.predictor.PredictorShape;
 import org.shadowllm.common.predictor.RandomPredictors;
 
 class PredictorLoadingTest {
-    private static final OptConfig TINY = OptCheckpoint.readConfig(SharedPaths.model("tiny-random-opt"));
+    private static final DecoderConfig TINY = ModelCheckpoint.readConfig(SharedPaths.model("tiny-random-opt"));
 
     @Test
     void aPredictorForTheModelsShapeLoads(@TempDir Path dir) {

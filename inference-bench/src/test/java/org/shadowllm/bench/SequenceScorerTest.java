@@ -11,10 +11,10 @@ import java.nio.file.Files;
 import org.junit.jupiter.api.Test;
 import org.shadowllm.bench.eval.SequenceScorer;
 import org.shadowllm.bench.sparse.LayerPlanner;
-import org.shadowllm.bench.sparse.SparseOptModel;
+import org.shadowllm.bench.sparse.SparseDecoderModel;
 import org.shadowllm.common.SharedPaths;
-import org.shadowllm.common.checkpoint.OptCheckpoint;
-import org.shadowllm.common.model.OptModel;
+import org.shadowllm.common.checkpoint.ModelCheckpoint;
+import org.shadowllm.common.model.DecoderModel;
 
 class SequenceScorerTest {
     @Test
@@ -26,8 +26,8 @@ class SequenceScorerTest {
         JsonArray ids = p.getAsJsonArray("token_ids");
         int window = p.get("window").getAsInt();
         try (NDManager m = NDManager.newBaseManager(Device.cpu());
-                OptModel model = OptCheckpoint.load(SharedPaths.model("tiny-random-opt"), m, Device.cpu());
-                SparseOptModel sparse = new SparseOptModel(model)) {
+                DecoderModel model = ModelCheckpoint.load(SharedPaths.model("tiny-random-opt"), m, Device.cpu());
+                SparseDecoderModel sparse = new SparseDecoderModel(model)) {
             int text = window - 1;
             double nll = 0;
             long count = 0;
@@ -49,8 +49,8 @@ class SequenceScorerTest {
     @Test
     void aTokenOutsideTheModelsVocabularyIsRefusedWithItsPosition() {
         try (NDManager m = NDManager.newBaseManager(Device.cpu());
-                OptModel model = OptCheckpoint.load(SharedPaths.model("tiny-random-opt"), m, Device.cpu());
-                SparseOptModel sparse = new SparseOptModel(model)) {
+                DecoderModel model = ModelCheckpoint.load(SharedPaths.model("tiny-random-opt"), m, Device.cpu());
+                SparseDecoderModel sparse = new SparseDecoderModel(model)) {
             int vocab = model.config().vocabSize();
             IllegalArgumentException e = org.junit.jupiter.api.Assertions.assertThrows(
                     IllegalArgumentException.class,

@@ -16,11 +16,11 @@ import org.junit.jupiter.api.Test;
 import org.shadowllm.bench.eval.PerplexityEval;
 import org.shadowllm.bench.eval.ZeroShotEval;
 import org.shadowllm.bench.method.SparsityMethod;
-import org.shadowllm.bench.sparse.SparseOptModel;
+import org.shadowllm.bench.sparse.SparseDecoderModel;
 import org.shadowllm.bench.sparse.SparsityBudget;
 import org.shadowllm.common.SharedPaths;
-import org.shadowllm.common.checkpoint.OptCheckpoint;
-import org.shadowllm.common.model.OptModel;
+import org.shadowllm.common.checkpoint.ModelCheckpoint;
+import org.shadowllm.common.model.DecoderModel;
 import org.shadowllm.common.tasks.FewShotTask;
 import org.shadowllm.common.tasks.TaskExample;
 import org.shadowllm.common.tokenizer.TokenizerLoader;
@@ -29,15 +29,15 @@ import org.shadowllm.common.tokenizer.TokenizerLoader;
 class ShardedMeasuresTest {
     private static final Path MODEL = SharedPaths.model("tiny-random-opt");
     private static NDManager manager;
-    private static OptModel model;
-    private static SparseOptModel sparse;
+    private static DecoderModel model;
+    private static SparseDecoderModel sparse;
     private static SparsityMethod method;
 
     @BeforeAll
     static void load() {
         manager = NDManager.newBaseManager(Device.cpu());
-        model = OptCheckpoint.load(MODEL, manager, Device.cpu());
-        sparse = new SparseOptModel(model);
+        model = ModelCheckpoint.load(MODEL, manager, Device.cpu());
+        sparse = new SparseDecoderModel(model);
         method = SparsityMethod.randomMask(
                 model.config(), new SparsityBudget(0.5, SparsityBudget.Scope.PER_LAYER, 1, 1), 7);
     }

@@ -20,14 +20,14 @@ import org.junit.jupiter.params.provider.CsvSource;
 import org.junit.jupiter.params.provider.ValueSource;
 import org.shadowllm.bench.sparse.LayerPlan;
 import org.shadowllm.bench.sparse.LayerPlanner;
-import org.shadowllm.bench.sparse.SparseOptModel;
+import org.shadowllm.bench.sparse.SparseDecoderModel;
 import org.shadowllm.common.Tolerance;
-import org.shadowllm.common.checkpoint.OptCheckpoint;
-import org.shadowllm.common.checkpoint.RandomOptCheckpoint;
+import org.shadowllm.common.checkpoint.ModelCheckpoint;
+import org.shadowllm.common.checkpoint.RandomCheckpoint;
+import org.shadowllm.common.model.DecoderConfig;
+import org.shadowllm.common.model.DecoderModel;
 import org.shadowllm.common.model.KvCache;
 import org.shadowllm.common.model.LayerTap;
-import org.shadowllm.common.model.OptConfig;
-import org.shadowllm.common.model.OptModel;
 import org.shadowllm.common.model.Tensors;
 import org.shadowllm.common.safetensors.SafetensorsWriter.Tensor;
 
@@ -35,29 +35,13 @@ import org.shadowllm.common.safetensors.SafetensorsWriter.Tensor;
 class SparseExecutionTest {
     private static final int TOKENS = 12;
 
-    private static OptConfig config(boolean preLayerNorm) {
-        OptConfig c = OptConfig.of(300, 64, 3, 8, 256, 64);
-        return preLayerNorm
-                ? c
-                : new OptConfig(
-                        c.vocabSize(),
-                        c.hiddenSize(),
-                        c.numLayers(),
-                        c.numHeads(),
-                        c.ffnDim(),
-                        c.maxPositionEmbeddings(),
-                        c.wordEmbedProjDim(),
-                        false,
-                        false,
-                        true,
-                        c.tieWordEmbeddings(),
-                        c.bosTokenId(),
-                        c.eosTokenId(),
-                        c.padTokenId());
+    private static DecoderConfig config(boolean preLayerNorm) {
+        DecoderConfig c = DecoderConfig.of(300, 64, 3, 8, 256, 64);
+        return preLayerNorm ? c : c.toBuilder().norms(false, false).build();
     }
 
-    private static OptModel model(NDManager m, OptConfig c, Map<String, Tensor> weights) {
-        return OptCheckpoint.fromStateDict(c, weights, m, Device.cpu(), DataType.FLOAT32);
+    private static DecoderModel model(NDManager m, DecoderConfig c, Map<String, Tensor> weights) {
+        return ModelCheckpoint.fromStateDict(c, weights, m, Device.cpu(), DataType.FLOAT32);
     }
 
     private static long[] ids(int n) {
@@ -79,13 +63,13 @@ class SparseExecutionTest {
 
     @Test
     void closingTheSparseModelLeavesTheSharedWeightsOfTheModelIntact() {
-        OptConfig c = config(true);
+        DecoderConfig c = config(true);
         try (NDManager m = NDManager.newBaseManager(Device.cpu());
-                OptModel model = model(m, c, RandomOptCheckpoint.stateDict(c, 9));
+                DecoderModel model = model(m, c, RandomCheckpoint.stateDict(c, 9));
                 NDManager s = m.newSubManager()) {
             NDArray input = Tensors.of(s, ids(TOKENS), new Shape(1, TOKENS));
             float[] before = model.forward(s, input, LayerTap.NONE, null).toFloatArray();
-            new SparseOptModel(model).close();
+            new SparseDecoderModel(model).close();
             float[] after = model.forward(s, input, LayerTap.NONE, null).toFloatArray();
             assertArrayEquals(before, after);
             assertFalse(model.weights().layers().get(1).fc1Weight().isReleased());
@@ -95,10 +79,10 @@ class SparseExecutionTest {
     @ParameterizedTest(name = "pre-LayerNorm {0}")
     @ValueSource(booleans = {true, false})
     void aKeepAllPlanEqualsTheDenseModel(boolean pre) {
-        OptConfig c = config(pre);
+        DecoderConfig c = config(pre);
         try (NDManager m = NDManager.newBaseManager(Device.cpu());
-                OptModel model = model(m, c, RandomOptCheckpoint.stateDict(c, 9));
-                SparseOptModel sparse = new SparseOptModel(model);
+                DecoderModel model = model(m, c, RandomCheckpoint.stateDict(c, 9));
+                SparseDecoderModel sparse = new SparseDecoderModel(model);
                 NDManager s = m.newSubManager()) {
             NDArray input = Tensors.of(s, ids(TOKENS), new Shape(1, TOKENS));
             int[] allHeads = java.util.stream.IntStream.range(0, c.numHeads()).toArray();
@@ -113,13 +97,13 @@ class SparseExecutionTest {
     @ParameterizedTest(name = "pre-LayerNorm {0}")
     @ValueSource(booleans = {true, false})
     void aRandomPlanEqualsTheMaskedDenseModelAndNeverReadsPrunedWeights(boolean pre) {
-        OptConfig c = config(pre);
+        DecoderConfig c = config(pre);
         SplittableRandom r = new SplittableRandom(pre ? 1 : 2);
         LayerPlan[] plans = {null, PlanFixtures.randomPlan(c, r), PlanFixtures.randomPlan(c, r)};
-        Map<String, Tensor> weights = RandomOptCheckpoint.stateDict(c, 9);
+        Map<String, Tensor> weights = RandomCheckpoint.stateDict(c, 9);
         float[] reference;
         try (NDManager m = NDManager.newBaseManager(Device.cpu());
-                OptModel model = model(m, c, weights);
+                DecoderModel model = model(m, c, weights);
                 NDManager s = m.newSubManager()) {
             NDArray input = Tensors.of(s, ids(TOKENS), new Shape(1, TOKENS));
             reference = model.forward(s, input, PlanFixtures.mask(c, plans).asTap(s, c), null)
@@ -128,8 +112,8 @@ class SparseExecutionTest {
         // Poison every pruned unit's own weights: if sparse execution read them, NaN would spread.
         Map<String, Tensor> poisoned = PlanFixtures.poison(c, weights, plans);
         try (NDManager m = NDManager.newBaseManager(Device.cpu());
-                OptModel model = model(m, c, poisoned);
-                SparseOptModel sparse = new SparseOptModel(model);
+                DecoderModel model = model(m, c, poisoned);
+                SparseDecoderModel sparse = new SparseDecoderModel(model);
                 NDManager s = m.newSubManager()) {
             NDArray input = Tensors.of(s, ids(TOKENS), new Shape(1, TOKENS));
             float[] actual = sparse.forward(s, input, fixed(plans), null).toFloatArray();
@@ -144,7 +128,7 @@ class SparseExecutionTest {
     @ParameterizedTest(name = "pre-LayerNorm {0}, plans change every token {1}")
     @CsvSource({"true, true", "false, true", "true, false"})
     void tokenByTokenDecodingEqualsTheFullForwardWhetherPlansChangeOrRepeat(boolean pre, boolean changing) {
-        OptConfig c = config(pre);
+        DecoderConfig c = config(pre);
         SplittableRandom r = new SplittableRandom(7);
         LayerPlan[][] plans = new LayerPlan[TOKENS][c.numLayers()];
         for (int t = 0; t < TOKENS; t++) {
@@ -153,8 +137,8 @@ class SparseExecutionTest {
             }
         }
         try (NDManager m = NDManager.newBaseManager(Device.cpu());
-                OptModel model = model(m, c, RandomOptCheckpoint.stateDict(c, 9));
-                SparseOptModel sparse = new SparseOptModel(model);
+                DecoderModel model = model(m, c, RandomCheckpoint.stateDict(c, 9));
+                SparseDecoderModel sparse = new SparseDecoderModel(model);
                 NDManager s = m.newSubManager();
                 KvCache cache = new KvCache(m, c.numLayers());
                 KvCache denseCache = new KvCache(m, c.numLayers())) {

@@ -132,7 +132,8 @@ class SparsityBudgetTest {
 
     @Test
     void aRandomMaskIsReproducibleFromItsSeedAndKeepsTheBudget() {
-        org.shadowllm.common.model.OptConfig c = org.shadowllm.common.model.OptConfig.of(100, 64, 4, 8, 256, 32);
+        org.shadowllm.common.model.DecoderConfig c =
+                org.shadowllm.common.model.DecoderConfig.of(100, 64, 4, 8, 256, 32);
         SparsityBudget budget = new SparsityBudget(0.5, Scope.PER_LAYER, 1, 1);
         LayerPlan[] a = org.shadowllm.bench.method.SparsityMethod.randomMask(c, budget, 1)
                 .planFromContext(null, null, new int[] {1, 2});

@@ -29,6 +29,28 @@ public final class ConfigJson {
         return e == null || e.isJsonNull() ? dflt : exact(e, key, file);
     }
 
+    /** An optional finite number, {@code dflt} when absent or null. */
+    public static double number(JsonObject c, String key, double dflt, Path file) {
+        JsonElement e = c.get(key);
+        if (e == null || e.isJsonNull()) {
+            return dflt;
+        }
+        if (!(e instanceof JsonPrimitive p) || !p.isNumber() || !Double.isFinite(p.getAsDouble())) {
+            throw new IllegalArgumentException(file + ": '" + key + "' must be a finite number, was " + e);
+        }
+        return p.getAsDouble();
+    }
+
+    /** An optional boolean, {@code dflt} when absent or null. */
+    public static boolean bool(JsonObject c, String key, boolean dflt) {
+        return c.has(key) && !c.get(key).isJsonNull() ? c.get(key).getAsBoolean() : dflt;
+    }
+
+    /** An optional string, {@code dflt} when absent or null. */
+    public static String string(JsonObject c, String key, String dflt) {
+        return c.has(key) && !c.get(key).isJsonNull() ? c.get(key).getAsString() : dflt;
+    }
+
     private static int exact(JsonElement e, String key, Path file) {
         BigDecimal v;
         try {

@@ -13,14 +13,17 @@ import ai.djl.ndarray.NDArrays;
 import ai.djl.ndarray.NDList;
 import ai.djl.ndarray.NDManager;
 import ai.djl.ndarray.types.DataType;
+import ai.djl.ndarray.types.Shape;
+import ai.djl.nn.Activation;
 import java.util.ArrayList;
 import java.util.EnumMap;
 import java.util.List;
 import java.util.Map;
 import java.util.Set;
 import org.shadowllm.common.model.Autograd;
-import org.shadowllm.common.model.OptConfig;
-import org.shadowllm.common.model.OptModel;
+import org.shadowllm.common.model.DecoderConfig;
+import org.shadowllm.common.model.DecoderModel;
+import org.shadowllm.common.model.ModelFamily;
 import org.shadowllm.common.model.Tensors;
 
 /**
@@ -33,10 +36,10 @@ import org.shadowllm.common.model.Tensors;
 public final class CriteriaCalculator {
     private static final double NWOT_EPS = 1e-12;
 
-    private final OptModel model;
-    private final OptConfig config;
+    private final DecoderModel model;
+    private final DecoderConfig config;
 
-    public CriteriaCalculator(OptModel model) {
+    public CriteriaCalculator(DecoderModel model) {
         this.model = model;
         this.config = model.config();
     }
@@ -45,7 +48,7 @@ public final class CriteriaCalculator {
         if (examples.isEmpty()) {
             return List.of();
         }
-        try (OptModel.Exclusive held = model.exclusive()) {
+        try (DecoderModel.Exclusive held = model.exclusive()) {
             List<ExampleImportance> out = singlePass(examples, options);
             if (options.criteria().contains(GRASP)) {
                 HessianGradient hg = new HessianGradient(model);
@@ -86,6 +89,7 @@ public final class CriteriaCalculator {
                     try (NDManager layerScope = scope.newSubManager()) {
                         tap.context[l].tempAttach(layerScope);
                         tap.activation[l].tempAttach(layerScope);
+                        tap.preActivation[l].tempAttach(layerScope);
                         valid4.tempAttach(layerScope);
                         valid3.tempAttach(layerScope);
                         headScores(l, tap, constants, valid4, wanted, headParts, scope);
@@ -141,10 +145,11 @@ public final class CriteriaCalculator {
     }
 
     /** Tensors every layer's scores use, made once per pass (never Java numbers as operands, see Tensors). */
-    private record PassConstants(NDArray zero, NDArray nwotEps, NDArray tokens, NDArray headValues) {
+    private record PassConstants(NDArray zero, NDArray one, NDArray nwotEps, NDArray tokens, NDArray headValues) {
         PassConstants(TokenBatch batch, NDManager scope, int headDim) {
             this(
                     Tensors.scalar(scope, 0, batch.counts.getDataType()),
+                    Tensors.scalar(scope, 1, batch.counts.getDataType()),
                     Tensors.scalar(scope, NWOT_EPS, batch.counts.getDataType()),
                     batch.counts,
                     batch.counts.mul(Tensors.scalar(scope, headDim, batch.counts.getDataType())));
@@ -193,12 +198,12 @@ public final class CriteriaCalculator {
         put(parts, wanted, keep, SNIP, () -> ag.sum(tokenAxis).abs());
         put(parts, wanted, keep, NWOT, () -> nwot(act, valid3, tokenAxis, k.tokens(), k));
         if (wanted.contains(GRADNORM) || wanted.contains(PLAINACT)) {
-            // ∂L_b/∂W1 = δ_bᵀ x_b per example, with δ = ∂L/∂(pre-activation) = g·1[a>0].
-            // [B, F, E] per layer is the largest tensor here: free it and its temporaries at once.
-            try (NDArray fired = act.gt(k.zero()).toType(act.getDataType(), false);
-                    NDArray delta = g.mul(fired);
+            // ∂L_b/∂W1 = δ_bᵀ x_b per example, δ = ∂L/∂(fc1's output); [B, rows·F, E] per layer is the
+            // largest tensor here: free it and its temporaries at once.
+            try (NDArray delta = ffnDelta(tap.preActivation[l], act, g, k);
                     NDArray deltaT = delta.transpose(0, 2, 1);
-                    NDArray weightGrad = deltaT.matMul(tap.ffnInput[l])) {
+                    NDArray rows = deltaT.matMul(tap.ffnInput[l]);
+                    NDArray weightGrad = rows.reshape(rows.getShape().get(0), config.ffnDim(), -1)) {
                 put(parts, wanted, keep, GRADNORM, () -> {
                     try (NDArray sq = weightGrad.square()) {
                         return sq.sum(new int[] {2}).sqrt();
@@ -213,6 +218,28 @@ public final class CriteriaCalculator {
                 });
             }
         }
+    }
+
+    /**
+     * {@code ∂L/∂z} from {@code g = ∂L/∂a}: {@code g·1[a > 0]} for ReLU; for SwiGLU ({@code a = silu(gate)·up},
+     * {@code z} gate and up interleaved) {@code g·up·silu'(gate)} and {@code g·silu(gate)}, interleaved alike.
+     */
+    private NDArray ffnDelta(NDArray z, NDArray act, NDArray g, PassConstants k) {
+        if (config.family().ffn() == ModelFamily.Ffn.RELU) {
+            try (NDArray fired = act.gt(k.zero()).toType(act.getDataType(), false)) {
+                return g.mul(fired);
+            }
+        }
+        Shape s = z.getShape();
+        NDList gu = z.reshape(s.get(0), s.get(1), s.get(2) / 2, 2).split(2, 3);
+        NDArray gate = gu.get(0).squeeze(3);
+        NDArray up = gu.get(1).squeeze(3);
+        NDArray sig = Activation.sigmoid(gate);
+        NDArray one = k.one();
+        NDArray dSilu = sig.mul(one.add(gate.mul(one.sub(sig))));
+        NDArray dGate = g.mul(up).mul(dSilu);
+        NDArray dUp = g.mul(gate.mul(sig));
+        return NDArrays.stack(new NDList(dGate, dUp), 3).reshape(s);
     }
 
     /** {@code ln(mean over valid values of 1[x ≤ 0] + 1e-12)}. */

@@ -6,7 +6,7 @@ import ai.djl.ndarray.types.DataType;
 import ai.djl.ndarray.types.Shape;
 import java.util.List;
 import org.shadowllm.common.model.Autograd;
-import org.shadowllm.common.model.OptModel;
+import org.shadowllm.common.model.DecoderModel;
 import org.shadowllm.common.model.Tensors;
 
 /**
@@ -21,11 +21,11 @@ import org.shadowllm.common.model.Tensors;
  * it serves as the reference in tests only.
  */
 public final class HessianGradient {
-    private final OptModel model;
+    private final DecoderModel model;
     private final double epsilon;
 
     /** @param epsilon step of the central difference along the unit gradient */
-    public HessianGradient(OptModel model, double epsilon) {
+    public HessianGradient(DecoderModel model, double epsilon) {
         if (!(epsilon > 0)) {
             throw new IllegalArgumentException("epsilon must be positive, was " + epsilon);
         }
@@ -37,7 +37,7 @@ public final class HessianGradient {
      * The default step: 3e-3 for fp32, 1e-6 for fp64. On tiny-random-opt, fp32 with 3e-3 is within
      * 3e-5..5e-4 of fp64 double backward (1e-3: up to 1.3e-3; 1e-2: up to 4e-4; 3e-2: 3e-3).
      */
-    public HessianGradient(OptModel model) {
+    public HessianGradient(DecoderModel model) {
         this(model, model.dataType() == DataType.FLOAT64 ? 1e-6 : 3e-3);
     }
 
@@ -61,14 +61,14 @@ public final class HessianGradient {
 
     /** Scores only: g, the shifted gradient and one layer's difference at a time, never a double copy. */
     public Result compute(ScoredExample example) {
-        try (OptModel.Exclusive held = model.exclusive()) {
+        try (DecoderModel.Exclusive held = model.exclusive()) {
             return centralDifference(example, false);
         }
     }
 
     /** Scores, g and Hg as double vectors: for tests and small models. */
     public Result computeWithVectors(ScoredExample example) {
-        try (OptModel.Exclusive held = model.exclusive()) {
+        try (DecoderModel.Exclusive held = model.exclusive()) {
             return centralDifference(example, true);
         }
     }
@@ -142,7 +142,7 @@ public final class HessianGradient {
 
     /** The joint gradient with the variables moved by {@code offset} (null for none), ReLU gates live. */
     public JointVector gradientAt(ScoredExample example, JointVector offset) {
-        try (OptModel.Exclusive held = model.exclusive();
+        try (DecoderModel.Exclusive held = model.exclusive();
                 NDManager keep = model.weights().manager().newSubManager()) {
             Gradient off = null;
             if (offset != null) {

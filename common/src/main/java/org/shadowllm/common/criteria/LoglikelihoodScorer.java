@@ -5,21 +5,21 @@ import ai.djl.ndarray.NDManager;
 import java.util.ArrayList;
 import java.util.List;
 import org.shadowllm.common.model.Autograd;
+import org.shadowllm.common.model.DecoderModel;
 import org.shadowllm.common.model.LayerTap;
-import org.shadowllm.common.model.OptModel;
 import org.shadowllm.common.model.Tensors;
 
 /** Continuation log-likelihoods without gradients, and windowed perplexity. */
 public final class LoglikelihoodScorer {
-    private final OptModel model;
+    private final DecoderModel model;
 
-    public LoglikelihoodScorer(OptModel model) {
+    public LoglikelihoodScorer(DecoderModel model) {
         this.model = model;
     }
 
     /** Sum of continuation-token log-probabilities of each example, in one padded batch. */
     public double[] sumLogprobs(List<ScoredExample> examples, LayerTap tap) {
-        try (OptModel.Exclusive held = model.exclusive();
+        try (DecoderModel.Exclusive held = model.exclusive();
                 NDManager scope = model.weights().manager().newSubManager();
                 Autograd p = Autograd.pause()) {
             TokenBatch batch = new TokenBatch(examples, model.config(), scope, model.dataType());

@@ -2,6 +2,7 @@ package org.shadowllm.common.criteria;
 
 import ai.djl.ndarray.NDArray;
 import ai.djl.ndarray.NDManager;
+import ai.djl.ndarray.types.Shape;
 import org.shadowllm.common.model.Autograd;
 import org.shadowllm.common.model.LayerTap;
 import org.shadowllm.common.model.Tensors;
@@ -37,6 +38,9 @@ final class ProbeTap implements LayerTap {
     final NDArray[] neuronProbe;
     final NDArray[] fc1Probe;
     final NDArray[] fc1OutputProbe;
+    /** fc1's output before the nonlinearity ({@code [B, T, rows·F]}; for SwiGLU gate and up interleaved). */
+    final NDArray[] preActivation;
+
     private final NDManager scope;
     private final FfnProbe ffnProbe;
     private final NDArray[] headOffset;
@@ -73,6 +77,7 @@ final class ProbeTap implements LayerTap {
         neuronProbe = new NDArray[layers];
         fc1Probe = new NDArray[layers];
         fc1OutputProbe = new NDArray[layers];
+        preActivation = new NDArray[layers];
     }
 
     /** Records each layer's ReLU gate pattern {@code 1[z > 0]} so later passes can reuse it. */
@@ -98,9 +103,12 @@ final class ProbeTap implements LayerTap {
     NDArray fc1WeightGradient(int layer) {
         NDArray dz = fc1OutputProbe[layer].getGradient();
         NDArray x = ffnInput[layer];
-        long f = dz.getShape().get(dz.getShape().dimension() - 1);
+        long z = dz.getShape().get(dz.getShape().dimension() - 1);
         long e = x.getShape().get(x.getShape().dimension() - 1);
-        return dz.reshape(-1, f).transpose().matMul(x.reshape(-1, e));
+        NDArray rows = dz.reshape(-1, z).transpose().matMul(x.reshape(-1, e));
+        // SwiGLU's [2F, E] rows (gate, up interleaved) are its neurons' [F, 2E] input weights
+        Shape act = activation[layer].getShape();
+        return rows.reshape(act.get(act.dimension() - 1), -1);
     }
 
     @Override
@@ -149,6 +157,7 @@ final class ProbeTap implements LayerTap {
 
     @Override
     public NDArray fc1Output(int layer, NDArray input, NDArray preActivation) {
+        this.preActivation[layer] = preActivation;
         if (ffnProbe != FfnProbe.OUTPUT) {
             return preActivation;
         }

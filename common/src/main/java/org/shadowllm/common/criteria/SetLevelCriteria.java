@@ -8,7 +8,7 @@ import java.util.List;
 import java.util.Map;
 import java.util.PriorityQueue;
 import java.util.TreeMap;
-import org.shadowllm.common.model.OptConfig;
+import org.shadowllm.common.model.DecoderConfig;
 
 /**
  * Set-level (static) criteria over the examples of one task and shot count: {@code jacov} and
@@ -59,7 +59,7 @@ public final class SetLevelCriteria implements Serializable {
         }
     }
 
-    private final OptConfig config;
+    private final DecoderConfig config;
     private final Options options;
     private final int first;
     /** Per head and draw ({@code unit × draws + draw}), the kept rows, the largest key first to evict. */
@@ -68,11 +68,11 @@ public final class SetLevelCriteria implements Serializable {
     private final List<TreeMap<Integer, List<float[]>>> classes = new ArrayList<>();
     private int examples;
 
-    public SetLevelCriteria(OptConfig config, Options options) {
+    public SetLevelCriteria(DecoderConfig config, Options options) {
         this(config, options, 0);
     }
 
-    private SetLevelCriteria(OptConfig config, Options options, int first) {
+    private SetLevelCriteria(DecoderConfig config, Options options, int first) {
         this.config = config;
         this.options = options;
         this.first = first;
@@ -86,7 +86,7 @@ public final class SetLevelCriteria implements Serializable {
     }
 
     /** An accumulator for a chunk whose first example is example {@code first} of its set. */
-    public static SetLevelCriteria startingAt(OptConfig config, Options options, int first) {
+    public static SetLevelCriteria startingAt(DecoderConfig config, Options options, int first) {
         if (first < 0) {
             throw new IllegalArgumentException("first example index must be ≥ 0, got " + first);
         }

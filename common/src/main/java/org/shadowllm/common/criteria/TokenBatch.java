@@ -6,8 +6,8 @@ import ai.djl.ndarray.index.NDIndex;
 import ai.djl.ndarray.types.DataType;
 import ai.djl.ndarray.types.Shape;
 import java.util.List;
-import org.shadowllm.common.model.OptConfig;
-import org.shadowllm.common.model.OptModel;
+import org.shadowllm.common.model.DecoderConfig;
+import org.shadowllm.common.model.DecoderModel;
 import org.shadowllm.common.model.Tensors;
 
 /** Right-padded model inputs and target bookkeeping for a batch of examples; tensors live in a scope. */
@@ -34,7 +34,7 @@ final class TokenBatch {
     /** Flat position of each example's last context token, whose output predicts the first target. */
     final NDArray planPositions;
 
-    TokenBatch(List<ScoredExample> examples, OptConfig config, NDManager scope, DataType type) {
+    TokenBatch(List<ScoredExample> examples, DecoderConfig config, NDManager scope, DataType type) {
         batch = examples.size();
         lengths = new int[batch];
         targetStart = new int[batch + 1];
@@ -101,7 +101,7 @@ final class TokenBatch {
     }
 
     /** Log-probabilities of every target, {@code [targets]}. */
-    NDArray targetLogprobs(OptModel model, NDManager scope, NDArray hidden) {
+    NDArray targetLogprobs(DecoderModel model, NDManager scope, NDArray hidden) {
         NDArray logp = model.logits(scope, rowsAt(hidden, targetPositions)).logSoftmax(1);
         return logp.gather(targetIds, 1).reshape(-1);
     }

@@ -18,7 +18,7 @@ public record UnitMask(float[][] heads, float[][] neurons) {
         neurons = deepCopy(neurons);
     }
 
-    public static UnitMask keepAll(OptConfig config) {
+    public static UnitMask keepAll(DecoderConfig config) {
         float[][] h = new float[config.numLayers()][config.numHeads()];
         float[][] n = new float[config.numLayers()][config.ffnDim()];
         for (float[] row : h) {
@@ -30,7 +30,7 @@ public record UnitMask(float[][] heads, float[][] neurons) {
         return new UnitMask(h, n);
     }
 
-    public void validate(OptConfig config) {
+    public void validate(DecoderConfig config) {
         if (heads.length != config.numLayers()) {
             throw new IllegalArgumentException("mask has " + heads.length + " layers, model has " + config.numLayers());
         }
@@ -53,7 +53,7 @@ public record UnitMask(float[][] heads, float[][] neurons) {
     }
 
     /** A tap that multiplies by this mask; its mask tensors live in {@code manager}. */
-    public LayerTap asTap(NDManager manager, OptConfig config) {
+    public LayerTap asTap(NDManager manager, DecoderConfig config) {
         validate(config);
         int layers = heads.length;
         NDArray[] h = new NDArray[layers];

@@ -16,7 +16,7 @@ import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.stream.Stream;
-import org.shadowllm.common.model.OptConfig;
+import org.shadowllm.common.model.DecoderConfig;
 import org.shadowllm.common.safetensors.SafetensorsException;
 import org.shadowllm.common.safetensors.SafetensorsFile;
 import org.shadowllm.common.safetensors.SafetensorsWriter;
@@ -144,7 +144,7 @@ public final class PredictorArtifacts {
     }
 
     /** Loads a predictor and refuses it unless it was trained for a model shaped like {@code config}. */
-    public static UnitPredictor load(Path dir, OptConfig config, String modelName) {
+    public static UnitPredictor load(Path dir, DecoderConfig config, String modelName) {
         UnitPredictor p = load(dir);
         try {
             p.shape().requireMatches(config, modelName);

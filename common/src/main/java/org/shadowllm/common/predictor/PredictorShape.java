@@ -1,6 +1,6 @@
 package org.shadowllm.common.predictor;
 
-import org.shadowllm.common.model.OptConfig;
+import org.shadowllm.common.model.DecoderConfig;
 
 /** The shape of the model a predictor scores: layers, heads per layer, FFN neurons per layer, hidden size. */
 public record PredictorShape(int layers, int heads, int ffn, int hidden) implements java.io.Serializable {
@@ -11,7 +11,7 @@ public record PredictorShape(int layers, int heads, int ffn, int hidden) impleme
         }
     }
 
-    public static PredictorShape of(OptConfig config) {
+    public static PredictorShape of(DecoderConfig config) {
         return new PredictorShape(config.numLayers(), config.numHeads(), config.ffnDim(), config.hiddenSize());
     }
 
@@ -21,7 +21,7 @@ public record PredictorShape(int layers, int heads, int ffn, int hidden) impleme
     }
 
     /** Throws a clear error unless a model of {@code config} has exactly this shape. */
-    public void requireMatches(OptConfig config, String modelName) {
+    public void requireMatches(DecoderConfig config, String modelName) {
         PredictorShape model = of(config);
         if (!equals(model)) {
             throw new IllegalArgumentException("predictor was trained for a model with " + describe() + ", but "

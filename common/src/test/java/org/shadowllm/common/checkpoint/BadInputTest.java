@@ -19,15 +19,15 @@ import org.junit.jupiter.api.io.TempDir;
 import org.shadowllm.common.criteria.CriteriaCalculator;
 import org.shadowllm.common.criteria.CriteriaOptions;
 import org.shadowllm.common.criteria.ScoredExample;
-import org.shadowllm.common.model.OptConfig;
-import org.shadowllm.common.model.OptModel;
+import org.shadowllm.common.model.DecoderConfig;
+import org.shadowllm.common.model.DecoderModel;
 import org.shadowllm.common.safetensors.SafetensorsException;
 import org.shadowllm.common.safetensors.SafetensorsFile;
 import org.shadowllm.common.safetensors.SafetensorsWriter.Tensor;
 
 /** Bad input gets an error that names the file and the tensor, never a crash in native code. */
 class BadInputTest {
-    static final OptConfig CONFIG = OptConfig.of(31, 24, 2, 3, 48, 16);
+    static final DecoderConfig CONFIG = DecoderConfig.of(31, 24, 2, 3, 48, 16);
     private static NDManager manager;
 
     @TempDir
@@ -49,13 +49,13 @@ class BadInputTest {
         }
     }
 
-    private OptModel load() {
-        return OptCheckpoint.load(dir, manager, Device.cpu());
+    private DecoderModel load() {
+        return ModelCheckpoint.load(dir, manager, Device.cpu());
     }
 
     @Test
     void truncatedSafetensorsNamesFileAndTensor() throws IOException {
-        RandomOptCheckpoint.write(dir, CONFIG, 1L);
+        RandomCheckpoint.write(dir, CONFIG, 1L);
         Path file = dir.resolve("model.safetensors");
         try (RandomAccessFile raf = new RandomAccessFile(file.toFile(), "rw")) {
             raf.setLength(raf.length() - 100);
@@ -66,7 +66,7 @@ class BadInputTest {
 
     @Test
     void fileCutInsideTheHeaderIsReportedAsTruncated() throws IOException {
-        RandomOptCheckpoint.write(dir, CONFIG, 1L);
+        RandomCheckpoint.write(dir, CONFIG, 1L);
         Path file = dir.resolve("model.safetensors");
         try (RandomAccessFile raf = new RandomAccessFile(file.toFile(), "rw")) {
             raf.setLength(40);
@@ -76,9 +76,9 @@ class BadInputTest {
 
     @Test
     void missingTensorIsNamed() {
-        Map<String, Tensor> t = new LinkedHashMap<>(RandomOptCheckpoint.stateDict(CONFIG, 1L));
+        Map<String, Tensor> t = new LinkedHashMap<>(RandomCheckpoint.stateDict(CONFIG, 1L));
         t.remove("model.decoder.layers.1.fc2.weight");
-        RandomOptCheckpoint.write(dir, CONFIG, t);
+        RandomCheckpoint.write(dir, CONFIG, t);
         assertMessage(
                 assertThrows(SafetensorsException.class, this::load),
                 "model.safetensors",
@@ -88,9 +88,9 @@ class BadInputTest {
 
     @Test
     void tensorOfWrongShapeIsNamedWithBothShapes() {
-        Map<String, Tensor> t = new LinkedHashMap<>(RandomOptCheckpoint.stateDict(CONFIG, 1L));
+        Map<String, Tensor> t = new LinkedHashMap<>(RandomCheckpoint.stateDict(CONFIG, 1L));
         t.put("model.decoder.layers.0.fc1.weight", new Tensor(new float[47 * 24], new long[] {47, 24}));
-        RandomOptCheckpoint.write(dir, CONFIG, t);
+        RandomCheckpoint.write(dir, CONFIG, t);
         assertMessage(
                 assertThrows(SafetensorsException.class, this::load),
                 "model.decoder.layers.0.fc1.weight",
@@ -103,7 +103,7 @@ class BadInputTest {
         String header =
                 "{\"model.decoder.embed_tokens.weight\":{\"dtype\":\"X9\",\"shape\":[1],\"data_offsets\":[0,4]}}";
         writeRaw(dir.resolve("model.safetensors"), header, new byte[4]);
-        Files.writeString(dir.resolve("config.json"), RandomOptCheckpoint.configJson(CONFIG));
+        Files.writeString(dir.resolve("config.json"), RandomCheckpoint.configJson(CONFIG));
         assertMessage(
                 assertThrows(SafetensorsException.class, this::load),
                 "model.safetensors",
@@ -136,7 +136,7 @@ class BadInputTest {
 
     @Test
     void anIndexShardOutsideTheModelFolderIsRefused() throws IOException {
-        Files.writeString(dir.resolve("config.json"), RandomOptCheckpoint.configJson(CONFIG));
+        Files.writeString(dir.resolve("config.json"), RandomCheckpoint.configJson(CONFIG));
         Files.writeString(
                 dir.resolve("model.safetensors.index.json"),
                 "{\"weight_map\": {\"model.decoder.embed_tokens.weight\": \"../elsewhere.safetensors\"}}");
@@ -148,18 +148,22 @@ class BadInputTest {
 
     @Test
     void configOfAnotherModelTypeIsRefused() throws IOException {
-        RandomOptCheckpoint.write(dir, CONFIG, 1L);
+        RandomCheckpoint.write(dir, CONFIG, 1L);
         Files.writeString(
-                dir.resolve("config.json"),
-                RandomOptCheckpoint.configJson(CONFIG).replace("\"opt\"", "\"gpt2\""));
-        assertMessage(assertThrows(IllegalArgumentException.class, this::load), "config.json", "'gpt2'", "not 'opt'");
+                dir.resolve("config.json"), RandomCheckpoint.configJson(CONFIG).replace("\"opt\"", "\"gpt2\""));
+        assertMessage(
+                assertThrows(IllegalArgumentException.class, this::load),
+                "config.json",
+                "'gpt2'",
+                "supported: opt, llama");
     }
 
     @Test
     void missingModelDirectoryIsNamed() {
         Path nowhere = dir.resolve("no-such-model");
         assertMessage(
-                assertThrows(IllegalArgumentException.class, () -> OptCheckpoint.load(nowhere, manager, Device.cpu())),
+                assertThrows(
+                        IllegalArgumentException.class, () -> ModelCheckpoint.load(nowhere, manager, Device.cpu())),
                 "no-such-model",
                 "not found");
     }
@@ -175,8 +179,8 @@ class BadInputTest {
 
     @Test
     void promptLongerThanMaxPositionsIsRefusedBeforeTheModelRuns() {
-        RandomOptCheckpoint.write(dir, CONFIG, 1L);
-        try (OptModel model = load()) {
+        RandomCheckpoint.write(dir, CONFIG, 1L);
+        try (DecoderModel model = load()) {
             int[] tokens = new int[CONFIG.maxPositionEmbeddings() + 2];
             ScoredExample ex = new ScoredExample("too-long", tokens, 1);
             assertMessage(
@@ -189,8 +193,8 @@ class BadInputTest {
 
     @Test
     void tokenOutsideVocabularyIsRefused() {
-        RandomOptCheckpoint.write(dir, CONFIG, 1L);
-        try (OptModel model = load()) {
+        RandomCheckpoint.write(dir, CONFIG, 1L);
+        try (DecoderModel model = load()) {
             ScoredExample ex = new ScoredExample("oov", new int[] {0, 3, 999, 4}, 1);
             assertMessage(
                     assertThrows(IllegalArgumentException.class, () -> new CriteriaCalculator(model)

@@ -17,9 +17,10 @@ import java.util.LinkedHashMap;
 import java.util.Map;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
+import org.shadowllm.common.model.DecoderConfig;
+import org.shadowllm.common.model.DecoderModel;
 import org.shadowllm.common.model.LayerTap;
-import org.shadowllm.common.model.OptConfig;
-import org.shadowllm.common.model.OptModel;
+import org.shadowllm.common.model.ModelFamily;
 import org.shadowllm.common.safetensors.SafetensorsFile;
 import org.shadowllm.common.safetensors.SafetensorsWriter;
 import org.shadowllm.common.safetensors.SafetensorsWriter.Tensor;
@@ -52,10 +53,18 @@ class CheckpointFormatsTest {
 
     @Test
     void shardedCheckpointLoadsLikeTheSingleFile() throws IOException {
-        OptConfig c = new OptConfig(29, 16, 2, 2, 32, 12, 16, true, true, true, false, 0, 0, 0);
-        Map<String, Tensor> all = RandomOptCheckpoint.stateDict(c, 5L);
+        DecoderConfig c = DecoderConfig.builder(ModelFamily.OPT)
+                .shape(29, 16, 2, 2, 32)
+                .maxPositions(12)
+                .wordEmbedProjDim(16)
+                .norms(true, true)
+                .biases(true)
+                .tieWordEmbeddings(false)
+                .specialTokens(0, 0, 0)
+                .build();
+        Map<String, Tensor> all = RandomCheckpoint.stateDict(c, 5L);
         Path single = dir.resolve("single");
-        RandomOptCheckpoint.write(single, c, all);
+        RandomCheckpoint.write(single, c, all);
         Path sharded = dir.resolve("sharded");
         Map<String, Tensor> first = new LinkedHashMap<>();
         Map<String, Tensor> second = new LinkedHashMap<>();
@@ -68,33 +77,41 @@ class CheckpointFormatsTest {
                     e.getKey(), one ? "model-00001-of-00002.safetensors" : "model-00002-of-00002.safetensors");
         }
         Files.createDirectories(sharded);
-        Files.writeString(sharded.resolve("config.json"), RandomOptCheckpoint.configJson(c));
+        Files.writeString(sharded.resolve("config.json"), RandomCheckpoint.configJson(c));
         SafetensorsWriter.write(sharded.resolve("model-00001-of-00002.safetensors"), first, Map.of());
         SafetensorsWriter.write(sharded.resolve("model-00002-of-00002.safetensors"), second, Map.of());
         JsonObject index = new JsonObject();
         index.add("weight_map", weightMap);
         Files.writeString(sharded.resolve("model.safetensors.index.json"), index.toString());
         try (NDManager m = NDManager.newBaseManager(Device.cpu())) {
-            float[] a = logits(OptCheckpoint.load(single, m, Device.cpu()), m);
-            float[] b = logits(OptCheckpoint.load(sharded, m, Device.cpu()), m);
+            float[] a = logits(ModelCheckpoint.load(single, m, Device.cpu()), m);
+            float[] b = logits(ModelCheckpoint.load(sharded, m, Device.cpu()), m);
             assertArrayEquals(a, b);
         }
     }
 
     @Test
     void untiedHeadIsReadFromLmHead() {
-        OptConfig c = new OptConfig(29, 16, 1, 2, 32, 12, 16, true, true, true, false, 0, 0, 0);
-        Map<String, Tensor> t = RandomOptCheckpoint.stateDict(c, 8L);
-        RandomOptCheckpoint.write(dir, c, t);
+        DecoderConfig c = DecoderConfig.builder(ModelFamily.OPT)
+                .shape(29, 16, 1, 2, 32)
+                .maxPositions(12)
+                .wordEmbedProjDim(16)
+                .norms(true, true)
+                .biases(true)
+                .tieWordEmbeddings(false)
+                .specialTokens(0, 0, 0)
+                .build();
+        Map<String, Tensor> t = RandomCheckpoint.stateDict(c, 8L);
+        RandomCheckpoint.write(dir, c, t);
         try (NDManager m = NDManager.newBaseManager(Device.cpu());
-                OptModel model = OptCheckpoint.load(dir, m, Device.cpu())) {
+                DecoderModel model = ModelCheckpoint.load(dir, m, Device.cpu())) {
             assertArrayEquals(
                     t.get("lm_head.weight").values(), model.weights().lmHead().toFloatArray());
             assertNotSame(model.weights().lmHead(), model.weights().tokenEmbedding());
         }
     }
 
-    private static float[] logits(OptModel model, NDManager m) {
+    private static float[] logits(DecoderModel model, NDManager m) {
         try (model;
                 NDManager scope = m.newSubManager()) {
             NDArray ids = scope.create(new long[] {0, 4, 9, 17, 28}, new Shape(1, 5));

@@ -38,7 +38,7 @@ class ConfigJsonTest {
     void anIntegerThatIsNotExactlyAnIntInRangeIsRefusedNamingItsKey(String key, String value) throws IOException {
         Path model = configWith(key, value);
         IllegalArgumentException e =
-                assertThrows(IllegalArgumentException.class, () -> OptCheckpoint.readConfig(model));
+                assertThrows(IllegalArgumentException.class, () -> ModelCheckpoint.readConfig(model));
         assertTrue(e.getMessage().contains("'" + key + "'"), e.getMessage());
         assertTrue(e.getMessage().contains("config.json"), e.getMessage());
     }
@@ -47,6 +47,6 @@ class ConfigJsonTest {
     void anIntegerWrittenWithAZeroFractionStillReads() throws IOException {
         assertEquals(
                 128,
-                OptCheckpoint.readConfig(configWith("hidden_size", "128.0")).hiddenSize());
+                ModelCheckpoint.readConfig(configWith("hidden_size", "128.0")).hiddenSize());
     }
 }

@@ -13,16 +13,16 @@ import java.nio.file.StandardCopyOption;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 import org.shadowllm.common.SharedPaths;
-import org.shadowllm.common.model.OptConfig;
+import org.shadowllm.common.model.DecoderConfig;
 import org.shadowllm.common.pytorch.StoredZip;
 
 class ModelFingerprintTest {
-    static final OptConfig CONFIG = OptConfig.of(64, 16, 2, 2, 32, 24);
+    static final DecoderConfig CONFIG = DecoderConfig.of(64, 16, 2, 2, 32, 24);
 
     @Test
     void aCopyHasTheSameFingerprintAndAnotherTrainingOfTheSameShapeDoesNot(@TempDir Path dir) throws IOException {
-        RandomOptCheckpoint.write(dir.resolve("a"), CONFIG, 1);
-        RandomOptCheckpoint.write(dir.resolve("same-name-other-weights"), CONFIG, 2);
+        RandomCheckpoint.write(dir.resolve("a"), CONFIG, 1);
+        RandomCheckpoint.write(dir.resolve("same-name-other-weights"), CONFIG, 2);
         Files.createDirectories(dir.resolve("copy"));
         try (var files = Files.list(dir.resolve("a"))) {
             for (Path f : files.toList()) {
@@ -42,7 +42,7 @@ class ModelFingerprintTest {
     @Test
     void aChangedTokenizerFileChangesTheFingerprint(@TempDir Path dir) throws IOException {
         Path model = dir.resolve("m");
-        RandomOptCheckpoint.write(model, CONFIG, 1);
+        RandomCheckpoint.write(model, CONFIG, 1);
         Files.copy(SharedPaths.model("tiny-random-opt").resolve("merges.txt"), model.resolve("merges.txt"));
         String before = ModelFingerprint.of(model);
         Files.writeString(model.resolve("merges.txt"), "\nĠ t", java.nio.file.StandardOpenOption.APPEND);
@@ -73,7 +73,7 @@ class ModelFingerprintTest {
     @Test
     void oneChangedByteOfABinStorageChangesTheFingerprint(@TempDir Path dir) throws IOException {
         Path model = dir.resolve("m");
-        RandomOptCheckpoint.write(model, CONFIG, 1);
+        RandomCheckpoint.write(model, CONFIG, 1);
         Files.delete(model.resolve("model.safetensors"));
         Path file = model.resolve("pytorch_model.bin");
         Files.copy(SharedPaths.root().resolve("data/bin-dtypes/pytorch_model.bin"), file);

@@ -22,9 +22,9 @@ import org.junit.jupiter.api.io.TempDir;
 import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.ValueSource;
 import org.shadowllm.common.SharedPaths;
+import org.shadowllm.common.model.DecoderConfig;
+import org.shadowllm.common.model.DecoderModel;
 import org.shadowllm.common.model.LayerTap;
-import org.shadowllm.common.model.OptConfig;
-import org.shadowllm.common.model.OptModel;
 import org.shadowllm.common.pytorch.TorchBinException;
 import org.shadowllm.common.pytorch.UnsafePickleException;
 import org.shadowllm.common.safetensors.SafetensorsCheckpoint;
@@ -33,7 +33,7 @@ import org.shadowllm.common.safetensors.SafetensorsWriter.Tensor;
 
 /** PyTorch .bin checkpoints (single and sharded) load like their safetensors twins; bad or unsafe ones are refused. */
 class TorchBinCheckpointTest {
-    static final OptConfig CONFIG = OptConfig.of(31, 24, 2, 3, 48, 16);
+    static final DecoderConfig CONFIG = DecoderConfig.of(31, 24, 2, 3, 48, 16);
 
     @TempDir
     Path dir;
@@ -132,8 +132,8 @@ class TorchBinCheckpointTest {
     @ValueSource(strings = {"tiny-random-opt-bin", "tiny-random-opt-sharded-bin"})
     void binModelFolderGivesTheSameWeightsAndLogitsAsSafetensors(String model) {
         try (NDManager m = NDManager.newBaseManager(Device.cpu())) {
-            OptModel st = OptCheckpoint.load(SharedPaths.model("tiny-random-opt"), m, Device.cpu());
-            OptModel bin = OptCheckpoint.load(shared("models", model), m, Device.cpu());
+            DecoderModel st = ModelCheckpoint.load(SharedPaths.model("tiny-random-opt"), m, Device.cpu());
+            DecoderModel bin = ModelCheckpoint.load(shared("models", model), m, Device.cpu());
             assertArrayEquals(
                     st.weights().tokenEmbedding().toFloatArray(),
                     bin.weights().tokenEmbedding().toFloatArray());
@@ -307,32 +307,31 @@ class TorchBinCheckpointTest {
 
     @Test
     void namesWithoutTheModelPrefixLoad() throws IOException {
-        Map<String, Tensor> prefixed = RandomOptCheckpoint.stateDict(CONFIG, 3L);
+        Map<String, Tensor> prefixed = RandomCheckpoint.stateDict(CONFIG, 3L);
         Map<String, Tensor> bare = new LinkedHashMap<>();
         prefixed.forEach((k, v) -> bare.put(k.startsWith("model.") ? k.substring("model.".length()) : k, v));
         assertTrue(
                 bare.containsKey("decoder.layers.1.fc1.weight"), bare.keySet().toString());
         Path reference = dir.resolve("reference");
-        RandomOptCheckpoint.write(reference, CONFIG, prefixed);
+        RandomCheckpoint.write(reference, CONFIG, prefixed);
         Path bin = dir.resolve("bin");
         Files.createDirectories(bin);
-        Files.writeString(bin.resolve("config.json"), RandomOptCheckpoint.configJson(CONFIG));
+        Files.writeString(bin.resolve("config.json"), RandomCheckpoint.configJson(CONFIG));
         TorchZipWriter.write(bin.resolve("pytorch_model.bin"), "pytorch_model", bare);
         Path st = dir.resolve("safetensors");
-        RandomOptCheckpoint.write(st, CONFIG, bare);
+        RandomCheckpoint.write(st, CONFIG, bare);
         try (NDManager m = NDManager.newBaseManager(Device.cpu())) {
-            float[] expected = logits(OptCheckpoint.load(reference, m, Device.cpu()), m);
-            assertArrayEquals(expected, logits(OptCheckpoint.load(bin, m, Device.cpu()), m), "bare .bin");
-            assertArrayEquals(expected, logits(OptCheckpoint.load(st, m, Device.cpu()), m), "bare safetensors");
+            float[] expected = logits(ModelCheckpoint.load(reference, m, Device.cpu()), m);
+            assertArrayEquals(expected, logits(ModelCheckpoint.load(bin, m, Device.cpu()), m), "bare .bin");
+            assertArrayEquals(expected, logits(ModelCheckpoint.load(st, m, Device.cpu()), m), "bare safetensors");
         }
     }
 
     @Test
     void safetensorsWinsOverBinInOneFolder() throws IOException {
-        Map<String, Tensor> st = RandomOptCheckpoint.stateDict(CONFIG, 1L);
-        RandomOptCheckpoint.write(dir, CONFIG, st);
-        TorchZipWriter.write(
-                dir.resolve("pytorch_model.bin"), "pytorch_model", RandomOptCheckpoint.stateDict(CONFIG, 2L));
+        Map<String, Tensor> st = RandomCheckpoint.stateDict(CONFIG, 1L);
+        RandomCheckpoint.write(dir, CONFIG, st);
+        TorchZipWriter.write(dir.resolve("pytorch_model.bin"), "pytorch_model", RandomCheckpoint.stateDict(CONFIG, 2L));
         assertEquals(List.of(dir.resolve("model.safetensors")), Checkpoint.files(dir));
         try (Checkpoint c = Checkpoint.open(dir)) {
             String name = "model.decoder.layers.0.fc1.weight";
@@ -358,7 +357,7 @@ class TorchBinCheckpointTest {
         assertThrows(IllegalArgumentException.class, () -> Checkpoint.files(dir));
     }
 
-    static float[] logits(OptModel model, NDManager m) {
+    static float[] logits(DecoderModel model, NDManager m) {
         try (model;
                 NDManager scope = m.newSubManager()) {
             NDArray ids = scope.create(new long[] {0, 4, 9, 17, 28}, new Shape(1, 5));

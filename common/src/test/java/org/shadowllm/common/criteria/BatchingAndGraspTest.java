@@ -15,21 +15,21 @@ import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
-import org.shadowllm.common.checkpoint.OptCheckpoint;
-import org.shadowllm.common.checkpoint.RandomOptCheckpoint;
-import org.shadowllm.common.model.OptConfig;
-import org.shadowllm.common.model.OptModel;
+import org.shadowllm.common.checkpoint.ModelCheckpoint;
+import org.shadowllm.common.checkpoint.RandomCheckpoint;
+import org.shadowllm.common.model.DecoderConfig;
+import org.shadowllm.common.model.DecoderModel;
 
 /** Padding-based batching changes no value; grasp's Hessian-gradient product agrees with finite differences. */
 class BatchingAndGraspTest {
-    static final OptConfig CONFIG = OptConfig.of(53, 40, 2, 5, 72, 32);
+    static final DecoderConfig CONFIG = DecoderConfig.of(53, 40, 2, 5, 72, 32);
 
     @TempDir
     static Path dir;
 
     private static NDManager manager;
-    private static OptModel fp64;
-    private static OptModel fp32;
+    private static DecoderModel fp64;
+    private static DecoderModel fp32;
 
     static final List<ScoredExample> EXAMPLES = List.of(
             new ScoredExample("long", new int[] {0, 5, 9, 11, 40, 2, 7, 31, 8, 13, 50, 4}, 3),
@@ -38,10 +38,10 @@ class BatchingAndGraspTest {
 
     @BeforeAll
     static void load() {
-        RandomOptCheckpoint.write(dir, CONFIG, 99L);
+        RandomCheckpoint.write(dir, CONFIG, 99L);
         manager = NDManager.newBaseManager(Device.cpu());
-        fp64 = OptCheckpoint.load(dir, manager, Device.cpu(), DataType.FLOAT64);
-        fp32 = OptCheckpoint.load(dir, manager, Device.cpu(), DataType.FLOAT32);
+        fp64 = ModelCheckpoint.load(dir, manager, Device.cpu(), DataType.FLOAT64);
+        fp32 = ModelCheckpoint.load(dir, manager, Device.cpu(), DataType.FLOAT32);
     }
 
     @AfterAll
@@ -72,7 +72,7 @@ class BatchingAndGraspTest {
         }
     }
 
-    private static void checkBatching(OptModel model, double rel, double abs) {
+    private static void checkBatching(DecoderModel model, double rel, double abs) {
         CriteriaOptions all = CriteriaOptions.all().withLastLogits().withHeadGradients();
         CriteriaCalculator calc = new CriteriaCalculator(model);
         List<ExampleImportance> batched = calc.compute(EXAMPLES, all);

@@ -3,7 +3,7 @@ package org.shadowllm.common.criteria;
 import ai.djl.ndarray.NDArray;
 import ai.djl.ndarray.NDManager;
 import org.shadowllm.common.model.Autograd;
-import org.shadowllm.common.model.OptModel;
+import org.shadowllm.common.model.DecoderModel;
 
 /**
  * Exact Hg by double backward: the reference for {@link HessianGradient}'s central difference. It
@@ -12,10 +12,10 @@ import org.shadowllm.common.model.OptModel;
 final class DoubleBackwardHessianGradient {
     private DoubleBackwardHessianGradient() {}
 
-    static HessianGradient.Result compute(OptModel model, ScoredExample example) {
+    static HessianGradient.Result compute(DecoderModel model, ScoredExample example) {
         HessianGradient hg = new HessianGradient(model);
         int layers = model.config().numLayers();
-        try (OptModel.Exclusive held = model.exclusive();
+        try (DecoderModel.Exclusive held = model.exclusive();
                 NDManager scope = model.weights().manager().newSubManager();
                 Autograd rec = Autograd.record()) {
             ProbeTap tap = new ProbeTap(scope, layers, ProbeTap.FfnProbe.WEIGHT);

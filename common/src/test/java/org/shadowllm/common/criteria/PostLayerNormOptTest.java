@@ -14,10 +14,11 @@ import org.junit.jupiter.api.io.TempDir;
 import org.shadowllm.common.ReferenceOpt;
 import org.shadowllm.common.ReferenceOpt.Perturbation;
 import org.shadowllm.common.ReferenceOpt.Site;
-import org.shadowllm.common.checkpoint.OptCheckpoint;
-import org.shadowllm.common.checkpoint.RandomOptCheckpoint;
-import org.shadowllm.common.model.OptConfig;
-import org.shadowllm.common.model.OptModel;
+import org.shadowllm.common.checkpoint.ModelCheckpoint;
+import org.shadowllm.common.checkpoint.RandomCheckpoint;
+import org.shadowllm.common.model.DecoderConfig;
+import org.shadowllm.common.model.DecoderModel;
+import org.shadowllm.common.model.ModelFamily;
 import org.shadowllm.common.safetensors.SafetensorsWriter.Tensor;
 
 /**
@@ -25,7 +26,15 @@ import org.shadowllm.common.safetensors.SafetensorsWriter.Tensor;
  * narrower embedding (32) and the hidden width (48), against the brute-force float64 reference.
  */
 class PostLayerNormOptTest {
-    static final OptConfig CONFIG = new OptConfig(41, 48, 2, 4, 96, 24, 32, false, false, true, true, 0, 0, 0);
+    static final DecoderConfig CONFIG = DecoderConfig.builder(ModelFamily.OPT)
+            .shape(41, 48, 2, 4, 96)
+            .maxPositions(24)
+            .wordEmbedProjDim(32)
+            .norms(false, false)
+            .biases(true)
+            .tieWordEmbeddings(true)
+            .specialTokens(0, 0, 0)
+            .build();
     static final int[] TOKENS = {0, 7, 30, 12, 5, 40, 19, 2};
     static final int CONTINUATION = 3;
 
@@ -34,12 +43,12 @@ class PostLayerNormOptTest {
 
     @Test
     void forwardFeaturesAndHeadSnipMatchTheReference() {
-        Map<String, Tensor> weights = RandomOptCheckpoint.stateDict(CONFIG, 350L);
-        RandomOptCheckpoint.write(dir, CONFIG, weights);
+        Map<String, Tensor> weights = RandomCheckpoint.stateDict(CONFIG, 350L);
+        RandomCheckpoint.write(dir, CONFIG, weights);
         ReferenceOpt reference = new ReferenceOpt(CONFIG, weights);
         ReferenceOpt.Trace trace = reference.run(TOKENS, CONTINUATION, Perturbation.NONE);
         try (NDManager m = NDManager.newBaseManager(Device.cpu());
-                OptModel model = OptCheckpoint.load(dir, m, Device.cpu(), DataType.FLOAT64)) {
+                DecoderModel model = ModelCheckpoint.load(dir, m, Device.cpu(), DataType.FLOAT64)) {
             ExampleImportance r = new CriteriaCalculator(model)
                     .compute(
                             List.of(new ScoredExample("post-ln", TOKENS, CONTINUATION)),

@@ -18,10 +18,10 @@ import org.junit.jupiter.api.io.TempDir;
 import org.shadowllm.common.ReferenceOpt;
 import org.shadowllm.common.ReferenceOpt.Perturbation;
 import org.shadowllm.common.ReferenceOpt.Site;
-import org.shadowllm.common.checkpoint.OptCheckpoint;
-import org.shadowllm.common.checkpoint.RandomOptCheckpoint;
-import org.shadowllm.common.model.OptConfig;
-import org.shadowllm.common.model.OptModel;
+import org.shadowllm.common.checkpoint.ModelCheckpoint;
+import org.shadowllm.common.checkpoint.RandomCheckpoint;
+import org.shadowllm.common.model.DecoderConfig;
+import org.shadowllm.common.model.DecoderModel;
 import org.shadowllm.common.safetensors.SafetensorsWriter.Tensor;
 
 /**
@@ -30,7 +30,7 @@ import org.shadowllm.common.safetensors.SafetensorsWriter.Tensor;
  * finite differences of the loss, one perturbed value at a time.
  */
 class RandomShapeCriteriaTest {
-    static final OptConfig CONFIG = OptConfig.of(61, 96, 3, 6, 384, 40);
+    static final DecoderConfig CONFIG = DecoderConfig.of(61, 96, 3, 6, 384, 40);
     static final long SEED = 20240601L;
     static final int[] TOKENS = {0, 17, 42, 5, 33, 8, 59, 21, 3};
     static final int CONTINUATION = 3;
@@ -51,8 +51,8 @@ class RandomShapeCriteriaTest {
     @BeforeAll
     static void buildReference() {
         manager = NDManager.newBaseManager(Device.cpu());
-        weights = RandomOptCheckpoint.stateDict(CONFIG, SEED);
-        RandomOptCheckpoint.write(dir, CONFIG, weights);
+        weights = RandomCheckpoint.stateDict(CONFIG, SEED);
+        RandomCheckpoint.write(dir, CONFIG, weights);
         reference = new ReferenceOpt(CONFIG, weights);
         trace = reference.run(TOKENS, CONTINUATION, Perturbation.NONE);
         int layers = CONFIG.numLayers();
@@ -170,7 +170,7 @@ class RandomShapeCriteriaTest {
     }
 
     private static ExampleImportance compute(DataType type) {
-        try (OptModel model = OptCheckpoint.load(dir, manager, Device.cpu(), type)) {
+        try (DecoderModel model = ModelCheckpoint.load(dir, manager, Device.cpu(), type)) {
             return new CriteriaCalculator(model)
                     .compute(
                             List.of(new ScoredExample("random", TOKENS, CONTINUATION)),

@@ -10,8 +10,8 @@ import java.util.List;
 import java.util.concurrent.atomic.AtomicBoolean;
 import org.junit.jupiter.api.Test;
 import org.shadowllm.common.Golden;
-import org.shadowllm.common.checkpoint.OptCheckpoint;
-import org.shadowllm.common.model.OptModel;
+import org.shadowllm.common.checkpoint.ModelCheckpoint;
+import org.shadowllm.common.model.DecoderModel;
 
 /**
  * Criteria must not change while another thread collects garbage and allocates, as Spark's do. With
@@ -23,7 +23,7 @@ class ReadBackUnderPressureTest {
     void criteriaUnderGcAndAllocationPressureEqualQuietResults() throws Exception {
         try (NDManager m = NDManager.newBaseManager(Device.cpu());
                 Golden g = Golden.load();
-                OptModel model = OptCheckpoint.load(Golden.modelDir(), m, Device.cpu())) {
+                DecoderModel model = ModelCheckpoint.load(Golden.modelDir(), m, Device.cpu())) {
             List<ScoredExample> examples = g.scoredExamples();
             CriteriaCalculator calc = new CriteriaCalculator(model);
             List<ExampleImportance> quiet = calc.compute(examples, CriteriaOptions.all());

@@ -16,13 +16,13 @@ import java.util.List;
 import java.util.Map;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
-import org.shadowllm.common.checkpoint.OptCheckpoint;
-import org.shadowllm.common.checkpoint.RandomOptCheckpoint;
-import org.shadowllm.common.model.OptConfig;
-import org.shadowllm.common.model.OptModel;
+import org.shadowllm.common.checkpoint.ModelCheckpoint;
+import org.shadowllm.common.checkpoint.RandomCheckpoint;
+import org.shadowllm.common.model.DecoderConfig;
+import org.shadowllm.common.model.DecoderModel;
 
 class SetLevelCriteriaTest {
-    static final OptConfig CONFIG = OptConfig.of(37, 24, 2, 3, 40, 32);
+    static final DecoderConfig CONFIG = DecoderConfig.of(37, 24, 2, 3, 40, 32);
 
     @TempDir
     Path dir;
@@ -72,9 +72,9 @@ class SetLevelCriteriaTest {
     }
 
     private List<ExampleImportance> scores(List<ScoredExample> examples) {
-        RandomOptCheckpoint.write(dir, CONFIG, 3L);
+        RandomCheckpoint.write(dir, CONFIG, 3L);
         try (NDManager m = NDManager.newBaseManager(Device.cpu());
-                OptModel model = OptCheckpoint.load(dir, m, Device.cpu())) {
+                DecoderModel model = ModelCheckpoint.load(dir, m, Device.cpu())) {
             return new CriteriaCalculator(model)
                     .compute(examples, CriteriaOptions.singlePass().withHeadGradients());
         }
@@ -136,7 +136,7 @@ class SetLevelCriteriaTest {
 
     @Test
     void keptRowsAreAUniformSampleWithoutReplacement() {
-        OptConfig one = OptConfig.of(37, 8, 1, 1, 16, 32);
+        DecoderConfig one = DecoderConfig.of(37, 8, 1, 1, 16, 32);
         int examples = 10;
         int positions = 4;
         int pool = 10;

@@ -12,19 +12,19 @@ import java.util.concurrent.Executors;
 import java.util.concurrent.Future;
 import org.junit.jupiter.api.Test;
 import org.shadowllm.common.Golden;
-import org.shadowllm.common.checkpoint.OptCheckpoint;
-import org.shadowllm.common.model.OptModel;
+import org.shadowllm.common.checkpoint.ModelCheckpoint;
+import org.shadowllm.common.model.DecoderModel;
 
 /**
  * A Spark executor runs several tasks on one loaded model at once. The model serializes their passes
- * ({@code OptModel.exclusive()}), so results computed from several threads equal sequential ones.
+ * ({@code DecoderModel.exclusive()}), so results computed from several threads equal sequential ones.
  */
 class SharedModelConcurrencyTest {
     @Test
     void concurrentCriteriaOnOneModelEqualSequentialResults() throws Exception {
         try (NDManager m = NDManager.newBaseManager(Device.cpu());
                 Golden g = Golden.load();
-                OptModel model = OptCheckpoint.load(Golden.modelDir(), m, Device.cpu())) {
+                DecoderModel model = ModelCheckpoint.load(Golden.modelDir(), m, Device.cpu())) {
             List<ScoredExample> examples = g.scoredExamples();
             CriteriaCalculator calc = new CriteriaCalculator(model);
             CriteriaOptions all = CriteriaOptions.all();

@@ -10,7 +10,7 @@ import ai.djl.ndarray.index.NDIndex;
 import ai.djl.ndarray.types.Shape;
 import org.junit.jupiter.api.Test;
 import org.shadowllm.common.Golden;
-import org.shadowllm.common.checkpoint.OptCheckpoint;
+import org.shadowllm.common.checkpoint.ModelCheckpoint;
 
 class KvCacheDecodingTest {
     @Test
@@ -18,7 +18,7 @@ class KvCacheDecodingTest {
         long[] ids = {50256, 464, 582, 6265, 465, 21189, 780, 339, 5710, 257, 15554, 319, 465, 2366};
         int prefill = 5;
         try (NDManager manager = NDManager.newBaseManager(Device.cpu());
-                OptModel model = OptCheckpoint.load(Golden.modelDir(), manager, Device.cpu());
+                DecoderModel model = ModelCheckpoint.load(Golden.modelDir(), manager, Device.cpu());
                 NDManager scope = manager.newSubManager();
                 KvCache cache = new KvCache(manager, model.config().numLayers())) {
             NDArray all = scope.create(ids, new Shape(1, ids.length));

@@ -11,7 +11,7 @@ import ai.djl.ndarray.types.DataType;
 import java.util.List;
 import org.junit.jupiter.api.Test;
 import org.shadowllm.common.Golden;
-import org.shadowllm.common.checkpoint.OptCheckpoint;
+import org.shadowllm.common.checkpoint.ModelCheckpoint;
 import org.shadowllm.common.criteria.CriteriaCalculator;
 import org.shadowllm.common.criteria.CriteriaOptions;
 import org.shadowllm.common.criteria.ExampleImportance;
@@ -22,7 +22,7 @@ import org.shadowllm.common.criteria.ScoredExample;
 /** Masks act as gates: the loss's derivative in a unit's mask value is that unit's signed snip. */
 class UnitMaskTest {
     private static double loss(
-            LoglikelihoodScorer scorer, ScoredExample ex, UnitMask mask, NDManager m, OptModel model) {
+            LoglikelihoodScorer scorer, ScoredExample ex, UnitMask mask, NDManager m, DecoderModel model) {
         try (NDManager scope = m.newSubManager()) {
             return -scorer.sumLogprobs(List.of(ex), mask.asTap(scope, model.config()))[0] / ex.continuationLength();
         }
@@ -32,7 +32,7 @@ class UnitMaskTest {
     void derivativeOfLossInAMaskValueIsTheUnitsSnip() {
         try (NDManager m = NDManager.newBaseManager(Device.cpu());
                 Golden g = Golden.load();
-                OptModel model = OptCheckpoint.load(Golden.modelDir(), m, Device.cpu(), DataType.FLOAT64)) {
+                DecoderModel model = ModelCheckpoint.load(Golden.modelDir(), m, Device.cpu(), DataType.FLOAT64)) {
             Golden.Example e = g.examples().get(3);
             ScoredExample ex = new ScoredExample(e.id(), e.allTokens(), e.targetIds().length);
             ExampleImportance r = new CriteriaCalculator(model)
@@ -82,7 +82,7 @@ class UnitMaskTest {
     void keepAllMaskChangesNothingAndAZeroHeadChangesTheLoss() {
         try (NDManager m = NDManager.newBaseManager(Device.cpu());
                 Golden g = Golden.load();
-                OptModel model = OptCheckpoint.load(Golden.modelDir(), m, Device.cpu(), DataType.FLOAT64)) {
+                DecoderModel model = ModelCheckpoint.load(Golden.modelDir(), m, Device.cpu(), DataType.FLOAT64)) {
             Golden.Example e = g.examples().get(0);
             ScoredExample ex = new ScoredExample(e.id(), e.allTokens(), e.targetIds().length);
             LoglikelihoodScorer scorer = new LoglikelihoodScorer(model);
@@ -98,7 +98,7 @@ class UnitMaskTest {
     @Test
     void maskOfTheWrongShapeIsRefused() {
         try (NDManager m = NDManager.newBaseManager(Device.cpu());
-                OptModel model = OptCheckpoint.load(Golden.modelDir(), m, Device.cpu())) {
+                DecoderModel model = ModelCheckpoint.load(Golden.modelDir(), m, Device.cpu())) {
             UnitMask wrong = new UnitMask(new float[4][3], new float[4][512]);
             assertThrows(IllegalArgumentException.class, () -> wrong.asTap(m, model.config()));
         }

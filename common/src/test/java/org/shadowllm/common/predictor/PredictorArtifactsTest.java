@@ -11,7 +11,7 @@ import java.nio.file.Path;
 import java.util.List;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
-import org.shadowllm.common.model.OptConfig;
+import org.shadowllm.common.model.DecoderConfig;
 
 class PredictorArtifactsTest {
     static final PredictorShape SHAPE = new PredictorShape(2, 3, 10, 8);
@@ -102,7 +102,7 @@ class PredictorArtifactsTest {
     @Test
     void loadingForAModelOfAnotherShapeIsRefusedWithBothShapes(@TempDir Path dir) {
         PredictorArtifacts.save(random(PredictorKind.DEJAVU, SHAPE, 5, 1), dir.resolve("p"));
-        OptConfig other = OptConfig.of(100, 8, 2, 2, 10, 32);
+        DecoderConfig other = DecoderConfig.of(100, 8, 2, 2, 10, 32);
         IllegalArgumentException e = assertThrows(
                 IllegalArgumentException.class, () -> PredictorArtifacts.load(dir.resolve("p"), other, "other-model"));
         assertTrue(

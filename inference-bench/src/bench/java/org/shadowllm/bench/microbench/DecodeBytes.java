@@ -1,7 +1,7 @@
 package org.shadowllm.bench.microbench;
 
 import org.shadowllm.bench.sparse.LayerPlan;
-import org.shadowllm.common.model.OptConfig;
+import org.shadowllm.common.model.DecoderConfig;
 
 /** Bytes one decode step must read: the memory-bandwidth floor's numerator. */
 final class DecodeBytes {
@@ -13,7 +13,7 @@ final class DecodeBytes {
      * rows of every head ({@code kvAllHeads}, DJL's policy) or of kept heads only (the engine's), the
      * embedding row and the LM head.
      */
-    static long weights(OptConfig c, LayerPlan[] plans, boolean kvAllHeads, int valueBytes) {
+    static long weights(DecoderConfig c, LayerPlan[] plans, boolean kvAllHeads, int valueBytes) {
         long e = c.hiddenSize();
         long f = c.ffnDim();
         long d = c.headDim();
@@ -32,7 +32,7 @@ final class DecodeBytes {
     }
 
     /** fp32 K and V bytes attention reads at position {@code t} for {@code heads} heads per layer. */
-    static long cache(OptConfig c, int t, int heads) {
+    static long cache(DecoderConfig c, int t, int heads) {
         return 2L * c.numLayers() * heads * c.headDim() * (t + 1) * 4;
     }
 }

@@ -20,15 +20,15 @@ import org.shadowllm.bench.method.Method;
 import org.shadowllm.bench.method.PredictorRuntime;
 import org.shadowllm.bench.method.SparsityMethod;
 import org.shadowllm.bench.sparse.LayerPlan;
-import org.shadowllm.bench.sparse.SparseOptModel;
+import org.shadowllm.bench.sparse.SparseDecoderModel;
 import org.shadowllm.bench.sparse.SparsityBudget;
 import org.shadowllm.bench.sparse.TokenPlanner;
 import org.shadowllm.bench.sparse.UnitScorer;
-import org.shadowllm.common.checkpoint.OptCheckpoint;
-import org.shadowllm.common.checkpoint.RandomOptCheckpoint;
+import org.shadowllm.common.checkpoint.ModelCheckpoint;
+import org.shadowllm.common.checkpoint.RandomCheckpoint;
 import org.shadowllm.common.criteria.ImportanceCriterion;
-import org.shadowllm.common.model.OptConfig;
-import org.shadowllm.common.model.OptModel;
+import org.shadowllm.common.model.DecoderConfig;
+import org.shadowllm.common.model.DecoderModel;
 import org.shadowllm.common.predictor.PredictorKind;
 import org.shadowllm.common.safetensors.SafetensorsWriter.Tensor;
 
@@ -51,7 +51,7 @@ public final class EngineDecodeBenchmark {
         String[] a = args.length == d.length ? args : d;
         RandomDecodeSetup setup = RandomDecodeSetup.parse(a);
         int replan = Integer.parseInt(a[8]);
-        OptConfig config = setup.config();
+        DecoderConfig config = setup.config();
         int prompt = setup.prompt();
         int generate = setup.generate();
         int heads = config.numHeads();
@@ -62,12 +62,13 @@ public final class EngineDecodeBenchmark {
         int[] text = setup.text();
         System.out.println(setup.describe() + "; re-plan every " + replan);
         Path tmp = Files.createTempDirectory("engine-bench");
-        Map<String, Tensor> stateDict = RandomOptCheckpoint.stateDict(config, 1);
+        Map<String, Tensor> stateDict = RandomCheckpoint.stateDict(config, 1);
         EngineWeights fp32 = EngineWeights.fromStateDict(config, stateDict, WeightFormat.FP32);
         EngineWeights bf16 = EngineWeights.fromStateDict(config, stateDict, WeightFormat.BF16);
         try (NDManager root = NDManager.newBaseManager(Device.cpu());
-                OptModel model = OptCheckpoint.fromStateDict(config, stateDict, root, Device.cpu(), DataType.FLOAT32);
-                SparseOptModel sparse = new SparseOptModel(model);
+                DecoderModel model =
+                        ModelCheckpoint.fromStateDict(config, stateDict, root, Device.cpu(), DataType.FLOAT32);
+                SparseDecoderModel sparse = new SparseDecoderModel(model);
                 WorkerPool pool = WorkerPool.perCore()) {
             stateDict = null;
             LayerPlan[] plans = budget.select(staticHeads, staticNeurons);
@@ -193,7 +194,8 @@ public final class EngineDecodeBenchmark {
     }
 
     /** Weight bytes a decode token reads under {@code m}, its predictor included (amortized over re-plans). */
-    private static long bytes(OptConfig c, DecodeEngine engine, SparsityMethod m, LayerPlan[] plans, WeightFormat f) {
+    private static long bytes(
+            DecoderConfig c, DecodeEngine engine, SparsityMethod m, LayerPlan[] plans, WeightFormat f) {
         return switch (m.method()) {
             case DENSE -> DecodeBytes.weights(c, null, true, f.bytesPerValue());
             case STATIC, RANDOM, ORACLE -> DecodeBytes.weights(c, plans, false, f.bytesPerValue());
@@ -219,7 +221,7 @@ public final class EngineDecodeBenchmark {
      */
     private static long[] profile(
             DecodeEngine engine,
-            SparseOptModel sparse,
+            SparseDecoderModel sparse,
             SparsityMethod m,
             int[] text,
             int prompt,

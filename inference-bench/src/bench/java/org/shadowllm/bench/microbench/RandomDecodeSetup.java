@@ -5,7 +5,7 @@ import java.nio.file.Path;
 import java.util.SplittableRandom;
 import org.shadowllm.bench.method.PredictorRuntime;
 import org.shadowllm.bench.sparse.SparsityBudget;
-import org.shadowllm.common.model.OptConfig;
+import org.shadowllm.common.model.DecoderConfig;
 import org.shadowllm.common.predictor.PredictorArtifacts;
 import org.shadowllm.common.predictor.PredictorKind;
 import org.shadowllm.common.predictor.PredictorShape;
@@ -17,7 +17,7 @@ import org.shadowllm.common.predictor.RandomPredictors;
  * Args: layers heads ffn hidden sparsity prompt generate repeats.
  */
 record RandomDecodeSetup(
-        OptConfig config,
+        DecoderConfig config,
         double sparsity,
         int prompt,
         int generate,
@@ -34,7 +34,7 @@ record RandomDecodeSetup(
         int hidden = Integer.parseInt(a[3]);
         double sparsity = Double.parseDouble(a[4]);
         int prompt = Integer.parseInt(a[5]);
-        OptConfig config = OptConfig.of(50272, hidden, layers, heads, ffn, 2048);
+        DecoderConfig config = DecoderConfig.of(50272, hidden, layers, heads, ffn, 2048);
         SplittableRandom rnd = new SplittableRandom(4);
         float[][] staticHeads = new float[layers][heads];
         float[][] staticNeurons = new float[layers][ffn];
@@ -63,7 +63,7 @@ record RandomDecodeSetup(
     }
 
     String describe() {
-        OptConfig c = config;
+        DecoderConfig c = config;
         return String.format(
                 "random OPT: %d layers, %d heads, FFN %d, hidden %d, vocab %d; %d cores; sparsity %.2f "
                         + "(global budget, floors 1 head and %d neurons); prompt %d, generate %d, median of %d",

@@ -14,14 +14,14 @@ import org.shadowllm.bench.method.Method;
 import org.shadowllm.bench.method.PredictorRuntime;
 import org.shadowllm.bench.method.SparsityMethod;
 import org.shadowllm.bench.sparse.LayerPlan;
-import org.shadowllm.bench.sparse.SparseOptModel;
+import org.shadowllm.bench.sparse.SparseDecoderModel;
 import org.shadowllm.bench.sparse.SparsityBudget;
-import org.shadowllm.common.checkpoint.OptCheckpoint;
-import org.shadowllm.common.checkpoint.RandomOptCheckpoint;
+import org.shadowllm.common.checkpoint.ModelCheckpoint;
+import org.shadowllm.common.checkpoint.RandomCheckpoint;
 import org.shadowllm.common.criteria.ImportanceCriterion;
 import org.shadowllm.common.model.Autograd;
-import org.shadowllm.common.model.OptConfig;
-import org.shadowllm.common.model.OptModel;
+import org.shadowllm.common.model.DecoderConfig;
+import org.shadowllm.common.model.DecoderModel;
 import org.shadowllm.common.predictor.PredictorKind;
 import org.shadowllm.common.predictor.PredictorShape;
 
@@ -39,7 +39,7 @@ public final class SparseDecodeBenchmark {
         String[] d = {"12", "12", "3072", "768", "0.5", "128", "128", "3"};
         String[] a = args.length == d.length ? args : d;
         RandomDecodeSetup setup = RandomDecodeSetup.parse(a);
-        OptConfig config = setup.config();
+        DecoderConfig config = setup.config();
         int layers = config.numLayers();
         int heads = config.numHeads();
         int ffn = config.ffnDim();
@@ -49,9 +49,9 @@ public final class SparseDecodeBenchmark {
         System.out.println(setup.describe() + "; fp32, DJL");
         Path tmp = Files.createTempDirectory("decode-bench");
         try (NDManager root = NDManager.newBaseManager(Device.cpu());
-                OptModel model = OptCheckpoint.fromStateDict(
-                        config, RandomOptCheckpoint.stateDict(config, 1), root, Device.cpu(), DataType.FLOAT32);
-                SparseOptModel sparse = new SparseOptModel(model)) {
+                DecoderModel model = ModelCheckpoint.fromStateDict(
+                        config, RandomCheckpoint.stateDict(config, 1), root, Device.cpu(), DataType.FLOAT32);
+                SparseDecoderModel sparse = new SparseDecoderModel(model)) {
             PredictorShape shape = PredictorShape.of(config);
             try (PredictorRuntime shadow = setup.predictor(PredictorKind.SHADOWLLM, tmp, root);
                     PredictorRuntime dejavu = setup.predictor(PredictorKind.DEJAVU, tmp, root)) {

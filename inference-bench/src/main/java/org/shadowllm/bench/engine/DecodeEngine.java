@@ -5,8 +5,8 @@ import java.util.IdentityHashMap;
 import java.util.Map;
 import org.shadowllm.bench.sparse.LayerPlan;
 import org.shadowllm.bench.sparse.TokenPlanner;
+import org.shadowllm.common.model.DecoderConfig;
 import org.shadowllm.common.model.KvCache;
-import org.shadowllm.common.model.OptConfig;
 import org.shadowllm.common.predictor.UnitPredictor;
 
 /**
@@ -37,7 +37,7 @@ public final class DecodeEngine {
     private long mark;
 
     private final EngineWeights w;
-    private final OptConfig c;
+    private final DecoderConfig c;
     private final WorkerPool pool;
     private final int e;
     private final int d;
@@ -174,7 +174,7 @@ public final class DecodeEngine {
     }
 
     private void embed(int token) {
-        int pos = s.position + OptConfig.POSITION_OFFSET;
+        int pos = s.position + c.positionOffset();
         if (w.projectIn() != null) {
             w.embed().copyRow(token, s.embed, 0);
             for (int i = 0; i < e; i++) {
@@ -189,7 +189,7 @@ public final class DecodeEngine {
     }
 
     private void attentionBlock(TokenPlanner planner) {
-        boolean pre = c.doLayerNormBefore();
+        boolean pre = c.normBefore();
         normalize(s.x, pre ? layer.attnNormWeight() : null, layer.attnNormBias(), s.xn, pre);
         System.arraycopy(s.xn, 0, s.inputs[layerIndex], s.position * e, e);
         int heads = plan == null ? c.numHeads() : plan.headCount();
@@ -219,7 +219,7 @@ public final class DecodeEngine {
     }
 
     private void ffnBlock() {
-        normalize(s.x, layer.ffnNormWeight(), layer.ffnNormBias(), s.xn, c.doLayerNormBefore());
+        normalize(s.x, layer.ffnNormWeight(), layer.ffnNormBias(), s.xn, c.normBefore());
         rowCount = plan == null ? c.ffnDim() : plan.neuronCount();
         lap(Phase.OTHER);
         pool.run(rowCount, 4, fc1Rows);
@@ -234,7 +234,7 @@ public final class DecodeEngine {
     /** {@code x += y}, then the block's LayerNorm where the model normalizes after the residual (post-LN). */
     private void addResidual(float[] gamma, float[] beta) {
         VectorKernels.add(s.x, s.y, e);
-        if (!c.doLayerNormBefore()) {
+        if (!c.normBefore()) {
             normalize(s.x, gamma, beta, s.x, true);
         }
     }

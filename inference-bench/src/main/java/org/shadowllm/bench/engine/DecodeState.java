@@ -1,6 +1,6 @@
 package org.shadowllm.bench.engine;
 
-import org.shadowllm.common.model.OptConfig;
+import org.shadowllm.common.model.DecoderConfig;
 
 /**
  * One sequence's mutable state: its KV cache ({@code [layer][head][position·d]}) with how far each head's
@@ -30,7 +30,7 @@ public final class DecodeState {
 
     int position;
 
-    DecodeState(OptConfig c, int capacity, int threads) {
+    DecodeState(DecoderConfig c, int capacity, int threads) {
         if (capacity < 1 || capacity > c.maxPositionEmbeddings()) {
             throw new IllegalArgumentException(
                     "capacity must be in 1.." + c.maxPositionEmbeddings() + ", got " + capacity);

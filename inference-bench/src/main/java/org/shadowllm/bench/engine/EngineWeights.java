@@ -5,9 +5,10 @@ import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
 import org.shadowllm.common.checkpoint.Checkpoint;
-import org.shadowllm.common.checkpoint.OptCheckpoint;
+import org.shadowllm.common.checkpoint.ModelCheckpoint;
+import org.shadowllm.common.checkpoint.TensorLayout;
 import org.shadowllm.common.checkpoint.TensorSource;
-import org.shadowllm.common.model.OptConfig;
+import org.shadowllm.common.model.DecoderConfig;
 import org.shadowllm.common.safetensors.SafetensorsWriter;
 
 /**
@@ -17,7 +18,7 @@ import org.shadowllm.common.safetensors.SafetensorsWriter;
  * stored transposed, one row per neuron. Norms and biases stay fp32; a missing bias is zeros.
  */
 public record EngineWeights(
-        OptConfig config,
+        DecoderConfig config,
         WeightFormat format,
         RowMatrix embed,
         float[] positions,
@@ -47,64 +48,66 @@ public record EngineWeights(
     }
 
     public static EngineWeights load(Path modelDir, WeightFormat format) {
-        OptConfig config = OptCheckpoint.readConfig(modelDir);
+        DecoderConfig config = ModelCheckpoint.readConfig(modelDir);
         try (Checkpoint ckpt = Checkpoint.open(modelDir)) {
             return build(config, ckpt, format);
         }
     }
 
     public static EngineWeights fromStateDict(
-            OptConfig config, Map<String, SafetensorsWriter.Tensor> tensors, WeightFormat format) {
+            DecoderConfig config, Map<String, SafetensorsWriter.Tensor> tensors, WeightFormat format) {
         return build(config, TensorSource.of(tensors), format);
     }
 
-    private static EngineWeights build(OptConfig c, TensorSource src, WeightFormat f) {
+    private static EngineWeights build(DecoderConfig c, TensorSource src, WeightFormat f) {
+        if (c.family() != org.shadowllm.common.model.ModelFamily.OPT) {
+            throw new IllegalArgumentException("the decode engine runs OPT-family models only so far, not "
+                    + c.family().modelType());
+        }
         int e = c.hiddenSize();
         int p = c.wordEmbedProjDim();
         int ffn = c.ffnDim();
-        String pre = OptCheckpoint.decoderPrefix(src);
-        RowMatrix embed =
-                RowMatrix.of(src.read(pre + "embed_tokens.weight", c.vocabSize(), p), c.vocabSize(), p, false, f);
-        float[] positions =
-                src.read(pre + "embed_positions.weight", c.maxPositionEmbeddings() + OptConfig.POSITION_OFFSET, e);
+        TensorLayout names = TensorLayout.of(c, src);
+        RowMatrix embed = RowMatrix.of(src.read(names.embedTokens(), c.vocabSize(), p), c.vocabSize(), p, false, f);
+        float[] positions = src.read(names.positions(), c.positionRows(), e);
         RowMatrix projectIn =
-                c.hasProjections() ? RowMatrix.of(src.read(pre + "project_in.weight", e, p), e, p, false, f) : null;
+                c.hasProjections() ? RowMatrix.of(src.read(names.projectIn(), e, p), e, p, false, f) : null;
         RowMatrix projectOut =
-                c.hasProjections() ? RowMatrix.of(src.read(pre + "project_out.weight", p, e), p, e, false, f) : null;
-        float[] finalW = c.finalLayerNorm() ? src.read(pre + "final_layer_norm.weight", e) : null;
-        float[] finalB = c.finalLayerNorm() ? src.read(pre + "final_layer_norm.bias", e) : null;
-        RowMatrix head = embed;
-        if (!c.tieWordEmbeddings() || src.contains("lm_head.weight")) {
-            head = RowMatrix.of(src.read("lm_head.weight", c.vocabSize(), p), c.vocabSize(), p, false, f);
-        }
+                c.hasProjections() ? RowMatrix.of(src.read(names.projectOut(), p, e), p, e, false, f) : null;
+        float[] finalW = c.finalNorm() ? src.read(names.finalNormWeight(), e) : null;
+        float[] finalB = c.finalNorm() ? src.read(names.finalNormBias(), e) : null;
+        RowMatrix head = names.lmHead() == null
+                ? embed
+                : RowMatrix.of(src.read(names.lmHead(), c.vocabSize(), p), c.vocabSize(), p, false, f);
         List<Layer> layers = new ArrayList<>();
-        for (int l = 0; l < c.numLayers(); l++) {
-            String lp = pre + "layers." + l + ".";
+        for (TensorLayout.Layer n : names.layers()) {
             float[] qkv = new float[3 * e * e];
             float[] qkvBias = new float[3 * e];
-            String[] parts = {"q_proj", "k_proj", "v_proj"};
             for (int i = 0; i < 3; i++) {
-                System.arraycopy(src.read(lp + "self_attn." + parts[i] + ".weight", e, e), 0, qkv, i * e * e, e * e);
-                System.arraycopy(bias(src, lp + "self_attn." + parts[i] + ".bias", e, c), 0, qkvBias, i * e, e);
+                System.arraycopy(src.read(n.qkv().get(i), e, e), 0, qkv, i * e * e, e * e);
+                if (n.qkvBias() != null) {
+                    System.arraycopy(src.read(n.qkvBias().get(i), e), 0, qkvBias, i * e, e);
+                }
             }
             layers.add(new Layer(
-                    src.read(lp + "self_attn_layer_norm.weight", e),
-                    src.read(lp + "self_attn_layer_norm.bias", e),
+                    src.read(n.attnNormWeight(), e),
+                    src.read(n.attnNormBias(), e),
                     RowMatrix.of(qkv, 3 * e, e, false, f),
                     qkvBias,
-                    RowMatrix.of(src.read(lp + "self_attn.out_proj.weight", e, e), e, e, true, f),
-                    bias(src, lp + "self_attn.out_proj.bias", e, c),
-                    src.read(lp + "final_layer_norm.weight", e),
-                    src.read(lp + "final_layer_norm.bias", e),
-                    RowMatrix.of(src.read(lp + "fc1.weight", ffn, e), ffn, e, false, f),
-                    bias(src, lp + "fc1.bias", ffn, c),
-                    RowMatrix.of(src.read(lp + "fc2.weight", e, ffn), ffn, e, true, f),
-                    bias(src, lp + "fc2.bias", e, c)));
+                    RowMatrix.of(src.read(n.out(), e, e), e, e, true, f),
+                    bias(src, n.outBias(), e),
+                    src.read(n.ffnNormWeight(), e),
+                    src.read(n.ffnNormBias(), e),
+                    RowMatrix.of(src.read(n.neuronIn().get(0), ffn, e), ffn, e, false, f),
+                    bias(src, n.neuronInBias(), ffn),
+                    RowMatrix.of(src.read(n.neuronOut(), e, ffn), ffn, e, true, f),
+                    bias(src, n.neuronOutBias(), e)));
         }
         return new EngineWeights(c, f, embed, positions, projectIn, projectOut, finalW, finalB, head, layers);
     }
 
-    private static float[] bias(TensorSource src, String name, int size, OptConfig c) {
-        return c.enableBias() ? src.read(name, size) : new float[size];
+    /** The bias, or zeros where the layout names none. */
+    private static float[] bias(TensorSource src, String name, int size) {
+        return name != null ? src.read(name, size) : new float[size];
     }
 }

@@ -12,7 +12,7 @@ import org.shadowllm.bench.engine.DecodeEngine;
 import org.shadowllm.bench.engine.DecodeState;
 import org.shadowllm.bench.method.SparsityMethod;
 import org.shadowllm.bench.sparse.LayerPlanner;
-import org.shadowllm.bench.sparse.SparseOptModel;
+import org.shadowllm.bench.sparse.SparseDecoderModel;
 import org.shadowllm.bench.sparse.TokenPlanner;
 import org.shadowllm.bench.sparse.UnitScorer;
 import org.shadowllm.common.model.Autograd;
@@ -24,7 +24,7 @@ import org.shadowllm.common.model.Tensors;
  * method's predictors running on every step (or every re-planning interval). On DJL's sparse model or on
  * the decode engine. Times are medians over repeats after warm-up runs.
  *
- * @see SparseOptModel for the KV-cache policy
+ * @see SparseDecoderModel for the KV-cache policy
  */
 public final class LatencyEval {
     /** @param decodeMsPerToken median over repeats of (decode time / generated tokens after the first) */
@@ -59,7 +59,7 @@ public final class LatencyEval {
 
     /** Times every method on DJL's sparse model, the prompt prefilled under the method's plans too. */
     public List<Result> runAll(
-            NDManager scope, SparseOptModel model, List<SparsityMethod> methods, int[] text, Consumer<String> log) {
+            NDManager scope, SparseDecoderModel model, List<SparsityMethod> methods, int[] text, Consumer<String> log) {
         model.config().requireInVocabulary(text, "latency text");
         return time(
                 methods.stream().map(m -> onDjl(scope, model, m)).toList(),
@@ -74,7 +74,7 @@ public final class LatencyEval {
      */
     public List<Result> runAllOnEngine(
             NDManager scope,
-            SparseOptModel model,
+            SparseDecoderModel model,
             DecodeEngine engine,
             List<SparsityMethod> methods,
             int[] text,
@@ -126,7 +126,7 @@ public final class LatencyEval {
     }
 
     /** Prefill and decode on DJL's sparse model, the method planning every forward pass. */
-    public Generator onDjl(NDManager scope, SparseOptModel model, SparsityMethod method) {
+    public Generator onDjl(NDManager scope, SparseDecoderModel model, SparsityMethod method) {
         return prompt -> {
             try (NDManager s = scope.newSubManager();
                     Autograd paused = Autograd.pause();
@@ -149,7 +149,7 @@ public final class LatencyEval {
     }
 
     /** Dense prefill on DJL, its KV cache handed to {@code engine}, then every token decoded in the engine. */
-    public Generator onEngine(NDManager scope, SparseOptModel model, DecodeEngine engine, SparsityMethod method) {
+    public Generator onEngine(NDManager scope, SparseDecoderModel model, DecodeEngine engine, SparsityMethod method) {
         DecodeState state = engine.newState(promptTokens + generate);
         UnitScorer scorer = method.scorerOn(engine);
         return prompt -> {
@@ -176,7 +176,8 @@ public final class LatencyEval {
         return Arrays.stream(ids).asLongStream().toArray();
     }
 
-    private static long step(NDManager s, SparseOptModel model, NDArray input, LayerPlanner planner, KvCache cache) {
+    private static long step(
+            NDManager s, SparseDecoderModel model, NDArray input, LayerPlanner planner, KvCache cache) {
         NDArray hidden = model.forward(s, input, planner, cache);
         NDArray last = hidden.get(new NDIndex("0, -1"));
         return model.model().logits(s, last).argMax().getLong();

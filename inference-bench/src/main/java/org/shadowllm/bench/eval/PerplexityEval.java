@@ -10,10 +10,10 @@ import org.shadowllm.bench.engine.DecodeEngine;
 import org.shadowllm.bench.engine.DecodeState;
 import org.shadowllm.bench.method.SparsityMethod;
 import org.shadowllm.bench.sparse.LayerPlan;
-import org.shadowllm.bench.sparse.SparseOptModel;
+import org.shadowllm.bench.sparse.SparseDecoderModel;
 import org.shadowllm.bench.sparse.SparsityBudget;
 import org.shadowllm.bench.sparse.UnitScorer;
-import org.shadowllm.common.model.OptConfig;
+import org.shadowllm.common.model.DecoderConfig;
 
 /**
  * Perplexity over non-overlapping windows. Each window is BOS plus {@code window} text tokens; the plan is
@@ -93,20 +93,21 @@ public final class PerplexityEval {
         return window * (maxWindows == 0 ? whole : Math.min(whole, maxWindows));
     }
 
-    public Result run(NDManager scope, SparseOptModel model, SparsityMethod method, int[] text, Consumer<String> log) {
+    public Result run(
+            NDManager scope, SparseDecoderModel model, SparsityMethod method, int[] text, Consumer<String> log) {
         return combine(List.of(score(scope, model, method, text, 0, windowCount(model.config(), text), log)));
     }
 
     /** Scores windows {@code [from, to)} of {@code text}; every window is scored on its own. */
     public Windows score(
             NDManager scope,
-            SparseOptModel model,
+            SparseDecoderModel model,
             SparsityMethod method,
             int[] text,
             int from,
             int to,
             Consumer<String> log) {
-        OptConfig c = model.config();
+        DecoderConfig c = model.config();
         return windows(c, method, text, from, to, log, seq -> {
             LayerPlan[] plans = method.planFromContext(scope, model, Arrays.copyOf(seq, prefix + 1));
             double ll = SequenceScorer.sumLogprobs(scope, model, seq, window - prefix, layer -> plans[layer]);
@@ -117,7 +118,7 @@ public final class PerplexityEval {
 
     /** Teacher-forced decoding on {@code engine}; plans change within a window, so no sparsity is reported. */
     public Result runDecoding(
-            DecodeEngine engine, SparseOptModel model, SparsityMethod method, int[] text, Consumer<String> log) {
+            DecodeEngine engine, SparseDecoderModel model, SparsityMethod method, int[] text, Consumer<String> log) {
         DecodeState state = engine.newState(window + 1);
         UnitScorer scorer = method.scorerOn(engine);
         int count = windowCount(model.config(), text);
@@ -134,7 +135,7 @@ public final class PerplexityEval {
     }
 
     /** The windows {@link #run} scores in {@code text}, on a model of {@code c}; an error where none fits. */
-    public int windowCount(OptConfig c, int[] text) {
+    public int windowCount(DecoderConfig c, int[] text) {
         if (window + 1 > c.maxPositionEmbeddings()) {
             throw new IllegalArgumentException("window of " + window + " tokens plus BOS exceeds the model's "
                     + c.maxPositionEmbeddings() + " positions; lower --ppl-window");
@@ -149,7 +150,7 @@ public final class PerplexityEval {
 
     /** Scores windows {@code [from, to)} with {@code score}: {@code seq -> {log-likelihood, head sparsity, neuron sparsity}}. */
     private Windows windows(
-            OptConfig c,
+            DecoderConfig c,
             SparsityMethod method,
             int[] text,
             int from,
@@ -224,8 +225,12 @@ public final class PerplexityEval {
      * Word-level perplexity divides the summed NLL by the documents' word counts.
      */
     public PaperResult runPaper(
-            NDManager scope, SparseOptModel model, SparsityMethod method, List<Document> docs, Consumer<String> log) {
-        OptConfig c = model.config();
+            NDManager scope,
+            SparseDecoderModel model,
+            SparsityMethod method,
+            List<Document> docs,
+            Consumer<String> log) {
+        DecoderConfig c = model.config();
         int span = c.maxPositionEmbeddings() - 1;
         double[] nll = new double[docs.size()];
         double[] words = new double[docs.size()];

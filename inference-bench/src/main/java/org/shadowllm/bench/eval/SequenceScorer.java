@@ -7,7 +7,7 @@ import ai.djl.ndarray.types.Shape;
 import org.shadowllm.bench.engine.DecodeEngine;
 import org.shadowllm.bench.engine.DecodeState;
 import org.shadowllm.bench.sparse.LayerPlanner;
-import org.shadowllm.bench.sparse.SparseOptModel;
+import org.shadowllm.bench.sparse.SparseDecoderModel;
 import org.shadowllm.bench.sparse.TokenPlanner;
 import org.shadowllm.common.model.Autograd;
 import org.shadowllm.common.model.Tensors;
@@ -21,7 +21,7 @@ public final class SequenceScorer {
 
     /** Sum of the log-probabilities of the last {@code scored} tokens of {@code tokens}, each given all before it. */
     public static double sumLogprobs(
-            NDManager parent, SparseOptModel model, int[] tokens, int scored, LayerPlanner planner) {
+            NDManager parent, SparseDecoderModel model, int[] tokens, int scored, LayerPlanner planner) {
         int t = tokens.length;
         if (scored < 1 || scored >= t) {
             throw new IllegalArgumentException("can score 1.." + (t - 1) + " tokens of " + t + ", asked " + scored);
@@ -50,7 +50,7 @@ public final class SequenceScorer {
     }
 
     /**
-     * As {@link #sumLogprobs(NDManager, SparseOptModel, int[], int, LayerPlanner)}, decoding {@code tokens} one at
+     * As {@link #sumLogprobs(NDManager, SparseDecoderModel, int[], int, LayerPlanner)}, decoding {@code tokens} one at
      * a time on {@code engine} from an empty {@code state}: every position's plan is the one {@code planner}
      * makes at that position, from features of the tokens up to it.
      */

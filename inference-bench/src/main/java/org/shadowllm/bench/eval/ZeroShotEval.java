@@ -9,7 +9,7 @@ import org.shadowllm.bench.engine.DecodeEngine;
 import org.shadowllm.bench.engine.DecodeState;
 import org.shadowllm.bench.method.SparsityMethod;
 import org.shadowllm.bench.sparse.LayerPlan;
-import org.shadowllm.bench.sparse.SparseOptModel;
+import org.shadowllm.bench.sparse.SparseDecoderModel;
 import org.shadowllm.bench.sparse.TokenPlanner;
 import org.shadowllm.bench.sparse.UnitScorer;
 import org.shadowllm.common.tasks.FewShotTask;
@@ -65,7 +65,7 @@ public final class ZeroShotEval {
 
     public static Result run(
             NDManager scope,
-            SparseOptModel model,
+            SparseDecoderModel model,
             SparsityMethod method,
             FewShotTask task,
             List<TaskExample> examples,
@@ -81,7 +81,7 @@ public final class ZeroShotEval {
     /** Teacher-forced decoding of every choice on {@code engine}, planning token by token. */
     public static Result runDecoding(
             DecodeEngine engine,
-            SparseOptModel model,
+            SparseDecoderModel model,
             SparsityMethod method,
             FewShotTask task,
             List<TaskExample> examples,

@@ -7,12 +7,12 @@ import java.util.Arrays;
 import java.util.List;
 import org.shadowllm.bench.sparse.LayerPlan;
 import org.shadowllm.bench.sparse.LayerPlanner;
-import org.shadowllm.bench.sparse.SparseOptModel;
+import org.shadowllm.bench.sparse.SparseDecoderModel;
 import org.shadowllm.bench.sparse.SparsityBudget;
 import org.shadowllm.bench.sparse.TokenPlanner;
 import org.shadowllm.bench.sparse.UnitScorer;
 import org.shadowllm.common.criteria.ImportanceCriterion;
-import org.shadowllm.common.model.OptConfig;
+import org.shadowllm.common.model.DecoderConfig;
 import org.shadowllm.common.model.Tensors;
 import org.shadowllm.common.predictor.FeatureSource;
 import org.shadowllm.common.predictor.NetworkSpec;
@@ -27,7 +27,7 @@ import org.shadowllm.common.predictor.NetworkWeights;
 public final class PredictedMethod implements SparsityMethod {
     private final Method method;
     private final SparsityBudget budget;
-    private final OptConfig config;
+    private final DecoderConfig config;
     private final PredictorRuntime predictor;
     private final ImportanceCriterion criterion;
     private final int replanEvery;
@@ -39,7 +39,7 @@ public final class PredictedMethod implements SparsityMethod {
     private final int[] endPlanned;
 
     PredictedMethod(
-            Method method, SparsityBudget budget, OptConfig config, PredictorRuntime predictor, int replanEvery) {
+            Method method, SparsityBudget budget, DecoderConfig config, PredictorRuntime predictor, int replanEvery) {
         if (replanEvery < 1) {
             throw new IllegalArgumentException("re-planning interval must be ≥ 1 token, got " + replanEvery);
         }
@@ -134,17 +134,17 @@ public final class PredictedMethod implements SparsityMethod {
     }
 
     @Override
-    public LayerPlanner live(SparseOptModel model, int[] context) {
+    public LayerPlanner live(SparseDecoderModel model, int[] context) {
         return LayerPlanner.of(tokenPlanner(predictor, model, context));
     }
 
     @Override
-    public TokenPlanner tokenPlanner(UnitScorer scorer, SparseOptModel model, int[] context) {
+    public TokenPlanner tokenPlanner(UnitScorer scorer, SparseDecoderModel model, int[] context) {
         return new NetworkPlanner(scorer);
     }
 
     @Override
-    public LayerPlan[] planFromContext(NDManager scope, SparseOptModel model, int[] context) {
+    public LayerPlan[] planFromContext(NDManager scope, SparseDecoderModel model, int[] context) {
         LayerPlan[] captured = new LayerPlan[config.numLayers()];
         long[] ids = Arrays.stream(context).asLongStream().toArray();
         try (NDManager s = scope.newSubManager()) {

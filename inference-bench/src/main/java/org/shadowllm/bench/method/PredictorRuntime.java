@@ -6,7 +6,7 @@ import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.List;
 import org.shadowllm.bench.sparse.UnitScorer;
-import org.shadowllm.common.model.OptConfig;
+import org.shadowllm.common.model.DecoderConfig;
 import org.shadowllm.common.model.Tensors;
 import org.shadowllm.common.predictor.FeatureScaler;
 import org.shadowllm.common.predictor.NetworkTensors;
@@ -39,7 +39,7 @@ public final class PredictorRuntime implements UnitScorer, AutoCloseable {
      * shape, or of another kind than {@code expected}, with a clear error.
      */
     public static PredictorRuntime load(
-            Path dir, OptConfig config, String modelName, PredictorKind expected, NDManager manager) {
+            Path dir, DecoderConfig config, String modelName, PredictorKind expected, NDManager manager) {
         UnitPredictor p = PredictorArtifacts.load(dir, config, modelName);
         if (p.kind() != expected) {
             throw new IllegalArgumentException(

@@ -7,7 +7,7 @@ import java.util.SplittableRandom;
 import org.shadowllm.bench.engine.DecodeEngine;
 import org.shadowllm.bench.sparse.LayerPlan;
 import org.shadowllm.bench.sparse.LayerPlanner;
-import org.shadowllm.bench.sparse.SparseOptModel;
+import org.shadowllm.bench.sparse.SparseDecoderModel;
 import org.shadowllm.bench.sparse.SparsityBudget;
 import org.shadowllm.bench.sparse.TokenPlanner;
 import org.shadowllm.bench.sparse.UnitScorer;
@@ -16,7 +16,7 @@ import org.shadowllm.common.criteria.CriteriaOptions;
 import org.shadowllm.common.criteria.ExampleImportance;
 import org.shadowllm.common.criteria.ImportanceCriterion;
 import org.shadowllm.common.criteria.ScoredExample;
-import org.shadowllm.common.model.OptConfig;
+import org.shadowllm.common.model.DecoderConfig;
 import org.shadowllm.common.predictor.PredictorKind;
 
 /**
@@ -70,16 +70,16 @@ public sealed interface SparsityMethod
      * with {@code scorer} (the engine's copy of this method's predictor, or the DJL one); static and oracle
      * plans are fixed for the sequence.
      */
-    TokenPlanner tokenPlanner(UnitScorer scorer, SparseOptModel model, int[] context);
+    TokenPlanner tokenPlanner(UnitScorer scorer, SparseDecoderModel model, int[] context);
 
     /** A planner that predicts during each forward pass. For static and oracle it is their fixed plan. */
-    default LayerPlanner live(SparseOptModel model, int[] context) {
+    default LayerPlanner live(SparseDecoderModel model, int[] context) {
         TokenPlanner fixed = tokenPlanner(null, model, context);
         return fixed::plan;
     }
 
     /** One plan per layer for a sequence, decided from {@code context} alone (index 0: null, dense). */
-    LayerPlan[] planFromContext(NDManager scope, SparseOptModel model, int[] context);
+    LayerPlan[] planFromContext(NDManager scope, SparseDecoderModel model, int[] context);
 
     /**
      * This predicted method, predicting at a sequence's first decoded token and again every {@code k} tokens
@@ -89,13 +89,13 @@ public sealed interface SparsityMethod
         throw new IllegalArgumentException(method() + " has no predictor to re-plan with");
     }
 
-    static SparsityMethod dense(OptConfig config) {
+    static SparsityMethod dense(DecoderConfig config) {
         return new Dense(config);
     }
 
     /** {@code headScores [L][H]}, {@code neuronScores [L][F]}: the set-level {@code criterion} of every unit. */
     static SparsityMethod staticMask(
-            OptConfig config,
+            DecoderConfig config,
             SparsityBudget budget,
             ImportanceCriterion criterion,
             float[][] headScores,
@@ -104,7 +104,7 @@ public sealed interface SparsityMethod
     }
 
     /** A mask drawn once from {@code seed}: uniform random scores for every unit, under {@code budget}. */
-    static SparsityMethod randomMask(OptConfig config, SparsityBudget budget, long seed) {
+    static SparsityMethod randomMask(DecoderConfig config, SparsityBudget budget, long seed) {
         SplittableRandom r = new SplittableRandom(seed);
         float[][] heads = new float[config.numLayers()][config.numHeads()];
         float[][] neurons = new float[config.numLayers()][config.ffnDim()];
@@ -119,7 +119,7 @@ public sealed interface SparsityMethod
     }
 
     static SparsityMethod predicted(
-            Method method, OptConfig config, SparsityBudget budget, PredictorRuntime predictor) {
+            Method method, DecoderConfig config, SparsityBudget budget, PredictorRuntime predictor) {
         if (method != Method.SHADOWLLM && method != Method.DEJAVU) {
             throw new IllegalArgumentException(method + " does not use a predictor");
         }
@@ -133,12 +133,12 @@ public sealed interface SparsityMethod
         return new PredictedMethod(method, budget, config, predictor, 1);
     }
 
-    static SparsityMethod oracle(OptConfig config, SparsityBudget budget, ImportanceCriterion criterion) {
+    static SparsityMethod oracle(DecoderConfig config, SparsityBudget budget, ImportanceCriterion criterion) {
         return new Oracle(budget, criterion);
     }
 
     /** Every unit, every token. */
-    record Dense(OptConfig config) implements SparsityMethod {
+    record Dense(DecoderConfig config) implements SparsityMethod {
         @Override
         public Method method() {
             return Method.DENSE;
@@ -150,17 +150,17 @@ public sealed interface SparsityMethod
         }
 
         @Override
-        public TokenPlanner tokenPlanner(UnitScorer scorer, SparseOptModel model, int[] context) {
+        public TokenPlanner tokenPlanner(UnitScorer scorer, SparseDecoderModel model, int[] context) {
             return TokenPlanner.DENSE;
         }
 
         @Override
-        public LayerPlanner live(SparseOptModel model, int[] context) {
+        public LayerPlanner live(SparseDecoderModel model, int[] context) {
             return LayerPlanner.DENSE;
         }
 
         @Override
-        public LayerPlan[] planFromContext(NDManager scope, SparseOptModel model, int[] context) {
+        public LayerPlan[] planFromContext(NDManager scope, SparseDecoderModel model, int[] context) {
             return new LayerPlan[config.numLayers()];
         }
     }
@@ -180,12 +180,12 @@ public sealed interface SparsityMethod
         }
 
         @Override
-        public TokenPlanner tokenPlanner(UnitScorer scorer, SparseOptModel model, int[] context) {
+        public TokenPlanner tokenPlanner(UnitScorer scorer, SparseDecoderModel model, int[] context) {
             return layer -> plans[layer];
         }
 
         @Override
-        public LayerPlan[] planFromContext(NDManager scope, SparseOptModel model, int[] context) {
+        public LayerPlan[] planFromContext(NDManager scope, SparseDecoderModel model, int[] context) {
             return plans;
         }
     }
@@ -198,13 +198,13 @@ public sealed interface SparsityMethod
         }
 
         @Override
-        public TokenPlanner tokenPlanner(UnitScorer scorer, SparseOptModel model, int[] context) {
+        public TokenPlanner tokenPlanner(UnitScorer scorer, SparseDecoderModel model, int[] context) {
             LayerPlan[] plans = planFromContext(null, model, context);
             return layer -> plans[layer];
         }
 
         @Override
-        public LayerPlan[] planFromContext(NDManager scope, SparseOptModel model, int[] context) {
+        public LayerPlan[] planFromContext(NDManager scope, SparseDecoderModel model, int[] context) {
             if (context.length < 2) {
                 throw new IllegalArgumentException("the oracle needs a context of at least 2 tokens");
             }

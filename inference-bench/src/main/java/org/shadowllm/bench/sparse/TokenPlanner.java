@@ -4,7 +4,7 @@ import org.shadowllm.common.predictor.FeatureSource;
 
 /**
  * Decides, token by token, which units each layer computes, from plain-array features. The decode engine
- * calls it directly; DJL's {@link SparseOptModel} through {@link LayerPlanner#of}. The arrays passed in
+ * calls it directly; DJL's {@link SparseDecoderModel} through {@link LayerPlanner#of}. The arrays passed in
  * are the caller's buffers: read them during the call, never keep them.
  */
 public interface TokenPlanner {

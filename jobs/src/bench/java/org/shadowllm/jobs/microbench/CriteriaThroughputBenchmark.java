@@ -11,15 +11,16 @@ import java.util.Arrays;
 import java.util.List;
 import java.util.SplittableRandom;
 import org.shadowllm.common.SharedPaths;
-import org.shadowllm.common.checkpoint.OptCheckpoint;
-import org.shadowllm.common.checkpoint.RandomOptCheckpoint;
+import org.shadowllm.common.checkpoint.ModelCheckpoint;
+import org.shadowllm.common.checkpoint.RandomCheckpoint;
 import org.shadowllm.common.criteria.CriteriaCalculator;
 import org.shadowllm.common.criteria.CriteriaOptions;
 import org.shadowllm.common.criteria.LoglikelihoodScorer;
 import org.shadowllm.common.criteria.ScoredExample;
+import org.shadowllm.common.model.DecoderConfig;
+import org.shadowllm.common.model.DecoderModel;
 import org.shadowllm.common.model.LayerTap;
-import org.shadowllm.common.model.OptConfig;
-import org.shadowllm.common.model.OptModel;
+import org.shadowllm.common.model.ModelFamily;
 
 /**
  * Criteria throughput: forward-only against forward + backward (all single-pass criteria) on the
@@ -38,26 +39,30 @@ public final class CriteriaThroughputBenchmark {
                 "criteria throughput: %d tokens per example, batch %d, median of %d, %d CPU threads%n",
                 tokens, batch, repeats, Runtime.getRuntime().availableProcessors());
         try (NDManager manager = NDManager.newBaseManager(Device.cpu())) {
-            try (OptModel tiny = OptCheckpoint.load(
+            try (DecoderModel tiny = ModelCheckpoint.load(
                     SharedPaths.require(SharedPaths.model("tiny-random-opt"), "tiny-random-opt"),
                     manager,
                     Device.cpu())) {
                 run("tiny-random-opt", tiny, tokens, batch, repeats);
             }
-            OptConfig shape125m = new OptConfig(50272, 768, 12, 12, 3072, 2048, 768, true, true, true, true, 2, 2, 1);
-            try (OptModel random = OptCheckpoint.fromStateDict(
-                    shape125m,
-                    RandomOptCheckpoint.stateDict(shape125m, 125L),
-                    manager,
-                    Device.cpu(),
-                    DataType.FLOAT32)) {
+            DecoderConfig shape125m = DecoderConfig.builder(ModelFamily.OPT)
+                    .shape(50272, 768, 12, 12, 3072)
+                    .maxPositions(2048)
+                    .wordEmbedProjDim(768)
+                    .norms(true, true)
+                    .biases(true)
+                    .tieWordEmbeddings(true)
+                    .specialTokens(2, 2, 1)
+                    .build();
+            try (DecoderModel random = ModelCheckpoint.fromStateDict(
+                    shape125m, RandomCheckpoint.stateDict(shape125m, 125L), manager, Device.cpu(), DataType.FLOAT32)) {
                 run("random OPT-125m shape", random, tokens, batch, repeats);
             }
         }
         System.out.printf("peak resident memory (VmHWM): %.0f MiB%n", peakRssMiB());
     }
 
-    private static void run(String name, OptModel model, int tokens, int batch, int repeats) {
+    private static void run(String name, DecoderModel model, int tokens, int batch, int repeats) {
         SplittableRandom rnd = new SplittableRandom(7);
         List<ScoredExample> examples = new ArrayList<>();
         for (int b = 0; b < batch; b++) {

@@ -12,7 +12,7 @@ import org.apache.spark.SparkConf;
 import org.apache.spark.sql.SparkSession;
 import org.shadowllm.common.criteria.ImportanceCriterion;
 import org.shadowllm.common.model.Autograd;
-import org.shadowllm.common.model.OptConfig;
+import org.shadowllm.common.model.DecoderConfig;
 import org.shadowllm.common.model.Tensors;
 import org.shadowllm.common.predictor.NetworkSpec;
 import org.shadowllm.common.predictor.PredictorKind;
@@ -51,7 +51,7 @@ public final class CapacityPlan {
         int perSet = args.length > 1 ? Integer.parseInt(args[1]) : 500;
         int chunk = args.length > 2 ? Integer.parseInt(args[2]) : 64;
         CriteriaManifest run = lastManifest(criteria + "/" + CriteriaTables.MANIFESTS);
-        OptConfig measured = run.inputs().modelConfig();
+        DecoderConfig measured = run.inputs().modelConfig();
         long examples = run.sets().stream()
                 .mapToLong(CriteriaManifest.SetEntry::examples)
                 .sum();

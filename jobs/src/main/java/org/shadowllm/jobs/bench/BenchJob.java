@@ -35,15 +35,15 @@ import org.shadowllm.bench.method.PredictorRuntime;
 import org.shadowllm.bench.method.SparsityMethod;
 import org.shadowllm.bench.report.BenchResult;
 import org.shadowllm.bench.report.HtmlReport;
-import org.shadowllm.bench.sparse.SparseOptModel;
+import org.shadowllm.bench.sparse.SparseDecoderModel;
 import org.shadowllm.bench.sparse.SparsityBudget;
 import org.shadowllm.common.SharedPaths;
+import org.shadowllm.common.checkpoint.ModelCheckpoint;
 import org.shadowllm.common.checkpoint.ModelFingerprint;
-import org.shadowllm.common.checkpoint.OptCheckpoint;
 import org.shadowllm.common.criteria.ImportanceCriterion;
 import org.shadowllm.common.device.DeviceSpec;
-import org.shadowllm.common.model.OptConfig;
-import org.shadowllm.common.model.OptModel;
+import org.shadowllm.common.model.DecoderConfig;
+import org.shadowllm.common.model.DecoderModel;
 import org.shadowllm.common.predictor.PredictorKind;
 import org.shadowllm.common.tasks.FewShotTask;
 import org.shadowllm.common.tasks.TaskExample;
@@ -121,7 +121,7 @@ public final class BenchJob {
                 ? StagedCommit.Snapshot.of(hadoop, options.criteriaInput())
                 : null;
         Path modelDir = SharedPaths.require(Path.of(options.model()), "model directory");
-        OptConfig config = OptCheckpoint.readConfig(modelDir);
+        DecoderConfig config = ModelCheckpoint.readConfig(modelDir);
         String modelName = modelDir.toAbsolutePath().normalize().getFileName().toString();
         String fingerprint = ModelFingerprint.of(modelDir);
         java.util.Set<String> tableRunIds = criteriaRead == null ? null : criteriaRunIds(modelName, fingerprint);
@@ -145,8 +145,8 @@ public final class BenchJob {
         List<BenchResult> results = new ArrayList<>();
         long start = System.nanoTime();
         // the JVM's shared copy: in local mode the executor threads measure on this same model
-        OptModel model = ExecutorModels.get(modelDir.toString(), fingerprint, device, 0);
-        SparseOptModel sparse = SpreadMeasures.sparse(model);
+        DecoderModel model = ExecutorModels.get(modelDir.toString(), fingerprint, device, 0);
+        SparseDecoderModel sparse = SpreadMeasures.sparse(model);
         try (NDManager root = NDManager.newBaseManager(device);
                 Predictors predictors = new Predictors(
                         root, config, modelName, fingerprint, hadoop, new Provenance(tableRunIds, Map.of()));
@@ -319,7 +319,7 @@ public final class BenchJob {
         }
     }
 
-    private static int minNeurons(BenchOptions options, OptConfig c) {
+    private static int minNeurons(BenchOptions options, DecoderConfig c) {
         return options.minNeurons() > 0 ? options.minNeurons() : SparsityBudget.defaultMinNeurons(c.ffnDim());
     }
 
@@ -330,7 +330,7 @@ public final class BenchJob {
      */
     private Map<String, List<BenchResult>> spreadMeasures(
             List<SparsityMethod> methods,
-            OptConfig config,
+            DecoderConfig config,
             Map<ImportanceCriterion, float[][][]> staticScores,
             String modelName,
             String fingerprint,
@@ -432,7 +432,8 @@ public final class BenchJob {
     }
 
     /** The static scores the static methods need, read from the criteria table on the driver. */
-    private Map<ImportanceCriterion, float[][][]> staticScores(OptConfig config, String modelName, String fingerprint) {
+    private Map<ImportanceCriterion, float[][][]> staticScores(
+            DecoderConfig config, String modelName, String fingerprint) {
         Map<ImportanceCriterion, float[][][]> staticScores = new java.util.EnumMap<>(ImportanceCriterion.class);
         for (ImportanceCriterion c : options.criteriaOf(Method.STATIC)) {
             staticScores.put(
@@ -444,7 +445,7 @@ public final class BenchJob {
     /** Every method configuration the options ask for, in report order; the same on the driver and executors. */
     static List<SparsityMethod> methods(
             BenchOptions options,
-            OptConfig config,
+            DecoderConfig config,
             String modelName,
             Map<ImportanceCriterion, float[][][]> staticScores,
             Predictors predictors) {
@@ -532,7 +533,7 @@ public final class BenchJob {
     /** Loads each predictor once. */
     static final class Predictors implements AutoCloseable {
         private final NDManager manager;
-        private final OptConfig config;
+        private final DecoderConfig config;
         private final String modelName;
         private final String fingerprint;
         private final Map<String, PredictorRuntime> loaded = new LinkedHashMap<>();
@@ -543,7 +544,7 @@ public final class BenchJob {
 
         Predictors(
                 NDManager manager,
-                OptConfig config,
+                DecoderConfig config,
                 String modelName,
                 String fingerprint,
                 org.apache.hadoop.conf.Configuration conf,
@@ -627,7 +628,7 @@ public final class BenchJob {
     }
 
     /** The fraction of each layer's heads and neurons a fixed plan (static, random) keeps: how a budget spreads. */
-    private List<BenchResult> allocation(SparsityMethod m, OptConfig c) {
+    private List<BenchResult> allocation(SparsityMethod m, DecoderConfig c) {
         List<BenchResult> out = new ArrayList<>();
         var plans = m.fixedPlans();
         if (plans == null) {

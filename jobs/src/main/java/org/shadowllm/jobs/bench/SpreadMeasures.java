@@ -11,11 +11,11 @@ import org.apache.spark.api.java.function.Function;
 import org.shadowllm.bench.eval.PerplexityEval;
 import org.shadowllm.bench.eval.ZeroShotEval;
 import org.shadowllm.bench.method.SparsityMethod;
-import org.shadowllm.bench.sparse.SparseOptModel;
+import org.shadowllm.bench.sparse.SparseDecoderModel;
 import org.shadowllm.common.criteria.ImportanceCriterion;
 import org.shadowllm.common.device.DeviceSpec;
-import org.shadowllm.common.model.OptConfig;
-import org.shadowllm.common.model.OptModel;
+import org.shadowllm.common.model.DecoderConfig;
+import org.shadowllm.common.model.DecoderModel;
 import org.shadowllm.common.tasks.FewShotTask;
 import org.shadowllm.common.tasks.TaskExample;
 import org.shadowllm.common.tokenizer.ByteLevelBpeTokenizer;
@@ -37,8 +37,8 @@ final class SpreadMeasures implements Function<SpreadMeasures.Item, SpreadMeasur
     private static final Logger LOG = LoggerFactory.getLogger(SpreadMeasures.class);
     static final String PERPLEXITY = "perplexity";
     static final String ACCURACY = "accuracy";
-    private static final Map<OptModel, SparseOptModel> SPARSE = new IdentityHashMap<>();
-    private static final Map<OptModel, RunState> RUNS = new IdentityHashMap<>();
+    private static final Map<DecoderModel, SparseDecoderModel> SPARSE = new IdentityHashMap<>();
+    private static final Map<DecoderModel, RunState> RUNS = new IdentityHashMap<>();
 
     /**
      * One shard of a measurement: the measurement's place in the report, the method's index, the
@@ -84,10 +84,10 @@ final class SpreadMeasures implements Function<SpreadMeasures.Item, SpreadMeasur
     @Override
     public Outcome call(Item item) {
         Device device = DeviceSpec.parse(options.device()).resolve();
-        OptModel model = ExecutorModels.get(options.model(), fingerprint, device, 0);
-        try (OptModel.Exclusive held = model.exclusive();
+        DecoderModel model = ExecutorModels.get(options.model(), fingerprint, device, 0);
+        try (DecoderModel.Exclusive held = model.exclusive();
                 NDManager root = NDManager.newBaseManager(device)) {
-            SparseOptModel sparse = sparse(model);
+            SparseDecoderModel sparse = sparse(model);
             RunState run = runState(model, device);
             SparsityMethod m = run.methods().get(item.method());
             if (item.measure().equals(PERPLEXITY)) {
@@ -122,7 +122,7 @@ final class SpreadMeasures implements Function<SpreadMeasures.Item, SpreadMeasur
      * This run's state on {@code model}; a later run's replaces it. Call holding the model's exclusive
      * lock: every task using a state of this model holds it, so none uses the one replaced.
      */
-    private RunState runState(OptModel model, Device device) {
+    private RunState runState(DecoderModel model, Device device) {
         String run = invocation;
         synchronized (RUNS) {
             RunState state = RUNS.get(model);
@@ -133,7 +133,7 @@ final class SpreadMeasures implements Function<SpreadMeasures.Item, SpreadMeasur
                 RUNS.remove(model);
                 state.close();
             }
-            OptConfig config = model.config();
+            DecoderConfig config = model.config();
             NDManager manager = NDManager.newBaseManager(device);
             BenchJob.Predictors predictors = new BenchJob.Predictors(
                     manager, config, modelName, fingerprint, LocalCopy.configuration(hadoop), chosen);
@@ -155,9 +155,9 @@ final class SpreadMeasures implements Function<SpreadMeasures.Item, SpreadMeasur
     }
 
     /** The JVM's sparse view of {@code model}, made once: it copies some weights. */
-    static SparseOptModel sparse(OptModel model) {
+    static SparseDecoderModel sparse(DecoderModel model) {
         synchronized (SPARSE) {
-            return SPARSE.computeIfAbsent(model, SparseOptModel::new);
+            return SPARSE.computeIfAbsent(model, SparseDecoderModel::new);
         }
     }
 }

@@ -7,7 +7,7 @@ import java.util.List;
 import org.apache.spark.sql.Dataset;
 import org.apache.spark.sql.Row;
 import org.apache.spark.sql.SparkSession;
-import org.shadowllm.common.model.OptConfig;
+import org.shadowllm.common.model.DecoderConfig;
 import org.shadowllm.jobs.criteria.CriteriaTables;
 import org.shadowllm.jobs.tables.Fingerprints;
 import org.shadowllm.jobs.tables.StagedCommit;
@@ -21,7 +21,12 @@ final class StaticScores {
 
     /** {@code [0]} heads {@code [L][H]}, {@code [1]} neurons {@code [L][F]}. */
     static float[][][] read(
-            SparkSession spark, String input, String model, String fingerprint, String criterion, OptConfig config) {
+            SparkSession spark,
+            String input,
+            String model,
+            String fingerprint,
+            String criterion,
+            DecoderConfig config) {
         String path = input.replaceAll("/+$", "") + "/" + CriteriaTables.UNITS;
         StagedCommit.requireNoPendingCommit(spark.sparkContext().hadoopConfiguration(), input);
         if (!CriteriaTables.exists(spark, path)) {

@@ -19,8 +19,8 @@ import org.shadowllm.common.criteria.ImportanceCriterion;
 import org.shadowllm.common.criteria.ScoredExample;
 import org.shadowllm.common.criteria.SetLevelCriteria;
 import org.shadowllm.common.device.DeviceSpec;
-import org.shadowllm.common.model.OptConfig;
-import org.shadowllm.common.model.OptModel;
+import org.shadowllm.common.model.DecoderConfig;
+import org.shadowllm.common.model.DecoderModel;
 import org.shadowllm.common.tasks.FewShotTask;
 import org.shadowllm.jobs.tables.CriteriaExamplesTable;
 import org.shadowllm.jobs.tables.UnitImportanceTable;
@@ -64,12 +64,12 @@ final class ChunkProcessor implements Function<WorkChunk, ChunkProcessor.Output>
     @Override
     public Output call(WorkChunk chunk) {
         long start = System.nanoTime();
-        OptModel model = ExecutorModels.get(
+        DecoderModel model = ExecutorModels.get(
                 options.model(),
                 modelFingerprint,
                 device(),
                 options.threads() > 0 ? options.threads() : executorCores());
-        OptConfig c = model.config();
+        DecoderConfig c = model.config();
         CriteriaCalculator calc = new CriteriaCalculator(model);
         CriteriaOptions opts = new CriteriaOptions(options.criteria(), false, true);
         SetPartial partial = new SetPartial(c, options.criteria(), options.seed(), chunk.first());
@@ -153,7 +153,7 @@ final class ChunkProcessor implements Function<WorkChunk, ChunkProcessor.Output>
         }
     }
 
-    private Row exampleRow(WorkChunk chunk, WorkItem w, ExampleImportance r, OptConfig c) {
+    private Row exampleRow(WorkChunk chunk, WorkItem w, ExampleImportance r, DecoderConfig c) {
         Map<ImportanceCriterion, float[]> heads = new EnumMap<>(ImportanceCriterion.class);
         Map<ImportanceCriterion, float[]> neurons = new EnumMap<>(ImportanceCriterion.class);
         for (ImportanceCriterion crit : r.heads().keySet()) {

@@ -21,10 +21,10 @@ import org.apache.spark.sql.SparkSession;
 import org.apache.spark.storage.StorageLevel;
 import org.apache.spark.util.LongAccumulator;
 import org.shadowllm.common.SharedPaths;
+import org.shadowllm.common.checkpoint.ModelCheckpoint;
 import org.shadowllm.common.checkpoint.ModelFingerprint;
-import org.shadowllm.common.checkpoint.OptCheckpoint;
 import org.shadowllm.common.criteria.ImportanceCriterion;
-import org.shadowllm.common.model.OptConfig;
+import org.shadowllm.common.model.DecoderConfig;
 import org.shadowllm.common.tasks.FewShotTask;
 import org.shadowllm.common.tasks.Prompt;
 import org.shadowllm.common.tasks.PromptBuilder;
@@ -103,7 +103,7 @@ public final class CriteriaJob {
     private Summary compute(org.shadowllm.jobs.tables.OutputLock lock) {
         long start = System.nanoTime();
         Path modelDir = SharedPaths.require(Path.of(options.model()), "model directory");
-        OptConfig config = OptCheckpoint.readConfig(modelDir);
+        DecoderConfig config = ModelCheckpoint.readConfig(modelDir);
         ByteLevelBpeTokenizer tokenizer = TokenizerLoader.load(modelDir, config.bosTokenId());
         String modelName = modelDir.toAbsolutePath().normalize().getFileName().toString();
         String fingerprint = ModelFingerprint.of(modelDir);
@@ -309,7 +309,7 @@ public final class CriteriaJob {
 
     /** Reads the tasks, builds and tokenizes every prompt. Deterministic for given options. */
     public static Plan plan(
-            CriteriaJobOptions options, TaskReader reader, ByteLevelBpeTokenizer tokenizer, OptConfig config) {
+            CriteriaJobOptions options, TaskReader reader, ByteLevelBpeTokenizer tokenizer, DecoderConfig config) {
         List<MalformedRow> malformed = new ArrayList<>();
         PromptBuilder prompts = new PromptBuilder(options.seed());
         List<WorkSet> sets = new ArrayList<>();
@@ -348,13 +348,13 @@ public final class CriteriaJob {
         return new Plan(sets, malformed, inputCounts, digests);
     }
 
-    private static WorkItem tokenize(Prompt p, ByteLevelBpeTokenizer tokenizer, OptConfig config) {
+    private static WorkItem tokenize(Prompt p, ByteLevelBpeTokenizer tokenizer, DecoderConfig config) {
         PromptTokens t = PromptTokens.of(p, tokenizer, config.maxPositionEmbeddings());
         return new WorkItem(p.exampleId(), t.tokens(), t.continuationLength(), t.truncated());
     }
 
     /** Says what the run needs from the config's shape and the longest prompt; refuses one that cannot fit here. */
-    private void requireMemory(OptConfig config, List<WorkSet> sets) {
+    private void requireMemory(DecoderConfig config, List<WorkSet> sets) {
         int longest = sets.stream()
                 .flatMap(s -> s.items().stream())
                 .mapToInt(w -> w.tokens().length)
@@ -402,7 +402,7 @@ public final class CriteriaJob {
             String staging,
             Path modelDir,
             String fingerprint,
-            OptConfig config,
+            DecoderConfig config,
             List<WorkSet> sets,
             Map<String, Double> setSeconds,
             Map<String, String> inputs,

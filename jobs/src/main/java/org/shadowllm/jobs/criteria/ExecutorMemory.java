@@ -4,9 +4,9 @@ import java.util.EnumSet;
 import java.util.Locale;
 import java.util.Set;
 import java.util.stream.Collectors;
-import org.shadowllm.common.checkpoint.RandomOptCheckpoint;
+import org.shadowllm.common.checkpoint.RandomCheckpoint;
 import org.shadowllm.common.criteria.ImportanceCriterion;
-import org.shadowllm.common.model.OptConfig;
+import org.shadowllm.common.model.DecoderConfig;
 
 /**
  * What an executor needs outside its Java heap to score a model, from the config's shape and the
@@ -19,8 +19,8 @@ import org.shadowllm.common.model.OptConfig;
 record ExecutorMemory(long weightBytes, long graspBytes, long activationBytes) {
     static final long GIB = 1L << 30;
 
-    static ExecutorMemory of(OptConfig config, Set<ImportanceCriterion> criteria, int batchSize, int maxTokens) {
-        long params = RandomOptCheckpoint.layout(config).stream()
+    static ExecutorMemory of(DecoderConfig config, Set<ImportanceCriterion> criteria, int batchSize, int maxTokens) {
+        long params = RandomCheckpoint.layout(config).stream()
                 .mapToLong(e -> e.spec().numel())
                 .sum();
         long fc1 = (long) config.numLayers() * config.ffnDim() * config.hiddenSize();

@@ -7,17 +7,17 @@ import java.nio.file.Path;
 import java.util.Map;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.atomic.AtomicInteger;
+import org.shadowllm.common.checkpoint.ModelCheckpoint;
 import org.shadowllm.common.checkpoint.ModelFingerprint;
-import org.shadowllm.common.checkpoint.OptCheckpoint;
-import org.shadowllm.common.model.OptModel;
+import org.shadowllm.common.model.DecoderModel;
 
 /**
  * One loaded model per (checkpoint fingerprint, device) per JVM, shared by every Spark task on the executor.
- * Passes on a model are serialized ({@link OptModel#exclusive()}), so PyTorch gets all the executor's
+ * Passes on a model are serialized ({@link DecoderModel#exclusive()}), so PyTorch gets all the executor's
  * cores for its intra-op threads.
  */
 public final class ExecutorModels {
-    private static final Map<String, OptModel> MODELS = new ConcurrentHashMap<>();
+    private static final Map<String, DecoderModel> MODELS = new ConcurrentHashMap<>();
     private static final AtomicInteger LOADS = new AtomicInteger();
     private static NDManager root;
 
@@ -28,8 +28,8 @@ public final class ExecutorModels {
      * PyTorch's CPU threads; it changes only while the model is held, since changing it during a pass
      * is unsafe. 0 keeps the current setting.
      */
-    public static OptModel get(String modelDir, String fingerprint, Device device, int threads) {
-        OptModel model = MODELS.computeIfAbsent(fingerprint + "@" + device, k -> {
+    public static DecoderModel get(String modelDir, String fingerprint, Device device, int threads) {
+        DecoderModel model = MODELS.computeIfAbsent(fingerprint + "@" + device, k -> {
             synchronized (ExecutorModels.class) {
                 String local = ModelFingerprint.of(Path.of(modelDir));
                 if (!local.equals(fingerprint)) {
@@ -40,11 +40,11 @@ public final class ExecutorModels {
                     root = NDManager.newBaseManager();
                 }
                 LOADS.incrementAndGet();
-                return OptCheckpoint.load(Path.of(modelDir), root, device);
+                return ModelCheckpoint.load(Path.of(modelDir), root, device);
             }
         });
         if (threads > 0 && JniUtils.getNumThreads() != threads) {
-            try (OptModel.Exclusive held = model.exclusive()) {
+            try (DecoderModel.Exclusive held = model.exclusive()) {
                 JniUtils.setNumThreads(threads);
             }
         }

@@ -8,7 +8,7 @@ import org.shadowllm.common.criteria.ExampleImportance;
 import org.shadowllm.common.criteria.ImportanceCriterion;
 import org.shadowllm.common.criteria.ScoredExample;
 import org.shadowllm.common.criteria.SetLevelCriteria;
-import org.shadowllm.common.model.OptConfig;
+import org.shadowllm.common.model.DecoderConfig;
 
 /**
  * What the unit rows of a set need from some of its examples: per-unit statistics per criterion and
@@ -21,7 +21,7 @@ final class SetPartial implements Serializable {
     private final Map<ImportanceCriterion, UnitStatistics> neurons = new EnumMap<>(ImportanceCriterion.class);
     private final SetLevelCriteria setLevel;
 
-    SetPartial(OptConfig c, Set<ImportanceCriterion> criteria, long seed, int first) {
+    SetPartial(DecoderConfig c, Set<ImportanceCriterion> criteria, long seed, int first) {
         for (ImportanceCriterion crit : criteria) {
             heads.put(crit, new UnitStatistics(c.numLayers(), c.numHeads()));
             neurons.put(crit, new UnitStatistics(c.numLayers(), c.ffnDim()));

@@ -15,7 +15,7 @@ import org.apache.hadoop.conf.Configuration;
 import org.apache.hadoop.fs.FileStatus;
 import org.apache.hadoop.fs.FileSystem;
 import org.apache.hadoop.fs.Path;
-import org.shadowllm.common.model.OptConfig;
+import org.shadowllm.common.model.DecoderConfig;
 
 /**
  * {@code manifests/<run_id>.json}: what a criteria run read, with which options, and what it wrote per
@@ -47,7 +47,7 @@ public record CriteriaManifest(
     public record Inputs(
             String model,
             String modelFingerprint,
-            OptConfig modelConfig,
+            DecoderConfig modelConfig,
             String data,
             Map<String, Integer> splitRecords) {}
 

@@ -10,8 +10,9 @@ import java.util.Set;
 import org.shadowllm.common.SharedPaths;
 import org.shadowllm.common.checkpoint.CheckpointFormat;
 import org.shadowllm.common.checkpoint.ModelFingerprint;
-import org.shadowllm.common.checkpoint.RandomOptCheckpoint;
-import org.shadowllm.common.model.OptConfig;
+import org.shadowllm.common.checkpoint.RandomCheckpoint;
+import org.shadowllm.common.model.DecoderConfig;
+import org.shadowllm.common.model.ModelFamily;
 import org.shadowllm.common.safetensors.SafetensorsDtype;
 import org.shadowllm.jobs.cli.CommandLine;
 
@@ -93,7 +94,7 @@ public final class RandomCheckpointTool {
                 USAGE);
         record Options(
                 Path output,
-                OptConfig config,
+                DecoderConfig config,
                 SafetensorsDtype dtype,
                 CheckpointFormat format,
                 long seed,
@@ -107,21 +108,15 @@ public final class RandomCheckpointTool {
             int vocab = Integer.parseInt(m.getOrDefault("vocab", "50272"));
             int positions = Integer.parseInt(m.getOrDefault("positions", "2048"));
             // GPT-2 ids with BOS = EOS = 50256, as the shared models: the copied tokenizer's ids
-            OptConfig config = new OptConfig(
-                    vocab,
-                    shape.hidden,
-                    layers,
-                    shape.heads,
-                    shape.ffn,
-                    positions,
-                    shape.hidden,
-                    true,
-                    true,
-                    true,
-                    true,
-                    50256,
-                    50256,
-                    1);
+            DecoderConfig config = DecoderConfig.builder(ModelFamily.OPT)
+                    .shape(vocab, shape.hidden, layers, shape.heads, shape.ffn)
+                    .maxPositions(positions)
+                    .wordEmbedProjDim(shape.hidden)
+                    .norms(true, true)
+                    .biases(true)
+                    .tieWordEmbeddings(true)
+                    .specialTokens(50256, 50256, 1)
+                    .build();
             SafetensorsDtype dtype =
                     switch (m.getOrDefault("dtype", "fp16").trim().toLowerCase(Locale.ROOT)) {
                         case "fp16" -> SafetensorsDtype.F16;
@@ -150,7 +145,7 @@ public final class RandomCheckpointTool {
             throw new IllegalArgumentException(o.output() + " exists: the tool writes a new model folder only");
         }
         long start = System.nanoTime();
-        RandomOptCheckpoint.write(o.output(), o.config(), o.seed(), o.dtype(), o.format());
+        RandomCheckpoint.write(o.output(), o.config(), o.seed(), o.dtype(), o.format());
         try {
             for (String name : new String[] {"vocab.json", "merges.txt", "tokenizer.json"}) {
                 Path from = o.tokenizer().resolve(name);

@@ -22,11 +22,11 @@ import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 import org.shadowllm.bench.report.BenchResult;
 import org.shadowllm.common.SharedPaths;
-import org.shadowllm.common.checkpoint.OptCheckpoint;
+import org.shadowllm.common.checkpoint.ModelCheckpoint;
 import org.shadowllm.common.criteria.LoglikelihoodScorer;
 import org.shadowllm.common.criteria.ScoredExample;
+import org.shadowllm.common.model.DecoderModel;
 import org.shadowllm.common.model.LayerTap;
-import org.shadowllm.common.model.OptModel;
 import org.shadowllm.common.predictor.PredictorArtifacts;
 import org.shadowllm.common.predictor.PredictorKind;
 import org.shadowllm.common.predictor.PredictorShape;
@@ -64,7 +64,7 @@ class BenchJobIntegrationTest {
                 "--run-id",
                 "crit");
         trainer = out.resolve("trainer").toString();
-        PredictorShape shape = PredictorShape.of(OptCheckpoint.readConfig(SharedPaths.model("tiny-random-opt")));
+        PredictorShape shape = PredictorShape.of(ModelCheckpoint.readConfig(SharedPaths.model("tiny-random-opt")));
         for (PredictorKind k : List.of(PredictorKind.SHADOWLLM_SPLIT, PredictorKind.DEJAVU)) {
             PredictorArtifacts.save(
                     RandomPredictors.of(k, shape, 32, 3),
@@ -171,7 +171,7 @@ class BenchJobIntegrationTest {
     /** BOS + window text tokens per window; the tokens after the prefix scored by the plain dense model. */
     private static double referencePerplexity(int window, int prefix, int windows) throws Exception {
         Path model = SharedPaths.model("tiny-random-opt");
-        var config = OptCheckpoint.readConfig(model);
+        var config = ModelCheckpoint.readConfig(model);
         ByteLevelBpeTokenizer tok = TokenizerLoader.load(model, config.bosTokenId());
         List<Integer> ids = new ArrayList<>();
         for (String line : Files.readAllLines(SharedPaths.root().resolve("data/wikitext-2-raw/test.txt"))) {
@@ -192,7 +192,7 @@ class BenchJobIntegrationTest {
             examples.add(new ScoredExample("w" + w, seq, window - prefix));
         }
         try (NDManager m = NDManager.newBaseManager(Device.cpu());
-                OptModel opt = OptCheckpoint.load(model, m, Device.cpu())) {
+                DecoderModel opt = ModelCheckpoint.load(model, m, Device.cpu())) {
             double nll = 0;
             for (double s : new LoglikelihoodScorer(opt).sumLogprobs(examples, LayerTap.NONE)) {
                 nll -= s;
@@ -312,7 +312,7 @@ class BenchJobIntegrationTest {
                                 "2"))
                 .run();
         Path model = SharedPaths.model("tiny-random-opt");
-        var config = OptCheckpoint.readConfig(model);
+        var config = ModelCheckpoint.readConfig(model);
         ByteLevelBpeTokenizer tok = TokenizerLoader.load(model, config.bosTokenId());
         List<String> docs = org.shadowllm.bench.eval.WikiTextDocuments.articles(
                         Files.readAllLines(SharedPaths.root().resolve("data/wikitext-2-raw/test.txt")))
@@ -343,7 +343,7 @@ class BenchJobIntegrationTest {
         assertTrue(tokens > span, "the articles need more than one window");
         double nll = 0;
         try (NDManager m = NDManager.newBaseManager(Device.cpu());
-                OptModel opt = OptCheckpoint.load(model, m, Device.cpu())) {
+                DecoderModel opt = ModelCheckpoint.load(model, m, Device.cpu())) {
             for (ScoredExample w : windows) {
                 for (double v : new LoglikelihoodScorer(opt).sumLogprobs(List.of(w), LayerTap.NONE)) {
                     nll -= v;
@@ -389,7 +389,7 @@ class BenchJobIntegrationTest {
     @Test
     void aRerunUnderTheSameRunIdMeasuresThePredictorsItIsGivenNotThoseTheJvmHeld() {
         Path other = out.resolve("other-trainer");
-        PredictorShape shape = PredictorShape.of(OptCheckpoint.readConfig(SharedPaths.model("tiny-random-opt")));
+        PredictorShape shape = PredictorShape.of(ModelCheckpoint.readConfig(SharedPaths.model("tiny-random-opt")));
         PredictorArtifacts.save(
                 RandomPredictors.of(PredictorKind.SHADOWLLM_SPLIT, shape, 32, 11),
                 other.resolve("predictors/tiny-random-opt/plainact/shadowllm-split"));
@@ -460,7 +460,7 @@ class BenchJobIntegrationTest {
                         "m",
                         "f",
                         "plainact",
-                        OptCheckpoint.readConfig(SharedPaths.model("tiny-random-opt"))));
+                        ModelCheckpoint.readConfig(SharedPaths.model("tiny-random-opt"))));
         assertTrue(
                 e.getMessage().contains("layer 1 head 2") && e.getMessage().contains("not a finite number"),
                 e.getMessage());
@@ -537,7 +537,7 @@ class BenchJobIntegrationTest {
         PredictorArtifacts.save(
                 RandomPredictors.of(
                         PredictorKind.SHADOWLLM_SPLIT,
-                        PredictorShape.of(OptCheckpoint.readConfig(SharedPaths.model("tiny-random-opt"))),
+                        PredictorShape.of(ModelCheckpoint.readConfig(SharedPaths.model("tiny-random-opt"))),
                         32,
                         3),
                 dir);
@@ -566,7 +566,7 @@ class BenchJobIntegrationTest {
     /** The artifact replaced between the driver's choice and an executor's load is refused there. */
     @Test
     void anExecutorRefusesAPredictorOtherThanTheOneTheDriverChose() throws Exception {
-        var config = OptCheckpoint.readConfig(SharedPaths.model("tiny-random-opt"));
+        var config = ModelCheckpoint.readConfig(SharedPaths.model("tiny-random-opt"));
         String dir = Path.of(trainer, "predictors", "tiny-random-opt", "plainact", "dejavu")
                 .toString();
         try (ai.djl.ndarray.NDManager manager = ai.djl.ndarray.NDManager.newBaseManager()) {

@@ -29,13 +29,13 @@ import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 import org.shadowllm.common.SharedPaths;
 import org.shadowllm.common.Tolerance;
-import org.shadowllm.common.checkpoint.OptCheckpoint;
+import org.shadowllm.common.checkpoint.ModelCheckpoint;
 import org.shadowllm.common.criteria.CriteriaCalculator;
 import org.shadowllm.common.criteria.CriteriaOptions;
 import org.shadowllm.common.criteria.ExampleImportance;
 import org.shadowllm.common.criteria.ImportanceCriterion;
 import org.shadowllm.common.criteria.ScoredExample;
-import org.shadowllm.common.model.OptModel;
+import org.shadowllm.common.model.DecoderModel;
 import org.shadowllm.common.tokenizer.TokenizerLoader;
 import org.shadowllm.jobs.JobRuns;
 import org.shadowllm.jobs.LocalSpark;
@@ -113,7 +113,7 @@ class CriteriaJobIntegrationTest {
 
         Path modelDir = SharedPaths.model("tiny-random-opt");
         try (NDManager m = NDManager.newBaseManager(Device.cpu());
-                OptModel model = OptCheckpoint.load(modelDir, m, Device.cpu())) {
+                DecoderModel model = ModelCheckpoint.load(modelDir, m, Device.cpu())) {
             var plan = CriteriaJob.plan(
                     o,
                     new TaskReader(o.data(), new Configuration()),
@@ -183,7 +183,7 @@ class CriteriaJobIntegrationTest {
         org.shadowllm.jobs.tables.CriteriaManifest typed =
                 org.shadowllm.jobs.tables.CriteriaManifest.fromJson(Files.readString(manifest), manifest.toString());
         assertEquals(
-                OptCheckpoint.readConfig(SharedPaths.model("tiny-random-opt")),
+                ModelCheckpoint.readConfig(SharedPaths.model("tiny-random-opt")),
                 typed.inputs().modelConfig());
         assertEquals(List.of(0, 3, 5), typed.options().shots());
         assertEquals(21, typed.sets().size());
@@ -405,7 +405,7 @@ class CriteriaJobIntegrationTest {
         Files.createDirectories(Path.of(output, CriteriaTables.MANIFESTS));
         Files.writeString(
                 Path.of(output, CriteriaTables.MANIFESTS, "old.json"),
-                "{\"run_id\": \"old\", \"inputs\": {\"model_config\": \"OptConfig[vocabSize=5]\"}}");
+                "{\"run_id\": \"old\", \"inputs\": {\"model_config\": \"DecoderConfig[vocabSize=5]\"}}");
         new CriteriaJob(spark, options(output, JobRuns.concat(common, "--run-id", "night-1"))).run();
         CriteriaJob.Summary again =
                 new CriteriaJob(spark, options(output, JobRuns.concat(common, "--run-id", "night-2"))).run();
@@ -530,7 +530,7 @@ class CriteriaJobIntegrationTest {
                 "train");
         TaskReader reader = new TaskReader(o.data(), new Configuration());
         Path modelDir = SharedPaths.model("tiny-random-opt");
-        var config = OptCheckpoint.readConfig(modelDir);
+        var config = ModelCheckpoint.readConfig(modelDir);
         var plan = CriteriaJob.plan(o, reader, TokenizerLoader.load(modelDir, config.bosTokenId()), config);
         for (WorkSet set : plan.sets()) {
             String split = set.task().key().equals("copa") ? "train" : "validation";

@@ -7,13 +7,21 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 import java.util.EnumSet;
 import java.util.Set;
 import org.junit.jupiter.api.Test;
-import org.shadowllm.common.checkpoint.RandomOptCheckpoint;
+import org.shadowllm.common.checkpoint.RandomCheckpoint;
 import org.shadowllm.common.criteria.ImportanceCriterion;
-import org.shadowllm.common.model.OptConfig;
+import org.shadowllm.common.model.DecoderConfig;
+import org.shadowllm.common.model.ModelFamily;
 
 class ExecutorMemoryTest {
-    static final OptConfig OPT_1_3B =
-            new OptConfig(50272, 2048, 24, 32, 8192, 2048, 2048, true, true, true, true, 2, 2, 1);
+    static final DecoderConfig OPT_1_3B = DecoderConfig.builder(ModelFamily.OPT)
+            .shape(50272, 2048, 24, 32, 8192)
+            .maxPositions(2048)
+            .wordEmbedProjDim(2048)
+            .norms(true, true)
+            .biases(true)
+            .tieWordEmbeddings(true)
+            .specialTokens(2, 2, 1)
+            .build();
     static final Set<ImportanceCriterion> ALL = EnumSet.allOf(ImportanceCriterion.class);
     static final long GIB = 1L << 30;
 
@@ -30,7 +38,7 @@ class ExecutorMemoryTest {
         assertTrue(
                 m.activationBytes() > ExecutorMemory.of(OPT_1_3B, ALL, 1, 600).activationBytes());
         assertEquals(
-                RandomOptCheckpoint.layout(OPT_1_3B).stream()
+                RandomCheckpoint.layout(OPT_1_3B).stream()
                         .mapToLong(e -> e.spec().numel())
                         .sum(),
                 m.weightBytes() / 4);

@@ -20,9 +20,9 @@ import org.junit.jupiter.api.io.TempDir;
 import org.shadowllm.bench.method.PredictorRuntime;
 import org.shadowllm.common.SharedPaths;
 import org.shadowllm.common.Tolerance;
+import org.shadowllm.common.checkpoint.ModelCheckpoint;
 import org.shadowllm.common.checkpoint.ModelFingerprint;
-import org.shadowllm.common.checkpoint.OptCheckpoint;
-import org.shadowllm.common.checkpoint.RandomOptCheckpoint;
+import org.shadowllm.common.checkpoint.RandomCheckpoint;
 import org.shadowllm.common.predictor.PredictorArtifacts;
 import org.shadowllm.common.predictor.PredictorKind;
 import org.shadowllm.common.predictor.UnitPredictor;
@@ -119,7 +119,7 @@ class TrainerJobIntegrationTest {
         assertEquals("plainact", shadowHeads.getAs("criterion"));
         assertEquals("copa,piqa", shadowHeads.getAs("tasks"));
 
-        var config = OptCheckpoint.readConfig(SharedPaths.model("tiny-random-opt"));
+        var config = ModelCheckpoint.readConfig(SharedPaths.model("tiny-random-opt"));
         for (TrainerJob.Result r : s.results()) {
             UnitPredictor loaded = PredictorArtifacts.load(Path.of(r.artifact()), config, "tiny-random-opt");
             assertEquals(r.predictor().manifest(), loaded.manifest());
@@ -223,7 +223,7 @@ class TrainerJobIntegrationTest {
     void servingScoresEqualTheTrainersEvaluationOnTheSameRecord() {
         String output = out.resolve("serving").toString();
         TrainerJob.Summary s = new TrainerJob(spark, options(output, "--predictors", "shadowllm-split,dejavu")).run();
-        var config = OptCheckpoint.readConfig(SharedPaths.model("tiny-random-opt"));
+        var config = ModelCheckpoint.readConfig(SharedPaths.model("tiny-random-opt"));
         List<ImportanceRecord> tableRecords = records(
                 org.shadowllm.common.criteria.ImportanceCriterion.PLAINACT,
                 org.shadowllm.common.predictor.FeaturePosition.PLAN,
@@ -272,7 +272,7 @@ class TrainerJobIntegrationTest {
                 Files.copy(f, other.resolve(f.getFileName()));
             }
         }
-        RandomOptCheckpoint.write(other, OptCheckpoint.readConfig(original), 99);
+        RandomCheckpoint.write(other, ModelCheckpoint.readConfig(original), 99);
         String mixed = out.resolve("mixed").toString();
         String[] common = {"--output", mixed, "--shots", "0", "--examples", "4", "--criteria", "plainact"};
         new CriteriaJob(

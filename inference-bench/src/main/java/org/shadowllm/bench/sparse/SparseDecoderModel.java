@@ -10,11 +10,11 @@ import ai.djl.pytorch.engine.PtNDArray;
 import ai.djl.pytorch.jni.JniUtils;
 import java.util.ArrayList;
 import java.util.List;
+import org.shadowllm.common.model.DecoderConfig;
 import org.shadowllm.common.model.DecoderLayer;
+import org.shadowllm.common.model.DecoderModel;
 import org.shadowllm.common.model.KvCache;
 import org.shadowllm.common.model.LayerWeights;
-import org.shadowllm.common.model.OptConfig;
-import org.shadowllm.common.model.OptModel;
 import org.shadowllm.common.model.Tensors;
 
 /**
@@ -36,9 +36,9 @@ import org.shadowllm.common.model.Tensors;
  * token (a static mask, a window's fixed plan) is gathered once; a plan used for a single token reads
  * its out_proj and fc2 rows in place through a sparse product. Not thread-safe: one sequence at a time.
  */
-public final class SparseOptModel implements AutoCloseable {
-    private final OptModel model;
-    private final OptConfig config;
+public final class SparseDecoderModel implements AutoCloseable {
+    private final DecoderModel model;
+    private final DecoderConfig config;
     private final NDManager manager;
     private final List<Layer> layers = new ArrayList<>();
     private final Compact[] compact;
@@ -97,10 +97,10 @@ public final class SparseOptModel implements AutoCloseable {
         }
     }
 
-    public SparseOptModel(OptModel model) {
+    public SparseDecoderModel(DecoderModel model) {
         this.model = model;
         this.config = model.config();
-        if (!config.enableBias()) {
+        if (!config.biases()) {
             throw new IllegalArgumentException("sparse execution supports OPT layers with biases (enable_bias true)");
         }
         this.manager = model.weights().manager().newSubManager();
@@ -142,18 +142,18 @@ public final class SparseOptModel implements AutoCloseable {
         return view;
     }
 
-    public OptConfig config() {
+    public DecoderConfig config() {
         return config;
     }
 
-    public OptModel model() {
+    public DecoderModel model() {
         return model;
     }
 
     /**
      * Runs {@code inputIds} ({@code [1, T]}) and returns the final hidden states; with a cache, positions
      * continue after it and every head's K and V are appended. The decoder loop and the layer skeleton
-     * are {@link OptModel}'s; this model supplies plan-aware attention and MLP parts.
+     * are {@link DecoderModel}'s; this model supplies plan-aware attention and MLP parts.
      */
     public NDArray forward(NDManager scope, NDArray inputIds, LayerPlanner planner, KvCache cache) {
         Shape s = inputIds.getShape();
@@ -274,7 +274,7 @@ public final class SparseOptModel implements AutoCloseable {
     }
 
     /** Attention of the kept heads; returns their contexts concatenated, {@code [1, T, kept·d]}. */
-    private NDArray attention(OptModel.Pass pass, NDArray a, Layer p, Compact c, int layer) {
+    private NDArray attention(DecoderModel.Pass pass, NDArray a, Layer p, Compact c, int layer) {
         NDManager scope = pass.scope();
         int tokens = pass.tokens();
         KvCache cache = pass.cache();

@@ -8,17 +8,18 @@ import ai.djl.ndarray.types.DataType;
 import ai.djl.ndarray.types.Shape;
 
 /**
- * The OPT decoder's forward pass: learned positions (offset 2), pre- or post-LayerNorm blocks with
- * causal multi-head attention and a ReLU FFN, optional final LayerNorm and projections. It computes
- * in the dtype of its weights (fp32 in production, fp64 in some tests). Pure math: no IO, no Spark.
+ * A decoder's forward pass for every family, driven by its {@link DecoderConfig}: learned positions or
+ * rotary embeddings, pre- or post-norm blocks (LayerNorm or RMSNorm) with causal grouped-query attention
+ * and a ReLU or SwiGLU FFN, optional final norm and projections. It computes in the dtype of its weights
+ * (fp32 in production, fp64 in some tests). Pure math: no IO, no Spark.
  */
-public final class OptModel implements AutoCloseable {
+public final class DecoderModel implements AutoCloseable {
     private final java.util.concurrent.locks.ReentrantLock lock = new java.util.concurrent.locks.ReentrantLock();
 
-    private final OptConfig config;
-    private final OptWeights weights;
+    private final DecoderConfig config;
+    private final DecoderWeights weights;
 
-    public OptModel(OptConfig config, OptWeights weights) {
+    public DecoderModel(DecoderConfig config, DecoderWeights weights) {
         if (weights.layers().size() != config.numLayers()) {
             throw new IllegalArgumentException(
                     "weights hold " + weights.layers().size() + " layers, config says " + config.numLayers());
@@ -27,7 +28,7 @@ public final class OptModel implements AutoCloseable {
         this.weights = weights;
     }
 
-    public OptConfig config() {
+    public DecoderConfig config() {
         return config;
     }
 
@@ -49,7 +50,7 @@ public final class OptModel implements AutoCloseable {
         void close();
     }
 
-    public OptWeights weights() {
+    public DecoderWeights weights() {
         return weights;
     }
 
@@ -61,8 +62,13 @@ public final class OptModel implements AutoCloseable {
         return weights.tokenEmbedding().getDevice();
     }
 
-    /** What one forward pass shares across its layers. */
-    public record Pass(NDManager scope, int batch, int tokens, NDArray causalMask, NDArray scale, KvCache cache) {}
+    /**
+     * What one forward pass shares across its layers.
+     *
+     * @param rotary the pass's rotary angles, null for learned positions
+     */
+    public record Pass(
+            NDManager scope, int batch, int tokens, NDArray causalMask, NDArray scale, Rotary rotary, KvCache cache) {}
 
     /** Runs layer {@code layer} of a pass on the stream {@code x} ({@code [B, T, E]}) and returns the new stream. */
     @FunctionalInterface
@@ -110,6 +116,9 @@ public final class OptModel implements AutoCloseable {
                 tokens,
                 causalMask(scope, tokens, past),
                 Tensors.scalar(scope, 1.0 / Math.sqrt(config.headDim()), dataType()),
+                config.family().positions() == ModelFamily.Positions.ROTARY
+                        ? Rotary.of(scope, config, past, tokens, dataType())
+                        : null,
                 cache);
         for (int l = 0; l < config.numLayers(); l++) {
             x = layers.run(pass, l, x);
@@ -120,44 +129,99 @@ public final class OptModel implements AutoCloseable {
         return finish(scope, x);
     }
 
-    /** Dense causal multi-head attention and out_proj of the normalized stream {@code a}. */
+    /** Dense causal grouped-query attention and the output projection of the normalized stream {@code a}. */
     private NDArray attention(Pass pass, int l, LayerWeights w, NDArray a, LayerTap tap) {
         NDManager scope = pass.scope();
+        NDArray[] qkv = queryKeyValue(pass, l, linear(scope, a, w.qkvWeight(), w.qkvBias()));
+        // Each [B, H, T, T] product is released once the next step has it: a scope keeps every array it
+        // holds until it closes, and autograd keeps on its own what a backward needs (the softmax's
+        // output). At OPT-1.3B's 32 heads × 24 layers, a 600-token pair of prompts held 6.6 GB of these.
+        NDArray qk = qkv[0].matMul(qkv[1].transpose(0, 1, 3, 2));
+        NDArray scores = qk.add(pass.causalMask());
+        qk.close();
+        NDArray probs = scores.softmax(-1);
+        scores.close();
+        NDArray weighted = probs.matMul(qkv[2]);
+        probs.close();
+        NDArray context = weighted.transpose(0, 2, 1, 3);
+        context = tap.attentionContext(l, context);
+        return linear(
+                scope,
+                context.reshape(pass.batch(), pass.tokens(), config.attentionWidth()),
+                w.outWeight(),
+                w.outBias());
+    }
+
+    /**
+     * Splits the fused projection {@code [B, T, (H + 2·KV)·d]} into scaled Q {@code [B, H, T, d]} and K, V with
+     * each K/V head repeated for its group's query heads ({@code [B, H, T', d]}, the cache's keys before
+     * them), rotated where the family has rotary positions. The sparse model reads its kept heads the same way.
+     */
+    public NDArray[] queryKeyValue(Pass pass, int l, NDArray projected) {
         int batch = pass.batch();
         int tokens = pass.tokens();
-        int h = config.numHeads();
         int d = config.headDim();
-        NDArray qkv = linear(scope, a, w.qkvWeight(), w.qkvBias());
-        NDList parts = qkv.split(3, 2);
-        NDArray q = heads(parts.get(0), batch, tokens, h, d).mul(pass.scale());
-        NDArray k = heads(parts.get(1), batch, tokens, h, d);
-        NDArray v = heads(parts.get(2), batch, tokens, h, d);
+        NDList parts =
+                projected.split(new long[] {config.attentionWidth(), config.attentionWidth() + config.kvWidth()}, 2);
+        NDArray q = heads(parts.get(0), batch, tokens, config.numHeads(), d);
+        NDArray k = heads(parts.get(1), batch, tokens, config.numKvHeads(), d);
+        NDArray v = heads(parts.get(2), batch, tokens, config.numKvHeads(), d);
+        if (pass.rotary() != null) {
+            q = pass.rotary().apply(q);
+            k = pass.rotary().apply(k);
+        }
+        q = q.mul(pass.scale());
         if (pass.cache() != null) {
             NDArray[] kv = pass.cache().append(l, k, v);
             k = kv[0];
             v = kv[1];
         }
-        // Each [B, H, T, T] product is released once the next step has it: a scope keeps every array it
-        // holds until it closes, and autograd keeps on its own what a backward needs (the softmax's
-        // output). At OPT-1.3B's 32 heads × 24 layers, a 600-token pair of prompts held 6.6 GB of these.
-        NDArray qk = q.matMul(k.transpose(0, 1, 3, 2));
-        NDArray scores = qk.add(pass.causalMask());
-        qk.close();
-        NDArray probs = scores.softmax(-1);
-        scores.close();
-        NDArray weighted = probs.matMul(v);
-        probs.close();
-        NDArray context = weighted.transpose(0, 2, 1, 3);
-        context = tap.attentionContext(l, context);
-        return linear(scope, context.reshape(batch, tokens, config.hiddenSize()), w.outWeight(), w.outBias());
+        return new NDArray[] {q, groupsToHeads(k), groupsToHeads(v)};
     }
 
-    /** The dense ReLU FFN of the normalized stream {@code f}, through the tap's hooks. */
-    private static NDArray mlp(NDManager scope, int l, LayerWeights w, NDArray f, LayerTap tap) {
-        NDArray fc1 = tap.fc1Weight(l, w.fc1Weight());
-        NDArray act = tap.ffnGate(l, tap.fc1Output(l, f, linear(scope, f, fc1, w.fc1Bias())));
+    /** {@code [B, KV, T, d]} to {@code [B, H, T, d]}: each K/V head once per query head of its group. */
+    private NDArray groupsToHeads(NDArray kv) {
+        int g = config.groupSize();
+        if (g == 1) {
+            return kv;
+        }
+        Shape s = kv.getShape();
+        return kv.expandDims(2)
+                .broadcast(s.get(0), s.get(1), g, s.get(2), s.get(3))
+                .reshape(s.get(0), s.get(1) * g, s.get(2), s.get(3));
+    }
+
+    /** The dense FFN (ReLU or SwiGLU) of the normalized stream {@code f}, through the tap's hooks. */
+    private NDArray mlp(NDManager scope, int l, LayerWeights w, NDArray f, LayerTap tap) {
+        NDArray in = neuronInputRows(tap.fc1Weight(l, w.fc1Weight()));
+        NDArray z = tap.fc1Output(l, f, linear(scope, f, in, w.fc1Bias()));
+        NDArray act = config.family().ffn() == ModelFamily.Ffn.SWIGLU ? swiglu(z) : tap.ffnGate(l, z);
         act = tap.ffnActivation(l, act, f);
         return linear(scope, act, w.fc2Weight(), w.fc2Bias());
+    }
+
+    /**
+     * The neuron-input weights {@code [F, rows·E]} as the matrix the FFN multiplies by, {@code [rows·F, E]}:
+     * for SwiGLU a view with each neuron's gate row followed by its up row.
+     */
+    public NDArray neuronInputRows(NDArray neuronIn) {
+        int rows = config.family().ffn().inputRows();
+        return rows == 1 ? neuronIn : neuronIn.reshape(neuronIn.getShape().get(0) * rows, config.hiddenSize());
+    }
+
+    /** {@code silu(gate) · up} of the interleaved gate/up projections {@code [..., 2F]}: {@code [..., F]}. */
+    public static NDArray swiglu(NDArray z) {
+        Shape s = z.getShape();
+        long[] pairs = new long[s.dimension() + 1];
+        for (int i = 0; i < s.dimension() - 1; i++) {
+            pairs[i] = s.get(i);
+        }
+        pairs[s.dimension() - 1] = s.get(s.dimension() - 1) / 2;
+        pairs[s.dimension()] = 2;
+        NDList gu = z.reshape(new Shape(pairs)).split(2, s.dimension());
+        NDArray gate = gu.get(0).squeeze(s.dimension());
+        NDArray up = gu.get(1).squeeze(s.dimension());
+        return gate.mul(ai.djl.nn.Activation.sigmoid(gate)).mul(up);
     }
 
     /**
@@ -174,19 +238,22 @@ public final class OptModel implements AutoCloseable {
         if (weights.projectIn() != null) {
             x = x.matMul(Tensors.transposed(weights.projectIn(), scope));
         }
+        if (weights.positionEmbedding() == null) {
+            return x;
+        }
         long[] pos = new long[tokens];
         for (int i = 0; i < tokens; i++) {
-            pos[i] = past + i + OptConfig.POSITION_OFFSET;
+            pos[i] = past + i + config.positionOffset();
         }
         NDArray positions =
                 weights.positionEmbedding().get(scope, new NDIndex("{}", Tensors.of(scope, pos, new Shape(tokens))));
         return x.add(positions);
     }
 
-    /** The final LayerNorm and output projection, where the model has them. */
+    /** The final norm and output projection, where the model has them. */
     private NDArray finish(NDManager scope, NDArray x) {
         if (weights.finalNormWeight() != null) {
-            x = DecoderLayer.layerNorm(x, weights.finalNormWeight(), weights.finalNormBias());
+            x = DecoderLayer.norm(config, x, weights.finalNormWeight(), weights.finalNormBias());
         }
         if (weights.projectOut() != null) {
             x = x.matMul(Tensors.transposed(weights.projectOut(), scope));

@@ -8,7 +8,7 @@ import java.util.List;
  * All parameters of an OPT decoder, owned by one manager. {@code projectIn}/{@code projectOut} and
  * {@code finalNorm*} are null where the config has none; {@code lmHead} may be the token embedding.
  */
-public record OptWeights(
+public record DecoderWeights(
         NDManager manager,
         NDArray tokenEmbedding,
         NDArray positionEmbedding,
@@ -20,7 +20,7 @@ public record OptWeights(
         List<LayerWeights> layers)
         implements AutoCloseable {
 
-    public OptWeights {
+    public DecoderWeights {
         layers = List.copyOf(layers);
     }
 
