@@ -8,6 +8,7 @@ import java.util.HashMap;
 import java.util.Map;
 import java.util.SplittableRandom;
 import org.shadowllm.bench.sparse.LayerPlan;
+import org.shadowllm.common.checkpoint.TensorLayout;
 import org.shadowllm.common.model.DecoderConfig;
 import org.shadowllm.common.model.LayerTap;
 import org.shadowllm.common.model.Tensors;
@@ -52,71 +53,81 @@ final class PlanFixtures {
         return new UnitMask(h, n);
     }
 
-    /** A copy of {@code weights} with NaN in pruned heads' Q rows and out_proj columns and pruned neurons' fc1 rows and fc2 columns. */
+    /**
+     * A copy of {@code weights} with NaN in pruned heads' Q rows and output-projection columns and pruned neurons'
+     * input rows (fc1; gate and up) and output columns (fc2; down).
+     */
     static Map<String, Tensor> poison(DecoderConfig c, Map<String, Tensor> weights, LayerPlan[] plans) {
         return poison(c, weights, new LayerPlan[][] {plans}, false);
     }
 
     /**
      * As {@link #poison(DecoderConfig, Map, LayerPlan[])} for the units no plan of {@code perToken} keeps (layers ≥ 1);
-     * with {@code kv}, those heads' K and V rows too.
+     * with {@code kv}, the K and V rows of every K/V group none of whose query heads is kept too.
      */
     static Map<String, Tensor> poison(
             DecoderConfig c, Map<String, Tensor> weights, LayerPlan[][] perToken, boolean kv) {
         Map<String, Tensor> out = new HashMap<>(weights);
+        TensorLayout names = TensorLayout.canonical(c);
         int e = c.hiddenSize();
         int d = c.headDim();
+        int f = c.ffnDim();
         for (int l = 1; l < c.numLayers(); l++) {
-            String p = "model.decoder.layers." + l + ".";
+            TensorLayout.Layer n = names.layers().get(l);
             boolean[] keptHead = new boolean[c.numHeads()];
-            boolean[] keptNeuron = new boolean[c.ffnDim()];
+            boolean[] keptGroup = new boolean[c.numKvHeads()];
+            boolean[] keptNeuron = new boolean[f];
             for (LayerPlan[] plans : perToken) {
                 for (int h : plans[l].heads()) {
                     keptHead[h] = true;
+                    keptGroup[c.kvHeadOf(h)] = true;
                 }
                 for (int k : plans[l].neurons()) {
                     keptNeuron[k] = true;
                 }
             }
-            String[] rowWise = kv ? new String[] {"q_proj", "k_proj", "v_proj"} : new String[] {"q_proj"};
-            for (String proj : rowWise) {
-                float[] w = weights.get(p + "self_attn." + proj + ".weight")
-                        .values()
-                        .clone();
-                for (int h = 0; h < c.numHeads(); h++) {
-                    if (!keptHead[h]) {
-                        Arrays.fill(w, h * d * e, (h + 1) * d * e, Float.NaN);
-                    }
-                }
-                out.put(p + "self_attn." + proj + ".weight", new Tensor(w, new long[] {e, e}));
+            poisonRows(out, n.qkv().get(0), keptHead, d, e);
+            if (kv) {
+                poisonRows(out, n.qkv().get(1), keptGroup, d, e);
+                poisonRows(out, n.qkv().get(2), keptGroup, d, e);
             }
-            float[] o = weights.get(p + "self_attn.out_proj.weight").values().clone();
-            for (int h = 0; h < c.numHeads(); h++) {
-                if (keptHead[h]) {
-                    continue;
-                }
-                for (int row = h * d; row < (h + 1) * d; row++) {
-                    for (int col = 0; col < e; col++) {
-                        o[col * e + row] = Float.NaN;
-                    }
-                }
+            poisonColumns(out, n.out(), keptHead, d, e, c.attentionWidth());
+            for (String in : n.neuronIn()) {
+                poisonRows(out, in, keptNeuron, 1, e);
             }
-            float[] fc1 = weights.get(p + "fc1.weight").values().clone();
-            float[] fc2 = weights.get(p + "fc2.weight").values().clone();
-            for (int k = 0; k < c.ffnDim(); k++) {
-                if (keptNeuron[k]) {
-                    continue;
-                }
-                for (int col = 0; col < e; col++) {
-                    fc1[k * e + col] = Float.NaN;
-                    fc2[col * c.ffnDim() + k] = Float.NaN;
-                }
-            }
-            out.put(p + "self_attn.out_proj.weight", new Tensor(o, new long[] {e, e}));
-            out.put(p + "fc1.weight", new Tensor(fc1, new long[] {c.ffnDim(), e}));
-            out.put(p + "fc2.weight", new Tensor(fc2, new long[] {e, c.ffnDim()}));
+            poisonColumns(out, n.neuronOut(), keptNeuron, 1, e, f);
         }
         return out;
+    }
+
+    /** NaN in rows {@code [u·per, (u+1)·per)} of {@code name} ({@code [units·per, width]}) for each unit not kept. */
+    private static void poisonRows(Map<String, Tensor> out, String name, boolean[] kept, int per, int width) {
+        Tensor t = out.get(name);
+        float[] w = t.values().clone();
+        for (int u = 0; u < kept.length; u++) {
+            if (!kept[u]) {
+                Arrays.fill(w, u * per * width, (u + 1) * per * width, Float.NaN);
+            }
+        }
+        out.put(name, new Tensor(w, t.shape()));
+    }
+
+    /** NaN in columns {@code [u·per, (u+1)·per)} of {@code name} ({@code [rows, columns]}) for each unit not kept. */
+    private static void poisonColumns(
+            Map<String, Tensor> out, String name, boolean[] kept, int per, int rows, int columns) {
+        Tensor t = out.get(name);
+        float[] w = t.values().clone();
+        for (int u = 0; u < kept.length; u++) {
+            if (kept[u]) {
+                continue;
+            }
+            for (int col = u * per; col < (u + 1) * per; col++) {
+                for (int row = 0; row < rows; row++) {
+                    w[row * columns + col] = Float.NaN;
+                }
+            }
+        }
+        out.put(name, new Tensor(w, t.shape()));
     }
 
     /** Masks each position's heads and neurons by that position's plan, computing K and V for all heads. */
