@@ -10,11 +10,12 @@ import org.shadowllm.common.model.DecoderConfig;
 
 /**
  * What an executor needs outside its Java heap to score a model, from the config's shape and the
- * plan's longest prompt: the fp32 weights (one model per JVM), grasp's three fc1-sized arrays (g, the
- * shifted gradient and the moved weights; one example at a time per model) and one batch's
- * activations kept for the backward ({@code L·B·T·4·(H·T + 4F + 12E)} bytes: the softmax outputs,
- * four FFN-wide and a dozen stream-wide arrays a layer). Checked before a run starts, so that a run
- * that cannot fit says what to change instead of dying in its last set.
+ * plan's longest prompt: the fp32 weights (one model per JVM), grasp's three arrays the size of the
+ * neuron-input weights ({@code F × rows·E}: g, the shifted gradient and the moved weights; one example
+ * at a time per model) and one batch's activations kept for the backward
+ * ({@code L·B·T·4·(H·T + 4·rows·F + 12E)} bytes: the softmax outputs, four FFN-wide arrays per neuron-input
+ * row (SwiGLU has two: gate and up) and a dozen stream-wide arrays a layer). Checked before a run starts,
+ * so that a run that cannot fit says what to change instead of dying in its last set.
  */
 record ExecutorMemory(long weightBytes, long graspBytes, long activationBytes) {
     static final long GIB = 1L << 30;
@@ -23,10 +24,11 @@ record ExecutorMemory(long weightBytes, long graspBytes, long activationBytes) {
         long params = RandomCheckpoint.layout(config).stream()
                 .mapToLong(e -> e.spec().numel())
                 .sum();
-        long fc1 = (long) config.numLayers() * config.ffnDim() * config.hiddenSize();
-        long grasp = criteria.contains(ImportanceCriterion.GRASP) ? 3 * 4 * fc1 : 0;
+        int rows = config.family().ffn().inputRows();
+        long neuronInputs = (long) config.numLayers() * config.ffnDim() * config.neuronInputWidth();
+        long grasp = criteria.contains(ImportanceCriterion.GRASP) ? 3 * 4 * neuronInputs : 0;
         long t = maxTokens;
-        long perToken = config.numHeads() * t + 4L * config.ffnDim() + 12L * config.hiddenSize();
+        long perToken = config.numHeads() * t + 4L * rows * config.ffnDim() + 12L * config.hiddenSize();
         long activations = (long) config.numLayers() * batchSize * t * 4 * perToken;
         return new ExecutorMemory(4 * params, grasp, activations);
     }

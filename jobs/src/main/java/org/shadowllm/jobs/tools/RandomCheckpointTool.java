@@ -17,34 +17,56 @@ import org.shadowllm.common.safetensors.SafetensorsDtype;
 import org.shadowllm.jobs.cli.CommandLine;
 
 /**
- * Writes a seeded random OPT checkpoint of a real model's shape (or any shape), in safetensors or
+ * Writes a seeded random OPT or Llama checkpoint of a real model's shape (or any shape), in safetensors or
  * PyTorch {@code .bin}, fp16, bf16 or fp32, with GPT-2 tokenizer files: the at-size runs of the README
  * and BENCHMARKS without downloading weights. One tensor is in memory at a time.
  */
 public final class RandomCheckpointTool {
     private RandomCheckpointTool() {}
 
-    /** The decoder shapes of the official OPT checkpoints (pre-LayerNorm ones; OPT-350m differs and is left out). */
+    /**
+     * The decoder shapes of official checkpoints: OPT's pre-LayerNorm ones (OPT-350m differs and is left out),
+     * Llama-2-7B/13B and TinyLlama-1.1B (grouped-query attention, 4 K/V heads).
+     */
     enum Shape {
-        OPT_125M("opt-125m", 12, 768, 12, 3072),
-        OPT_1_3B("opt-1.3b", 24, 2048, 32, 8192),
-        OPT_2_7B("opt-2.7b", 32, 2560, 32, 10240),
-        OPT_6_7B("opt-6.7b", 32, 4096, 32, 16384),
-        OPT_13B("opt-13b", 40, 5120, 40, 20480),
-        OPT_30B("opt-30b", 48, 7168, 56, 28672);
+        OPT_125M("opt-125m", ModelFamily.OPT, 12, 768, 12, 12, 3072),
+        OPT_1_3B("opt-1.3b", ModelFamily.OPT, 24, 2048, 32, 32, 8192),
+        OPT_2_7B("opt-2.7b", ModelFamily.OPT, 32, 2560, 32, 32, 10240),
+        OPT_6_7B("opt-6.7b", ModelFamily.OPT, 32, 4096, 32, 32, 16384),
+        OPT_13B("opt-13b", ModelFamily.OPT, 40, 5120, 40, 40, 20480),
+        OPT_30B("opt-30b", ModelFamily.OPT, 48, 7168, 56, 56, 28672),
+        TINYLLAMA_1_1B("tinyllama-1.1b", ModelFamily.LLAMA, 22, 2048, 32, 4, 5632),
+        LLAMA_2_7B("llama-2-7b", ModelFamily.LLAMA, 32, 4096, 32, 32, 11008),
+        LLAMA_2_13B("llama-2-13b", ModelFamily.LLAMA, 40, 5120, 40, 40, 13824);
 
         final String key;
+        final ModelFamily family;
         final int layers;
         final int hidden;
         final int heads;
+        final int kvHeads;
         final int ffn;
 
-        Shape(String key, int layers, int hidden, int heads, int ffn) {
+        Shape(String key, ModelFamily family, int layers, int hidden, int heads, int kvHeads, int ffn) {
             this.key = key;
+            this.family = family;
             this.layers = layers;
             this.hidden = hidden;
             this.heads = heads;
+            this.kvHeads = kvHeads;
             this.ffn = ffn;
+        }
+
+        /** This shape with {@code layers}, {@code vocab} and {@code positions}; GPT-2 special tokens (the copied tokenizer). */
+        DecoderConfig config(int layers, int vocab, int positions) {
+            DecoderConfig.Builder b = DecoderConfig.builder(family)
+                    .shape(vocab, hidden, layers, heads, ffn)
+                    .kvHeads(kvHeads)
+                    .maxPositions(positions)
+                    .specialTokens(50256, 50256, family == ModelFamily.OPT ? 1 : 50256);
+            return family == ModelFamily.OPT
+                    ? b.tieWordEmbeddings(true).build()
+                    : b.normEps(1e-5).build();
         }
 
         String key() {
@@ -64,9 +86,10 @@ public final class RandomCheckpointTool {
 
     private static final String USAGE =
             """
-            random checkpoint: a seeded random OPT checkpoint of a given shape, with GPT-2 tokenizer files.
+            random checkpoint: a seeded random OPT or Llama checkpoint of a given shape, with GPT-2 tokenizer files.
               --output DIR        the model folder to write (required; must not exist)
-              --shape NAME        opt-125m, opt-1.3b, opt-2.7b, opt-6.7b, opt-13b or opt-30b (default: opt-1.3b)
+              --shape NAME        opt-125m, opt-1.3b, opt-2.7b, opt-6.7b, opt-13b, opt-30b, tinyllama-1.1b,
+                                  llama-2-7b or llama-2-13b (default: opt-1.3b)
               --layers N          override the shape's layers (e.g. fewer, to fit memory)
               --vocab N           vocabulary (default: 50272)   --positions N  (default: 2048)
               --dtype D           fp16, bf16 or fp32 (default: fp16, as the official checkpoints)
@@ -107,16 +130,9 @@ public final class RandomCheckpointTool {
             int layers = Integer.parseInt(m.getOrDefault("layers", Integer.toString(shape.layers)));
             int vocab = Integer.parseInt(m.getOrDefault("vocab", "50272"));
             int positions = Integer.parseInt(m.getOrDefault("positions", "2048"));
-            // GPT-2 ids with BOS = EOS = 50256, as the shared models: the copied tokenizer's ids
-            DecoderConfig config = DecoderConfig.builder(ModelFamily.OPT)
-                    .shape(vocab, shape.hidden, layers, shape.heads, shape.ffn)
-                    .maxPositions(positions)
-                    .wordEmbedProjDim(shape.hidden)
-                    .norms(true, true)
-                    .biases(true)
-                    .tieWordEmbeddings(true)
-                    .specialTokens(50256, 50256, 1)
-                    .build();
+            // GPT-2 ids with BOS = EOS = 50256, as the shared models: the copied tokenizer's ids (a Llama shape
+            // keeps the GPT-2 vocabulary for that reason, as tiny-random-llama does)
+            DecoderConfig config = shape.config(layers, vocab, positions);
             SafetensorsDtype dtype =
                     switch (m.getOrDefault("dtype", "fp16").trim().toLowerCase(Locale.ROOT)) {
                         case "fp16" -> SafetensorsDtype.F16;
@@ -157,11 +173,13 @@ public final class RandomCheckpointTool {
             throw new UncheckedIOException("cannot copy the tokenizer files from " + o.tokenizer(), e);
         }
         return String.format(
-                "wrote %s: %d layers, hidden %d, %d heads, FFN %d, %s %s, seed %d, fingerprint %s (%.1f s)",
+                "wrote %s: %s, %d layers, hidden %d, %d heads (%d K/V), FFN %d, %s %s, seed %d, fingerprint %s (%.1f s)",
                 o.output(),
+                o.config().family().modelType(),
                 o.config().numLayers(),
                 o.config().hiddenSize(),
                 o.config().numHeads(),
+                o.config().numKvHeads(),
                 o.config().ffnDim(),
                 o.dtype(),
                 o.format().fileName(),

@@ -44,6 +44,22 @@ class ExecutorMemoryTest {
                 m.weightBytes() / 4);
     }
 
+    /**
+     * Independent count: Llama-2-7B has 6,738,415,616 parameters (untied head, vocabulary 32000); grasp's arrays
+     * are the size of its neurons' input weights, gate and up rows: {@code 32 × 11008 × 2·4096}.
+     */
+    @Test
+    void aLlamaShapeCountsItsGateAndUpRows() {
+        DecoderConfig llama7b = DecoderConfig.builder(ModelFamily.LLAMA)
+                .shape(32000, 4096, 32, 32, 11008)
+                .maxPositions(4096)
+                .specialTokens(1, 2, 0)
+                .build();
+        ExecutorMemory m = ExecutorMemory.of(llama7b, ALL, 1, 600);
+        assertEquals(4L * 6_738_415_616L, m.weightBytes());
+        assertEquals(3L * 4 * 32 * 11008 * 2 * 4096, m.graspBytes());
+    }
+
     @Test
     void aRunThatCannotFitIsRefusedNamingGraspTheBatchAndTheHeap() {
         ExecutorMemory m = ExecutorMemory.of(OPT_1_3B, ALL, 2, 600);

@@ -14,6 +14,7 @@ import org.shadowllm.common.checkpoint.Checkpoint;
 import org.shadowllm.common.checkpoint.ModelCheckpoint;
 import org.shadowllm.common.checkpoint.RandomCheckpoint;
 import org.shadowllm.common.model.DecoderConfig;
+import org.shadowllm.common.model.ModelFamily;
 import org.shadowllm.common.safetensors.HalfFloats;
 import org.shadowllm.common.safetensors.SafetensorsWriter.Tensor;
 import org.shadowllm.jobs.cli.CommandLine;
@@ -67,6 +68,41 @@ class RandomCheckpointToolTest {
                 assertArrayEquals(brain, c.read(e.getKey()), e.getKey());
                 assertArrayEquals(v, d.read(e.getKey()), e.getKey());
             }
+        }
+    }
+
+    /** A Llama shape writes a Llama config (grouped-query heads, SwiGLU width) and the family's tensor names and shapes. */
+    @Test
+    void aLlamaShapeWritesTheLlamaLayoutWithGroupedQueryHeads() {
+        Path out = dir.resolve("tinyllama");
+        RandomCheckpointTool.run(new String[] {
+            "--shape",
+            "tinyllama-1.1b",
+            "--layers",
+            "1",
+            "--vocab",
+            "50272",
+            "--positions",
+            "64",
+            "--output",
+            out.toString()
+        });
+        DecoderConfig config = ModelCheckpoint.readConfig(out);
+        assertEquals(ModelFamily.LLAMA, config.family());
+        assertEquals(32, config.numHeads());
+        assertEquals(4, config.numKvHeads());
+        assertEquals(64, config.headDim());
+        assertEquals(5632, config.ffnDim());
+        assertEquals(false, config.tieWordEmbeddings());
+        try (Checkpoint ckpt = Checkpoint.open(out)) {
+            assertArrayEquals(new long[] {256, 2048}, ckpt.shape("model.layers.0.self_attn.k_proj.weight"));
+            assertArrayEquals(new long[] {2048, 2048}, ckpt.shape("model.layers.0.self_attn.o_proj.weight"));
+            assertArrayEquals(new long[] {5632, 2048}, ckpt.shape("model.layers.0.mlp.gate_proj.weight"));
+            assertEquals(
+                    RandomCheckpoint.layout(config).stream()
+                            .map(e -> e.spec().name())
+                            .collect(java.util.stream.Collectors.toSet()),
+                    ckpt.names());
         }
     }
 
