@@ -11,10 +11,10 @@ import org.shadowllm.common.model.ModelFamily;
  * The Llama family's own part ({@code LlamaForCausalLM}: Llama-2, TinyLlama, SmolLM, Llama-3 with default
  * rotary embeddings): its config.json keys with CRITERIA.md's defaults, and its tensor names.
  */
-final class LlamaFamily {
-    private LlamaFamily() {}
+final class LlamaFamily implements CheckpointFamily {
 
-    static DecoderConfig config(JsonObject c, Path file) {
+    @Override
+    public DecoderConfig config(JsonObject c, Path file) {
         String act = ConfigJson.string(c, "hidden_act", "silu");
         if (!"silu".equals(act)) {
             throw new IllegalArgumentException("hidden_act '" + act + "' is not supported (Llama uses silu)");
@@ -78,7 +78,13 @@ final class LlamaFamily {
     }
 
     /** Tensor names under {@code pre} ({@code model.}, or none when saved from the base model); a tied checkpoint's stray {@code lm_head.weight} is ignored. */
-    static TensorLayout layout(DecoderConfig c, String pre) {
+    @Override
+    public List<String> prefixes() {
+        return List.of("model.", "");
+    }
+
+    @Override
+    public TensorLayout layout(DecoderConfig c, String pre, boolean lmHeadPresent) {
         List<TensorLayout.Layer> layers = new java.util.ArrayList<>();
         for (int l = 0; l < c.numLayers(); l++) {
             String lp = pre + "layers." + l + ".";
@@ -109,8 +115,8 @@ final class LlamaFamily {
                 layers);
     }
 
-    /** The config.json that reads back as {@code c}. */
-    static JsonObject configJson(DecoderConfig c) {
+    @Override
+    public JsonObject configJson(DecoderConfig c) {
         JsonObject j = new JsonObject();
         j.addProperty("model_type", "llama");
         j.addProperty("hidden_act", "silu");

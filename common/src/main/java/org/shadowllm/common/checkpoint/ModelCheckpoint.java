@@ -50,10 +50,7 @@ public final class ModelCheckpoint {
         }
         try {
             ModelFamily family = ModelFamily.ofModelType(ConfigJson.string(c, "model_type", "<none>"));
-            return switch (family) {
-                case OPT -> OptFamily.config(c, file);
-                case LLAMA -> LlamaFamily.config(c, file);
-            };
+            return CheckpointFamily.of(family).config(c, file);
         } catch (IllegalArgumentException e) {
             throw new IllegalArgumentException(
                     e.getMessage().startsWith(file.toString()) ? e.getMessage() : file + ": " + e.getMessage(), e);
@@ -62,11 +59,7 @@ public final class ModelCheckpoint {
 
     /** The Hugging Face {@code config.json} text that reads back as {@code c}. */
     public static String configJson(DecoderConfig c) {
-        JsonObject j =
-                switch (c.family()) {
-                    case OPT -> OptFamily.configJson(c);
-                    case LLAMA -> LlamaFamily.configJson(c);
-                };
+        JsonObject j = CheckpointFamily.of(c.family()).configJson(c);
         return new com.google.gson.GsonBuilder().setPrettyPrinting().create().toJson(j);
     }
 

@@ -7,10 +7,10 @@ import org.shadowllm.common.model.DecoderConfig;
 import org.shadowllm.common.model.ModelFamily;
 
 /** The OPT family's own part: its config.json keys and its tensor names ({@code OPTForCausalLM}). */
-final class OptFamily {
-    private OptFamily() {}
+final class OptFamily implements CheckpointFamily {
 
-    static DecoderConfig config(JsonObject c, Path file) {
+    @Override
+    public DecoderConfig config(JsonObject c, Path file) {
         String act = ConfigJson.string(c, "activation_function", "relu");
         if (!"relu".equals(act)) {
             throw new IllegalArgumentException("activation_function '" + act + "' is not supported (OPT uses relu)");
@@ -40,7 +40,13 @@ final class OptFamily {
      * Tensor names under {@code pre} ({@code model.decoder.}, or {@code decoder.} when saved from the base
      * model); a tied checkpoint's {@code lm_head.weight}, where present, is read as Hugging Face reads it.
      */
-    static TensorLayout layout(DecoderConfig c, String pre, boolean lmHeadPresent) {
+    @Override
+    public List<String> prefixes() {
+        return List.of("model.decoder.", "decoder.");
+    }
+
+    @Override
+    public TensorLayout layout(DecoderConfig c, String pre, boolean lmHeadPresent) {
         boolean b = c.biases();
         List<TensorLayout.Layer> layers = new java.util.ArrayList<>();
         for (int l = 0; l < c.numLayers(); l++) {
@@ -71,8 +77,8 @@ final class OptFamily {
                 layers);
     }
 
-    /** The config.json that reads back as {@code c}. */
-    static JsonObject configJson(DecoderConfig c) {
+    @Override
+    public JsonObject configJson(DecoderConfig c) {
         JsonObject j = new JsonObject();
         j.addProperty("model_type", "opt");
         j.addProperty("activation_function", "relu");

@@ -55,31 +55,25 @@ public record TensorLayout(
 
     /** The layout of {@code config}'s family, with whichever prefix {@code source} names its tensors. */
     public static TensorLayout of(DecoderConfig config, TensorSource source) {
-        return switch (config.family()) {
-            case OPT -> OptFamily.layout(
-                    config,
-                    prefix(source, "embed_tokens.weight", "OPT decoder", "model.decoder.", "decoder."),
-                    source.contains("lm_head.weight"));
-            case LLAMA -> LlamaFamily.layout(config, prefix(source, "embed_tokens.weight", "Llama", "model.", ""));
-        };
+        CheckpointFamily family = CheckpointFamily.of(config.family());
+        String prefix = prefix(source, "embed_tokens.weight", config.family().modelType(), family.prefixes());
+        return family.layout(config, prefix, source.contains("lm_head.weight"));
     }
 
     /** The layout as Hugging Face's writers name it today (what the random checkpoints write). */
     public static TensorLayout canonical(DecoderConfig config) {
-        return switch (config.family()) {
-            case OPT -> OptFamily.layout(config, "model.decoder.", false);
-            case LLAMA -> LlamaFamily.layout(config, "model.");
-        };
+        CheckpointFamily family = CheckpointFamily.of(config.family());
+        return family.layout(config, family.prefixes().get(0), false);
     }
 
     /** The first of {@code prefixes} under which {@code source} holds {@code probe}, refusing a source with none. */
-    static String prefix(TensorSource source, String probe, String family, String... prefixes) {
+    private static String prefix(TensorSource source, String probe, String family, List<String> prefixes) {
         for (String p : prefixes) {
             if (source.contains(p + probe)) {
                 return p;
             }
         }
         throw new org.shadowllm.common.safetensors.SafetensorsException(
-                source.where(), prefixes[0] + probe, "missing tensor (not a " + family + " checkpoint?)");
+                source.where(), prefixes.get(0) + probe, "missing tensor (not a " + family + " checkpoint?)");
     }
 }

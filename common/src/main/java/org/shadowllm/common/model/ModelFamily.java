@@ -3,8 +3,7 @@ package org.shadowllm.common.model;
 /**
  * What a model family is, as data: everything that executes a model (the DJL model, the sparse model, the
  * decode engine, the criteria probes, the loaders) reads these instead of naming a family. A family's own
- * files ({@code OptFamily}, {@code LlamaFamily} in the checkpoint package) hold only its config keys and
- * tensor names.
+ * file in the checkpoint package holds only its config keys and tensor names.
  */
 public enum ModelFamily {
     /** OPT: LayerNorm with bias, learned positions at offset 2, a ReLU FFN, biases everywhere. */
