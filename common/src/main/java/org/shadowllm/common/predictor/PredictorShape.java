@@ -11,7 +11,18 @@ public record PredictorShape(int layers, int heads, int ffn, int hidden) impleme
         }
     }
 
+    /**
+     * The shape of {@code config}'s model. Predictors read a layer's attention context and its residual stream
+     * with one width, so a model whose heads together are not as wide as its stream ({@code head_dim ·
+     * heads ≠ hidden_size}, which no Llama-2, Llama-3 or TinyLlama checkpoint has) is refused here.
+     */
     public static PredictorShape of(DecoderConfig config) {
+        if (config.attentionWidth() != config.hiddenSize()) {
+            throw new IllegalArgumentException("predictors need heads as wide together as the hidden size; this model"
+                    + " has " + config.numHeads() + " heads of " + config.headDim() + " (" + config.attentionWidth()
+                    + ") and hidden size " + config.hiddenSize()
+                    + ": the criteria job scores it, the trainer and the bench's predictors do not");
+        }
         return new PredictorShape(config.numLayers(), config.numHeads(), config.ffnDim(), config.hiddenSize());
     }
 

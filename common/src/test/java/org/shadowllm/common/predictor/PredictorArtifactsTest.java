@@ -110,6 +110,20 @@ class PredictorArtifactsTest {
                 e.getMessage());
     }
 
+    /** Features are read with one width per layer: heads narrower than the stream are refused, naming both. */
+    @Test
+    void aModelWhoseHeadsAreNotAsWideAsItsStreamIsRefusedNamingBothWidths() {
+        DecoderConfig narrowHeads = DecoderConfig.builder(org.shadowllm.common.model.ModelFamily.LLAMA)
+                .shape(100, 96, 2, 6, 200)
+                .headDim(12)
+                .kvHeads(2)
+                .build();
+        IllegalArgumentException e = assertThrows(IllegalArgumentException.class, () -> PredictorShape.of(narrowHeads));
+        assertTrue(e.getMessage().contains("6 heads of 12 (72) and hidden size 96"), e.getMessage());
+        DecoderConfig gqa = narrowHeads.toBuilder().headDim(16).build();
+        assertEquals(new PredictorShape(2, 6, 200, 96), PredictorShape.of(gqa));
+    }
+
     @Test
     void aTruncatedOrTamperedArtifactIsRejectedClearly(@TempDir Path dir) throws Exception {
         Path at = dir.resolve("p");
