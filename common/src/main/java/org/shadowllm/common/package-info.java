@@ -1,0 +1,6 @@
+/**
+ * The shared folder's location ({@code -Dshadowllm.shared}) for every module. The {@code common} module is
+ * the bottom of the build: model math and IO with DJL, gson and the pickle reader; nothing here sees Spark,
+ * Hadoop or the other modules.
+ */
+package org.shadowllm.common;
