@@ -838,7 +838,8 @@ public final class BenchJob {
                 .select("task", "example_id")
                 .distinct()
                 .collectAsList()) {
-            out.computeIfAbsent(r.getString(0), k -> new java.util.HashSet<>()).add(r.getString(1));
+            out.computeIfAbsent(r.<String>getAs("task"), k -> new java.util.HashSet<>())
+                    .add(r.getAs("example_id"));
         }
         return out;
     }

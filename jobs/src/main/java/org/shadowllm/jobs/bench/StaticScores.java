@@ -50,21 +50,23 @@ final class StaticScores {
         int seenHeads = 0;
         int seenNeurons = 0;
         for (Row r : scores) {
-            int l = r.getInt(0);
-            int u = r.getInt(2);
-            boolean head = "head".equals(r.getString(1));
+            int l = r.<Integer>getAs("layer");
+            int u = r.<Integer>getAs("unit");
+            String unitType = r.getAs("unit_type");
+            boolean head = "head".equals(unitType);
             float[][] target = head ? heads : neurons;
             if (l >= target.length || u >= target[l].length) {
                 throw new IllegalArgumentException(
-                        path + ": model '" + model + "' has a " + r.getString(1) + " score for" + " layer " + l
-                                + " unit " + u + ", outside the model's shape; was it scored for another model?");
+                        path + ": model '" + model + "' has a " + unitType + " score for" + " layer " + l + " unit " + u
+                                + ", outside the model's shape; was it scored for another model?");
             }
-            if (r.isNullAt(3) || !Double.isFinite(r.getDouble(3))) {
+            int score = r.fieldIndex("score");
+            if (r.isNullAt(score) || !Double.isFinite(r.getDouble(score))) {
                 throw new IllegalArgumentException(path + ": the " + criterion + " score of layer " + l + " "
-                        + r.getString(1) + " " + u + " for model '" + model + "' is not a finite number; "
+                        + unitType + " " + u + " for model '" + model + "' is not a finite number; "
                         + "a static mask cannot rank it (re-run the criteria job for that model)");
             }
-            target[l][u] = (float) r.getDouble(3);
+            target[l][u] = (float) r.getDouble(score);
             if (head) {
                 seenHeads++;
             } else {

@@ -49,19 +49,34 @@ final class CriteriaTableReader {
         }
     }
 
+    /** The selected columns' names, whichever criterion and feature position were selected. */
+    private static final String CONTEXT = "context_features";
+
+    private static final String RESIDUAL = "residual_features";
+    private static final String HEAD_SCORES = "head_scores";
+    private static final String NEURON_SCORES = "neuron_scores";
+
     /** How a selected row becomes a checked record: the table, the criterion and the model shape. */
     record RowFormat(String path, String criterion, PredictorShape shape) implements java.io.Serializable {
         /** One selected row as the trainer reads it; a criterion its run did not compute is a clear error. */
         ImportanceRecord record(Row r) {
-            String task = r.getString(1);
-            String id = r.getString(0);
-            if (r.isNullAt(5) || r.isNullAt(6)) {
+            String task = r.getAs("task");
+            String id = r.getAs("example_id");
+            int shots = r.<Integer>getAs("shots");
+            if (r.isNullAt(r.fieldIndex(HEAD_SCORES)) || r.isNullAt(r.fieldIndex(NEURON_SCORES))) {
                 throw new IllegalArgumentException(path + ": criterion " + criterion + " was not computed in run "
-                        + r.getString(7) + " (" + task + " " + r.getInt(2)
+                        + r.<String>getAs("run_id") + " (" + task + " " + shots
                         + "-shot); rerun the criteria job with it in --criteria");
             }
             ImportanceRecord rec = new ImportanceRecord(
-                    task + "/" + id, task, r.getInt(2), id, floats(r, 3), floats(r, 4), floats(r, 5), floats(r, 6));
+                    task + "/" + id,
+                    task,
+                    shots,
+                    id,
+                    floats(r, CONTEXT),
+                    floats(r, RESIDUAL),
+                    floats(r, HEAD_SCORES),
+                    floats(r, NEURON_SCORES));
             rec.validate(shape);
             return rec;
         }
@@ -109,17 +124,17 @@ final class CriteriaTableReader {
                 + (shots.isEmpty() ? "(all)" : shots);
         // what the driver needs to know, from one pass over the small columns
         Row facts = rows.agg(
-                        count(lit(1)),
-                        collect_set(struct("layers", "heads", "ffn", "hidden")),
-                        sort_array(collect_set("task")),
-                        sort_array(collect_set("shots")),
-                        sort_array(collect_set("run_id")),
-                        sort_array(collect_set("code_version")))
+                        count(lit(1)).alias("rows"),
+                        collect_set(struct("layers", "heads", "ffn", "hidden")).alias("shapes"),
+                        sort_array(collect_set("task")).alias("tasks"),
+                        sort_array(collect_set("shots")).alias("shots"),
+                        sort_array(collect_set("run_id")).alias("run_ids"),
+                        sort_array(collect_set("code_version")).alias("code_versions"))
                 .first();
-        if (facts.getLong(0) == 0) {
+        if (facts.<Long>getAs("rows") == 0) {
             throw new IllegalArgumentException(path + " has no rows for " + where);
         }
-        List<Row> shapes = List.copyOf(facts.getList(1));
+        List<Row> shapes = List.copyOf(facts.getList(facts.fieldIndex("shapes")));
         if (shapes.size() > 1) {
             throw new IllegalArgumentException(path + ": model '" + model + "' rows disagree on shape: "
                     + shapes.stream().map(r -> shape(r).describe()).toList());
@@ -131,8 +146,8 @@ final class CriteriaTableReader {
                 .collectAsList();
         if (!twice.isEmpty()) {
             Row r = twice.get(0);
-            throw new IllegalArgumentException(path + ": " + r.getString(0) + " " + r.getInt(1) + "-shot example '"
-                    + r.getString(2) + "' appears twice");
+            throw new IllegalArgumentException(path + ": " + r.<String>getAs("task") + " " + r.<Integer>getAs("shots")
+                    + "-shot example '" + r.<String>getAs("example_id") + "' appears twice");
         }
         // a criterion the run did not compute is found as the rows are read, not in a scan of its own
         return new Selection(
@@ -142,22 +157,26 @@ final class CriteriaTableReader {
                         col("example_id"),
                         col("task"),
                         col("shots"),
-                        col(context),
-                        col(residual),
-                        col("head_" + criterion.key()),
-                        col("neuron_" + criterion.key()),
+                        col(context).alias(CONTEXT),
+                        col(residual).alias(RESIDUAL),
+                        col("head_" + criterion.key()).alias(HEAD_SCORES),
+                        col("neuron_" + criterion.key()).alias(NEURON_SCORES),
                         col("run_id")),
-                facts.getLong(0),
-                List.copyOf(facts.getList(2)),
-                List.copyOf(facts.getList(3)),
+                facts.<Long>getAs("rows"),
+                List.copyOf(facts.getList(facts.fieldIndex("tasks"))),
+                List.copyOf(facts.getList(facts.fieldIndex("shots"))),
                 path,
-                List.copyOf(facts.getList(4)),
-                List.copyOf(facts.getList(5)),
+                List.copyOf(facts.getList(facts.fieldIndex("run_ids"))),
+                List.copyOf(facts.getList(facts.fieldIndex("code_versions"))),
                 fingerprint);
     }
 
     private static PredictorShape shape(Row r) {
-        return new PredictorShape(r.getInt(0), r.getInt(1), r.getInt(2), r.getInt(3));
+        return new PredictorShape(
+                r.<Integer>getAs("layers"),
+                r.<Integer>getAs("heads"),
+                r.<Integer>getAs("ffn"),
+                r.<Integer>getAs("hidden"));
     }
 
     /** The distinct values of a one-column string dataset, sorted. */
@@ -174,8 +193,8 @@ final class CriteriaTableReader {
         }
     }
 
-    private static float[] floats(Row r, int i) {
-        List<Float> list = r.getList(i);
+    private static float[] floats(Row r, String column) {
+        List<Float> list = r.getList(r.fieldIndex(column));
         float[] out = new float[list.size()];
         for (int k = 0; k < out.length; k++) {
             out[k] = list.get(k);
