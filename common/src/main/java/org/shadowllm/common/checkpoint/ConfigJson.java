@@ -41,9 +41,19 @@ public final class ConfigJson {
         return p.getAsDouble();
     }
 
-    /** An optional boolean, {@code dflt} when absent or null. */
+    /**
+     * An optional boolean, {@code dflt} when absent or null. Only JSON {@code true}/{@code false}: Gson's
+     * {@code getAsBoolean} reads {@code 1} or {@code "yes"} as false, which would silently drop a flag.
+     */
     public static boolean bool(JsonObject c, String key, boolean dflt) {
-        return c.has(key) && !c.get(key).isJsonNull() ? c.get(key).getAsBoolean() : dflt;
+        JsonElement e = c.get(key);
+        if (e == null || e.isJsonNull()) {
+            return dflt;
+        }
+        if (!(e instanceof JsonPrimitive p) || !p.isBoolean()) {
+            throw new IllegalArgumentException("'" + key + "' must be true or false, was " + e);
+        }
+        return p.getAsBoolean();
     }
 
     /** An optional string, {@code dflt} when absent or null. */

@@ -33,7 +33,7 @@ final class LlamaFamily implements CheckpointFamily {
             throw new IllegalArgumentException(
                     "hidden_size " + hidden + " is not divisible by num_attention_heads " + heads);
         }
-        int eos = ConfigJson.integer(c, "eos_token_id", 2, file);
+        int eos = eosTokenId(c, file);
         return DecoderConfig.builder(ModelFamily.LLAMA)
                 .shape(
                         ConfigJson.integer(c, "vocab_size", file),
@@ -48,12 +48,43 @@ final class LlamaFamily implements CheckpointFamily {
                 .biases(false)
                 .tieWordEmbeddings(ConfigJson.bool(c, "tie_word_embeddings", false))
                 .normEps(ConfigJson.number(c, "rms_norm_eps", 1e-6, file))
-                .ropeTheta(ConfigJson.number(c, "rope_theta", 10000, file))
+                .ropeTheta(ropeTheta(c, file))
                 .specialTokens(
                         ConfigJson.integer(c, "bos_token_id", 1, file),
                         eos,
                         ConfigJson.integer(c, "pad_token_id", eos, file))
                 .build();
+    }
+
+    /**
+     * The rotary base: transformers 5 writes it inside {@code rope_parameters}, older versions at the top
+     * level; either is read, and two that disagree are refused rather than one silently chosen.
+     */
+    private static double ropeTheta(JsonObject c, Path file) {
+        double top = ConfigJson.number(c, "rope_theta", Double.NaN, file);
+        JsonElement p = c.get("rope_parameters");
+        double nested = p != null && p.isJsonObject()
+                ? ConfigJson.number(p.getAsJsonObject(), "rope_theta", Double.NaN, file)
+                : Double.NaN;
+        if (!Double.isNaN(top) && !Double.isNaN(nested) && top != nested) {
+            throw new IllegalArgumentException(
+                    "rope_theta " + top + " and rope_parameters.rope_theta " + nested + " disagree");
+        }
+        return !Double.isNaN(nested) ? nested : !Double.isNaN(top) ? top : 10000;
+    }
+
+    /** Llama-3's instruct configs list several end tokens; the first is the one a sequence is written with. */
+    private static int eosTokenId(JsonObject c, Path file) {
+        JsonElement e = c.get("eos_token_id");
+        if (e != null && e.isJsonArray()) {
+            if (e.getAsJsonArray().isEmpty()) {
+                throw new IllegalArgumentException("'eos_token_id' is an empty list");
+            }
+            JsonObject first = new JsonObject();
+            first.add("eos_token_id", e.getAsJsonArray().get(0));
+            return ConfigJson.integer(first, "eos_token_id", file);
+        }
+        return ConfigJson.integer(c, "eos_token_id", 2, file);
     }
 
     /** Only the default rotary scheme is defined (CRITERIA.md): any other type is refused by its name. */
@@ -66,7 +97,8 @@ final class LlamaFamily implements CheckpointFamily {
             JsonObject o = e.getAsJsonObject();
             for (String k : new String[] {"rope_type", "type"}) {
                 if (o.has(k) && !o.get(k).isJsonNull()) {
-                    type = o.get(k).getAsString();
+                    JsonElement t = o.get(k);
+                    type = t.isJsonPrimitive() ? t.getAsString() : t.toString();
                     break;
                 }
             }

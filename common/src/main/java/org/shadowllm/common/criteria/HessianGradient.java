@@ -7,6 +7,7 @@ import ai.djl.ndarray.types.Shape;
 import java.util.List;
 import org.shadowllm.common.model.Autograd;
 import org.shadowllm.common.model.DecoderModel;
+import org.shadowllm.common.model.ModelFamily;
 import org.shadowllm.common.model.Tensors;
 
 /**
@@ -14,8 +15,10 @@ import org.shadowllm.common.model.Tensors;
  * (every head's context and every fc1 weight): {@code g = ∇L} and {@code Hg}.
  *
  * <p>{@link #compute} uses the central difference {@code (∇L(x+εĝ) − ∇L(x−εĝ)) / 2ε · ‖g‖}: three
- * ordinary backward passes. The two shifted passes keep the ReLU gates of the unshifted one, so a step
- * never crosses a kink; that is the Hessian double backward yields too (ReLU'' = 0 there). The tests' {@code DoubleBackwardHessianGradient} differentiates {@code g·stop(g)} once more; it is
+ * ordinary backward passes. For a ReLU FFN the two shifted passes keep the gates of the unshifted one, so a
+ * step never crosses a kink; that is the Hessian double backward yields too (ReLU'' = 0 there). SwiGLU is
+ * smooth: its shifted passes run the plain FFN. The variables are the neuron-input weights ({@code [F, E]}
+ * fc1, or {@code [F, 2E]} gate and up rows), as grasp's neuron score reads them. The tests' {@code DoubleBackwardHessianGradient} differentiates {@code g·stop(g)} once more; it is
  * exact, but PyTorch's {@code backward(create_graph=True)} leaves each leaf's gradient holding a graph
  * that refers to the leaf, a cycle that DJL cannot break (about 9 MB per call on tiny-random-opt), so
  * it serves as the reference in tests only.
@@ -56,7 +59,10 @@ public final class HessianGradient {
      */
     private record Gradient(NDArray[] heads, NDArray[] fc1) {}
 
-    /** Gradient at the example, its head contexts {@code [L][T*H*dHead]} and its ReLU gates. */
+    /**
+     * Gradient at the example; for an unshifted pass its head contexts {@code [L][T*H*dHead]}; for a ReLU
+     * FFN's unshifted pass its gates (null for SwiGLU).
+     */
     private record Pass(Gradient gradient, double[][] context, float[][] gates) {}
 
     /** Scores only: g, the shifted gradient and one layer's difference at a time, never a double copy. */
@@ -164,7 +170,7 @@ public final class HessianGradient {
     }
 
     /**
-     * One forward and backward; with {@code gates} the FFN uses them, else it records its own. The
+     * One forward and backward; a ReLU FFN uses {@code gates} where given, else records its own. The
      * variables move by {@code scale · offset}. Each fc1 weight gradient goes to {@code consume} when
      * given (and is freed), else into the result, attached to {@code keep}.
      */
@@ -185,10 +191,13 @@ public final class HessianGradient {
                     offset == null ? null : offset.heads(),
                     offset == null ? null : offset.fc1(),
                     scale);
-            if (gates != null) {
-                tap.freezeGates(gates);
-            } else {
-                tap.recordGates();
+            // ReLU's gates are frozen at the unshifted pass's; SwiGLU is smooth, so its passes have none to keep
+            if (model.config().family().ffn() == ModelFamily.Ffn.RELU) {
+                if (gates != null) {
+                    tap.freezeGates(gates);
+                } else {
+                    tap.recordGates();
+                }
             }
             Autograd.backward(lossOf(scope, example, tap), false, false);
             NDArray[] gHead = new NDArray[layers];
@@ -207,7 +216,7 @@ public final class HessianGradient {
                     }
                 }
             }
-            return new Pass(new Gradient(gHead, gFc1), gates == null ? contexts(tap) : null, tap.recordedGates());
+            return new Pass(new Gradient(gHead, gFc1), offset == null ? contexts(tap) : null, tap.recordedGates());
         }
     }
 

@@ -1,7 +1,7 @@
 package org.shadowllm.common.tasks;
 
 import java.util.Arrays;
-import org.shadowllm.common.tokenizer.ByteLevelBpeTokenizer;
+import org.shadowllm.common.tokenizer.Tokenizer;
 
 /**
  * A prompt as model input: BOS, the context's tokens, then the continuation's tokens (tokenized apart,
@@ -12,7 +12,7 @@ import org.shadowllm.common.tokenizer.ByteLevelBpeTokenizer;
  */
 public record PromptTokens(int[] tokens, int continuationLength, int truncated) {
 
-    public static PromptTokens of(Prompt p, ByteLevelBpeTokenizer tokenizer, int maxPositions) {
+    public static PromptTokens of(Prompt p, Tokenizer tokenizer, int maxPositions) {
         int[] context = tokenizer.encodeWithBos(p.context());
         int[] continuation = tokenizer.encode(p.continuation());
         if (continuation.length == 0) {

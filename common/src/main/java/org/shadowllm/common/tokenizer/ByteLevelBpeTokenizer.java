@@ -15,7 +15,7 @@ import java.util.regex.Pattern;
  * character, then apply merges by rank. Pure Java, so it needs no native library and works the same
  * from {@code tokenizer.json} or from {@code vocab.json} + {@code merges.txt}.
  */
-public final class ByteLevelBpeTokenizer {
+public final class ByteLevelBpeTokenizer implements Tokenizer {
     private static final Pattern SPLIT =
             Pattern.compile("'s|'t|'re|'ve|'m|'ll|'d| ?\\p{L}+| ?\\p{N}+| ?[^\\s\\p{L}\\p{N}]+|\\s+(?!\\S)|\\s+");
     private static final char[] BYTE_TO_CHAR = byteToUnicode();
@@ -66,6 +66,7 @@ public final class ByteLevelBpeTokenizer {
         this.merges = table;
     }
 
+    @Override
     public int bosTokenId() {
         return bosTokenId;
     }
@@ -74,19 +75,7 @@ public final class ByteLevelBpeTokenizer {
         return vocab.size();
     }
 
-    /** BOS followed by the tokens of {@code text}. */
-    public int[] encodeWithBos(String text) {
-        int[] body = encode(text);
-        if (bosTokenId < 0) {
-            return body;
-        }
-        int[] out = new int[body.length + 1];
-        out[0] = bosTokenId;
-        System.arraycopy(body, 0, out, 1, body.length);
-        return out;
-    }
-
-    /** Tokens of {@code text}, with no special tokens. */
+    @Override
     public int[] encode(String text) {
         Objects.requireNonNull(text, "text");
         List<int[]> pieces = new ArrayList<>();

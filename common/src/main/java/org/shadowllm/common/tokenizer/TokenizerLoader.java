@@ -14,15 +14,22 @@ import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
 
-/** Reads a byte-level BPE tokenizer from a model directory. */
+/**
+ * Reads a model directory's tokenizer: GPT-2's byte-level BPE ({@code tokenizer.json} with a plain
+ * {@code ByteLevel} pre-tokenizer, or {@code vocab.json} + {@code merges.txt}) in pure Java
+ * ({@link ByteLevelBpeTokenizer}); any other {@code tokenizer.json} through Hugging Face's library
+ * ({@link HuggingFaceJsonTokenizer}).
+ */
 public final class TokenizerLoader {
     private TokenizerLoader() {}
 
     /** Prefers {@code tokenizer.json}; falls back to {@code vocab.json} + {@code merges.txt}. */
-    public static ByteLevelBpeTokenizer load(Path modelDir, int bosTokenId) {
+    public static Tokenizer load(Path modelDir, int bosTokenId) {
         Path json = modelDir.resolve("tokenizer.json");
         if (Files.isRegularFile(json)) {
-            return fromTokenizerJson(json, bosTokenId);
+            return isGpt2ByteLevel(json)
+                    ? fromTokenizerJson(json, bosTokenId)
+                    : HuggingFaceJsonTokenizer.load(json, bosTokenId);
         }
         Path vocab = modelDir.resolve("vocab.json");
         Path merges = modelDir.resolve("merges.txt");
@@ -30,6 +37,46 @@ public final class TokenizerLoader {
             return fromVocabAndMerges(vocab, merges, bosTokenId);
         }
         throw new IllegalArgumentException(modelDir + ": no tokenizer.json and no vocab.json + merges.txt");
+    }
+
+    /**
+     * Whether the file is exactly what {@link ByteLevelBpeTokenizer} implements: a BPE model, no normalizer,
+     * and a lone {@code ByteLevel} pre-tokenizer that splits by GPT-2's regex without a prefix space. A
+     * {@code ByteLevel} step inside a {@code Sequence} (Llama-3 splits by its own regex first) or with other
+     * options is left to Hugging Face's library, which gives Python's ids for all of them.
+     */
+    static boolean isGpt2ByteLevel(Path file) {
+        JsonObject root;
+        try {
+            root = JsonParser.parseString(Files.readString(file, StandardCharsets.UTF_8))
+                    .getAsJsonObject();
+        } catch (IOException e) {
+            throw new IllegalArgumentException(file + ": cannot read: " + e.getMessage(), e);
+        } catch (JsonParseException | IllegalStateException e) {
+            throw new IllegalArgumentException(file + ": not a valid tokenizer.json: " + e, e);
+        }
+        JsonElement model = root.get("model");
+        JsonElement pre = root.get("pre_tokenizer");
+        JsonElement normalizer = root.get("normalizer");
+        return model != null
+                && model.isJsonObject()
+                && "BPE".equals(text(model.getAsJsonObject(), "type"))
+                && (normalizer == null || normalizer.isJsonNull())
+                && pre != null
+                && pre.isJsonObject()
+                && "ByteLevel".equals(text(pre.getAsJsonObject(), "type"))
+                && !flag(pre.getAsJsonObject(), "add_prefix_space", false)
+                && flag(pre.getAsJsonObject(), "use_regex", true);
+    }
+
+    private static String text(JsonObject o, String key) {
+        JsonElement e = o.get(key);
+        return e != null && e.isJsonPrimitive() ? e.getAsString() : null;
+    }
+
+    private static boolean flag(JsonObject o, String key, boolean dflt) {
+        JsonElement e = o.get(key);
+        return e != null && e.isJsonPrimitive() && e.getAsJsonPrimitive().isBoolean() ? e.getAsBoolean() : dflt;
     }
 
     public static ByteLevelBpeTokenizer fromTokenizerJson(Path file, int bosTokenId) {

@@ -24,7 +24,7 @@ import org.shadowllm.common.Golden;
 import org.shadowllm.common.checkpoint.ModelCheckpoint;
 import org.shadowllm.common.model.DecoderModel;
 import org.shadowllm.common.model.ModelFamily;
-import org.shadowllm.common.tokenizer.ByteLevelBpeTokenizer;
+import org.shadowllm.common.tokenizer.Tokenizer;
 import org.shadowllm.common.tokenizer.TokenizerLoader;
 
 /**
@@ -115,7 +115,7 @@ class GoldenCriteriaTest {
         final NDManager manager;
         final DecoderModel model;
         final Golden golden;
-        final ByteLevelBpeTokenizer tokenizer;
+        final Tokenizer tokenizer;
         final List<ScoredExample> examples;
         final List<ExampleImportance> results;
         final Map<Integer, Set<Integer>> nearTies;

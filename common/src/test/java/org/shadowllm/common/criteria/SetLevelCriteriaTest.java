@@ -16,13 +16,27 @@ import java.util.List;
 import java.util.Map;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
+import org.junit.jupiter.params.ParameterizedTest;
+import org.junit.jupiter.params.provider.MethodSource;
 import org.shadowllm.common.checkpoint.ModelCheckpoint;
 import org.shadowllm.common.checkpoint.RandomCheckpoint;
 import org.shadowllm.common.model.DecoderConfig;
 import org.shadowllm.common.model.DecoderModel;
+import org.shadowllm.common.model.ModelFamily;
 
 class SetLevelCriteriaTest {
     static final DecoderConfig CONFIG = DecoderConfig.of(37, 24, 2, 3, 40, 32);
+    /** A Llama of the same size: one K/V head for all three query heads, heads of 6 in a 24-wide stream. */
+    static final DecoderConfig LLAMA = DecoderConfig.builder(ModelFamily.LLAMA)
+            .shape(37, 24, 2, 3, 40)
+            .kvHeads(1)
+            .headDim(6)
+            .maxPositions(32)
+            .build();
+
+    static List<DecoderConfig> families() {
+        return List.of(CONFIG, LLAMA);
+    }
 
     @TempDir
     Path dir;
@@ -72,9 +86,14 @@ class SetLevelCriteriaTest {
     }
 
     private List<ExampleImportance> scores(List<ScoredExample> examples) {
-        RandomCheckpoint.write(dir, CONFIG, 3L);
+        return scores(CONFIG, examples);
+    }
+
+    private List<ExampleImportance> scores(DecoderConfig config, List<ScoredExample> examples) {
+        RandomCheckpoint.write(dir, config, 3L);
         try (NDManager m = NDManager.newBaseManager(Device.cpu());
                 DecoderModel model = ModelCheckpoint.load(dir, m, Device.cpu())) {
+            assertEquals(config, model.config());
             return new CriteriaCalculator(model)
                     .compute(examples, CriteriaOptions.singlePass().withHeadGradients());
         }
@@ -170,24 +189,26 @@ class SetLevelCriteriaTest {
         }
     }
 
-    @Test
-    void jacovEpenasAndMeansMatchBruteForceOverTheWholeSet() {
+    @ParameterizedTest
+    @MethodSource("families")
+    void jacovEpenasAndMeansMatchBruteForceOverTheWholeSet(DecoderConfig config) {
         List<ScoredExample> examples = examples();
-        List<ExampleImportance> scores = scores(examples);
-        SetLevelCriteria set = new SetLevelCriteria(CONFIG, SetLevelCriteria.Options.defaults(1));
+        List<ExampleImportance> scores = scores(config, examples);
+        SetLevelCriteria set = new SetLevelCriteria(config, SetLevelCriteria.Options.defaults(1));
         for (int i = 0; i < examples.size(); i++) {
             set.add(examples.get(i), scores.get(i));
         }
         SetLevelCriteria.Result r = set.result();
         assertEquals(6, r.examples());
-        int h = CONFIG.numHeads();
-        for (int l = 0; l < CONFIG.numLayers(); l++) {
+        int h = config.numHeads();
+        for (int l = 0; l < config.numLayers(); l++) {
             for (int hh = 0; hh < h; hh++) {
                 List<float[]> rows = new ArrayList<>();
                 Map<Integer, List<float[]>> classes = new HashMap<>();
                 for (int i = 0; i < examples.size(); i++) {
                     float[][][] g = scores.get(i).headGradients()[l];
                     int[] tokens = examples.get(i).tokens();
+                    assertEquals(config.headDim(), g[0][hh].length, "a gradient row spans one head");
                     for (int t = 0; t < g.length; t++) {
                         boolean nonzero = false;
                         for (float v : g[t][hh]) {

@@ -16,7 +16,7 @@ import org.shadowllm.common.tasks.FewShotTask;
 import org.shadowllm.common.tasks.Prompt;
 import org.shadowllm.common.tasks.PromptTokens;
 import org.shadowllm.common.tasks.TaskExample;
-import org.shadowllm.common.tokenizer.ByteLevelBpeTokenizer;
+import org.shadowllm.common.tokenizer.Tokenizer;
 
 /**
  * Zero-shot multiple choice scored as lm-evaluation-harness does: each choice's continuation
@@ -69,7 +69,7 @@ public final class ZeroShotEval {
             SparsityMethod method,
             FewShotTask task,
             List<TaskExample> examples,
-            ByteLevelBpeTokenizer tokenizer,
+            Tokenizer tokenizer,
             Consumer<String> log) {
         LastContext<LayerPlan[]> plans = new LastContext<>();
         return run(model.config().maxPositionEmbeddings(), method, task, examples, tokenizer, log, (context, t) -> {
@@ -85,7 +85,7 @@ public final class ZeroShotEval {
             SparsityMethod method,
             FewShotTask task,
             List<TaskExample> examples,
-            ByteLevelBpeTokenizer tokenizer,
+            Tokenizer tokenizer,
             Consumer<String> log) {
         int max = model.config().maxPositionEmbeddings();
         DecodeState state = engine.newState(max);
@@ -119,7 +119,7 @@ public final class ZeroShotEval {
             SparsityMethod method,
             FewShotTask task,
             List<TaskExample> examples,
-            ByteLevelBpeTokenizer tokenizer,
+            Tokenizer tokenizer,
             Consumer<String> log,
             ChoiceScorer scorer) {
         if (examples.isEmpty()) {

@@ -47,7 +47,7 @@ import org.shadowllm.common.model.DecoderModel;
 import org.shadowllm.common.predictor.PredictorKind;
 import org.shadowllm.common.tasks.FewShotTask;
 import org.shadowllm.common.tasks.TaskExample;
-import org.shadowllm.common.tokenizer.ByteLevelBpeTokenizer;
+import org.shadowllm.common.tokenizer.Tokenizer;
 import org.shadowllm.common.tokenizer.TokenizerLoader;
 import org.shadowllm.jobs.cli.JobLauncher;
 import org.shadowllm.jobs.criteria.CriteriaTables;
@@ -125,7 +125,7 @@ public final class BenchJob {
         String modelName = modelDir.toAbsolutePath().normalize().getFileName().toString();
         String fingerprint = ModelFingerprint.of(modelDir);
         java.util.Set<String> tableRunIds = criteriaRead == null ? null : criteriaRunIds(modelName, fingerprint);
-        ByteLevelBpeTokenizer tokenizer = TokenizerLoader.load(modelDir, config.bosTokenId());
+        Tokenizer tokenizer = TokenizerLoader.load(modelDir, config.bosTokenId());
         PerplexityEval pplEval = options.perplexityEval();
         boolean perplexity = options.measures("perplexity") || options.measures("decode-perplexity");
         boolean paper = options.measures("perplexity-paper");
@@ -702,11 +702,7 @@ public final class BenchJob {
      * {@code use} says how many of those available the measures take.
      */
     private int[] wikitext(
-            ByteLevelBpeTokenizer tokenizer,
-            List<String> lines,
-            int wanted,
-            java.util.function.IntUnaryOperator use,
-            int atLeast) {
+            Tokenizer tokenizer, List<String> lines, int wanted, java.util.function.IntUnaryOperator use, int atLeast) {
         List<Integer> ids = new ArrayList<>();
         int stop = Math.max(wanted, atLeast);
         for (int i = 0; i < lines.size() && ids.size() < stop; i++) {
@@ -724,7 +720,7 @@ public final class BenchJob {
     }
 
     /** The first {@code --ppl-documents} articles (all for 0), detokenized and tokenized, with their word counts. */
-    private List<PerplexityEval.Document> documents(ByteLevelBpeTokenizer tokenizer, List<String> lines) {
+    private List<PerplexityEval.Document> documents(Tokenizer tokenizer, List<String> lines) {
         List<String> articles = WikiTextDocuments.articles(lines);
         int n = options.pplDocuments() == 0 ? articles.size() : Math.min(options.pplDocuments(), articles.size());
         List<PerplexityEval.Document> out = new ArrayList<>(n);

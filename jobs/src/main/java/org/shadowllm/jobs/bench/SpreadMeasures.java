@@ -18,7 +18,7 @@ import org.shadowllm.common.model.DecoderConfig;
 import org.shadowllm.common.model.DecoderModel;
 import org.shadowllm.common.tasks.FewShotTask;
 import org.shadowllm.common.tasks.TaskExample;
-import org.shadowllm.common.tokenizer.ByteLevelBpeTokenizer;
+import org.shadowllm.common.tokenizer.Tokenizer;
 import org.shadowllm.common.tokenizer.TokenizerLoader;
 import org.shadowllm.jobs.criteria.ExecutorModels;
 import org.shadowllm.jobs.tables.LocalCopy;
@@ -111,7 +111,7 @@ final class SpreadMeasures implements Function<SpreadMeasures.Item, SpreadMeasur
             NDManager manager,
             BenchJob.Predictors predictors,
             List<SparsityMethod> methods,
-            ByteLevelBpeTokenizer tokenizer) {
+            Tokenizer tokenizer) {
         void close() {
             predictors.close();
             manager.close();

@@ -30,7 +30,7 @@ import org.shadowllm.common.tasks.Prompt;
 import org.shadowllm.common.tasks.PromptBuilder;
 import org.shadowllm.common.tasks.PromptTokens;
 import org.shadowllm.common.tasks.TaskExample;
-import org.shadowllm.common.tokenizer.ByteLevelBpeTokenizer;
+import org.shadowllm.common.tokenizer.Tokenizer;
 import org.shadowllm.common.tokenizer.TokenizerLoader;
 import org.shadowllm.jobs.cli.JobLauncher;
 import org.shadowllm.jobs.tables.CriteriaExamplesTable;
@@ -104,7 +104,7 @@ public final class CriteriaJob {
         long start = System.nanoTime();
         Path modelDir = SharedPaths.require(Path.of(options.model()), "model directory");
         DecoderConfig config = ModelCheckpoint.readConfig(modelDir);
-        ByteLevelBpeTokenizer tokenizer = TokenizerLoader.load(modelDir, config.bosTokenId());
+        Tokenizer tokenizer = TokenizerLoader.load(modelDir, config.bosTokenId());
         String modelName = modelDir.toAbsolutePath().normalize().getFileName().toString();
         String fingerprint = ModelFingerprint.of(modelDir);
         JavaSparkContext jsc = JavaSparkContext.fromSparkContext(spark.sparkContext());
@@ -308,8 +308,7 @@ public final class CriteriaJob {
             Map<String, String> fileDigests) {}
 
     /** Reads the tasks, builds and tokenizes every prompt. Deterministic for given options. */
-    public static Plan plan(
-            CriteriaJobOptions options, TaskReader reader, ByteLevelBpeTokenizer tokenizer, DecoderConfig config) {
+    public static Plan plan(CriteriaJobOptions options, TaskReader reader, Tokenizer tokenizer, DecoderConfig config) {
         List<MalformedRow> malformed = new ArrayList<>();
         PromptBuilder prompts = new PromptBuilder(options.seed());
         List<WorkSet> sets = new ArrayList<>();
@@ -348,7 +347,7 @@ public final class CriteriaJob {
         return new Plan(sets, malformed, inputCounts, digests);
     }
 
-    private static WorkItem tokenize(Prompt p, ByteLevelBpeTokenizer tokenizer, DecoderConfig config) {
+    private static WorkItem tokenize(Prompt p, Tokenizer tokenizer, DecoderConfig config) {
         PromptTokens t = PromptTokens.of(p, tokenizer, config.maxPositionEmbeddings());
         return new WorkItem(p.exampleId(), t.tokens(), t.continuationLength(), t.truncated());
     }

@@ -31,7 +31,7 @@ import org.shadowllm.common.predictor.PredictorArtifacts;
 import org.shadowllm.common.predictor.PredictorKind;
 import org.shadowllm.common.predictor.PredictorShape;
 import org.shadowllm.common.predictor.RandomPredictors;
-import org.shadowllm.common.tokenizer.ByteLevelBpeTokenizer;
+import org.shadowllm.common.tokenizer.Tokenizer;
 import org.shadowllm.common.tokenizer.TokenizerLoader;
 import org.shadowllm.jobs.JobRuns;
 import org.shadowllm.jobs.LocalSpark;
@@ -172,7 +172,7 @@ class BenchJobIntegrationTest {
     private static double referencePerplexity(int window, int prefix, int windows) throws Exception {
         Path model = SharedPaths.model("tiny-random-opt");
         var config = ModelCheckpoint.readConfig(model);
-        ByteLevelBpeTokenizer tok = TokenizerLoader.load(model, config.bosTokenId());
+        Tokenizer tok = TokenizerLoader.load(model, config.bosTokenId());
         List<Integer> ids = new ArrayList<>();
         for (String line : Files.readAllLines(SharedPaths.root().resolve("data/wikitext-2-raw/test.txt"))) {
             for (int t : tok.encode(line + "\n")) {
@@ -313,7 +313,7 @@ class BenchJobIntegrationTest {
                 .run();
         Path model = SharedPaths.model("tiny-random-opt");
         var config = ModelCheckpoint.readConfig(model);
-        ByteLevelBpeTokenizer tok = TokenizerLoader.load(model, config.bosTokenId());
+        Tokenizer tok = TokenizerLoader.load(model, config.bosTokenId());
         List<String> docs = org.shadowllm.bench.eval.WikiTextDocuments.articles(
                         Files.readAllLines(SharedPaths.root().resolve("data/wikitext-2-raw/test.txt")))
                 .subList(0, 2);
