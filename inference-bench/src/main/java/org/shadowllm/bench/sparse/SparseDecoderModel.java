@@ -75,7 +75,7 @@ public final class SparseDecoderModel implements AutoCloseable {
             NDArray neuronIn,
             NDArray neuronInRows,
             NDArray neuronInBias,
-            NDArray fc2T) {}
+            NDArray neuronOutT) {}
 
     /**
      * One layer's weights for one plan. Q and neuron-input rows are gathered at once; K/V rows of the kept
@@ -309,7 +309,7 @@ public final class SparseDecoderModel implements AutoCloseable {
      */
     private NDArray project(NDManager scope, NDArray activations, Compact c, boolean attention, Layer p, int tokens) {
         int e = config.hiddenSize();
-        NDArray full = scoped(scope, (attention ? p.outByHead() : p.fc2T()).reshape(-1, e));
+        NDArray full = scoped(scope, (attention ? p.outByHead() : p.neuronOutT()).reshape(-1, e));
         if (c == null) {
             return activations.matMul(full);
         }
@@ -331,7 +331,7 @@ public final class SparseDecoderModel implements AutoCloseable {
             return activations.matMul(c.out);
         }
         if (c.down == null) {
-            c.down = rows(c.owner, p.fc2T(), c.neurons);
+            c.down = rows(c.owner, p.neuronOutT(), c.neurons);
         }
         return activations.matMul(c.down);
     }
