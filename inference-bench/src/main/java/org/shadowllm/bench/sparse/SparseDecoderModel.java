@@ -30,15 +30,16 @@ import org.shadowllm.common.model.Tensors;
  * <li>the neuron-input matrix {@code [F, rows·E]} (fc1's row, or a neuron's gate row then its up row) and
  * the neuron-output matrix transposed {@code [F, E]}, one row per neuron.</li>
  * </ul>
- * Q, K, V, the neuron inputs and the biases are the model's own tensors (views). The output projections
- * and K/V together are copied once, transposed: a row gather needs each unit's weights as one row, and
- * the output matrices hold a unit's weights in a column. That costs {@code E·(H·d + 2·KV·d) + FE} per
- * layer beside the model.
+ * Q, K, V, the neuron inputs and the biases are the model's own tensors (views). The two output matrices are
+ * copied once, transposed, since they hold a unit's weights in a column and a row gather needs it as one row;
+ * so are K and V together, for the passes that compute every K/V head. That costs
+ * {@code E·(H·d + 2·KV·d) + FE} per layer beside the model.
  * <p>
  * KV-cache policy: with a cache, K and V are computed for every K/V head at every position, so a head that
  * was pruned for earlier tokens can be kept later and still attend over the whole past. A pass without a
  * cache (scoring a sequence under one plan) computes K and V only for the K/V heads some kept query head
- * reads: a pruned head's own for OPT, a group none of whose query heads is kept for grouped-query models.
+ * reads: it skips a pruned head's own where each head has one (OPT), and a whole group's where none of the
+ * group's query heads is kept (grouped-query attention, Llama).
  * A pruned head always skips its Q rows, its attention and its output-projection columns; a pruned neuron
  * skips its input rows (fc1; gate and up) and its output column. Layer 0 always runs dense.
  * <p>
