@@ -11,8 +11,9 @@ import java.nio.file.Path;
 import java.util.Arrays;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
-import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
+import org.junit.jupiter.params.ParameterizedTest;
+import org.junit.jupiter.params.provider.ValueSource;
 import org.shadowllm.bench.method.Method;
 import org.shadowllm.bench.method.PredictorRuntime;
 import org.shadowllm.bench.method.SparsityMethod;
@@ -38,38 +39,58 @@ import org.shadowllm.common.predictor.UnitLayout;
 import org.shadowllm.common.predictor.UnitPredictor;
 
 /**
- * The predicted methods' plans against a brute-force reference: features traced from the masked-dense
+ * The predicted methods' plans, on OPT and on Llama (whose attention context is every query head's, the input of
+ * o_proj), against a brute-force reference: features traced from the masked-dense
  * model, the predictor's MLP evaluated in plain Java, and the budget applied to its scores.
  */
 class MethodPlanningTest {
+    /** BOS and text of the GPT-2 vocabulary, which both shared models use. */
     private static final int[] CONTEXT = {50256, 464, 582, 6265, 465, 21189, 780, 339, 5710, 257, 15554};
+
     private static NDManager manager;
     private static DecoderModel model;
     private static SparseDecoderModel sparse;
     private static DecoderConfig config;
+    private static String modelName;
 
     @TempDir
     static Path dir;
 
     @BeforeAll
-    static void load() {
+    static void open() {
         manager = NDManager.newBaseManager(Device.cpu());
-        model = ModelCheckpoint.load(SharedPaths.model("tiny-random-opt"), manager, Device.cpu());
+    }
+
+    /** Makes {@code name} the model under test, loading it unless it already is. */
+    private static void use(String name) {
+        if (name.equals(modelName)) {
+            return;
+        }
+        closeModel();
+        model = ModelCheckpoint.load(SharedPaths.model(name), manager, Device.cpu());
         sparse = new SparseDecoderModel(model);
         config = model.config();
+        modelName = name;
+    }
+
+    private static void closeModel() {
+        if (sparse != null) {
+            sparse.close();
+            model.close();
+        }
     }
 
     @AfterAll
     static void close() {
-        sparse.close();
-        model.close();
+        closeModel();
         manager.close();
     }
 
     private static PredictorRuntime predictor(PredictorKind kind) {
         UnitPredictor p = RandomPredictors.of(kind, PredictorShape.of(config), 24, 5);
-        PredictorArtifacts.save(p, dir.resolve(kind.key()));
-        return PredictorRuntime.load(dir.resolve(kind.key()), config, "tiny-random-opt", kind, manager);
+        Path at = dir.resolve(modelName).resolve(kind.key());
+        PredictorArtifacts.save(p, at);
+        return PredictorRuntime.load(at, config, modelName, kind, manager);
     }
 
     /** Residual entering each layer and each layer's attention context, last position, under {@code plans} as masks. */
@@ -163,8 +184,10 @@ class MethodPlanningTest {
         }
     }
 
-    @Test
-    void shadowllmPlansEveryLayerFromLayerZerosAttentionContext() {
+    @ParameterizedTest(name = "{0}")
+    @ValueSource(strings = {"tiny-random-opt", "tiny-random-llama"})
+    void shadowllmPlansEveryLayerFromLayerZerosAttentionContext(String name) {
+        use(name);
         SparsityBudget budget = new SparsityBudget(0.5, SparsityBudget.Scope.GLOBAL, 1, 32);
         try (PredictorRuntime p = predictor(PredictorKind.SHADOWLLM)) {
             LayerPlan[] actual = SparsityMethod.predicted(Method.SHADOWLLM, config, budget, p)
@@ -179,8 +202,10 @@ class MethodPlanningTest {
         }
     }
 
-    @Test
-    void dejavuPlansEachLayerFromTheSparseResidualEnteringTheLayerBefore() {
+    @ParameterizedTest(name = "{0}")
+    @ValueSource(strings = {"tiny-random-opt", "tiny-random-llama"})
+    void dejavuPlansEachLayerFromTheSparseResidualEnteringTheLayerBefore(String name) {
+        use(name);
         SparsityBudget budget = new SparsityBudget(0.6, SparsityBudget.Scope.PER_LAYER, 1, 1);
         try (PredictorRuntime p = predictor(PredictorKind.DEJAVU)) {
             LayerPlan[] actual = SparsityMethod.predicted(Method.DEJAVU, config, budget, p)

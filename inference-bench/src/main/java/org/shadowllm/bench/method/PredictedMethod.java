@@ -17,6 +17,7 @@ import org.shadowllm.common.model.Tensors;
 import org.shadowllm.common.predictor.FeatureSource;
 import org.shadowllm.common.predictor.NetworkSpec;
 import org.shadowllm.common.predictor.NetworkWeights;
+import org.shadowllm.common.predictor.PredictorKind;
 
 /**
  * ShadowLLM or DejaVu: a trained predictor plans from the model's own features, wired as its networks'
@@ -61,6 +62,7 @@ public final class PredictedMethod implements SparsityMethod {
         boolean[][] planned = new boolean[2][layers];
         for (int n = 0; n < networks.size(); n++) {
             NetworkSpec spec = networks.get(n).spec();
+            requireFeatureWidth(config, spec, predictor.predictor().kind());
             firstPlanned[n] = Math.max(1, spec.firstLayer());
             endPlanned[n] = Math.min(layers, spec.firstLayer() + spec.layerCount());
             if (firstPlanned[n] >= endPlanned[n]) {
@@ -100,6 +102,22 @@ public final class PredictedMethod implements SparsityMethod {
                         .mapToInt(Integer::intValue)
                         .toArray();
             }
+        }
+    }
+
+    /**
+     * Refuses a network whose input is not as wide as the feature it reads on this model: the residual stream is
+     * {@code E} wide, the attention context {@code H·d} (they differ where a model's head size is not
+     * {@code E / H}). Scoring a truncated or zero-padded feature would plan silently wrong.
+     */
+    private static void requireFeatureWidth(DecoderConfig config, NetworkSpec spec, PredictorKind kind) {
+        boolean context = spec.source() == FeatureSource.ATTENTION_CONTEXT;
+        int width = context ? config.attentionWidth() : config.hiddenSize();
+        if (spec.inputs() != width) {
+            throw new IllegalArgumentException("a " + kind + " predictor's network " + spec.name() + " reads "
+                    + spec.inputs() + " values of " + (context ? "the attention context" : "the residual stream")
+                    + ", which is " + width + " wide on this model"
+                    + (context ? " (" + config.numHeads() + " heads of " + config.headDim() + ")" : ""));
         }
     }
 

@@ -11,7 +11,10 @@ public interface TokenPlanner {
     /** The residual stream entering {@code layer} for this token, {@code [E]}. Layer 0's call starts a token. */
     default void residualIn(int layer, float[] residual) {}
 
-    /** {@code layer}'s attention context for this token, {@code [E]}; pruned heads' parts are zero. */
+    /**
+     * {@code layer}'s attention context for this token, the input of the output projection, {@code [H·d]} (every
+     * query head's; {@code E} wide where the head size is {@code E / H}); pruned heads' parts are zero.
+     */
     default void attentionContext(int layer, float[] context) {}
 
     /** Whether this planner reads {@code source} at {@code layer}; callers may skip reading it back otherwise. */
