@@ -53,7 +53,7 @@ import org.shadowllm.common.tasks.FewShotTask;
 import org.shadowllm.common.tasks.Prompt;
 import org.shadowllm.common.tasks.PromptTokens;
 import org.shadowllm.common.tasks.TaskExample;
-import org.shadowllm.common.tokenizer.ByteLevelBpeTokenizer;
+import org.shadowllm.common.tokenizer.Tokenizer;
 import org.shadowllm.common.tokenizer.TokenizerLoader;
 
 /**
@@ -238,7 +238,7 @@ class LlamaMeasuresTest {
 
     @Test
     void zeroShotAccuracyCountsTheChoicesTheDenseModelScoresHighest() {
-        ByteLevelBpeTokenizer tokenizer = TokenizerLoader.load(SharedPaths.model(MODEL), config.bosTokenId());
+        Tokenizer tokenizer = TokenizerLoader.load(SharedPaths.model(MODEL), config.bosTokenId());
         SplittableRandom r = new SplittableRandom(4);
         String[] words = {"red", "blue", "stone", "river", "quickly", "the cat", "a door", "opens"};
         List<TaskExample> examples = new ArrayList<>();
