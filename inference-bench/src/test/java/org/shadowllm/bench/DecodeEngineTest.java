@@ -355,6 +355,51 @@ class DecodeEngineTest {
         assertArrayEquals(expected, actual);
     }
 
+    /**
+     * Rewinding keeps the first positions' inputs and K/V; groups pruned there are caught up when needed. The
+     * tokens after the rewind, under other plans, give bit for bit what a fresh sequence gives.
+     */
+    @Test
+    void aRewoundStateDecodesExactlyAsAFreshOne() {
+        DecoderConfig c = PLANNED_LLAMA;
+        EngineWeights w = EngineWeights.fromStateDict(c, RandomCheckpoint.stateDict(c, 3), WeightFormat.FP32);
+        SplittableRandom r = new SplittableRandom(5);
+        LayerPlan[][] before = new LayerPlan[TOKENS][c.numLayers()];
+        LayerPlan[][] after = new LayerPlan[TOKENS][c.numLayers()];
+        for (int t = 0; t < TOKENS; t++) {
+            for (int l = 1; l < c.numLayers(); l++) {
+                before[t][l] = PlanFixtures.randomPlan(c, r);
+                after[t][l] = PlanFixtures.randomPlan(c, r);
+            }
+        }
+        int keep = 6;
+        int[] ids = tokens(c, TOKENS, 4);
+        try (WorkerPool pool = new WorkerPool(2)) {
+            DecodeEngine engine = new DecodeEngine(w, pool);
+            DecodeState rewound = engine.newState(TOKENS);
+            for (int id : ids) {
+                engine.step(rewound, id, byPosition(rewound, before));
+            }
+            rewound.rewind(keep);
+            assertEquals(keep, rewound.position());
+            DecodeState fresh = engine.newState(TOKENS);
+            for (int t = 0; t < keep; t++) {
+                engine.step(fresh, ids[t], byPosition(fresh, before));
+            }
+            for (int t = keep; t < TOKENS; t++) {
+                float[] expected =
+                        engine.step(fresh, ids[t], byPosition(fresh, after)).clone();
+                assertArrayEquals(expected, engine.step(rewound, ids[t], byPosition(rewound, after)), "position " + t);
+            }
+            assertThrows(IllegalArgumentException.class, () -> rewound.rewind(TOKENS + 1));
+        }
+    }
+
+    /** Plans by the state's position: {@code plans[position][layer]}. */
+    private static TokenPlanner byPosition(DecodeState state, LayerPlan[][] plans) {
+        return layer -> plans[state.position()][layer];
+    }
+
     @Test
     void aFullSequenceAndABadTokenAreRefused() {
         EngineWeights w =

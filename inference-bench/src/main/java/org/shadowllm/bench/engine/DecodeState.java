@@ -109,9 +109,23 @@ public final class DecodeState {
 
     /** Forgets the sequence; buffers are reused. */
     public void reset() {
-        position = 0;
+        rewind(0);
+    }
+
+    /**
+     * Forgets every position from {@code keep} on, so that the next token goes to position {@code keep}: a
+     * prefilled prompt can be decoded from again. Layer inputs and K/V below {@code keep} stay valid (later
+     * steps only write at or after their own position, and catch-up writes the values it would have).
+     */
+    public void rewind(int keep) {
+        if (keep < 0 || keep > position) {
+            throw new IllegalArgumentException("can rewind to 0.." + position + ", not " + keep);
+        }
+        position = keep;
         for (int[] f : kvFilled) {
-            java.util.Arrays.fill(f, 0);
+            for (int g = 0; g < f.length; g++) {
+                f[g] = Math.min(f[g], keep);
+            }
         }
     }
 }
