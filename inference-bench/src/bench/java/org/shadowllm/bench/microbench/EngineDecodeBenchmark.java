@@ -29,6 +29,7 @@ import org.shadowllm.common.checkpoint.RandomCheckpoint;
 import org.shadowllm.common.criteria.ImportanceCriterion;
 import org.shadowllm.common.model.DecoderConfig;
 import org.shadowllm.common.model.DecoderModel;
+import org.shadowllm.common.model.ModelFamily;
 import org.shadowllm.common.predictor.PredictorKind;
 import org.shadowllm.common.safetensors.SafetensorsWriter.Tensor;
 
@@ -36,9 +37,11 @@ import org.shadowllm.common.safetensors.SafetensorsWriter.Tensor;
  * Decode latency on the plain-Java engine, fp32 and bf16, every method against dense, beside DJL's dense
  * decoding and the memory-bandwidth floor (bytes each token reads ÷ read bandwidth measured in the same
  * run), all in one run with interleaved repeats; then a per-phase breakdown of one generation per
- * configuration. Random OPT and random predictors (cost does not depend on values); static uses a fixed
+ * configuration. Random weights and random predictors (cost does not depend on values); static uses a fixed
  * random mask. Args: layers heads ffn hidden sparsity prompt generate repeats replan-every
- * (default: OPT-125m's shape, 0.5, 128, 128, 3, 16).
+ * (default: OPT-125m's shape, 0.5, 128, 128, 3, 16), then {@link RandomDecodeSetup}'s flags ({@code --family
+ * llama --kv-heads 4 --head-dim 64 --vocab 32000}). DJL's sparse model runs OPT only: other families are
+ * timed on the engine alone, with the ratios against the engine's dense fp32.
  */
 public final class EngineDecodeBenchmark {
     private EngineDecodeBenchmark() {}
@@ -48,8 +51,10 @@ public final class EngineDecodeBenchmark {
 
     public static void main(String[] args) throws Exception {
         String[] d = {"12", "12", "3072", "768", "0.5", "128", "128", "3", "16"};
-        String[] a = args.length == d.length ? args : d;
-        RandomDecodeSetup setup = RandomDecodeSetup.parse(a);
+        String[] positional = RandomDecodeSetup.positional(args);
+        String[] flags = java.util.Arrays.copyOfRange(args, positional.length, args.length);
+        String[] a = positional.length == d.length ? positional : d;
+        RandomDecodeSetup setup = RandomDecodeSetup.parse(concat(a, flags));
         int replan = Integer.parseInt(a[8]);
         DecoderConfig config = setup.config();
         int prompt = setup.prompt();
@@ -60,15 +65,18 @@ public final class EngineDecodeBenchmark {
         float[][] staticHeads = setup.staticHeads();
         float[][] staticNeurons = setup.staticNeurons();
         int[] text = setup.text();
-        System.out.println(setup.describe() + "; re-plan every " + replan);
+        // DJL's sparse model runs OPT with biases only: other families are timed on the engine alone
+        boolean withDjl = config.family() == ModelFamily.OPT && config.biases();
+        System.out.println(setup.describe() + "; re-plan every " + replan + (withDjl ? "" : "; engine only"));
         Path tmp = Files.createTempDirectory("engine-bench");
         Map<String, Tensor> stateDict = RandomCheckpoint.stateDict(config, 1);
         EngineWeights fp32 = EngineWeights.fromStateDict(config, stateDict, WeightFormat.FP32);
         EngineWeights bf16 = EngineWeights.fromStateDict(config, stateDict, WeightFormat.BF16);
         try (NDManager root = NDManager.newBaseManager(Device.cpu());
-                DecoderModel model =
-                        ModelCheckpoint.fromStateDict(config, stateDict, root, Device.cpu(), DataType.FLOAT32);
-                SparseDecoderModel sparse = new SparseDecoderModel(model);
+                DecoderModel model = withDjl
+                        ? ModelCheckpoint.fromStateDict(config, stateDict, root, Device.cpu(), DataType.FLOAT32)
+                        : null;
+                SparseDecoderModel sparse = withDjl ? new SparseDecoderModel(model) : null;
                 WorkerPool pool = WorkerPool.perCore()) {
             stateDict = null;
             LayerPlan[] plans = budget.select(staticHeads, staticNeurons);
@@ -85,18 +93,21 @@ public final class EngineDecodeBenchmark {
                                 .replanningEvery(replan));
                 LatencyEval latency = new LatencyEval(prompt, generate, 1, setup.repeats());
                 List<Contender> contenders = new ArrayList<>();
-                contenders.add(new Contender(
-                        "djl dense",
-                        WeightFormat.FP32,
-                        dense,
-                        DecodeBytes.weights(config, null, true, 4),
-                        latency.onDjl(root, sparse, dense)));
-                contenders.add(new Contender(
-                        "djl static",
-                        WeightFormat.FP32,
-                        methods.get(1),
-                        DecodeBytes.weights(config, plans, true, 4),
-                        latency.onDjl(root, sparse, methods.get(1))));
+                if (withDjl) {
+                    contenders.add(new Contender(
+                            "djl dense",
+                            WeightFormat.FP32,
+                            dense,
+                            DecodeBytes.weights(config, null, true, 4),
+                            latency.onDjl(root, sparse, dense)));
+                    contenders.add(new Contender(
+                            "djl static",
+                            WeightFormat.FP32,
+                            methods.get(1),
+                            DecodeBytes.weights(config, plans, true, 4),
+                            latency.onDjl(root, sparse, methods.get(1))));
+                }
+                int djlCount = contenders.size();
                 List<DecodeEngine> engines = List.of(new DecodeEngine(fp32, pool), new DecodeEngine(bf16, pool));
                 for (DecodeEngine engine : engines) {
                     WeightFormat f = engine.weights().format();
@@ -106,7 +117,9 @@ public final class EngineDecodeBenchmark {
                                 f,
                                 m,
                                 bytes(config, engine, m, plans, f),
-                                latency.onEngine(root, sparse, engine, m)));
+                                withDjl
+                                        ? latency.onEngine(root, sparse, engine, m)
+                                        : onEngineAlone(engine, m, prompt, generate)));
                     }
                 }
                 List<LatencyEval.Result> timed = latency.time(
@@ -116,7 +129,7 @@ public final class EngineDecodeBenchmark {
                         System.out::println);
                 double bandwidth = ReadBandwidth.measure(pool, 512, 5);
                 double[] achieved = SparsityBudget.achieved(plans, heads, ffn);
-                long kv = DecodeBytes.cache(config, prompt + generate / 2, heads);
+                long kv = DecodeBytes.cache(config, prompt + generate / 2, config.numKvHeads());
                 System.out.printf(
                         "%nread bandwidth %.2f GB/s (%d threads); achieved sparsity heads %.3f, neurons %.3f; "
                                 + "K/V read per token at mid-generation %.1f MB (not in the floor)%n",
@@ -127,26 +140,34 @@ public final class EngineDecodeBenchmark {
                         "format",
                         "decode ms/tok",
                         "÷ dense",
-                        "÷ djl",
+                        withDjl ? "÷ djl" : "÷ fp32",
                         "weight MB/tok",
                         "floor ms",
                         "meas./floor");
-                double djl = timed.get(0).decodeMsPerToken();
+                // without DJL, the second ratio is against the engine's dense fp32
+                double reference = timed.get(0).decodeMsPerToken();
                 double[] denseOf = new double[2];
                 for (int i = 0; i < contenders.size(); i++) {
                     Contender c = contenders.get(i);
                     double ms = timed.get(i).decodeMsPerToken();
-                    if (i > 1 && c.method() == dense) {
+                    if (i >= djlCount && c.method() == dense) {
                         denseOf[c.format().ordinal()] = ms;
                     }
-                    double base = i < 2 ? djl : denseOf[c.format().ordinal()];
+                    double base = i < djlCount ? reference : denseOf[c.format().ordinal()];
                     double floor = c.bytes() / bandwidth * 1e3;
                     System.out.printf(
                             "%-22s %6s %13.3f %9.3f %9.3f %13.1f %9.3f %11.2f%n",
-                            c.label(), c.format().key(), ms, ms / base, ms / djl, c.bytes() / 1e6, floor, ms / floor);
+                            c.label(),
+                            c.format().key(),
+                            ms,
+                            ms / base,
+                            ms / reference,
+                            c.bytes() / 1e6,
+                            floor,
+                            ms / floor);
                 }
                 for (WeightFormat f : WeightFormat.values()) {
-                    int o = 2 + f.ordinal() * methods.size();
+                    int o = djlCount + f.ordinal() * methods.size();
                     System.out.printf(
                             "%s: static/dense %.3f, shadowllm/dense %.3f, shadowllm-replan%d/dense %.3f, "
                                     + "shadowllm-replan%d/static %.3f, shadowllm/dejavu (per token) %.3f%n",
@@ -187,6 +208,42 @@ public final class EngineDecodeBenchmark {
                         .forEach(p -> p.toFile().delete());
             }
         }
+    }
+
+    private static String[] concat(String[] a, String[] b) {
+        String[] out = java.util.Arrays.copyOf(a, a.length + b.length);
+        System.arraycopy(b, 0, out, a.length, b.length);
+        return out;
+    }
+
+    /**
+     * Greedy generation on the engine alone: the prompt is prefilled densely on the engine at the first run
+     * (that run's prefill time), and later runs rewind the state to it, so repeats time decoding only. The
+     * planners the benchmark's methods make read no DJL model.
+     */
+    private static LatencyEval.Generator onEngineAlone(
+            DecodeEngine engine, SparsityMethod method, int prompt, int generate) {
+        DecodeState state = engine.newState(prompt + generate);
+        UnitScorer scorer = method.scorerOn(engine);
+        int[] afterPrompt = {-1};
+        return text -> {
+            long start = System.nanoTime();
+            if (afterPrompt[0] < 0) {
+                for (int i = 0; i < prompt; i++) {
+                    afterPrompt[0] = DecodeEngine.argmax(engine.step(state, text[i], TokenPlanner.DENSE));
+                }
+            } else {
+                state.rewind(prompt);
+            }
+            TokenPlanner planner = method.tokenPlanner(scorer, null, text);
+            long afterPrefill = System.nanoTime();
+            int next = afterPrompt[0];
+            for (int i = 1; i < generate; i++) {
+                next = DecodeEngine.argmax(engine.step(state, next, planner));
+            }
+            long end = System.nanoTime();
+            return new double[] {(afterPrefill - start) / 1e6, (end - afterPrefill) / 1e6};
+        };
     }
 
     private static double ratio(List<LatencyEval.Result> timed, int a, int b) {

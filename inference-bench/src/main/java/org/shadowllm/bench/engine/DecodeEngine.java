@@ -7,28 +7,32 @@ import org.shadowllm.bench.sparse.LayerPlan;
 import org.shadowllm.bench.sparse.TokenPlanner;
 import org.shadowllm.common.model.DecoderConfig;
 import org.shadowllm.common.model.KvCache;
+import org.shadowllm.common.model.ModelFamily;
 import org.shadowllm.common.predictor.UnitPredictor;
 
 /**
- * Batch-1 OPT decoding in plain Java over {@link EngineWeights}: one token per {@link #step}, pre- or
- * post-LayerNorm, KV cache, LM head. A plan's pruned units are skipped by not reading their rows: a
- * pruned head's Q, K and V rows, attention and out_proj rows, a pruned neuron's fc1 and fc2 rows. K and
- * V are computed lazily: a head kept at a position first catches up the positions where it was pruned,
- * from the layer inputs the state keeps, so every kept head attends over the whole past (the same K and V
- * as computing every head everywhere) while each token reads only its kept heads' K/V rows. Rows are
- * split across a {@link WorkerPool}. Not thread-safe: one step at a time.
+ * Batch-1 decoding in plain Java over {@link EngineWeights}, for every {@link ModelFamily}: one token per
+ * {@link #step}, the layer written once and driven by the config (LayerNorm or RMSNorm, pre- or post-norm,
+ * learned or rotary positions, grouped-query attention, a ReLU or SwiGLU FFN), KV cache, LM head.
+ * <p>
+ * A plan's pruned units are skipped by not reading their rows: a pruned query head's Q rows, attention
+ * and output-projection rows; a pruned neuron's input rows (fc1; gate and up) and output row (fc2; down).
+ * K and V are kept per K/V head and computed lazily: a K/V head that a kept query head reads first
+ * catches up the positions where its whole group was pruned, from the layer inputs the state keeps, so
+ * every kept head attends over the whole past (the same K and V as computing every head everywhere).
+ * Pruning therefore saves K/V work only where a whole group is pruned at every position so far; with one
+ * K/V head per query head (OPT) that is every pruned head. Rows are split across a {@link WorkerPool}.
+ * Not thread-safe: one step at a time.
  */
 public final class DecodeEngine {
-    private static final float LAYER_NORM_EPS = 1e-5f;
-
     /** Where a step's time goes; {@link #phaseNanos} accumulates it. */
     public enum Phase {
         PLAN,
         QKV,
         ATTENTION,
         OUT_PROJ,
-        FC1,
-        FC2,
+        FFN_IN,
+        FFN_OUT,
         LM_HEAD,
         OTHER
     }
@@ -41,6 +45,12 @@ public final class DecodeEngine {
     private final WorkerPool pool;
     private final int e;
     private final int d;
+    private final int ffn;
+    /** Rows of the neuron-input matrix per neuron: 1 (ReLU) or 2 (SwiGLU's gate and up). */
+    private final int inputRows;
+
+    private final boolean rotary;
+    private final float eps;
     private final float scale;
     private final Map<UnitPredictor, EnginePredictor> predictors = new IdentityHashMap<>();
 
@@ -49,12 +59,14 @@ public final class DecodeEngine {
     private EngineWeights.Layer layer;
     private LayerPlan plan;
     private int layerIndex;
+    private int headCount;
+    private int groupCount;
     private int rowCount;
-    private final WorkerPool.Range qkvHeads = this::qkvHeads;
+    private final WorkerPool.Range qkvRows = this::qkvRows;
     private final WorkerPool.Range attention = this::attention;
     private final WorkerPool.WorkerRange outProj = this::outProj;
-    private final WorkerPool.Range fc1Rows = this::fc1Rows;
-    private final WorkerPool.WorkerRange fc2Rows = this::fc2Rows;
+    private final WorkerPool.Range neuronInRows = this::neuronInRows;
+    private final WorkerPool.WorkerRange neuronOutRows = this::neuronOutRows;
     private final WorkerPool.Range lmHead = this::lmHead;
 
     /** An engine running on {@code pool}, which its caller owns and closes. */
@@ -64,6 +76,10 @@ public final class DecodeEngine {
         this.pool = pool;
         this.e = c.hiddenSize();
         this.d = c.headDim();
+        this.ffn = c.ffnDim();
+        this.inputRows = c.family().ffn().inputRows();
+        this.rotary = c.family().positions() == ModelFamily.Positions.ROTARY;
+        this.eps = (float) c.normEps();
         this.scale = (float) (1 / Math.sqrt(d));
     }
 
@@ -142,8 +158,8 @@ public final class DecodeEngine {
     }
 
     /**
-     * Takes over a prefill's KV cache (DJL, {@code [1, H, T, d]} per layer): the state continues at
-     * position T.
+     * Takes over a prefill's KV cache (DJL, {@code [1, KV, T, d]} per layer, keys already rotated): the state
+     * continues at position T.
      */
     public void loadCache(DecodeState state, KvCache cache) {
         int t = cache.length();
@@ -164,17 +180,17 @@ public final class DecodeEngine {
 
     private void copyHeads(NDArray kv, float[][] into, int t) {
         float[] all = kv.toType(ai.djl.ndarray.types.DataType.FLOAT32, false).toFloatArray();
-        if (all.length != c.numHeads() * t * d) {
+        int heads = c.numKvHeads();
+        if (all.length != heads * t * d) {
             throw new IllegalArgumentException(
-                    "cache tensor " + kv.getShape() + " is not [1, " + c.numHeads() + ", " + t + ", " + d + "]");
+                    "cache tensor " + kv.getShape() + " is not [1, " + heads + ", " + t + ", " + d + "]");
         }
-        for (int h = 0; h < c.numHeads(); h++) {
-            System.arraycopy(all, h * t * d, into[h], 0, t * d);
+        for (int g = 0; g < heads; g++) {
+            System.arraycopy(all, g * t * d, into[g], 0, t * d);
         }
     }
 
     private void embed(int token) {
-        int pos = s.position + c.positionOffset();
         if (w.projectIn() != null) {
             w.embed().copyRow(token, s.embed, 0);
             for (int i = 0; i < e; i++) {
@@ -183,66 +199,84 @@ public final class DecodeEngine {
         } else {
             w.embed().copyRow(token, s.x, 0);
         }
-        for (int i = 0; i < e; i++) {
-            s.x[i] += w.positions()[pos * e + i];
+        if (w.positions() != null) {
+            int pos = (s.position + c.positionOffset()) * e;
+            for (int i = 0; i < e; i++) {
+                s.x[i] += w.positions()[pos + i];
+            }
         }
     }
 
     private void attentionBlock(TokenPlanner planner) {
         boolean pre = c.normBefore();
-        normalize(s.x, pre ? layer.attnNormWeight() : null, layer.attnNormBias(), s.xn, pre);
+        if (pre) {
+            norm(s.x, layer.attnNorm(), s.xn);
+        } else {
+            System.arraycopy(s.x, 0, s.xn, 0, e);
+        }
         System.arraycopy(s.xn, 0, s.inputs[layerIndex], s.position * e, e);
-        int heads = plan == null ? c.numHeads() : plan.headCount();
+        headCount = plan == null ? c.numHeads() : plan.headCount();
+        java.util.Arrays.fill(s.groupKept, false);
+        groupCount = 0;
         int n = 0;
-        for (int i = 0; i < heads; i++) {
-            int h = plan == null ? i : plan.head(i);
+        for (int i = 0; i < headCount; i++) {
+            int h = head(i);
             for (int j = 0; j < d; j++) {
                 s.rows[n++] = h * d + j;
             }
+            int g = c.kvHeadOf(h);
+            if (!s.groupKept[g]) {
+                s.groupKept[g] = true;
+                s.groups[groupCount++] = g;
+            }
         }
         lap(Phase.OTHER);
-        pool.run(heads, qkvHeads);
+        pool.run(headCount + groupCount, qkvRows);
         lap(Phase.QKV);
         if (plan != null) {
             java.util.Arrays.fill(s.context, 0f);
         }
-        pool.run(heads, attention);
+        pool.run(headCount, attention);
         lap(Phase.ATTENTION);
         planner.attentionContext(layerIndex, s.context);
         lap(Phase.PLAN);
-        rowCount = heads * d;
+        rowCount = headCount * d;
         clearPartials();
         pool.run(rowCount, 4, outProj);
         sumPartials(layer.outBias());
         lap(Phase.OUT_PROJ);
-        addResidual(layer.attnNormWeight(), layer.attnNormBias());
+        addResidual(layer.attnNorm());
     }
 
     private void ffnBlock() {
-        normalize(s.x, layer.ffnNormWeight(), layer.ffnNormBias(), s.xn, c.normBefore());
-        rowCount = plan == null ? c.ffnDim() : plan.neuronCount();
+        if (c.normBefore()) {
+            norm(s.x, layer.ffnNorm(), s.xn);
+        } else {
+            System.arraycopy(s.x, 0, s.xn, 0, e);
+        }
+        rowCount = plan == null ? ffn : plan.neuronCount();
         lap(Phase.OTHER);
-        pool.run(rowCount, 4, fc1Rows);
-        lap(Phase.FC1);
+        pool.run(rowCount, 4, neuronInRows);
+        lap(Phase.FFN_IN);
         clearPartials();
-        pool.run(rowCount, 4, fc2Rows);
-        sumPartials(layer.fc2Bias());
-        lap(Phase.FC2);
-        addResidual(layer.ffnNormWeight(), layer.ffnNormBias());
+        pool.run(rowCount, 4, neuronOutRows);
+        sumPartials(layer.neuronOutBias());
+        lap(Phase.FFN_OUT);
+        addResidual(layer.ffnNorm());
     }
 
-    /** {@code x += y}, then the block's LayerNorm where the model normalizes after the residual (post-LN). */
-    private void addResidual(float[] gamma, float[] beta) {
+    /** {@code x += y}, then the block's norm where the model normalizes after the residual (post-norm). */
+    private void addResidual(EngineWeights.Norm n) {
         VectorKernels.add(s.x, s.y, e);
         if (!c.normBefore()) {
-            normalize(s.x, gamma, beta, s.x, true);
+            norm(s.x, n, s.x);
         }
     }
 
     private void finish() {
         float[] h = s.x;
-        if (w.finalNormWeight() != null) {
-            normalize(s.x, w.finalNormWeight(), w.finalNormBias(), s.xn, true);
+        if (w.finalNorm() != null) {
+            norm(s.x, w.finalNorm(), s.xn);
             h = s.xn;
         }
         if (w.projectOut() != null) {
@@ -257,26 +291,11 @@ public final class DecodeEngine {
         lap(Phase.LM_HEAD);
     }
 
-    /** {@code out = LayerNorm(x)} when {@code apply}, else a copy of x. {@code out} may be {@code x}. */
-    private static void normalize(float[] x, float[] gamma, float[] beta, float[] out, boolean apply) {
-        if (!apply) {
-            System.arraycopy(x, 0, out, 0, x.length);
-            return;
-        }
-        double mean = 0;
-        for (float v : x) {
-            mean += v;
-        }
-        mean /= x.length;
-        double var = 0;
-        for (float v : x) {
-            var += (v - mean) * (v - mean);
-        }
-        var /= x.length;
-        float inv = (float) (1 / Math.sqrt(var + LAYER_NORM_EPS));
-        float m = (float) mean;
-        for (int i = 0; i < x.length; i++) {
-            out[i] = (x[i] - m) * inv * gamma[i] + beta[i];
+    /** {@code out = norm(x)} with the family's norm. {@code out} may be {@code x}. */
+    private void norm(float[] x, EngineWeights.Norm n, float[] out) {
+        switch (c.family().norm()) {
+            case LAYER_NORM -> VectorKernels.layerNorm(x, n.weight(), n.bias(), out, e, eps);
+            case RMS_NORM -> VectorKernels.rmsNorm(x, n.weight(), out, e, eps);
         }
     }
 
@@ -287,40 +306,62 @@ public final class DecodeEngine {
         }
     }
 
-    /** {@code y = bias + Σ partials}, the workers' shares of an output projection. */
+    /** {@code y = bias + Σ partials}, the workers' shares of an output projection; a null bias is none. */
     private void sumPartials(float[] bias) {
-        System.arraycopy(bias, 0, s.y, 0, e);
+        if (bias != null) {
+            System.arraycopy(bias, 0, s.y, 0, e);
+        } else {
+            java.util.Arrays.fill(s.y, 0f);
+        }
         for (float[] p : s.partials) {
             VectorKernels.add(s.y, p, e);
         }
     }
 
+    /** The {@code i}-th kept query head of this layer. */
+    private int head(int i) {
+        return plan == null ? i : plan.head(i);
+    }
+
     /**
-     * Kept heads {@code from..to}: Q at this position; K and V at this position and at every earlier one the
-     * head has not been computed for (it was pruned there), from the layer inputs kept for that purpose.
+     * Items {@code from..to} of this layer's projections: item {@code i < headCount} is kept query head i's Q
+     * at this position; the rest are the K/V heads the kept heads read, each computed at this position and
+     * at every earlier one where its group was pruned, from the layer inputs kept for that purpose. Keys and
+     * queries are rotated at their own positions where the model is rotary.
      */
-    private void qkvHeads(int from, int to) {
-        RowMatrix m = layer.qkv();
-        float[] b = layer.qkvBias();
+    private void qkvRows(int from, int to) {
+        RowMatrix m = layer.qkv().rows();
+        float[] b = layer.qkv().bias();
         int p = s.position;
-        float[] inputs = s.inputs[layerIndex];
+        int half = d / 2;
         for (int i = from; i < to; i++) {
-            int h = plan == null ? i : plan.head(i);
-            int q = h * d;
-            headRows(m, q, s.xn, 0, s.query, q, b, q);
-            float[] k = s.keys[layerIndex][h];
-            float[] v = s.values[layerIndex][h];
-            for (int t = s.kvFilled[layerIndex][h]; t <= p; t++) {
-                headRows(m, e + q, inputs, t * e, k, t * d, b, e + q);
-                headRows(m, 2 * e + q, inputs, t * e, v, t * d, b, 2 * e + q);
+            if (i < headCount) {
+                int q = head(i) * d;
+                headRows(m, q, s.xn, 0, s.query, q, b);
+                if (rotary) {
+                    VectorKernels.rotate(s.query, q, half, s.rotaryCos, s.rotarySin, p * half);
+                }
+                continue;
             }
-            s.kvFilled[layerIndex][h] = p + 1;
+            int g = s.groups[i - headCount];
+            int k = c.attentionWidth() + g * d;
+            int v = k + c.kvWidth();
+            float[] keys = s.keys[layerIndex][g];
+            float[] values = s.values[layerIndex][g];
+            float[] inputs = s.inputs[layerIndex];
+            for (int t = s.kvFilled[layerIndex][g]; t <= p; t++) {
+                headRows(m, k, inputs, t * e, keys, t * d, b);
+                headRows(m, v, inputs, t * e, values, t * d, b);
+                if (rotary) {
+                    VectorKernels.rotate(keys, t * d, half, s.rotaryCos, s.rotarySin, t * half);
+                }
+            }
+            s.kvFilled[layerIndex][g] = p + 1;
         }
     }
 
-    /** {@code out[outOff + j] = row (first + j) · x[xOff ..] + bias[biasOff + j]} for one head's d rows. */
-    private void headRows(
-            RowMatrix m, int first, float[] x, int xOff, float[] out, int outOff, float[] bias, int biasOff) {
+    /** {@code out[outOff + j] = row (first + j) · x[xOff ..] + bias[first + j]} for one head's d rows. */
+    private void headRows(RowMatrix m, int first, float[] x, int xOff, float[] out, int outOff, float[] bias) {
         int j = 0;
         for (; j + 4 <= d; j += 4) {
             m.dot4(
@@ -339,17 +380,21 @@ public final class DecodeEngine {
         for (; j < d; j++) {
             out[outOff + j] = m.dot(first + j, x, xOff);
         }
-        for (j = 0; j < d; j++) {
-            out[outOff + j] += bias[biasOff + j];
+        if (bias != null) {
+            for (j = 0; j < d; j++) {
+                out[outOff + j] += bias[first + j];
+            }
         }
     }
 
+    /** Kept query heads {@code from..to}: softmax attention over their K/V head's whole past. */
     private void attention(int from, int to) {
         int p = s.position;
         for (int i = from; i < to; i++) {
-            int h = plan == null ? i : plan.head(i);
-            float[] k = s.keys[layerIndex][h];
-            float[] v = s.values[layerIndex][h];
+            int h = head(i);
+            int g = c.kvHeadOf(h);
+            float[] k = s.keys[layerIndex][g];
+            float[] v = s.values[layerIndex][g];
             float[] sc = s.scores[h];
             int q = h * d;
             float max = Float.NEGATIVE_INFINITY;
@@ -370,7 +415,7 @@ public final class DecodeEngine {
         }
     }
 
-    /** Rows {@code from..to} of the kept heads' out_proj inputs (listed first in {@code rows}), into a partial. */
+    /** Rows {@code from..to} of the kept heads' output-projection inputs (listed in {@code rows}), into a partial. */
     private void outProj(int worker, int from, int to) {
         float[] y = s.partials[worker];
         RowMatrix m = layer.outT();
@@ -394,25 +439,59 @@ public final class DecodeEngine {
         }
     }
 
-    private void fc1Rows(int from, int to) {
-        RowMatrix m = layer.fc1();
-        float[] b = layer.fc1Bias();
-        int i = from;
-        for (; i + 4 <= to; i += 4) {
-            m.dot4(neuron(i), neuron(i + 1), neuron(i + 2), neuron(i + 3), s.xn, 0, s.hidden, i, i + 1, i + 2, i + 3);
+    /**
+     * Computed neurons {@code from..to}: their input rows' products (input j of computed neuron i at
+     * {@code j·F + i}), then the activation: ReLU, or SwiGLU {@code silu(gate) · up}.
+     */
+    private void neuronInRows(int from, int to) {
+        RowMatrix m = layer.neuronIn().rows();
+        float[] b = layer.neuronIn().bias();
+        float[] z = s.preActivation;
+        int r = inputRows;
+        int end = to * r;
+        int k = from * r;
+        for (; k + 4 <= end; k += 4) {
+            m.dot4(
+                    inputRow(k),
+                    inputRow(k + 1),
+                    inputRow(k + 2),
+                    inputRow(k + 3),
+                    s.xn,
+                    0,
+                    z,
+                    product(k),
+                    product(k + 1),
+                    product(k + 2),
+                    product(k + 3));
         }
-        for (; i < to; i++) {
-            s.hidden[i] = m.dot(neuron(i), s.xn, 0);
+        for (; k < end; k++) {
+            z[product(k)] = m.dot(inputRow(k), s.xn, 0);
         }
-        for (i = from; i < to; i++) {
-            s.hidden[i] = Math.max(0f, s.hidden[i] + b[neuron(i)]);
+        if (b != null) {
+            for (k = from * r; k < end; k++) {
+                z[product(k)] += b[inputRow(k)];
+            }
+        }
+        switch (c.family().ffn()) {
+            case RELU -> VectorKernels.relu(z, s.hidden, from, to);
+            case SWIGLU -> VectorKernels.swiglu(z, ffn, s.hidden, from, to);
         }
     }
 
-    /** Kept neurons {@code from..to}'s fc2 rows scaled by their activations, into a partial. */
-    private void fc2Rows(int worker, int from, int to) {
+    /** The neuron-input row of the {@code k}-th computed input row (computed neuron k / r, its input k % r). */
+    private int inputRow(int k) {
+        return inputRows == 1 ? neuron(k) : neuron(k / inputRows) * inputRows + k % inputRows;
+    }
+
+    /** Where the {@code k}-th computed input row's product goes in {@code preActivation}. */
+    private int product(int k) {
+        return inputRows == 1 ? k : (k % inputRows) * ffn + k / inputRows;
+    }
+
+    /** Kept neurons {@code from..to}'s output rows scaled by their activations, into a partial. */
+    private void neuronOutRows(int worker, int from, int to) {
         float[] y = s.partials[worker];
-        RowMatrix m = layer.fc2T();
+        RowMatrix m = layer.neuronOutT();
         float[] a = s.hidden;
         int i = from;
         for (; i + 4 <= to; i += 4) {

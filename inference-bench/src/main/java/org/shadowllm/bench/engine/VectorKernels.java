@@ -7,7 +7,8 @@ import jdk.incubator.vector.VectorSpecies;
 
 /**
  * The engine's inner loops with {@code jdk.incubator.vector}: dot products of a weight row with a vector,
- * and {@code y += a · row}. Every loop has a scalar tail, so any length works.
+ * {@code y += a · row}, the norms, rotary embeddings and FFN activations. Every loop has a scalar tail, so
+ * any length works.
  * <p>
  * bf16 rows are packed two values to an {@code int} so that widening is one shift and one mask: for each
  * block of {@code 2·LANES} values, int {@code j} of the block holds value {@code j} in its low half and
@@ -96,6 +97,103 @@ final class VectorKernels {
         }
         for (; i < n; i++) {
             y[i] += x[i];
+        }
+    }
+
+    /**
+     * LayerNorm {@code out = (x − mean) / sqrt(var + eps) · gamma + beta} over {@code n} values, statistics in
+     * double as a plain loop (the stream's mean can dwarf its spread). {@code out} may be {@code x}.
+     */
+    static void layerNorm(float[] x, float[] gamma, float[] beta, float[] out, int n, float eps) {
+        double mean = 0;
+        for (int i = 0; i < n; i++) {
+            mean += x[i];
+        }
+        mean /= n;
+        double var = 0;
+        for (int i = 0; i < n; i++) {
+            var += (x[i] - mean) * (x[i] - mean);
+        }
+        var /= n;
+        float inv = (float) (1 / Math.sqrt(var + eps));
+        float m = (float) mean;
+        for (int i = 0; i < n; i++) {
+            out[i] = (x[i] - m) * inv * gamma[i] + beta[i];
+        }
+    }
+
+    /** RMSNorm {@code out = x / sqrt(mean(x²) + eps) · w} over {@code n} values. {@code out} may be {@code x}. */
+    static void rmsNorm(float[] x, float[] w, float[] out, int n, float eps) {
+        FloatVector acc = FloatVector.zero(F);
+        int i = 0;
+        for (int upper = n - LANES + 1; i < upper; i += LANES) {
+            FloatVector v = FloatVector.fromArray(F, x, i);
+            acc = v.fma(v, acc);
+        }
+        float ss = acc.reduceLanes(VectorOperators.ADD);
+        for (; i < n; i++) {
+            ss += x[i] * x[i];
+        }
+        float inv = (float) (1 / Math.sqrt((double) ss / n + eps));
+        i = 0;
+        for (int upper = n - LANES + 1; i < upper; i += LANES) {
+            FloatVector.fromArray(F, x, i)
+                    .mul(inv)
+                    .mul(FloatVector.fromArray(F, w, i))
+                    .intoArray(out, i);
+        }
+        for (; i < n; i++) {
+            out[i] = x[i] * inv * w[i];
+        }
+    }
+
+    /**
+     * Rotary embedding in {@code rotate_half} layout on one head {@code x[off .. off + 2·half)}: pair
+     * {@code (i, i + half)} turns by the angle whose cosine and sine are {@code cos[at + i]}, {@code sin[at + i]}.
+     */
+    static void rotate(float[] x, int off, int half, float[] cos, float[] sin, int at) {
+        int i = 0;
+        for (int upper = half - LANES + 1; i < upper; i += LANES) {
+            FloatVector a = FloatVector.fromArray(F, x, off + i);
+            FloatVector b = FloatVector.fromArray(F, x, off + half + i);
+            FloatVector c = FloatVector.fromArray(F, cos, at + i);
+            FloatVector s = FloatVector.fromArray(F, sin, at + i);
+            a.mul(c).sub(b.mul(s)).intoArray(x, off + i);
+            b.mul(c).add(a.mul(s)).intoArray(x, off + half + i);
+        }
+        for (; i < half; i++) {
+            float a = x[off + i];
+            float b = x[off + half + i];
+            x[off + i] = a * cos[at + i] - b * sin[at + i];
+            x[off + half + i] = b * cos[at + i] + a * sin[at + i];
+        }
+    }
+
+    /** {@code out[i] = max(0, z[i])} for {@code i} in {@code [from, to)}. */
+    static void relu(float[] z, float[] out, int from, int to) {
+        int i = from;
+        for (int upper = to - LANES + 1; i < upper; i += LANES) {
+            FloatVector.fromArray(F, z, i).max(0f).intoArray(out, i);
+        }
+        for (; i < to; i++) {
+            out[i] = Math.max(0f, z[i]);
+        }
+    }
+
+    /**
+     * SwiGLU {@code out[i] = silu(z[i]) · z[upOff + i]} for {@code i} in {@code [from, to)}, with
+     * {@code silu(g) = g / (1 + e^−g)}: the gates are {@code z[from .. to)}, the ups {@code upOff} further on.
+     */
+    static void swiglu(float[] z, int upOff, float[] out, int from, int to) {
+        int i = from;
+        for (int upper = to - LANES + 1; i < upper; i += LANES) {
+            FloatVector g = FloatVector.fromArray(F, z, i);
+            FloatVector silu = g.div(g.neg().lanewise(VectorOperators.EXP).add(1f));
+            silu.mul(FloatVector.fromArray(F, z, upOff + i)).intoArray(out, i);
+        }
+        for (; i < to; i++) {
+            float g = z[i];
+            out[i] = (float) (g / (1 + Math.exp(-g))) * z[upOff + i];
         }
     }
 

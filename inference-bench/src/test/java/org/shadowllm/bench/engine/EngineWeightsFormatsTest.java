@@ -19,18 +19,22 @@ class EngineWeightsFormatsTest {
         assertRows(st.embed(), bin.embed(), "embed");
         assertRows(st.lmHead(), bin.lmHead(), "lm_head");
         assertArrayEquals(st.positions(), bin.positions(), "positions");
-        assertArrayEquals(st.finalNormWeight(), bin.finalNormWeight(), "final norm");
+        assertArrayEquals(st.finalNorm().weight(), bin.finalNorm().weight(), "final norm");
+        assertArrayEquals(st.finalNorm().bias(), bin.finalNorm().bias(), "final norm bias");
         assertEquals(st.layers().size(), bin.layers().size());
         for (int l = 0; l < st.layers().size(); l++) {
             EngineWeights.Layer a = st.layers().get(l);
             EngineWeights.Layer b = bin.layers().get(l);
-            assertRows(a.qkv(), b.qkv(), "qkv " + l);
+            assertRows(a.qkv().rows(), b.qkv().rows(), "qkv " + l);
             assertRows(a.outT(), b.outT(), "out " + l);
-            assertRows(a.fc1(), b.fc1(), "fc1 " + l);
-            assertRows(a.fc2T(), b.fc2T(), "fc2 " + l);
-            assertArrayEquals(a.qkvBias(), b.qkvBias(), "qkv bias " + l);
-            assertArrayEquals(a.fc1Bias(), b.fc1Bias(), "fc1 bias " + l);
-            assertArrayEquals(a.attnNormWeight(), b.attnNormWeight(), "attn norm " + l);
+            assertRows(a.neuronIn().rows(), b.neuronIn().rows(), "fc1 " + l);
+            assertRows(a.neuronOutT(), b.neuronOutT(), "fc2 " + l);
+            assertArrayEquals(a.qkv().bias(), b.qkv().bias(), "qkv bias " + l);
+            assertArrayEquals(a.neuronIn().bias(), b.neuronIn().bias(), "fc1 bias " + l);
+            assertArrayEquals(a.outBias(), b.outBias(), "out bias " + l);
+            assertArrayEquals(a.neuronOutBias(), b.neuronOutBias(), "fc2 bias " + l);
+            assertArrayEquals(a.attnNorm().weight(), b.attnNorm().weight(), "attn norm " + l);
+            assertArrayEquals(a.attnNorm().bias(), b.attnNorm().bias(), "attn norm bias " + l);
         }
     }
 
