@@ -88,13 +88,18 @@ class PipelineClusterIT {
     }
 
     private static String[] criteriaArgs(String runId, int examples) {
+        return criteriaArgs(MODEL, "/out", runId, examples);
+    }
+
+    /** The criteria job on {@code model}, into {@code <root>/criteria} on HDFS. */
+    private static String[] criteriaArgs(String model, String root, String runId, int examples) {
         return new String[] {
             "--model",
-            SharedPaths.model(MODEL).toString(),
+            SharedPaths.model(model).toString(),
             "--data",
             hdfs + "/data/tasks",
             "--output",
-            hdfs + "/out/criteria",
+            hdfs + root + "/criteria",
             "--tasks",
             "copa,rte",
             "--shots",
@@ -117,13 +122,18 @@ class PipelineClusterIT {
     }
 
     private static String[] benchArgs(String output) {
+        return benchArgs(MODEL, "/out", output);
+    }
+
+    /** The bench on {@code model} with the criteria and predictors under {@code root} on HDFS. */
+    private static String[] benchArgs(String model, String root, String output) {
         return new String[] {
             "--model",
-            SharedPaths.model(MODEL).toString(),
+            SharedPaths.model(model).toString(),
             "--criteria",
-            hdfs + "/out/criteria",
+            hdfs + root + "/criteria",
             "--predictors",
-            hdfs + "/out/trainer",
+            hdfs + root + "/trainer",
             "--output",
             output,
             "--data",
@@ -151,6 +161,29 @@ class PipelineClusterIT {
         };
     }
 
+    /** The trainer on the cluster: {@code <root>/criteria} to {@code <root>/trainer}. */
+    private static void train(String root, String name) {
+        submit(
+                "org.shadowllm.jobs.train.TrainerJob",
+                name,
+                "--input",
+                hdfs + root + "/criteria",
+                "--output",
+                hdfs + root + "/trainer",
+                "--criterion",
+                "plainact",
+                "--predictors",
+                "shadowllm-split,dejavu",
+                "--epochs",
+                "3",
+                "--hidden",
+                "16",
+                "--held-out",
+                "0.25",
+                "--run-id",
+                "on-cluster");
+    }
+
     private static void submit(String mainClass, String name, String... args) {
         Path log = base.resolve(name + ".log");
         int rc = cluster.run(mainClass, conf(), List.of(args), log, 600);
@@ -167,25 +200,7 @@ class PipelineClusterIT {
                 .count();
         assertEquals(2, workersThatRan, "tasks ran in executors on both workers: " + cluster.executorLogs());
 
-        submit(
-                "org.shadowllm.jobs.train.TrainerJob",
-                "train",
-                "--input",
-                hdfs + "/out/criteria",
-                "--output",
-                hdfs + "/out/trainer",
-                "--criterion",
-                "plainact",
-                "--predictors",
-                "shadowllm-split,dejavu",
-                "--epochs",
-                "3",
-                "--hidden",
-                "16",
-                "--held-out",
-                "0.25",
-                "--run-id",
-                "on-cluster");
+        train("/out", "train");
         submit(BenchJob.class.getName(), "bench", benchArgs(hdfs + "/out/bench"));
         for (String p : List.of(
                 "/out/criteria/" + CriteriaTables.MANIFESTS + "/on-cluster.json",
@@ -291,5 +306,44 @@ class PipelineClusterIT {
         assertFalse(
                 fs.exists(new org.apache.hadoop.fs.Path("/out/criteria/_staging/killed-executor")),
                 "the run's staging folder is gone after its commit");
+    }
+
+    /**
+     * A Llama (grouped-query attention, SwiGLU, rotary positions) through the same three jobs on the cluster: its
+     * criteria rows count query heads and SwiGLU neurons, and the bench measures every method on it.
+     */
+    @Test
+    @Order(3)
+    void aLlamaRunsTheWholePipelineOnTheCluster() {
+        String llama = "tiny-random-llama";
+        submit(CriteriaJob.class.getName(), "llama-criteria", criteriaArgs(llama, "/llama", "on-cluster", 4));
+        train("/llama", "llama-train");
+        submit(BenchJob.class.getName(), "llama-bench", benchArgs(llama, "/llama", hdfs + "/llama/bench"));
+        var config = org.shadowllm.common.checkpoint.ModelCheckpoint.readConfig(SharedPaths.model(llama));
+        Dataset<Row> units = reader.read().parquet(hdfs + "/llama/criteria/" + CriteriaTables.UNITS);
+        assertEquals(
+                config.numLayers() * config.numHeads(),
+                units.filter(col("unit_type").equalTo("head"))
+                        .select("layer", "unit")
+                        .distinct()
+                        .count(),
+                "one row per query head");
+        assertEquals(
+                config.numLayers() * config.ffnDim(),
+                units.filter(col("unit_type").equalTo("neuron"))
+                        .select("layer", "unit")
+                        .distinct()
+                        .count(),
+                "one row per SwiGLU neuron");
+        Dataset<Row> bench = reader.read().parquet(hdfs + "/llama/bench/" + BenchJob.RESULTS);
+        for (String method : List.of("dense", "static", "shadowllm", "dejavu")) {
+            assertTrue(
+                    bench.filter(col("method")
+                                            .equalTo(method)
+                                            .and(col("measure").equalTo("perplexity")))
+                                    .count()
+                            > 0,
+                    method + " perplexity on the Llama");
+        }
     }
 }
