@@ -1,5 +1,9 @@
 package org.shadowllm.common;
 
+import static org.shadowllm.common.Loops.add;
+import static org.shadowllm.common.Loops.copy;
+import static org.shadowllm.common.Loops.linear;
+
 import java.util.Map;
 import org.shadowllm.common.model.DecoderConfig;
 import org.shadowllm.common.model.ModelFamily;
@@ -112,9 +116,9 @@ public final class ReferenceLlama {
             String lp = "model.layers." + l + ".";
             resAll[l] = copy(x);
             double[][] a = rmsNorm(x, get(lp + "input_layernorm.weight"));
-            double[][] q = rotate(linear(a, get(lp + "self_attn.q_proj.weight"), h * d, e), h, d, cos, sin);
-            double[][] k = rotate(linear(a, get(lp + "self_attn.k_proj.weight"), kv * d, e), kv, d, cos, sin);
-            double[][] v = linear(a, get(lp + "self_attn.v_proj.weight"), kv * d, e);
+            double[][] q = rotate(linear(a, get(lp + "self_attn.q_proj.weight"), null, h * d, e), h, d, cos, sin);
+            double[][] k = rotate(linear(a, get(lp + "self_attn.k_proj.weight"), null, kv * d, e), kv, d, cos, sin);
+            double[][] v = linear(a, get(lp + "self_attn.v_proj.weight"), null, kv * d, e);
             double[][] ctx = new double[t][h * d];
             double scale = 1 / Math.sqrt(d);
             for (int hh = 0; hh < h; hh++) {
@@ -146,11 +150,11 @@ public final class ReferenceLlama {
                 ctx[p.row()][p.col()] += p.delta();
             }
             ctxAll[l] = copy(ctx);
-            add(x, linear(ctx, get(lp + "self_attn.o_proj.weight"), e, h * d));
+            add(x, linear(ctx, get(lp + "self_attn.o_proj.weight"), null, e, h * d));
             double[][] fin = rmsNorm(x, get(lp + "post_attention_layernorm.weight"));
             inAll[l] = fin;
-            double[][] gate = linear(fin, get(lp + "mlp.gate_proj.weight"), f, e);
-            double[][] up = linear(fin, get(lp + "mlp.up_proj.weight"), f, e);
+            double[][] gate = linear(fin, get(lp + "mlp.gate_proj.weight"), null, f, e);
+            double[][] up = linear(fin, get(lp + "mlp.up_proj.weight"), null, f, e);
             // Moving a weight W[k, j] by delta moves that projection's column k by delta · input[:, j], exactly.
             if (p.site() == Site.NEURON_INPUT_WEIGHT && p.layer() == l) {
                 double[][] moved = p.col() < e ? gate : up;
@@ -172,7 +176,7 @@ public final class ReferenceLlama {
                 act[p.row()][p.col()] += p.delta();
             }
             actAll[l] = copy(act);
-            add(x, linear(act, get(lp + "mlp.down_proj.weight"), e, f));
+            add(x, linear(act, get(lp + "mlp.down_proj.weight"), null, e, f));
         }
         double[][] hN = rmsNorm(x, get("model.norm.weight"));
         float[] head = c.tieWordEmbeddings() ? emb : get("lm_head.weight");
@@ -237,40 +241,5 @@ public final class ReferenceLlama {
             }
         }
         return out;
-    }
-
-    /** {@code x · Wᵀ} with W stored {@code [out, in]}. */
-    private static double[][] linear(double[][] x, float[] weight, int out, int in) {
-        if (weight.length != out * in) {
-            throw new IllegalArgumentException("weight of " + weight.length + " values, expected " + out + "×" + in);
-        }
-        double[][] y = new double[x.length][out];
-        for (int i = 0; i < x.length; i++) {
-            for (int o = 0; o < out; o++) {
-                double s = 0;
-                int base = o * in;
-                for (int j = 0; j < in; j++) {
-                    s += x[i][j] * weight[base + j];
-                }
-                y[i][o] = s;
-            }
-        }
-        return y;
-    }
-
-    private static void add(double[][] x, double[][] y) {
-        for (int i = 0; i < x.length; i++) {
-            for (int j = 0; j < x[i].length; j++) {
-                x[i][j] += y[i][j];
-            }
-        }
-    }
-
-    private static double[][] copy(double[][] a) {
-        double[][] r = new double[a.length][];
-        for (int i = 0; i < a.length; i++) {
-            r[i] = a[i].clone();
-        }
-        return r;
     }
 }

@@ -1,5 +1,9 @@
 package org.shadowllm.common;
 
+import static org.shadowllm.common.Loops.add;
+import static org.shadowllm.common.Loops.copy;
+import static org.shadowllm.common.Loops.linear;
+
 import java.util.Map;
 import org.shadowllm.common.model.DecoderConfig;
 import org.shadowllm.common.safetensors.SafetensorsWriter.Tensor;
@@ -209,37 +213,5 @@ public final class ReferenceOpt {
             }
         }
         return out;
-    }
-
-    /** {@code x · Wᵀ + b} with W stored {@code [out, in]}. */
-    private static double[][] linear(double[][] x, float[] weight, float[] bias, int out, int in) {
-        double[][] y = new double[x.length][out];
-        for (int i = 0; i < x.length; i++) {
-            for (int o = 0; o < out; o++) {
-                double s = bias[o];
-                int base = o * in;
-                for (int j = 0; j < in; j++) {
-                    s += x[i][j] * weight[base + j];
-                }
-                y[i][o] = s;
-            }
-        }
-        return y;
-    }
-
-    private static void add(double[][] x, double[][] y) {
-        for (int i = 0; i < x.length; i++) {
-            for (int j = 0; j < x[i].length; j++) {
-                x[i][j] += y[i][j];
-            }
-        }
-    }
-
-    private static double[][] copy(double[][] a) {
-        double[][] r = new double[a.length][];
-        for (int i = 0; i < a.length; i++) {
-            r[i] = a[i].clone();
-        }
-        return r;
     }
 }

@@ -88,43 +88,7 @@ class RandomShapeCriteriaTest {
     }
 
     private static Map<ImportanceCriterion, double[]> referenceHeadCriteria() {
-        int layers = CONFIG.numLayers();
-        int h = CONFIG.numHeads();
-        int d = CONFIG.headDim();
-        int t = TOKENS.length - 1;
-        Map<ImportanceCriterion, double[]> m = new EnumMap<>(ImportanceCriterion.class);
-        for (ImportanceCriterion c : ImportanceCriterion.SINGLE_PASS) {
-            m.put(c, new double[layers * h]);
-        }
-        for (int l = 0; l < layers; l++) {
-            for (int hh = 0; hh < h; hh++) {
-                double a2 = 0, g2 = 0, plain = 0, sum = 0, off = 0;
-                double[] fisherPerDim = new double[d];
-                for (int i = 0; i < t; i++) {
-                    double tokenSum = 0;
-                    for (int u = 0; u < d; u++) {
-                        double a = trace.context()[l][i][hh * d + u];
-                        double g = headGrad[l][i][hh * d + u];
-                        a2 += a * a;
-                        g2 += g * g;
-                        tokenSum += a * g;
-                        fisherPerDim[u] += (a * g) * (a * g) / t;
-                        off += a <= 0 ? 1 : 0;
-                    }
-                    plain += Math.abs(tokenSum);
-                    sum += tokenSum;
-                }
-                int u = l * h + hh;
-                m.get(ImportanceCriterion.L2NORM)[u] = Math.sqrt(a2);
-                m.get(ImportanceCriterion.GRADNORM)[u] = Math.sqrt(g2);
-                m.get(ImportanceCriterion.PLAINACT)[u] = plain;
-                m.get(ImportanceCriterion.FISHER)[u] =
-                        java.util.Arrays.stream(fisherPerDim).sum();
-                m.get(ImportanceCriterion.SNIP)[u] = Math.abs(sum);
-                m.get(ImportanceCriterion.NWOT)[u] = Math.log(off / (t * d) + 1e-12);
-            }
-        }
-        return m;
+        return ReferenceHeadCriteria.of(trace.context(), headGrad, CONFIG.numHeads(), CONFIG.headDim());
     }
 
     private static Map<ImportanceCriterion, double[]> referenceNeuronCriteria() {
