@@ -303,9 +303,16 @@ public final class BenchJob {
         return new Summary(options.runId(), modelName, results, out, summary);
     }
 
-    /** The plain-Java engine for CPU runs, unless {@code --engine off}; DJL serves GPU devices. */
+    /**
+     * The plain-Java engine for CPU runs that decode (latency, the decode measures), unless {@code --engine off};
+     * DJL serves GPU devices. A run measuring perplexity or accuracy alone loads no engine weights (at
+     * OPT-1.3B's shape they are 4.9 GiB of heap in fp32).
+     */
     private DecodeEngine engineFor(Path modelDir, Device device, WorkerPool pool) {
-        if (options.engine().equals("off") || device.isGpu()) {
+        boolean decodes = options.measures("latency")
+                || options.measures("decode-perplexity")
+                || options.measures("decode-accuracy");
+        if (!decodes || options.engine().equals("off") || device.isGpu()) {
             return null;
         }
         LOG.info("decode engine: {} weights, {} threads", options.engine(), pool.threads());
