@@ -13,7 +13,6 @@ import ai.djl.ndarray.NDArrays;
 import ai.djl.ndarray.NDList;
 import ai.djl.ndarray.NDManager;
 import ai.djl.ndarray.types.DataType;
-import ai.djl.ndarray.types.Shape;
 import ai.djl.nn.Activation;
 import java.util.ArrayList;
 import java.util.EnumMap;
@@ -230,16 +229,15 @@ public final class CriteriaCalculator {
                 return g.mul(fired);
             }
         }
-        Shape s = z.getShape();
-        NDList gu = z.reshape(s.get(0), s.get(1), s.get(2) / 2, 2).split(2, 3);
-        NDArray gate = gu.get(0).squeeze(3);
-        NDArray up = gu.get(1).squeeze(3);
+        NDList gu = DecoderModel.gateAndUp(z);
+        NDArray gate = gu.get(0);
+        NDArray up = gu.get(1);
         NDArray sig = Activation.sigmoid(gate);
         NDArray one = k.one();
         NDArray dSilu = sig.mul(one.add(gate.mul(one.sub(sig))));
         NDArray dGate = g.mul(up).mul(dSilu);
         NDArray dUp = g.mul(gate.mul(sig));
-        return NDArrays.stack(new NDList(dGate, dUp), 3).reshape(s);
+        return NDArrays.stack(new NDList(dGate, dUp), 3).reshape(z.getShape());
     }
 
     /** {@code ln(mean over valid values of 1[x ≤ 0] + 1e-12)}. */

@@ -69,7 +69,7 @@ public record DecoderConfig(
         if (!(normEps > 0) || !Double.isFinite(normEps)) {
             throw new IllegalArgumentException("the norm's epsilon must be positive, was " + normEps);
         }
-        if (family.positions() == ModelFamily.Positions.ROTARY && !(ropeTheta > 1) || !Double.isFinite(ropeTheta)) {
+        if (!Double.isFinite(ropeTheta) || (family.positions() == ModelFamily.Positions.ROTARY && !(ropeTheta > 1))) {
             throw new IllegalArgumentException("rope_theta must be > 1, was " + ropeTheta);
         }
         for (int id : new int[] {bosTokenId, eosTokenId, padTokenId}) {

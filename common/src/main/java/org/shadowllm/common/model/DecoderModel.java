@@ -211,17 +211,23 @@ public final class DecoderModel implements AutoCloseable {
 
     /** {@code silu(gate) · up} of the interleaved gate/up projections {@code [..., 2F]}: {@code [..., F]}. */
     public static NDArray swiglu(NDArray z) {
+        NDList gu = gateAndUp(z);
+        NDArray gate = gu.get(0);
+        return gate.mul(ai.djl.nn.Activation.sigmoid(gate)).mul(gu.get(1));
+    }
+
+    /** The gate and the up projections, {@code [..., F]} each, of their interleaved outputs {@code [..., 2F]}. */
+    public static NDList gateAndUp(NDArray z) {
         Shape s = z.getShape();
+        int last = s.dimension() - 1;
         long[] pairs = new long[s.dimension() + 1];
-        for (int i = 0; i < s.dimension() - 1; i++) {
+        for (int i = 0; i < last; i++) {
             pairs[i] = s.get(i);
         }
-        pairs[s.dimension() - 1] = s.get(s.dimension() - 1) / 2;
-        pairs[s.dimension()] = 2;
-        NDList gu = z.reshape(new Shape(pairs)).split(2, s.dimension());
-        NDArray gate = gu.get(0).squeeze(s.dimension());
-        NDArray up = gu.get(1).squeeze(s.dimension());
-        return gate.mul(ai.djl.nn.Activation.sigmoid(gate)).mul(up);
+        pairs[last] = s.get(last) / 2;
+        pairs[last + 1] = 2;
+        NDList gu = z.reshape(new Shape(pairs)).split(2, last + 1);
+        return new NDList(gu.get(0).squeeze(last + 1), gu.get(1).squeeze(last + 1));
     }
 
     /**

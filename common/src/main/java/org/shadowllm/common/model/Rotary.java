@@ -17,6 +17,14 @@ import ai.djl.ndarray.types.Shape;
  */
 public record Rotary(NDArray cos, NDArray sin) {
 
+    /**
+     * The angle by which position {@code position} turns pair {@code i} ({@code i < d/2}): {@code position ·
+     * θ^(−2i/d)}, Hugging Face's {@code inv_freq}. The decode engine's tables use it too.
+     */
+    public static double angle(DecoderConfig config, int position, int i) {
+        return position * Math.pow(config.ropeTheta(), -2.0 * i / config.headDim());
+    }
+
     /** The angles of positions {@code past … past + tokens − 1}. */
     public static Rotary of(NDManager scope, DecoderConfig config, int past, int tokens, DataType type) {
         int d = config.headDim();
@@ -25,7 +33,7 @@ public record Rotary(NDArray cos, NDArray sin) {
         double[] sin = new double[tokens * d];
         for (int t = 0; t < tokens; t++) {
             for (int i = 0; i < half; i++) {
-                double angle = (past + t) * Math.pow(config.ropeTheta(), -2.0 * i / d);
+                double angle = angle(config, past + t, i);
                 cos[t * d + i] = cos[t * d + i + half] = Math.cos(angle);
                 sin[t * d + i] = sin[t * d + i + half] = Math.sin(angle);
             }

@@ -2,6 +2,7 @@ package org.shadowllm.bench.engine;
 
 import org.shadowllm.common.model.DecoderConfig;
 import org.shadowllm.common.model.ModelFamily;
+import org.shadowllm.common.model.Rotary;
 
 /**
  * One sequence's mutable state: its KV cache ({@code [layer][K/V head][position·d]}) with how far each K/V
@@ -77,13 +78,13 @@ public final class DecodeState {
         inputs = new float[c.numLayers()][capacity * e];
         kvFilled = new int[c.numLayers()][kv];
         if (c.family().positions() == ModelFamily.Positions.ROTARY) {
-            // HF's inv_freq θ^(−2i/d), angles in double as DJL's Rotary, then stored in fp32.
+            // the DJL model's angles, in double, then stored in fp32
             int half = d / 2;
             rotaryCos = new float[capacity * half];
             rotarySin = new float[capacity * half];
             for (int p = 0; p < capacity; p++) {
                 for (int i = 0; i < half; i++) {
-                    double angle = p * Math.pow(c.ropeTheta(), -2.0 * i / d);
+                    double angle = Rotary.angle(c, p, i);
                     rotaryCos[p * half + i] = (float) Math.cos(angle);
                     rotarySin[p * half + i] = (float) Math.sin(angle);
                 }

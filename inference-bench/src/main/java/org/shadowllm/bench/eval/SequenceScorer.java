@@ -72,7 +72,7 @@ public final class SequenceScorer {
     }
 
     /** {@code log softmax(logits)[target]}, accumulated in double. */
-    static double logprob(float[] logits, int target) {
+    public static double logprob(float[] logits, int target) {
         double max = Double.NEGATIVE_INFINITY;
         for (float v : logits) {
             max = Math.max(max, v);

@@ -7,6 +7,7 @@ import java.util.List;
 import java.util.stream.Stream;
 import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.MethodSource;
+import org.shadowllm.bench.eval.SequenceScorer;
 import org.shadowllm.bench.sparse.LayerPlan;
 import org.shadowllm.bench.sparse.TokenPlanner;
 import org.shadowllm.common.Golden;
@@ -85,7 +86,7 @@ class EngineGoldenTest {
                     logits = engine.step(state, ids[t], features);
                     int j = t - (ids.length - targets.length);
                     if (j >= 0) {
-                        logprobs[j] = logprob(logits, targets[j]);
+                        logprobs[j] = SequenceScorer.logprob(logits, targets[j]);
                     }
                 }
                 String what = model + " " + ex.id();
@@ -101,18 +102,6 @@ class EngineGoldenTest {
                         Tolerance.flatten(features.context));
             }
         }
-    }
-
-    private static double logprob(float[] logits, int target) {
-        double max = Double.NEGATIVE_INFINITY;
-        for (float v : logits) {
-            max = Math.max(max, v);
-        }
-        double z = 0;
-        for (float v : logits) {
-            z += Math.exp(v - max);
-        }
-        return logits[target] - max - Math.log(z);
     }
 
     /** Absolute tolerance scaled by the vector's magnitude, as GoldenCriteriaTest does. */
