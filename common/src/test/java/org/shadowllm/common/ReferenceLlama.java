@@ -180,30 +180,17 @@ public final class ReferenceLlama {
         }
         double[][] hN = rmsNorm(x, get("model.norm.weight"));
         float[] head = c.tieWordEmbeddings() ? emb : get("lm_head.weight");
-        double loss = 0;
-        double[] lps = new double[continuation];
-        double[] lastLogits = null;
-        for (int j = 0; j < continuation; j++) {
-            int position = t - continuation + j;
-            double[] logits = new double[c.vocabSize()];
-            double max = Double.NEGATIVE_INFINITY;
-            for (int vv = 0; vv < logits.length; vv++) {
-                double s = 0;
-                for (int u = 0; u < e; u++) {
-                    s += hN[position][u] * head[vv * e + u];
-                }
-                logits[vv] = s;
-                max = Math.max(max, s);
-            }
-            double z = 0;
-            for (double lg : logits) {
-                z += Math.exp(lg - max);
-            }
-            lps[j] = logits[tokens[position + 1]] - max - Math.log(z);
-            loss -= lps[j] / continuation;
-            lastLogits = logits;
-        }
-        return new Trace(loss, lastLogits, lps, ctxAll, actAll, gateAll, upAll, inAll, resAll);
+        Loops.Continuation scored = Loops.continuation(hN, head, c.vocabSize(), e, tokens, continuation);
+        return new Trace(
+                scored.loss(),
+                scored.lastLogits(),
+                scored.targetLogprobs(),
+                ctxAll,
+                actAll,
+                gateAll,
+                upAll,
+                inAll,
+                resAll);
     }
 
     /** {@code x / sqrt(mean(x²) + eps) · w}, no mean subtracted, no bias. */

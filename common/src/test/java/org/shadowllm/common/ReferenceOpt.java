@@ -168,30 +168,9 @@ public final class ReferenceOpt {
             hN = linear(hN, get(pre + "project_out.weight"), new float[proj], proj, e);
         }
         float[] head = w.containsKey("lm_head.weight") ? get("lm_head.weight") : emb;
-        double loss = 0;
-        double[] lps = new double[continuation];
-        double[] lastLogits = null;
-        for (int j = 0; j < continuation; j++) {
-            int position = t - continuation + j;
-            double[] logits = new double[c.vocabSize()];
-            double max = Double.NEGATIVE_INFINITY;
-            for (int vv = 0; vv < logits.length; vv++) {
-                double s = 0;
-                for (int u = 0; u < proj; u++) {
-                    s += hN[position][u] * head[vv * proj + u];
-                }
-                logits[vv] = s;
-                max = Math.max(max, s);
-            }
-            double z = 0;
-            for (double lg : logits) {
-                z += Math.exp(lg - max);
-            }
-            lps[j] = logits[tokens[position + 1]] - max - Math.log(z);
-            loss -= lps[j] / continuation;
-            lastLogits = logits;
-        }
-        return new Trace(loss, lastLogits, lps, ctxAll, actAll, preAll, inAll, resAll);
+        Loops.Continuation scored = Loops.continuation(hN, head, c.vocabSize(), proj, tokens, continuation);
+        return new Trace(
+                scored.loss(), scored.lastLogits(), scored.targetLogprobs(), ctxAll, actAll, preAll, inAll, resAll);
     }
 
     private static double[][] layerNorm(double[][] x, float[] g, float[] b) {

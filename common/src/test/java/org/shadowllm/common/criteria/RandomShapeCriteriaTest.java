@@ -1,14 +1,12 @@
 package org.shadowllm.common.criteria;
 
 import static org.shadowllm.common.Tolerance.assertClose;
-import static org.shadowllm.common.Tolerance.flatten;
 
 import ai.djl.Device;
 import ai.djl.ndarray.NDManager;
 import ai.djl.ndarray.types.DataType;
 import java.nio.file.Path;
 import java.util.EnumMap;
-import java.util.List;
 import java.util.Map;
 import java.util.stream.IntStream;
 import org.junit.jupiter.api.AfterAll;
@@ -18,10 +16,8 @@ import org.junit.jupiter.api.io.TempDir;
 import org.shadowllm.common.ReferenceOpt;
 import org.shadowllm.common.ReferenceOpt.Perturbation;
 import org.shadowllm.common.ReferenceOpt.Site;
-import org.shadowllm.common.checkpoint.ModelCheckpoint;
 import org.shadowllm.common.checkpoint.RandomCheckpoint;
 import org.shadowllm.common.model.DecoderConfig;
-import org.shadowllm.common.model.DecoderModel;
 import org.shadowllm.common.safetensors.SafetensorsWriter.Tensor;
 
 /**
@@ -134,61 +130,21 @@ class RandomShapeCriteriaTest {
     }
 
     private static ExampleImportance compute(DataType type) {
-        try (DecoderModel model = ModelCheckpoint.load(dir, manager, Device.cpu(), type)) {
-            return new CriteriaCalculator(model)
-                    .compute(
-                            List.of(new ScoredExample("random", TOKENS, CONTINUATION)),
-                            CriteriaOptions.singlePass().withLastLogits())
-                    .get(0);
-        }
-    }
-
-    private static void check(String what, double[] expected, double[] actual, double rel, double abs) {
-        double scale = 1e-30;
-        for (double v : expected) {
-            scale = Math.max(scale, Math.abs(v));
-        }
-        assertClose(what, expected, actual, rel, abs * scale);
+        return ReferenceChecks.compute(dir, manager, type, "random", TOKENS, CONTINUATION);
     }
 
     private static void checkAll(ExampleImportance r, double rel, double abs) {
-        for (ImportanceCriterion c : ImportanceCriterion.SINGLE_PASS) {
-            check("head " + c.key(), refHeads.get(c), flatten(r.head(c)), rel, abs);
-            check("neuron " + c.key(), refNeurons.get(c), flatten(r.neuron(c)), rel, abs);
-        }
-        int last = TOKENS.length - 2;
-        int plan = TOKENS.length - CONTINUATION - 1;
-        for (int l = 0; l < CONFIG.numLayers(); l++) {
-            check(
-                    "attn_context_last layer " + l,
-                    trace.context()[l][last],
-                    org.shadowllm.common.Tolerance.widen(r.attnContextLast()[l]),
-                    rel,
-                    abs);
-            check(
-                    "residual_in_last layer " + l,
-                    trace.residualIn()[l][last],
-                    org.shadowllm.common.Tolerance.widen(r.residualInLast()[l]),
-                    rel,
-                    abs);
-            check(
-                    "attn_context_plan layer " + l,
-                    trace.context()[l][plan],
-                    org.shadowllm.common.Tolerance.widen(r.attnContextPlan()[l]),
-                    rel,
-                    abs);
-            check(
-                    "residual_in_plan layer " + l,
-                    trace.residualIn()[l][plan],
-                    org.shadowllm.common.Tolerance.widen(r.residualInPlan()[l]),
-                    rel,
-                    abs);
-        }
-        check("last logits", trace.lastLogits(), org.shadowllm.common.Tolerance.widen(r.lastLogits()), rel, abs);
-        check(
-                "target logprobs",
-                trace.targetLogprobs(),
-                org.shadowllm.common.Tolerance.widen(r.targetLogprobs()),
+        ReferenceChecks.checkAll(
+                r,
+                new ReferenceChecks.Expected(
+                        refHeads,
+                        refNeurons,
+                        trace.context(),
+                        trace.residualIn(),
+                        trace.lastLogits(),
+                        trace.targetLogprobs(),
+                        TOKENS,
+                        CONTINUATION),
                 rel,
                 abs);
     }

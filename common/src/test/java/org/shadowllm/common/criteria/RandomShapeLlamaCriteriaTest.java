@@ -2,15 +2,12 @@ package org.shadowllm.common.criteria;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.shadowllm.common.Tolerance.assertClose;
-import static org.shadowllm.common.Tolerance.flatten;
-import static org.shadowllm.common.Tolerance.widen;
 
 import ai.djl.Device;
 import ai.djl.ndarray.NDManager;
 import ai.djl.ndarray.types.DataType;
 import java.nio.file.Path;
 import java.util.EnumMap;
-import java.util.List;
 import java.util.Map;
 import java.util.stream.IntStream;
 import org.junit.jupiter.api.AfterAll;
@@ -23,7 +20,6 @@ import org.shadowllm.common.ReferenceLlama.Site;
 import org.shadowllm.common.checkpoint.ModelCheckpoint;
 import org.shadowllm.common.checkpoint.RandomCheckpoint;
 import org.shadowllm.common.model.DecoderConfig;
-import org.shadowllm.common.model.DecoderModel;
 import org.shadowllm.common.model.ModelFamily;
 import org.shadowllm.common.safetensors.SafetensorsWriter.Tensor;
 
@@ -155,38 +151,23 @@ class RandomShapeLlamaCriteriaTest {
     }
 
     private static ExampleImportance compute(DataType type) {
-        try (DecoderModel model = ModelCheckpoint.load(dir, manager, Device.cpu(), type)) {
-            return new CriteriaCalculator(model)
-                    .compute(
-                            List.of(new ScoredExample("random-llama", TOKENS, CONTINUATION)),
-                            CriteriaOptions.singlePass().withLastLogits())
-                    .get(0);
-        }
-    }
-
-    private static void check(String what, double[] expected, double[] actual, double rel, double abs) {
-        double scale = 1e-30;
-        for (double v : expected) {
-            scale = Math.max(scale, Math.abs(v));
-        }
-        assertClose(what, expected, actual, rel, abs * scale);
+        return ReferenceChecks.compute(dir, manager, type, "random-llama", TOKENS, CONTINUATION);
     }
 
     private static void checkAll(ExampleImportance r, double rel, double abs) {
-        for (ImportanceCriterion c : ImportanceCriterion.SINGLE_PASS) {
-            check("head " + c.key(), refHeads.get(c), flatten(r.head(c)), rel, abs);
-            check("neuron " + c.key(), refNeurons.get(c), flatten(r.neuron(c)), rel, abs);
-        }
-        int last = TOKENS.length - 2;
-        int plan = TOKENS.length - CONTINUATION - 1;
-        for (int l = 0; l < CONFIG.numLayers(); l++) {
-            check("attn_context_last layer " + l, trace.context()[l][last], widen(r.attnContextLast()[l]), rel, abs);
-            check("residual_in_last layer " + l, trace.residualIn()[l][last], widen(r.residualInLast()[l]), rel, abs);
-            check("attn_context_plan layer " + l, trace.context()[l][plan], widen(r.attnContextPlan()[l]), rel, abs);
-            check("residual_in_plan layer " + l, trace.residualIn()[l][plan], widen(r.residualInPlan()[l]), rel, abs);
-        }
-        check("last logits", trace.lastLogits(), widen(r.lastLogits()), rel, abs);
-        check("target logprobs", trace.targetLogprobs(), widen(r.targetLogprobs()), rel, abs);
+        ReferenceChecks.checkAll(
+                r,
+                new ReferenceChecks.Expected(
+                        refHeads,
+                        refNeurons,
+                        trace.context(),
+                        trace.residualIn(),
+                        trace.lastLogits(),
+                        trace.targetLogprobs(),
+                        TOKENS,
+                        CONTINUATION),
+                rel,
+                abs);
     }
 
     @Test
