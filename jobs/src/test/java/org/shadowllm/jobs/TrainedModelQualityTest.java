@@ -11,6 +11,7 @@ import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 import org.shadowllm.bench.report.BenchResult;
+import org.shadowllm.bench.report.Metric;
 import org.shadowllm.common.SharedPaths;
 import org.shadowllm.jobs.bench.BenchJob;
 import org.shadowllm.jobs.bench.BenchOptions;
@@ -117,7 +118,7 @@ class TrainedModelQualityTest {
 
     private static double perplexity(List<BenchResult> results, String method) {
         List<BenchResult> rows = results.stream()
-                .filter(r -> r.method().equals(method) && r.measure().equals("perplexity"))
+                .filter(r -> r.method().equals(method) && r.measure() == Metric.PERPLEXITY)
                 .toList();
         assertEquals(1, rows.size(), method + " perplexity rows: " + rows);
         return rows.get(0).value();

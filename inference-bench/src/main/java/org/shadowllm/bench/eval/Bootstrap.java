@@ -11,7 +11,7 @@ public final class Bootstrap {
     public static final int RESAMPLES = 2000;
 
     /** Estimate, standard error and 95% interval. */
-    public record Interval(double value, double stderr, double low, double high) {}
+    public record Interval(double value, double stderr, double low, double high) implements java.io.Serializable {}
 
     private Bootstrap() {}
 

@@ -51,6 +51,9 @@ public final class PerplexityEval {
             double headSparsity,
             double neuronSparsity) {}
 
+    /** One window's summed log-likelihood of its scored tokens, and the fraction of heads and neurons its plan removed. */
+    private record WindowScore(double logLikelihood, double headSparsity, double neuronSparsity) {}
+
     /**
      * Windows {@code from..} of a text, scored: each one's negative log-likelihood and achieved head and
      * neuron sparsity. Runs of windows scored apart {@link #combine} into the whole text's result.
@@ -112,7 +115,7 @@ public final class PerplexityEval {
             LayerPlan[] plans = method.planFromContext(scope, model, Arrays.copyOf(seq, prefix + 1));
             double ll = SequenceScorer.sumLogprobs(scope, model, seq, window - prefix, layer -> plans[layer]);
             double[] s = SparsityBudget.achieved(plans, c.numHeads(), c.ffnDim());
-            return new double[] {ll, s[0], s[1]};
+            return new WindowScore(ll, s[0], s[1]);
         });
     }
 
@@ -122,16 +125,22 @@ public final class PerplexityEval {
         DecodeState state = engine.newState(window + 1);
         UnitScorer scorer = method.scorerOn(engine);
         int count = windowCount(model.config(), text);
-        return combine(List.of(windows(model.config(), method, text, 0, count, log, seq -> new double[] {
-            SequenceScorer.sumLogprobs(
-                    engine,
-                    state,
-                    seq,
-                    window - prefix,
-                    method.tokenPlanner(scorer, model, Arrays.copyOf(seq, prefix + 1))),
-            Double.NaN,
-            Double.NaN
-        })));
+        return combine(List.of(windows(
+                model.config(),
+                method,
+                text,
+                0,
+                count,
+                log,
+                seq -> new WindowScore(
+                        SequenceScorer.sumLogprobs(
+                                engine,
+                                state,
+                                seq,
+                                window - prefix,
+                                method.tokenPlanner(scorer, model, Arrays.copyOf(seq, prefix + 1))),
+                        Double.NaN,
+                        Double.NaN))));
     }
 
     /** The windows {@link #run} scores in {@code text}, on a model of {@code c}; an error where none fits. */
@@ -156,7 +165,7 @@ public final class PerplexityEval {
             int from,
             int to,
             Consumer<String> log,
-            Function<int[], double[]> score) {
+            Function<int[], WindowScore> score) {
         int count = windowCount(c, text);
         if (from < 0 || to > count || from >= to) {
             throw new IllegalArgumentException("windows " + from + ".." + to + " are not a run of the " + count);
@@ -169,11 +178,11 @@ public final class PerplexityEval {
             int[] seq = new int[window + 1];
             seq[0] = c.bosTokenId();
             System.arraycopy(text, w * window, seq, 1, window);
-            double[] r = score.apply(seq);
-            nll[w - from] = -r[0];
+            WindowScore r = score.apply(seq);
+            nll[w - from] = -r.logLikelihood();
             total += nll[w - from];
-            heads[w - from] = r[1];
-            neurons[w - from] = r[2];
+            heads[w - from] = r.headSparsity();
+            neurons[w - from] = r.neuronSparsity();
             if ((w + 1 - from) % 25 == 0 || w + 1 == to) {
                 log.accept(String.format(
                         "perplexity %s: window %d/%d, running ppl %.3f",

@@ -1,66 +1,109 @@
 package org.shadowllm.bench.report;
 
+import org.shadowllm.bench.eval.Bootstrap;
+import org.shadowllm.bench.method.Method;
+import org.shadowllm.bench.method.SparsityMethod;
+
 /**
- * One measured value.
+ * One measured value: of which method configuration, what was measured on which task, over how many
+ * items, and the estimate with its uncertainty.
  *
- * @param criterion      the criterion behind the method's scores; empty for dense and random
- * @param sparsity       the requested sparsity (0 for dense)
- * @param headSparsity   fraction of heads in layers 1..L-1 the plans removed, averaged (NaN where not tracked)
- * @param measure        perplexity, perplexity_paper, acc, acc_norm, decode_ms_per_token, ... (README)
- * @param task           wikitext-2, a task key, "generation" for latency, or "layer-<l>" for allocations
- * @param count          scored tokens, examples, or repeats
- * @param stderr         standard error of {@code value} (NaN where not estimated)
- * @param ciLow          lower end of its 95% interval (NaN where not estimated)
+ * @param task     wikitext-2, a task key, "generation" for latency, or "layer-<l>" for allocations
+ * @param count    scored tokens, examples, or repeats
+ * @param estimate the value, its standard error and 95% interval (NaN where not estimated)
  */
 public record BenchResult(
-        String method,
-        String criterion,
-        String budget,
-        double sparsity,
-        double headSparsity,
-        double neuronSparsity,
-        String measure,
-        String task,
-        double value,
-        long count,
-        double stderr,
-        double ciLow,
-        double ciHigh)
+        Series series, Achieved achieved, Metric measure, String task, long count, Bootstrap.Interval estimate)
         implements java.io.Serializable {
 
-    /** A value without an uncertainty estimate. */
-    public BenchResult(
-            String method,
-            String criterion,
-            String budget,
-            double sparsity,
-            double headSparsity,
-            double neuronSparsity,
-            String measure,
-            String task,
-            double value,
-            long count) {
-        this(
-                method,
-                criterion,
-                budget,
-                sparsity,
-                headSparsity,
-                neuronSparsity,
-                measure,
-                task,
-                value,
-                count,
-                Double.NaN,
-                Double.NaN,
-                Double.NaN);
+    public BenchResult {
+        if (series == null || achieved == null || measure == null || task == null || estimate == null) {
+            throw new IllegalArgumentException("a bench result needs every part");
+        }
     }
 
-    /** What a plot line or summary row stands for: method, criterion and budget (dense has neither). */
-    public String series() {
-        if (method.equals("dense")) {
-            return method;
+    /**
+     * A method configuration as the report draws it.
+     *
+     * @param kind      the method
+     * @param method    its label: the method's key, with how often it re-plans where it does
+     * @param criterion the criterion behind the method's scores; empty for dense and random
+     * @param sparsity  the requested sparsity (0 for dense)
+     */
+    public record Series(Method kind, String method, String criterion, String budget, double sparsity)
+            implements java.io.Serializable {
+        public static Series of(SparsityMethod m) {
+            return new Series(
+                    m.method(),
+                    m.label(),
+                    m.criterion() == null ? "" : m.criterion().key(),
+                    m.budget().describe(),
+                    m.budget().sparsity());
         }
-        return method + (criterion.isEmpty() ? "" : " " + criterion) + ", " + budget;
+
+        /** Its line in a chart or summary: method, criterion and budget (dense has neither). */
+        public String label() {
+            if (kind == Method.DENSE) {
+                return method;
+            }
+            return method + (criterion.isEmpty() ? "" : " " + criterion) + ", " + budget;
+        }
+    }
+
+    /**
+     * The fraction of heads and neurons in layers 1..L-1 the plans removed, averaged; NaN where not tracked.
+     */
+    public record Achieved(double headSparsity, double neuronSparsity) implements java.io.Serializable {
+        public static final Achieved UNTRACKED = new Achieved(Double.NaN, Double.NaN);
+    }
+
+    /** A value measured without an uncertainty estimate. */
+    public static Bootstrap.Interval exact(double value) {
+        return new Bootstrap.Interval(value, Double.NaN, Double.NaN, Double.NaN);
+    }
+
+    /** A result of {@code m} whose achieved sparsity is not tracked. */
+    public static BenchResult of(SparsityMethod m, Metric measure, String task, long count, Bootstrap.Interval v) {
+        return new BenchResult(Series.of(m), Achieved.UNTRACKED, measure, task, count, v);
+    }
+
+    public String method() {
+        return series.method();
+    }
+
+    public String criterion() {
+        return series.criterion();
+    }
+
+    public String budget() {
+        return series.budget();
+    }
+
+    public double sparsity() {
+        return series.sparsity();
+    }
+
+    public double headSparsity() {
+        return achieved.headSparsity();
+    }
+
+    public double neuronSparsity() {
+        return achieved.neuronSparsity();
+    }
+
+    public double value() {
+        return estimate.value();
+    }
+
+    public double stderr() {
+        return estimate.stderr();
+    }
+
+    public double ciLow() {
+        return estimate.low();
+    }
+
+    public double ciHigh() {
+        return estimate.high();
     }
 }

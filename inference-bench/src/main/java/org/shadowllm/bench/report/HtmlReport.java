@@ -19,6 +19,7 @@ import org.knowm.xchart.XYChart;
 import org.knowm.xchart.XYChartBuilder;
 import org.knowm.xchart.internal.chartpart.Chart;
 import org.knowm.xchart.style.Styler;
+import org.shadowllm.bench.method.Method;
 
 /**
  * A self-contained HTML report: PNG plots drawn by XChart, embedded as data URIs, and every result in a
@@ -45,8 +46,8 @@ public final class HtmlReport {
                 .append("</td></tr>"));
         html.append("</table>");
         List<Chart<?, ?>> charts = new ArrayList<>();
-        XYChart ppl =
-                lines("Perplexity on WikiText-2 against sparsity", "perplexity", results, "perplexity", "wikitext-2");
+        XYChart ppl = lines(
+                "Perplexity on WikiText-2 against sparsity", "perplexity", results, Metric.PERPLEXITY, "wikitext-2");
         if (ppl != null) {
             charts.add(ppl);
         }
@@ -54,14 +55,18 @@ public final class HtmlReport {
                 "Word perplexity on WikiText-2, paper protocol (the mask sees the scored window)",
                 "word perplexity",
                 results,
-                "perplexity_paper",
+                Metric.PERPLEXITY_PAPER,
                 "wikitext-2");
         if (paper != null) {
             charts.add(paper);
         }
         charts.addAll(accuracy(results));
         XYChart latency = lines(
-                "Decode time per token against sparsity", "ms per token", results, "decode_ms_per_token", "generation");
+                "Decode time per token against sparsity",
+                "ms per token",
+                results,
+                Metric.DECODE_MS_PER_TOKEN,
+                "generation");
         if (latency != null) {
             charts.add(latency);
         }
@@ -87,7 +92,7 @@ public final class HtmlReport {
                     r.sparsity(),
                     r.headSparsity(),
                     r.neuronSparsity(),
-                    esc(r.measure()),
+                    esc(r.measure().key()),
                     esc(r.task()),
                     r.value(),
                     Double.isNaN(r.ciLow()) ? "" : String.format("%.4f – %.4f", r.ciLow(), r.ciHigh()),
@@ -105,12 +110,12 @@ public final class HtmlReport {
     }
 
     /** One line per method over sparsity; dense, measured once, is drawn flat across the range. */
-    private static XYChart lines(String title, String yTitle, List<BenchResult> results, String measure, String task) {
+    private static XYChart lines(String title, String yTitle, List<BenchResult> results, Metric measure, String task) {
         Map<String, Map<Double, Double>> series = new LinkedHashMap<>();
         TreeSet<Double> xs = new TreeSet<>();
         for (BenchResult r : results) {
-            if (r.measure().equals(measure) && r.task().equals(task)) {
-                series.computeIfAbsent(r.series(), k -> new java.util.TreeMap<>())
+            if (r.measure() == measure && r.task().equals(task)) {
+                series.computeIfAbsent(r.series().label(), k -> new java.util.TreeMap<>())
                         .put(r.sparsity(), r.value());
                 xs.add(r.sparsity());
             }
@@ -145,7 +150,7 @@ public final class HtmlReport {
     private static List<CategoryChart> accuracy(List<BenchResult> results) {
         TreeSet<Double> sparsities = new TreeSet<>();
         for (BenchResult r : results) {
-            if (r.measure().equals("acc") && !r.method().equals("dense")) {
+            if (r.measure() == Metric.ACC && !r.method().equals(Method.DENSE.key())) {
                 sparsities.add(r.sparsity());
             }
         }
@@ -154,8 +159,8 @@ public final class HtmlReport {
             Map<String, Map<String, Double>> byMethod = new LinkedHashMap<>();
             TreeSet<String> tasks = new TreeSet<>();
             for (BenchResult r : results) {
-                if (r.measure().equals("acc") && (r.method().equals("dense") || r.sparsity() == s)) {
-                    byMethod.computeIfAbsent(r.series(), k -> new LinkedHashMap<>())
+                if (r.measure() == Metric.ACC && (r.method().equals(Method.DENSE.key()) || r.sparsity() == s)) {
+                    byMethod.computeIfAbsent(r.series().label(), k -> new LinkedHashMap<>())
                             .put(r.task(), r.value());
                     tasks.add(r.task());
                 }

@@ -1,12 +1,13 @@
 package org.shadowllm.jobs.bench;
 
-import java.util.EnumSet;
 import java.util.List;
 import java.util.Map;
 import java.util.Set;
 import org.shadowllm.bench.eval.PerplexityEval;
 import org.shadowllm.bench.method.Method;
+import org.shadowllm.bench.method.MethodGrid;
 import org.shadowllm.bench.method.MethodSpec;
+import org.shadowllm.bench.report.Measure;
 import org.shadowllm.bench.sparse.SparsityBudget;
 import org.shadowllm.common.SharedPaths;
 import org.shadowllm.common.criteria.ImportanceCriterion;
@@ -33,7 +34,7 @@ public record BenchOptions(
         List<SparsityBudget.Prune> prunes,
         int minHeads,
         int minNeurons,
-        Set<String> measures,
+        Set<Measure> measures,
         String data,
         String wikitext,
         int pplWindow,
@@ -57,11 +58,6 @@ public record BenchOptions(
         boolean releaseLock)
         implements java.io.Serializable {
 
-    public static final Set<String> MEASURES =
-            Set.of("perplexity", "perplexity-paper", "accuracy", "latency", "decode-perplexity", "decode-accuracy");
-    /** What runs unless {@code --measures} says otherwise. */
-    public static final List<String> DEFAULT_MEASURES = List.of("perplexity", "accuracy", "latency");
-
     public BenchOptions {
         methods = List.copyOf(new java.util.LinkedHashSet<>(methods));
         sparsities = List.copyOf(sparsities);
@@ -80,10 +76,6 @@ public record BenchOptions(
         }
         for (double s : sparsities) {
             new SparsityBudget(s, budgets.get(0), 1, 1);
-        }
-        if (!MEASURES.containsAll(measures)) {
-            throw new IllegalArgumentException("--measures takes perplexity, perplexity-paper, accuracy, latency, "
-                    + "decode-perplexity, decode-accuracy; got " + measures);
         }
         if (pplWindows < 0 || pplDocuments < 0 || examplesPerTask < 0) {
             throw new IllegalArgumentException("--ppl-windows, --ppl-documents and --examples must be ≥ 0 (0: all)");
@@ -226,7 +218,7 @@ public record BenchOptions(
                                 m.get("prune"), SparsityBudget.Prune::parse, List.of(SparsityBudget.Prune.BOTH)),
                         Integer.parseInt(m.getOrDefault("min-heads", "1")),
                         Integer.parseInt(m.getOrDefault("min-neurons", "0")),
-                        Set.copyOf(CommandLine.list(m.get("measures"), String::trim, DEFAULT_MEASURES)),
+                        Set.copyOf(CommandLine.list(m.get("measures"), Measure::parse, Measure.DEFAULTS)),
                         m.getOrDefault(
                                 "data", SharedPaths.root().resolve("data/tasks").toString()),
                         m.getOrDefault(
@@ -255,7 +247,7 @@ public record BenchOptions(
                         CommandLine.bool("--release-lock", m.getOrDefault("release-lock", "false"))));
     }
 
-    public boolean measures(String measure) {
+    public boolean measures(Measure measure) {
         return measures.contains(measure);
     }
 
@@ -296,21 +288,29 @@ public record BenchOptions(
      * scores, or to check where the predictors came from.
      */
     public boolean readsCriteria() {
-        return measures("accuracy")
-                || measures("decode-accuracy")
+        return measures(Measure.ACCURACY)
+                || measures(Measure.DECODE_ACCURACY)
                 || runs(Method.STATIC)
                 || runs(Method.SHADOWLLM)
                 || runs(Method.DEJAVU);
     }
 
     public boolean runs(Method m) {
-        return methods.stream().anyMatch(s -> s.method() == m);
+        return methodGrid().runs(m);
     }
 
-    /** The criteria some method of {@code m} is run with. */
-    public Set<ImportanceCriterion> criteriaOf(Method m) {
-        Set<ImportanceCriterion> out = EnumSet.noneOf(ImportanceCriterion.class);
-        methods.stream().filter(s -> s.method() == m).forEach(s -> out.add(s.criterion()));
-        return out;
+    /** Every method configuration these options ask for, as a grid the driver and executors build alike. */
+    public MethodGrid methodGrid() {
+        return MethodGrid.builder()
+                .methods(methods)
+                .sparsities(sparsities)
+                .scopes(budgets)
+                .prunes(prunes)
+                .minHeads(minHeads)
+                .minNeurons(minNeurons)
+                .seed(seed)
+                .shadowKind(shadowKind)
+                .replanEvery(replanEvery)
+                .build();
     }
 }

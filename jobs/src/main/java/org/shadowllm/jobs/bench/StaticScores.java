@@ -7,6 +7,7 @@ import java.util.List;
 import org.apache.spark.sql.Dataset;
 import org.apache.spark.sql.Row;
 import org.apache.spark.sql.SparkSession;
+import org.shadowllm.bench.method.UnitScores;
 import org.shadowllm.common.model.DecoderConfig;
 import org.shadowllm.jobs.criteria.CriteriaTables;
 import org.shadowllm.jobs.tables.Fingerprints;
@@ -19,8 +20,7 @@ import org.shadowllm.jobs.tables.StagedCommit;
 final class StaticScores {
     private StaticScores() {}
 
-    /** {@code [0]} heads {@code [L][H]}, {@code [1]} neurons {@code [L][F]}. */
-    static float[][][] read(
+    static UnitScores read(
             SparkSession spark,
             String input,
             String model,
@@ -80,6 +80,6 @@ final class StaticScores {
                     + "/" + needNeurons + " neuron scores for model '" + model + "' and criterion " + criterion
                     + "; the static method needs all of them");
         }
-        return new float[][][] {heads, neurons};
+        return new UnitScores(heads, neurons);
     }
 }

@@ -36,7 +36,9 @@ public final class BenchResultsTable {
                     DataTypes.DoubleType,
                     true,
                     r -> TableColumns.nullIfNaN(r.result().neuronSparsity()))
-            .add("measure", DataTypes.StringType, false, r -> r.result().measure())
+            .add("measure", DataTypes.StringType, false, r -> r.result()
+                    .measure()
+                    .key())
             .add("task", DataTypes.StringType, false, r -> r.result().task())
             .add("value", DataTypes.DoubleType, false, r -> r.result().value())
             .add("count", DataTypes.LongType, false, r -> r.result().count())

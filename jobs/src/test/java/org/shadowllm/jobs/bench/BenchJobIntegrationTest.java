@@ -20,7 +20,10 @@ import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
+import org.shadowllm.bench.method.PredictorSet;
 import org.shadowllm.bench.report.BenchResult;
+import org.shadowllm.bench.report.Measure;
+import org.shadowllm.bench.report.Metric;
 import org.shadowllm.common.SharedPaths;
 import org.shadowllm.common.checkpoint.ModelCheckpoint;
 import org.shadowllm.common.criteria.LoglikelihoodScorer;
@@ -137,14 +140,14 @@ class BenchJobIntegrationTest {
         }
         for (BenchResult r : s.results()) {
             assertTrue(Double.isFinite(r.value()) && r.value() >= 0, r.toString());
-            if (r.measure().equals("perplexity") && !r.method().equals("dense")) {
+            if (r.measure() == Metric.PERPLEXITY && !r.method().equals("dense")) {
                 assertEquals(0.5, r.headSparsity(), 1e-9, r.toString());
                 assertTrue(r.neuronSparsity() > 0.3, r.toString());
             }
-            if (r.measure().equals("perplexity") || r.measure().startsWith("acc")) {
+            if (r.measure() == Metric.PERPLEXITY || r.measure().measure() == Measure.ACCURACY) {
                 assertTrue(r.ciLow() <= r.value() && r.value() <= r.ciHigh() && r.stderr() >= 0, r.toString());
             }
-            if (r.measure().equals("acc")) {
+            if (r.measure() == Metric.ACC) {
                 assertEquals(3, r.count(), "the criteria table's 4 examples are left out, 3 after them scored");
                 assertEquals(Math.sqrt(r.value() * (1 - r.value()) / 2), r.stderr(), 1e-12, r.toString());
             }
@@ -156,7 +159,7 @@ class BenchJobIntegrationTest {
                 table.where("measure = 'perplexity' and method = 'static' and ci_low < value and value < ci_high")
                         .count());
         double dense = s.results().stream()
-                .filter(r -> r.method().equals("dense") && r.measure().equals("perplexity"))
+                .filter(r -> r.method().equals("dense") && r.measure() == Metric.PERPLEXITY)
                 .findFirst()
                 .orElseThrow()
                 .value();
@@ -225,7 +228,7 @@ class BenchJobIntegrationTest {
         assertEquals(List.of("dense", "shadowllm", "shadowllm-replan2"), methods);
         assertEquals(3 * 4, s.results().size());
         double dense = s.results().stream()
-                .filter(r -> r.method().equals("dense") && r.measure().equals("decode_perplexity"))
+                .filter(r -> r.method().equals("dense") && r.measure() == Metric.DECODE_PERPLEXITY)
                 .findFirst()
                 .orElseThrow()
                 .value();
@@ -257,8 +260,8 @@ class BenchJobIntegrationTest {
                                 "perplexity"))
                 .run();
         List<String> series = s.results().stream()
-                .filter(r -> r.measure().equals("perplexity"))
-                .map(BenchResult::series)
+                .filter(r -> r.measure() == Metric.PERPLEXITY)
+                .map(r -> r.series().label())
                 .toList();
         assertEquals(
                 List.of(
@@ -275,16 +278,16 @@ class BenchJobIntegrationTest {
                         "random, global"),
                 series);
         for (BenchResult r : s.results()) {
-            if (r.measure().equals("kept_heads") && r.budget().startsWith("per-layer")) {
+            if (r.measure() == Metric.KEPT_HEADS && r.budget().startsWith("per-layer")) {
                 assertEquals(0.5, r.value(), 1e-9, r.toString());
             }
-            if (r.measure().equals("kept_neurons") && r.budget().endsWith("heads only")) {
+            if (r.measure() == Metric.KEPT_NEURONS && r.budget().endsWith("heads only")) {
                 assertEquals(1.0, r.value(), 0, r.toString());
             }
         }
         for (String budget : List.of("global", "global, heads only")) {
             double kept = s.results().stream()
-                    .filter(r -> r.measure().equals("kept_heads")
+                    .filter(r -> r.measure() == Metric.KEPT_HEADS
                             && r.budget().equals(budget)
                             && r.method().equals("static"))
                     .mapToDouble(BenchResult::count)
@@ -351,11 +354,11 @@ class BenchJobIntegrationTest {
             }
         }
         BenchResult word = s.results().stream()
-                .filter(r -> r.method().equals("dense") && r.measure().equals("perplexity_paper"))
+                .filter(r -> r.method().equals("dense") && r.measure() == Metric.PERPLEXITY_PAPER)
                 .findFirst()
                 .orElseThrow();
         BenchResult token = s.results().stream()
-                .filter(r -> r.method().equals("dense") && r.measure().equals("perplexity_paper_token"))
+                .filter(r -> r.method().equals("dense") && r.measure() == Metric.PERPLEXITY_PAPER_TOKEN)
                 .findFirst()
                 .orElseThrow();
         assertEquals(words, word.count());
@@ -365,7 +368,7 @@ class BenchJobIntegrationTest {
         assertTrue(word.ciLow() <= word.value() && word.value() <= word.ciHigh(), word.toString());
         assertTrue(s.results().stream()
                 .anyMatch(r -> r.method().equals("shadowllm")
-                        && r.measure().equals("perplexity_paper")
+                        && r.measure() == Metric.PERPLEXITY_PAPER
                         && r.headSparsity() == 0.5));
     }
 
@@ -381,8 +384,8 @@ class BenchJobIntegrationTest {
                         spark, options(out.resolve("shard-one").toString(), JobRuns.concat(measures, "--shard", "1")))
                 .run()
                 .results();
-        assertTrue(whole.stream().anyMatch(r -> r.measure().equals("perplexity")), whole.toString());
-        assertTrue(whole.stream().anyMatch(r -> r.measure().equals("acc_norm")), whole.toString());
+        assertTrue(whole.stream().anyMatch(r -> r.measure() == Metric.PERPLEXITY), whole.toString());
+        assertTrue(whole.stream().anyMatch(r -> r.measure() == Metric.ACC_NORM), whole.toString());
         assertEquals(whole, shards);
     }
 
@@ -527,7 +530,7 @@ class BenchJobIntegrationTest {
         assertFalse(Files.exists(Path.of(output, BenchJob.RESULTS)), "nothing written");
         quick[5] = "none";
         BenchJob.Summary s = new BenchJob(spark, options(output, quick)).run();
-        assertTrue(s.results().stream().anyMatch(r -> r.measure().equals("acc")), "accuracy measured");
+        assertTrue(s.results().stream().anyMatch(r -> r.measure() == Metric.ACC), "accuracy measured");
     }
 
     @Test
@@ -570,29 +573,33 @@ class BenchJobIntegrationTest {
         String dir = Path.of(trainer, "predictors", "tiny-random-opt", "plainact", "dejavu")
                 .toString();
         try (ai.djl.ndarray.NDManager manager = ai.djl.ndarray.NDManager.newBaseManager()) {
-            java.util.function.Function<java.util.Map<String, String>, BenchJob.Predictors> expecting =
-                    expected -> new BenchJob.Predictors(
+            java.util.function.Function<java.util.Map<String, String>, PredictorSet> expecting =
+                    expected -> new PredictorSet(
                             manager,
-                            config,
-                            "tiny-random-opt",
-                            null,
-                            spark.sparkContext().hadoopConfiguration(),
-                            new BenchJob.Provenance(null, expected));
-            BenchJob.Predictors driver = expecting.apply(java.util.Map.of());
-            driver.get(PredictorKind.DEJAVU, org.shadowllm.common.criteria.ImportanceCriterion.PLAINACT, dir);
+                            new PredictorSet.Target(config, "tiny-random-opt", null),
+                            (kind, criterion) -> dir,
+                            d -> {
+                                var copy = org.shadowllm.jobs.tables.LocalCopy.of(
+                                        spark.sparkContext().hadoopConfiguration(), d);
+                                return new PredictorSet.Folder(copy.path(), copy);
+                            },
+                            new PredictorSet.Provenance(null, expected),
+                            message -> {});
+            PredictorSet driver = expecting.apply(java.util.Map.of());
+            driver.get(PredictorKind.DEJAVU, org.shadowllm.common.criteria.ImportanceCriterion.PLAINACT);
             var chosen = driver.fingerprints();
             assertEquals(1, chosen.size());
             driver.close();
             var replaced = new java.util.HashMap<>(chosen);
             replaced.replaceAll((k, v) -> "0123456789abcdef");
-            BenchJob.Predictors executor = expecting.apply(replaced);
+            PredictorSet executor = expecting.apply(replaced);
             IllegalStateException e = assertThrows(
                     IllegalStateException.class,
                     () -> executor.get(
-                            PredictorKind.DEJAVU, org.shadowllm.common.criteria.ImportanceCriterion.PLAINACT, dir));
+                            PredictorKind.DEJAVU, org.shadowllm.common.criteria.ImportanceCriterion.PLAINACT));
             assertTrue(e.getMessage().contains("driver chose predictor 0123456789abcdef"), e.getMessage());
-            BenchJob.Predictors same = expecting.apply(chosen);
-            same.get(PredictorKind.DEJAVU, org.shadowllm.common.criteria.ImportanceCriterion.PLAINACT, dir);
+            PredictorSet same = expecting.apply(chosen);
+            same.get(PredictorKind.DEJAVU, org.shadowllm.common.criteria.ImportanceCriterion.PLAINACT);
             same.close();
         }
     }

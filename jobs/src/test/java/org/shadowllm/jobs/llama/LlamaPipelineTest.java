@@ -13,6 +13,7 @@ import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 import org.shadowllm.bench.report.BenchResult;
+import org.shadowllm.bench.report.Metric;
 import org.shadowllm.common.SharedPaths;
 import org.shadowllm.common.checkpoint.ModelCheckpoint;
 import org.shadowllm.common.model.DecoderConfig;
@@ -153,31 +154,32 @@ class LlamaPipelineTest {
                     "--measures",
                     "perplexity,decode-perplexity,decode-accuracy,latency");
             for (String method : methods.split(",")) {
-                for (String measure : List.of("perplexity", "decode_perplexity", "decode_acc", "decode_ms_per_token")) {
+                for (Metric measure : List.of(
+                        Metric.PERPLEXITY, Metric.DECODE_PERPLEXITY, Metric.DECODE_ACC, Metric.DECODE_MS_PER_TOKEN)) {
                     assertTrue(
                             engine.results().stream()
                                     .anyMatch(r -> r.method().equals(method)
-                                            && r.measure().equals(measure)
+                                            && r.measure() == measure
                                             && Double.isFinite(r.value())),
                             format + ": " + method + " " + measure);
                 }
             }
             // dense decoding on the engine scores what dense DJL scores
-            double dense = value(djl, "dense", "perplexity");
-            double decoded = value(engine, "dense", "decode_perplexity");
+            double dense = value(djl, "dense", Metric.PERPLEXITY);
+            double decoded = value(engine, "dense", Metric.DECODE_PERPLEXITY);
             assertEquals(dense, decoded, dense * (format.equals("fp32") ? 1e-3 : 2e-2), format);
         }
         for (BenchResult r : djl.results()) {
             assertTrue(Double.isFinite(r.value()), r.toString());
-            if (r.measure().equals("perplexity") && !r.method().equals("dense")) {
+            if (r.measure() == Metric.PERPLEXITY && !r.method().equals("dense")) {
                 assertEquals(0.5, r.headSparsity(), 1e-9, r.toString());
             }
         }
     }
 
-    private static double value(BenchJob.Summary s, String method, String measure) {
+    private static double value(BenchJob.Summary s, String method, Metric measure) {
         return s.results().stream()
-                .filter(r -> r.method().equals(method) && r.measure().equals(measure))
+                .filter(r -> r.method().equals(method) && r.measure() == measure)
                 .findFirst()
                 .orElseThrow()
                 .value();

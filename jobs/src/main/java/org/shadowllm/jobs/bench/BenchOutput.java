@@ -1,0 +1,125 @@
+package org.shadowllm.jobs.bench;
+
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.sql.Timestamp;
+import java.time.Instant;
+import java.util.ArrayList;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import org.apache.hadoop.conf.Configuration;
+import org.apache.spark.sql.Row;
+import org.apache.spark.sql.SparkSession;
+import org.shadowllm.bench.report.BenchResult;
+import org.shadowllm.bench.report.HtmlReport;
+import org.shadowllm.bench.report.Measure;
+import org.shadowllm.bench.sparse.SparsityBudget;
+import org.shadowllm.common.criteria.ImportanceCriterion;
+import org.shadowllm.jobs.criteria.CriteriaTables;
+import org.shadowllm.jobs.tables.BenchResultsTable;
+import org.shadowllm.jobs.tables.LocalCopy;
+import org.shadowllm.jobs.tables.PartitionWriter;
+
+/**
+ * What a bench run writes into its staging folder: the {@code bench_results} partition, {@code report.html}
+ * (with how the run was set up) and {@code summary.txt}.
+ */
+final class BenchOutput {
+    static final String RESULTS = "bench_results";
+    static final String REPORT = "report.html";
+    static final String SUMMARY = "summary.txt";
+
+    private final SparkSession spark;
+    private final BenchOptions options;
+    private final BenchModel model;
+
+    BenchOutput(SparkSession spark, BenchOptions options, BenchModel model) {
+        this.spark = spark;
+        this.options = options;
+        this.model = model;
+    }
+
+    /**
+     * How the run went, for the report's header.
+     *
+     * @param device   the device it measured on
+     * @param decodeOn where latency decoded: DJL, or the plain-Java engine and its weight format
+     * @param articles the articles the paper's perplexity protocol scored
+     */
+    record Setup(String device, String decodeOn, int articles) {}
+
+    void write(String staging, List<BenchResult> results, BenchSummary summary, Setup setup) {
+        writeResults(results, staging + "/" + RESULTS);
+        Configuration conf = spark.sparkContext().hadoopConfiguration();
+        String title = "shadowllm-spark benchmark " + options.runId();
+        Map<String, String> about = about(summary.seconds(), setup);
+        LocalCopy.write(conf, staging + "/" + REPORT, html -> HtmlReport.write(html, title, about, results));
+        LocalCopy.write(
+                conf, staging + "/" + SUMMARY, file -> Files.writeString(file, summary.text(), StandardCharsets.UTF_8));
+    }
+
+    private void writeResults(List<BenchResult> results, String path) {
+        Timestamp now = Timestamp.from(Instant.now());
+        String code = CriteriaTables.codeVersion();
+        List<Row> rows = new ArrayList<>();
+        for (BenchResult r : results) {
+            rows.add(BenchResultsTable.COLUMNS.row(
+                    new BenchResultsTable.Result(r, predictorArtifact(r), code, now, model.name(), options.runId())));
+        }
+        PartitionWriter.replacePartitions(
+                spark.createDataFrame(rows, BenchResultsTable.schema()).coalesce(1), path, "model", "run_id");
+    }
+
+    /** The artifact a predicted method's row was measured with; null for methods without a predictor. */
+    private String predictorArtifact(BenchResult r) {
+        var grid = options.methodGrid();
+        return switch (r.series().kind()) {
+            case SHADOWLLM, DEJAVU -> options.predictorDir(
+                    model.name(),
+                    ImportanceCriterion.parse(r.criterion()),
+                    grid.predictorOf(r.series().kind()).key());
+            default -> null;
+        };
+    }
+
+    /** How the run was set up, for the report's header. */
+    private Map<String, String> about(double seconds, Setup setup) {
+        Map<String, String> about = new LinkedHashMap<>();
+        about.put("run", options.runId());
+        about.put("model", model.describe());
+        about.put("methods", options.methods().toString());
+        about.put(
+                "budgets",
+                options.budgets().stream().map(SparsityBudget.Scope::key).toList() + ", pruning "
+                        + options.prunes().stream()
+                                .map(SparsityBudget.Prune::key)
+                                .toList() + ", global floors "
+                        + options.minHeads() + " head(s) and "
+                        + options.methodGrid().minNeurons(model.config())
+                        + " neurons per layer (global-raw: one of each)");
+        about.put(
+                "perplexity",
+                "WikiText-2 test, " + (options.pplWindows() == 0 ? "every" : options.pplWindows())
+                        + " windows of " + options.pplWindow() + " tokens; mask from BOS + the first "
+                        + options.pplPrefix()
+                        + ", the rest scored; 95% bootstrap intervals over windows");
+        if (options.measures(Measure.PERPLEXITY_PAPER)) {
+            about.put(
+                    "perplexity, paper protocol",
+                    setup.articles() + " WikiText-2 articles, rolling windows of "
+                            + (model.config().maxPositionEmbeddings() - 1)
+                            + " tokens, each window's mask from the window itself "
+                            + "(leaks the scored tokens into the mask); word-level, 95% bootstrap intervals over articles");
+        }
+        about.put(
+                "latency",
+                "prompt " + options.latencyPrompt() + ", generate " + options.latencyGenerate()
+                        + ", batch 1, median of " + options.latencyRepeats() + " after " + options.latencyWarmup()
+                        + " warm-up; " + setup.decodeOn());
+        about.put("machine", Runtime.getRuntime().availableProcessors() + " cores, device " + setup.device());
+        about.put("code version", CriteriaTables.codeVersion());
+        about.put("seconds", String.format("%.1f", seconds));
+        return about;
+    }
+}

@@ -1,0 +1,59 @@
+package org.shadowllm.jobs.bench;
+
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Map;
+import java.util.TreeMap;
+import org.apache.spark.api.java.JavaSparkContext;
+import org.apache.spark.sql.SparkSession;
+import org.shadowllm.bench.report.Measure;
+import org.shadowllm.common.tasks.FewShotTask;
+
+/**
+ * The driver's side of {@link SpreadMeasures}: cuts each measurement into Spark tasks of at most
+ * {@code --shard} windows or examples, runs them, and hands back each measurement's shards.
+ */
+final class ShardedMeasures {
+    /** One measurement to spread: a method (by index), the task for accuracy, and its windows or examples. */
+    record Measurement(int method, FewShotTask task, int count) {}
+
+    private final SparkSession spark;
+    private final SpreadMeasures work;
+    private final int shard;
+    private final String model;
+
+    ShardedMeasures(SparkSession spark, SpreadMeasures work, int shard, String model) {
+        this.spark = spark;
+        this.work = work;
+        this.shard = shard;
+        this.model = model;
+    }
+
+    /** Per measurement, in the order given, its shards' outcomes. */
+    List<List<SpreadMeasures.Outcome>> run(Measure measure, List<Measurement> measurements) {
+        List<SpreadMeasures.Item> items = new ArrayList<>();
+        for (int order = 0; order < measurements.size(); order++) {
+            Measurement m = measurements.get(order);
+            for (int from = 0; from < m.count(); from += shard) {
+                items.add(new SpreadMeasures.Item(
+                        order, m.method(), measure, m.task(), from, Math.min(m.count(), from + shard)));
+            }
+        }
+        List<List<SpreadMeasures.Outcome>> out = new ArrayList<>();
+        if (items.isEmpty()) {
+            return out;
+        }
+        JavaSparkContext jsc = JavaSparkContext.fromSparkContext(spark.sparkContext());
+        jsc.setJobDescription("bench " + model + ": " + measurements.size() + " " + measure.label()
+                + " measurements in " + items.size() + " shards");
+        Map<Integer, List<SpreadMeasures.Outcome>> byMeasurement = new TreeMap<>();
+        for (SpreadMeasures.Outcome o :
+                jsc.parallelize(items, items.size()).map(work).collect()) {
+            byMeasurement
+                    .computeIfAbsent(o.item().order(), k -> new ArrayList<>())
+                    .add(o);
+        }
+        out.addAll(byMeasurement.values());
+        return out;
+    }
+}
