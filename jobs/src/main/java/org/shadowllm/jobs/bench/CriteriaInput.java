@@ -1,6 +1,7 @@
 package org.shadowllm.jobs.bench;
 
-import static org.apache.spark.sql.functions.col;
+import static org.shadowllm.jobs.tables.CriteriaExamplesTable.col;
+import static org.shadowllm.jobs.tables.CriteriaExamplesTable.name;
 
 import java.util.EnumMap;
 import java.util.HashMap;
@@ -52,7 +53,7 @@ final class CriteriaInput {
         Dataset<Row> table = spark.read().parquet(path);
         Fingerprints.require(table, path, model.name(), model.fingerprint());
         return new HashSet<>(table.where(col("model").equalTo(model.name()))
-                .select("run_id")
+                .select(col("run_id"))
                 .distinct()
                 .as(Encoders.STRING())
                 .collectAsList());
@@ -68,10 +69,11 @@ final class CriteriaInput {
         for (Row r : spark.read()
                 .parquet(examplesPath())
                 .where(col("model").equalTo(model.name()))
-                .select("task", "example_id")
+                .select(col("task"), col("example_id"))
                 .distinct()
                 .collectAsList()) {
-            out.computeIfAbsent(r.<String>getAs("task"), k -> new HashSet<>()).add(r.getAs("example_id"));
+            out.computeIfAbsent(r.<String>getAs(name("task")), k -> new HashSet<>())
+                    .add(r.getAs(name("example_id")));
         }
         return out;
     }

@@ -1,7 +1,8 @@
 package org.shadowllm.jobs.bench;
 
-import static org.apache.spark.sql.functions.col;
 import static org.apache.spark.sql.functions.sum;
+import static org.shadowllm.jobs.tables.UnitImportanceTable.col;
+import static org.shadowllm.jobs.tables.UnitImportanceTable.name;
 
 import java.util.List;
 import org.apache.spark.sql.Dataset;
@@ -18,6 +19,8 @@ import org.shadowllm.jobs.tables.StagedCommit;
  * every task and shot count there, weighted by their example counts.
  */
 final class StaticScores {
+    private static final String SCORE = "score";
+
     private StaticScores() {}
 
     static UnitScores read(
@@ -43,16 +46,16 @@ final class StaticScores {
                 .groupBy(col("layer"), col("unit_type"), col("unit"))
                 .agg(sum(col("set_score").multiply(col("examples")))
                         .divide(sum(col("examples")))
-                        .alias("score"));
+                        .alias(SCORE));
         List<Row> scores = rows.collectAsList();
         float[][] heads = new float[config.numLayers()][config.numHeads()];
         float[][] neurons = new float[config.numLayers()][config.ffnDim()];
         int seenHeads = 0;
         int seenNeurons = 0;
         for (Row r : scores) {
-            int l = r.<Integer>getAs("layer");
-            int u = r.<Integer>getAs("unit");
-            String unitType = r.getAs("unit_type");
+            int l = r.<Integer>getAs(name("layer"));
+            int u = r.<Integer>getAs(name("unit"));
+            String unitType = r.getAs(name("unit_type"));
             boolean head = "head".equals(unitType);
             float[][] target = head ? heads : neurons;
             if (l >= target.length || u >= target[l].length) {
@@ -60,7 +63,7 @@ final class StaticScores {
                         path + ": model '" + model + "' has a " + unitType + " score for" + " layer " + l + " unit " + u
                                 + ", outside the model's shape; was it scored for another model?");
             }
-            int score = r.fieldIndex("score");
+            int score = r.fieldIndex(SCORE);
             if (r.isNullAt(score) || !Double.isFinite(r.getDouble(score))) {
                 throw new IllegalArgumentException(path + ": the " + criterion + " score of layer " + l + " "
                         + unitType + " " + u + " for model '" + model + "' is not a finite number; "

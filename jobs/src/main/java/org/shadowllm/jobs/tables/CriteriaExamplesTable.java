@@ -74,6 +74,16 @@ public final class CriteriaExamplesTable {
                 .add("shots", DataTypes.IntegerType, false, Example::shots);
     }
 
+    /** A column this table writes, for its readers (see {@link TableColumns#name}). */
+    public static String name(String column) {
+        return COLUMNS.name(column);
+    }
+
+    /** A column this table writes, as a Spark column for its readers. */
+    public static org.apache.spark.sql.Column col(String column) {
+        return COLUMNS.col(column);
+    }
+
     public static StructType schema() {
         return COLUMNS.schema();
     }

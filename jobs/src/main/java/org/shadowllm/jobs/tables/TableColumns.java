@@ -35,6 +35,23 @@ public final class TableColumns<T> implements Serializable {
         return this;
     }
 
+    /**
+     * The column {@code name} for a reader of this table; a name the table does not write fails at once,
+     * so readers and the writer cannot drift apart.
+     */
+    public String name(String name) {
+        if (columns.stream().noneMatch(c -> c.field().name().equals(name))) {
+            throw new IllegalArgumentException("the table writes no column '" + name + "'; its columns: "
+                    + columns.stream().map(c -> c.field().name()).toList());
+        }
+        return name;
+    }
+
+    /** {@link #name} as a Spark column. */
+    public org.apache.spark.sql.Column col(String name) {
+        return org.apache.spark.sql.functions.col(name(name));
+    }
+
     public StructType schema() {
         return DataTypes.createStructType(columns.stream().map(Column::field).toList());
     }

@@ -54,6 +54,16 @@ public final class UnitImportanceTable {
             .add("task", DataTypes.StringType, false, Unit::task)
             .add("shots", DataTypes.IntegerType, false, Unit::shots);
 
+    /** A column this table writes, for its readers (see {@link TableColumns#name}). */
+    public static String name(String column) {
+        return COLUMNS.name(column);
+    }
+
+    /** A column this table writes, as a Spark column for its readers. */
+    public static org.apache.spark.sql.Column col(String column) {
+        return COLUMNS.col(column);
+    }
+
     public static StructType schema() {
         return COLUMNS.schema();
     }
