@@ -136,7 +136,7 @@ public final class BenchJob {
                         lines,
                         perplexity ? pplEval.tokensWanted() : 0,
                         perplexity ? pplEval::tokensNeeded : n -> n,
-                        options.latencyPrompt())
+                        options.latency().prompt())
                 : new int[0];
         List<PerplexityEval.Document> documents = paper ? documents(tokenizer, lines) : List.of();
         Map<FewShotTask, List<TaskExample>> tasks =
@@ -217,10 +217,10 @@ public final class BenchJob {
             }
             if (options.measures("latency")) {
                 LatencyEval latency = new LatencyEval(
-                        options.latencyPrompt(),
-                        options.latencyGenerate(),
-                        options.latencyWarmup(),
-                        options.latencyRepeats());
+                        options.latency().prompt(),
+                        options.latency().generate(),
+                        options.latency().warmup(),
+                        options.latency().repeats());
                 List<LatencyEval.Result> timed = engine != null
                         ? latency.runAllOnEngine(root, sparse, engine, methods, text, LOG::info)
                         : latency.runAll(root, sparse, methods, text, LOG::info);
@@ -264,9 +264,12 @@ public final class BenchJob {
                         + " neurons per layer (global-raw: one of each)");
         about.put(
                 "perplexity",
-                "WikiText-2 test, " + (options.pplWindows() == 0 ? "every" : options.pplWindows())
-                        + " windows of " + options.pplWindow() + " tokens; mask from BOS + the first "
-                        + options.pplPrefix()
+                "WikiText-2 test, "
+                        + (options.perplexity().windows() == 0
+                                ? "every"
+                                : options.perplexity().windows())
+                        + " windows of " + options.perplexity().window() + " tokens; mask from BOS + the first "
+                        + options.perplexity().prefix()
                         + ", the rest scored; 95% bootstrap intervals over windows");
         if (options.measures("perplexity-paper")) {
             about.put(
@@ -278,12 +281,15 @@ public final class BenchJob {
         }
         about.put(
                 "latency",
-                "prompt " + options.latencyPrompt() + ", generate " + options.latencyGenerate()
-                        + ", batch 1, median of " + options.latencyRepeats() + " after " + options.latencyWarmup()
+                "prompt " + options.latency().prompt() + ", generate "
+                        + options.latency().generate()
+                        + ", batch 1, median of " + options.latency().repeats() + " after "
+                        + options.latency().warmup()
                         + " warm-up; "
-                        + (options.engine().equals("off") || device.isGpu()
+                        + (options.engine().isEmpty() || device.isGpu()
                                 ? "DJL throughout"
-                                : "dense DJL prefill, decode on the plain-Java engine (" + options.engine() + ")"));
+                                : "dense DJL prefill, decode on the plain-Java engine ("
+                                        + options.engine().get().key() + ")"));
         about.put("machine", Runtime.getRuntime().availableProcessors() + " cores, device " + device);
         about.put("code version", CriteriaTables.codeVersion());
         about.put("seconds", String.format("%.1f", seconds));
@@ -312,11 +318,12 @@ public final class BenchJob {
         boolean decodes = options.measures("latency")
                 || options.measures("decode-perplexity")
                 || options.measures("decode-accuracy");
-        if (!decodes || options.engine().equals("off") || device.isGpu()) {
+        if (!decodes || options.engine().isEmpty() || device.isGpu()) {
             return null;
         }
-        LOG.info("decode engine: {} weights, {} threads", options.engine(), pool.threads());
-        return new DecodeEngine(EngineWeights.load(modelDir, WeightFormat.parse(options.engine())), pool);
+        WeightFormat format = options.engine().get();
+        LOG.info("decode engine: {} weights, {} threads", format.key(), pool.threads());
+        return new DecodeEngine(EngineWeights.load(modelDir, format), pool);
     }
 
     private static void requireEngine(DecodeEngine engine, String measure) {
@@ -729,7 +736,9 @@ public final class BenchJob {
     /** The first {@code --ppl-documents} articles (all for 0), detokenized and tokenized, with their word counts. */
     private List<PerplexityEval.Document> documents(Tokenizer tokenizer, List<String> lines) {
         List<String> articles = WikiTextDocuments.articles(lines);
-        int n = options.pplDocuments() == 0 ? articles.size() : Math.min(options.pplDocuments(), articles.size());
+        int n = options.perplexity().documents() == 0
+                ? articles.size()
+                : Math.min(options.perplexity().documents(), articles.size());
         List<PerplexityEval.Document> out = new ArrayList<>(n);
         for (String a : articles.subList(0, n)) {
             out.add(new PerplexityEval.Document(
