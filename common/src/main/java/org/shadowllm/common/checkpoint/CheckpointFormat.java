@@ -1,7 +1,10 @@
 package org.shadowllm.common.checkpoint;
 
+import java.util.Locale;
+import org.shadowllm.common.Keyed;
+
 /** The file a single-file checkpoint is written as. */
-public enum CheckpointFormat {
+public enum CheckpointFormat implements Keyed {
     SAFETENSORS("model.safetensors"),
     BIN("pytorch_model.bin");
 
@@ -9,6 +12,12 @@ public enum CheckpointFormat {
 
     CheckpointFormat(String fileName) {
         this.fileName = fileName;
+    }
+
+    /** {@code safetensors} or {@code bin}. */
+    @Override
+    public String key() {
+        return name().toLowerCase(Locale.ROOT);
     }
 
     public String fileName() {

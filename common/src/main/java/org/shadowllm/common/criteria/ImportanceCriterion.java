@@ -3,9 +3,10 @@ package org.shadowllm.common.criteria;
 import java.util.EnumSet;
 import java.util.Locale;
 import java.util.Set;
+import org.shadowllm.common.Keyed;
 
 /** The per-example importance criteria of CRITERIA.md, each defined for heads and for FFN neurons. */
-public enum ImportanceCriterion {
+public enum ImportanceCriterion implements Keyed {
     L2NORM,
     GRADNORM,
     PLAINACT,
@@ -18,17 +19,12 @@ public enum ImportanceCriterion {
     public static final Set<ImportanceCriterion> SINGLE_PASS =
             EnumSet.of(L2NORM, GRADNORM, PLAINACT, FISHER, SNIP, NWOT);
 
+    @Override
     public String key() {
         return name().toLowerCase(Locale.ROOT);
     }
 
     public static ImportanceCriterion parse(String key) {
-        for (ImportanceCriterion c : values()) {
-            if (c.key().equalsIgnoreCase(key.trim())) {
-                return c;
-            }
-        }
-        throw new IllegalArgumentException(
-                "unknown criterion '" + key + "'; known: l2norm, gradnorm, plainact, " + "fisher, snip, nwot, grasp");
+        return Keyed.parse(ImportanceCriterion.class, key);
     }
 }

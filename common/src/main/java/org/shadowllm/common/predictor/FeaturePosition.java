@@ -1,7 +1,9 @@
 package org.shadowllm.common.predictor;
 
+import org.shadowllm.common.Keyed;
+
 /** The token whose features a predictor is trained on. */
-public enum FeaturePosition {
+public enum FeaturePosition implements Keyed {
     /** The last context token: where the bench (and generation) makes a plan. */
     PLAN("plan"),
     /** The last input token, a gold continuation token (CRITERIA.md's features; leaks the answer). */
@@ -13,16 +15,12 @@ public enum FeaturePosition {
         this.key = key;
     }
 
+    @Override
     public String key() {
         return key;
     }
 
     public static FeaturePosition parse(String s) {
-        for (FeaturePosition p : values()) {
-            if (p.key.equals(s)) {
-                return p;
-            }
-        }
-        throw new IllegalArgumentException("--features takes plan or last, got '" + s + "'");
+        return Keyed.parse(FeaturePosition.class, s);
     }
 }

@@ -2,12 +2,13 @@ package org.shadowllm.common.predictor;
 
 import java.util.ArrayList;
 import java.util.List;
+import org.shadowllm.common.Keyed;
 
 /**
  * The predictor designs. Each lists its networks for a model shape: what each network reads and which
  * units it scores.
  */
-public enum PredictorKind {
+public enum PredictorKind implements Keyed {
     /** ShadowLLM: one MLP on layer 0's attention context scores every head and neuron of every layer. */
     SHADOWLLM("shadowllm", 2048),
     /**
@@ -36,6 +37,7 @@ public enum PredictorKind {
         this.defaultHidden = defaultHidden;
     }
 
+    @Override
     public String key() {
         return key;
     }
@@ -45,13 +47,7 @@ public enum PredictorKind {
     }
 
     public static PredictorKind parse(String text) {
-        for (PredictorKind k : values()) {
-            if (k.key.equalsIgnoreCase(text.trim())) {
-                return k;
-            }
-        }
-        throw new IllegalArgumentException(
-                "unknown predictor '" + text + "'; expected shadowllm, shadowllm-split, dejavu or dejavu-inflated");
+        return Keyed.parse(PredictorKind.class, text);
     }
 
     /** The networks of this design for {@code shape}, each {@code hidden} wide. */

@@ -1,9 +1,9 @@
 package org.shadowllm.common.safetensors;
 
-import java.util.Locale;
+import org.shadowllm.common.Keyed;
 
-/** Element types of the safetensors format that this project reads. */
-public enum SafetensorsDtype {
+/** Element types of the safetensors format that this project reads; the key is the header's spelling. */
+public enum SafetensorsDtype implements Keyed {
     F64(8),
     F32(4),
     F16(2),
@@ -21,6 +21,11 @@ public enum SafetensorsDtype {
         this.bytes = bytes;
     }
 
+    @Override
+    public String key() {
+        return name();
+    }
+
     public int bytes() {
         return bytes;
     }
@@ -31,7 +36,7 @@ public enum SafetensorsDtype {
 
     static SafetensorsDtype parse(String name, String tensor, String file) {
         try {
-            return valueOf(name.toUpperCase(Locale.ROOT));
+            return Keyed.parse(SafetensorsDtype.class, name);
         } catch (IllegalArgumentException e) {
             throw new SafetensorsException(file, tensor, "unknown dtype '" + name + "'");
         }

@@ -1,12 +1,13 @@
 package org.shadowllm.common.tasks;
 
-import java.util.Locale;
+import java.util.List;
+import org.shadowllm.common.Keyed;
 
 /**
  * The seven tasks, with the split whose examples are scored and the split few-shot examples come from.
  * PIQA and HellaSwag ship no train split here, so their shots come from validation, never the example itself.
  */
-public enum FewShotTask {
+public enum FewShotTask implements Keyed {
     PIQA("piqa", "validation", "validation"),
     COPA("copa", "validation", "train"),
     OPENBOOKQA("openbookqa", "validation", "train"),
@@ -25,8 +26,15 @@ public enum FewShotTask {
         this.shotSplit = shotSplit;
     }
 
+    @Override
     public String key() {
         return dir;
+    }
+
+    /** {@code arc-easy} as well as {@code arc_easy}. */
+    @Override
+    public List<String> aliases() {
+        return dir.contains("_") ? List.of(dir.replace('_', '-')) : List.of();
     }
 
     public String evalSplit() {
@@ -43,13 +51,6 @@ public enum FewShotTask {
     }
 
     public static FewShotTask parse(String key) {
-        String k = key.trim().toLowerCase(Locale.ROOT).replace('-', '_');
-        for (FewShotTask t : values()) {
-            if (t.dir.equals(k)) {
-                return t;
-            }
-        }
-        throw new IllegalArgumentException(
-                "unknown task '" + key + "'; known: piqa, copa, openbookqa, winogrande, " + "rte, hellaswag, arc_easy");
+        return Keyed.parse(FewShotTask.class, key);
     }
 }

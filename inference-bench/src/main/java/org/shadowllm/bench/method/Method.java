@@ -1,7 +1,9 @@
 package org.shadowllm.bench.method;
 
+import org.shadowllm.common.Keyed;
+
 /** The sparsity methods the benchmark compares. */
-public enum Method {
+public enum Method implements Keyed {
     /** Every unit, every token. */
     DENSE("dense"),
     /** One mask for all inputs, from the set-level criterion in {@code unit_importance}. */
@@ -21,18 +23,13 @@ public enum Method {
         this.key = key;
     }
 
+    @Override
     public String key() {
         return key;
     }
 
     public static Method parse(String s) {
-        for (Method m : values()) {
-            if (m.key.equalsIgnoreCase(s.trim())) {
-                return m;
-            }
-        }
-        throw new IllegalArgumentException(
-                "unknown method '" + s + "'; expected dense, static, random, dejavu, shadowllm " + "or oracle");
+        return Keyed.parse(Method.class, s);
     }
 
     @Override

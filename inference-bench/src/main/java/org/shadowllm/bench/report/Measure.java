@@ -2,13 +2,13 @@ package org.shadowllm.bench.report;
 
 import java.util.Arrays;
 import java.util.List;
-import java.util.Locale;
+import org.shadowllm.common.Keyed;
 
 /**
  * What a bench run can be asked to measure ({@code --measures}); each writes its rows under one or more
  * {@link Metric}s.
  */
-public enum Measure {
+public enum Measure implements Keyed {
     /** Token perplexity over WikiText-2 windows, each window's mask from its prefix. */
     PERPLEXITY("perplexity", "perplexity"),
     /** The paper's protocol: rolling full-context windows per article, word-level. */
@@ -34,6 +34,7 @@ public enum Measure {
     }
 
     /** The option value that selects it. */
+    @Override
     public String key() {
         return key;
     }
@@ -54,13 +55,7 @@ public enum Measure {
     }
 
     public static Measure parse(String s) {
-        for (Measure m : values()) {
-            if (m.key.equals(s.trim().toLowerCase(Locale.ROOT))) {
-                return m;
-            }
-        }
-        throw new IllegalArgumentException("unknown measure '" + s + "'; expected one of "
-                + Arrays.stream(values()).map(Measure::key).toList());
+        return Keyed.parse(Measure.class, s);
     }
 
     @Override

@@ -1,10 +1,12 @@
 package org.shadowllm.bench.report;
 
+import org.shadowllm.common.Keyed;
+
 /**
  * One kind of row in {@code bench_results}: its {@code measure} column value, the {@link Measure} that
  * writes it (none for the budget's allocation, written for every fixed mask), and its label in the report.
  */
-public enum Metric {
+public enum Metric implements Keyed {
     PERPLEXITY("perplexity", Measure.PERPLEXITY, "perplexity"),
     PERPLEXITY_PAPER("perplexity_paper", Measure.PERPLEXITY_PAPER, "word perplexity"),
     PERPLEXITY_PAPER_TOKEN("perplexity_paper_token", Measure.PERPLEXITY_PAPER, "token perplexity"),
@@ -29,6 +31,7 @@ public enum Metric {
     }
 
     /** The value of the table's {@code measure} column. */
+    @Override
     public String key() {
         return key;
     }
@@ -44,12 +47,7 @@ public enum Metric {
 
     /** The metric a table row names. */
     public static Metric parse(String key) {
-        for (Metric m : values()) {
-            if (m.key.equals(key)) {
-                return m;
-            }
-        }
-        throw new IllegalArgumentException("unknown measure column value '" + key + "'");
+        return Keyed.parse(Metric.class, key);
     }
 
     @Override

@@ -1,5 +1,8 @@
 package org.shadowllm.bench.sparse;
 
+import java.util.List;
+import java.util.Locale;
+import org.shadowllm.common.Keyed;
 import org.shadowllm.common.predictor.TopK;
 import org.shadowllm.common.predictor.UnitLayout;
 
@@ -20,48 +23,48 @@ import org.shadowllm.common.predictor.UnitLayout;
  */
 public record SparsityBudget(double sparsity, Scope scope, int minHeads, int minNeurons, Prune prune)
         implements java.io.Serializable {
-    public enum Scope {
-        GLOBAL,
-        PER_LAYER,
-        GLOBAL_RAW;
+    public enum Scope implements Keyed {
+        GLOBAL("global"),
+        PER_LAYER("per-layer", "per_layer", "layer"),
+        GLOBAL_RAW("global-raw", "global_raw");
 
-        public static Scope parse(String s) {
-            return switch (s.trim().toLowerCase(java.util.Locale.ROOT)) {
-                case "global" -> GLOBAL;
-                case "per-layer", "per_layer", "layer" -> PER_LAYER;
-                case "global-raw", "global_raw" -> GLOBAL_RAW;
-                default -> throw new IllegalArgumentException(
-                        "unknown budget '" + s + "'; expected global, per-layer or global-raw");
-            };
+        private final String key;
+        private final List<String> aliases;
+
+        Scope(String key, String... aliases) {
+            this.key = key;
+            this.aliases = List.of(aliases);
         }
 
+        public static Scope parse(String s) {
+            return Keyed.parse(Scope.class, s);
+        }
+
+        @Override
         public String key() {
-            return switch (this) {
-                case GLOBAL -> "global";
-                case PER_LAYER -> "per-layer";
-                case GLOBAL_RAW -> "global-raw";
-            };
+            return key;
+        }
+
+        /** The spellings the bench took before the keys were settled. */
+        @Override
+        public List<String> aliases() {
+            return aliases;
         }
     }
 
     /** Which units a budget removes. */
-    public enum Prune {
+    public enum Prune implements Keyed {
         HEADS,
         NEURONS,
         BOTH;
 
         public static Prune parse(String s) {
-            return switch (s.trim().toLowerCase(java.util.Locale.ROOT)) {
-                case "heads" -> HEADS;
-                case "neurons" -> NEURONS;
-                case "both" -> BOTH;
-                default -> throw new IllegalArgumentException(
-                        "unknown --prune '" + s + "'; expected heads, neurons or both");
-            };
+            return Keyed.parse(Prune.class, s);
         }
 
+        @Override
         public String key() {
-            return name().toLowerCase(java.util.Locale.ROOT);
+            return name().toLowerCase(Locale.ROOT);
         }
 
         boolean heads() {

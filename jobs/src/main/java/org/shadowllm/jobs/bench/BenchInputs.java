@@ -58,7 +58,7 @@ record BenchInputs(int[] text, List<PerplexityEval.Document> documents, Map<FewS
                             lines,
                             perplexity ? ppl.tokensWanted() : 0,
                             perplexity ? ppl::tokensNeeded : n -> n,
-                            options.latencyPrompt())
+                            options.latency().prompt())
                     : new int[0];
             List<PerplexityEval.Document> documents = paper ? documents(lines) : List.of();
             Map<FewShotTask, List<TaskExample>> tasks =
@@ -92,7 +92,9 @@ record BenchInputs(int[] text, List<PerplexityEval.Document> documents, Map<FewS
         /** The first {@code --ppl-documents} articles (all for 0), detokenized and tokenized, with their word counts. */
         private List<PerplexityEval.Document> documents(List<String> lines) {
             List<String> articles = WikiTextDocuments.articles(lines);
-            int n = options.pplDocuments() == 0 ? articles.size() : Math.min(options.pplDocuments(), articles.size());
+            int n = options.perplexity().documents() == 0
+                    ? articles.size()
+                    : Math.min(options.perplexity().documents(), articles.size());
             List<PerplexityEval.Document> out = new ArrayList<>(n);
             for (String a : articles.subList(0, n)) {
                 out.add(new PerplexityEval.Document(

@@ -80,7 +80,7 @@ public final class BenchJob {
         Configuration hadoop = spark.sparkContext().hadoopConfiguration();
         // what this run reads of other jobs' outputs must be one commit of each, start to end
         StagedCommit.Snapshot predictorsRead =
-                options.methodGrid().predicts() ? StagedCommit.Snapshot.of(hadoop, options.predictorsInput()) : null;
+                options.grid().predicts() ? StagedCommit.Snapshot.of(hadoop, options.predictorsInput()) : null;
         boolean checksCriteria = options.readsCriteria() && !options.noCriteria();
         StagedCommit.Snapshot criteriaRead =
                 checksCriteria ? StagedCommit.Snapshot.of(hadoop, options.criteriaInput()) : null;
@@ -97,7 +97,7 @@ public final class BenchJob {
             // the JVM's shared copy: in local mode the executor threads measure on this same model
             DecoderModel djl = ExecutorModels.get(model.dir().toString(), model.fingerprint(), device, 0);
             var statics = criteria.staticScores();
-            List<SparsityMethod> methods = options.methodGrid().build(model.config(), statics, predictors);
+            List<SparsityMethod> methods = options.grid().build(model.config(), statics, predictors);
             LOG.info(
                     "bench {}: {} method configurations, measures {}",
                     model.name(),
@@ -175,16 +175,18 @@ public final class BenchJob {
      * OPT-1.3B's shape they are 4.9 GiB of heap in fp32).
      */
     private DecodeEngine engineFor(BenchRun run, Device device, WorkerPool pool) {
-        if (options.engine().equals("off") || device.isGpu()) {
+        if (options.engine().isEmpty() || device.isGpu()) {
             return null;
         }
-        LOG.info("decode engine: {} weights, {} threads", options.engine(), pool.threads());
-        return new DecodeEngine(EngineWeights.load(run.model().dir(), WeightFormat.parse(options.engine())), pool);
+        WeightFormat format = options.engine().get();
+        LOG.info("decode engine: {} weights, {} threads", format.key(), pool.threads());
+        return new DecodeEngine(EngineWeights.load(run.model().dir(), format), pool);
     }
 
     private String decodeOn(Device device) {
-        return options.engine().equals("off") || device.isGpu()
+        return options.engine().isEmpty() || device.isGpu()
                 ? "DJL throughout"
-                : "dense DJL prefill, decode on the plain-Java engine (" + options.engine() + ")";
+                : "dense DJL prefill, decode on the plain-Java engine ("
+                        + options.engine().get().key() + ")";
     }
 }

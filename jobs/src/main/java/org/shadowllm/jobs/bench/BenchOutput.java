@@ -73,7 +73,7 @@ final class BenchOutput {
 
     /** The artifact a predicted method's row was measured with; null for methods without a predictor. */
     private String predictorArtifact(BenchResult r) {
-        var grid = options.methodGrid();
+        var grid = options.grid();
         return switch (r.series().kind()) {
             case SHADOWLLM, DEJAVU -> options.predictorDir(
                     model.name(),
@@ -88,21 +88,24 @@ final class BenchOutput {
         Map<String, String> about = new LinkedHashMap<>();
         about.put("run", options.runId());
         about.put("model", model.describe());
-        about.put("methods", options.methods().toString());
+        about.put("methods", options.grid().methods().toString());
         about.put(
                 "budgets",
-                options.budgets().stream().map(SparsityBudget.Scope::key).toList() + ", pruning "
-                        + options.prunes().stream()
+                options.grid().scopes().stream().map(SparsityBudget.Scope::key).toList() + ", pruning "
+                        + options.grid().prunes().stream()
                                 .map(SparsityBudget.Prune::key)
                                 .toList() + ", global floors "
-                        + options.minHeads() + " head(s) and "
-                        + options.methodGrid().minNeurons(model.config())
+                        + options.grid().minHeads() + " head(s) and "
+                        + options.grid().minNeurons(model.config())
                         + " neurons per layer (global-raw: one of each)");
         about.put(
                 "perplexity",
-                "WikiText-2 test, " + (options.pplWindows() == 0 ? "every" : options.pplWindows())
-                        + " windows of " + options.pplWindow() + " tokens; mask from BOS + the first "
-                        + options.pplPrefix()
+                "WikiText-2 test, "
+                        + (options.perplexity().windows() == 0
+                                ? "every"
+                                : options.perplexity().windows())
+                        + " windows of " + options.perplexity().window() + " tokens; mask from BOS + the first "
+                        + options.perplexity().prefix()
                         + ", the rest scored; 95% bootstrap intervals over windows");
         if (options.measures(Measure.PERPLEXITY_PAPER)) {
             about.put(
@@ -114,8 +117,10 @@ final class BenchOutput {
         }
         about.put(
                 "latency",
-                "prompt " + options.latencyPrompt() + ", generate " + options.latencyGenerate()
-                        + ", batch 1, median of " + options.latencyRepeats() + " after " + options.latencyWarmup()
+                "prompt " + options.latency().prompt() + ", generate "
+                        + options.latency().generate()
+                        + ", batch 1, median of " + options.latency().repeats() + " after "
+                        + options.latency().warmup()
                         + " warm-up; " + setup.decodeOn());
         about.put("machine", Runtime.getRuntime().availableProcessors() + " cores, device " + setup.device());
         about.put("code version", CriteriaTables.codeVersion());

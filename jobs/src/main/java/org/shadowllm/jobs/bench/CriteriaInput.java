@@ -81,7 +81,7 @@ final class CriteriaInput {
     /** The scores each criterion a static method runs with ranks units by. */
     Map<ImportanceCriterion, UnitScores> staticScores() {
         Map<ImportanceCriterion, UnitScores> out = new EnumMap<>(ImportanceCriterion.class);
-        for (ImportanceCriterion c : options.methodGrid().criteriaOf(Method.STATIC)) {
+        for (ImportanceCriterion c : options.grid().criteriaOf(Method.STATIC)) {
             out.put(
                     c,
                     StaticScores.read(

@@ -22,8 +22,11 @@ final class LatencyMeasure {
 
     static List<BenchResult> run(BenchRun run, DecodeEngine engine) {
         BenchOptions o = run.options();
-        LatencyEval latency =
-                new LatencyEval(o.latencyPrompt(), o.latencyGenerate(), o.latencyWarmup(), o.latencyRepeats());
+        LatencyEval latency = new LatencyEval(
+                o.latency().prompt(),
+                o.latency().generate(),
+                o.latency().warmup(),
+                o.latency().repeats());
         List<SparsityMethod> methods = run.methods();
         int[] text = run.inputs().text();
         List<LatencyEval.Result> timed = engine != null

@@ -136,7 +136,7 @@ final class SpreadMeasures implements Function<SpreadMeasures.Item, SpreadMeasur
                         invocation,
                         manager,
                         predictors,
-                        options.methodGrid().build(model.config(), staticScores, predictors),
+                        options.grid().build(model.config(), staticScores, predictors),
                         TokenizerLoader.load(
                                 Path.of(options.model()), model.config().bosTokenId()));
             } catch (RuntimeException e) {

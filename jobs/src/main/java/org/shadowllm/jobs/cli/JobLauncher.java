@@ -26,9 +26,9 @@ public final class JobLauncher {
     }
 
     /**
-     * Runs a job from its {@code main} and exits: 2 with the usage text when the command line is bad,
-     * 1 with "{@code <name> job failed: <reason>}" when the job fails on its input, else 0 after
-     * printing what {@code run} returns.
+     * Runs a job from its {@code main} and exits: 0 with the usage text on stdout for {@code --help}, 2 with
+     * the reason and the usage text when the command line is bad, 1 with "{@code <name> job failed: <reason>}"
+     * when the job fails on its input, else 0 after printing what {@code run} returns.
      *
      * @param appName the Spark application name, unless spark-submit set one
      */
@@ -54,7 +54,11 @@ public final class JobLauncher {
         O options;
         try {
             options = parse.apply(args);
-        } catch (CommandLine.UsageException e) {
+        } catch (HelpRequested e) {
+            System.out.print(e.usage());
+            System.exit(0);
+            return;
+        } catch (UsageException e) {
             System.err.println(e.getMessage());
             System.exit(2);
             return;

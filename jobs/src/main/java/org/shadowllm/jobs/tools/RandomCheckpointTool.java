@@ -5,8 +5,7 @@ import java.io.UncheckedIOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.Locale;
-import java.util.Map;
-import java.util.Set;
+import org.shadowllm.common.Keyed;
 import org.shadowllm.common.SharedPaths;
 import org.shadowllm.common.checkpoint.CheckpointFormat;
 import org.shadowllm.common.checkpoint.ModelFingerprint;
@@ -14,7 +13,11 @@ import org.shadowllm.common.checkpoint.RandomCheckpoint;
 import org.shadowllm.common.model.DecoderConfig;
 import org.shadowllm.common.model.ModelFamily;
 import org.shadowllm.common.safetensors.SafetensorsDtype;
-import org.shadowllm.jobs.cli.CommandLine;
+import org.shadowllm.jobs.cli.HelpRequested;
+import org.shadowllm.jobs.cli.JobCommandLine;
+import org.shadowllm.jobs.cli.UsageException;
+import picocli.CommandLine.Command;
+import picocli.CommandLine.Option;
 
 /**
  * Writes a seeded random OPT or Llama checkpoint of a real model's shape (or any shape), in safetensors or
@@ -28,7 +31,7 @@ public final class RandomCheckpointTool {
      * The decoder shapes of official checkpoints: OPT's pre-LayerNorm ones (OPT-350m differs and is left out),
      * Llama-2-7B/13B and TinyLlama-1.1B (grouped-query attention, 4 K/V heads).
      */
-    enum Shape {
+    enum Shape implements Keyed {
         OPT_125M("opt-125m", ModelFamily.OPT, 12, 768, 12, 12, 3072),
         OPT_1_3B("opt-1.3b", ModelFamily.OPT, 24, 2048, 32, 32, 8192),
         OPT_2_7B("opt-2.7b", ModelFamily.OPT, 32, 2560, 32, 32, 10240),
@@ -69,39 +72,121 @@ public final class RandomCheckpointTool {
                     : b.normEps(1e-5).build();
         }
 
-        String key() {
+        @Override
+        public String key() {
             return key;
-        }
-
-        static Shape parse(String s) {
-            for (Shape v : values()) {
-                if (v.key().equals(s.trim().toLowerCase(Locale.ROOT))) {
-                    return v;
-                }
-            }
-            throw new IllegalArgumentException("--shape takes "
-                    + java.util.Arrays.stream(values()).map(Shape::key).toList() + ", got '" + s + "'");
         }
     }
 
-    private static final String USAGE =
-            """
-            random checkpoint: a seeded random OPT or Llama checkpoint of a given shape, with GPT-2 tokenizer files.
-              --output DIR        the model folder to write (required; must not exist)
-              --shape NAME        opt-125m, opt-1.3b, opt-2.7b, opt-6.7b, opt-13b, opt-30b, tinyllama-1.1b,
-                                  llama-2-7b or llama-2-13b (default: opt-1.3b)
-              --layers N          override the shape's layers (e.g. fewer, to fit memory)
-              --vocab N           vocabulary (default: 50272)   --positions N  (default: 2048)
-              --dtype D           fp16, bf16 or fp32 (default: fp16, as the official checkpoints)
-              --format F          safetensors or bin (default: safetensors)
-              --seed N            (default: 1)
-              --tokenizer DIR     folder whose tokenizer files are copied (default: <shared>/models/opt-mini-trained)""";
+    /** The element type of the weights written: the official checkpoints' fp16, or bf16 or fp32. */
+    enum Dtype implements Keyed {
+        FP16(SafetensorsDtype.F16),
+        BF16(SafetensorsDtype.BF16),
+        FP32(SafetensorsDtype.F32);
+
+        final SafetensorsDtype stored;
+
+        Dtype(SafetensorsDtype stored) {
+            this.stored = stored;
+        }
+
+        @Override
+        public String key() {
+            return name().toLowerCase(Locale.ROOT);
+        }
+    }
+
+    /** The tool's command line: each option once, with its default and its help. */
+    @Command(
+            name = "random-checkpoint",
+            sortOptions = false,
+            abbreviateSynopsis = true,
+            description = "random checkpoint: a seeded random OPT or Llama checkpoint of a given shape, with GPT-2 "
+                    + "tokenizer files.")
+    public static final class Args {
+        @Option(
+                names = "--output",
+                paramLabel = "DIR",
+                required = true,
+                description = "the model folder to write (required; must not exist)")
+        Path output;
+
+        @Option(
+                names = "--shape",
+                paramLabel = "NAME",
+                defaultValue = "opt-1.3b",
+                description = "opt-125m, opt-1.3b, opt-2.7b, opt-6.7b, opt-13b, opt-30b, tinyllama-1.1b, llama-2-7b "
+                        + "or llama-2-13b (default: ${DEFAULT-VALUE})")
+        Shape shape;
+
+        @Option(
+                names = "--layers",
+                paramLabel = "N",
+                description = "override the shape's layers (e.g. fewer, to fit memory)")
+        Integer layers;
+
+        @Option(
+                names = "--vocab",
+                paramLabel = "N",
+                defaultValue = "50272",
+                description = "vocabulary (default: ${DEFAULT-VALUE})")
+        int vocab;
+
+        @Option(
+                names = "--positions",
+                paramLabel = "N",
+                defaultValue = "2048",
+                description = "positions (default: ${DEFAULT-VALUE})")
+        int positions;
+
+        @Option(
+                names = "--dtype",
+                paramLabel = "D",
+                defaultValue = "fp16",
+                description = "fp16, bf16 or fp32 (default: ${DEFAULT-VALUE}, as the official checkpoints)")
+        Dtype dtype;
+
+        @Option(
+                names = "--format",
+                paramLabel = "F",
+                defaultValue = "safetensors",
+                description = "safetensors or bin (default: ${DEFAULT-VALUE})")
+        CheckpointFormat format;
+
+        @Option(names = "--seed", paramLabel = "N", defaultValue = "1", description = "(default: ${DEFAULT-VALUE})")
+        long seed;
+
+        @Option(
+                names = "--tokenizer",
+                paramLabel = "DIR",
+                description = "folder whose tokenizer files are copied (default: ${DEFAULT-VALUE})")
+        Path tokenizer = SharedPaths.model("opt-mini-trained");
+
+        /** What to write. */
+        Options options() {
+            // GPT-2 ids with BOS = EOS = 50256, as the shared models: the copied tokenizer's ids (a Llama shape
+            // keeps the GPT-2 vocabulary for that reason, as tiny-random-llama does)
+            DecoderConfig config = shape.config(layers != null ? layers : shape.layers, vocab, positions);
+            return new Options(output, config, dtype.stored, format, seed, tokenizer);
+        }
+    }
+
+    /** A checkpoint to write: where, its shape, element type and file format, its seed and tokenizer source. */
+    record Options(
+            Path output,
+            DecoderConfig config,
+            SafetensorsDtype dtype,
+            CheckpointFormat format,
+            long seed,
+            Path tokenizer) {}
 
     public static void main(String[] args) {
         try {
             String done = run(args);
             System.out.println(done);
-        } catch (CommandLine.UsageException e) {
+        } catch (HelpRequested e) {
+            System.out.print(e.usage());
+        } catch (UsageException e) {
             System.err.println(e.getMessage());
             System.exit(2);
         } catch (IllegalArgumentException | UncheckedIOException e) {
@@ -111,52 +196,7 @@ public final class RandomCheckpointTool {
     }
 
     static String run(String[] args) {
-        Map<String, String> m = CommandLine.parse(
-                args,
-                Set.of("output", "shape", "layers", "vocab", "positions", "dtype", "format", "seed", "tokenizer"),
-                USAGE);
-        record Options(
-                Path output,
-                DecoderConfig config,
-                SafetensorsDtype dtype,
-                CheckpointFormat format,
-                long seed,
-                Path tokenizer) {}
-        Options o = CommandLine.build(USAGE, () -> {
-            if (!m.containsKey("output")) {
-                throw new IllegalArgumentException("--output is required");
-            }
-            Shape shape = Shape.parse(m.getOrDefault("shape", "opt-1.3b"));
-            int layers = Integer.parseInt(m.getOrDefault("layers", Integer.toString(shape.layers)));
-            int vocab = Integer.parseInt(m.getOrDefault("vocab", "50272"));
-            int positions = Integer.parseInt(m.getOrDefault("positions", "2048"));
-            // GPT-2 ids with BOS = EOS = 50256, as the shared models: the copied tokenizer's ids (a Llama shape
-            // keeps the GPT-2 vocabulary for that reason, as tiny-random-llama does)
-            DecoderConfig config = shape.config(layers, vocab, positions);
-            SafetensorsDtype dtype =
-                    switch (m.getOrDefault("dtype", "fp16").trim().toLowerCase(Locale.ROOT)) {
-                        case "fp16" -> SafetensorsDtype.F16;
-                        case "bf16" -> SafetensorsDtype.BF16;
-                        case "fp32" -> SafetensorsDtype.F32;
-                        default -> throw new IllegalArgumentException(
-                                "--dtype takes fp16, bf16 or fp32, got '" + m.get("dtype") + "'");
-                    };
-            CheckpointFormat format =
-                    switch (m.getOrDefault("format", "safetensors").trim().toLowerCase(Locale.ROOT)) {
-                        case "safetensors" -> CheckpointFormat.SAFETENSORS;
-                        case "bin" -> CheckpointFormat.BIN;
-                        default -> throw new IllegalArgumentException(
-                                "--format takes safetensors or bin, got '" + m.get("format") + "'");
-                    };
-            return new Options(
-                    Path.of(m.get("output")),
-                    config,
-                    dtype,
-                    format,
-                    Long.parseLong(m.getOrDefault("seed", "1")),
-                    Path.of(m.getOrDefault(
-                            "tokenizer", SharedPaths.model("opt-mini-trained").toString())));
-        });
+        Options o = JobCommandLine.parse(new Args(), args, Args::options);
         if (Files.exists(o.output())) {
             throw new IllegalArgumentException(o.output() + " exists: the tool writes a new model folder only");
         }

@@ -25,8 +25,8 @@ import org.shadowllm.common.predictor.PredictorKind;
 import org.shadowllm.common.predictor.PredictorManifest;
 import org.shadowllm.common.predictor.PredictorShape;
 import org.shadowllm.common.predictor.UnitPredictor;
-import org.shadowllm.jobs.cli.CommandLine;
 import org.shadowllm.jobs.cli.JobLauncher;
+import org.shadowllm.jobs.cli.JobNames;
 import org.shadowllm.jobs.criteria.CriteriaTables;
 import org.shadowllm.jobs.tables.LocalCopy;
 import org.shadowllm.jobs.tables.PartitionWriter;
@@ -178,7 +178,7 @@ public final class TrainerJob {
                         createdAt,
                         trained.networks().stream().map(n -> n.spec()).toList());
                 String artifact = root + "/" + PREDICTORS + "/"
-                        + CommandLine.requirePathSegment("the table's model name", table.model()) + "/"
+                        + JobNames.requirePathSegment("the table's model name", table.model()) + "/"
                         + options.criterion().key() + "/" + kind.key();
                 results.add(new Result(new UnitPredictor(manifest, trained.networks()), trained, metrics, artifact));
                 LOG.info(

@@ -508,11 +508,15 @@ class BenchJobIntegrationTest {
         assertEquals(
                 7,
                 BenchOptions.parse(new String[] {"--methods", "static@all"})
+                        .grid()
                         .methods()
                         .size());
         assertEquals(
                 List.of("dense", "static@fisher", "static@snip", "oracle@plainact"),
-                BenchOptions.parse(new String[] {"--methods", "dense,static@fisher+snip,oracle"}).methods().stream()
+                BenchOptions.parse(new String[] {"--methods", "dense,static@fisher+snip,oracle"})
+                        .grid()
+                        .methods()
+                        .stream()
                         .map(Object::toString)
                         .toList());
     }

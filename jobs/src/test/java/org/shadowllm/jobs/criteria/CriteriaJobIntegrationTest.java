@@ -609,7 +609,7 @@ class CriteriaJobIntegrationTest {
     @Test
     void badOptionsGetUsage() {
         assertThrows(
-                org.shadowllm.jobs.cli.CommandLine.UsageException.class,
+                org.shadowllm.jobs.cli.UsageException.class,
                 () -> CriteriaJobOptions.parse(new String[] {"--nope", "1"}));
         assertThrows(IllegalArgumentException.class, () -> CriteriaJobOptions.parse(new String[] {"--tasks", "mmlu"}));
         assertThrows(IllegalArgumentException.class, () -> CriteriaJobOptions.parse(new String[] {"--device", "tpu"}));

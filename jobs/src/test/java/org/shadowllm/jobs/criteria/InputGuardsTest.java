@@ -7,16 +7,16 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 import ai.djl.Device;
 import org.junit.jupiter.api.Test;
 import org.shadowllm.common.SharedPaths;
-import org.shadowllm.jobs.cli.CommandLine;
+import org.shadowllm.jobs.cli.JobNames;
 
 class InputGuardsTest {
     @Test
     void aModelNameFromATableMustBeOneSafePathSegment() {
-        assertEquals("opt-1.3b", CommandLine.requirePathSegment("model", "opt-1.3b"));
-        assertEquals("m_1.x-2", CommandLine.requirePathSegment("model", "m_1.x-2"));
+        assertEquals("opt-1.3b", JobNames.requirePathSegment("model", "opt-1.3b"));
+        assertEquals("m_1.x-2", JobNames.requirePathSegment("model", "m_1.x-2"));
         for (String bad : new String[] {"..", ".", "a/b", "../../etc", "", "x y", "_m", ".hidden", "-x"}) {
             IllegalArgumentException e = assertThrows(
-                    IllegalArgumentException.class, () -> CommandLine.requirePathSegment("the model name", bad));
+                    IllegalArgumentException.class, () -> JobNames.requirePathSegment("the model name", bad));
             assertTrue(e.getMessage().startsWith("the model name must start with a letter or digit"), e.getMessage());
         }
     }

@@ -17,7 +17,8 @@ import org.shadowllm.common.model.DecoderConfig;
 import org.shadowllm.common.model.ModelFamily;
 import org.shadowllm.common.safetensors.HalfFloats;
 import org.shadowllm.common.safetensors.SafetensorsWriter.Tensor;
-import org.shadowllm.jobs.cli.CommandLine;
+import org.shadowllm.jobs.cli.HelpRequested;
+import org.shadowllm.jobs.cli.UsageException;
 
 class RandomCheckpointToolTest {
     @TempDir
@@ -107,6 +108,16 @@ class RandomCheckpointToolTest {
     }
 
     @Test
+    void helpGivesTheUsageNamingEveryShapeAndWritesNothing() throws Exception {
+        HelpRequested help = assertThrows(HelpRequested.class, () -> RandomCheckpointTool.run(new String[] {"--help"}));
+        for (RandomCheckpointTool.Shape s : RandomCheckpointTool.Shape.values()) {
+            assertTrue(help.usage().contains(s.key()), s.key() + " in\n" + help.usage());
+        }
+        assertTrue(help.usage().contains("--output=DIR"), help.usage());
+        assertEquals(0, Files.list(dir).count());
+    }
+
+    @Test
     void anExistingFolderOrABadOptionIsRefusedAndNothingIsWritten() throws Exception {
         Path exists = Files.createDirectories(dir.resolve("exists"));
         IllegalArgumentException e = assertThrows(
@@ -122,7 +133,7 @@ class RandomCheckpointToolTest {
                                             "--output", dir.resolve("never").toString()),
                                     java.util.stream.Stream.of(bad))
                             .toArray(String[]::new);
-            assertThrows(CommandLine.UsageException.class, () -> RandomCheckpointTool.run(args), String.join(" ", bad));
+            assertThrows(UsageException.class, () -> RandomCheckpointTool.run(args), String.join(" ", bad));
         }
         assertTrue(!Files.exists(dir.resolve("never")));
     }
