@@ -105,8 +105,17 @@ public final class TrainerJobArgs {
             names = "--seed",
             paramLabel = "N",
             defaultValue = "1234",
-            description = "seed of the split, initialization and shuffling (default: ${DEFAULT-VALUE})")
+            description = "seed of the held-out split, and of initialization and shuffling unless --init-seed "
+                    + "says otherwise (default: ${DEFAULT-VALUE})")
     long seed;
+
+    @Option(
+            names = "--init-seed",
+            paramLabel = "N",
+            description = "seed of the networks' initialization and of shuffling, apart from the split: "
+                    + "predictors from several init seeds on one split show the spread training alone gives "
+                    + "(default: --seed's)")
+    Long initSeed;
 
     @Option(names = "--log-every", paramLabel = "N", description = "log every N epochs (default: ${DEFAULT-VALUE})")
     int logEvery = PAPER.logEvery();
@@ -124,7 +133,7 @@ public final class TrainerJobArgs {
                 PAPER.beta1(),
                 PAPER.beta2(),
                 PAPER.epsilon(),
-                seed,
+                initSeed == null ? seed : initSeed,
                 hidden,
                 logEvery);
         return new TrainerJobOptions(

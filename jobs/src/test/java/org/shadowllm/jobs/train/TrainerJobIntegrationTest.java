@@ -2,6 +2,7 @@ package org.shadowllm.jobs.train;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
+import static org.junit.jupiter.api.Assertions.assertNotEquals;
 import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
@@ -133,6 +134,47 @@ class TrainerJobIntegrationTest {
         }
         assertTrue(TrainerJob.table(s).contains("dejavu-inflated"));
         assertFalse(Files.exists(Path.of(output, "_staging")), "the training rows are removed with the staging folder");
+    }
+
+    /** --init-seed moves the networks' initialization and shuffling only: the held-out split stays --seed's. */
+    @Test
+    void anInitSeedChangesTheNetworksButNotTheSplit() {
+        java.util.function.Function<String[], TrainerJob.Summary> train = extra -> new TrainerJob(
+                        spark,
+                        options(
+                                out.resolve("seeds-" + String.join("-", extra)).toString(),
+                                Stream.concat(Stream.of("--predictors", "shadowllm"), Stream.of(extra))
+                                        .toArray(String[]::new)))
+                .run();
+        TrainerJob.Summary plain = train.apply(new String[] {"--seed", "5"});
+        TrainerJob.Summary same = train.apply(new String[] {"--seed", "5", "--init-seed", "5"});
+        TrainerJob.Summary other = train.apply(new String[] {"--seed", "5", "--init-seed", "6"});
+        TrainerJob.Summary resplit = train.apply(new String[] {"--seed", "6", "--init-seed", "5"});
+        var manifest = plain.results().get(0).predictor().manifest();
+        assertEquals(
+                manifest.metrics(), same.results().get(0).predictor().manifest().metrics());
+        assertEquals(plain.heldOutExamples(), other.heldOutExamples());
+        assertEquals(
+                manifest.heldOutExamples(),
+                other.results().get(0).predictor().manifest().heldOutExamples());
+        assertNotEquals(
+                manifest.metrics(),
+                other.results().get(0).predictor().manifest().metrics());
+        assertNotEquals(
+                manifest.metrics(),
+                resplit.results().get(0).predictor().manifest().metrics());
+        assertEquals(
+                5L,
+                TrainerJobOptions.parse(new String[] {"--seed", "5", "--init-seed", "6"})
+                        .splitSeed());
+        assertEquals(
+                6L,
+                TrainerJobOptions.parse(new String[] {"--seed", "5", "--init-seed", "6"})
+                        .training()
+                        .seed());
+        assertEquals(
+                5L,
+                TrainerJobOptions.parse(new String[] {"--seed", "5"}).training().seed());
     }
 
     @Test
