@@ -13,6 +13,7 @@ import java.util.SplittableRandom;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
+import org.shadowllm.bench.eval.ExampleScore;
 import org.shadowllm.bench.eval.PerplexityEval;
 import org.shadowllm.bench.eval.ZeroShotEval;
 import org.shadowllm.bench.method.SparsityMethod;
@@ -91,13 +92,20 @@ class ShardedMeasuresTest {
         }
         ZeroShotEval.Result whole =
                 ZeroShotEval.run(manager, sparse, method, FewShotTask.PIQA, examples, tokenizer, m -> {});
+        // slices given out of order: the combined examples still come in the task's order
         List<ZeroShotEval.Result> slices = List.of(
-                ZeroShotEval.run(manager, sparse, method, FewShotTask.PIQA, examples.subList(0, 4), tokenizer, m -> {}),
-                ZeroShotEval.run(
-                        manager, sparse, method, FewShotTask.PIQA, examples.subList(4, 11), tokenizer, m -> {}));
+                ZeroShotEval.score(manager, sparse, method, FewShotTask.PIQA, examples, 4, 11, tokenizer, m -> {}),
+                ZeroShotEval.score(manager, sparse, method, FewShotTask.PIQA, examples, 0, 4, tokenizer, m -> {}));
         ZeroShotEval.Result combined = ZeroShotEval.Result.combine(slices);
         assertEquals(whole, combined);
         assertEquals(whole.acc(), combined.acc());
         assertEquals(whole.accNorm(), combined.accNorm());
+        assertEquals(
+                examples.stream().map(TaskExample::id).toList(),
+                combined.items().stream().map(ExampleScore::id).toList());
+        IllegalArgumentException overlap = assertThrows(
+                IllegalArgumentException.class,
+                () -> ZeroShotEval.Result.combine(List.of(slices.get(1), slices.get(1))));
+        assertTrue(overlap.getMessage().contains("overlap"), overlap.getMessage());
     }
 }

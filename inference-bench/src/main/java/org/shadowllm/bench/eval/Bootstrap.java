@@ -37,17 +37,26 @@ public final class Bootstrap {
             }
             draws[b] = Math.exp(a / u);
         }
+        return percentile(value, draws);
+    }
+
+    /** {@code value} with the standard error and 95% percentile interval of its {@link #RESAMPLES} bootstrap draws. */
+    static Interval percentile(double value, double[] draws) {
+        if (draws.length != RESAMPLES) {
+            throw new IllegalArgumentException("need " + RESAMPLES + " draws, got " + draws.length);
+        }
         double mean = sum(draws) / RESAMPLES;
         double var = 0;
         for (double d : draws) {
             var += (d - mean) * (d - mean);
         }
-        Arrays.sort(draws);
+        double[] sorted = draws.clone();
+        Arrays.sort(sorted);
         return new Interval(
                 value,
                 Math.sqrt(var / (RESAMPLES - 1)),
-                draws[(int) Math.floor(0.025 * (RESAMPLES - 1))],
-                draws[(int) Math.ceil(0.975 * (RESAMPLES - 1))]);
+                sorted[(int) Math.floor(0.025 * (RESAMPLES - 1))],
+                sorted[(int) Math.ceil(0.975 * (RESAMPLES - 1))]);
     }
 
     /** lm-evaluation-harness's standard error of a mean accuracy over {@code n} examples, with its normal 95% interval. */

@@ -25,9 +25,13 @@ import org.shadowllm.common.model.DecoderConfig;
  * (documents for the paper's word-level perplexity).
  */
 public final class PerplexityEval {
+    /** What these perplexities are measured on, as result rows name it. */
+    public static final String TASK = "wikitext-2";
+
     /**
      * @param windows  windows scored; {@code interval} is over them
      * @param interval the perplexity (its {@code value}), standard error and 95% bootstrap interval
+     * @param items    each window's NLL and scored tokens, in window order: what paired comparisons resample
      */
     public record Result(
             double perplexity,
@@ -35,11 +39,21 @@ public final class PerplexityEval {
             int windows,
             double headSparsity,
             double neuronSparsity,
-            Bootstrap.Interval interval) {}
+            Bootstrap.Interval interval,
+            List<TextScore> items) {
+        public Result {
+            items = List.copyOf(items);
+            if (items.size() != windows) {
+                throw new IllegalArgumentException(items.size() + " window scores for " + windows + " windows");
+            }
+        }
+    }
 
     /**
      * The paper protocol's result: word-level perplexity with an interval over documents, and the
      * token-level perplexity of the same sums.
+     *
+     * @param scores each document's summed NLL, words and tokens, in document order
      */
     public record PaperResult(
             Bootstrap.Interval wordPerplexity,
@@ -49,7 +63,46 @@ public final class PerplexityEval {
             int windows,
             int documents,
             double headSparsity,
-            double neuronSparsity) {}
+            double neuronSparsity,
+            List<DocumentScore> scores) {
+        public PaperResult {
+            scores = List.copyOf(scores);
+            if (scores.size() != documents) {
+                throw new IllegalArgumentException(scores.size() + " document scores for " + documents + " documents");
+            }
+        }
+
+        /** Each document as an item of the word-level perplexity. */
+        public List<TextScore> perWord() {
+            return scores.stream().map(DocumentScore::perWord).toList();
+        }
+
+        /** Each document as an item of the token-level perplexity. */
+        public List<TextScore> perToken() {
+            return scores.stream().map(DocumentScore::perToken).toList();
+        }
+    }
+
+    /**
+     * One document of the paper protocol: its summed NLL over all its tokens, its word count and token count.
+     *
+     * @param index its place in the document list, from 0
+     */
+    public record DocumentScore(int index, double nll, int words, int tokens) implements java.io.Serializable {
+        public DocumentScore {
+            // valid when the items it becomes are
+            new TextScore(index, nll, words);
+            new TextScore(index, nll, tokens);
+        }
+
+        public TextScore perWord() {
+            return new TextScore(index, nll, words);
+        }
+
+        public TextScore perToken() {
+            return new TextScore(index, nll, tokens);
+        }
+    }
 
     /** One window's summed log-likelihood of its scored tokens, and the fraction of heads and neurons its plan removed. */
     private record WindowScore(double logLikelihood, double headSparsity, double neuronSparsity) {}
@@ -63,6 +116,11 @@ public final class PerplexityEval {
         public int count() {
             return nll.length;
         }
+    }
+
+    /** Tokens scored in each window: those after BOS and the prefix. */
+    public int scoredPerWindow() {
+        return window - prefix;
     }
 
     /** One WikiText article: its detokenized text's tokens (no BOS) and its word count. */
@@ -212,17 +270,25 @@ public final class PerplexityEval {
         double[] nll = new double[count];
         double[] tokens = new double[count];
         double[] sparsity = new double[2];
+        List<TextScore> items = new ArrayList<>(count);
         for (Windows p : ordered) {
             for (int i = 0; i < p.count(); i++) {
                 nll[p.from() + i] = p.nll()[i];
                 tokens[p.from() + i] = window - prefix;
                 sparsity[0] += p.headSparsity()[i];
                 sparsity[1] += p.neuronSparsity()[i];
+                items.add(new TextScore(p.from() + i, p.nll()[i], window - prefix));
             }
         }
         Bootstrap.Interval ci = Bootstrap.perplexity(nll, tokens, seed);
         return new Result(
-                ci.value(), (long) count * (window - prefix), count, sparsity[0] / count, sparsity[1] / count, ci);
+                ci.value(),
+                (long) count * (window - prefix),
+                count,
+                sparsity[0] / count,
+                sparsity[1] / count,
+                ci,
+                items);
     }
 
     /**
@@ -282,6 +348,11 @@ public final class PerplexityEval {
                         Math.exp(total / Arrays.stream(words, 0, d + 1).sum())));
             }
         }
+        List<DocumentScore> scores = new ArrayList<>(docs.size());
+        for (int d = 0; d < docs.size(); d++) {
+            scores.add(new DocumentScore(
+                    d, nll[d], docs.get(d).words(), docs.get(d).tokens().length));
+        }
         return new PaperResult(
                 Bootstrap.perplexity(nll, words, seed),
                 Bootstrap.perplexity(nll, tokens, seed),
@@ -290,7 +361,8 @@ public final class PerplexityEval {
                 windows,
                 docs.size(),
                 sparsity[0] / windows,
-                sparsity[1] / windows);
+                sparsity[1] / windows,
+                scores);
     }
 
     private static String describe(SparsityMethod m) {

@@ -1,8 +1,11 @@
 package org.shadowllm.bench.eval;
 
 import ai.djl.ndarray.NDManager;
+import java.util.ArrayList;
+import java.util.Comparator;
 import java.util.EnumSet;
 import java.util.List;
+import java.util.Objects;
 import java.util.Set;
 import java.util.function.Consumer;
 import org.shadowllm.bench.engine.DecodeEngine;
@@ -30,28 +33,66 @@ public final class ZeroShotEval {
     public static final Set<FewShotTask> NORMALIZED =
             EnumSet.of(FewShotTask.PIQA, FewShotTask.OPENBOOKQA, FewShotTask.HELLASWAG, FewShotTask.ARC_EASY);
 
-    /** Counts of examples scored and picked right, by log-likelihood and (where reported) per character. */
-    public record Result(FewShotTask task, int examples, int correct, int correctNorm) implements java.io.Serializable {
+    /**
+     * Examples of one task as scored, in their order in the task's list; the counts of those scored and
+     * picked right, by log-likelihood and (where reported) per character, are theirs.
+     */
+    public record Result(FewShotTask task, List<ExampleScore> items) implements java.io.Serializable {
+        public Result {
+            Objects.requireNonNull(task, "task");
+            items = List.copyOf(items);
+            if (items.isEmpty()) {
+                throw new IllegalArgumentException(task.key() + ": a result needs one or more examples");
+            }
+            for (int i = 0; i < items.size(); i++) {
+                ExampleScore e = items.get(i);
+                if (e.task() != task) {
+                    throw new IllegalArgumentException(
+                            "a " + task.key() + " result holds " + e.task().key() + " example " + e.id());
+                }
+                if (i > 0 && e.index() <= items.get(i - 1).index()) {
+                    throw new IllegalArgumentException(task.key() + " examples overlap or are out of order at index "
+                            + e.index() + ": score a slice of a task's list with ZeroShotEval.score(…, from, to, …)");
+                }
+            }
+        }
+
+        public int examples() {
+            return items.size();
+        }
+
+        public int correct() {
+            return (int) items.stream().filter(ExampleScore::correct).count();
+        }
+
+        public int correctNorm() {
+            return (int) items.stream().filter(ExampleScore::correctNorm).count();
+        }
+
         public double acc() {
-            return correct / (double) examples;
+            return correct() / (double) examples();
         }
 
         /** NaN where the harness does not report it. */
         public double accNorm() {
-            return NORMALIZED.contains(task) ? correctNorm / (double) examples : Double.NaN;
+            return NORMALIZED.contains(task) ? correctNorm() / (double) examples() : Double.NaN;
         }
 
-        /** The result of scoring the examples of {@code parts} together (the parts of one task, any order). */
+        /**
+         * The result of scoring the examples of {@code parts} together: the parts of one task, in any
+         * order, each example in one part only; the examples come out in their order in the task's list.
+         */
         public static Result combine(List<Result> parts) {
             if (parts.isEmpty()
                     || parts.stream().anyMatch(p -> p.task() != parts.get(0).task())) {
-                throw new IllegalArgumentException("need one or more parts of one task, got " + parts);
+                throw new IllegalArgumentException("need one or more parts of one task, got " + parts.size()
+                        + " parts of "
+                        + parts.stream().map(p -> p.task().key()).distinct().toList());
             }
-            return new Result(
-                    parts.get(0).task(),
-                    parts.stream().mapToInt(Result::examples).sum(),
-                    parts.stream().mapToInt(Result::correct).sum(),
-                    parts.stream().mapToInt(Result::correctNorm).sum());
+            List<ExampleScore> items = new ArrayList<>();
+            parts.forEach(p -> items.addAll(p.items()));
+            items.sort(Comparator.comparingInt(ExampleScore::index));
+            return new Result(parts.get(0).task(), items);
         }
     }
 
@@ -63,6 +104,7 @@ public final class ZeroShotEval {
         double logLikelihood(String context, PromptTokens tokens);
     }
 
+    /** Scores every example of {@code examples}, a task's whole list. */
     public static Result run(
             NDManager scope,
             SparseDecoderModel model,
@@ -71,8 +113,26 @@ public final class ZeroShotEval {
             List<TaskExample> examples,
             Tokenizer tokenizer,
             Consumer<String> log) {
+        return score(scope, model, method, task, examples, 0, examples.size(), tokenizer, log);
+    }
+
+    /**
+     * Scores examples {@code [from, to)} of {@code examples}, a task's whole list, so that slices scored
+     * apart {@link Result#combine} in the list's order.
+     */
+    public static Result score(
+            NDManager scope,
+            SparseDecoderModel model,
+            SparsityMethod method,
+            FewShotTask task,
+            List<TaskExample> examples,
+            int from,
+            int to,
+            Tokenizer tokenizer,
+            Consumer<String> log) {
         LastContext<LayerPlan[]> plans = new LastContext<>();
-        return run(model.config().maxPositionEmbeddings(), method, task, examples, tokenizer, log, (context, t) -> {
+        int max = model.config().maxPositionEmbeddings();
+        return run(max, method, task, examples, from, to, tokenizer, log, (context, t) -> {
             LayerPlan[] plan = plans.get(context, () -> method.planFromContext(scope, model, t.context()));
             return SequenceScorer.sumLogprobs(scope, model, t.tokens(), t.continuationLength(), layer -> plan[layer]);
         });
@@ -92,7 +152,7 @@ public final class ZeroShotEval {
         UnitScorer scorer = method.scorerOn(engine);
         // Predicted planners keep per-sequence state; the others are fixed plans, shared by a context's choices.
         LastContext<TokenPlanner> fixed = new LastContext<>();
-        return run(max, method, task, examples, tokenizer, log, (context, t) -> {
+        return run(max, method, task, examples, 0, examples.size(), tokenizer, log, (context, t) -> {
             TokenPlanner planner = scorer != null
                     ? method.tokenPlanner(scorer, model, t.context())
                     : fixed.get(context, () -> method.tokenPlanner(null, model, t.context()));
@@ -119,20 +179,27 @@ public final class ZeroShotEval {
             SparsityMethod method,
             FewShotTask task,
             List<TaskExample> examples,
+            int from,
+            int to,
             Tokenizer tokenizer,
             Consumer<String> log,
             ChoiceScorer scorer) {
         if (examples.isEmpty()) {
             throw new IllegalArgumentException(task.key() + ": no validation examples to score");
         }
+        if (from < 0 || to > examples.size() || from >= to) {
+            throw new IllegalArgumentException(
+                    task.key() + ": examples " + from + ".." + to + " are not a run of the " + examples.size());
+        }
         int correct = 0;
-        int correctNorm = 0;
-        for (int e = 0; e < examples.size(); e++) {
+        List<ExampleScore> items = new ArrayList<>(to - from);
+        for (int e = from; e < to; e++) {
             TaskExample ex = examples.get(e);
             double best = Double.NEGATIVE_INFINITY;
             double bestNorm = Double.NEGATIVE_INFINITY;
             int pick = -1;
             int pickNorm = -1;
+            double goldLogLikelihood = Double.NaN;
             for (int c = 0; c < ex.choices().size(); c++) {
                 boolean wino = task == FewShotTask.WINOGRANDE;
                 String context = wino ? ex.partialContexts().get(c) : ex.context();
@@ -140,6 +207,9 @@ public final class ZeroShotEval {
                 PromptTokens t =
                         PromptTokens.of(new Prompt(task, 0, ex.id(), context, continuation), tokenizer, maxPositions);
                 double ll = scorer.logLikelihood(context, t);
+                if (c == ex.label()) {
+                    goldLogLikelihood = ll;
+                }
                 if (ll > best) {
                     best = ll;
                     pick = c;
@@ -151,13 +221,14 @@ public final class ZeroShotEval {
                 }
             }
             correct += pick == ex.label() ? 1 : 0;
-            correctNorm += pickNorm == ex.label() ? 1 : 0;
-            if ((e + 1) % 25 == 0 || e + 1 == examples.size()) {
+            items.add(new ExampleScore(
+                    task, e, ex.id(), pick == ex.label(), pickNorm == ex.label(), best, goldLogLikelihood));
+            if ((e + 1 - from) % 25 == 0 || e + 1 == to) {
                 log.accept(String.format(
                         "accuracy %s %s: %d/%d, acc %.3f",
-                        method.label(), task.key(), e + 1, examples.size(), correct / (double) (e + 1)));
+                        method.label(), task.key(), e + 1, examples.size(), correct / (double) (e + 1 - from)));
             }
         }
-        return new Result(task, examples.size(), correct, correctNorm);
+        return new Result(task, items);
     }
 }

@@ -15,21 +15,35 @@ import java.util.TreeSet;
 import org.knowm.xchart.BitmapEncoder;
 import org.knowm.xchart.CategoryChart;
 import org.knowm.xchart.CategoryChartBuilder;
+import org.knowm.xchart.CategorySeries;
 import org.knowm.xchart.XYChart;
 import org.knowm.xchart.XYChartBuilder;
 import org.knowm.xchart.internal.chartpart.Chart;
 import org.knowm.xchart.style.Styler;
+import org.knowm.xchart.style.markers.SeriesMarkers;
+import org.shadowllm.bench.eval.PairedComparison;
 import org.shadowllm.bench.method.Method;
 
 /**
  * A self-contained HTML report: PNG plots drawn by XChart, embedded as data URIs, and every result in a
  * table. Plots: perplexity against sparsity per method, accuracy per task per method at each
- * sparsity, and decode latency against sparsity.
+ * sparsity, and decode latency against sparsity; with paired comparisons, their perplexity ratios with
+ * their paired intervals, and every comparison with its verdict in a table.
  */
 public final class HtmlReport {
     private HtmlReport() {}
 
+    /** The report without paired comparisons. */
     public static void write(Path file, String title, Map<String, String> about, List<BenchResult> results) {
+        write(file, title, about, results, List.of());
+    }
+
+    public static void write(
+            Path file,
+            String title,
+            Map<String, String> about,
+            List<BenchResult> results,
+            List<Comparison> comparisons) {
         System.setProperty("java.awt.headless", "true");
         StringBuilder html = new StringBuilder();
         html.append("<!DOCTYPE html><html><head><meta charset=\"utf-8\"><title>")
@@ -79,6 +93,9 @@ public final class HtmlReport {
                     .append(png(c))
                     .append("\">");
         }
+        if (!comparisons.isEmpty()) {
+            paired(html, comparisons);
+        }
         html.append("<h2>All results</h2><table><tr><th>method</th><th>criterion</th><th>budget</th><th>sparsity</th>"
                 + "<th>head sparsity</th><th>neuron sparsity</th><th>measure</th><th>task</th><th>value</th>"
                 + "<th>95% interval</th><th>count</th></tr>");
@@ -107,6 +124,130 @@ public final class HtmlReport {
         } catch (IOException e) {
             throw new UncheckedIOException("cannot write " + file, e);
         }
+    }
+
+    /**
+     * The paired comparisons: the ratios' plot, numbered as the table's rows, then every comparison with
+     * its paired interval or McNemar test, its verdict and the rule behind it.
+     */
+    private static void paired(StringBuilder html, List<Comparison> comparisons) {
+        html.append("<h2>Paired comparisons (A against B on the same items)</h2><p>")
+                .append(esc("Perplexity: " + PairedComparison.Ratio.RULE + ". Accuracy: "
+                        + PairedComparison.Difference.RULE + "."))
+                .append("</p>");
+        CategoryChart ratios = ratios(comparisons);
+        if (ratios != null) {
+            html.append("<h3>")
+                    .append(esc(ratios.getTitle()))
+                    .append("</h3><img alt=\"")
+                    .append(esc(ratios.getTitle()))
+                    .append("\" src=\"data:image/png;base64,")
+                    .append(png(ratios))
+                    .append("\">");
+        }
+        String left = "<td style=\"text-align:left\">";
+        String right = "<td style=\"text-align:right\">";
+        html.append("<table><tr><th>#</th><th>A</th><th>B</th><th>measure</th><th>task</th><th>items</th>"
+                + "<th>A/B or A − B</th><th>paired 95% interval</th><th>McNemar b</th><th>McNemar c</th>"
+                + "<th>McNemar p</th><th>verdict</th><th>rule</th></tr>");
+        for (int i = 0; i < comparisons.size(); i++) {
+            Comparison c = comparisons.get(i);
+            html.append("<tr>")
+                    .append(right)
+                    .append(i + 1)
+                    .append("</td>")
+                    .append(left)
+                    .append(esc(atSparsity(c.a())))
+                    .append("</td>")
+                    .append(left)
+                    .append(esc(atSparsity(c.b())))
+                    .append("</td>")
+                    .append(left)
+                    .append(esc(c.metric().key()))
+                    .append("</td>")
+                    .append(left)
+                    .append(esc(c.task()))
+                    .append("</td>")
+                    .append(right)
+                    .append(c.items())
+                    .append("</td>")
+                    .append(right)
+                    .append(String.format("%.4f", c.value()))
+                    .append("</td>")
+                    .append(right)
+                    .append(Double.isNaN(c.low()) ? "" : String.format("%.4f – %.4f", c.low(), c.high()))
+                    .append("</td>")
+                    .append(right)
+                    .append(c.aOnly() == null ? "" : c.aOnly().toString())
+                    .append("</td>")
+                    .append(right)
+                    .append(c.bOnly() == null ? "" : c.bOnly().toString())
+                    .append("</td>")
+                    .append(right)
+                    .append(Double.isNaN(c.p()) ? "" : String.format("%.4g", c.p()))
+                    .append("</td>")
+                    .append(left)
+                    .append("<b>")
+                    .append(esc(c.verdict().key()))
+                    .append("</b></td>")
+                    .append(left)
+                    .append(esc(c.rule()))
+                    .append("</td></tr>");
+        }
+        html.append("</table>");
+    }
+
+    /** A series' label with its requested sparsity, which comparisons of one method at several sparsities need. */
+    private static String atSparsity(BenchResult.Series s) {
+        return s.kind() == Method.DENSE ? s.label() : String.format("%s @ %.2f", s.label(), s.sparsity());
+    }
+
+    /**
+     * Each perplexity ratio at its comparison's row number, with its paired 95% interval as an error bar
+     * and the line of no difference; null where no comparison is a ratio. XChart draws error bars
+     * symmetric about a value, so the interval is drawn about its own midpoint, apart from the ratio's point.
+     */
+    private static CategoryChart ratios(List<Comparison> comparisons) {
+        List<String> rows = new ArrayList<>();
+        List<Double> ratio = new ArrayList<>();
+        List<Double> mid = new ArrayList<>();
+        List<Double> halfWidth = new ArrayList<>();
+        for (int i = 0; i < comparisons.size(); i++) {
+            Comparison c = comparisons.get(i);
+            if (!(c.result() instanceof PairedComparison.Ratio)) {
+                continue;
+            }
+            boolean interval = !Double.isNaN(c.low());
+            rows.add(Integer.toString(i + 1));
+            ratio.add(c.value());
+            mid.add(interval ? (c.low() + c.high()) / 2 : c.value());
+            halfWidth.add(interval ? (c.high() - c.low()) / 2 : 0.0);
+        }
+        if (rows.isEmpty()) {
+            return null;
+        }
+        CategoryChart chart = new CategoryChartBuilder()
+                .width(Math.max(720, 120 + 28 * rows.size()))
+                .height(420)
+                .title("Paired perplexity ratios ppl(A)/ppl(B), with paired 95% intervals")
+                .xAxisTitle("comparison (row of the table below)")
+                .yAxisTitle("ppl(A) / ppl(B)")
+                .build();
+        // outside the plot, where it hides no point
+        chart.getStyler().setLegendPosition(Styler.LegendPosition.OutsideS);
+        chart.getStyler().setLegendLayout(Styler.LegendLayout.Horizontal);
+        chart.getStyler().setOverlapped(true);
+        chart.getStyler().setDefaultSeriesRenderStyle(CategorySeries.CategorySeriesRenderStyle.Scatter);
+        chart.getStyler().setErrorBarsColorSeriesColor(true);
+        CategorySeries bars = chart.addSeries("paired 95% interval", rows, mid, halfWidth);
+        bars.setMarker(SeriesMarkers.NONE);
+        chart.addSeries("ratio", rows, ratio).setMarker(SeriesMarkers.DIAMOND);
+        CategorySeries one = chart.addSeries(
+                "no difference", rows, rows.stream().map(r -> 1.0).toList());
+        one.setChartCategorySeriesRenderStyle(CategorySeries.CategorySeriesRenderStyle.Line);
+        one.setMarker(SeriesMarkers.NONE);
+        one.setLineColor(java.awt.Color.GRAY);
+        return chart;
     }
 
     /** One line per method over sparsity; dense, measured once, is drawn flat across the range. */
