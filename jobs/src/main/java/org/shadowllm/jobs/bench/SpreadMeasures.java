@@ -96,9 +96,19 @@ final class SpreadMeasures implements Function<SpreadMeasures.Item, SpreadMeasur
                         options.perplexityEval().score(root, sparse, m, text, item.from(), item.to(), LOG::debug),
                         null);
             }
-            List<TaskExample> examples = tasks.get(item.task()).subList(item.from(), item.to());
             return new Outcome(
-                    item, null, ZeroShotEval.run(root, sparse, m, item.task(), examples, run.tokenizer(), LOG::debug));
+                    item,
+                    null,
+                    ZeroShotEval.score(
+                            root,
+                            sparse,
+                            m,
+                            item.task(),
+                            tasks.get(item.task()),
+                            item.from(),
+                            item.to(),
+                            run.tokenizer(),
+                            LOG::debug));
         }
     }
 
