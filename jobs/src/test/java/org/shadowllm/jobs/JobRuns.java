@@ -19,7 +19,12 @@ public final class JobRuns {
     /** The criteria job on tiny-random-opt into {@code output}, with {@code args} (tasks, shots, ...). */
     public static CriteriaJob.Summary tinyCriteria(SparkSession spark, String output, String... args) {
         String[] base = {"--model", SharedPaths.model("tiny-random-opt").toString(), "--output", output};
-        return new CriteriaJob(spark, CriteriaJobOptions.parse(concat(base, args))).run();
+        return criteria(spark, concat(base, args));
+    }
+
+    /** The criteria job with {@code args} as its command line (for tests of the jobs that read its tables). */
+    public static CriteriaJob.Summary criteria(SparkSession spark, String... args) {
+        return new CriteriaJob(spark, CriteriaJobOptions.parse(args)).run();
     }
 
     public static String[] concat(String[] a, String... b) {

@@ -27,7 +27,7 @@ import org.junit.jupiter.api.io.TempDir;
 import org.shadowllm.common.SharedPaths;
 import org.shadowllm.jobs.bench.BenchJob;
 import org.shadowllm.jobs.bench.BenchOptions;
-import org.shadowllm.jobs.criteria.CriteriaTables;
+import org.shadowllm.jobs.tables.CriteriaTables;
 
 /**
  * Every SQL example of the README, run on tables the jobs wrote, through Spark SQL and through DuckDB's

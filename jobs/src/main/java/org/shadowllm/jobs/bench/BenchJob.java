@@ -50,9 +50,10 @@ import org.shadowllm.common.tasks.TaskExample;
 import org.shadowllm.common.tokenizer.Tokenizer;
 import org.shadowllm.common.tokenizer.TokenizerLoader;
 import org.shadowllm.jobs.cli.JobLauncher;
-import org.shadowllm.jobs.criteria.CriteriaTables;
-import org.shadowllm.jobs.criteria.ExecutorModels;
+import org.shadowllm.jobs.runtime.CodeVersion;
+import org.shadowllm.jobs.runtime.ExecutorModels;
 import org.shadowllm.jobs.tables.BenchResultsTable;
+import org.shadowllm.jobs.tables.CriteriaTables;
 import org.shadowllm.jobs.tables.LocalCopy;
 import org.shadowllm.jobs.tables.PartitionWriter;
 import org.shadowllm.jobs.tables.StagedCommit;
@@ -285,7 +286,7 @@ public final class BenchJob {
                                 ? "DJL throughout"
                                 : "dense DJL prefill, decode on the plain-Java engine (" + options.engine() + ")"));
         about.put("machine", Runtime.getRuntime().availableProcessors() + " cores, device " + device);
-        about.put("code version", CriteriaTables.codeVersion());
+        about.put("code version", CodeVersion.current());
         about.put("seconds", String.format("%.1f", seconds));
         org.apache.hadoop.conf.Configuration conf = spark.sparkContext().hadoopConfiguration();
         String title = "shadowllm-spark benchmark " + options.runId();
@@ -849,7 +850,7 @@ public final class BenchJob {
 
     private void writeResults(List<BenchResult> results, String path, String modelName) {
         Timestamp now = Timestamp.from(Instant.now());
-        String code = CriteriaTables.codeVersion();
+        String code = CodeVersion.current();
         List<Row> rows = new ArrayList<>();
         for (BenchResult r : results) {
             rows.add(BenchResultsTable.COLUMNS.row(new BenchResultsTable.Result(

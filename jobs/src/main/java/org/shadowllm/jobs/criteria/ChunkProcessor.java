@@ -22,6 +22,7 @@ import org.shadowllm.common.device.DeviceSpec;
 import org.shadowllm.common.model.DecoderConfig;
 import org.shadowllm.common.model.DecoderModel;
 import org.shadowllm.common.tasks.FewShotTask;
+import org.shadowllm.jobs.runtime.ExecutorModels;
 import org.shadowllm.jobs.tables.CriteriaExamplesTable;
 import org.shadowllm.jobs.tables.UnitImportanceTable;
 import org.slf4j.Logger;

@@ -33,8 +33,10 @@ import org.shadowllm.common.tasks.TaskExample;
 import org.shadowllm.common.tokenizer.Tokenizer;
 import org.shadowllm.common.tokenizer.TokenizerLoader;
 import org.shadowllm.jobs.cli.JobLauncher;
+import org.shadowllm.jobs.runtime.CodeVersion;
 import org.shadowllm.jobs.tables.CriteriaExamplesTable;
 import org.shadowllm.jobs.tables.CriteriaManifest;
+import org.shadowllm.jobs.tables.CriteriaTables;
 import org.shadowllm.jobs.tables.PartitionWriter;
 import org.shadowllm.jobs.tables.StagedCommit;
 import org.shadowllm.jobs.tables.UnitImportanceTable;
@@ -114,7 +116,7 @@ public final class CriteriaJob {
                 new TaskReader(options.data(), jsc.hadoopConfiguration(), options.maxLineChars()),
                 tokenizer,
                 config);
-        String codeVersion = CriteriaTables.codeVersion();
+        String codeVersion = CodeVersion.current();
         Map<String, String> inputs = inputFingerprints(plan, fingerprint, codeVersion);
         // a run with an injected failure must reach it, so it never skips
         Map<String, String[]> previous = options.force() || options.failAfterExamples() > 0

@@ -5,6 +5,7 @@ import java.util.Map;
 import org.apache.hadoop.conf.Configuration;
 import org.apache.hadoop.fs.Path;
 import org.shadowllm.jobs.tables.CriteriaManifest;
+import org.shadowllm.jobs.tables.CriteriaTables;
 
 /** What the committed runs of an output say about each set's inputs, read from their manifests. */
 final class PreviousRuns {

@@ -16,7 +16,7 @@ import org.shadowllm.common.criteria.ImportanceCriterion;
 import org.shadowllm.common.predictor.FeaturePosition;
 import org.shadowllm.common.predictor.FeatureSource;
 import org.shadowllm.common.predictor.PredictorShape;
-import org.shadowllm.jobs.criteria.CriteriaTables;
+import org.shadowllm.jobs.tables.CriteriaTables;
 import org.shadowllm.jobs.tables.Fingerprints;
 import org.shadowllm.jobs.tables.StagedCommit;
 import org.shadowllm.trainer.data.ImportanceRecord;

@@ -27,7 +27,7 @@ import org.shadowllm.common.predictor.PredictorShape;
 import org.shadowllm.common.predictor.UnitPredictor;
 import org.shadowllm.jobs.cli.CommandLine;
 import org.shadowllm.jobs.cli.JobLauncher;
-import org.shadowllm.jobs.criteria.CriteriaTables;
+import org.shadowllm.jobs.runtime.CodeVersion;
 import org.shadowllm.jobs.tables.LocalCopy;
 import org.shadowllm.jobs.tables.PartitionWriter;
 import org.shadowllm.jobs.tables.PredictorMetricsTable;
@@ -167,7 +167,7 @@ public final class TrainerJob {
                         files.heldOutRows(),
                         options.training().describe(),
                         metrics.asMap(),
-                        CriteriaTables.codeVersion(),
+                        CodeVersion.current(),
                         new PredictorManifest.InputTable(
                                 table.path(),
                                 table.runIds(),

@@ -35,7 +35,7 @@ import org.shadowllm.common.tokenizer.Tokenizer;
 import org.shadowllm.common.tokenizer.TokenizerLoader;
 import org.shadowllm.jobs.JobRuns;
 import org.shadowllm.jobs.LocalSpark;
-import org.shadowllm.jobs.criteria.CriteriaTables;
+import org.shadowllm.jobs.tables.CriteriaTables;
 
 /** The bench job end to end on tiny-random-opt, with a real criteria table and predictors of the model's shape. */
 class BenchJobIntegrationTest {

@@ -30,8 +30,8 @@ import org.shadowllm.jobs.bench.BenchJob;
 import org.shadowllm.jobs.bench.BenchOptions;
 import org.shadowllm.jobs.criteria.CriteriaJob;
 import org.shadowllm.jobs.criteria.CriteriaJobOptions;
-import org.shadowllm.jobs.criteria.CriteriaTables;
 import org.shadowllm.jobs.hdfs.TestHdfs;
+import org.shadowllm.jobs.tables.CriteriaTables;
 
 /**
  * The three jobs submitted with the shaded jar to a standalone Spark cluster (a master and two

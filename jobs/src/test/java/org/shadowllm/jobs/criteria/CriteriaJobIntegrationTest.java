@@ -39,6 +39,9 @@ import org.shadowllm.common.model.DecoderModel;
 import org.shadowllm.common.tokenizer.TokenizerLoader;
 import org.shadowllm.jobs.JobRuns;
 import org.shadowllm.jobs.LocalSpark;
+import org.shadowllm.jobs.runtime.CodeVersion;
+import org.shadowllm.jobs.runtime.ExecutorModels;
+import org.shadowllm.jobs.tables.CriteriaTables;
 import org.shadowllm.jobs.tables.StagedCommit;
 import org.shadowllm.jobs.tasks.TaskReader;
 
@@ -105,7 +108,7 @@ class CriteriaJobIntegrationTest {
         }
         assertEquals(1, ex.select("run_id").distinct().count());
         assertEquals(
-                List.of(CriteriaTables.codeVersion()),
+                List.of(CodeVersion.current()),
                 ex.select("code_version")
                         .distinct()
                         .as(org.apache.spark.sql.Encoders.STRING())

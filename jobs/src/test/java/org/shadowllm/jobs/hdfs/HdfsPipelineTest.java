@@ -25,7 +25,7 @@ import org.shadowllm.jobs.bench.BenchJob;
 import org.shadowllm.jobs.bench.BenchOptions;
 import org.shadowllm.jobs.criteria.CriteriaJob;
 import org.shadowllm.jobs.criteria.CriteriaJobOptions;
-import org.shadowllm.jobs.criteria.CriteriaTables;
+import org.shadowllm.jobs.tables.CriteriaTables;
 import org.shadowllm.jobs.train.TrainerJob;
 import org.shadowllm.jobs.train.TrainerJobOptions;
 

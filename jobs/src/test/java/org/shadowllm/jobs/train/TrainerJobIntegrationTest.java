@@ -30,8 +30,6 @@ import org.shadowllm.jobs.JobRuns;
 import org.shadowllm.jobs.LocalSpark;
 import org.shadowllm.jobs.bench.BenchJob;
 import org.shadowllm.jobs.bench.BenchOptions;
-import org.shadowllm.jobs.criteria.CriteriaJob;
-import org.shadowllm.jobs.criteria.CriteriaJobOptions;
 import org.shadowllm.trainer.data.ExampleSplit;
 import org.shadowllm.trainer.data.ImportanceRecord;
 import org.shadowllm.trainer.eval.PredictorEvaluator;
@@ -275,16 +273,10 @@ class TrainerJobIntegrationTest {
         RandomCheckpoint.write(other, ModelCheckpoint.readConfig(original), 99);
         String mixed = out.resolve("mixed").toString();
         String[] common = {"--output", mixed, "--shots", "0", "--examples", "4", "--criteria", "plainact"};
-        new CriteriaJob(
-                        spark,
-                        CriteriaJobOptions.parse(JobRuns.concat(
-                                common, "--model", original.toString(), "--tasks", "copa", "--run-id", "first")))
-                .run();
-        new CriteriaJob(
-                        spark,
-                        CriteriaJobOptions.parse(JobRuns.concat(
-                                common, "--model", other.toString(), "--tasks", "piqa", "--run-id", "second")))
-                .run();
+        JobRuns.criteria(
+                spark, JobRuns.concat(common, "--model", original.toString(), "--tasks", "copa", "--run-id", "first"));
+        JobRuns.criteria(
+                spark, JobRuns.concat(common, "--model", other.toString(), "--tasks", "piqa", "--run-id", "second"));
         IllegalArgumentException e = assertThrows(
                 IllegalArgumentException.class,
                 () -> new TrainerJob(spark, options(out.resolve("mixed-train").toString(), "--input", mixed)).run());

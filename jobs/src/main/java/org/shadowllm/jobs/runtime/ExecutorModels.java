@@ -1,4 +1,4 @@
-package org.shadowllm.jobs.criteria;
+package org.shadowllm.jobs.runtime;
 
 import ai.djl.Device;
 import ai.djl.ndarray.NDManager;

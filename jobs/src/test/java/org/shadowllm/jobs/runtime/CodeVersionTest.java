@@ -1,4 +1,4 @@
-package org.shadowllm.jobs.criteria;
+package org.shadowllm.jobs.runtime;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
@@ -10,7 +10,7 @@ import org.junit.jupiter.api.Test;
 class CodeVersionTest {
     @Test
     void theBuiltCodeVersionNamesTheCommitAndHasNoUnresolvedPlaceholder() {
-        String v = CriteriaTables.codeVersion();
+        String v = CodeVersion.current();
         assertFalse(v.contains("${"), v);
         assertTrue(v.matches("\\d+\\.\\d+\\.\\d+(-SNAPSHOT)?\\+([0-9a-f]{7,}(-dirty)?|unknown)( built \\S+)?"), v);
     }
@@ -22,10 +22,10 @@ class CodeVersionTest {
         p.setProperty("commit", "${git.commit.id.abbrev}");
         p.setProperty("dirty", "${git.dirty}");
         p.setProperty("built", "${maven.build.timestamp}");
-        assertEquals("1.2.3+unknown", CriteriaTables.codeVersion(p));
+        assertEquals("1.2.3+unknown", CodeVersion.of(p));
         p.setProperty("commit", "abc1234");
         p.setProperty("dirty", "true");
         p.setProperty("built", "2026-11-30T12:00:00Z");
-        assertEquals("1.2.3+abc1234-dirty built 2026-11-30T12:00:00Z", CriteriaTables.codeVersion(p));
+        assertEquals("1.2.3+abc1234-dirty built 2026-11-30T12:00:00Z", CodeVersion.of(p));
     }
 }
