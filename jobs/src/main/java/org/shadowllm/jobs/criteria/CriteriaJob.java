@@ -201,7 +201,9 @@ public final class CriteriaJob {
                     seconds,
                     options.output());
         } finally {
-            outputs.unpersist(false);
+            // blocking: an asynchronous removal still deleting blocks when the launcher stops Spark
+            // fails there, logging "could not be removed" and a RejectedExecutionException per block
+            outputs.unpersist(true);
         }
     }
 
