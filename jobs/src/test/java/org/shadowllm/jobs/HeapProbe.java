@@ -15,6 +15,7 @@ import org.apache.spark.api.java.JavaSparkContext;
 import org.apache.spark.sql.SparkSession;
 import org.shadowllm.common.criteria.ImportanceCriterion;
 import org.shadowllm.jobs.tables.CriteriaExamplesTable;
+import org.shadowllm.jobs.tables.CriteriaTables;
 import org.shadowllm.jobs.train.TrainerJob;
 import org.shadowllm.jobs.train.TrainerJobOptions;
 
@@ -116,28 +117,15 @@ public final class HeapProbe {
         heads.put(ImportanceCriterion.PLAINACT, random(rnd, LAYERS * HEADS));
         neurons.put(ImportanceCriterion.PLAINACT, random(rnd, LAYERS * FFN));
         return new CriteriaExamplesTable.Example(
-                "synthetic",
+                new CriteriaTables.Provenance("synthetic", "synthetic-fingerprint", "synthetic", createdAt),
+                new CriteriaTables.Partition("synthetic-opt", "copa", (i % 2) * 3),
                 "ex" + (i / 2),
-                10,
-                1,
-                0,
+                new CriteriaExamplesTable.TokenCounts(10, 1, 0),
                 1.0,
-                random(rnd, e),
-                random(rnd, e),
-                random(rnd, e),
-                random(rnd, e),
+                new CriteriaExamplesTable.Features(random(rnd, e), random(rnd, e), random(rnd, e), random(rnd, e)),
                 heads,
                 neurons,
-                LAYERS,
-                HEADS,
-                FFN,
-                HIDDEN,
-                "synthetic-fingerprint",
-                "synthetic",
-                createdAt,
-                "synthetic-opt",
-                "copa",
-                (i % 2) * 3);
+                new CriteriaExamplesTable.ModelShape(LAYERS, HEADS, FFN, HIDDEN));
     }
 
     private static float[] random(SplittableRandom rnd, int n) {

@@ -119,19 +119,19 @@ public final class CriteriaJob {
         String codeVersion = CodeVersion.current();
         Map<String, String> inputs = inputFingerprints(plan, fingerprint, codeVersion);
         // a run with an injected failure must reach it, so it never skips
-        Map<String, String[]> previous = options.force() || options.failAfterExamples() > 0
+        Map<String, PreviousRuns.LastRun> previous = options.force() || options.failAfterExamples() > 0
                 ? Map.of()
                 : PreviousRuns.lastInputs(jsc.hadoopConfiguration(), options.output(), modelName);
         List<WorkSet> sets = new ArrayList<>();
         List<CriteriaManifest.SetEntry> kept = new ArrayList<>();
         for (WorkSet set : plan.sets()) {
-            String[] last = previous.get(set.label());
-            if (last != null && last[0].equals(inputs.get(set.label()))) {
+            PreviousRuns.LastRun last = previous.get(set.label());
+            if (last != null && last.inputFingerprint().equals(inputs.get(set.label()))) {
                 LOG.info(
                         "skipping {}: its inputs are unchanged since run {} (--force true recomputes it)",
                         set.label(),
-                        last[1]);
-                kept.add(new CriteriaManifest.SetEntry(set.label(), 0, 0, 0, last[0], last[1]));
+                        last.runId());
+                kept.add(CriteriaManifest.SetEntry.kept(set.label(), last.inputFingerprint(), last.runId()));
             } else {
                 sets.add(set);
             }
@@ -417,13 +417,12 @@ public final class CriteriaJob {
         List<CriteriaManifest.SetEntry> perSet = new ArrayList<>();
         for (int i = 0; i < sets.size(); i++) {
             WorkSet set = sets.get(i);
-            perSet.add(new CriteriaManifest.SetEntry(
+            perSet.add(CriteriaManifest.SetEntry.computed(
                     set.label(),
                     set.items().size(),
                     set.items().stream().filter(w -> w.truncatedTokens() > 0).count(),
                     setSeconds.getOrDefault(set.label(), 0.0),
-                    inputs.get(set.label()),
-                    null));
+                    inputs.get(set.label())));
         }
         perSet.addAll(kept);
         CriteriaManifest m = new CriteriaManifest(

@@ -1,7 +1,9 @@
 package org.shadowllm.jobs.tables;
 
 import java.io.IOException;
+import java.io.Serializable;
 import java.io.UncheckedIOException;
+import java.sql.Timestamp;
 import java.util.List;
 
 /**
@@ -24,6 +26,27 @@ public final class CriteriaTables {
                     new StagedCommit.Unit(MANIFESTS, 1)));
 
     private CriteriaTables() {}
+
+    /** Which run wrote a row of either table: the run, the checkpoint it scored, the code, and when. */
+    public record Provenance(String runId, String modelFingerprint, String codeVersion, Timestamp createdAt)
+            implements Serializable {
+        public Provenance {
+            if (runId == null || modelFingerprint == null || codeVersion == null || createdAt == null) {
+                throw new IllegalArgumentException(
+                        "a criteria row needs its run id, model fingerprint, code version " + "and creation time");
+            }
+        }
+    }
+
+    /** The partition a row of either table lives in: its values of {@link #PARTITIONS}. */
+    public record Partition(String model, String task, int shots) implements Serializable {
+        public Partition {
+            if (model == null || task == null || shots < 0) {
+                throw new IllegalArgumentException("a criteria row needs a model, a task and a shot count ≥ 0, got "
+                        + model + ", " + task + ", " + shots);
+            }
+        }
+    }
 
     /** Whether a table (or any path) exists, on whatever file system its URI names. */
     public static boolean exists(org.apache.spark.sql.SparkSession spark, String path) {

@@ -255,27 +255,31 @@ public final class TrainerJob {
                 rows.add(PredictorMetricsTable.COLUMNS.row(new PredictorMetricsTable.Metric(
                         options.runId(),
                         unit,
-                        u.rhoGlobal(),
-                        u.rhoLayerMean(),
-                        u.recallGlobal(),
-                        u.recallLayerMean(),
-                        u.undefined(),
-                        r.metrics().mse(),
-                        files.trainRows(),
-                        files.heldOutRows(),
-                        options.training().epochs(),
-                        r.trained().finalLoss(),
-                        r.trained().secondsPerEpoch(),
+                        new PredictorMetricsTable.Quality(
+                                u.rhoGlobal(),
+                                u.rhoLayerMean(),
+                                u.recallGlobal(),
+                                u.recallLayerMean(),
+                                u.undefined(),
+                                r.metrics().mse()),
+                        new PredictorMetricsTable.Training(
+                                files.trainRows(),
+                                files.heldOutRows(),
+                                options.training().epochs(),
+                                r.trained().finalLoss(),
+                                r.trained().secondsPerEpoch()),
                         m.kind().macsPerPrediction(m.shape(), r.predictor().hiddenWidth()),
-                        String.join(",", m.tasks()),
-                        m.shots().stream().map(String::valueOf).collect(Collectors.joining(",")),
-                        options.splitSeed(),
+                        new PredictorMetricsTable.TrainedOn(
+                                String.join(",", m.tasks()),
+                                m.shots().stream().map(String::valueOf).collect(Collectors.joining(",")),
+                                options.splitSeed()),
                         r.artifact(),
                         m.codeVersion(),
                         Timestamp.from(Instant.parse(createdAt)),
-                        table.model(),
-                        options.criterion().key(),
-                        m.kind().key())));
+                        new PredictorMetricsTable.Partition(
+                                table.model(),
+                                options.criterion().key(),
+                                m.kind().key()))));
             }
         }
         PartitionWriter.replacePartitions(
