@@ -153,30 +153,7 @@ public final class TrainerJob {
             for (PredictorKind kind : options.predictors()) {
                 TrainedPredictor trained = trainOnExecutors(trainer, kind, table.shape(), networks.get(kind), files);
                 PredictorMetrics metrics = files.evaluate(kind, trained.networks(), conf, device);
-                PredictorManifest manifest = new PredictorManifest(
-                        PredictorManifest.FORMAT_VERSION,
-                        kind,
-                        table.model(),
-                        table.shape(),
-                        options.criterion().key(),
-                        table.tasks(),
-                        table.shots(),
-                        options.splitSeed(),
-                        options.heldOut(),
-                        files.trainRows(),
-                        files.heldOutRows(),
-                        options.training().describe(),
-                        metrics.asMap(),
-                        CodeVersion.current(),
-                        new PredictorManifest.InputTable(
-                                table.path(),
-                                table.runIds(),
-                                Math.toIntExact(table.count()),
-                                table.codeVersions(),
-                                options.features(),
-                                table.modelFingerprint()),
-                        createdAt,
-                        trained.networks().stream().map(n -> n.spec()).toList());
+                PredictorManifest manifest = manifest(kind, table, files, trained, metrics, createdAt);
                 String artifact = root + "/" + PREDICTORS + "/"
                         + CommandLine.requirePathSegment("the table's model name", table.model()) + "/"
                         + options.criterion().key() + "/" + kind.key();
@@ -198,6 +175,40 @@ public final class TrainerJob {
         COMMIT.commit(lock);
         return new Summary(
                 options.runId(), table.model(), files.trainRows(), files.heldOutRows(), results, metricsPath);
+    }
+
+    /** A trained predictor's manifest: its shape, what it was trained on and how, and how it scored. */
+    private PredictorManifest manifest(
+            PredictorKind kind,
+            CriteriaTableReader.Selection table,
+            TrainingFiles files,
+            TrainedPredictor trained,
+            PredictorMetrics metrics,
+            String createdAt) {
+        return new PredictorManifest(
+                PredictorManifest.FORMAT_VERSION,
+                kind,
+                table.model(),
+                table.shape(),
+                options.criterion().key(),
+                table.tasks(),
+                table.shots(),
+                options.splitSeed(),
+                options.heldOut(),
+                files.trainRows(),
+                files.heldOutRows(),
+                options.training().describe(),
+                metrics.asMap(),
+                CodeVersion.current(),
+                new PredictorManifest.InputTable(
+                        table.path(),
+                        table.runIds(),
+                        Math.toIntExact(table.count()),
+                        table.codeVersions(),
+                        options.features(),
+                        table.modelFingerprint()),
+                createdAt,
+                trained.networks().stream().map(n -> n.spec()).toList());
     }
 
     /**

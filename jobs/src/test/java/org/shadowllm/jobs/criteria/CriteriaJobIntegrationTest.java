@@ -117,7 +117,7 @@ class CriteriaJobIntegrationTest {
         Path modelDir = SharedPaths.model("tiny-random-opt");
         try (NDManager m = NDManager.newBaseManager(Device.cpu());
                 DecoderModel model = ModelCheckpoint.load(modelDir, m, Device.cpu())) {
-            var plan = CriteriaJob.plan(
+            var plan = WorkPlan.of(
                     o,
                     new TaskReader(o.data(), new Configuration()),
                     TokenizerLoader.load(modelDir, model.config().bosTokenId()),
@@ -534,7 +534,7 @@ class CriteriaJobIntegrationTest {
         TaskReader reader = new TaskReader(o.data(), new Configuration());
         Path modelDir = SharedPaths.model("tiny-random-opt");
         var config = ModelCheckpoint.readConfig(modelDir);
-        var plan = CriteriaJob.plan(o, reader, TokenizerLoader.load(modelDir, config.bosTokenId()), config);
+        var plan = WorkPlan.of(o, reader, TokenizerLoader.load(modelDir, config.bosTokenId()), config);
         for (WorkSet set : plan.sets()) {
             String split = set.task().key().equals("copa") ? "train" : "validation";
             List<String> expected = reader.read(set.task(), split).examples().subList(0, 3).stream()
