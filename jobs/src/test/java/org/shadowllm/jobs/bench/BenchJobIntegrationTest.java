@@ -33,8 +33,8 @@ import org.shadowllm.common.predictor.PredictorShape;
 import org.shadowllm.common.predictor.RandomPredictors;
 import org.shadowllm.common.tokenizer.Tokenizer;
 import org.shadowllm.common.tokenizer.TokenizerLoader;
-import org.shadowllm.jobs.JobRuns;
-import org.shadowllm.jobs.LocalSpark;
+import org.shadowllm.jobs.runtime.JobRuns;
+import org.shadowllm.jobs.runtime.LocalSpark;
 import org.shadowllm.jobs.tables.CriteriaTables;
 
 /** The bench job end to end on tiny-random-opt, with a real criteria table and predictors of the model's shape. */

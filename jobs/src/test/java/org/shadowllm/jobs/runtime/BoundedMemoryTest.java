@@ -1,4 +1,4 @@
-package org.shadowllm.jobs;
+package org.shadowllm.jobs.runtime;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;

@@ -1,4 +1,4 @@
-package org.shadowllm.jobs.cluster;
+package org.shadowllm.jobs.cli;
 
 import java.io.File;
 import java.io.IOException;

@@ -1,4 +1,4 @@
-package org.shadowllm.jobs.cluster;
+package org.shadowllm.jobs.cli;
 
 import static org.apache.spark.sql.functions.col;
 import static org.junit.jupiter.api.Assertions.assertEquals;
@@ -25,13 +25,13 @@ import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.TestMethodOrder;
 import org.junit.jupiter.api.io.TempDir;
 import org.shadowllm.common.SharedPaths;
-import org.shadowllm.jobs.LocalSpark;
 import org.shadowllm.jobs.bench.BenchJob;
 import org.shadowllm.jobs.bench.BenchOptions;
 import org.shadowllm.jobs.criteria.CriteriaJob;
 import org.shadowllm.jobs.criteria.CriteriaJobOptions;
-import org.shadowllm.jobs.hdfs.TestHdfs;
+import org.shadowllm.jobs.runtime.LocalSpark;
 import org.shadowllm.jobs.tables.CriteriaTables;
+import org.shadowllm.jobs.tables.TestHdfs;
 
 /**
  * The three jobs submitted with the shaded jar to a standalone Spark cluster (a master and two

@@ -1,4 +1,4 @@
-package org.shadowllm.jobs;
+package org.shadowllm.jobs.runtime;
 
 import org.apache.spark.SparkConf;
 import org.apache.spark.sql.SparkSession;

@@ -1,4 +1,4 @@
-package org.shadowllm.jobs.llama;
+package org.shadowllm.jobs.bench;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
@@ -19,12 +19,10 @@ import org.shadowllm.common.model.DecoderConfig;
 import org.shadowllm.common.predictor.PredictorArtifacts;
 import org.shadowllm.common.predictor.PredictorKind;
 import org.shadowllm.common.predictor.UnitPredictor;
-import org.shadowllm.jobs.JobRuns;
-import org.shadowllm.jobs.LocalSpark;
-import org.shadowllm.jobs.bench.BenchJob;
-import org.shadowllm.jobs.bench.BenchOptions;
 import org.shadowllm.jobs.criteria.CriteriaJob;
 import org.shadowllm.jobs.criteria.CriteriaJobOptions;
+import org.shadowllm.jobs.runtime.JobRuns;
+import org.shadowllm.jobs.runtime.LocalSpark;
 import org.shadowllm.jobs.train.TrainerJob;
 import org.shadowllm.jobs.train.TrainerJobOptions;
 

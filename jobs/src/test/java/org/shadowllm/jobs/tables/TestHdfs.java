@@ -1,4 +1,4 @@
-package org.shadowllm.jobs.hdfs;
+package org.shadowllm.jobs.tables;
 
 import java.io.IOException;
 import java.nio.file.Path;

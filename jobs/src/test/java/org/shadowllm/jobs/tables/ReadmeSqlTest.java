@@ -1,4 +1,4 @@
-package org.shadowllm.jobs;
+package org.shadowllm.jobs.tables;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
@@ -27,7 +27,7 @@ import org.junit.jupiter.api.io.TempDir;
 import org.shadowllm.common.SharedPaths;
 import org.shadowllm.jobs.bench.BenchJob;
 import org.shadowllm.jobs.bench.BenchOptions;
-import org.shadowllm.jobs.tables.CriteriaTables;
+import org.shadowllm.jobs.runtime.LocalSpark;
 
 /**
  * Every SQL example of the README, run on tables the jobs wrote, through Spark SQL and through DuckDB's

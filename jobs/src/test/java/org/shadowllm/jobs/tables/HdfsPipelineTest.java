@@ -1,4 +1,4 @@
-package org.shadowllm.jobs.hdfs;
+package org.shadowllm.jobs.tables;
 
 import static org.apache.spark.sql.functions.col;
 import static org.junit.jupiter.api.Assertions.assertEquals;
@@ -20,12 +20,11 @@ import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 import org.shadowllm.bench.report.BenchResult;
 import org.shadowllm.common.SharedPaths;
-import org.shadowllm.jobs.LocalSpark;
 import org.shadowllm.jobs.bench.BenchJob;
 import org.shadowllm.jobs.bench.BenchOptions;
 import org.shadowllm.jobs.criteria.CriteriaJob;
 import org.shadowllm.jobs.criteria.CriteriaJobOptions;
-import org.shadowllm.jobs.tables.CriteriaTables;
+import org.shadowllm.jobs.runtime.LocalSpark;
 import org.shadowllm.jobs.train.TrainerJob;
 import org.shadowllm.jobs.train.TrainerJobOptions;
 

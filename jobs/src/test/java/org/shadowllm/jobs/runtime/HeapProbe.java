@@ -1,4 +1,4 @@
-package org.shadowllm.jobs;
+package org.shadowllm.jobs.runtime;
 
 import java.lang.management.ManagementFactory;
 import java.lang.management.MemoryPoolMXBean;

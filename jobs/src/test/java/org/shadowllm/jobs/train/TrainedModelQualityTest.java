@@ -1,4 +1,4 @@
-package org.shadowllm.jobs;
+package org.shadowllm.jobs.train;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
@@ -16,8 +16,7 @@ import org.shadowllm.jobs.bench.BenchJob;
 import org.shadowllm.jobs.bench.BenchOptions;
 import org.shadowllm.jobs.criteria.CriteriaJob;
 import org.shadowllm.jobs.criteria.CriteriaJobOptions;
-import org.shadowllm.jobs.train.TrainerJob;
-import org.shadowllm.jobs.train.TrainerJobOptions;
+import org.shadowllm.jobs.runtime.LocalSpark;
 import org.shadowllm.trainer.eval.PredictorMetrics;
 
 /**
