@@ -1,4 +1,4 @@
-package org.shadowllm.trainer;
+package org.shadowllm.trainer.data;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertNotEquals;
@@ -10,8 +10,6 @@ import java.util.HashSet;
 import java.util.List;
 import java.util.Set;
 import org.junit.jupiter.api.Test;
-import org.shadowllm.trainer.data.ExampleSplit;
-import org.shadowllm.trainer.data.ImportanceRecord;
 
 class ExampleSplitTest {
     private static List<ImportanceRecord> table() {

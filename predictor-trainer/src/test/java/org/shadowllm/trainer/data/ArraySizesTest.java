@@ -1,11 +1,10 @@
-package org.shadowllm.trainer;
+package org.shadowllm.trainer.data;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import org.junit.jupiter.api.Test;
-import org.shadowllm.trainer.data.ArraySizes;
 
 class ArraySizesTest {
     @Test

@@ -1,11 +1,10 @@
-package org.shadowllm.trainer;
+package org.shadowllm.trainer.eval;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import java.util.SplittableRandom;
 import org.junit.jupiter.api.Test;
-import org.shadowllm.trainer.eval.RankMetrics;
 
 class RankMetricsTest {
     @Test

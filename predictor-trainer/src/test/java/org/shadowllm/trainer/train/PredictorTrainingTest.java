@@ -1,4 +1,4 @@
-package org.shadowllm.trainer;
+package org.shadowllm.trainer.train;
 
 import static org.junit.jupiter.api.Assertions.assertArrayEquals;
 import static org.junit.jupiter.api.Assertions.assertEquals;
@@ -15,12 +15,9 @@ import org.shadowllm.common.predictor.PredictorKind;
 import org.shadowllm.common.predictor.PredictorShape;
 import org.shadowllm.trainer.data.ExampleSplit;
 import org.shadowllm.trainer.data.ImportanceRecord;
+import org.shadowllm.trainer.data.SyntheticImportance;
 import org.shadowllm.trainer.eval.PredictorEvaluator;
 import org.shadowllm.trainer.eval.PredictorMetrics;
-import org.shadowllm.trainer.train.PredictorTrainer;
-import org.shadowllm.trainer.train.TrainedPredictor;
-import org.shadowllm.trainer.train.TrainingDivergedException;
-import org.shadowllm.trainer.train.TrainingOptions;
 
 class PredictorTrainingTest {
     private static final PredictorShape SHAPE = new PredictorShape(3, 12, 48, 16);

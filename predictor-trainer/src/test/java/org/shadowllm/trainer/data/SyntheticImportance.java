@@ -1,20 +1,19 @@
-package org.shadowllm.trainer;
+package org.shadowllm.trainer.data;
 
 import java.util.ArrayList;
 import java.util.List;
 import java.util.SplittableRandom;
 import org.shadowllm.common.predictor.FeatureScaler;
 import org.shadowllm.common.predictor.PredictorShape;
-import org.shadowllm.trainer.data.ImportanceRecord;
 
 /**
  * A synthetic criteria table whose scores are a known function of the input: every layer's features
  * are one random vector u, and unit j's score is {@code w_j · scaled(u)} for fixed random w_j.
  */
-final class SyntheticImportance {
+public final class SyntheticImportance {
     private SyntheticImportance() {}
 
-    static List<ImportanceRecord> records(PredictorShape shape, int examples, long seed) {
+    public static List<ImportanceRecord> records(PredictorShape shape, int examples, long seed) {
         SplittableRandom rnd = new SplittableRandom(seed);
         int e = shape.hidden();
         float[][] wHeads = gaussian(rnd, shape.layers() * shape.heads(), e);

@@ -1,4 +1,4 @@
-package org.shadowllm.trainer;
+package org.shadowllm.trainer.data;
 
 import static org.junit.jupiter.api.Assertions.assertArrayEquals;
 import static org.junit.jupiter.api.Assertions.assertEquals;
@@ -19,12 +19,6 @@ import org.shadowllm.common.predictor.NetworkSpec;
 import org.shadowllm.common.predictor.NetworkWeights;
 import org.shadowllm.common.predictor.PredictorKind;
 import org.shadowllm.common.predictor.PredictorShape;
-import org.shadowllm.trainer.data.ExampleSplit;
-import org.shadowllm.trainer.data.ImportanceRecord;
-import org.shadowllm.trainer.data.NetworkData;
-import org.shadowllm.trainer.data.NetworkRows;
-import org.shadowllm.trainer.data.NormalizedTargets;
-import org.shadowllm.trainer.data.RowFile;
 import org.shadowllm.trainer.eval.EvaluationRows;
 import org.shadowllm.trainer.eval.PredictorEvaluator;
 import org.shadowllm.trainer.train.PredictorTrainer;
