@@ -1,4 +1,4 @@
-package org.shadowllm.bench;
+package org.shadowllm.bench.eval;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertThrows;
@@ -23,15 +23,12 @@ import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.ValueSource;
-import org.shadowllm.bench.eval.LatencyEval;
-import org.shadowllm.bench.eval.PerplexityEval;
-import org.shadowllm.bench.eval.SequenceScorer;
-import org.shadowllm.bench.eval.ZeroShotEval;
 import org.shadowllm.bench.method.Method;
 import org.shadowllm.bench.method.PredictorRuntime;
 import org.shadowllm.bench.method.SparsityMethod;
 import org.shadowllm.bench.sparse.LayerPlan;
 import org.shadowllm.bench.sparse.LayerPlanner;
+import org.shadowllm.bench.sparse.PlanFixtures;
 import org.shadowllm.bench.sparse.SparseDecoderModel;
 import org.shadowllm.bench.sparse.SparsityBudget;
 import org.shadowllm.common.SharedPaths;

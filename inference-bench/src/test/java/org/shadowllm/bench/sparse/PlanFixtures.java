@@ -1,4 +1,4 @@
-package org.shadowllm.bench;
+package org.shadowllm.bench.sparse;
 
 import ai.djl.ndarray.NDArray;
 import ai.djl.ndarray.NDManager;
@@ -7,7 +7,6 @@ import java.util.Arrays;
 import java.util.HashMap;
 import java.util.Map;
 import java.util.SplittableRandom;
-import org.shadowllm.bench.sparse.LayerPlan;
 import org.shadowllm.common.checkpoint.TensorLayout;
 import org.shadowllm.common.model.DecoderConfig;
 import org.shadowllm.common.model.LayerTap;
@@ -16,14 +15,14 @@ import org.shadowllm.common.model.UnitMask;
 import org.shadowllm.common.safetensors.SafetensorsWriter.Tensor;
 
 /** Random plans, their masked-dense references, and weights poisoned where plans prune. */
-final class PlanFixtures {
+public final class PlanFixtures {
     private PlanFixtures() {}
 
-    static LayerPlan randomPlan(DecoderConfig c, SplittableRandom r) {
+    public static LayerPlan randomPlan(DecoderConfig c, SplittableRandom r) {
         return new LayerPlan(subset(c.numHeads(), r), subset(c.ffnDim(), r));
     }
 
-    static int[] subset(int n, SplittableRandom r) {
+    public static int[] subset(int n, SplittableRandom r) {
         int[] all = new int[n];
         int k = 0;
         for (int i = 0; i < n; i++) {
@@ -34,7 +33,7 @@ final class PlanFixtures {
         return k == 0 ? new int[] {r.nextInt(n)} : Arrays.copyOf(all, k);
     }
 
-    static UnitMask mask(DecoderConfig c, LayerPlan[] plans) {
+    public static UnitMask mask(DecoderConfig c, LayerPlan[] plans) {
         float[][] h = new float[c.numLayers()][c.numHeads()];
         float[][] n = new float[c.numLayers()][c.ffnDim()];
         for (int l = 0; l < c.numLayers(); l++) {
@@ -57,7 +56,7 @@ final class PlanFixtures {
      * A copy of {@code weights} with NaN in pruned heads' Q rows and output-projection columns and pruned neurons'
      * input rows (fc1; gate and up) and output columns (fc2; down).
      */
-    static Map<String, Tensor> poison(DecoderConfig c, Map<String, Tensor> weights, LayerPlan[] plans) {
+    public static Map<String, Tensor> poison(DecoderConfig c, Map<String, Tensor> weights, LayerPlan[] plans) {
         return poison(c, weights, new LayerPlan[][] {plans}, false);
     }
 
@@ -65,7 +64,7 @@ final class PlanFixtures {
      * As {@link #poison(DecoderConfig, Map, LayerPlan[])} for the units no plan of {@code perToken} keeps (layers ≥ 1);
      * with {@code kv}, the K and V rows of every K/V group none of whose query heads is kept too.
      */
-    static Map<String, Tensor> poison(
+    public static Map<String, Tensor> poison(
             DecoderConfig c, Map<String, Tensor> weights, LayerPlan[][] perToken, boolean kv) {
         Map<String, Tensor> out = new HashMap<>(weights);
         TensorLayout names = TensorLayout.canonical(c);
@@ -131,7 +130,7 @@ final class PlanFixtures {
     }
 
     /** Masks each position's heads and neurons by that position's plan, computing K and V for all heads. */
-    static LayerTap perPositionMasks(NDManager s, DecoderConfig c, LayerPlan[][] plans) {
+    public static LayerTap perPositionMasks(NDManager s, DecoderConfig c, LayerPlan[][] plans) {
         int layers = c.numLayers();
         NDArray[] heads = new NDArray[layers];
         NDArray[] neurons = new NDArray[layers];

@@ -1,4 +1,4 @@
-package org.shadowllm.bench;
+package org.shadowllm.bench.sparse;
 
 import static org.junit.jupiter.api.Assertions.assertArrayEquals;
 import static org.junit.jupiter.api.Assertions.assertEquals;
@@ -9,8 +9,6 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 import java.util.Arrays;
 import java.util.SplittableRandom;
 import org.junit.jupiter.api.Test;
-import org.shadowllm.bench.sparse.LayerPlan;
-import org.shadowllm.bench.sparse.SparsityBudget;
 import org.shadowllm.bench.sparse.SparsityBudget.Scope;
 
 class SparsityBudgetTest {

@@ -1,4 +1,4 @@
-package org.shadowllm.bench;
+package org.shadowllm.bench.method;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertThrows;
@@ -9,7 +9,6 @@ import ai.djl.ndarray.NDManager;
 import java.nio.file.Path;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
-import org.shadowllm.bench.method.PredictorRuntime;
 import org.shadowllm.common.SharedPaths;
 import org.shadowllm.common.checkpoint.ModelCheckpoint;
 import org.shadowllm.common.model.DecoderConfig;

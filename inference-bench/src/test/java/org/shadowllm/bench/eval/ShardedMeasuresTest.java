@@ -1,4 +1,4 @@
-package org.shadowllm.bench;
+package org.shadowllm.bench.eval;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertThrows;
@@ -13,8 +13,6 @@ import java.util.SplittableRandom;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
-import org.shadowllm.bench.eval.PerplexityEval;
-import org.shadowllm.bench.eval.ZeroShotEval;
 import org.shadowllm.bench.method.SparsityMethod;
 import org.shadowllm.bench.sparse.SparseDecoderModel;
 import org.shadowllm.bench.sparse.SparsityBudget;

@@ -1,4 +1,4 @@
-package org.shadowllm.bench;
+package org.shadowllm.bench.engine;
 
 import static org.junit.jupiter.api.Assertions.assertArrayEquals;
 import static org.junit.jupiter.api.Assertions.assertEquals;
@@ -21,12 +21,8 @@ import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.Arguments;
 import org.junit.jupiter.params.provider.MethodSource;
 import org.junit.jupiter.params.provider.ValueSource;
-import org.shadowllm.bench.engine.DecodeEngine;
-import org.shadowllm.bench.engine.DecodeState;
-import org.shadowllm.bench.engine.EngineWeights;
-import org.shadowllm.bench.engine.WeightFormat;
-import org.shadowllm.bench.engine.WorkerPool;
 import org.shadowllm.bench.sparse.LayerPlan;
+import org.shadowllm.bench.sparse.PlanFixtures;
 import org.shadowllm.bench.sparse.TokenPlanner;
 import org.shadowllm.common.SharedPaths;
 import org.shadowllm.common.checkpoint.ModelCheckpoint;

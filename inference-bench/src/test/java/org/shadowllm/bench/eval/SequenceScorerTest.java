@@ -1,4 +1,4 @@
-package org.shadowllm.bench;
+package org.shadowllm.bench.eval;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
 
@@ -9,7 +9,6 @@ import com.google.gson.JsonObject;
 import com.google.gson.JsonParser;
 import java.nio.file.Files;
 import org.junit.jupiter.api.Test;
-import org.shadowllm.bench.eval.SequenceScorer;
 import org.shadowllm.bench.sparse.LayerPlanner;
 import org.shadowllm.bench.sparse.SparseDecoderModel;
 import org.shadowllm.common.SharedPaths;

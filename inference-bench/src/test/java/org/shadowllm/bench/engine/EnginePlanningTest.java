@@ -1,4 +1,4 @@
-package org.shadowllm.bench;
+package org.shadowllm.bench.engine;
 
 import static org.junit.jupiter.api.Assertions.assertArrayEquals;
 import static org.junit.jupiter.api.Assertions.assertNotSame;
@@ -19,12 +19,6 @@ import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.CsvSource;
-import org.shadowllm.bench.engine.DecodeEngine;
-import org.shadowllm.bench.engine.DecodeState;
-import org.shadowllm.bench.engine.EnginePredictor;
-import org.shadowllm.bench.engine.EngineWeights;
-import org.shadowllm.bench.engine.WeightFormat;
-import org.shadowllm.bench.engine.WorkerPool;
 import org.shadowllm.bench.method.Method;
 import org.shadowllm.bench.method.PredictorRuntime;
 import org.shadowllm.bench.method.SparsityMethod;
