@@ -19,8 +19,6 @@ import org.shadowllm.common.model.DecoderConfig;
 import org.shadowllm.common.predictor.PredictorArtifacts;
 import org.shadowllm.common.predictor.PredictorKind;
 import org.shadowllm.common.predictor.UnitPredictor;
-import org.shadowllm.jobs.criteria.CriteriaJob;
-import org.shadowllm.jobs.criteria.CriteriaJobOptions;
 import org.shadowllm.jobs.runtime.JobRuns;
 import org.shadowllm.jobs.runtime.LocalSpark;
 import org.shadowllm.jobs.train.TrainerJob;
@@ -64,7 +62,7 @@ class LlamaPipelineTest {
             "--run-id",
             "llama-crit"
         };
-        CriteriaJob.Summary c = new CriteriaJob(spark, CriteriaJobOptions.parse(args)).run();
+        var c = JobRuns.criteria(spark, args);
         assertEquals(20, c.examples());
         String[] train = {
             "--input",

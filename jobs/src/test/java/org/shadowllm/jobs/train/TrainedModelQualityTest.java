@@ -14,8 +14,7 @@ import org.shadowllm.bench.report.BenchResult;
 import org.shadowllm.common.SharedPaths;
 import org.shadowllm.jobs.bench.BenchJob;
 import org.shadowllm.jobs.bench.BenchOptions;
-import org.shadowllm.jobs.criteria.CriteriaJob;
-import org.shadowllm.jobs.criteria.CriteriaJobOptions;
+import org.shadowllm.jobs.runtime.JobRuns;
 import org.shadowllm.jobs.runtime.LocalSpark;
 import org.shadowllm.trainer.eval.PredictorMetrics;
 
@@ -47,21 +46,20 @@ class TrainedModelQualityTest {
         String model = SharedPaths.model("opt-mini-trained").toString();
         String criteria = out.resolve("criteria").toString();
         String trainer = out.resolve("trainer").toString();
-        new CriteriaJob(spark, CriteriaJobOptions.parse(new String[] {
-                    "--model",
-                    model,
-                    "--output",
-                    criteria,
-                    "--split",
-                    "train",
-                    "--examples",
-                    "12",
-                    "--criteria",
-                    "plainact",
-                    "--run-id",
-                    "quality"
-                }))
-                .run();
+        JobRuns.criteria(
+                spark,
+                "--model",
+                model,
+                "--output",
+                criteria,
+                "--split",
+                "train",
+                "--examples",
+                "12",
+                "--criteria",
+                "plainact",
+                "--run-id",
+                "quality");
 
         TrainerJob.Summary trained = new TrainerJob(spark, TrainerJobOptions.parse(new String[] {
                     "--input",
