@@ -8,7 +8,7 @@ import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import org.shadowllm.common.SharedPaths;
-import org.shadowllm.jobs.cluster.StandaloneCluster;
+import org.shadowllm.jobs.cli.StandaloneCluster;
 import org.shadowllm.jobs.tables.CriteriaManifest;
 
 /**

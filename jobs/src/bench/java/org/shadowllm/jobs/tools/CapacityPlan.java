@@ -18,8 +18,8 @@ import org.shadowllm.common.predictor.NetworkSpec;
 import org.shadowllm.common.predictor.PredictorKind;
 import org.shadowllm.common.predictor.PredictorShape;
 import org.shadowllm.jobs.cli.JobLauncher;
-import org.shadowllm.jobs.criteria.CriteriaTables;
 import org.shadowllm.jobs.tables.CriteriaManifest;
+import org.shadowllm.jobs.tables.CriteriaTables;
 
 /**
  * Capacity planning for the criteria job at OPT-1.3B, 13B and 30B, from a criteria run measured on this

@@ -21,7 +21,7 @@ import org.shadowllm.bench.report.Measure;
 import org.shadowllm.common.device.DeviceSpec;
 import org.shadowllm.common.model.DecoderModel;
 import org.shadowllm.jobs.cli.JobLauncher;
-import org.shadowllm.jobs.criteria.ExecutorModels;
+import org.shadowllm.jobs.runtime.ExecutorModels;
 import org.shadowllm.jobs.tables.OutputLock;
 import org.shadowllm.jobs.tables.StagedCommit;
 import org.slf4j.Logger;

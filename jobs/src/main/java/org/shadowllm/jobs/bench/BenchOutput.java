@@ -16,7 +16,7 @@ import org.shadowllm.bench.report.HtmlReport;
 import org.shadowllm.bench.report.Measure;
 import org.shadowllm.bench.sparse.SparsityBudget;
 import org.shadowllm.common.criteria.ImportanceCriterion;
-import org.shadowllm.jobs.criteria.CriteriaTables;
+import org.shadowllm.jobs.runtime.CodeVersion;
 import org.shadowllm.jobs.tables.BenchResultsTable;
 import org.shadowllm.jobs.tables.LocalCopy;
 import org.shadowllm.jobs.tables.PartitionWriter;
@@ -61,7 +61,7 @@ final class BenchOutput {
 
     private void writeResults(List<BenchResult> results, String path) {
         Timestamp now = Timestamp.from(Instant.now());
-        String code = CriteriaTables.codeVersion();
+        String code = CodeVersion.current();
         List<Row> rows = new ArrayList<>();
         for (BenchResult r : results) {
             rows.add(BenchResultsTable.COLUMNS.row(
@@ -123,7 +123,7 @@ final class BenchOutput {
                         + options.latency().warmup()
                         + " warm-up; " + setup.decodeOn());
         about.put("machine", Runtime.getRuntime().availableProcessors() + " cores, device " + setup.device());
-        about.put("code version", CriteriaTables.codeVersion());
+        about.put("code version", CodeVersion.current());
         about.put("seconds", String.format("%.1f", seconds));
         return about;
     }

@@ -15,7 +15,7 @@ import org.apache.spark.sql.SparkSession;
 import org.shadowllm.bench.method.Method;
 import org.shadowllm.bench.method.UnitScores;
 import org.shadowllm.common.criteria.ImportanceCriterion;
-import org.shadowllm.jobs.criteria.CriteriaTables;
+import org.shadowllm.jobs.tables.CriteriaTables;
 import org.shadowllm.jobs.tables.Fingerprints;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;

@@ -24,7 +24,7 @@ import org.shadowllm.common.tasks.FewShotTask;
 import org.shadowllm.common.tasks.TaskExample;
 import org.shadowllm.common.tokenizer.Tokenizer;
 import org.shadowllm.common.tokenizer.TokenizerLoader;
-import org.shadowllm.jobs.criteria.ExecutorModels;
+import org.shadowllm.jobs.runtime.ExecutorModels;
 import org.shadowllm.jobs.tables.LocalCopy;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;

@@ -10,7 +10,7 @@ import org.apache.spark.sql.Row;
 import org.apache.spark.sql.SparkSession;
 import org.shadowllm.bench.method.UnitScores;
 import org.shadowllm.common.model.DecoderConfig;
-import org.shadowllm.jobs.criteria.CriteriaTables;
+import org.shadowllm.jobs.tables.CriteriaTables;
 import org.shadowllm.jobs.tables.Fingerprints;
 import org.shadowllm.jobs.tables.StagedCommit;
 

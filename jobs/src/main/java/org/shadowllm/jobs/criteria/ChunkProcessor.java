@@ -22,7 +22,9 @@ import org.shadowllm.common.device.DeviceSpec;
 import org.shadowllm.common.model.DecoderConfig;
 import org.shadowllm.common.model.DecoderModel;
 import org.shadowllm.common.tasks.FewShotTask;
+import org.shadowllm.jobs.runtime.ExecutorModels;
 import org.shadowllm.jobs.tables.CriteriaExamplesTable;
+import org.shadowllm.jobs.tables.CriteriaTables;
 import org.shadowllm.jobs.tables.UnitImportanceTable;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
@@ -163,121 +165,105 @@ final class ChunkProcessor implements Function<WorkChunk, ChunkProcessor.Output>
             neurons.put(crit, flatten(r.neuron(crit)));
         }
         return CriteriaExamplesTable.COLUMNS.row(new CriteriaExamplesTable.Example(
-                options.runId(),
+                provenance(),
+                partition(chunk.task(), chunk.shots()),
                 w.exampleId(),
-                r.inputTokens(),
-                w.continuationLength(),
-                w.truncatedTokens(),
+                new CriteriaExamplesTable.TokenCounts(r.inputTokens(), w.continuationLength(), w.truncatedTokens()),
                 r.loss(),
-                flatten(r.attnContextLast()),
-                flatten(r.residualInLast()),
-                flatten(r.attnContextPlan()),
-                flatten(r.residualInPlan()),
+                new CriteriaExamplesTable.Features(
+                        flatten(r.attnContextLast()),
+                        flatten(r.residualInLast()),
+                        flatten(r.attnContextPlan()),
+                        flatten(r.residualInPlan())),
                 heads,
                 neurons,
-                c.numLayers(),
-                c.numHeads(),
-                c.ffnDim(),
-                c.hiddenSize(),
-                modelFingerprint,
-                codeVersion,
-                createdAt,
-                modelName,
-                chunk.task().key(),
-                chunk.shots()));
+                CriteriaExamplesTable.ModelShape.of(c)));
+    }
+
+    /** Which run, checkpoint and code wrote the rows, and when: the same for every row of a run. */
+    private CriteriaTables.Provenance provenance() {
+        return new CriteriaTables.Provenance(options.runId(), modelFingerprint, codeVersion, createdAt);
+    }
+
+    private CriteriaTables.Partition partition(FewShotTask task, int shots) {
+        return new CriteriaTables.Partition(modelName, task.key(), shots);
+    }
+
+    /** The set-level criteria: one score per head from a whole set, written under their key. */
+    private enum SetLevelScore {
+        JACOV("jacov") {
+            @Override
+            double[][] of(SetLevelCriteria.Result r) {
+                return r.jacov();
+            }
+        },
+        EPENAS("epenas") {
+            @Override
+            double[][] of(SetLevelCriteria.Result r) {
+                return r.epenas();
+            }
+        };
+
+        final String key;
+
+        SetLevelScore(String key) {
+            this.key = key;
+        }
+
+        /** Per layer and head. */
+        abstract double[][] of(SetLevelCriteria.Result r);
     }
 
     /** The unit rows of set {@code task}/{@code shots} from all of its examples' statistics. */
     List<Row> unitRows(FewShotTask task, int shots, SetPartial all) {
+        CriteriaTables.Provenance provenance = provenance();
+        CriteriaTables.Partition partition = partition(task, shots);
         List<Row> rows = new ArrayList<>();
         for (ImportanceCriterion crit : ImportanceCriterion.values()) {
             if (!options.criteria().contains(crit)) {
                 continue;
             }
-            addStats(rows, task, shots, crit.key(), "head", all.heads(crit));
-            addStats(rows, task, shots, crit.key(), "neuron", all.neurons(crit));
+            addStats(rows, provenance, partition, crit.key(), "head", all.heads(crit));
+            addStats(rows, provenance, partition, crit.key(), "neuron", all.neurons(crit));
         }
         SetLevelCriteria.Result setLevel = all.setLevel();
-        String[] names = {"jacov", "epenas"};
-        double[][][] scores = {setLevel.jacov(), setLevel.epenas()};
         for (int l = 0; l < setLevel.jacov().length; l++) {
             for (int h = 0; h < setLevel.jacov()[l].length; h++) {
-                for (int k = 0; k < names.length; k++) {
-                    rows.add(unitRow(
-                            task,
-                            shots,
-                            names[k],
-                            l,
-                            "head",
-                            h,
-                            setLevel.examples(),
-                            null,
-                            null,
-                            null,
-                            null,
-                            finite(scores[k][l][h])));
+                for (SetLevelScore score : SetLevelScore.values()) {
+                    rows.add(UnitImportanceTable.COLUMNS.row(new UnitImportanceTable.Unit(
+                            provenance,
+                            partition,
+                            new UnitImportanceTable.UnitId(score.key, l, "head", h),
+                            UnitImportanceTable.Scores.setLevel(
+                                    setLevel.examples(), finite(score.of(setLevel)[l][h])))));
                 }
             }
         }
         return rows;
     }
 
-    private void addStats(List<Row> rows, FewShotTask task, int shots, String crit, String type, UnitStatistics s) {
+    private static void addStats(
+            List<Row> rows,
+            CriteriaTables.Provenance provenance,
+            CriteriaTables.Partition partition,
+            String crit,
+            String type,
+            UnitStatistics s) {
         for (int l = 0; l < s.layers(); l++) {
             for (int u = 0; u < s.units(); u++) {
                 double mean = s.mean(l, u);
-                rows.add(unitRow(
-                        task,
-                        shots,
-                        crit,
-                        l,
-                        type,
-                        u,
-                        s.examples(),
-                        mean,
-                        s.std(l, u),
-                        s.meanRank(l, u),
-                        s.rankVariance(l, u),
-                        mean));
+                rows.add(UnitImportanceTable.COLUMNS.row(new UnitImportanceTable.Unit(
+                        provenance,
+                        partition,
+                        new UnitImportanceTable.UnitId(crit, l, type, u),
+                        new UnitImportanceTable.Scores(
+                                s.examples(), mean, s.std(l, u), s.meanRank(l, u), s.rankVariance(l, u), mean))));
             }
         }
     }
 
     private static Double finite(double v) {
         return Double.isFinite(v) ? v : null;
-    }
-
-    private Row unitRow(
-            FewShotTask task,
-            int shots,
-            String crit,
-            int layer,
-            String type,
-            int unit,
-            int examples,
-            Double mean,
-            Double std,
-            Double meanRank,
-            Double rankVar,
-            Double setScore) {
-        return UnitImportanceTable.COLUMNS.row(new UnitImportanceTable.Unit(
-                options.runId(),
-                crit,
-                layer,
-                type,
-                unit,
-                examples,
-                mean,
-                std,
-                meanRank,
-                rankVar,
-                setScore,
-                modelFingerprint,
-                codeVersion,
-                createdAt,
-                modelName,
-                task.key(),
-                shots));
     }
 
     static float[] flatten(float[][] a) {

@@ -1,11 +1,11 @@
 package org.shadowllm.jobs.tables;
 
 import java.io.Serializable;
-import java.sql.Timestamp;
 import java.util.Map;
 import org.apache.spark.sql.types.DataTypes;
 import org.apache.spark.sql.types.StructType;
 import org.shadowllm.common.criteria.ImportanceCriterion;
+import org.shadowllm.common.model.DecoderConfig;
 
 /**
  * {@code criteria_examples}: one row per scored example, partitioned by model, task and shots. Arrays
@@ -17,61 +17,77 @@ public final class CriteriaExamplesTable {
 
     private CriteriaExamplesTable() {}
 
+    /** One scored example; its parts name the columns they fill. */
     public record Example(
-            String runId,
+            CriteriaTables.Provenance provenance,
+            CriteriaTables.Partition partition,
             String exampleId,
-            int promptTokens,
-            int continuationTokens,
-            int truncatedTokens,
+            TokenCounts tokens,
             double loss,
-            float[] attnContextLast,
-            float[] residualInLast,
-            float[] attnContextPlan,
-            float[] residualInPlan,
+            Features features,
             Map<ImportanceCriterion, float[]> heads,
             Map<ImportanceCriterion, float[]> neurons,
-            int layers,
-            int headsPerLayer,
-            int ffn,
-            int hidden,
-            String modelFingerprint,
-            String codeVersion,
-            Timestamp createdAt,
-            String model,
-            String task,
-            int shots)
+            ModelShape shape)
             implements Serializable {}
+
+    /** The prompt's tokens (BOS, context, continuation), the continuation's, and those cut from the context. */
+    public record TokenCounts(int prompt, int continuation, int truncated) implements Serializable {}
+
+    /**
+     * The predictors' inputs, each {@code [l*E + i]}: attention context and residual input at the last
+     * input token and at the planning position.
+     */
+    public record Features(
+            float[] attnContextLast, float[] residualInLast, float[] attnContextPlan, float[] residualInPlan)
+            implements Serializable {}
+
+    /** The model's shape, which lays out the arrays. */
+    public record ModelShape(int layers, int headsPerLayer, int ffn, int hidden) implements Serializable {
+        public static ModelShape of(DecoderConfig c) {
+            return new ModelShape(c.numLayers(), c.numHeads(), c.ffnDim(), c.hiddenSize());
+        }
+    }
 
     public static final TableColumns<Example> COLUMNS = columns();
 
     private static TableColumns<Example> columns() {
         TableColumns<Example> c = new TableColumns<Example>()
-                .add("run_id", DataTypes.StringType, false, Example::runId)
+                .add("run_id", DataTypes.StringType, false, e -> e.provenance().runId())
                 .add("example_id", DataTypes.StringType, false, Example::exampleId)
-                .add("prompt_tokens", DataTypes.IntegerType, false, Example::promptTokens)
-                .add("continuation_tokens", DataTypes.IntegerType, false, Example::continuationTokens)
-                .add("truncated_tokens", DataTypes.IntegerType, false, Example::truncatedTokens)
+                .add("prompt_tokens", DataTypes.IntegerType, false, e -> e.tokens()
+                        .prompt())
+                .add("continuation_tokens", DataTypes.IntegerType, false, e -> e.tokens()
+                        .continuation())
+                .add("truncated_tokens", DataTypes.IntegerType, false, e -> e.tokens()
+                        .truncated())
                 .add("loss", DataTypes.DoubleType, false, Example::loss)
-                .add("attn_context_last", TableColumns.FLOATS, false, Example::attnContextLast)
-                .add("residual_in_last", TableColumns.FLOATS, false, Example::residualInLast)
-                .add("attn_context_plan", TableColumns.FLOATS, false, Example::attnContextPlan)
-                .add("residual_in_plan", TableColumns.FLOATS, false, Example::residualInPlan);
+                .add("attn_context_last", TableColumns.FLOATS, false, e -> e.features()
+                        .attnContextLast())
+                .add("residual_in_last", TableColumns.FLOATS, false, e -> e.features()
+                        .residualInLast())
+                .add("attn_context_plan", TableColumns.FLOATS, false, e -> e.features()
+                        .attnContextPlan())
+                .add("residual_in_plan", TableColumns.FLOATS, false, e -> e.features()
+                        .residualInPlan());
         for (ImportanceCriterion crit : ImportanceCriterion.values()) {
             c.add("head_" + crit.key(), TableColumns.FLOATS, true, e -> e.heads()
                     .get(crit));
             c.add("neuron_" + crit.key(), TableColumns.FLOATS, true, e -> e.neurons()
                     .get(crit));
         }
-        return c.add("layers", DataTypes.IntegerType, false, Example::layers)
-                .add("heads", DataTypes.IntegerType, false, Example::headsPerLayer)
-                .add("ffn", DataTypes.IntegerType, false, Example::ffn)
-                .add("hidden", DataTypes.IntegerType, false, Example::hidden)
-                .add("model_fingerprint", DataTypes.StringType, false, Example::modelFingerprint)
-                .add("code_version", DataTypes.StringType, false, Example::codeVersion)
-                .add("created_at", DataTypes.TimestampType, false, Example::createdAt)
-                .add("model", DataTypes.StringType, false, Example::model)
-                .add("task", DataTypes.StringType, false, Example::task)
-                .add("shots", DataTypes.IntegerType, false, Example::shots);
+        return c.add("layers", DataTypes.IntegerType, false, e -> e.shape().layers())
+                .add("heads", DataTypes.IntegerType, false, e -> e.shape().headsPerLayer())
+                .add("ffn", DataTypes.IntegerType, false, e -> e.shape().ffn())
+                .add("hidden", DataTypes.IntegerType, false, e -> e.shape().hidden())
+                .add("model_fingerprint", DataTypes.StringType, false, e -> e.provenance()
+                        .modelFingerprint())
+                .add("code_version", DataTypes.StringType, false, e -> e.provenance()
+                        .codeVersion())
+                .add("created_at", DataTypes.TimestampType, false, e -> e.provenance()
+                        .createdAt())
+                .add("model", DataTypes.StringType, false, e -> e.partition().model())
+                .add("task", DataTypes.StringType, false, e -> e.partition().task())
+                .add("shots", DataTypes.IntegerType, false, e -> e.partition().shots());
     }
 
     /** A column this table writes, for its readers (see {@link TableColumns#name}). */

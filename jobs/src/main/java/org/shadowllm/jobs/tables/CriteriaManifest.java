@@ -74,7 +74,18 @@ public record CriteriaManifest(
             long truncatedExamples,
             double seconds,
             String inputFingerprint,
-            String keptFromRun) {}
+            String keptFromRun) {
+        /** A set this run scored. */
+        public static SetEntry computed(
+                String set, int examples, long truncatedExamples, double seconds, String inputFingerprint) {
+            return new SetEntry(set, examples, truncatedExamples, seconds, inputFingerprint, null);
+        }
+
+        /** A set this run skipped: its inputs are those of run {@code keptFromRun}, whose rows stand. */
+        public static SetEntry kept(String set, String inputFingerprint, String keptFromRun) {
+            return new SetEntry(set, 0, 0, 0, inputFingerprint, keptFromRun);
+        }
+    }
 
     public String toJson() {
         return GSON.toJson(this);

@@ -16,7 +16,7 @@ import org.shadowllm.common.criteria.ImportanceCriterion;
 import org.shadowllm.common.predictor.FeaturePosition;
 import org.shadowllm.common.predictor.FeatureSource;
 import org.shadowllm.common.predictor.PredictorShape;
-import org.shadowllm.jobs.criteria.CriteriaTables;
+import org.shadowllm.jobs.tables.CriteriaTables;
 import org.shadowllm.jobs.tables.Fingerprints;
 import org.shadowllm.jobs.tables.StagedCommit;
 import org.shadowllm.trainer.data.ImportanceRecord;
@@ -33,19 +33,47 @@ final class CriteriaTableReader {
      * head scores, neuron scores, run_id} (read them with {@link RowFormat#record}), with what the
      * driver knows of them.
      */
-    record Selection(
-            String model,
-            RowFormat format,
-            Dataset<Row> rows,
-            long count,
-            List<String> tasks,
-            List<Integer> shots,
-            String path,
-            List<String> runIds,
-            List<String> codeVersions,
-            String modelFingerprint) {
+    record Selection(String model, String modelFingerprint, RowFormat format, Dataset<Row> rows, Facts facts) {
         PredictorShape shape() {
             return format.shape();
+        }
+
+        /** The table the rows came from. */
+        String path() {
+            return format.path();
+        }
+
+        long count() {
+            return facts.rows();
+        }
+
+        List<String> tasks() {
+            return facts.tasks();
+        }
+
+        List<Integer> shots() {
+            return facts.shots();
+        }
+
+        List<String> runIds() {
+            return facts.runIds();
+        }
+
+        List<String> codeVersions() {
+            return facts.codeVersions();
+        }
+    }
+
+    /** What one pass over the selection's small columns tells the driver: its row count and distinct values, sorted. */
+    record Facts(long rows, List<String> tasks, List<Integer> shots, List<String> runIds, List<String> codeVersions) {
+        /** The facts of the aggregate row {@link #select} queries, read by column name. */
+        static Facts of(Row agg) {
+            return new Facts(
+                    agg.<Long>getAs("rows"),
+                    List.copyOf(agg.getList(agg.fieldIndex("tasks"))),
+                    List.copyOf(agg.getList(agg.fieldIndex("shots"))),
+                    List.copyOf(agg.getList(agg.fieldIndex("run_ids"))),
+                    List.copyOf(agg.getList(agg.fieldIndex("code_versions"))));
         }
     }
 
@@ -152,6 +180,7 @@ final class CriteriaTableReader {
         // a criterion the run did not compute is found as the rows are read, not in a scan of its own
         return new Selection(
                 model,
+                fingerprint,
                 new RowFormat(path, criterion.key(), shape(shapes.get(0))),
                 rows.select(
                         col("example_id"),
@@ -162,13 +191,7 @@ final class CriteriaTableReader {
                         col("head_" + criterion.key()).alias(HEAD_SCORES),
                         col("neuron_" + criterion.key()).alias(NEURON_SCORES),
                         col("run_id")),
-                facts.<Long>getAs("rows"),
-                List.copyOf(facts.getList(facts.fieldIndex("tasks"))),
-                List.copyOf(facts.getList(facts.fieldIndex("shots"))),
-                path,
-                List.copyOf(facts.getList(facts.fieldIndex("run_ids"))),
-                List.copyOf(facts.getList(facts.fieldIndex("code_versions"))),
-                fingerprint);
+                Facts.of(facts));
     }
 
     private static PredictorShape shape(Row r) {

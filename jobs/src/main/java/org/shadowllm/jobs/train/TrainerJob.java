@@ -27,7 +27,7 @@ import org.shadowllm.common.predictor.PredictorShape;
 import org.shadowllm.common.predictor.UnitPredictor;
 import org.shadowllm.jobs.cli.JobLauncher;
 import org.shadowllm.jobs.cli.JobNames;
-import org.shadowllm.jobs.criteria.CriteriaTables;
+import org.shadowllm.jobs.runtime.CodeVersion;
 import org.shadowllm.jobs.tables.LocalCopy;
 import org.shadowllm.jobs.tables.PartitionWriter;
 import org.shadowllm.jobs.tables.PredictorMetricsTable;
@@ -153,30 +153,7 @@ public final class TrainerJob {
             for (PredictorKind kind : options.predictors()) {
                 TrainedPredictor trained = trainOnExecutors(trainer, kind, table.shape(), networks.get(kind), files);
                 PredictorMetrics metrics = files.evaluate(kind, trained.networks(), conf, device);
-                PredictorManifest manifest = new PredictorManifest(
-                        PredictorManifest.FORMAT_VERSION,
-                        kind,
-                        table.model(),
-                        table.shape(),
-                        options.criterion().key(),
-                        table.tasks(),
-                        table.shots(),
-                        options.splitSeed(),
-                        options.heldOut(),
-                        files.trainRows(),
-                        files.heldOutRows(),
-                        options.training().describe(),
-                        metrics.asMap(),
-                        CriteriaTables.codeVersion(),
-                        new PredictorManifest.InputTable(
-                                table.path(),
-                                table.runIds(),
-                                Math.toIntExact(table.count()),
-                                table.codeVersions(),
-                                options.features(),
-                                table.modelFingerprint()),
-                        createdAt,
-                        trained.networks().stream().map(n -> n.spec()).toList());
+                PredictorManifest manifest = manifest(kind, table, files, trained, metrics, createdAt);
                 String artifact = root + "/" + PREDICTORS + "/"
                         + JobNames.requirePathSegment("the table's model name", table.model()) + "/"
                         + options.criterion().key() + "/" + kind.key();
@@ -198,6 +175,40 @@ public final class TrainerJob {
         COMMIT.commit(lock);
         return new Summary(
                 options.runId(), table.model(), files.trainRows(), files.heldOutRows(), results, metricsPath);
+    }
+
+    /** A trained predictor's manifest: its shape, what it was trained on and how, and how it scored. */
+    private PredictorManifest manifest(
+            PredictorKind kind,
+            CriteriaTableReader.Selection table,
+            TrainingFiles files,
+            TrainedPredictor trained,
+            PredictorMetrics metrics,
+            String createdAt) {
+        return new PredictorManifest(
+                PredictorManifest.FORMAT_VERSION,
+                kind,
+                table.model(),
+                table.shape(),
+                options.criterion().key(),
+                table.tasks(),
+                table.shots(),
+                options.splitSeed(),
+                options.heldOut(),
+                files.trainRows(),
+                files.heldOutRows(),
+                options.training().describe(),
+                metrics.asMap(),
+                CodeVersion.current(),
+                new PredictorManifest.InputTable(
+                        table.path(),
+                        table.runIds(),
+                        Math.toIntExact(table.count()),
+                        table.codeVersions(),
+                        options.features(),
+                        table.modelFingerprint()),
+                createdAt,
+                trained.networks().stream().map(n -> n.spec()).toList());
     }
 
     /**
@@ -255,27 +266,31 @@ public final class TrainerJob {
                 rows.add(PredictorMetricsTable.COLUMNS.row(new PredictorMetricsTable.Metric(
                         options.runId(),
                         unit,
-                        u.rhoGlobal(),
-                        u.rhoLayerMean(),
-                        u.recallGlobal(),
-                        u.recallLayerMean(),
-                        u.undefined(),
-                        r.metrics().mse(),
-                        files.trainRows(),
-                        files.heldOutRows(),
-                        options.training().epochs(),
-                        r.trained().finalLoss(),
-                        r.trained().secondsPerEpoch(),
+                        new PredictorMetricsTable.Quality(
+                                u.rhoGlobal(),
+                                u.rhoLayerMean(),
+                                u.recallGlobal(),
+                                u.recallLayerMean(),
+                                u.undefined(),
+                                r.metrics().mse()),
+                        new PredictorMetricsTable.Training(
+                                files.trainRows(),
+                                files.heldOutRows(),
+                                options.training().epochs(),
+                                r.trained().finalLoss(),
+                                r.trained().secondsPerEpoch()),
                         m.kind().macsPerPrediction(m.shape(), r.predictor().hiddenWidth()),
-                        String.join(",", m.tasks()),
-                        m.shots().stream().map(String::valueOf).collect(Collectors.joining(",")),
-                        options.splitSeed(),
+                        new PredictorMetricsTable.TrainedOn(
+                                String.join(",", m.tasks()),
+                                m.shots().stream().map(String::valueOf).collect(Collectors.joining(",")),
+                                options.splitSeed()),
                         r.artifact(),
                         m.codeVersion(),
                         Timestamp.from(Instant.parse(createdAt)),
-                        table.model(),
-                        options.criterion().key(),
-                        m.kind().key())));
+                        new PredictorMetricsTable.Partition(
+                                table.model(),
+                                options.criterion().key(),
+                                m.kind().key()))));
             }
         }
         PartitionWriter.replacePartitions(

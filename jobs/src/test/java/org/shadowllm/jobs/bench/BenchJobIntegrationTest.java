@@ -36,9 +36,9 @@ import org.shadowllm.common.predictor.PredictorShape;
 import org.shadowllm.common.predictor.RandomPredictors;
 import org.shadowllm.common.tokenizer.Tokenizer;
 import org.shadowllm.common.tokenizer.TokenizerLoader;
-import org.shadowllm.jobs.JobRuns;
-import org.shadowllm.jobs.LocalSpark;
-import org.shadowllm.jobs.criteria.CriteriaTables;
+import org.shadowllm.jobs.runtime.JobRuns;
+import org.shadowllm.jobs.runtime.LocalSpark;
+import org.shadowllm.jobs.tables.CriteriaTables;
 
 /** The bench job end to end on tiny-random-opt, with a real criteria table and predictors of the model's shape. */
 class BenchJobIntegrationTest {
@@ -432,23 +432,10 @@ class BenchJobIntegrationTest {
     void aNonFiniteStaticScoreIsRefusedNamingTheUnit() {
         String dir = out.resolve("nan-criteria").toString();
         var unit = new org.shadowllm.jobs.tables.UnitImportanceTable.Unit(
-                "r",
-                "plainact",
-                1,
-                "head",
-                2,
-                4,
-                Double.NaN,
-                0.0,
-                1.0,
-                0.0,
-                Double.NaN,
-                "f",
-                "v",
-                new java.sql.Timestamp(0),
-                "m",
-                "copa",
-                0);
+                new CriteriaTables.Provenance("r", "f", "v", new java.sql.Timestamp(0)),
+                new CriteriaTables.Partition("m", "copa", 0),
+                new org.shadowllm.jobs.tables.UnitImportanceTable.UnitId("plainact", 1, "head", 2),
+                new org.shadowllm.jobs.tables.UnitImportanceTable.Scores(4, Double.NaN, 0.0, 1.0, 0.0, Double.NaN));
         org.shadowllm.jobs.tables.PartitionWriter.replacePartitions(
                 spark.createDataFrame(
                         List.of(org.shadowllm.jobs.tables.UnitImportanceTable.COLUMNS.row(unit)),

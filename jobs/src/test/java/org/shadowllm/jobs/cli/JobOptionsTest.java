@@ -22,11 +22,11 @@ import org.shadowllm.common.criteria.ImportanceCriterion;
 import org.shadowllm.common.predictor.FeaturePosition;
 import org.shadowllm.common.predictor.PredictorKind;
 import org.shadowllm.common.tasks.FewShotTask;
-import org.shadowllm.jobs.ChildJvm;
 import org.shadowllm.jobs.bench.BenchJob;
 import org.shadowllm.jobs.bench.BenchOptions;
 import org.shadowllm.jobs.criteria.CriteriaJob;
 import org.shadowllm.jobs.criteria.CriteriaJobOptions;
+import org.shadowllm.jobs.runtime.ChildJvm;
 import org.shadowllm.jobs.train.TrainerJob;
 import org.shadowllm.jobs.train.TrainerJobOptions;
 

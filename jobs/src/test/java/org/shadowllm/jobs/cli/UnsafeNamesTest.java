@@ -8,10 +8,10 @@ import java.nio.file.Path;
 import java.util.Map;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
-import org.shadowllm.jobs.ChildJvm;
-import org.shadowllm.jobs.TreeSnapshot;
 import org.shadowllm.jobs.bench.BenchJob;
 import org.shadowllm.jobs.criteria.CriteriaJob;
+import org.shadowllm.jobs.runtime.ChildJvm;
+import org.shadowllm.jobs.runtime.TreeSnapshot;
 import org.shadowllm.jobs.train.TrainerJob;
 
 /**

@@ -37,8 +37,11 @@ import org.shadowllm.common.criteria.ImportanceCriterion;
 import org.shadowllm.common.criteria.ScoredExample;
 import org.shadowllm.common.model.DecoderModel;
 import org.shadowllm.common.tokenizer.TokenizerLoader;
-import org.shadowllm.jobs.JobRuns;
-import org.shadowllm.jobs.LocalSpark;
+import org.shadowllm.jobs.runtime.CodeVersion;
+import org.shadowllm.jobs.runtime.ExecutorModels;
+import org.shadowllm.jobs.runtime.JobRuns;
+import org.shadowllm.jobs.runtime.LocalSpark;
+import org.shadowllm.jobs.tables.CriteriaTables;
 import org.shadowllm.jobs.tables.StagedCommit;
 import org.shadowllm.jobs.tasks.TaskReader;
 
@@ -105,7 +108,7 @@ class CriteriaJobIntegrationTest {
         }
         assertEquals(1, ex.select("run_id").distinct().count());
         assertEquals(
-                List.of(CriteriaTables.codeVersion()),
+                List.of(CodeVersion.current()),
                 ex.select("code_version")
                         .distinct()
                         .as(org.apache.spark.sql.Encoders.STRING())
@@ -114,7 +117,7 @@ class CriteriaJobIntegrationTest {
         Path modelDir = SharedPaths.model("tiny-random-opt");
         try (NDManager m = NDManager.newBaseManager(Device.cpu());
                 DecoderModel model = ModelCheckpoint.load(modelDir, m, Device.cpu())) {
-            var plan = CriteriaJob.plan(
+            var plan = WorkPlan.of(
                     o,
                     new TaskReader(o.data(), new Configuration()),
                     TokenizerLoader.load(modelDir, model.config().bosTokenId()),
@@ -531,7 +534,7 @@ class CriteriaJobIntegrationTest {
         TaskReader reader = new TaskReader(o.data(), new Configuration());
         Path modelDir = SharedPaths.model("tiny-random-opt");
         var config = ModelCheckpoint.readConfig(modelDir);
-        var plan = CriteriaJob.plan(o, reader, TokenizerLoader.load(modelDir, config.bosTokenId()), config);
+        var plan = WorkPlan.of(o, reader, TokenizerLoader.load(modelDir, config.bosTokenId()), config);
         for (WorkSet set : plan.sets()) {
             String split = set.task().key().equals("copa") ? "train" : "validation";
             List<String> expected = reader.read(set.task(), split).examples().subList(0, 3).stream()

@@ -8,6 +8,7 @@ import ai.djl.Device;
 import org.junit.jupiter.api.Test;
 import org.shadowllm.common.SharedPaths;
 import org.shadowllm.jobs.cli.JobNames;
+import org.shadowllm.jobs.runtime.ExecutorModels;
 
 class InputGuardsTest {
     @Test

@@ -19,8 +19,8 @@ import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.CsvSource;
-import org.shadowllm.jobs.ChildJvm;
-import org.shadowllm.jobs.TreeSnapshot;
+import org.shadowllm.jobs.runtime.ChildJvm;
+import org.shadowllm.jobs.runtime.TreeSnapshot;
 
 /**
  * The commit under real kills: a child JVM commits run {@code b} (2 files a partition) over run

@@ -17,8 +17,7 @@ import org.apache.hadoop.conf.Configuration;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
-import org.shadowllm.jobs.ChildJvm;
-import org.shadowllm.jobs.hdfs.TestHdfs;
+import org.shadowllm.jobs.runtime.ChildJvm;
 
 /**
  * Many contenders for one output, many rounds, with a pause between creating the lock file and

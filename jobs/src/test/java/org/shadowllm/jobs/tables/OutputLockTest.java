@@ -37,9 +37,13 @@ class OutputLockTest {
         Process p = new ProcessBuilder("true").start();
         p.waitFor();
         Path out = Files.createDirectories(dir.resolve("stale"));
-        OutputLock.Holder me = OutputLock.Holder.current("killed", "criteria");
-        OutputLock.Holder dead = new OutputLock.Holder(
-                "killed", "criteria", me.host(), me.bootId(), me.pidNamespace(), p.pid(), 1L, "t", "then");
+        LockHolder.ProcessIdentity me = LockHolder.ProcessIdentity.current();
+        LockHolder dead = new LockHolder(
+                "killed",
+                "criteria",
+                new LockHolder.ProcessIdentity(me.host(), me.bootId(), me.pidNamespace(), p.pid(), 1L),
+                "t",
+                "then");
         Files.writeString(out.resolve(OutputLock.NAME), dead.text());
         try (OutputLock next = acquire(out.toString(), "next")) {
             assertTrue(Files.readString(out.resolve(OutputLock.NAME)).contains("run_id=next"));
@@ -50,11 +54,20 @@ class OutputLockTest {
     /** Empty (a holder between its create and its write), partial, or another host's: held, never deleted. */
     @Test
     void aLockThatIsEmptyPartialOrAnotherHostsIsHeldAndLeftInPlace() throws Exception {
-        OutputLock.Holder me = OutputLock.Holder.current("other", "criteria");
-        OutputLock.Holder elsewhere = new OutputLock.Holder(
-                "other", "criteria", "another-host", me.bootId(), me.pidNamespace(), 1L, 1L, "t", "then");
-        OutputLock.Holder otherNamespace = new OutputLock.Holder(
-                "other", "criteria", me.host(), me.bootId(), "pid:[1]", 999_999_999L, 1L, "t", "then");
+        LockHolder me = LockHolder.current("other", "criteria");
+        LockHolder.ProcessIdentity here = me.process();
+        LockHolder elsewhere = new LockHolder(
+                "other",
+                "criteria",
+                new LockHolder.ProcessIdentity("another-host", here.bootId(), here.pidNamespace(), 1L, 1L),
+                "t",
+                "then");
+        LockHolder otherNamespace = new LockHolder(
+                "other",
+                "criteria",
+                new LockHolder.ProcessIdentity(here.host(), here.bootId(), "pid:[1]", 999_999_999L, 1L),
+                "t",
+                "then");
         String complete = me.text();
         for (String content :
                 new String[] {"", complete.substring(0, complete.length() / 2), elsewhere.text(), otherNamespace.text()

@@ -27,12 +27,10 @@ import org.shadowllm.common.checkpoint.RandomCheckpoint;
 import org.shadowllm.common.predictor.PredictorArtifacts;
 import org.shadowllm.common.predictor.PredictorKind;
 import org.shadowllm.common.predictor.UnitPredictor;
-import org.shadowllm.jobs.JobRuns;
-import org.shadowllm.jobs.LocalSpark;
 import org.shadowllm.jobs.bench.BenchJob;
 import org.shadowllm.jobs.bench.BenchOptions;
-import org.shadowllm.jobs.criteria.CriteriaJob;
-import org.shadowllm.jobs.criteria.CriteriaJobOptions;
+import org.shadowllm.jobs.runtime.JobRuns;
+import org.shadowllm.jobs.runtime.LocalSpark;
 import org.shadowllm.trainer.data.ExampleSplit;
 import org.shadowllm.trainer.data.ImportanceRecord;
 import org.shadowllm.trainer.eval.PredictorEvaluator;
@@ -317,16 +315,10 @@ class TrainerJobIntegrationTest {
         RandomCheckpoint.write(other, ModelCheckpoint.readConfig(original), 99);
         String mixed = out.resolve("mixed").toString();
         String[] common = {"--output", mixed, "--shots", "0", "--examples", "4", "--criteria", "plainact"};
-        new CriteriaJob(
-                        spark,
-                        CriteriaJobOptions.parse(JobRuns.concat(
-                                common, "--model", original.toString(), "--tasks", "copa", "--run-id", "first")))
-                .run();
-        new CriteriaJob(
-                        spark,
-                        CriteriaJobOptions.parse(JobRuns.concat(
-                                common, "--model", other.toString(), "--tasks", "piqa", "--run-id", "second")))
-                .run();
+        JobRuns.criteria(
+                spark, JobRuns.concat(common, "--model", original.toString(), "--tasks", "copa", "--run-id", "first"));
+        JobRuns.criteria(
+                spark, JobRuns.concat(common, "--model", other.toString(), "--tasks", "piqa", "--run-id", "second"));
         IllegalArgumentException e = assertThrows(
                 IllegalArgumentException.class,
                 () -> new TrainerJob(spark, options(out.resolve("mixed-train").toString(), "--input", mixed)).run());

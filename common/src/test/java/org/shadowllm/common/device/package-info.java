@@ -1,0 +1,2 @@
+/** Tests of choosing the device from the --device option and Spark's GPU addresses. */
+package org.shadowllm.common.device;
