@@ -9,6 +9,7 @@ import org.shadowllm.bench.method.SparsityMethod;
 import org.shadowllm.bench.report.BenchResult;
 import org.shadowllm.bench.report.Measure;
 import org.shadowllm.bench.report.Metric;
+import org.shadowllm.bench.report.PairedItems;
 import org.shadowllm.common.tasks.FewShotTask;
 import org.shadowllm.common.tasks.TaskExample;
 
@@ -16,7 +17,7 @@ import org.shadowllm.common.tasks.TaskExample;
 final class AccuracyMeasure {
     private AccuracyMeasure() {}
 
-    static List<BenchResult> spread(BenchRun run, ShardedMeasures shards) {
+    static List<BenchResult> spread(BenchRun run, ShardedMeasures shards, PairedItems items) {
         List<ShardedMeasures.Measurement> measurements = new ArrayList<>();
         for (int i = 0; i < run.methods().size(); i++) {
             for (Map.Entry<FewShotTask, List<TaskExample>> t :
@@ -32,6 +33,7 @@ final class AccuracyMeasure {
             ZeroShotEval.Result r = ZeroShotEval.Result.combine(outcomes.get(k).stream()
                     .map(SpreadMeasures.Outcome::accuracy)
                     .toList());
+            items.add(m, Metric.ACC, r);
             rows.add(row(m, Metric.ACC, r, r.acc()));
             if (!Double.isNaN(r.accNorm())) {
                 rows.add(row(m, Metric.ACC_NORM, r, r.accNorm()));

@@ -8,6 +8,7 @@ import org.shadowllm.bench.method.Method;
 import org.shadowllm.bench.method.MethodGrid;
 import org.shadowllm.bench.method.MethodSpec;
 import org.shadowllm.bench.report.Measure;
+import org.shadowllm.bench.report.PairSpec;
 import org.shadowllm.bench.sparse.SparsityBudget;
 import org.shadowllm.common.SharedPaths;
 import org.shadowllm.common.criteria.ImportanceCriterion;
@@ -147,6 +148,16 @@ public final class BenchArgs {
     int replanEvery;
 
     @Option(
+            names = "--compare",
+            paramLabel = "LIST",
+            split = ",",
+            description = "pairs A:B of methods to compare item by item on the same windows and examples, each "
+                    + "configuration of A against B's at the same sparsity and budget (dense: any), written to "
+                    + "bench_comparisons with a paired interval and a verdict; none: no comparison (default: "
+                    + "every sparse method against dense, every other method against static, shadowllm:dejavu)")
+    List<String> compare;
+
+    @Option(
             names = "--engine",
             paramLabel = "F",
             defaultValue = "fp32",
@@ -268,6 +279,7 @@ public final class BenchArgs {
                 examples,
                 shard,
                 new BenchOptions.Latency(latencyPrompt, latencyGenerate, latencyWarmup, latencyRepeats),
+                comparisons(),
                 engineWeights(),
                 seed,
                 run.run());
@@ -288,6 +300,17 @@ public final class BenchArgs {
             }
         }
         return out;
+    }
+
+    /** {@code --compare}'s pairs; the defaults when it is absent, none for {@code none}. */
+    private List<PairSpec> comparisons() {
+        if (compare == null) {
+            return PairSpec.defaults();
+        }
+        if (compare.size() == 1 && compare.get(0).trim().equalsIgnoreCase("none")) {
+            return List.of();
+        }
+        return compare.stream().map(PairSpec::parse).toList();
     }
 
     /** The engine's weight format; null when {@code --engine off}. */

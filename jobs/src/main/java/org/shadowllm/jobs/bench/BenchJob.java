@@ -17,7 +17,9 @@ import org.shadowllm.bench.method.PredictorSet;
 import org.shadowllm.bench.method.SparsityMethod;
 import org.shadowllm.bench.report.Allocation;
 import org.shadowllm.bench.report.BenchResult;
+import org.shadowllm.bench.report.Comparison;
 import org.shadowllm.bench.report.Measure;
+import org.shadowllm.bench.report.PairedItems;
 import org.shadowllm.common.device.DeviceSpec;
 import org.shadowllm.common.model.DecoderModel;
 import org.shadowllm.jobs.cli.JobLauncher;
@@ -42,10 +44,19 @@ public final class BenchJob {
             "bench",
             List.of(
                     new StagedCommit.Unit(BenchOutput.RESULTS, 2),
+                    new StagedCommit.Unit(BenchOutput.SCORES, 2),
+                    new StagedCommit.Unit(BenchOutput.COMPARISONS, 2),
                     new StagedCommit.Unit(BenchOutput.REPORT, 0),
                     new StagedCommit.Unit(BenchOutput.SUMMARY, 0)));
 
-    public record Summary(String runId, String model, List<BenchResult> results, String output, String text) {}
+    /** What a run measured and compared, where it wrote it, and the summary it printed. */
+    public record Summary(
+            String runId,
+            String model,
+            List<BenchResult> results,
+            List<Comparison> comparisons,
+            String output,
+            String text) {}
 
     private final SparkSession spark;
     private final BenchOptions options;
@@ -91,6 +102,7 @@ public final class BenchJob {
         Device device = DeviceSpec.parse(options.device()).resolve();
         long start = System.nanoTime();
         List<BenchResult> results;
+        PairedItems items = new PairedItems();
         try (NDManager root = NDManager.newBaseManager(device);
                 PredictorSet predictors = BenchPredictors.open(
                         root, options, model.target(), hadoop, new PredictorSet.Provenance(tableRunIds, Map.of()))) {
@@ -104,15 +116,17 @@ public final class BenchJob {
                     methods.size(),
                     options.measures());
             BenchRun run = new BenchRun(options, model, inputs, statics, methods, SpreadMeasures.sparse(djl), root);
-            results = measures(run, device, new PredictorSet.Provenance(null, predictors.fingerprints()));
+            results = measures(run, device, new PredictorSet.Provenance(null, predictors.fingerprints()), items);
         }
         double seconds = (System.nanoTime() - start) / 1e9;
         String out = options.output().replaceAll("/+$", "");
         BenchSummary summary = BenchSummary.of(model.name(), results, seconds, out);
+        List<Comparison> comparisons = items.compare(options.compare(), options.seed());
+        LOG.info("{} paired comparisons", comparisons.size());
         new BenchOutput(spark, options, model)
                 .write(
                         StagedCommit.stagingOf(out, options.runId()),
-                        results,
+                        new BenchOutput.Measured(results, items.rows(), comparisons),
                         summary,
                         new BenchOutput.Setup(
                                 device.toString(),
@@ -126,11 +140,11 @@ public final class BenchJob {
         }
         COMMIT.commit(lock);
         LOG.info("report: {}/{}", out, BenchOutput.REPORT);
-        return new Summary(options.runId(), model.name(), results, out, summary.text());
+        return new Summary(options.runId(), model.name(), results, comparisons, out, summary.text());
     }
 
     /** Every measure asked for, in report order, each with a progress line as it starts and ends. */
-    private List<BenchResult> measures(BenchRun run, Device device, PredictorSet.Provenance chosen) {
+    private List<BenchResult> measures(BenchRun run, Device device, PredictorSet.Provenance chosen, PairedItems items) {
         List<BenchResult> results = new ArrayList<>();
         for (SparsityMethod m : run.methods()) {
             results.addAll(Allocation.of(m, run.model().config()));
@@ -140,14 +154,14 @@ public final class BenchJob {
                 SpreadMeasures.of(run, spark.sparkContext().hadoopConfiguration(), chosen),
                 options.shard(),
                 run.model().name());
-        measure(results, Measure.PERPLEXITY, () -> PerplexityMeasure.spread(run, shards));
-        measure(results, Measure.PERPLEXITY_PAPER, () -> PerplexityMeasure.paper(run));
-        measure(results, Measure.ACCURACY, () -> AccuracyMeasure.spread(run, shards));
+        measure(results, Measure.PERPLEXITY, () -> PerplexityMeasure.spread(run, shards, items));
+        measure(results, Measure.PERPLEXITY_PAPER, () -> PerplexityMeasure.paper(run, items));
+        measure(results, Measure.ACCURACY, () -> AccuracyMeasure.spread(run, shards, items));
         if (options.measures().stream().anyMatch(Measure::decodes)) {
             try (WorkerPool pool = WorkerPool.perCore()) {
                 DecodeEngine engine = engineFor(run, device, pool);
-                measure(results, Measure.DECODE_PERPLEXITY, () -> DecodeMeasures.perplexity(run, engine));
-                measure(results, Measure.DECODE_ACCURACY, () -> DecodeMeasures.accuracy(run, engine));
+                measure(results, Measure.DECODE_PERPLEXITY, () -> DecodeMeasures.perplexity(run, engine, items));
+                measure(results, Measure.DECODE_ACCURACY, () -> DecodeMeasures.accuracy(run, engine, items));
                 measure(results, Measure.LATENCY, () -> LatencyMeasure.run(run, engine));
             }
         }

@@ -9,6 +9,7 @@ import org.shadowllm.bench.eval.PerplexityEval;
 import org.shadowllm.bench.method.Method;
 import org.shadowllm.bench.method.MethodGrid;
 import org.shadowllm.bench.report.Measure;
+import org.shadowllm.bench.report.PairSpec;
 import org.shadowllm.common.criteria.ImportanceCriterion;
 import org.shadowllm.common.tasks.FewShotTask;
 import org.shadowllm.jobs.cli.JobCommandLine;
@@ -21,6 +22,7 @@ import org.shadowllm.jobs.cli.JobRun;
  *
  * @param grid the method configurations to compare ({@code --methods}, {@code --sparsities}, {@code --budget},
  *     {@code --prune}, the floors, {@code --shadowllm-kind}, {@code --replan-every}, the random mask's seed)
+ * @param compare the pairs of methods compared item by item
  * @param engineWeights the decode engine's weight format; null: no engine ({@code --engine off})
  */
 public record BenchOptions(
@@ -37,6 +39,7 @@ public record BenchOptions(
         int examplesPerTask,
         int shard,
         Latency latency,
+        List<PairSpec> compare,
         WeightFormat engineWeights,
         long seed,
         JobRun run)
@@ -79,6 +82,7 @@ public record BenchOptions(
         java.util.Objects.requireNonNull(run, "run");
         java.util.Objects.requireNonNull(grid, "grid");
         measures = Set.copyOf(measures);
+        compare = List.copyOf(compare);
         tasks = List.copyOf(tasks);
         if (measures.isEmpty() || tasks.isEmpty()) {
             throw new IllegalArgumentException("--measures and --tasks must not be empty");

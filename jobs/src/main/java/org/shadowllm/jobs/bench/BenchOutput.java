@@ -4,20 +4,25 @@ import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.sql.Timestamp;
 import java.time.Instant;
-import java.util.ArrayList;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import org.apache.hadoop.conf.Configuration;
 import org.apache.spark.sql.Row;
 import org.apache.spark.sql.SparkSession;
+import org.apache.spark.sql.types.StructType;
 import org.shadowllm.bench.report.BenchResult;
+import org.shadowllm.bench.report.Comparison;
 import org.shadowllm.bench.report.HtmlReport;
 import org.shadowllm.bench.report.Measure;
+import org.shadowllm.bench.report.PairedItems;
 import org.shadowllm.bench.sparse.SparsityBudget;
 import org.shadowllm.common.criteria.ImportanceCriterion;
 import org.shadowllm.jobs.runtime.CodeVersion;
+import org.shadowllm.jobs.tables.BenchComparisonsTable;
 import org.shadowllm.jobs.tables.BenchResultsTable;
+import org.shadowllm.jobs.tables.BenchRunStamp;
+import org.shadowllm.jobs.tables.BenchScoresTable;
 import org.shadowllm.jobs.tables.LocalCopy;
 import org.shadowllm.jobs.tables.PartitionWriter;
 
@@ -29,6 +34,11 @@ final class BenchOutput {
     static final String RESULTS = "bench_results";
     static final String REPORT = "report.html";
     static final String SUMMARY = "summary.txt";
+    static final String SCORES = BenchScoresTable.NAME;
+    static final String COMPARISONS = BenchComparisonsTable.NAME;
+
+    /** What a run measured: its results, the items behind them, and the comparisons made from those. */
+    record Measured(List<BenchResult> results, List<PairedItems.Row> scores, List<Comparison> comparisons) {}
 
     private final SparkSession spark;
     private final BenchOptions options;
@@ -49,26 +59,43 @@ final class BenchOutput {
      */
     record Setup(String device, String decodeOn, int articles) {}
 
-    void write(String staging, List<BenchResult> results, BenchSummary summary, Setup setup) {
-        writeResults(results, staging + "/" + RESULTS);
+    void write(String staging, Measured measured, BenchSummary summary, Setup setup) {
+        List<BenchResult> results = measured.results();
+        BenchRunStamp stamp =
+                new BenchRunStamp(CodeVersion.current(), Timestamp.from(Instant.now()), model.name(), options.runId());
+        write(
+                results.stream()
+                        .map(r -> BenchResultsTable.COLUMNS.row(
+                                new BenchResultsTable.Result(r, predictorArtifact(r), stamp)))
+                        .toList(),
+                BenchResultsTable.schema(),
+                staging + "/" + RESULTS);
+        write(
+                measured.scores().stream()
+                        .map(s -> BenchScoresTable.COLUMNS.row(new BenchScoresTable.Score(s, stamp)))
+                        .toList(),
+                BenchScoresTable.schema(),
+                staging + "/" + SCORES);
+        write(
+                measured.comparisons().stream()
+                        .map(c -> BenchComparisonsTable.COLUMNS.row(new BenchComparisonsTable.Row(c, stamp)))
+                        .toList(),
+                BenchComparisonsTable.schema(),
+                staging + "/" + COMPARISONS);
         Configuration conf = spark.sparkContext().hadoopConfiguration();
         String title = "shadowllm-spark benchmark " + options.runId();
         Map<String, String> about = about(summary.seconds(), setup);
-        LocalCopy.write(conf, staging + "/" + REPORT, html -> HtmlReport.write(html, title, about, results));
+        LocalCopy.write(
+                conf,
+                staging + "/" + REPORT,
+                html -> HtmlReport.write(html, title, about, results, measured.comparisons()));
         LocalCopy.write(
                 conf, staging + "/" + SUMMARY, file -> Files.writeString(file, summary.text(), StandardCharsets.UTF_8));
     }
 
-    private void writeResults(List<BenchResult> results, String path) {
-        Timestamp now = Timestamp.from(Instant.now());
-        String code = CodeVersion.current();
-        List<Row> rows = new ArrayList<>();
-        for (BenchResult r : results) {
-            rows.add(BenchResultsTable.COLUMNS.row(
-                    new BenchResultsTable.Result(r, predictorArtifact(r), code, now, model.name(), options.runId())));
-        }
-        PartitionWriter.replacePartitions(
-                spark.createDataFrame(rows, BenchResultsTable.schema()).coalesce(1), path, "model", "run_id");
+    /** One partition of a bench table: the rows of this model and run, in one file. */
+    private void write(List<Row> rows, StructType schema, String path) {
+        PartitionWriter.replacePartitions(spark.createDataFrame(rows, schema).coalesce(1), path, "model", "run_id");
     }
 
     /** The artifact a predicted method's row was measured with; null for methods without a predictor. */

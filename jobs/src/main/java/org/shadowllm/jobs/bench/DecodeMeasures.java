@@ -10,6 +10,7 @@ import org.shadowllm.bench.method.SparsityMethod;
 import org.shadowllm.bench.report.BenchResult;
 import org.shadowllm.bench.report.Measure;
 import org.shadowllm.bench.report.Metric;
+import org.shadowllm.bench.report.PairedItems;
 import org.shadowllm.common.tasks.FewShotTask;
 import org.shadowllm.common.tasks.TaskExample;
 import org.slf4j.Logger;
@@ -24,20 +25,21 @@ final class DecodeMeasures {
 
     private DecodeMeasures() {}
 
-    static List<BenchResult> perplexity(BenchRun run, DecodeEngine engine) {
+    static List<BenchResult> perplexity(BenchRun run, DecodeEngine engine, PairedItems items) {
         requireEngine(engine, Measure.DECODE_PERPLEXITY);
         List<BenchResult> rows = new ArrayList<>();
         for (SparsityMethod m : run.methods()) {
             PerplexityEval.Result r = run.options()
                     .perplexityEval()
                     .runDecoding(engine, run.sparse(), m, run.inputs().text(), LOG::debug);
+            items.add(m, Metric.DECODE_PERPLEXITY, r);
             rows.add(BenchResult.of(m, Metric.DECODE_PERPLEXITY, "wikitext-2", r.scoredTokens(), r.interval()));
             LOG.info("decode-perplexity {}: {}", m.label(), String.format("%.3f", r.perplexity()));
         }
         return rows;
     }
 
-    static List<BenchResult> accuracy(BenchRun run, DecodeEngine engine) {
+    static List<BenchResult> accuracy(BenchRun run, DecodeEngine engine, PairedItems items) {
         requireEngine(engine, Measure.DECODE_ACCURACY);
         List<BenchResult> rows = new ArrayList<>();
         for (SparsityMethod m : run.methods()) {
@@ -51,6 +53,7 @@ final class DecodeMeasures {
                         t.getValue(),
                         run.model().tokenizer(),
                         LOG::debug);
+                items.add(m, Metric.DECODE_ACC, r);
                 rows.add(AccuracyMeasure.row(m, Metric.DECODE_ACC, r, r.acc()));
             }
             LOG.info(

@@ -7,6 +7,7 @@ import org.shadowllm.bench.method.SparsityMethod;
 import org.shadowllm.bench.report.BenchResult;
 import org.shadowllm.bench.report.Measure;
 import org.shadowllm.bench.report.Metric;
+import org.shadowllm.bench.report.PairedItems;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -21,7 +22,7 @@ final class PerplexityMeasure {
     private PerplexityMeasure() {}
 
     /** Each method's perplexity over the run's windows, the windows spread in shards. */
-    static List<BenchResult> spread(BenchRun run, ShardedMeasures shards) {
+    static List<BenchResult> spread(BenchRun run, ShardedMeasures shards, PairedItems items) {
         PerplexityEval eval = run.options().perplexityEval();
         int windows = eval.windowCount(run.model().config(), run.inputs().text());
         List<ShardedMeasures.Measurement> measurements = new ArrayList<>();
@@ -34,6 +35,7 @@ final class PerplexityMeasure {
             PerplexityEval.Result r = eval.combine(outcomes.get(i).stream()
                     .map(SpreadMeasures.Outcome::windows)
                     .toList());
+            items.add(run.methods().get(i), Metric.PERPLEXITY, r);
             rows.add(new BenchResult(
                     BenchResult.Series.of(run.methods().get(i)),
                     new BenchResult.Achieved(r.headSparsity(), r.neuronSparsity()),
@@ -46,12 +48,13 @@ final class PerplexityMeasure {
     }
 
     /** Each method's word- and token-level perplexity under the paper's protocol, on the driver. */
-    static List<BenchResult> paper(BenchRun run) {
+    static List<BenchResult> paper(BenchRun run, PairedItems items) {
         PerplexityEval eval = run.options().perplexityEval();
         List<BenchResult> rows = new ArrayList<>();
         for (SparsityMethod m : run.methods()) {
             PerplexityEval.PaperResult r =
                     eval.runPaper(run.root(), run.sparse(), m, run.inputs().documents(), LOG::debug);
+            items.add(m, r);
             BenchResult.Series series = BenchResult.Series.of(m);
             var achieved = new BenchResult.Achieved(r.headSparsity(), r.neuronSparsity());
             rows.add(new BenchResult(series, achieved, Metric.PERPLEXITY_PAPER, TASK, r.words(), r.wordPerplexity()));

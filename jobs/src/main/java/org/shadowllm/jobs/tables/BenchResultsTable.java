@@ -1,6 +1,5 @@
 package org.shadowllm.jobs.tables;
 
-import java.sql.Timestamp;
 import org.apache.spark.sql.types.DataTypes;
 import org.apache.spark.sql.types.StructType;
 import org.shadowllm.bench.report.BenchResult;
@@ -14,15 +13,11 @@ public final class BenchResultsTable {
 
     private BenchResultsTable() {}
 
-    public record Result(
-            BenchResult result,
-            String predictorArtifact,
-            String codeVersion,
-            Timestamp createdAt,
-            String model,
-            String runId) {}
+    /** @param predictorArtifact the predictor a predicted method ran; null for the others */
+    public record Result(BenchResult result, String predictorArtifact, BenchRunStamp stamp)
+            implements BenchRunStamp.Stamped {}
 
-    public static final TableColumns<Result> COLUMNS = new TableColumns<Result>()
+    public static final TableColumns<Result> COLUMNS = BenchRunStamp.addTo(new TableColumns<Result>()
             .add("method", DataTypes.StringType, false, r -> r.result().method())
             .add("budget", DataTypes.StringType, false, r -> r.result().budget())
             .add("sparsity", DataTypes.DoubleType, false, r -> r.result().sparsity())
@@ -58,11 +53,7 @@ public final class BenchResultsTable {
                     true,
                     r -> TableColumns.nullIfNaN(r.result().ciHigh()))
             .add("criterion", DataTypes.StringType, false, r -> r.result().criterion())
-            .add("predictor_artifact", DataTypes.StringType, true, Result::predictorArtifact)
-            .add("code_version", DataTypes.StringType, false, Result::codeVersion)
-            .add("created_at", DataTypes.TimestampType, false, Result::createdAt)
-            .add("model", DataTypes.StringType, false, Result::model)
-            .add("run_id", DataTypes.StringType, false, Result::runId);
+            .add("predictor_artifact", DataTypes.StringType, true, Result::predictorArtifact));
 
     public static StructType schema() {
         return COLUMNS.schema();

@@ -64,8 +64,10 @@ class ReadmeSqlTest {
                     "--output", bench,
                     "--methods", "dense,static,random",
                     "--sparsities", "0.5",
-                    "--measures", "perplexity,latency",
-                    "--ppl-windows", "1",
+                    "--measures", "perplexity,accuracy,latency",
+                    "--tasks", "rte,hellaswag",
+                    "--examples", "6",
+                    "--ppl-windows", "4",
                     "--ppl-window", "48",
                     "--ppl-prefix", "16",
                     "--latency-prompt", "8",
@@ -108,7 +110,9 @@ class ReadmeSqlTest {
         String[][] views = {
             {CriteriaTables.UNITS, criteria + "/" + CriteriaTables.UNITS},
             {CriteriaTables.EXAMPLES, criteria + "/" + CriteriaTables.EXAMPLES},
-            {BenchJob.RESULTS, bench + "/" + BenchJob.RESULTS}
+            {BenchJob.RESULTS, bench + "/" + BenchJob.RESULTS},
+            {BenchScoresTable.NAME, bench + "/" + BenchScoresTable.NAME},
+            {BenchComparisonsTable.NAME, bench + "/" + BenchComparisonsTable.NAME}
         };
         for (String[] v : views) {
             spark.read().parquet(v[1]).createOrReplaceTempView(v[0]);
@@ -160,6 +164,57 @@ class ReadmeSqlTest {
                 assertSameRows(q, normalize(fromSpark, ordered), normalize(fromDuck, ordered));
             }
             manifestReadsTheSame(st);
+        }
+    }
+
+    /**
+     * The scores table sums to the results table: each configuration's perplexity is exp(Σ nll / Σ tokens)
+     * over its windows, each accuracy the mean of its examples' flags; and the README's pairing query gives
+     * bench_comparisons' ratios and McNemar's discordant counts.
+     */
+    @Test
+    void theScoresSumToTheResultsAndThePairingQueryGivesTheComparisons() throws Exception {
+        spark.read().parquet(bench + "/" + BenchJob.RESULTS).createOrReplaceTempView("r");
+        spark.read().parquet(bench + "/" + BenchScoresTable.NAME).createOrReplaceTempView("s");
+        spark.read().parquet(bench + "/" + BenchComparisonsTable.NAME).createOrReplaceTempView("c");
+        List<Row> sums = spark.sql("SELECT r.method, r.measure, r.task, r.value, "
+                        + "CASE WHEN r.measure = 'perplexity' THEN EXP(SUM(s.nll) / SUM(s.units)) "
+                        + "WHEN r.measure = 'acc' THEN AVG(CAST(s.correct AS DOUBLE)) "
+                        + "ELSE AVG(CAST(s.correct_norm AS DOUBLE)) END AS summed, COUNT(*) AS items, r.count "
+                        + "FROM r JOIN s ON s.method = r.method AND s.budget = r.budget AND s.sparsity = r.sparsity "
+                        + "AND s.task = r.task AND s.measure = CASE WHEN r.measure = 'acc_norm' THEN 'acc' "
+                        + "ELSE r.measure END "
+                        + "WHERE r.measure IN ('perplexity', 'acc', 'acc_norm') "
+                        + "GROUP BY r.method, r.budget, r.sparsity, r.measure, r.task, r.value, r.count")
+                .collectAsList();
+        assertEquals(3 + 3 * 3, sums.size(), "perplexity and rte acc, hellaswag acc and acc_norm of 3 methods");
+        for (Row r : sums) {
+            assertEquals(r.getDouble(3), r.getDouble(4), 1e-12 * r.getDouble(3), r.toString());
+            if (r.getString(1).equals("perplexity")) {
+                assertEquals(4L, r.getLong(5), r.toString());
+            } else {
+                assertEquals(r.getLong(6), r.getLong(5), r.toString());
+            }
+        }
+        String pairing = readmeQueries().stream()
+                .filter(q -> q.contains("bench_scores"))
+                .findFirst()
+                .orElseThrow();
+        spark.read().parquet(bench + "/" + BenchScoresTable.NAME).createOrReplaceTempView(BenchScoresTable.NAME);
+        spark.sql(pairing).createOrReplaceTempView("q");
+        List<Row> matched = spark.sql("SELECT q.measure, q.task, q.items, c.items, q.ppl_ratio, c.value, "
+                        + "q.a_only, c.a_only, q.b_only, c.b_only FROM q JOIN c ON c.a_method = 'random' "
+                        + "AND c.b_method = 'dense' AND c.measure = q.measure AND c.task = q.task")
+                .collectAsList();
+        assertEquals(3, matched.size(), "perplexity, rte acc and hellaswag acc: " + matched);
+        for (Row r : matched) {
+            assertEquals(r.getLong(2), ((Number) r.get(3)).longValue(), r.toString());
+            if (r.getString(0).equals("perplexity")) {
+                assertEquals(r.getDouble(5), r.getDouble(4), 1e-12 * r.getDouble(5), r.toString());
+            } else {
+                assertEquals(((Number) r.get(7)).longValue(), r.getLong(6), r.toString());
+                assertEquals(((Number) r.get(9)).longValue(), r.getLong(8), r.toString());
+            }
         }
     }
 

@@ -10,7 +10,9 @@ import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
+import org.shadowllm.bench.eval.PairedComparison;
 import org.shadowllm.bench.report.BenchResult;
+import org.shadowllm.bench.report.Comparison;
 import org.shadowllm.bench.report.Metric;
 import org.shadowllm.common.SharedPaths;
 import org.shadowllm.jobs.bench.BenchJob;
@@ -100,6 +102,8 @@ class TrainedModelQualityTest {
                     "perplexity",
                     "--ppl-windows",
                     "16",
+                    "--compare",
+                    "shadowllm:random",
                     "--run-id",
                     "quality"
                 }))
@@ -111,6 +115,19 @@ class TrainedModelQualityTest {
                 "quality: perplexity at 50%%, dense %.1f, shadowllm %.1f, random %.1f%n", dense, shadow, random);
         assertTrue(dense < shadow, "pruning half the units cannot help: dense " + dense + ", shadowllm " + shadow);
         assertTrue(shadow < random, "ShadowLLM's masks lose more than a random mask: " + shadow + " vs " + random);
+        // the verdict: on the same windows, ShadowLLM's perplexity over random's, with its paired interval
+        List<Comparison> paired = bench.comparisons().stream()
+                .filter(c -> c.metric() == Metric.PERPLEXITY)
+                .toList();
+        assertEquals(1, paired.size(), paired.toString());
+        Comparison c = paired.get(0);
+        System.out.printf(
+                "quality: shadowllm / random perplexity %.3f, paired 95%% interval %.3f-%.3f over %d windows%n",
+                c.value(), c.low(), c.high(), c.items());
+        assertEquals(16, c.items());
+        assertEquals(shadow / random, c.value(), 1e-9 * c.value());
+        assertTrue(c.high() < 1, "ShadowLLM is not better than random by the paired interval: " + c);
+        assertEquals(PairedComparison.Verdict.BETTER, c.verdict());
     }
 
     private static double perplexity(List<BenchResult> results, String method) {
