@@ -3,6 +3,7 @@ package org.shadowllm.bench.report;
 import org.shadowllm.bench.eval.Bootstrap;
 import org.shadowllm.bench.method.Method;
 import org.shadowllm.bench.method.SparsityMethod;
+import org.shadowllm.bench.sparse.SparsityBudget;
 
 /**
  * One measured value: of which method configuration, what was measured on which task, over how many
@@ -28,17 +29,26 @@ public record BenchResult(
      * @param kind      the method
      * @param method    its label: the method's key, with how often it re-plans where it does
      * @param criterion the criterion behind the method's scores; empty for dense and random
-     * @param sparsity  the requested sparsity (0 for dense)
+     * @param budget    its sparsity budget (dense: sparsity 0)
      */
-    public record Series(Method kind, String method, String criterion, String budget, double sparsity)
+    public record Series(Method kind, String method, String criterion, SparsityBudget budget)
             implements java.io.Serializable {
         public static Series of(SparsityMethod m) {
             return new Series(
                     m.method(),
                     m.label(),
                     m.criterion() == null ? "" : m.criterion().key(),
-                    m.budget().describe(),
-                    m.budget().sparsity());
+                    m.budget());
+        }
+
+        /** The requested sparsity (0 for dense). */
+        public double sparsity() {
+            return budget.sparsity();
+        }
+
+        /** How the budget is written in tables: its scope, and which units it prunes unless both. */
+        public String budgetLabel() {
+            return budget.describe();
         }
 
         /** Its line in a chart or summary: method, criterion and budget (dense has neither). */
@@ -46,7 +56,7 @@ public record BenchResult(
             if (kind == Method.DENSE) {
                 return method;
             }
-            return method + (criterion.isEmpty() ? "" : " " + criterion) + ", " + budget;
+            return method + (criterion.isEmpty() ? "" : " " + criterion) + ", " + budgetLabel();
         }
     }
 
@@ -76,7 +86,7 @@ public record BenchResult(
     }
 
     public String budget() {
-        return series.budget();
+        return series.budgetLabel();
     }
 
     public double sparsity() {

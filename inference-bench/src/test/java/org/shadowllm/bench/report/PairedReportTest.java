@@ -22,11 +22,15 @@ import org.shadowllm.common.tasks.FewShotTask;
 
 /** Comparisons as rows, and the report's section of paired verdicts. */
 class PairedReportTest {
-    private static final BenchResult.Series DENSE = new BenchResult.Series(Method.DENSE, "dense", "", "per-layer", 0);
+    private static org.shadowllm.bench.sparse.SparsityBudget budget(double sparsity) {
+        return new org.shadowllm.bench.sparse.SparsityBudget(
+                sparsity, org.shadowllm.bench.sparse.SparsityBudget.Scope.PER_LAYER, 1, 1);
+    }
+
+    private static final BenchResult.Series DENSE = new BenchResult.Series(Method.DENSE, "dense", "", budget(0));
     private static final BenchResult.Series STATIC =
-            new BenchResult.Series(Method.STATIC, "static", "plainact", "per-layer", 0.5);
-    private static final BenchResult.Series RANDOM =
-            new BenchResult.Series(Method.RANDOM, "random", "", "per-layer", 0.5);
+            new BenchResult.Series(Method.STATIC, "static", "plainact", budget(0.5));
+    private static final BenchResult.Series RANDOM = new BenchResult.Series(Method.RANDOM, "random", "", budget(0.5));
 
     private static List<TextScore> windows(double perToken, double spread) {
         List<TextScore> out = new ArrayList<>();

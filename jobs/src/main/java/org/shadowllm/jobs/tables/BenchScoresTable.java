@@ -20,7 +20,7 @@ public final class BenchScoresTable {
     public static final TableColumns<Score> COLUMNS = BenchRunStamp.addTo(new TableColumns<Score>()
             .add("method", DataTypes.StringType, false, s -> s.row().series().method())
             .add("criterion", DataTypes.StringType, false, s -> s.row().series().criterion())
-            .add("budget", DataTypes.StringType, false, s -> s.row().series().budget())
+            .add("budget", DataTypes.StringType, false, s -> s.row().series().budgetLabel())
             .add("sparsity", DataTypes.DoubleType, false, s -> s.row().series().sparsity())
             .add("measure", DataTypes.StringType, false, s -> s.row().metric().key())
             .add("task", DataTypes.StringType, false, s -> s.row().item().task())
