@@ -18,6 +18,7 @@ import org.apache.spark.util.LongAccumulator;
 import org.shadowllm.common.SharedPaths;
 import org.shadowllm.common.checkpoint.ModelCheckpoint;
 import org.shadowllm.common.checkpoint.ModelFingerprint;
+import org.shadowllm.common.criteria.ImportanceCriterion;
 import org.shadowllm.common.model.DecoderConfig;
 import org.shadowllm.common.tokenizer.Tokenizer;
 import org.shadowllm.common.tokenizer.TokenizerLoader;
@@ -117,16 +118,18 @@ public final class CriteriaJob {
         reportMalformed(malformed);
         long total = sets.stream().mapToLong(s -> s.items().size()).sum();
         requireMemory(config, sets);
-        LOG.info("criteria {}: {} sets, {} examples, criteria {}", modelName, sets.size(), total, options.criteria());
+        LOG.info(
+                "criteria {}: {} sets, {} examples, criteria {}",
+                modelName,
+                sets.size(),
+                total,
+                options.criteria().stream().map(ImportanceCriterion::key).toList());
 
         String description = "criteria " + modelName + ": " + sets.size() + " task/shot sets, " + total + " examples";
         jsc.setJobDescription(description);
         LongAccumulator progress = jsc.sc().longAccumulator("examples scored");
         Timestamp createdAt = Timestamp.from(Instant.now());
-        List<WorkChunk> chunks = new ArrayList<>();
-        for (WorkSet set : sets) {
-            chunks.addAll(set.chunks(options.chunk()));
-        }
+        List<WorkChunk> chunks = chunks(sets);
         ChunkProcessor processor =
                 new ChunkProcessor(options, modelName, fingerprint, codeVersion, createdAt, progress);
         JavaRDD<ChunkProcessor.Output> outputs = jsc.parallelize(chunks, Math.max(1, chunks.size()))
@@ -136,9 +139,7 @@ public final class CriteriaJob {
         try {
             String staging = StagedCommit.stagingOf(options.output(), options.runId());
             Map<String, Double> setSeconds = writeTables(outputs, chunks, processor, staging, description);
-            long unitRows = chunks.isEmpty()
-                    ? 0
-                    : spark.read().parquet(staging + "/" + CriteriaTables.UNITS).count();
+            long unitRows = unitRows(staging, chunks);
             double seconds = (System.nanoTime() - start) / 1e9;
             RunManifest.write(
                     jsc.hadoopConfiguration(),
@@ -172,6 +173,22 @@ public final class CriteriaJob {
             // fails there, logging "could not be removed" and a RejectedExecutionException per block
             outputs.unpersist(true);
         }
+    }
+
+    /** Each set's examples in chunks of at most {@code --chunk}, one Spark task each. */
+    private List<WorkChunk> chunks(List<WorkSet> sets) {
+        List<WorkChunk> chunks = new ArrayList<>();
+        for (WorkSet set : sets) {
+            chunks.addAll(set.chunks(options.chunk()));
+        }
+        return chunks;
+    }
+
+    /** The staged unit table's rows (none when no chunk ran, so none was written). */
+    private long unitRows(String staging, List<WorkChunk> chunks) {
+        return chunks.isEmpty()
+                ? 0
+                : spark.read().parquet(staging + "/" + CriteriaTables.UNITS).count();
     }
 
     /**

@@ -44,7 +44,10 @@ public record CriteriaJobOptions(
         tasks = List.copyOf(tasks);
         java.util.Objects.requireNonNull(split, "split");
         shots = List.copyOf(shots);
-        criteria = Set.copyOf(criteria);
+        // in the enum's order, so logs and fingerprints name them alike from run to run
+        criteria = criteria.isEmpty()
+                ? Set.of()
+                : java.util.Collections.unmodifiableSet(java.util.EnumSet.copyOf(criteria));
         if (tasks.isEmpty() || shots.isEmpty() || criteria.isEmpty()) {
             throw new IllegalArgumentException("--tasks, --shots and --criteria must not be empty");
         }

@@ -122,15 +122,7 @@ final class CriteriaTableReader {
         StagedCommit.requireNoPendingCommit(spark.sparkContext().hadoopConfiguration(), input);
         requireTable(spark, path);
         Dataset<Row> all = spark.read().parquet(path);
-        List<String> models = strings(all.select("model"));
-        if (model == null) {
-            if (models.size() != 1) {
-                throw new IllegalArgumentException(path + " holds models " + models + "; choose one with --model");
-            }
-            model = models.get(0);
-        } else if (!models.contains(model)) {
-            throw new IllegalArgumentException(path + " has no rows for model '" + model + "'; it holds " + models);
-        }
+        model = chooseModel(all, path, model);
         String fingerprint = Fingerprints.require(all, path, model, null);
         String context = FeatureSource.ATTENTION_CONTEXT.column(features);
         String residual = FeatureSource.RESIDUAL_IN.column(features);
@@ -167,16 +159,7 @@ final class CriteriaTableReader {
             throw new IllegalArgumentException(path + ": model '" + model + "' rows disagree on shape: "
                     + shapes.stream().map(r -> shape(r).describe()).toList());
         }
-        List<Row> twice = rows.groupBy("task", "shots", "example_id")
-                .count()
-                .where(col("count").gt(1))
-                .limit(1)
-                .collectAsList();
-        if (!twice.isEmpty()) {
-            Row r = twice.get(0);
-            throw new IllegalArgumentException(path + ": " + r.<String>getAs("task") + " " + r.<Integer>getAs("shots")
-                    + "-shot example '" + r.<String>getAs("example_id") + "' appears twice");
-        }
+        requireOnce(rows, path);
         // a criterion the run did not compute is found as the rows are read, not in a scan of its own
         return new Selection(
                 model,
@@ -192,6 +175,35 @@ final class CriteriaTableReader {
                         col("neuron_" + criterion.key()).alias(NEURON_SCORES),
                         col("run_id")),
                 Facts.of(facts));
+    }
+
+    /** {@code model}, or the table's only model when it is null; refused when the table has no such rows. */
+    private static String chooseModel(Dataset<Row> all, String path, String model) {
+        List<String> models = strings(all.select("model"));
+        if (model == null) {
+            if (models.size() != 1) {
+                throw new IllegalArgumentException(path + " holds models " + models + "; choose one with --model");
+            }
+            return models.get(0);
+        }
+        if (!models.contains(model)) {
+            throw new IllegalArgumentException(path + " has no rows for model '" + model + "'; it holds " + models);
+        }
+        return model;
+    }
+
+    /** Each example once per task and shot count: a second copy would be trained on twice. */
+    private static void requireOnce(Dataset<Row> rows, String path) {
+        List<Row> twice = rows.groupBy("task", "shots", "example_id")
+                .count()
+                .where(col("count").gt(1))
+                .limit(1)
+                .collectAsList();
+        if (!twice.isEmpty()) {
+            Row r = twice.get(0);
+            throw new IllegalArgumentException(path + ": " + r.<String>getAs("task") + " " + r.<Integer>getAs("shots")
+                    + "-shot example '" + r.<String>getAs("example_id") + "' appears twice");
+        }
     }
 
     private static PredictorShape shape(Row r) {
