@@ -164,24 +164,7 @@ class ItemScoresTest {
     }
 
     private static List<TaskExample> examples(int n, long seed) {
-        SplittableRandom rnd = new SplittableRandom(seed);
-        String[] words = {"red", "blue", "stone", "river", "quickly", "the cat", "a door", "opens"};
-        List<TaskExample> examples = new ArrayList<>();
-        for (int i = 0; i < n; i++) {
-            List<String> choices = List.of(
-                    " " + words[rnd.nextInt(words.length)],
-                    " " + words[rnd.nextInt(words.length)] + " " + words[rnd.nextInt(words.length)],
-                    " " + words[rnd.nextInt(words.length)]);
-            examples.add(new TaskExample(
-                    FewShotTask.PIQA,
-                    "ex" + i,
-                    "Question " + i + ": " + words[rnd.nextInt(words.length)],
-                    choices,
-                    rnd.nextInt(3),
-                    null,
-                    null));
-        }
-        return examples;
+        return SyntheticExamples.of(n, seed);
     }
 
     @Test

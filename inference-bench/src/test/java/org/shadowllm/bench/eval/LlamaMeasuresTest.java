@@ -234,23 +234,7 @@ class LlamaMeasuresTest {
     @Test
     void zeroShotAccuracyCountsTheChoicesTheDenseModelScoresHighest() {
         Tokenizer tokenizer = TokenizerLoader.load(SharedPaths.model(MODEL), config.bosTokenId());
-        SplittableRandom r = new SplittableRandom(4);
-        String[] words = {"red", "blue", "stone", "river", "quickly", "the cat", "a door", "opens"};
-        List<TaskExample> examples = new ArrayList<>();
-        for (int i = 0; i < 8; i++) {
-            List<String> choices = List.of(
-                    " " + words[r.nextInt(words.length)],
-                    " " + words[r.nextInt(words.length)] + " " + words[r.nextInt(words.length)],
-                    " " + words[r.nextInt(words.length)]);
-            examples.add(new TaskExample(
-                    FewShotTask.PIQA,
-                    "ex" + i,
-                    "Question " + i + ": " + words[r.nextInt(words.length)],
-                    choices,
-                    r.nextInt(3),
-                    null,
-                    null));
-        }
+        List<TaskExample> examples = SyntheticExamples.of(8, 4);
         int correct = 0;
         int correctNorm = 0;
         for (TaskExample ex : examples) {

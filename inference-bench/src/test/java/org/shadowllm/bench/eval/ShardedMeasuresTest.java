@@ -71,22 +71,7 @@ class ShardedMeasuresTest {
     @Test
     void accuracyOverSlicesOfATaskCombinesToTheWholeTasksResult() {
         var tokenizer = TokenizerLoader.load(MODEL, model.config().bosTokenId());
-        SplittableRandom rnd = new SplittableRandom(4);
-        List<TaskExample> examples = new ArrayList<>();
-        String[] words = {"red", "blue", "stone", "river", "quickly", "the cat", "a door", "opens"};
-        for (int i = 0; i < 11; i++) {
-            List<String> choices = List.of(
-                    " " + words[rnd.nextInt(words.length)],
-                    " " + words[rnd.nextInt(words.length)] + " " + words[rnd.nextInt(words.length)]);
-            examples.add(new TaskExample(
-                    FewShotTask.PIQA,
-                    "ex" + i,
-                    "Question " + i + ": " + words[rnd.nextInt(words.length)],
-                    choices,
-                    rnd.nextInt(2),
-                    null,
-                    null));
-        }
+        List<TaskExample> examples = SyntheticExamples.of(11, 4);
         ZeroShotEval.Result whole =
                 ZeroShotEval.run(manager, sparse, method, FewShotTask.PIQA, examples, tokenizer, m -> {});
         // slices given out of order: the combined examples still come in the task's order

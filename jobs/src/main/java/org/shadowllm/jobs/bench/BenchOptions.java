@@ -43,7 +43,7 @@ public record BenchOptions(
         WeightFormat engineWeights,
         long seed,
         JobRun run)
-        implements Serializable {
+        implements Serializable, JobRun.Holder {
 
     /**
      * The WikiText-2 perplexity measures' text: windows of {@code window} tokens whose first {@code prefix}
@@ -140,25 +140,5 @@ public record BenchOptions(
     /** The decode engine's weight format; empty when {@code --engine off}. */
     public Optional<WeightFormat> engine() {
         return Optional.ofNullable(engineWeights);
-    }
-
-    public String output() {
-        return run.output();
-    }
-
-    public String runId() {
-        return run.runId();
-    }
-
-    public String device() {
-        return run.device();
-    }
-
-    public String master() {
-        return run.master();
-    }
-
-    public boolean releaseLock() {
-        return run.releaseLock();
     }
 }

@@ -21,4 +21,29 @@ public record JobRun(String output, String runId, String device, String master, 
         JobNames.requireRunId(runId);
         DeviceSpec.parse(device);
     }
+
+    /** A job's options, which hold its run's: what the job reads of it, by name. */
+    public interface Holder {
+        JobRun run();
+
+        default String output() {
+            return run().output();
+        }
+
+        default String runId() {
+            return run().runId();
+        }
+
+        default String device() {
+            return run().device();
+        }
+
+        default String master() {
+            return run().master();
+        }
+
+        default boolean releaseLock() {
+            return run().releaseLock();
+        }
+    }
 }

@@ -37,7 +37,7 @@ public record CriteriaJobOptions(
         boolean force,
         int maxLineChars,
         JobRun run)
-        implements Serializable {
+        implements Serializable, JobRun.Holder {
 
     public CriteriaJobOptions {
         java.util.Objects.requireNonNull(run, "run");
@@ -99,25 +99,5 @@ public record CriteriaJobOptions(
      */
     public static CriteriaJobOptions parse(String[] args) {
         return JobCommandLine.parse(new CriteriaJobArgs(), args, CriteriaJobArgs::options);
-    }
-
-    public String output() {
-        return run.output();
-    }
-
-    public String runId() {
-        return run.runId();
-    }
-
-    public String device() {
-        return run.device();
-    }
-
-    public String master() {
-        return run.master();
-    }
-
-    public boolean releaseLock() {
-        return run.releaseLock();
     }
 }

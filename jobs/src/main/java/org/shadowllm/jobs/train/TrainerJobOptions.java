@@ -28,7 +28,8 @@ public record TrainerJobOptions(
         TrainingOptions training,
         double heldOut,
         long splitSeed,
-        JobRun run) {
+        JobRun run)
+        implements JobRun.Holder {
 
     public TrainerJobOptions {
         java.util.Objects.requireNonNull(criterion, "criterion");
@@ -53,25 +54,5 @@ public record TrainerJobOptions(
      */
     public static TrainerJobOptions parse(String[] args) {
         return JobCommandLine.parse(new TrainerJobArgs(), args, TrainerJobArgs::options);
-    }
-
-    public String output() {
-        return run.output();
-    }
-
-    public String runId() {
-        return run.runId();
-    }
-
-    public String device() {
-        return run.device();
-    }
-
-    public String master() {
-        return run.master();
-    }
-
-    public boolean releaseLock() {
-        return run.releaseLock();
     }
 }
