@@ -7,8 +7,8 @@ import java.util.HashMap;
 import java.util.List;
 import java.util.Locale;
 import java.util.Map;
-import java.util.SplittableRandom;
 import java.util.function.Predicate;
+import org.shadowllm.common.Keyed;
 
 /**
  * Method A against method B on the same items: every method is scored on the same windows, documents
@@ -23,12 +23,13 @@ public final class PairedComparison {
     private PairedComparison() {}
 
     /** How A fares against B; {@link Paired#rule()} says how it was decided. */
-    public enum Verdict {
+    public enum Verdict implements Keyed {
         BETTER,
         WORSE,
         TIE;
 
         /** Its word in tables and the report. */
+        @Override
         public String key() {
             return name().toLowerCase(Locale.ROOT);
         }
@@ -189,23 +190,8 @@ public final class PairedComparison {
             gap[i] = x.nll() - y.nll();
             units[i] = x.units();
         }
-        double value = Math.exp(sum(gap) / sum(units));
-        if (n == 1) {
-            return new Ratio(1, new Bootstrap.Interval(value, Double.NaN, Double.NaN, Double.NaN));
-        }
-        SplittableRandom r = new SplittableRandom(seed);
-        double[] draws = new double[Bootstrap.RESAMPLES];
-        for (int d = 0; d < draws.length; d++) {
-            double g = 0;
-            double u = 0;
-            for (int i = 0; i < n; i++) {
-                int j = r.nextInt(n);
-                g += gap[j];
-                u += units[j];
-            }
-            draws[d] = Math.exp(g / u);
-        }
-        return new Ratio(n, Bootstrap.percentile(value, draws));
+        // exp(Σ gap / Σ units) is a perplexity of the gaps: the same bootstrap, on the same resampled items
+        return new Ratio(n, Bootstrap.perplexity(gap, units, seed));
     }
 
     /**
@@ -284,13 +270,5 @@ public final class PairedComparison {
         List<TextScore> out = new ArrayList<>(items);
         out.sort(Comparator.comparingInt(TextScore::index));
         return out;
-    }
-
-    private static double sum(double[] v) {
-        double s = 0;
-        for (double x : v) {
-            s += x;
-        }
-        return s;
     }
 }

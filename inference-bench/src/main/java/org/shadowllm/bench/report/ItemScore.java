@@ -8,6 +8,7 @@ import org.shadowllm.bench.eval.ExampleScore;
 import org.shadowllm.bench.eval.PerplexityEval;
 import org.shadowllm.bench.eval.TextScore;
 import org.shadowllm.bench.eval.ZeroShotEval;
+import org.shadowllm.common.Keyed;
 
 /**
  * One item a measure scored, as one row of a per-item scores table: a perplexity window, a paper-protocol
@@ -21,7 +22,7 @@ import org.shadowllm.bench.eval.ZeroShotEval;
 public record ItemScore(Kind kind, String task, String item, Text text, Choice choice) implements Serializable {
 
     /** What an item is. */
-    public enum Kind {
+    public enum Kind implements Keyed {
         /** A window of the perplexity text; its units are its scored tokens. */
         WINDOW,
         /** A whole article under the paper protocol; its units are its words. */
@@ -30,6 +31,7 @@ public record ItemScore(Kind kind, String task, String item, Text text, Choice c
         EXAMPLE;
 
         /** Its value in a table's {@code kind} column. */
+        @Override
         public String key() {
             return name().toLowerCase(Locale.ROOT);
         }
