@@ -22,9 +22,6 @@ public enum Measure implements Keyed {
     /** Zero-shot accuracy scored token by token on the decode engine. */
     DECODE_ACCURACY("decode-accuracy", "zero-shot accuracy while decoding");
 
-    /** What runs unless {@code --measures} says otherwise. */
-    public static final List<Measure> DEFAULTS = List.of(PERPLEXITY, ACCURACY, LATENCY);
-
     private final String key;
     private final String label;
 
