@@ -189,7 +189,7 @@ public final class BenchJob {
      * OPT-1.3B's shape they are 4.9 GiB of heap in fp32).
      */
     private DecodeEngine engineFor(BenchRun run, Device device, WorkerPool pool) {
-        if (options.engine().isEmpty() || device.isGpu()) {
+        if (!onEngine(device)) {
             return null;
         }
         WeightFormat format = options.engine().get();
@@ -197,8 +197,13 @@ public final class BenchJob {
         return new DecodeEngine(EngineWeights.load(run.model().dir(), format), pool);
     }
 
+    /** Whether decoding runs on the plain-Java engine: on a CPU, unless {@code --engine off}. */
+    private boolean onEngine(Device device) {
+        return options.engine().isPresent() && !device.isGpu();
+    }
+
     private String decodeOn(Device device) {
-        return options.engine().isEmpty() || device.isGpu()
+        return !onEngine(device)
                 ? "DJL throughout"
                 : "dense DJL prefill, decode on the plain-Java engine ("
                         + options.engine().get().key() + ")";

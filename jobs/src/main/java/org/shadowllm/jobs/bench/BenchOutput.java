@@ -31,7 +31,7 @@ import org.shadowllm.jobs.tables.PartitionWriter;
  * (with how the run was set up) and {@code summary.txt}.
  */
 final class BenchOutput {
-    static final String RESULTS = "bench_results";
+    static final String RESULTS = BenchResultsTable.NAME;
     static final String REPORT = "report.html";
     static final String SUMMARY = "summary.txt";
     static final String SCORES = BenchScoresTable.NAME;
