@@ -50,98 +50,54 @@ public enum PredictorKind implements Keyed {
         return Keyed.parse(PredictorKind.class, text);
     }
 
-    /** The networks of this design for {@code shape}, each {@code hidden} wide. */
+    /** The networks of this kind for {@code shape}, {@code hidden} wide (0 = the kind's own), a score per neuron. */
     public List<NetworkSpec> networks(PredictorShape shape, int hidden) {
-        int e = shape.hidden();
+        return networks(shape, PredictorDesign.ofHidden(hidden));
+    }
+
+    /**
+     * Hidden width of the networks that score neurons alone when a design leaves it to the kind: half the
+     * head network's for the split ShadowLLM (the paper code's), the same elsewhere.
+     */
+    int defaultNeuronHidden(int hidden) {
+        return this == SHADOWLLM_SPLIT ? Math.max(1, hidden / 2) : hidden;
+    }
+
+    /** The networks of this kind for {@code shape}, sized by {@code design}. */
+    public List<NetworkSpec> networks(PredictorShape shape, PredictorDesign design) {
+        PredictorDesign d = design.resolve(this);
+        int block = d.neuronBlock();
+        shape.neuronBlocks(block);
+        boolean joint = this == SHADOWLLM || this == DEJAVU_INFLATED;
+        if (joint && design.neuronHidden() > 0 && design.neuronHidden() != d.hidden()) {
+            throw new IllegalArgumentException("a " + key + " predictor scores heads and neurons with one network;"
+                    + " it has no separate neuron width (got hidden " + d.hidden() + ", neurons "
+                    + design.neuronHidden() + ")");
+        }
+        Net net = new Net(shape, block);
         List<NetworkSpec> out = new ArrayList<>();
         switch (this) {
-            case SHADOWLLM -> out.add(new NetworkSpec(
-                    "all",
-                    FeatureSource.ATTENTION_CONTEXT,
-                    0,
-                    0,
-                    shape.layers(),
-                    true,
-                    true,
-                    e,
-                    hidden,
-                    shape.outputs(shape.layers(), true, true),
-                    true,
-                    true));
+            case SHADOWLLM -> out.add(net.of("all", FeatureSource.ATTENTION_CONTEXT, 0, 0, shape.layers(), true, true)
+                    .sized(d.hidden(), true));
             case SHADOWLLM_SPLIT -> {
-                out.add(new NetworkSpec(
-                        "heads",
-                        FeatureSource.ATTENTION_CONTEXT,
-                        0,
-                        0,
-                        shape.layers(),
-                        true,
-                        false,
-                        e,
-                        hidden,
-                        shape.outputs(shape.layers(), true, false),
-                        true,
-                        true));
-                out.add(new NetworkSpec(
-                        "neurons",
-                        FeatureSource.ATTENTION_CONTEXT,
-                        0,
-                        0,
-                        shape.layers(),
-                        false,
-                        true,
-                        e,
-                        Math.max(1, hidden / 2),
-                        shape.outputs(shape.layers(), false, true),
-                        true,
-                        true));
+                out.add(net.of("heads", FeatureSource.ATTENTION_CONTEXT, 0, 0, shape.layers(), true, false)
+                        .sized(d.hidden(), true));
+                out.add(net.of("neurons", FeatureSource.ATTENTION_CONTEXT, 0, 0, shape.layers(), false, true)
+                        .sized(d.neuronHidden(), true));
             }
             case DEJAVU -> {
                 for (int l = 0; l < shape.layers(); l++) {
                     int feature = Math.max(0, l - 1);
-                    out.add(new NetworkSpec(
-                            "layer" + l + ".heads",
-                            FeatureSource.RESIDUAL_IN,
-                            feature,
-                            l,
-                            1,
-                            true,
-                            false,
-                            e,
-                            hidden,
-                            shape.heads(),
-                            false,
-                            false));
-                    out.add(new NetworkSpec(
-                            "layer" + l + ".neurons",
-                            FeatureSource.RESIDUAL_IN,
-                            feature,
-                            l,
-                            1,
-                            false,
-                            true,
-                            e,
-                            hidden,
-                            shape.ffn(),
-                            false,
-                            false));
+                    out.add(net.of("layer" + l + ".heads", FeatureSource.RESIDUAL_IN, feature, l, 1, true, false)
+                            .sized(d.hidden(), false));
+                    out.add(net.of("layer" + l + ".neurons", FeatureSource.RESIDUAL_IN, feature, l, 1, false, true)
+                            .sized(d.neuronHidden(), false));
                 }
             }
             case DEJAVU_INFLATED -> {
                 for (int l = 0; l < shape.layers(); l++) {
-                    out.add(new NetworkSpec(
-                            "layer" + l,
-                            FeatureSource.ATTENTION_CONTEXT,
-                            l,
-                            l,
-                            1,
-                            true,
-                            true,
-                            e,
-                            hidden,
-                            shape.heads() + shape.ffn(),
-                            true,
-                            true));
+                    out.add(net.of("layer" + l, FeatureSource.ATTENTION_CONTEXT, l, l, 1, true, true)
+                            .sized(d.hidden(), true));
                 }
             }
             default -> throw new IllegalStateException(name());
@@ -149,10 +105,41 @@ public enum PredictorKind implements Keyed {
         return out;
     }
 
+    /** Builds the specs of one predictor: what a network reads and scores, then its size. */
+    private record Net(PredictorShape shape, int block) {
+        Scored of(
+                String name, FeatureSource source, int feature, int first, int count, boolean heads, boolean neurons) {
+            return (hidden, reluAndBias) -> new NetworkSpec(
+                    name,
+                    source,
+                    feature,
+                    first,
+                    count,
+                    heads,
+                    neurons,
+                    shape.hidden(),
+                    hidden,
+                    shape.outputs(count, heads, neurons, block),
+                    reluAndBias,
+                    reluAndBias,
+                    block);
+        }
+    }
+
+    /** A network whose inputs and outputs are known, waiting for its hidden width. */
+    private interface Scored {
+        NetworkSpec sized(int hidden, boolean reluAndBias);
+    }
+
     /** Multiply-accumulates of one prediction for every unit of the model (biases and ReLU not counted). */
     public long macsPerPrediction(PredictorShape shape, int hidden) {
+        return macsPerPrediction(shape, PredictorDesign.ofHidden(hidden));
+    }
+
+    /** Multiply-accumulates of one prediction of this kind sized by {@code design}. */
+    public long macsPerPrediction(PredictorShape shape, PredictorDesign design) {
         long macs = 0;
-        for (NetworkSpec n : networks(shape, hidden)) {
+        for (NetworkSpec n : networks(shape, design)) {
             macs += n.macs();
         }
         return macs;

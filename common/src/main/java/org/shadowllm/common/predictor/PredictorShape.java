@@ -28,7 +28,21 @@ public record PredictorShape(int layers, int heads, int ffn, int hidden) impleme
 
     /** Width of the outputs for {@code count} layers, per layer heads then neurons. */
     public int outputs(int count, boolean withHeads, boolean withNeurons) {
-        return count * ((withHeads ? heads : 0) + (withNeurons ? ffn : 0));
+        return outputs(count, withHeads, withNeurons, 1);
+    }
+
+    /** As {@link #outputs(int, boolean, boolean)}, one neuron score per {@code neuronBlock} neurons. */
+    public int outputs(int count, boolean withHeads, boolean withNeurons, int neuronBlock) {
+        return count * ((withHeads ? heads : 0) + (withNeurons ? neuronBlocks(neuronBlock) : 0));
+    }
+
+    /** Blocks of {@code block} consecutive neurons per layer; the FFN width must be a multiple of the block. */
+    public int neuronBlocks(int block) {
+        if (block < 1 || ffn % block != 0) {
+            throw new IllegalArgumentException(
+                    "a neuron block must divide the FFN width " + ffn + " (" + describe() + "), got " + block);
+        }
+        return ffn / block;
     }
 
     /** Throws a clear error unless a model of {@code config} has exactly this shape. */

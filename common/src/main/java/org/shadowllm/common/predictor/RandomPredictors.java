@@ -10,8 +10,12 @@ public final class RandomPredictors {
     private RandomPredictors() {}
 
     public static UnitPredictor of(PredictorKind kind, PredictorShape shape, int hidden, long seed) {
+        return of(kind, shape, PredictorDesign.ofHidden(hidden), seed);
+    }
+
+    public static UnitPredictor of(PredictorKind kind, PredictorShape shape, PredictorDesign design, long seed) {
         SplittableRandom rnd = new SplittableRandom(seed);
-        List<NetworkSpec> specs = kind.networks(shape, hidden);
+        List<NetworkSpec> specs = kind.networks(shape, design);
         List<NetworkWeights> nets = new ArrayList<>();
         for (NetworkSpec s : specs) {
             nets.add(new NetworkWeights(

@@ -3,7 +3,8 @@ package org.shadowllm.common.predictor;
 /**
  * Moves scores between the criteria table's layout (layer-major {@code heads[l*H+h]},
  * {@code neurons[l*F+k]}) and a network's output layout, and min-max scales scores (targets and budgets;
- * inputs go through {@link FeatureScaler}).
+ * inputs go through {@link FeatureScaler}). A network with neuron blocks of {@code b} has one output per
+ * block: gathering takes the mean of the block's neurons, scattering gives each neuron its block's score.
  */
 public final class UnitLayout {
     private UnitLayout() {}
@@ -18,8 +19,7 @@ public final class UnitLayout {
                 o += shape.heads();
             }
             if (spec.neurons()) {
-                System.arraycopy(neurons, l * shape.ffn(), out, o, shape.ffn());
-                o += shape.ffn();
+                o = gatherNeurons(neurons, l * shape.ffn(), shape.ffn(), spec.neuronBlock(), out, o);
             }
         }
         return out;
@@ -35,10 +35,54 @@ public final class UnitLayout {
                 o += shape.heads();
             }
             if (spec.neurons()) {
-                System.arraycopy(out, o, neurons, l * shape.ffn(), shape.ffn());
-                o += shape.ffn();
+                o = scatterNeurons(out, o, neurons, l * shape.ffn(), shape.ffn(), spec.neuronBlock());
             }
         }
+    }
+
+    /** The means of {@code block}-neuron runs of {@code neurons[from .. from+ffn)} into {@code out[o ..]}. */
+    private static int gatherNeurons(float[] neurons, int from, int ffn, int block, float[] out, int o) {
+        if (block == 1) {
+            System.arraycopy(neurons, from, out, o, ffn);
+            return o + ffn;
+        }
+        for (int b = 0; b < ffn; b += block) {
+            double sum = 0;
+            for (int k = 0; k < block; k++) {
+                sum += neurons[from + b + k];
+            }
+            out[o++] = (float) (sum / block);
+        }
+        return o;
+    }
+
+    /** Each neuron of {@code neurons[to .. to+ffn)} gets its block's score from {@code out[o ..]}. */
+    private static int scatterNeurons(float[] out, int o, float[] neurons, int to, int ffn, int block) {
+        if (block == 1) {
+            System.arraycopy(out, o, neurons, to, ffn);
+            return o + ffn;
+        }
+        for (int b = 0; b < ffn; b += block) {
+            java.util.Arrays.fill(neurons, to + b, to + b + block, out[o++]);
+        }
+        return o;
+    }
+
+    /**
+     * Per-layer block scores of table-layout neuron scores: the mean of each run of {@code block} neurons,
+     * {@code layers · ffn / block} values (a copy when the block is 1). Rank metrics of block predictors
+     * compare these.
+     */
+    public static float[] neuronBlocks(float[] neurons, int layers, int ffn, int block) {
+        if (block == 1) {
+            return neurons.clone();
+        }
+        float[] out = new float[layers * (ffn / block)];
+        int o = 0;
+        for (int l = 0; l < layers; l++) {
+            o = gatherNeurons(neurons, l * ffn, ffn, block, out, o);
+        }
+        return out;
     }
 
     /** Per-layer min-max normalized copies of table-layout scores: each layer's heads, and its neurons, to [0, 1]. */

@@ -12,9 +12,8 @@ public record UnitPredictor(PredictorManifest manifest, List<NetworkWeights> net
         if (networks.isEmpty()) {
             throw new IllegalArgumentException("predictor has no networks");
         }
-        List<NetworkSpec> expected = manifest.kind()
-                .networks(manifest.shape(), networks.get(0).spec().hidden());
         List<NetworkSpec> actual = networks.stream().map(NetworkWeights::spec).toList();
+        List<NetworkSpec> expected = manifest.kind().networks(manifest.shape(), PredictorDesign.of(actual));
         if (!expected.equals(actual) || !expected.equals(manifest.networks())) {
             throw new IllegalArgumentException("a " + manifest.kind() + " predictor for "
                     + manifest.shape().describe() + " needs networks " + expected + ", got " + actual);
@@ -39,7 +38,13 @@ public record UnitPredictor(PredictorManifest manifest, List<NetworkWeights> net
                 .toArray();
     }
 
-    public int hiddenWidth() {
-        return networks.get(0).spec().hidden();
+    /** The widths and neuron block its networks were built with. */
+    public PredictorDesign design() {
+        return PredictorDesign.of(networks.stream().map(NetworkWeights::spec).toList());
+    }
+
+    /** Multiply-accumulates of one prediction of every unit (biases and ReLU not counted). */
+    public long macsPerPrediction() {
+        return networks.stream().mapToLong(n -> n.spec().macs()).sum();
     }
 }

@@ -279,7 +279,7 @@ public final class TrainerJob {
                                 options.training().epochs(),
                                 r.trained().finalLoss(),
                                 r.trained().secondsPerEpoch()),
-                        m.kind().macsPerPrediction(m.shape(), r.predictor().hiddenWidth()),
+                        r.predictor().macsPerPrediction(),
                         new PredictorMetricsTable.TrainedOn(
                                 String.join(",", m.tasks()),
                                 m.shots().stream().map(String::valueOf).collect(Collectors.joining(",")),
@@ -324,7 +324,7 @@ public final class TrainerJob {
                         u.recallGlobal(),
                         u.recallLayerMean(),
                         r.trained().secondsPerEpoch(),
-                        m.kind().macsPerPrediction(m.shape(), r.predictor().hiddenWidth())));
+                        r.predictor().macsPerPrediction()));
             }
         }
         for (Result r : s.results()) {

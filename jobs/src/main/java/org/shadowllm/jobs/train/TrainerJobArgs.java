@@ -4,6 +4,7 @@ import java.util.ArrayList;
 import java.util.List;
 import org.shadowllm.common.criteria.ImportanceCriterion;
 import org.shadowllm.common.predictor.FeaturePosition;
+import org.shadowllm.common.predictor.PredictorDesign;
 import org.shadowllm.common.predictor.PredictorKind;
 import org.shadowllm.jobs.cli.JobRunOptions;
 import org.shadowllm.trainer.train.TrainingOptions;
@@ -91,8 +92,26 @@ public final class TrainerJobArgs {
     @Option(
             names = "--hidden",
             paramLabel = "N",
-            description = "hidden width; 0 = the kind's own (default: ${DEFAULT-VALUE})")
-    int hidden = PAPER.hidden();
+            description = "hidden width of the networks that score heads (or heads and neurons together); 0 = "
+                    + "the kind's own: 2048 for shadowllm and shadowllm-split, 1000 (DejaVu's rank) for dejavu "
+                    + "(default: ${DEFAULT-VALUE})")
+    int hidden = PAPER.design().hidden();
+
+    @Option(
+            names = "--neuron-hidden",
+            paramLabel = "N",
+            description = "hidden width of the networks that score neurons alone (shadowllm-split's neuron "
+                    + "network, dejavu's MLP predictors); 0 = the kind's own: half --hidden for "
+                    + "shadowllm-split, --hidden for dejavu (default: ${DEFAULT-VALUE})")
+    int neuronHidden = PAPER.design().neuronHidden();
+
+    @Option(
+            names = "--neuron-block",
+            paramLabel = "B",
+            description = "consecutive FFN neurons that share one predicted score, kept or dropped together; "
+                    + "trained on the block's mean criterion; must divide the FFN width (default: "
+                    + "${DEFAULT-VALUE})")
+    int neuronBlock = PAPER.design().neuronBlock();
 
     @Option(
             names = "--held-out",
@@ -134,7 +153,7 @@ public final class TrainerJobArgs {
                 PAPER.beta2(),
                 PAPER.epsilon(),
                 initSeed == null ? seed : initSeed,
-                hidden,
+                new PredictorDesign(hidden, neuronHidden, neuronBlock),
                 logEvery);
         return new TrainerJobOptions(
                 input,

@@ -20,6 +20,7 @@ import org.shadowllm.bench.sparse.SparsityBudget;
 import org.shadowllm.common.SharedPaths;
 import org.shadowllm.common.criteria.ImportanceCriterion;
 import org.shadowllm.common.predictor.FeaturePosition;
+import org.shadowllm.common.predictor.PredictorDesign;
 import org.shadowllm.common.predictor.PredictorKind;
 import org.shadowllm.common.tasks.FewShotTask;
 import org.shadowllm.jobs.bench.BenchJob;
@@ -83,7 +84,7 @@ class JobOptionsTest {
         assertEquals(32, o.training().batchSize());
         assertEquals(1e-3, o.training().learningRate());
         assertEquals(0.01, o.training().weightDecay());
-        assertEquals(0, o.training().hidden());
+        assertEquals(PredictorDesign.DEFAULT, o.training().design());
         assertEquals(10, o.training().logEvery());
         assertEquals(1234, o.training().seed());
         assertEquals(0.1, o.heldOut());

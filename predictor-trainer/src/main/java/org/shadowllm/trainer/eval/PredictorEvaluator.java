@@ -9,6 +9,7 @@ import org.shadowllm.common.model.Tensors;
 import org.shadowllm.common.predictor.NetworkSpec;
 import org.shadowllm.common.predictor.NetworkTensors;
 import org.shadowllm.common.predictor.NetworkWeights;
+import org.shadowllm.common.predictor.PredictorDesign;
 import org.shadowllm.common.predictor.PredictorShape;
 import org.shadowllm.common.predictor.UnitLayout;
 import org.shadowllm.trainer.data.ArraySizes;
@@ -48,7 +49,11 @@ public final class PredictorEvaluator {
         return evaluate(networks, shape, EvaluationRows.of(specs(networks), shape, heldOut), device);
     }
 
-    /** Scores the held-out rows {@link #BATCH} at a time, in order, and measures them against the truth. */
+    /**
+     * Scores the held-out rows {@link #BATCH} at a time, in order, and measures them against the truth. A
+     * predictor with neuron blocks is ranked on blocks (its scores and the truth's block means): within a
+     * block its scores tie by construction.
+     */
     public static PredictorMetrics evaluate(
             List<NetworkWeights> networks, PredictorShape shape, EvaluationRows heldOut, Device device) {
         int n = heldOut.rows();
@@ -59,6 +64,7 @@ public final class PredictorEvaluator {
         Accumulator neurons = new Accumulator();
         float[] th = new float[shape.layers() * shape.heads()];
         float[] tn = new float[shape.layers() * shape.ffn()];
+        int block = PredictorDesign.of(specs(networks)).neuronBlock();
         double squared = 0;
         long count = 0;
         try (Scorer scorer = new Scorer(networks, shape, device)) {
@@ -70,7 +76,15 @@ public final class PredictorEvaluator {
                     float[] ph = scorer.heads[i];
                     float[] pn = scorer.neurons[i];
                     heads.add(ph, th, shape.layers(), shape.heads());
-                    neurons.add(pn, tn, shape.layers(), shape.ffn());
+                    if (block == 1) {
+                        neurons.add(pn, tn, shape.layers(), shape.ffn());
+                    } else {
+                        neurons.add(
+                                UnitLayout.neuronBlocks(pn, shape.layers(), shape.ffn(), block),
+                                UnitLayout.neuronBlocks(tn, shape.layers(), shape.ffn(), block),
+                                shape.layers(),
+                                shape.neuronBlocks(block));
+                    }
                     for (int j = 0; j < th.length; j++) {
                         squared += sq(ph[j] - th[j]);
                     }

@@ -63,8 +63,7 @@ public final class PredictorTrainer {
 
     /** The networks of {@code kind} for a model of {@code shape}. */
     public List<NetworkJob> networks(PredictorKind kind, PredictorShape shape) {
-        int hidden = options.hidden() > 0 ? options.hidden() : kind.defaultHidden();
-        List<NetworkSpec> specs = kind.networks(shape, hidden);
+        List<NetworkSpec> specs = kind.networks(shape, options.design());
         List<NetworkJob> jobs = new ArrayList<>();
         for (int i = 0; i < specs.size(); i++) {
             NetworkSpec spec = specs.get(i);

@@ -2,12 +2,13 @@ package org.shadowllm.trainer.train;
 
 import java.util.LinkedHashMap;
 import java.util.Map;
+import org.shadowllm.common.predictor.PredictorDesign;
 
 /**
  * How predictors are trained. The defaults are the paper's: AdamW at lr 1e-3 with a cosine schedule
  * to 0 over all steps, MSE loss, 100 epochs, batch 32. Weight decay 0.01 is PyTorch's AdamW default.
  *
- * @param hidden   width of each network's hidden layer; 0 takes the predictor kind's own
+ * @param design   the networks' widths (0 takes the predictor kind's own) and neuron block
  * @param logEvery log progress every this many epochs (and always the first and last)
  */
 public record TrainingOptions(
@@ -19,12 +20,12 @@ public record TrainingOptions(
         double beta2,
         double epsilon,
         long seed,
-        int hidden,
+        PredictorDesign design,
         int logEvery)
         implements java.io.Serializable {
     public TrainingOptions {
-        if (epochs < 1 || batchSize < 1 || logEvery < 1 || hidden < 0) {
-            throw new IllegalArgumentException("epochs, batch size and log interval must be ≥ 1 and hidden ≥ 0");
+        if (epochs < 1 || batchSize < 1 || logEvery < 1 || design == null) {
+            throw new IllegalArgumentException("epochs, batch size and log interval must be ≥ 1, with a design");
         }
         if (!(learningRate > 0)
                 || !(weightDecay >= 0)
@@ -36,12 +37,12 @@ public record TrainingOptions(
     }
 
     public static TrainingOptions paperDefaults(long seed) {
-        return new TrainingOptions(100, 32, 1e-3, 0.01, 0.9, 0.999, 1e-8, seed, 0, 10);
+        return new TrainingOptions(100, 32, 1e-3, 0.01, 0.9, 0.999, 1e-8, seed, PredictorDesign.DEFAULT, 10);
     }
 
     public TrainingOptions withEpochs(int newEpochs) {
         return new TrainingOptions(
-                newEpochs, batchSize, learningRate, weightDecay, beta1, beta2, epsilon, seed, hidden, logEvery);
+                newEpochs, batchSize, learningRate, weightDecay, beta1, beta2, epsilon, seed, design, logEvery);
     }
 
     /** Learning rate at step {@code step} of {@code total}: cosine from lr down to 0 (PyTorch's CosineAnnealingLR). */
@@ -62,7 +63,13 @@ public record TrainingOptions(
         m.put("betas", beta1 + "," + beta2);
         m.put("eps", Double.toString(epsilon));
         m.put("seed", Long.toString(seed));
-        m.put("hidden", hidden == 0 ? "kind default" : Integer.toString(hidden));
+        m.put("hidden", design.hidden() == 0 ? "kind default" : Integer.toString(design.hidden()));
+        if (!design.equals(PredictorDesign.DEFAULT.withHidden(design.hidden()))) {
+            m.put(
+                    "neuron_hidden",
+                    design.neuronHidden() == 0 ? "kind default" : Integer.toString(design.neuronHidden()));
+            m.put("neuron_block", Integer.toString(design.neuronBlock()));
+        }
         return m;
     }
 }

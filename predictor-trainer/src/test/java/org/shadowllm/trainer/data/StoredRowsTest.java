@@ -17,6 +17,7 @@ import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 import org.shadowllm.common.predictor.NetworkSpec;
 import org.shadowllm.common.predictor.NetworkWeights;
+import org.shadowllm.common.predictor.PredictorDesign;
 import org.shadowllm.common.predictor.PredictorKind;
 import org.shadowllm.common.predictor.PredictorShape;
 import org.shadowllm.trainer.eval.EvaluationRows;
@@ -33,7 +34,8 @@ class StoredRowsTest {
     private static final PredictorShape SHAPE = new PredictorShape(2, 4, 32, 8);
     private static final List<ImportanceRecord> TABLE = SyntheticImportance.records(SHAPE, 90, 3);
     private static final ExampleSplit SPLIT = ExampleSplit.of(TABLE, 5, 0.25);
-    private static final TrainingOptions OPTIONS = new TrainingOptions(3, 16, 1e-3, 0.01, 0.9, 0.999, 1e-8, 9, 24, 10);
+    private static final TrainingOptions OPTIONS =
+            new TrainingOptions(3, 16, 1e-3, 0.01, 0.9, 0.999, 1e-8, 9, PredictorDesign.ofHidden(24), 10);
 
     @TempDir
     Path dir;

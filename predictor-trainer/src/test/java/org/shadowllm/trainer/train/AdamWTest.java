@@ -12,6 +12,7 @@ import java.util.SplittableRandom;
 import org.junit.jupiter.api.Test;
 import org.shadowllm.common.model.Autograd;
 import org.shadowllm.common.model.Tensors;
+import org.shadowllm.common.predictor.PredictorDesign;
 
 /** Both AdamW implementations against PyTorch's AdamW rule written out in double precision. */
 class AdamWTest {
@@ -24,7 +25,7 @@ class AdamWTest {
     /** A transposed view's copy keeps the view's strides, so a direct view of it would be a copy. */
     @Test
     void fusedStepRefusesNonContiguousParametersAndAcceptsTheTrainersOwn() {
-        TrainingOptions o = new TrainingOptions(1, 1, 1e-2, 0.05, 0.9, 0.999, 1e-8, 1, 0, 1);
+        TrainingOptions o = new TrainingOptions(1, 1, 1e-2, 0.05, 0.9, 0.999, 1e-8, 1, PredictorDesign.DEFAULT, 1);
         try (NDManager root = NDManager.newBaseManager(Device.cpu())) {
             NDArray strided = Tensors.of(root, new float[] {1, 2, 3, 4, 5, 6}, new Shape(2, 3))
                     .transpose()
@@ -42,7 +43,8 @@ class AdamWTest {
                     7,
                     3,
                     true,
-                    true);
+                    true,
+                    1);
             try (var net = org.shadowllm.common.predictor.NetworkTensors.of(
                     root, PredictorTrainer.initial(spec, new SplittableRandom(1)))) {
                 new FusedAdamW(net.parameters(), o).close();
@@ -56,7 +58,7 @@ class AdamWTest {
     }
 
     private static void check(int n, java.util.function.BiFunction<List<NDArray>, TrainingOptions, AdamW> make) {
-        TrainingOptions o = new TrainingOptions(1, 1, 1e-2, 0.05, 0.9, 0.999, 1e-8, 1, 0, 1);
+        TrainingOptions o = new TrainingOptions(1, 1, 1e-2, 0.05, 0.9, 0.999, 1e-8, 1, PredictorDesign.DEFAULT, 1);
         SplittableRandom r = new SplittableRandom(3);
         double[] p = new double[n];
         double[] target = new double[n];

@@ -11,6 +11,7 @@ import java.util.ArrayList;
 import java.util.List;
 import org.junit.jupiter.api.Test;
 import org.shadowllm.common.predictor.NetworkWeights;
+import org.shadowllm.common.predictor.PredictorDesign;
 import org.shadowllm.common.predictor.PredictorKind;
 import org.shadowllm.common.predictor.PredictorShape;
 import org.shadowllm.trainer.data.ExampleSplit;
@@ -29,7 +30,7 @@ class PredictorTrainingTest {
     }
 
     private static TrainingOptions options(int epochs, int hidden) {
-        return new TrainingOptions(epochs, 32, 1e-3, 0.01, 0.9, 0.999, 1e-8, 5, hidden, 10);
+        return new TrainingOptions(epochs, 32, 1e-3, 0.01, 0.9, 0.999, 1e-8, 5, PredictorDesign.ofHidden(hidden), 10);
     }
 
     @Test
@@ -71,6 +72,23 @@ class PredictorTrainingTest {
     }
 
     @Test
+    void aBlockGranularNeuronNetworkPredictsOneScorePerBlockAndRanksBlocksWell() {
+        TrainingOptions blocks =
+                new TrainingOptions(100, 32, 1e-3, 0.01, 0.9, 0.999, 1e-8, 5, new PredictorDesign(256, 64, 4), 10);
+        TrainedPredictor p = train(PredictorKind.SHADOWLLM_SPLIT, blocks, new ArrayList<>());
+        assertEquals(64, p.networks().get(1).spec().hidden());
+        assertEquals(
+                SHAPE.layers() * SHAPE.ffn() / 4, p.networks().get(1).spec().outputs());
+        float[][] neurons = PredictorEvaluator.predict(p.networks(), SHAPE, SPLIT.heldOut(), Device.cpu())[1];
+        for (int k = 0; k < neurons[0].length; k++) {
+            assertEquals(neurons[0][k - k % 4], neurons[0][k], "neuron " + k + " has its block's score");
+        }
+        PredictorMetrics m = PredictorEvaluator.evaluate(p.networks(), SHAPE, SPLIT.heldOut(), Device.cpu());
+        System.out.println("shadowllm-split, blocks of 4, held-out: " + m);
+        assertTrue(m.neurons().rhoLayerMean() > 0.9, m.toString());
+    }
+
+    @Test
     void anUntrainedPredictorDoesNotPassTheSameBar() {
         TrainedPredictor p = train(PredictorKind.SHADOWLLM, options(1, 256).withEpochs(1), new ArrayList<>());
         PredictorMetrics m = PredictorEvaluator.evaluate(p.networks(), SHAPE, SPLIT.heldOut(), Device.cpu());
@@ -82,7 +100,8 @@ class PredictorTrainingTest {
     void theSameSeedGivesBitIdenticalWeightsAndAnotherSeedDoesNot() {
         TrainedPredictor a = train(PredictorKind.SHADOWLLM, options(3, 64), new ArrayList<>());
         TrainedPredictor b = train(PredictorKind.SHADOWLLM, options(3, 64), new ArrayList<>());
-        TrainingOptions other = new TrainingOptions(3, 32, 1e-3, 0.01, 0.9, 0.999, 1e-8, 6, 64, 10);
+        TrainingOptions other =
+                new TrainingOptions(3, 32, 1e-3, 0.01, 0.9, 0.999, 1e-8, 6, PredictorDesign.ofHidden(64), 10);
         TrainedPredictor c = train(PredictorKind.SHADOWLLM, other, new ArrayList<>());
         NetworkWeights wa = a.networks().get(0);
         NetworkWeights wb = b.networks().get(0);
@@ -94,7 +113,8 @@ class PredictorTrainingTest {
 
     @Test
     void aDivergingRunStopsWithAClearError() {
-        TrainingOptions explosive = new TrainingOptions(5, 32, 1e12, 0, 0.9, 0.999, 1e-8, 5, 64, 10);
+        TrainingOptions explosive =
+                new TrainingOptions(5, 32, 1e12, 0, 0.9, 0.999, 1e-8, 5, PredictorDesign.ofHidden(64), 10);
         TrainingDivergedException e = assertThrows(
                 TrainingDivergedException.class, () -> train(PredictorKind.SHADOWLLM, explosive, new ArrayList<>()));
         assertTrue(e.getMessage().contains("loss became") && e.getMessage().contains("--lr"), e.getMessage());
