@@ -4,6 +4,7 @@ import jdk.incubator.vector.FloatVector;
 import jdk.incubator.vector.IntVector;
 import jdk.incubator.vector.VectorOperators;
 import jdk.incubator.vector.VectorSpecies;
+import org.shadowllm.common.safetensors.HalfFloats;
 
 /**
  * The engine's inner loops with {@code jdk.incubator.vector}: dot products of a weight row with a vector,
@@ -14,7 +15,8 @@ import jdk.incubator.vector.VectorSpecies;
  * block of {@code 2·LANES} values, int {@code j} of the block holds value {@code j} in its low half and
  * value {@code LANES + j} in its high half; {@code int << 16} and {@code int & 0xFFFF0000} are then the
  * block's first and second {@code LANES} values as fp32, in order. A tail shorter than a block is packed
- * in pairs.
+ * in pairs. Values are rounded to bf16 by {@link HalfFloats#floatToBf16}, as predictor weights are
+ * ({@code PredictorPrecision}).
  */
 final class VectorKernels {
     static final VectorSpecies<Float> F = FloatVector.SPECIES_PREFERRED;
@@ -296,7 +298,7 @@ final class VectorKernels {
     }
 
     private static int pair(float lo, float hi) {
-        return (toBf16(hi) << 16) | (toBf16(lo) & 0xFFFF);
+        return (HalfFloats.floatToBf16(hi) << 16) | (HalfFloats.floatToBf16(lo) & 0xFFFF);
     }
 
     static float dotPacked(int[] w, int off, float[] x, int xOff, int n) {
@@ -447,14 +449,5 @@ final class VectorKernels {
 
     private static FloatVector high(IntVector v) {
         return v.lanewise(VectorOperators.AND, 0xFFFF0000).reinterpretAsFloats();
-    }
-
-    /** Round to nearest even; NaN stays NaN. */
-    static short toBf16(float f) {
-        int bits = Float.floatToRawIntBits(f);
-        if (Float.isNaN(f)) {
-            return (short) ((bits >>> 16) | 0x40);
-        }
-        return (short) ((bits + 0x7fff + ((bits >>> 16) & 1)) >>> 16);
     }
 }

@@ -5,6 +5,7 @@ import static org.junit.jupiter.api.Assertions.assertEquals;
 import java.util.SplittableRandom;
 import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.CsvSource;
+import org.shadowllm.common.safetensors.HalfFloats;
 
 /** Every row kernel against plain loops over the stored values, for widths that exercise every tail. */
 class RowMatrixTest {
@@ -12,7 +13,7 @@ class RowMatrixTest {
 
     /** The value as stored: fp32, or rounded to bf16 (nearest even) and widened back. */
     private static double stored(float v, WeightFormat f) {
-        return f == WeightFormat.FP32 ? v : Float.intBitsToFloat(VectorKernels.toBf16(v) << 16);
+        return f == WeightFormat.FP32 ? v : HalfFloats.bf16ToFloat(HalfFloats.floatToBf16(v));
     }
 
     @ParameterizedTest(name = "{0} × {1}, {2}")
