@@ -42,6 +42,16 @@ public enum PredictorPrecision implements Keyed {
         };
     }
 
+    /** {@code predictor} with every network's weights {@linkplain #roundTrip(NetworkWeights) round-tripped}. */
+    public UnitPredictor roundTrip(UnitPredictor predictor) {
+        if (this == FP32) {
+            return predictor;
+        }
+        return new UnitPredictor(
+                predictor.manifest(),
+                predictor.networks().stream().map(this::roundTrip).toList());
+    }
+
     /** {@code weights} with w1 and w2 rounded to this precision and widened back to fp32; biases unchanged. */
     public NetworkWeights roundTrip(NetworkWeights weights) {
         if (this == FP32) {
