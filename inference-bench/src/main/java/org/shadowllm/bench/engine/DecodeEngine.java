@@ -1,6 +1,7 @@
 package org.shadowllm.bench.engine;
 
 import ai.djl.ndarray.NDArray;
+import java.util.EnumMap;
 import java.util.IdentityHashMap;
 import java.util.Map;
 import org.shadowllm.bench.sparse.LayerPlan;
@@ -8,6 +9,7 @@ import org.shadowllm.bench.sparse.TokenPlanner;
 import org.shadowllm.common.model.DecoderConfig;
 import org.shadowllm.common.model.KvCache;
 import org.shadowllm.common.model.ModelFamily;
+import org.shadowllm.common.predictor.PredictorPrecision;
 import org.shadowllm.common.predictor.UnitPredictor;
 
 /**
@@ -52,7 +54,9 @@ public final class DecodeEngine {
     private final boolean rotary;
     private final float eps;
     private final float scale;
-    private final Map<UnitPredictor, EnginePredictor> predictors = new IdentityHashMap<>();
+    private final PredictorPrecision predictorPrecision;
+    /** Each predictor converted once per precision it runs at. */
+    private final Map<UnitPredictor, Map<PredictorPrecision, EnginePredictor>> predictors = new IdentityHashMap<>();
 
     // The step in progress, read by the parallel sections below.
     private DecodeState s;
@@ -69,8 +73,20 @@ public final class DecodeEngine {
     private final WorkerPool.WorkerRange neuronOutRows = this::neuronOutRows;
     private final WorkerPool.Range lmHead = this::lmHead;
 
-    /** An engine running on {@code pool}, which its caller owns and closes. */
+    /**
+     * An engine running on {@code pool}, which its caller owns and closes; its predictors' rows are stored as the
+     * model's weights are.
+     */
     public DecodeEngine(EngineWeights weights, WorkerPool pool) {
+        this(weights, pool, weights.format().predictorPrecision());
+    }
+
+    /**
+     * An engine whose predictors' rows are stored at {@code predictorPrecision} by default. Engines are cheap:
+     * several may share one {@link EngineWeights} and one pool (one step at a time across them).
+     */
+    public DecodeEngine(EngineWeights weights, WorkerPool pool, PredictorPrecision predictorPrecision) {
+        this.predictorPrecision = java.util.Objects.requireNonNull(predictorPrecision, "predictorPrecision");
         this.w = weights;
         this.c = weights.config();
         this.pool = pool;
@@ -91,9 +107,21 @@ public final class DecodeEngine {
         return new DecodeState(c, capacity, pool.threads());
     }
 
-    /** {@code predictor} in this engine's weight format, converted once. */
-    public synchronized EnginePredictor predictor(UnitPredictor predictor) {
-        return predictors.computeIfAbsent(predictor, p -> new EnginePredictor(p, w.format(), pool));
+    /** The precision {@link #predictor(UnitPredictor)} stores a predictor's rows at. */
+    public PredictorPrecision predictorPrecision() {
+        return predictorPrecision;
+    }
+
+    /** {@code predictor} at this engine's {@link #predictorPrecision()}, converted once. */
+    public EnginePredictor predictor(UnitPredictor predictor) {
+        return predictor(predictor, predictorPrecision);
+    }
+
+    /** {@code predictor} with its rows stored at {@code precision}, converted once per precision. */
+    public synchronized EnginePredictor predictor(UnitPredictor predictor, PredictorPrecision precision) {
+        return predictors
+                .computeIfAbsent(predictor, p -> new EnumMap<>(PredictorPrecision.class))
+                .computeIfAbsent(precision, q -> new EnginePredictor(predictor, q, pool));
     }
 
     /** Runs {@code token} at the state's position under {@code planner}; returns the logits (the state's buffer). */

@@ -6,18 +6,20 @@ import org.shadowllm.bench.sparse.UnitScorer;
 import org.shadowllm.common.predictor.FeatureScaler;
 import org.shadowllm.common.predictor.NetworkSpec;
 import org.shadowllm.common.predictor.NetworkWeights;
+import org.shadowllm.common.predictor.PredictorPrecision;
 import org.shadowllm.common.predictor.UnitLayout;
 import org.shadowllm.common.predictor.UnitPredictor;
 
 /**
- * A trained predictor run by the decode engine: each network's layers as {@link RowMatrix} rows, split
- * across the engine's pool. The feature is min-max scaled to [0, 1] as in training ({@link FeatureScaler}).
+ * A trained predictor run by the decode engine: each network's layers as {@link RowMatrix} rows at one
+ * {@link PredictorPrecision} (biases fp32), split across the engine's pool. The feature is min-max scaled to [0, 1] as in training ({@link FeatureScaler}).
  * Buffers are allocated once; one call at a time.
  */
 public final class EnginePredictor implements UnitScorer {
     private record Network(NetworkSpec spec, RowMatrix w1, float[] b1, RowMatrix w2, float[] b2) {}
 
     private final UnitPredictor predictor;
+    private final PredictorPrecision precision;
     private final List<Network> networks = new ArrayList<>();
     private final List<int[]> networksByLayer = new ArrayList<>();
     private final WorkerPool pool;
@@ -28,8 +30,9 @@ public final class EnginePredictor implements UnitScorer {
     private final WorkerPool.Range firstLayer = this::firstLayer;
     private final WorkerPool.Range secondLayer = this::secondLayer;
 
-    EnginePredictor(UnitPredictor predictor, WeightFormat format, WorkerPool pool) {
+    EnginePredictor(UnitPredictor predictor, PredictorPrecision precision, WorkerPool pool) {
         this.predictor = predictor;
+        this.precision = precision;
         this.pool = pool;
         int maxHidden = 0;
         int maxOut = 0;
@@ -38,9 +41,9 @@ public final class EnginePredictor implements UnitScorer {
             NetworkSpec s = nw.spec();
             networks.add(new Network(
                     s,
-                    RowMatrix.of(nw.w1(), s.hidden(), s.inputs(), false, format),
+                    RowMatrix.of(nw.w1(), s.hidden(), s.inputs(), precision),
                     nw.b1() == null ? new float[s.hidden()] : nw.b1(),
-                    RowMatrix.of(nw.w2(), s.outputs(), s.hidden(), false, format),
+                    RowMatrix.of(nw.w2(), s.outputs(), s.hidden(), precision),
                     nw.b2() == null ? new float[s.outputs()] : nw.b2()));
             maxHidden = Math.max(maxHidden, s.hidden());
             maxOut = Math.max(maxOut, s.outputs());
@@ -59,12 +62,17 @@ public final class EnginePredictor implements UnitScorer {
         return predictor;
     }
 
+    /** How this predictor's weight rows are stored. */
+    public PredictorPrecision precision() {
+        return precision;
+    }
+
     @Override
     public int[] networksFor(int layer) {
         return networksByLayer.get(layer);
     }
 
-    /** Weight bytes network {@code network} reads per call. */
+    /** Weight bytes network {@code network} reads per call: its rows as stored, int8 scales included. */
     public long bytes(int network) {
         Network n = networks.get(network);
         return n.w1().rowBytes() * n.w1().rows() + n.w2().rowBytes() * n.w2().rows();

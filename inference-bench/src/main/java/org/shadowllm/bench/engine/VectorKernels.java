@@ -1,9 +1,12 @@
 package org.shadowllm.bench.engine;
 
+import jdk.incubator.vector.ByteVector;
 import jdk.incubator.vector.FloatVector;
 import jdk.incubator.vector.IntVector;
 import jdk.incubator.vector.VectorOperators;
+import jdk.incubator.vector.VectorShape;
 import jdk.incubator.vector.VectorSpecies;
+import org.shadowllm.common.safetensors.HalfFloats;
 
 /**
  * The engine's inner loops with {@code jdk.incubator.vector}: dot products of a weight row with a vector,
@@ -14,12 +17,21 @@ import jdk.incubator.vector.VectorSpecies;
  * block of {@code 2·LANES} values, int {@code j} of the block holds value {@code j} in its low half and
  * value {@code LANES + j} in its high half; {@code int << 16} and {@code int & 0xFFFF0000} are then the
  * block's first and second {@code LANES} values as fp32, in order. A tail shorter than a block is packed
- * in pairs.
+ * in pairs. Values are rounded to bf16 by {@link HalfFloats#floatToBf16}, as predictor weights are
+ * ({@code PredictorPrecision}).
+ * <p>
+ * int8 rows are plain signed bytes; a load of {@code BYTES} of them widens to {@code BYTES / LANES} float
+ * vectors. The kernels return the unscaled sums: the row's scale is applied once by the caller.
  */
 final class VectorKernels {
     static final VectorSpecies<Float> F = FloatVector.SPECIES_PREFERRED;
     private static final VectorSpecies<Integer> I = VectorSpecies.of(int.class, F.vectorShape());
     static final int LANES = F.length();
+    /** Bytes whose widening fills whole float vectors: one vector's lanes, at least the smallest shape's 8. */
+    private static final VectorSpecies<Byte> B =
+            VectorSpecies.of(byte.class, VectorShape.forBitSize(Math.max(64, LANES * Byte.SIZE)));
+
+    private static final int PARTS = B.length() / LANES;
 
     private VectorKernels() {}
 
@@ -296,7 +308,7 @@ final class VectorKernels {
     }
 
     private static int pair(float lo, float hi) {
-        return (toBf16(hi) << 16) | (toBf16(lo) & 0xFFFF);
+        return (HalfFloats.floatToBf16(hi) << 16) | (HalfFloats.floatToBf16(lo) & 0xFFFF);
     }
 
     static float dotPacked(int[] w, int off, float[] x, int xOff, int n) {
@@ -441,20 +453,94 @@ final class VectorKernels {
         }
     }
 
+    /** {@code Σ w[off + i] · x[xOff + i]} over {@code n} int8 weights, unscaled. */
+    static float dotInt8(byte[] w, int off, float[] x, int xOff, int n) {
+        FloatVector a0 = FloatVector.zero(F);
+        FloatVector a1 = FloatVector.zero(F);
+        int step = B.length();
+        int i = 0;
+        for (int upper = n - 2 * step + 1; i < upper; i += 2 * step) {
+            ByteVector v0 = ByteVector.fromArray(B, w, off + i);
+            ByteVector v1 = ByteVector.fromArray(B, w, off + i + step);
+            for (int p = 0; p < PARTS; p++) {
+                a0 = widen(v0, p).fma(FloatVector.fromArray(F, x, xOff + i + p * LANES), a0);
+                a1 = widen(v1, p).fma(FloatVector.fromArray(F, x, xOff + i + step + p * LANES), a1);
+            }
+        }
+        for (int upper = n - step + 1; i < upper; i += step) {
+            ByteVector v = ByteVector.fromArray(B, w, off + i);
+            for (int p = 0; p < PARTS; p++) {
+                a0 = widen(v, p).fma(FloatVector.fromArray(F, x, xOff + i + p * LANES), a0);
+            }
+        }
+        float s = a0.add(a1).reduceLanes(VectorOperators.ADD);
+        for (; i < n; i++) {
+            s += w[off + i] * x[xOff + i];
+        }
+        return s;
+    }
+
+    /** {@link #dot4(float[], int, int, int, int, float[], int, int, float[], int, int, int, int)} on int8 rows, unscaled. */
+    static void dot4Int8(
+            byte[] w,
+            int o0,
+            int o1,
+            int o2,
+            int o3,
+            float[] x,
+            int xOff,
+            int n,
+            float[] out,
+            int i0,
+            int i1,
+            int i2,
+            int i3) {
+        FloatVector a0 = FloatVector.zero(F);
+        FloatVector a1 = FloatVector.zero(F);
+        FloatVector a2 = FloatVector.zero(F);
+        FloatVector a3 = FloatVector.zero(F);
+        int step = B.length();
+        int i = 0;
+        for (int upper = n - step + 1; i < upper; i += step) {
+            ByteVector v0 = ByteVector.fromArray(B, w, o0 + i);
+            ByteVector v1 = ByteVector.fromArray(B, w, o1 + i);
+            ByteVector v2 = ByteVector.fromArray(B, w, o2 + i);
+            ByteVector v3 = ByteVector.fromArray(B, w, o3 + i);
+            for (int p = 0; p < PARTS; p++) {
+                FloatVector xv = FloatVector.fromArray(F, x, xOff + i + p * LANES);
+                a0 = widen(v0, p).fma(xv, a0);
+                a1 = widen(v1, p).fma(xv, a1);
+                a2 = widen(v2, p).fma(xv, a2);
+                a3 = widen(v3, p).fma(xv, a3);
+            }
+        }
+        float s0 = a0.reduceLanes(VectorOperators.ADD);
+        float s1 = a1.reduceLanes(VectorOperators.ADD);
+        float s2 = a2.reduceLanes(VectorOperators.ADD);
+        float s3 = a3.reduceLanes(VectorOperators.ADD);
+        for (; i < n; i++) {
+            float xi = x[xOff + i];
+            s0 += w[o0 + i] * xi;
+            s1 += w[o1 + i] * xi;
+            s2 += w[o2 + i] * xi;
+            s3 += w[o3 + i] * xi;
+        }
+        out[i0] = s0;
+        out[i1] = s1;
+        out[i2] = s2;
+        out[i3] = s3;
+    }
+
+    /** Lanes {@code part·LANES ..} of {@code v} as floats. */
+    private static FloatVector widen(ByteVector v, int part) {
+        return (FloatVector) v.convertShape(VectorOperators.B2F, F, part);
+    }
+
     private static FloatVector low(IntVector v) {
         return v.lanewise(VectorOperators.LSHL, 16).reinterpretAsFloats();
     }
 
     private static FloatVector high(IntVector v) {
         return v.lanewise(VectorOperators.AND, 0xFFFF0000).reinterpretAsFloats();
-    }
-
-    /** Round to nearest even; NaN stays NaN. */
-    static short toBf16(float f) {
-        int bits = Float.floatToRawIntBits(f);
-        if (Float.isNaN(f)) {
-            return (short) ((bits >>> 16) | 0x40);
-        }
-        return (short) ((bits + 0x7fff + ((bits >>> 16) & 1)) >>> 16);
     }
 }

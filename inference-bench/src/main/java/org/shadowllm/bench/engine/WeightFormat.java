@@ -3,6 +3,7 @@ package org.shadowllm.bench.engine;
 import java.util.List;
 import java.util.Locale;
 import org.shadowllm.common.Keyed;
+import org.shadowllm.common.predictor.PredictorPrecision;
 
 /** How the decode engine stores weight rows: fp32, or bf16 widened to fp32 in registers. */
 public enum WeightFormat implements Keyed {
@@ -30,6 +31,14 @@ public enum WeightFormat implements Keyed {
     @Override
     public List<String> aliases() {
         return List.of(longName);
+    }
+
+    /** The predictor precision that stores rows as this format does: an engine's predictors' default. */
+    public PredictorPrecision predictorPrecision() {
+        return switch (this) {
+            case FP32 -> PredictorPrecision.FP32;
+            case BF16 -> PredictorPrecision.BF16;
+        };
     }
 
     public static WeightFormat parse(String s) {

@@ -117,4 +117,32 @@ class VectorKernelsTest {
             assertEquals(Math.max(0, z[i]), out[i], 0, "relu " + i);
         }
     }
+    /** The int8 dot kernels against a plain loop over the bytes, at offsets, for lengths around every block. */
+    @ParameterizedTest(name = "n = {0}")
+    @ValueSource(ints = {1, 7, 8, 15, 16, 17, 33, 64, 67, 1000})
+    void int8DotsEqualAPlainLoop(int n) {
+        SplittableRandom r = new SplittableRandom(n + 7);
+        int off = 3;
+        byte[] w = new byte[off + 4 * n];
+        for (int i = 0; i < w.length; i++) {
+            w[i] = (byte) (r.nextInt(255) - 127);
+        }
+        float[] x = gaussian(r, n + 2, 1, 0);
+        double[] expected = new double[4];
+        for (int k = 0; k < 4; k++) {
+            for (int i = 0; i < n; i++) {
+                expected[k] += w[off + k * n + i] * (double) x[2 + i];
+            }
+        }
+        double tol = 1e-5 * 127 * Math.sqrt(n);
+        for (int k = 0; k < 4; k++) {
+            assertEquals(expected[k], VectorKernels.dotInt8(w, off + k * n, x, 2, n), tol, "dot of row " + k);
+        }
+        float[] out = new float[6];
+        VectorKernels.dot4Int8(w, off + 2 * n, off, off + 3 * n, off + n, x, 2, n, out, 5, 0, 3, 1);
+        assertEquals(expected[2], out[5], tol, "dot4 first");
+        assertEquals(expected[0], out[0], tol, "dot4 second");
+        assertEquals(expected[3], out[3], tol, "dot4 third");
+        assertEquals(expected[1], out[1], tol, "dot4 fourth");
+    }
 }
