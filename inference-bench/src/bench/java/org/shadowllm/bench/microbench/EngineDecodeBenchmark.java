@@ -217,34 +217,10 @@ public final class EngineDecodeBenchmark {
         return out;
     }
 
-    /**
-     * Greedy generation on the engine alone: the prompt is prefilled densely on the engine at the first run
-     * (that run's prefill time), and later runs rewind the state to it, so repeats time decoding only. The
-     * planners the benchmark's methods make read no DJL model.
-     */
+    /** {@link PredictorCostStudy#onEngineAlone} with the method's own engine predictor. */
     private static LatencyEval.Generator onEngineAlone(
             DecodeEngine engine, SparsityMethod method, int prompt, int generate) {
-        DecodeState state = engine.newState(prompt + generate);
-        UnitScorer scorer = method.scorerOn(engine);
-        int[] afterPrompt = {-1};
-        return text -> {
-            long start = System.nanoTime();
-            if (afterPrompt[0] < 0) {
-                for (int i = 0; i < prompt; i++) {
-                    afterPrompt[0] = DecodeEngine.argmax(engine.step(state, text[i], TokenPlanner.DENSE));
-                }
-            } else {
-                state.rewind(prompt);
-            }
-            TokenPlanner planner = method.tokenPlanner(scorer, null, text);
-            long afterPrefill = System.nanoTime();
-            int next = afterPrompt[0];
-            for (int i = 1; i < generate; i++) {
-                next = DecodeEngine.argmax(engine.step(state, next, planner));
-            }
-            long end = System.nanoTime();
-            return new double[] {(afterPrefill - start) / 1e6, (end - afterPrefill) / 1e6};
-        };
+        return PredictorCostStudy.onEngineAlone(engine, method, method.scorerOn(engine), prompt, generate);
     }
 
     private static double ratio(List<LatencyEval.Result> timed, int a, int b) {

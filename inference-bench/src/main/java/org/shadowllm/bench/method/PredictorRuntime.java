@@ -16,7 +16,11 @@ import org.shadowllm.common.predictor.PredictorKind;
 import org.shadowllm.common.predictor.UnitLayout;
 import org.shadowllm.common.predictor.UnitPredictor;
 
-/** A trained predictor loaded for inference: its networks as tensors, scoring from one token's feature. */
+/**
+ * A trained predictor loaded for inference: its networks as tensors, scoring from one token's feature. The
+ * tensors are made at the first DJL score, so a predictor that only the decode engine runs (which keeps its own
+ * rows) never holds a second copy of its weights.
+ */
 public final class PredictorRuntime implements UnitScorer, AutoCloseable {
     private final UnitPredictor predictor;
     private final List<NetworkTensors> networks = new ArrayList<>();
@@ -26,12 +30,14 @@ public final class PredictorRuntime implements UnitScorer, AutoCloseable {
     private PredictorRuntime(UnitPredictor predictor, NDManager manager) {
         this.predictor = predictor;
         this.manager = manager;
-        for (NetworkWeights w : predictor.networks()) {
-            networks.add(NetworkTensors.of(manager, w));
-        }
         for (int l = 0; l < predictor.shape().layers(); l++) {
             networksByLayer.add(predictor.networksFor(l));
         }
+    }
+
+    /** {@code predictor} ready to score, its tensors in {@code manager} once DJL first scores with it. */
+    public static PredictorRuntime of(UnitPredictor predictor, NDManager manager) {
+        return new PredictorRuntime(predictor, manager);
     }
 
     /**
@@ -60,7 +66,7 @@ public final class PredictorRuntime implements UnitScorer, AutoCloseable {
 
     @Override
     public void score(int network, float[] feature, float[] heads, float[] neurons) {
-        NetworkTensors net = networks.get(network);
+        NetworkTensors net = tensors().get(network);
         float[] scaled = java.util.Arrays.copyOf(feature, net.spec().inputs());
         FeatureScaler.scaleInPlace(scaled, 0, scaled.length);
         try (NDManager scope = manager.newSubManager()) {
@@ -70,8 +76,17 @@ public final class PredictorRuntime implements UnitScorer, AutoCloseable {
         }
     }
 
+    private synchronized List<NetworkTensors> tensors() {
+        if (networks.isEmpty()) {
+            for (NetworkWeights w : predictor.networks()) {
+                networks.add(NetworkTensors.of(manager, w));
+            }
+        }
+        return networks;
+    }
+
     @Override
-    public void close() {
+    public synchronized void close() {
         networks.forEach(NetworkTensors::close);
     }
 }
