@@ -105,13 +105,15 @@ public final class PredictorCostStudy {
         }
         RandomDecodeSetup setup = RandomDecodeSetup.parse(rest.toArray(String[]::new));
         DecoderConfig config = setup.config();
-        List<Variant> variants =
-                Arrays.stream(own.get("variants").split(",")).map(Variant::parse).toList();
+        List<Variant> variants = Arrays.stream(own.get("variants").split(","))
+                .map(Variant::parse)
+                .toList();
         String[] ranks = own.get("dejavu-ranks").split("/");
         PredictorDesign dejavuDesign = new PredictorDesign(Integer.parseInt(ranks[0]), Integer.parseInt(ranks[1]), 1);
         int replan = Integer.parseInt(own.get("replan"));
-        List<WeightFormat> formats =
-                Arrays.stream(own.get("formats").split(",")).map(WeightFormat::parse).toList();
+        List<WeightFormat> formats = Arrays.stream(own.get("formats").split(","))
+                .map(WeightFormat::parse)
+                .toList();
         System.out.println(setup.describe() + "; engine only; DejaVu ranks " + own.get("dejavu-ranks")
                 + "; ShadowLLM split variants " + own.get("variants"));
         SparsityBudget budget = setup.budget();
@@ -136,12 +138,14 @@ public final class PredictorCostStudy {
                     PredictorRuntime.of(RandomPredictors.of(PredictorKind.DEJAVU, shape, dejavuDesign, 3), root));
             Map<PredictorDesign, SparsityMethod> shadow = new LinkedHashMap<>();
             for (Variant v : variants) {
-                shadow.computeIfAbsent(v.design(), d -> SparsityMethod.predicted(
-                        Method.SHADOWLLM,
-                        config,
-                        budget,
-                        PredictorRuntime.of(
-                                RandomPredictors.of(PredictorKind.SHADOWLLM_SPLIT, shape, d, 2), root)));
+                shadow.computeIfAbsent(
+                        v.design(),
+                        d -> SparsityMethod.predicted(
+                                Method.SHADOWLLM,
+                                config,
+                                budget,
+                                PredictorRuntime.of(
+                                        RandomPredictors.of(PredictorKind.SHADOWLLM_SPLIT, shape, d, 2), root)));
             }
             LatencyEval latency = new LatencyEval(setup.prompt(), setup.generate(), 1, setup.repeats());
             List<Contender> contenders = new ArrayList<>();
@@ -151,13 +155,13 @@ public final class PredictorCostStudy {
                 engines.add(engine);
                 WeightFormat f = w.format();
                 PredictorPrecision own32 = f == WeightFormat.FP32 ? PredictorPrecision.FP32 : PredictorPrecision.BF16;
-                contenders.add(contender(engine, "dense", dense, null, own32, plans, setup));
-                contenders.add(contender(engine, "static", staticMask, null, own32, plans, setup));
-                contenders.add(contender(engine, "dejavu " + own.get("dejavu-ranks"), dejavu, own32, own32, plans, setup));
+                contenders.add(contender(engine, "dense", dense, null, plans, setup));
+                contenders.add(contender(engine, "static", staticMask, null, plans, setup));
+                contenders.add(contender(engine, "dejavu " + own.get("dejavu-ranks"), dejavu, own32, plans, setup));
                 for (Variant v : variants) {
                     PredictorPrecision p = v.precision() == null ? own32 : v.precision();
-                    contenders.add(contender(
-                            engine, "shadowllm " + v.label(), shadow.get(v.design()), p, own32, plans, setup));
+                    contenders.add(
+                            contender(engine, "shadowllm " + v.label(), shadow.get(v.design()), p, plans, setup));
                 }
                 if (replan > 0) {
                     Variant base = variants.get(0);
@@ -167,7 +171,6 @@ public final class PredictorCostStudy {
                             "shadowllm " + base.label() + " replan" + replan,
                             shadow.get(base.design()).replanningEvery(replan),
                             p,
-                            own32,
                             plans,
                             setup));
                 }
@@ -221,7 +224,6 @@ public final class PredictorCostStudy {
             String label,
             SparsityMethod m,
             PredictorPrecision precision,
-            PredictorPrecision modelOwn,
             LayerPlan[] plans,
             RandomDecodeSetup setup) {
         DecoderConfig c = engine.weights().config();
@@ -244,9 +246,8 @@ public final class PredictorCostStudy {
             predictorBytes /= m.replanEvery();
             modelBytes = DecodeBytes.weights(c, plans, false, f.bytesPerValue());
         }
-        String name = precision != null && precision != modelOwn ? label + " " + precision.key() : label;
         return new Contender(
-                name,
+                label,
                 f,
                 m,
                 predictorBytes,
