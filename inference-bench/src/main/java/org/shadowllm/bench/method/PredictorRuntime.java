@@ -13,6 +13,7 @@ import org.shadowllm.common.predictor.NetworkTensors;
 import org.shadowllm.common.predictor.NetworkWeights;
 import org.shadowllm.common.predictor.PredictorArtifacts;
 import org.shadowllm.common.predictor.PredictorKind;
+import org.shadowllm.common.predictor.PredictorPrecision;
 import org.shadowllm.common.predictor.UnitLayout;
 import org.shadowllm.common.predictor.UnitPredictor;
 
@@ -46,12 +47,27 @@ public final class PredictorRuntime implements UnitScorer, AutoCloseable {
      */
     public static PredictorRuntime load(
             Path dir, DecoderConfig config, String modelName, PredictorKind expected, NDManager manager) {
+        return load(dir, config, modelName, expected, PredictorPrecision.FP32, manager);
+    }
+
+    /**
+     * {@link #load(Path, DecoderConfig, String, PredictorKind, NDManager)} with the weights rounded to
+     * {@code precision} and back ({@link PredictorPrecision#roundTrip}): every path then scores with the weights
+     * a predictor stored at that precision holds.
+     */
+    public static PredictorRuntime load(
+            Path dir,
+            DecoderConfig config,
+            String modelName,
+            PredictorKind expected,
+            PredictorPrecision precision,
+            NDManager manager) {
         UnitPredictor p = PredictorArtifacts.load(dir, config, modelName);
         if (p.kind() != expected) {
             throw new IllegalArgumentException(
                     dir + " holds a " + p.kind() + " predictor; this method needs " + expected);
         }
-        return new PredictorRuntime(p, manager);
+        return new PredictorRuntime(precision.roundTrip(p), manager);
     }
 
     @Override

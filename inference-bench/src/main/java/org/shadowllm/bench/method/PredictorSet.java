@@ -15,6 +15,7 @@ import org.shadowllm.common.model.DecoderConfig;
 import org.shadowllm.common.predictor.FeaturePosition;
 import org.shadowllm.common.predictor.PredictorArtifacts;
 import org.shadowllm.common.predictor.PredictorKind;
+import org.shadowllm.common.predictor.PredictorPrecision;
 
 /**
  * The predictors a bench run's methods use, each loaded once and checked against the model, the criterion
@@ -59,6 +60,7 @@ public final class PredictorSet implements AutoCloseable {
     private final Fetch fetch;
     private final Provenance provenance;
     private final Consumer<String> warn;
+    private final PredictorPrecision precision;
     private final Map<String, PredictorRuntime> loaded = new LinkedHashMap<>();
     private final List<AutoCloseable> copies = new ArrayList<>();
     private final Map<String, String> fingerprints = new LinkedHashMap<>();
@@ -70,12 +72,41 @@ public final class PredictorSet implements AutoCloseable {
             Fetch fetch,
             Provenance provenance,
             Consumer<String> warn) {
+        this(manager, target, source, fetch, provenance, warn, PredictorPrecision.FP32);
+    }
+
+    private PredictorSet(
+            NDManager manager,
+            Target target,
+            Source source,
+            Fetch fetch,
+            Provenance provenance,
+            Consumer<String> warn,
+            PredictorPrecision precision) {
         this.manager = manager;
         this.target = target;
         this.source = source;
         this.fetch = fetch;
         this.provenance = provenance;
         this.warn = warn;
+        this.precision = java.util.Objects.requireNonNull(precision, "precision");
+    }
+
+    /**
+     * This set with its predictors' weights rounded to {@code precision} as they load ({@link
+     * PredictorPrecision#roundTrip}); fp32 by default. Only before anything is loaded: the set returned owns
+     * what it loads.
+     */
+    public PredictorSet at(PredictorPrecision precision) {
+        if (!loaded.isEmpty()) {
+            throw new IllegalStateException("a predictor set's precision is chosen before it loads any predictor");
+        }
+        return new PredictorSet(manager, target, source, fetch, provenance, warn, precision);
+    }
+
+    /** The precision the predictors' weights are rounded to as they load. */
+    public PredictorPrecision precision() {
+        return precision;
     }
 
     /** The predictor of {@code kind} fitted on {@code criterion}, loaded on first use. */
@@ -99,7 +130,7 @@ public final class PredictorSet implements AutoCloseable {
                     + "driver chose predictor " + expected + ": it was replaced during the run; run again");
         }
         fingerprints.put(key, artifact);
-        PredictorRuntime r = PredictorRuntime.load(p, target.config(), target.modelName(), kind, manager);
+        PredictorRuntime r = PredictorRuntime.load(p, target.config(), target.modelName(), kind, precision, manager);
         try {
             check(r, dir, criterion);
         } catch (RuntimeException e) {

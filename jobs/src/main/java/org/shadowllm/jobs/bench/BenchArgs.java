@@ -13,6 +13,7 @@ import org.shadowllm.bench.sparse.SparsityBudget;
 import org.shadowllm.common.SharedPaths;
 import org.shadowllm.common.criteria.ImportanceCriterion;
 import org.shadowllm.common.predictor.PredictorKind;
+import org.shadowllm.common.predictor.PredictorPrecision;
 import org.shadowllm.common.tasks.FewShotTask;
 import org.shadowllm.jobs.cli.JobRunOptions;
 import picocli.CommandLine.Command;
@@ -165,6 +166,14 @@ public final class BenchArgs {
                     + ENGINE_OFF + " (DJL throughout; always off on a GPU) (default: ${DEFAULT-VALUE})")
     String engine;
 
+    @Option(
+            names = "--predictor-precision",
+            paramLabel = "P",
+            description = "the predictors' weights as scored: fp32, bf16 or int8 (one fp32 scale per row), rounded "
+                    + "once as they load, on DJL and on the engine alike (default: fp32 on DJL, the engine's "
+                    + "--engine format on the engine)")
+    PredictorPrecision predictorPrecision;
+
     @Option(names = "--data", paramLabel = "PATH", description = "task folder (default: ${DEFAULT-VALUE})")
     String data = SharedPaths.root().resolve("data/tasks").toString();
 
@@ -281,6 +290,7 @@ public final class BenchArgs {
                 new BenchOptions.Latency(latencyPrompt, latencyGenerate, latencyWarmup, latencyRepeats),
                 comparisons(),
                 engineWeights(),
+                predictorPrecision,
                 seed,
                 run.run());
     }

@@ -22,6 +22,7 @@ import org.shadowllm.bench.report.Measure;
 import org.shadowllm.bench.report.PairedItems;
 import org.shadowllm.common.device.DeviceSpec;
 import org.shadowllm.common.model.DecoderModel;
+import org.shadowllm.common.predictor.PredictorPrecision;
 import org.shadowllm.jobs.cli.JobLauncher;
 import org.shadowllm.jobs.runtime.ExecutorModels;
 import org.shadowllm.jobs.tables.OutputLock;
@@ -120,7 +121,8 @@ public final class BenchJob {
         }
         double seconds = (System.nanoTime() - start) / 1e9;
         String out = options.output().replaceAll("/+$", "");
-        BenchSummary summary = BenchSummary.of(model.name(), results, seconds, out);
+        BenchSummary summary =
+                BenchSummary.of(model.name(), results, seconds, out).withPredictors(options.predictorPrecision());
         List<Comparison> comparisons = items.compare(options.compare(), options.seed());
         LOG.info("{} paired comparisons", comparisons.size());
         new BenchOutput(spark, options, model)
@@ -193,8 +195,10 @@ public final class BenchJob {
             return null;
         }
         WeightFormat format = options.engine().get();
-        LOG.info("decode engine: {} weights, {} threads", format.key(), pool.threads());
-        return new DecodeEngine(EngineWeights.load(run.model().dir(), format), pool);
+        PredictorPrecision predictors = options.enginePredictorPrecision().get();
+        LOG.info(
+                "decode engine: {} weights, {} predictors, {} threads", format.key(), predictors.key(), pool.threads());
+        return new DecodeEngine(EngineWeights.load(run.model().dir(), format), pool, predictors);
     }
 
     /** Whether decoding runs on the plain-Java engine: on a CPU, unless {@code --engine off}. */
@@ -206,6 +210,7 @@ public final class BenchJob {
         return !onEngine(device)
                 ? "DJL throughout"
                 : "dense DJL prefill, decode on the plain-Java engine ("
-                        + options.engine().get().key() + ")";
+                        + options.engine().get().key() + ", predictors "
+                        + options.enginePredictorPrecision().get().key() + ")";
     }
 }

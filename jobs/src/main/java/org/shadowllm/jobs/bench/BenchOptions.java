@@ -11,6 +11,7 @@ import org.shadowllm.bench.method.MethodGrid;
 import org.shadowllm.bench.report.Measure;
 import org.shadowllm.bench.report.PairSpec;
 import org.shadowllm.common.criteria.ImportanceCriterion;
+import org.shadowllm.common.predictor.PredictorPrecision;
 import org.shadowllm.common.tasks.FewShotTask;
 import org.shadowllm.jobs.cli.JobCommandLine;
 import org.shadowllm.jobs.cli.JobNames;
@@ -24,6 +25,8 @@ import org.shadowllm.jobs.cli.JobRun;
  *     {@code --prune}, the floors, {@code --shadowllm-kind}, {@code --replan-every}, the random mask's seed)
  * @param compare the pairs of methods compared item by item
  * @param engineWeights the decode engine's weight format; null: no engine ({@code --engine off})
+ * @param predictorWeights the precision the predictors' weights are rounded to ({@code --predictor-precision});
+ *     null when not given: fp32 on DJL and the engine's weight format on the engine, as before the option
  */
 public record BenchOptions(
         String model,
@@ -41,6 +44,7 @@ public record BenchOptions(
         Latency latency,
         List<PairSpec> compare,
         WeightFormat engineWeights,
+        PredictorPrecision predictorWeights,
         long seed,
         JobRun run)
         implements Serializable, JobRun.Holder {
@@ -140,5 +144,18 @@ public record BenchOptions(
     /** The decode engine's weight format; empty when {@code --engine off}. */
     public Optional<WeightFormat> engine() {
         return Optional.ofNullable(engineWeights);
+    }
+
+    /** The precision the predictors that DJL runs score at: {@code --predictor-precision}, else fp32. */
+    public PredictorPrecision predictorPrecision() {
+        return predictorWeights == null ? PredictorPrecision.FP32 : predictorWeights;
+    }
+
+    /**
+     * The precision of the decode engine's predictors: {@code --predictor-precision}, else the engine's weight
+     * format (a bf16 engine has always run its predictors in bf16); empty when {@code --engine off}.
+     */
+    public Optional<PredictorPrecision> enginePredictorPrecision() {
+        return engine().map(f -> predictorWeights == null ? f.predictorPrecision() : predictorWeights);
     }
 }

@@ -54,7 +54,7 @@ final class BenchOutput {
      * How the run went, for the report's header.
      *
      * @param device   the device it measured on
-     * @param decodeOn where latency decoded: DJL, or the plain-Java engine and its weight format
+     * @param decodeOn where latency decoded: DJL, or the plain-Java engine, its weight format and its predictors'
      * @param articles the articles the paper's perplexity protocol scored
      */
     record Setup(String device, String decodeOn, int articles) {}
@@ -149,6 +149,10 @@ final class BenchOutput {
                         + ", batch 1, median of " + options.latency().repeats() + " after "
                         + options.latency().warmup()
                         + " warm-up; " + setup.decodeOn());
+        if (options.grid().predicts()) {
+            // the engine's predictors are named where decoding is (latency)
+            about.put("predictor weights", options.predictorPrecision().key() + " on DJL");
+        }
         about.put("machine", Runtime.getRuntime().availableProcessors() + " cores, device " + setup.device());
         about.put("code version", CodeVersion.current());
         about.put("seconds", String.format("%.1f", seconds));

@@ -20,14 +20,15 @@ final class BenchPredictors {
             Configuration hadoop,
             PredictorSet.Provenance provenance) {
         return new PredictorSet(
-                manager,
-                target,
-                (kind, criterion) -> options.predictorDir(target.modelName(), criterion, kind.key()),
-                dir -> {
-                    LocalCopy copy = LocalCopy.of(hadoop, dir);
-                    return new PredictorSet.Folder(copy.path(), copy);
-                },
-                provenance,
-                LOG::warn);
+                        manager,
+                        target,
+                        (kind, criterion) -> options.predictorDir(target.modelName(), criterion, kind.key()),
+                        dir -> {
+                            LocalCopy copy = LocalCopy.of(hadoop, dir);
+                            return new PredictorSet.Folder(copy.path(), copy);
+                        },
+                        provenance,
+                        LOG::warn)
+                .at(options.predictorPrecision());
     }
 }

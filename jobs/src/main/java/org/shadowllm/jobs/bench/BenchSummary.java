@@ -9,12 +9,15 @@ import org.shadowllm.bench.eval.Bootstrap;
 import org.shadowllm.bench.method.Method;
 import org.shadowllm.bench.report.BenchResult;
 import org.shadowllm.bench.report.Metric;
+import org.shadowllm.common.predictor.PredictorPrecision;
 
 /**
  * The table a bench run prints and writes to {@code summary.txt}: per method configuration and sparsity,
- * perplexities, mean accuracies over tasks, decode time and its ratio to dense.
+ * perplexities, mean accuracies over tasks, decode time and its ratio to dense; and the predictors' precision
+ * where it is not fp32.
  */
-record BenchSummary(String model, int results, double seconds, String output, List<Line> lines) {
+record BenchSummary(
+        String model, int results, double seconds, String output, List<Line> lines, PredictorPrecision predictors) {
 
     /**
      * One configuration's figures; NaN where not measured.
@@ -94,12 +97,20 @@ record BenchSummary(String model, int results, double seconds, String output, Li
                 lines.add(p.getValue().line(e.getKey(), p.getKey(), denseMs));
             }
         }
-        return new BenchSummary(model, results.size(), seconds, output, lines);
+        return new BenchSummary(model, results.size(), seconds, output, lines, PredictorPrecision.FP32);
+    }
+
+    /** This summary of a run whose predictors' weights were rounded to {@code precision}. */
+    BenchSummary withPredictors(PredictorPrecision precision) {
+        return new BenchSummary(model, results, seconds, output, lines, precision);
     }
 
     String text() {
         StringBuilder b = new StringBuilder(
                 String.format("bench %s: %d results in %.1f s -> %s%n", model, results, seconds, output));
+        if (predictors != PredictorPrecision.FP32) {
+            b.append(String.format("predictor weights: %s%n", predictors.key()));
+        }
         b.append(String.format(
                 "%-44s %6s %10s %19s %10s %10s %8s %10s %9s %8s%n",
                 "method",

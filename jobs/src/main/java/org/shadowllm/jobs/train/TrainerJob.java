@@ -23,6 +23,7 @@ import org.shadowllm.common.device.DeviceSpec;
 import org.shadowllm.common.predictor.PredictorArtifacts;
 import org.shadowllm.common.predictor.PredictorKind;
 import org.shadowllm.common.predictor.PredictorManifest;
+import org.shadowllm.common.predictor.PredictorPrecision;
 import org.shadowllm.common.predictor.PredictorShape;
 import org.shadowllm.common.predictor.UnitPredictor;
 import org.shadowllm.jobs.cli.JobLauncher;
@@ -33,6 +34,7 @@ import org.shadowllm.jobs.tables.PartitionWriter;
 import org.shadowllm.jobs.tables.PredictorMetricsTable;
 import org.shadowllm.jobs.tables.StagedCommit;
 import org.shadowllm.trainer.data.ExampleSplit;
+import org.shadowllm.trainer.eval.PrecisionMetrics;
 import org.shadowllm.trainer.eval.PredictorMetrics;
 import org.shadowllm.trainer.eval.UnitMetrics;
 import org.shadowllm.trainer.train.PredictorTrainer;
@@ -52,6 +54,13 @@ import org.slf4j.LoggerFactory;
 public final class TrainerJob {
     private static final Logger LOG = LoggerFactory.getLogger(TrainerJob.class);
     public static final String METRICS = "predictor_metrics";
+
+    /**
+     * The precisions whose held-out drift from fp32 each manifest also reports ({@code <precision>.*} metrics):
+     * what the bench's {@code --predictor-precision} would cost.
+     */
+    static final List<PredictorPrecision> STORED_AT = List.of(PredictorPrecision.BF16, PredictorPrecision.INT8);
+
     public static final String PREDICTORS = "predictors";
     /** Where, in its staging folder, a run writes the rows it trains from (removed once trained). */
     static final String ROWS = "_training-rows";
@@ -153,7 +162,22 @@ public final class TrainerJob {
             for (PredictorKind kind : options.predictors()) {
                 TrainedPredictor trained = trainOnExecutors(trainer, kind, table.shape(), networks.get(kind), files);
                 PredictorMetrics metrics = files.evaluate(kind, trained.networks(), conf, device);
-                PredictorManifest manifest = manifest(kind, table, files, trained, metrics, createdAt);
+                Map<String, Double> reported = new LinkedHashMap<>(metrics.asMap());
+                for (PrecisionMetrics p : files.evaluate(kind, trained.networks(), STORED_AT, conf, device)) {
+                    reported.putAll(p.asMap());
+                    LOG.info(
+                            "{} at {}: held-out heads ρ {} / neurons ρ {} (mean per layer), plan agreement at 50% heads"
+                                    + " {} / neurons {}, score error {} / {} of the fp32 layer range",
+                            kind,
+                            p.precision().key(),
+                            p.rounded().heads().rhoLayerMean(),
+                            p.rounded().neurons().rhoLayerMean(),
+                            p.heads().planAgreement(),
+                            p.neurons().planAgreement(),
+                            p.heads().scoreError(),
+                            p.neurons().scoreError());
+                }
+                PredictorManifest manifest = manifest(kind, table, files, trained, reported, createdAt);
                 String artifact = root + "/" + PREDICTORS + "/"
                         + JobNames.requirePathSegment("the table's model name", table.model()) + "/"
                         + options.criterion().key() + "/" + kind.key();
@@ -183,7 +207,7 @@ public final class TrainerJob {
             CriteriaTableReader.Selection table,
             TrainingFiles files,
             TrainedPredictor trained,
-            PredictorMetrics metrics,
+            Map<String, Double> metrics,
             String createdAt) {
         return new PredictorManifest(
                 PredictorManifest.FORMAT_VERSION,
@@ -198,7 +222,7 @@ public final class TrainerJob {
                 files.trainRows(),
                 files.heldOutRows(),
                 options.training().describe(),
-                metrics.asMap(),
+                metrics,
                 CodeVersion.current(),
                 new PredictorManifest.InputTable(
                         table.path(),

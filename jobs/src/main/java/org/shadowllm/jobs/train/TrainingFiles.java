@@ -22,6 +22,7 @@ import org.apache.spark.sql.SparkSession;
 import org.shadowllm.common.predictor.NetworkSpec;
 import org.shadowllm.common.predictor.NetworkWeights;
 import org.shadowllm.common.predictor.PredictorKind;
+import org.shadowllm.common.predictor.PredictorPrecision;
 import org.shadowllm.common.predictor.PredictorShape;
 import org.shadowllm.common.predictor.UnitLayout;
 import org.shadowllm.jobs.tables.LocalCopy;
@@ -31,6 +32,7 @@ import org.shadowllm.trainer.data.NetworkRows;
 import org.shadowllm.trainer.data.NormalizedTargets;
 import org.shadowllm.trainer.data.RowFile;
 import org.shadowllm.trainer.eval.EvaluationRows;
+import org.shadowllm.trainer.eval.PrecisionMetrics;
 import org.shadowllm.trainer.eval.PredictorEvaluator;
 import org.shadowllm.trainer.eval.PredictorMetrics;
 import org.shadowllm.trainer.train.PredictorTrainer;
@@ -235,6 +237,27 @@ final class TrainingFiles implements Serializable {
 
     /** The held-out metrics of a predictor's trained networks, read {@link PredictorEvaluator#BATCH} rows at a time. */
     PredictorMetrics evaluate(PredictorKind kind, List<NetworkWeights> networks, Configuration conf, Device device) {
+        return onHeldOut(kind, networks, conf, rows -> PredictorEvaluator.evaluate(networks, shape, rows, device));
+    }
+
+    /** The held-out drift of the trained networks with their weights stored at each of {@code precisions}. */
+    List<PrecisionMetrics> evaluate(
+            PredictorKind kind,
+            List<NetworkWeights> networks,
+            List<PredictorPrecision> precisions,
+            Configuration conf,
+            Device device) {
+        return onHeldOut(kind, networks, conf, rows -> precisions.stream()
+                .map(p -> PrecisionMetrics.evaluate(networks, p, shape, rows, device))
+                .toList());
+    }
+
+    /** {@code use} of the held-out rows as {@code kind}'s networks read them, open for the call. */
+    private <T> T onHeldOut(
+            PredictorKind kind,
+            List<NetworkWeights> networks,
+            Configuration conf,
+            java.util.function.Function<EvaluationRows, T> use) {
         List<RowFile> features = new ArrayList<>();
         try (LocalCopy local = LocalCopy.of(conf, root + "/" + HELD_OUT)) {
             Path base = local.path();
@@ -245,8 +268,7 @@ final class TrainingFiles implements Serializable {
                             parts(base.resolve(kind.key()).resolve(Integer.toString(n)), heldOut),
                             networks.get(n).spec().inputs()));
                 }
-                return PredictorEvaluator.evaluate(
-                        networks, shape, EvaluationRows.stored(features, truth, shape, heldOut.positions()), device);
+                return use.apply(EvaluationRows.stored(features, truth, shape, heldOut.positions()));
             } finally {
                 features.forEach(RowFile::close);
             }

@@ -415,6 +415,26 @@ class BenchJobIntegrationTest {
         assertTrue(!first.equals(again), "other predictors plan other masks");
     }
 
+    /** Rounded predictor weights plan other masks; fp32 given is the run without the option. */
+    @Test
+    void thePredictorPrecisionChangesThePlansOnlyWhenItRoundsTheWeights() {
+        String[] shadow = {"--measures", "perplexity", "--methods", "shadowllm"};
+        java.util.function.Function<String, List<BenchResult>> run = precision -> new BenchJob(
+                        spark,
+                        options(
+                                out.resolve("precision-" + precision).toString(),
+                                precision.isEmpty()
+                                        ? shadow
+                                        : JobRuns.concat(shadow, "--predictor-precision", precision)))
+                .run()
+                .results();
+        List<BenchResult> plain = run.apply("");
+        assertEquals(plain, run.apply("fp32"));
+        List<BenchResult> int8 = run.apply("int8");
+        assertEquals(plain.size(), int8.size());
+        assertTrue(!plain.equals(int8), "int8 weights plan other masks");
+    }
+
     @Test
     void aMissingPredictorFailsBeforeAnythingIsMeasuredOrWritten() {
         String output = out.resolve("missing").toString();

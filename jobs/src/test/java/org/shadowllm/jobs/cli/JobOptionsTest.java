@@ -22,6 +22,7 @@ import org.shadowllm.common.criteria.ImportanceCriterion;
 import org.shadowllm.common.predictor.FeaturePosition;
 import org.shadowllm.common.predictor.PredictorDesign;
 import org.shadowllm.common.predictor.PredictorKind;
+import org.shadowllm.common.predictor.PredictorPrecision;
 import org.shadowllm.common.tasks.FewShotTask;
 import org.shadowllm.jobs.bench.BenchJob;
 import org.shadowllm.jobs.bench.BenchOptions;
@@ -122,6 +123,8 @@ class JobOptionsTest {
         assertEquals(new BenchOptions.Latency(128, 128, 1, 3), o.latency());
         assertEquals(0, o.grid().replanEvery());
         assertEquals(Optional.of(WeightFormat.FP32), o.engine());
+        assertEquals(PredictorPrecision.FP32, o.predictorPrecision());
+        assertEquals(Optional.of(PredictorPrecision.FP32), o.enginePredictorPrecision());
         assertEquals(1234, o.seed());
         assertEquals("out/bench", o.output());
         assertTrue(o.runId().startsWith("bench-"), o.runId());
@@ -149,6 +152,7 @@ class JobOptionsTest {
                 assertThrows(HelpRequested.class, () -> BenchOptions.parse(new String[] {"--tasks", "copa", "--help"}));
         assertTrue(bench.usage().contains("--latency-repeats=N"), bench.usage());
         assertTrue(bench.usage().contains("--engine=F"), bench.usage());
+        assertTrue(bench.usage().contains("--predictor-precision=P"), bench.usage());
         // a long shared path (CI's) wraps the default onto the next line
         assertTrue(
                 bench.usage()
@@ -203,6 +207,22 @@ class JobOptionsTest {
                 List.of(SparsityBudget.Scope.GLOBAL, SparsityBudget.Scope.PER_LAYER, SparsityBudget.Scope.GLOBAL_RAW),
                 b.grid().scopes());
         assertEquals(List.of(SparsityBudget.Prune.HEADS), b.grid().prunes());
+    }
+
+    @Test
+    void thePredictorPrecisionIsFp32OnDjlAndTheEnginesFormatOnTheEngineUnlessGiven() {
+        BenchOptions bf16 = BenchOptions.parse(new String[] {"--engine", "bf16"});
+        assertEquals(PredictorPrecision.FP32, bf16.predictorPrecision());
+        assertEquals(Optional.of(PredictorPrecision.BF16), bf16.enginePredictorPrecision());
+        BenchOptions int8 = BenchOptions.parse(new String[] {"--engine", "bf16", "--predictor-precision", "INT8"});
+        assertEquals(PredictorPrecision.INT8, int8.predictorPrecision());
+        assertEquals(Optional.of(PredictorPrecision.INT8), int8.enginePredictorPrecision());
+        BenchOptions off = BenchOptions.parse(new String[] {"--engine", "off", "--predictor-precision", "bf16"});
+        assertEquals(PredictorPrecision.BF16, off.predictorPrecision());
+        assertEquals(Optional.empty(), off.enginePredictorPrecision());
+        UsageException e = assertThrows(
+                UsageException.class, () -> BenchOptions.parse(new String[] {"--predictor-precision", "int4"}));
+        assertTrue(e.getMessage().contains("fp32, bf16 or int8"), e.getMessage());
     }
 
     @Test

@@ -129,6 +129,16 @@ class TrainerJobIntegrationTest {
             // the stored metrics are reproduced from the loaded weights and the same split
             double stored = loaded.manifest().metrics().get("neurons.rho_layer_mean");
             assertEquals(stored, r.metrics().neurons().rhoLayerMean(), 0);
+            // beside them, each lower precision's drift from these fp32 networks
+            for (String p : List.of("bf16", "int8")) {
+                for (String unit : List.of("heads", "neurons")) {
+                    double agreement = loaded.manifest().metrics().get(p + "." + unit + ".plan_agreement50");
+                    double error = loaded.manifest().metrics().get(p + "." + unit + ".score_error_of_range");
+                    assertTrue(agreement > 0 && agreement <= 1, p + " " + unit + " plan agreement " + agreement);
+                    assertTrue(error >= 0 && error < 0.5, p + " " + unit + " score error " + error);
+                    assertTrue(loaded.manifest().metrics().containsKey(p + "." + unit + ".rho_layer_mean"));
+                }
+            }
         }
         assertTrue(TrainerJob.table(s).contains("dejavu-inflated"));
         assertFalse(Files.exists(Path.of(output, "_staging")), "the training rows are removed with the staging folder");

@@ -103,7 +103,7 @@ public final class PredictorEvaluator {
     }
 
     /** A predictor's networks loaded once, scoring up to {@link #BATCH} rows into arrays it reuses. */
-    private static final class Scorer implements AutoCloseable {
+    static final class Scorer implements AutoCloseable {
         final PredictorShape shape;
         final NDManager manager;
         final List<NetworkTensors> nets = new java.util.ArrayList<>();
