@@ -63,6 +63,11 @@ public enum PredictorKind implements Keyed {
         return this == SHADOWLLM_SPLIT ? Math.max(1, hidden / 2) : hidden;
     }
 
+    /** Consecutive neurons per predicted score when a design leaves it to the kind. */
+    int defaultNeuronBlock() {
+        return 1;
+    }
+
     /** The networks of this kind for {@code shape}, sized by {@code design}. */
     public List<NetworkSpec> networks(PredictorShape shape, PredictorDesign design) {
         PredictorDesign d = design.resolve(this);

@@ -57,7 +57,7 @@ class PredictorDesignTest {
                 IllegalArgumentException.class,
                 () -> PredictorKind.SHADOWLLM.networks(SHAPE, new PredictorDesign(64, 32, 1)));
         assertTrue(joint.getMessage().contains("one network"), joint.getMessage());
-        assertThrows(IllegalArgumentException.class, () -> new PredictorDesign(0, 0, 0));
+        assertThrows(IllegalArgumentException.class, () -> new PredictorDesign(0, 0, -1));
         assertThrows(IllegalArgumentException.class, () -> new PredictorDesign(-1, 0, 1));
     }
 

@@ -78,6 +78,12 @@ public final class PredictorCostStudy {
                     throw new IllegalArgumentException("variant part " + part + ": " + e.getMessage());
                 }
             }
+            // a head width alone keeps the default's neuron width (not half the new head width)
+            if (hidden > 0 && neurons == 0) {
+                neurons = PredictorDesign.DEFAULT
+                        .resolve(PredictorKind.SHADOWLLM_SPLIT)
+                        .neuronHidden();
+            }
             return new Variant(text.trim(), new PredictorDesign(hidden, neurons, block), precision);
         }
     }

@@ -109,8 +109,8 @@ public final class TrainerJobArgs {
             names = "--neuron-block",
             paramLabel = "B",
             description = "consecutive FFN neurons that share one predicted score, kept or dropped together; "
-                    + "trained on the block's mean criterion; must divide the FFN width (default: "
-                    + "${DEFAULT-VALUE})")
+                    + "trained on the block's mean criterion; must divide the FFN width; 0 = the kind's own: "
+                    + "1 (default: ${DEFAULT-VALUE})")
     int neuronBlock = PAPER.design().neuronBlock();
 
     @Option(

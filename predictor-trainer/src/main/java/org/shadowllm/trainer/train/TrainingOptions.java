@@ -68,7 +68,7 @@ public record TrainingOptions(
             m.put(
                     "neuron_hidden",
                     design.neuronHidden() == 0 ? "kind default" : Integer.toString(design.neuronHidden()));
-            m.put("neuron_block", Integer.toString(design.neuronBlock()));
+            m.put("neuron_block", design.neuronBlock() == 0 ? "kind default" : Integer.toString(design.neuronBlock()));
         }
         return m;
     }
