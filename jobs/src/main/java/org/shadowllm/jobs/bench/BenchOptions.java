@@ -25,8 +25,8 @@ import org.shadowllm.jobs.cli.JobRun;
  *     {@code --prune}, the floors, {@code --shadowllm-kind}, {@code --replan-every}, the random mask's seed)
  * @param compare the pairs of methods compared item by item
  * @param engineWeights the decode engine's weight format; null: no engine ({@code --engine off})
- * @param predictorWeights the precision the predictors' weights are rounded to ({@code --predictor-precision});
- *     null when not given: fp32 on DJL and the engine's weight format on the engine, as before the option
+ * @param predictorPrecision the precision the predictors' weights are rounded to as they load, on DJL and on
+ *     the engine alike ({@code --predictor-precision})
  */
 public record BenchOptions(
         String model,
@@ -44,7 +44,7 @@ public record BenchOptions(
         Latency latency,
         List<PairSpec> compare,
         WeightFormat engineWeights,
-        PredictorPrecision predictorWeights,
+        PredictorPrecision predictorPrecision,
         long seed,
         JobRun run)
         implements Serializable, JobRun.Holder {
@@ -85,6 +85,7 @@ public record BenchOptions(
         java.util.Objects.requireNonNull(latency, "latency");
         java.util.Objects.requireNonNull(run, "run");
         java.util.Objects.requireNonNull(grid, "grid");
+        java.util.Objects.requireNonNull(predictorPrecision, "predictorPrecision");
         measures = Set.copyOf(measures);
         compare = List.copyOf(compare);
         tasks = List.copyOf(tasks);
@@ -146,16 +147,8 @@ public record BenchOptions(
         return Optional.ofNullable(engineWeights);
     }
 
-    /** The precision the predictors that DJL runs score at: {@code --predictor-precision}, else fp32. */
-    public PredictorPrecision predictorPrecision() {
-        return predictorWeights == null ? PredictorPrecision.FP32 : predictorWeights;
-    }
-
-    /**
-     * The precision of the decode engine's predictors: {@code --predictor-precision}, else the engine's weight
-     * format (a bf16 engine has always run its predictors in bf16); empty when {@code --engine off}.
-     */
+    /** The precision of the decode engine's predictors, the same as DJL's; empty when {@code --engine off}. */
     public Optional<PredictorPrecision> enginePredictorPrecision() {
-        return engine().map(f -> predictorWeights == null ? f.predictorPrecision() : predictorWeights);
+        return engine().map(f -> predictorPrecision);
     }
 }

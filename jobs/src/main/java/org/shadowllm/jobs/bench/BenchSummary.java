@@ -108,9 +108,7 @@ record BenchSummary(
     String text() {
         StringBuilder b = new StringBuilder(
                 String.format("bench %s: %d results in %.1f s -> %s%n", model, results, seconds, output));
-        if (predictors != PredictorPrecision.FP32) {
-            b.append(String.format("predictor weights: %s%n", predictors.key()));
-        }
+        b.append(String.format("predictor weights: %s%n", predictors.key()));
         b.append(String.format(
                 "%-44s %6s %10s %19s %10s %10s %8s %10s %9s %8s%n",
                 "method",

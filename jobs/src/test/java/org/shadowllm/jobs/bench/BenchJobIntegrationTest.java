@@ -428,11 +428,12 @@ class BenchJobIntegrationTest {
                                         : JobRuns.concat(shadow, "--predictor-precision", precision)))
                 .run()
                 .results();
+        // int8 is the default
         List<BenchResult> plain = run.apply("");
-        assertEquals(plain, run.apply("fp32"));
-        List<BenchResult> int8 = run.apply("int8");
-        assertEquals(plain.size(), int8.size());
-        assertTrue(!plain.equals(int8), "int8 weights plan other masks");
+        assertEquals(plain, run.apply("int8"));
+        List<BenchResult> fp32 = run.apply("fp32");
+        assertEquals(plain.size(), fp32.size());
+        assertTrue(!plain.equals(fp32), "int8 weights plan other masks than fp32 ones");
     }
 
     @Test

@@ -123,8 +123,8 @@ class JobOptionsTest {
         assertEquals(new BenchOptions.Latency(128, 128, 1, 3), o.latency());
         assertEquals(0, o.grid().replanEvery());
         assertEquals(Optional.of(WeightFormat.FP32), o.engine());
-        assertEquals(PredictorPrecision.FP32, o.predictorPrecision());
-        assertEquals(Optional.of(PredictorPrecision.FP32), o.enginePredictorPrecision());
+        assertEquals(PredictorPrecision.INT8, o.predictorPrecision());
+        assertEquals(Optional.of(PredictorPrecision.INT8), o.enginePredictorPrecision());
         assertEquals(1234, o.seed());
         assertEquals("out/bench", o.output());
         assertTrue(o.runId().startsWith("bench-"), o.runId());
@@ -210,10 +210,13 @@ class JobOptionsTest {
     }
 
     @Test
-    void thePredictorPrecisionIsFp32OnDjlAndTheEnginesFormatOnTheEngineUnlessGiven() {
+    void thePredictorPrecisionIsInt8OnDjlAndOnTheEngineUnlessGiven() {
         BenchOptions bf16 = BenchOptions.parse(new String[] {"--engine", "bf16"});
-        assertEquals(PredictorPrecision.FP32, bf16.predictorPrecision());
-        assertEquals(Optional.of(PredictorPrecision.BF16), bf16.enginePredictorPrecision());
+        assertEquals(PredictorPrecision.INT8, bf16.predictorPrecision());
+        assertEquals(Optional.of(PredictorPrecision.INT8), bf16.enginePredictorPrecision());
+        BenchOptions fp32 = BenchOptions.parse(new String[] {"--engine", "bf16", "--predictor-precision", "fp32"});
+        assertEquals(PredictorPrecision.FP32, fp32.predictorPrecision());
+        assertEquals(Optional.of(PredictorPrecision.FP32), fp32.enginePredictorPrecision());
         BenchOptions int8 = BenchOptions.parse(new String[] {"--engine", "bf16", "--predictor-precision", "INT8"});
         assertEquals(PredictorPrecision.INT8, int8.predictorPrecision());
         assertEquals(Optional.of(PredictorPrecision.INT8), int8.enginePredictorPrecision());
