@@ -22,6 +22,28 @@ class PredictorDesignTest {
         List<NetworkSpec> split = PredictorKind.SHADOWLLM_SPLIT.networks(SHAPE, PredictorDesign.DEFAULT);
         assertEquals(2048, split.get(0).hidden());
         assertEquals(1024, split.get(1).hidden());
+        assertEquals(8, split.get(1).neuronBlock());
+        assertEquals(3 * 16 / 8, split.get(1).outputs());
+        assertEquals(
+                1,
+                PredictorKind.DEJAVU
+                        .networks(SHAPE, PredictorDesign.DEFAULT)
+                        .get(1)
+                        .neuronBlock());
+    }
+
+    @Test
+    void theSplitDefaultOfBlocksOf8FallsBackToOneScorePerNeuronWhere8DoesNotDivideTheFfn() {
+        PredictorShape odd = new PredictorShape(2, 4, 20, 8);
+        NetworkSpec neurons = PredictorKind.SHADOWLLM_SPLIT
+                .networks(odd, PredictorDesign.DEFAULT)
+                .get(1);
+        assertEquals(1, neurons.neuronBlock());
+        assertEquals(2 * 20, neurons.outputs());
+        // an explicit block is never changed: it must divide
+        assertThrows(
+                IllegalArgumentException.class,
+                () -> PredictorKind.SHADOWLLM_SPLIT.networks(odd, new PredictorDesign(0, 0, 8)));
     }
 
     @Test

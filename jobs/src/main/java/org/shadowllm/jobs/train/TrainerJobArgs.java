@@ -110,7 +110,8 @@ public final class TrainerJobArgs {
             paramLabel = "B",
             description = "consecutive FFN neurons that share one predicted score, kept or dropped together; "
                     + "trained on the block's mean criterion; must divide the FFN width; 0 = the kind's own: "
-                    + "1 (default: ${DEFAULT-VALUE})")
+                    + "8 for shadowllm-split (1 where 8 does not divide the FFN width), 1 for the others "
+                    + "(default: ${DEFAULT-VALUE})")
     int neuronBlock = PAPER.design().neuronBlock();
 
     @Option(
