@@ -13,7 +13,7 @@ public enum PredictorKind implements Keyed {
     SHADOWLLM("shadowllm", 2048),
     /**
      * The paper code's ShadowLLM: the same input, but separate networks for heads (Linear(E, hidden), ReLU,
-     * Linear(hidden, L·H)) and neurons (hidden/2 wide, to one score per block of 8 neurons, L·F/8), each
+     * Linear(hidden, L·H)) and neurons (hidden/4 wide, to one score per block of 8 neurons, L·F/8), each
      * trained on its own loss, so the neurons' many outputs cannot swamp the heads'.
      */
     SHADOWLLM_SPLIT("shadowllm-split", 2048),
@@ -56,17 +56,18 @@ public enum PredictorKind implements Keyed {
     }
 
     /**
-     * Hidden width of the networks that score neurons alone when a design leaves it to the kind: half the
-     * head network's for the split ShadowLLM (the paper code's), the same elsewhere.
+     * Hidden width of the networks that score neurons alone when a design leaves it to the kind: a quarter of
+     * the head network's for the split ShadowLLM (512 beside 2048; the paper code's half, 1024, plans no
+     * better on opt-mini-trained's whole split: RESULTS section 8), the same elsewhere.
      */
     int defaultNeuronHidden(int hidden) {
-        return this == SHADOWLLM_SPLIT ? Math.max(1, hidden / 2) : hidden;
+        return this == SHADOWLLM_SPLIT ? Math.max(1, hidden / 4) : hidden;
     }
 
     /**
      * Consecutive neurons per predicted score when a design leaves it to the kind: blocks of 8 for the split
      * ShadowLLM (on opt-mini-trained's whole split its perplexity at 50% is as good as one score per neuron's,
-     * paired ratio 0.997, with an eighth of the output layer: RESULTS section 8), one score per neuron
+     * paired ratio 0.996–0.997, with an eighth of the output layer: RESULTS section 8), one score per neuron
      * elsewhere. A model whose FFN width 8 does not divide gets one score per neuron.
      */
     int defaultNeuronBlock() {

@@ -21,7 +21,7 @@ class PredictorDesignTest {
         }
         List<NetworkSpec> split = PredictorKind.SHADOWLLM_SPLIT.networks(SHAPE, PredictorDesign.DEFAULT);
         assertEquals(2048, split.get(0).hidden());
-        assertEquals(1024, split.get(1).hidden());
+        assertEquals(512, split.get(1).hidden());
         assertEquals(8, split.get(1).neuronBlock());
         assertEquals(3 * 16 / 8, split.get(1).outputs());
         assertEquals(

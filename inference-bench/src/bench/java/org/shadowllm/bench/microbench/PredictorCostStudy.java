@@ -42,8 +42,10 @@ import org.shadowllm.common.safetensors.SafetensorsWriter.Tensor;
  * engine alone: the prompt is prefilled densely once per contender and each repeat rewinds to it.
  *
  * <p>Args: {@link RandomDecodeSetup}'s positional arguments and flags, then {@code --variants LIST} (comma
- * separated; each {@code base} or {@code +}-joined parts {@code hN} head width, {@code nN} neuron width,
- * {@code bN} neuron block, {@code fp32|bf16|int8} predictor precision; default {@code base}), {@code --formats
+ * separated; each {@code base}, the baseline before issue 23 (heads network 2048 wide, neurons network 1024
+ * wide, a score per neuron), or {@code +}-joined changes to it: {@code hN} head width, {@code nN} neuron
+ * width, {@code bN} neuron block, {@code fp32|bf16|int8} predictor precision; today's default is {@code
+ * n512+b8+int8}; default {@code base}), {@code --formats
  * fp32,bf16} (model weight formats), {@code --dejavu-ranks A/M} (default 512/1000), {@code --replan K} (also
  * the base variant re-planned every K tokens; 0 = not; default 16).
  */
@@ -52,9 +54,10 @@ public final class PredictorCostStudy {
 
     /** One ShadowLLM predictor variant: its design and the precision the engine stores it in (null: the model's). */
     record Variant(String label, PredictorDesign design, PredictorPrecision precision) {
+        /** Parts change the pre-issue-23 baseline: heads 2048 wide, neurons 1024 wide, one score per neuron. */
         static Variant parse(String text) {
-            int hidden = 0;
-            int neurons = 0;
+            int hidden = 2048;
+            int neurons = 1024;
             int block = 1;
             PredictorPrecision precision = null;
             for (String part : text.trim().toLowerCase(Locale.ROOT).split("\\+")) {
@@ -77,12 +80,6 @@ public final class PredictorCostStudy {
                 } catch (NumberFormatException e) {
                     throw new IllegalArgumentException("variant part " + part + ": " + e.getMessage());
                 }
-            }
-            // a head width alone keeps the default's neuron width (not half the new head width)
-            if (hidden > 0 && neurons == 0) {
-                neurons = PredictorDesign.DEFAULT
-                        .resolve(PredictorKind.SHADOWLLM_SPLIT)
-                        .neuronHidden();
             }
             return new Variant(text.trim(), new PredictorDesign(hidden, neurons, block), precision);
         }

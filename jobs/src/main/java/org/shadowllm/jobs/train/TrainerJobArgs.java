@@ -101,7 +101,7 @@ public final class TrainerJobArgs {
             names = "--neuron-hidden",
             paramLabel = "N",
             description = "hidden width of the networks that score neurons alone (shadowllm-split's neuron "
-                    + "network, dejavu's MLP predictors); 0 = the kind's own: half --hidden for "
+                    + "network, dejavu's MLP predictors); 0 = the kind's own: a quarter of --hidden for "
                     + "shadowllm-split, --hidden for dejavu (default: ${DEFAULT-VALUE})")
     int neuronHidden = PAPER.design().neuronHidden();
 

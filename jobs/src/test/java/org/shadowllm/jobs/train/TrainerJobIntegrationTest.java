@@ -236,7 +236,11 @@ class TrainerJobIntegrationTest {
                 .heldOut();
         PredictorMetrics again =
                 PredictorEvaluator.evaluate(loaded.networks(), loaded.shape(), heldOut, ai.djl.Device.cpu());
-        assertEquals(loaded.manifest().metrics(), again.asMap());
+        // the manifest also holds the bf16 and int8 drift, under their own prefixes
+        java.util.Map<String, Double> stored =
+                new java.util.TreeMap<>(loaded.manifest().metrics());
+        stored.keySet().removeIf(k -> k.startsWith("bf16.") || k.startsWith("int8."));
+        assertEquals(new java.util.TreeMap<>(again.asMap()), stored);
     }
 
     @Test

@@ -64,7 +64,7 @@ class PredictorTrainingTest {
         TrainedPredictor p = train(PredictorKind.SHADOWLLM_SPLIT, options(100, 256), new ArrayList<>());
         assertEquals(2, p.networks().size());
         assertEquals(SHAPE.layers() * SHAPE.heads(), p.networks().get(0).spec().outputs());
-        assertEquals(128, p.networks().get(1).spec().hidden());
+        assertEquals(64, p.networks().get(1).spec().hidden());
         PredictorMetrics m = PredictorEvaluator.evaluate(p.networks(), SHAPE, SPLIT.heldOut(), Device.cpu());
         System.out.println("shadowllm-split held-out: " + m);
         assertTrue(m.heads().rhoLayerMean() > 0.95, m.toString());
