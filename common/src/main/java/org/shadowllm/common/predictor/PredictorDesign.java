@@ -30,11 +30,6 @@ public record PredictorDesign(int hidden, int neuronHidden, int neuronBlock) imp
         return new PredictorDesign(hidden, 0, 0);
     }
 
-    /** This design with the head network {@code h} wide. */
-    public PredictorDesign withHidden(int h) {
-        return new PredictorDesign(h, neuronHidden, neuronBlock);
-    }
-
     /** Widths and block filled in with {@code kind}'s own where they are 0. */
     public PredictorDesign resolve(PredictorKind kind) {
         int h = hidden > 0 ? hidden : kind.defaultHidden();
@@ -61,12 +56,5 @@ public record PredictorDesign(int hidden, int neuronHidden, int neuronBlock) imp
                 .findFirst()
                 .orElse(1);
         return new PredictorDesign(first.hidden(), neuronHidden, block);
-    }
-
-    /** Such as {@code hidden 2048, neurons 1024, block 8}. */
-    public String describe() {
-        return "hidden " + (hidden == 0 ? "default" : hidden) + ", neurons "
-                + (neuronHidden == 0 ? "default" : neuronHidden) + ", block "
-                + (neuronBlock == 0 ? "default" : neuronBlock);
     }
 }

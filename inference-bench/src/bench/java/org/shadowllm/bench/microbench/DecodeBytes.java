@@ -1,5 +1,8 @@
 package org.shadowllm.bench.microbench;
 
+import org.shadowllm.bench.engine.EnginePredictor;
+import org.shadowllm.bench.method.Method;
+import org.shadowllm.bench.method.SparsityMethod;
 import org.shadowllm.bench.sparse.LayerPlan;
 import org.shadowllm.common.model.DecoderConfig;
 import org.shadowllm.common.model.ModelFamily;
@@ -38,6 +41,21 @@ final class DecodeBytes {
             }
         }
         return values * valueBytes + fp32 * 4;
+    }
+
+    /**
+     * Bytes of {@code p}'s stored rows a decode token reads under {@code m}: ShadowLLM runs the networks
+     * scoring layer 0 (all of them), DejaVu those of layers 1..L-1; amortized over {@code m}'s re-plan interval.
+     */
+    static long predictor(EnginePredictor p, SparsityMethod m, int layers) {
+        boolean shadow = m.method() == Method.SHADOWLLM;
+        long bytes = 0;
+        for (int l = shadow ? 0 : 1; l < (shadow ? 1 : layers); l++) {
+            for (int n : p.networksFor(l)) {
+                bytes += p.bytes(n);
+            }
+        }
+        return bytes / m.replanEvery();
     }
 
     /** K/V heads read by at least one of {@code plan}'s query heads. */

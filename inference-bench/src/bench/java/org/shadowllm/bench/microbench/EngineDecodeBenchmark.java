@@ -10,7 +10,6 @@ import java.util.List;
 import java.util.Map;
 import org.shadowllm.bench.engine.DecodeEngine;
 import org.shadowllm.bench.engine.DecodeState;
-import org.shadowllm.bench.engine.EnginePredictor;
 import org.shadowllm.bench.engine.EngineWeights;
 import org.shadowllm.bench.engine.ReadBandwidth;
 import org.shadowllm.bench.engine.WeightFormat;
@@ -234,18 +233,8 @@ public final class EngineDecodeBenchmark {
             case DENSE -> DecodeBytes.weights(c, null, true, f.bytesPerValue());
             case STATIC, RANDOM, ORACLE -> DecodeBytes.weights(c, plans, false, f.bytesPerValue());
                 // Per-token plans read only kept heads' K/V rows too; a returning head's catch-up reuses them.
-            case SHADOWLLM, DEJAVU -> {
-                // ShadowLLM runs the networks scoring layer 0 (all of them); DejaVu those of layers 1..L-1.
-                EnginePredictor p = engine.predictor(m.predictor().predictor());
-                boolean shadow = m.method() == Method.SHADOWLLM;
-                long predictor = 0;
-                for (int l = shadow ? 0 : 1; l < (shadow ? 1 : c.numLayers()); l++) {
-                    for (int n : p.networksFor(l)) {
-                        predictor += p.bytes(n);
-                    }
-                }
-                yield DecodeBytes.weights(c, plans, false, f.bytesPerValue()) + predictor / m.replanEvery();
-            }
+            case SHADOWLLM, DEJAVU -> DecodeBytes.weights(c, plans, false, f.bytesPerValue())
+                    + DecodeBytes.predictor(engine.predictor(m.predictor().predictor()), m, c.numLayers());
         };
     }
 

@@ -239,14 +239,7 @@ public final class PredictorCostStudy {
         } else {
             EnginePredictor p = engine.predictor(m.predictor().predictor(), precision);
             scorer = p;
-            // ShadowLLM runs the networks scoring layer 0 (all of them); DejaVu those of layers 1..L-1
-            boolean shadow = m.method() == Method.SHADOWLLM;
-            for (int l = shadow ? 0 : 1; l < (shadow ? 1 : c.numLayers()); l++) {
-                for (int n : p.networksFor(l)) {
-                    predictorBytes += p.bytes(n);
-                }
-            }
-            predictorBytes /= m.replanEvery();
+            predictorBytes = DecodeBytes.predictor(p, m, c.numLayers());
             modelBytes = DecodeBytes.weights(c, plans, false, f.bytesPerValue());
         }
         return new Contender(

@@ -121,8 +121,7 @@ public final class BenchJob {
         }
         double seconds = (System.nanoTime() - start) / 1e9;
         String out = options.output().replaceAll("/+$", "");
-        BenchSummary summary =
-                BenchSummary.of(model.name(), results, seconds, out).withPredictors(options.predictorPrecision());
+        BenchSummary summary = BenchSummary.of(model.name(), results, seconds, out, options.predictorPrecision());
         List<Comparison> comparisons = items.compare(options.compare(), options.seed());
         LOG.info("{} paired comparisons", comparisons.size());
         new BenchOutput(spark, options, model)

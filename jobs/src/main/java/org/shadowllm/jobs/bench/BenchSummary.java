@@ -13,8 +13,8 @@ import org.shadowllm.common.predictor.PredictorPrecision;
 
 /**
  * The table a bench run prints and writes to {@code summary.txt}: per method configuration and sparsity,
- * perplexities, mean accuracies over tasks, decode time and its ratio to dense; and the predictors' precision
- * where it is not fp32.
+ * perplexities, mean accuracies over tasks, decode time and its ratio to dense; and the precision of the
+ * predictors' weights.
  */
 record BenchSummary(
         String model, int results, double seconds, String output, List<Line> lines, PredictorPrecision predictors) {
@@ -80,7 +80,8 @@ record BenchSummary(
         }
     }
 
-    static BenchSummary of(String model, List<BenchResult> results, double seconds, String output) {
+    static BenchSummary of(
+            String model, List<BenchResult> results, double seconds, String output, PredictorPrecision predictors) {
         Map<String, Map<Double, Tally>> tallies = new LinkedHashMap<>();
         double denseMs = Double.NaN;
         for (BenchResult r : results) {
@@ -97,12 +98,7 @@ record BenchSummary(
                 lines.add(p.getValue().line(e.getKey(), p.getKey(), denseMs));
             }
         }
-        return new BenchSummary(model, results.size(), seconds, output, lines, PredictorPrecision.FP32);
-    }
-
-    /** This summary of a run whose predictors' weights were rounded to {@code precision}. */
-    BenchSummary withPredictors(PredictorPrecision precision) {
-        return new BenchSummary(model, results, seconds, output, lines, precision);
+        return new BenchSummary(model, results.size(), seconds, output, lines, predictors);
     }
 
     String text() {

@@ -64,7 +64,8 @@ public record TrainingOptions(
         m.put("eps", Double.toString(epsilon));
         m.put("seed", Long.toString(seed));
         m.put("hidden", design.hidden() == 0 ? "kind default" : Integer.toString(design.hidden()));
-        if (!design.equals(PredictorDesign.DEFAULT.withHidden(design.hidden()))) {
+        // manifests of runs that leave the neurons to the kind read as before these options
+        if (design.neuronHidden() != 0 || design.neuronBlock() != 0) {
             m.put(
                     "neuron_hidden",
                     design.neuronHidden() == 0 ? "kind default" : Integer.toString(design.neuronHidden()));
